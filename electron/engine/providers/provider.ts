@@ -1,0 +1,27 @@
+// A provider manages machines' lifecycle: Docker creates containers, SSH connects to existing hosts.
+
+import type { EventSink } from '../../../shared/events.js';
+import type { MachineSpec, Profile } from '../../../shared/profile.js';
+import type { MachineStatus } from '../../../shared/report.js';
+import type { Transport } from '../transport/transport.js';
+
+export interface RunContext {
+  runId: string;
+  emit: EventSink;
+  signal?: AbortSignal;
+}
+
+export interface MachineProvider {
+  /**
+   * Makes the machines exist and run (in parallel) and returns a transport to each, or the error that
+   * stopped it: one machine's failure does not stop the others. Emits `machine` events (image, provision).
+   */
+  up(profile: Profile, machines: MachineSpec[], ctx: RunContext): Promise<Map<string, Transport | Error>>;
+  /** Stops the machines, keeping their data. */
+  stop(profile: Profile, machines: MachineSpec[], ctx: RunContext): Promise<void>;
+  /** Removes what the provider created for these machines (volumes only when asked). */
+  destroy(profile: Profile, machines: MachineSpec[], opts: { volumes: boolean }, ctx: RunContext): Promise<void>;
+  status(profile: Profile, machines: MachineSpec[]): Promise<MachineStatus[]>;
+  /** Releases connections. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,90 @@
+// The one event stream of a run. The CLI renders it as progress or NDJSON (--json); the GUI renders
+// the same events over IPC or WebSocket. There is no second progress model.
+
+import type {
+  Change,
+  DriftFinding,
+  ErrorInfo,
+  MachineState,
+  ResourceRef,
+  ResourceStatus,
+  RunKind,
+  RunSummary,
+} from './report.js';
+
+export type MachinePhase =
+  | 'image' // pulling or building the image
+  | 'provision' // creating/starting the container, connecting over SSH
+  | 'probe'
+  | 'apply'
+  | 'verify'
+  | 'stop'
+  | 'remove';
+
+export type RunEvent =
+  | {
+      type: 'run-start';
+      runId: string;
+      kind: RunKind;
+      profile: string;
+      profileFile: string;
+      machines: string[];
+      at: string;
+    }
+  | {
+      type: 'run-end';
+      runId: string;
+      kind: RunKind;
+      profile: string;
+      ok: boolean;
+      summary: RunSummary;
+      durationMs: number;
+      error?: ErrorInfo;
+    }
+  | {
+      type: 'machine';
+      runId: string;
+      machine: string;
+      phase: MachinePhase;
+      status: 'start' | 'done' | 'failed';
+      /** "created", "recreated (image changed)", "kept", "started", ... */
+      detail?: string;
+      state?: MachineState;
+      error?: ErrorInfo;
+    }
+  | {
+      type: 'resource';
+      runId: string;
+      machine: string;
+      resource: ResourceRef;
+      status: ResourceStatus;
+      changes: Change[];
+      error?: ErrorInfo;
+      durationMs?: number;
+    }
+  | {
+      type: 'drift';
+      runId: string;
+      finding: DriftFinding;
+    }
+  | {
+      type: 'log';
+      runId: string;
+      machine?: string;
+      stream: 'stdout' | 'stderr' | 'info' | 'warn';
+      text: string;
+    }
+  | {
+      type: 'progress';
+      runId: string;
+      machine?: string;
+      /** What is in progress: "pull debian:bookworm", "apt-get install nginx". */
+      task: string;
+      current?: number;
+      total?: number;
+    };
+
+export type RunEventType = RunEvent['type'];
+
+/** Receives the events of a run. Must not throw; must be cheap (it is on the hot path). */
+export type EventSink = (event: RunEvent) => void;

@@ -1,0 +1,202 @@
+// The profile format, version 1, after loading: `extends` merged, variables interpolated, `src:` files
+// read. This is what the engine and the UI see; the YAML schema that produces it lives in the engine.
+
+export type Role = 'dev' | 'test' | 'production';
+
+/** Where a value came from in a profile file, for error messages and the UI. 1-based. */
+export interface SourcePos {
+  file: string;
+  line: number;
+  col: number;
+}
+
+export interface DockerBuildSpec {
+  /** Absolute path of the build context (resolved against the profile file's folder). */
+  context: string;
+  dockerfile?: string;
+  args: Record<string, string>;
+}
+
+export interface DockerMachineSpec {
+  /** Image reference; for `build:` machines, the tag Prodlike gives the built image. */
+  image: string;
+  build?: DockerBuildSpec;
+  /** Docker port specs; a spec without an address is bound to 127.0.0.1. */
+  ports: string[];
+  env: Record<string, string>;
+  /** `name:/path` (named volume, labelled) or `/abs/host:/path` (bind mount). */
+  volumes: string[];
+  /** Overrides the image's command. Default keeps the container alive (`sleep infinity`). */
+  command?: string[];
+  hostname?: string;
+  privileged: boolean;
+}
+
+export interface SshJumpSpec {
+  host: string;
+  port: number;
+  user: string;
+  identity?: string;
+}
+
+export interface SshMachineSpec {
+  host: string;
+  port: number;
+  user: string;
+  /** Path of a private key file (already `~`-expanded). */
+  identity?: string;
+  /** Use the ssh-agent at $SSH_AUTH_SOCK (default when no identity is given). */
+  agent: boolean;
+  jump?: SshJumpSpec;
+  /** Run commands through `sudo -n` as root when the user is not root. */
+  become: boolean;
+  connectTimeoutMs: number;
+  commandTimeoutMs: number;
+}
+
+interface ResourceBase {
+  /** Stable identity within a machine: `kind:name` (for `line`, also the match or text). */
+  id: string;
+  pos?: SourcePos;
+}
+
+export interface PackageResource extends ResourceBase {
+  kind: 'package';
+  name: string;
+  /** A version or a glob such as "1.22.*"; absent means any version. */
+  version?: string;
+  state: 'present' | 'absent';
+}
+
+export interface FileResource extends ResourceBase {
+  kind: 'file';
+  /** Absolute path on the machine. */
+  name: string;
+  /** Desired content (from `content:` or read from `src:` at load time). Absent: content not managed. */
+  content?: string;
+  /** Where `content` came from when it was `src:` (absolute path on the developer's machine). */
+  src?: string;
+  mode?: string;
+  owner?: string;
+  group?: string;
+  state: 'present' | 'absent';
+}
+
+export interface DirectoryResource extends ResourceBase {
+  kind: 'directory';
+  name: string;
+  mode?: string;
+  owner?: string;
+  group?: string;
+  state: 'present' | 'absent';
+}
+
+export interface LineResource extends ResourceBase {
+  kind: 'line';
+  /** The file the line lives in. */
+  name: string;
+  text: string;
+  /** A regular expression (POSIX ERE): the first matching line is replaced by `text`. */
+  match?: string;
+  state: 'present' | 'absent';
+}
+
+export interface UserResource extends ResourceBase {
+  kind: 'user';
+  name: string;
+  uid?: number;
+  /** Supplementary groups the user must be in (others are left alone). */
+  groups: string[];
+  shell?: string;
+  home?: string;
+  system: boolean;
+  state: 'present' | 'absent';
+}
+
+export interface GroupResource extends ResourceBase {
+  kind: 'group';
+  name: string;
+  gid?: number;
+  system: boolean;
+  state: 'present' | 'absent';
+}
+
+export interface CommandResource extends ResourceBase {
+  kind: 'command';
+  /** The shell command (run with `sh -c`). */
+  name: string;
+  /** Skip when this path exists. */
+  creates?: string;
+  /** Skip when this command succeeds. */
+  unless?: string;
+  /** Run only when this command succeeds. */
+  onlyif?: string;
+  cwd?: string;
+  env: Record<string, string>;
+}
+
+export interface EnvResource extends ResourceBase {
+  kind: 'env';
+  /** Variable name, kept in /etc/environment. */
+  name: string;
+  value: string;
+  state: 'present' | 'absent';
+}
+
+export interface ServiceResource extends ResourceBase {
+  kind: 'service';
+  name: string;
+  state: 'running' | 'stopped';
+  enabled?: boolean;
+}
+
+export type ResourceSpec =
+  | PackageResource
+  | FileResource
+  | DirectoryResource
+  | LineResource
+  | UserResource
+  | GroupResource
+  | CommandResource
+  | EnvResource
+  | ServiceResource;
+
+export type ResourceKindName = ResourceSpec['kind'];
+
+export const RESOURCE_KINDS: readonly ResourceKindName[] = [
+  'package',
+  'file',
+  'directory',
+  'line',
+  'user',
+  'group',
+  'command',
+  'env',
+  'service',
+];
+
+export interface MachineSpec {
+  name: string;
+  /** The production host (in a baseline) this machine stands for. */
+  mirrors?: string;
+  docker?: DockerMachineSpec;
+  ssh?: SshMachineSpec;
+  resources: ResourceSpec[];
+  pos?: SourcePos;
+}
+
+export interface Profile {
+  name: string;
+  description?: string;
+  role: Role;
+  vars: Record<string, string>;
+  machines: MachineSpec[];
+  /** Absolute path of the profile file. */
+  file: string;
+  /** Every file that went into it (the profile and its `extends` chain). */
+  files: string[];
+}
+
+export function machineProvider(m: MachineSpec): 'docker' | 'ssh' {
+  return m.docker ? 'docker' : 'ssh';
+}

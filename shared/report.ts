@@ -1,0 +1,134 @@
+// Results of runs and drift checks: what the CLI prints, the UI shows and `--json` emits.
+
+import type { ResourceKindName, Role } from './profile.js';
+
+/** One difference between desired and actual state, readable by a person and by a program. */
+export interface Change {
+  /** What differs: "content", "mode", "owner", "version", "state", "members", "run", ... */
+  field: string;
+  /** One line for a person: "mode 0644 → 0600", "install nginx 1.22.1-9". */
+  summary: string;
+  before?: string | null;
+  after?: string | null;
+  /** A unified diff, for file content. */
+  diff?: string;
+}
+
+export type ResourceStatus = 'ok' | 'changed' | 'pending' | 'failed' | 'skipped';
+
+export interface ResourceRef {
+  id: string;
+  kind: ResourceKindName;
+  name: string;
+}
+
+export interface ResourceResult extends ResourceRef {
+  status: ResourceStatus;
+  changes: Change[];
+  error?: ErrorInfo;
+}
+
+export type MachineState = 'running' | 'stopped' | 'not-created' | 'unreachable' | 'unknown';
+
+export interface MachineResult {
+  machine: string;
+  provider: 'docker' | 'ssh';
+  status: 'ok' | 'changed' | 'pending' | 'failed';
+  resources: ResourceResult[];
+  error?: ErrorInfo;
+  durationMs: number;
+}
+
+export type RunKind = 'up' | 'plan' | 'down' | 'destroy' | 'use' | 'drift' | 'capture' | 'reconcile';
+
+export interface RunSummary {
+  ok: number;
+  changed: number;
+  pending: number;
+  failed: number;
+}
+
+export interface RunResult {
+  runId: string;
+  kind: RunKind;
+  profile: string;
+  profileFile: string;
+  ok: boolean;
+  startedAt: string;
+  durationMs: number;
+  machines: MachineResult[];
+  summary: RunSummary;
+  error?: ErrorInfo;
+}
+
+/** An error as it crosses a boundary (IPC, WebSocket, --json): never a stack unless asked for. */
+export interface ErrorInfo {
+  name: string;
+  message: string;
+  /** What to do about it, when we know. */
+  hint?: string;
+  /** Where: file:line:col, machine, resource. */
+  where?: string;
+  /** Extra structured detail (stderr of a failed command, a host key fingerprint, ...). */
+  details?: Record<string, unknown>;
+}
+
+export interface MachineStatus {
+  machine: string;
+  provider: 'docker' | 'ssh';
+  state: MachineState;
+  /** Image for Docker machines, user@host:port for SSH ones. */
+  target: string;
+  ports: string[];
+  containerId?: string;
+}
+
+export interface ProfileStatus {
+  profile: string;
+  file: string;
+  role: Role;
+  active: boolean;
+  machines: MachineStatus[];
+  lastRun?: RunRecord;
+}
+
+/** One line of the run history (JSON lines in the data folder). */
+export interface RunRecord {
+  runId: string;
+  kind: RunKind;
+  profile: string;
+  profileFile: string;
+  ok: boolean;
+  startedAt: string;
+  durationMs: number;
+  summary: RunSummary;
+  /** For drift runs: how many findings were not in sync. */
+  drifted?: number;
+}
+
+export type DriftStatus = 'in-sync' | 'drifted' | 'missing' | 'extra';
+
+export interface DriftFinding {
+  machine: string;
+  /** The production host compared against, for baseline drift. */
+  against?: string;
+  resource: ResourceRef;
+  status: DriftStatus;
+  expected?: string | null;
+  actual?: string | null;
+  changes: Change[];
+}
+
+export interface DriftReport {
+  runId: string;
+  profile: string;
+  profileFile: string;
+  /** "profile", or the baseline file compared against. */
+  against: string;
+  checkedAt: string;
+  durationMs: number;
+  findings: DriftFinding[];
+  /** Machines that could not be checked, with why. */
+  errors: { machine: string; error: ErrorInfo }[];
+  inSync: boolean;
+}
