@@ -1,0 +1,51 @@
+// Builds everything that runs: the CLI, the browser-mode server, Electron's main and preload (esbuild,
+// one file each, so the CLI starts fast) and the renderer (Vite). `--quiet` prints only errors.
+import { build } from 'esbuild';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const quiet = process.argv.includes('--quiet');
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
+const log = (...a) => quiet || console.log(...a);
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  sourcemap: 'linked',
+  logLevel: 'error',
+  absWorkingDir: root,
+  // Native or optional modules that must be resolved at run time, not bundled.
+  external: ['electron', 'cpu-features', './crypto/build/Release/sshcrypto.node', 'ssh2'],
+};
+
+const esm = {
+  ...common,
+  format: 'esm',
+  // Bundled CommonJS dependencies call require(); give ESM output one.
+  banner: { js: "import { createRequire as __plCreateRequire } from 'node:module'; const require = __plCreateRequire(import.meta.url);" },
+};
+
+const targets = [
+  { name: 'cli', entry: 'electron/cli/main.ts', out: 'dist/cli.mjs', opts: esm },
+  { name: 'web', entry: 'electron/web/server.ts', out: 'dist/web/server.mjs', opts: esm },
+  { name: 'main', entry: 'electron/main/main.ts', out: 'dist/electron/main.cjs', opts: { ...common, format: 'cjs' } },
+  { name: 'preload', entry: 'electron/preload/preload.ts', out: 'dist/electron/preload.cjs', opts: { ...common, format: 'cjs', external: ['electron'] } },
+];
+
+const started = Date.now();
+for (const t of targets) {
+  if (only && only !== t.name) continue;
+  if (!existsSync(path.join(root, t.entry))) continue;
+  await build({ ...t.opts, entryPoints: [t.entry], outfile: t.out });
+  log(`built ${t.out}`);
+}
+
+if ((!only || only === 'renderer') && existsSync(path.join(root, 'renderer/index.html'))) {
+  const { build: viteBuild } = await import('vite');
+  await viteBuild({ root: path.join(root, 'renderer'), logLevel: quiet ? 'error' : 'info', configFile: path.join(root, 'renderer/vite.config.ts') });
+  log('built dist/renderer');
+}
+log(`build done in ${Date.now() - started} ms`);
