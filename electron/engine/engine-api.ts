@@ -1,0 +1,34 @@
+// The engine's facade: what the CLI, Electron's main process and the browser-mode server call.
+// Implemented by Engine (engine.ts). Node only; never imports electron.
+
+import type { ProfileDetail, ProfileSummary, Settings, StartRunRequest, TrustedHostKey } from '../../shared/api.js';
+import type { EventSink } from '../../shared/events.js';
+import type { Profile } from '../../shared/profile.js';
+import type { DriftReport, ProfileStatus, RunRecord, RunResult } from '../../shared/report.js';
+
+export interface StartedRun {
+  runId: string;
+  /** Settles when the run ends; never rejects (failures are in the result, `ok: false`). */
+  done: Promise<RunResult | DriftReport>;
+}
+
+export interface EngineApi {
+  /** Profiles in the profile folders; one that does not load is listed with its error. */
+  listProfiles(): Promise<ProfileSummary[]>;
+  /** A path, or a bare name looked up in the profile folders. Throws ProfileError (file:line:col). */
+  loadProfile(fileOrName: string): Promise<Profile>;
+  getProfile(file: string): Promise<ProfileDetail>;
+  status(file: string): Promise<ProfileStatus>;
+  /** Starts a run; events go to `emit` (and to the engine's own subscribers). */
+  start(req: StartRunRequest, emit?: EventSink): StartedRun;
+  cancel(runId: string): boolean;
+  history(file?: string, limit?: number): Promise<RunRecord[]>;
+  lastDrift(file: string): Promise<DriftReport | null>;
+  getSettings(): Promise<Settings>;
+  setSettings(patch: Partial<Settings>): Promise<Settings>;
+  listHostKeys(): Promise<TrustedHostKey[]>;
+  /** Connects, reads the host key and trusts it (never silently: the caller shows the fingerprint). */
+  trustHostKey(host: string, port: number): Promise<TrustedHostKey>;
+  revokeHostKey(host: string, port: number): Promise<boolean>;
+  close(): Promise<void>;
+}
