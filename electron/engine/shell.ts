@@ -1,0 +1,77 @@
+// An interactive shell on a machine, for the app's terminal. Docker machines get `docker exec` with a
+// TTY (bash when the image has it, else sh); SSH machines are not supported here yet.
+// Node only: the host layer wires a session's output to the renderer.
+
+import Docker from 'dockerode';
+import type { Duplex } from 'node:stream';
+
+export interface ShellSession {
+  write(data: string): void;
+  resize(cols: number, rows: number): Promise<void>;
+  close(): void;
+}
+
+export interface ShellCallbacks {
+  onData(data: string): void;
+  /** Called once, with the shell's exit code (-1 when it is unknown). */
+  onExit(code: number): void;
+}
+
+/** A Dockerode for a DOCKER_HOST-style address; empty means the default (DOCKER_HOST or the socket). */
+export function dockerFor(address: string): Docker {
+  if (!address) return new Docker();
+  if (address.startsWith('unix://')) return new Docker({ socketPath: address.slice('unix://'.length) });
+  if (address.startsWith('npipe://')) return new Docker({ socketPath: address.slice('npipe://'.length) });
+  const url = new URL(address.replace(/^tcp:/, 'http:'));
+  return new Docker({ host: url.hostname, port: Number(url.port || 2375), protocol: 'http' });
+}
+
+// Prefer bash for line editing; an image without it still gets a working sh.
+const SHELL_CMD = ['/bin/sh', '-c', 'if command -v bash >/dev/null 2>&1; then exec bash -l; else exec sh -l; fi'];
+
+export async function openDockerShell(
+  docker: Docker,
+  containerId: string,
+  size: { cols: number; rows: number },
+  cb: ShellCallbacks,
+): Promise<ShellSession> {
+  const exec = await docker.getContainer(containerId).exec({
+    Cmd: SHELL_CMD,
+    AttachStdin: true,
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: true,
+    Env: ['TERM=xterm-256color', `COLUMNS=${size.cols}`, `LINES=${size.rows}`],
+  });
+  const stream = (await exec.start({ hijack: true, stdin: true, Tty: true })) as Duplex;
+  // With a TTY, Docker sends one raw stream (no stdout/stderr multiplexing header).
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => cb.onData(chunk));
+  let exited = false;
+  const finish = () => {
+    if (exited) return;
+    exited = true;
+    exec.inspect().then(
+      (info) => cb.onExit(typeof info.ExitCode === 'number' ? info.ExitCode : -1),
+      () => cb.onExit(-1),
+    );
+  };
+  stream.on('end', finish);
+  stream.on('close', finish);
+  stream.on('error', finish);
+  // The exec exists only once started, so the first resize comes after start.
+  await exec.resize({ h: size.rows, w: size.cols }).catch(() => undefined);
+  return {
+    write: (data) => {
+      if (!exited) stream.write(data);
+    },
+    resize: async (cols, rows) => {
+      if (!exited) await exec.resize({ h: rows, w: cols }).catch(() => undefined);
+    },
+    close: () => {
+      // Ending stdin makes the shell exit; destroy in case a foreground program ignores EOF.
+      stream.end();
+      setTimeout(() => stream.destroy(), 500).unref();
+    },
+  };
+}

@@ -1,0 +1,87 @@
+// The handler table: one entry per API channel, each a thin call into the engine facade. Electron's
+// main process and the browser-mode server both serve exactly this table, so the two modes cannot
+// drift apart. Node only; never imports electron.
+
+import path from 'node:path';
+import type { ApiChannel, ApiRequest, ApiResult } from '../../shared/api.js';
+import type { EngineApi } from '../engine/engine-api.js';
+import { ProdlikeError } from '../engine/errors.js';
+import type { PushHub } from './push-hub.js';
+import { ShellManager } from './shells.js';
+
+export type Handlers = { [C in ApiChannel]: (req: ApiRequest<C>) => Promise<ApiResult<C>> };
+
+export interface HostOptions {
+  engine: EngineApi;
+  hub: PushHub;
+  mode: 'electron' | 'web';
+  version: string;
+  dataDir: string;
+}
+
+/** Baselines are listed by the engine when it offers it; the facade does not promise it (yet). */
+type MaybeBaselines = { listBaselines?: () => Promise<{ file: string; hosts: string[] }[]> };
+
+export interface Host {
+  handlers: Handlers;
+  shells: ShellManager;
+  close(): Promise<void>;
+}
+
+export function createHost(opts: HostOptions): Host {
+  const { engine, hub } = opts;
+  const shells = new ShellManager(engine, hub);
+
+  // Only profiles the engine lists can be loaded, run or opened: a request cannot point the engine at an
+  // arbitrary YAML file elsewhere on disk.
+  async function knownProfile(file: string): Promise<string> {
+    const list = await engine.listProfiles();
+    const norm = path.resolve(file);
+    if (!list.some((p) => path.resolve(p.file) === norm)) {
+      throw new ProdlikeError(`Not a profile in the profile folders: ${file}`, {
+        hint: 'Add its folder in Settings → Profile folders.',
+      });
+    }
+    return norm;
+  }
+
+  const handlers: Handlers = {
+    'app:info': async () => ({ version: opts.version, mode: opts.mode, dataDir: opts.dataDir }),
+    'profiles:list': () => engine.listProfiles(),
+    'profiles:get': async ({ file }) => engine.getProfile(await knownProfile(file)),
+    'runs:start': async (req) => {
+      const file = await knownProfile(req.file);
+      const run = engine.start({ ...req, file }, (event) => hub.publish({ type: 'run-event', event }));
+      return { runId: run.runId };
+    },
+    'runs:cancel': async ({ runId }) => ({ cancelled: engine.cancel(runId) }),
+    'runs:history': ({ file, limit }) => engine.history(file, limit),
+    'drift:last': ({ file }) => engine.lastDrift(file),
+    'baselines:list': async () => {
+      const e = engine as EngineApi & MaybeBaselines;
+      return typeof e.listBaselines === 'function' ? e.listBaselines() : [];
+    },
+    'settings:get': () => engine.getSettings(),
+    'settings:set': async (patch) => {
+      const s = await engine.setSettings(patch);
+      if (patch.profileFolders) hub.publish({ type: 'profiles-changed' });
+      return s;
+    },
+    'hostkeys:list': () => engine.listHostKeys(),
+    'hostkeys:trust': ({ host, port }) => engine.trustHostKey(host, port),
+    'hostkeys:revoke': async ({ host, port }) => ({ revoked: await engine.revokeHostKey(host, port) }),
+    'shell:open': async (req) => shells.open({ ...req, file: await knownProfile(req.file) }),
+    'shell:input': async ({ shellId, data }) => shells.input(shellId, data),
+    'shell:resize': ({ shellId, cols, rows }) => shells.resize(shellId, cols, rows),
+    'shell:close': async ({ shellId }) => shells.close(shellId),
+  };
+
+  return {
+    handlers,
+    shells,
+    close: async () => {
+      shells.closeAll();
+      await engine.close();
+    },
+  };
+}

@@ -1,0 +1,68 @@
+// Input validation for every API channel. The renderer is not trusted: a compromised page (or any local
+// process that got hold of the browser-mode token) can send anything, so each request is checked
+// against its channel's schema before a handler sees it. Paths must be absolute; sizes are bounded.
+
+import { z } from 'zod';
+import type { ApiChannel, ApiRequest } from '../../shared/api.js';
+
+const absPath = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((p) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p), 'must be an absolute path');
+const yamlPath = absPath.refine((p) => /\.ya?ml$/i.test(p), 'must be a .yaml or .yml file');
+const id = z.string().min(1).max(200);
+const host = z.string().min(1).max(255).regex(/^[A-Za-z0-9._:[\]-]+$/, 'must be a host name or address');
+const port = z.number().int().min(1).max(65535);
+const dims = { cols: z.number().int().min(1).max(1000), rows: z.number().int().min(1).max(1000) };
+
+/** Requests without arguments accept nothing, null or {} (what a JSON body of an empty POST becomes). */
+const none = z
+  .union([z.undefined(), z.null(), z.object({}).strict()])
+  .transform((): void => undefined);
+
+type Schemas = { [C in ApiChannel]: z.ZodType<ApiRequest<C>, unknown> };
+
+export const requestSchemas: Schemas = {
+  'app:info': none,
+  'profiles:list': none,
+  'profiles:get': z.object({ file: absPath }).strict(),
+  'runs:start': z
+    .object({
+      kind: z.enum(['up', 'plan', 'down', 'destroy', 'use', 'drift', 'capture', 'reconcile']),
+      file: absPath,
+      baseline: yamlPath.optional(),
+      volumes: z.boolean().optional(),
+    })
+    .strict(),
+  'runs:cancel': z.object({ runId: id }).strict(),
+  'runs:history': z
+    .object({ file: absPath.optional(), limit: z.number().int().min(1).max(10_000).optional() })
+    .strict(),
+  'drift:last': z.object({ file: absPath }).strict(),
+  'baselines:list': none,
+  'settings:get': none,
+  'settings:set': z
+    .object({
+      dockerHost: z
+        .string()
+        .max(1000)
+        .regex(/^$|^(unix|tcp|npipe|ssh):\/\//, 'must be empty or start with unix://, tcp://, npipe:// or ssh://')
+        .optional(),
+      sshIdentity: z.string().max(4096).optional(),
+      profileFolders: z.array(absPath).max(50).optional(),
+    })
+    .strict(),
+  'hostkeys:list': none,
+  'hostkeys:trust': z.object({ host, port }).strict(),
+  'hostkeys:revoke': z.object({ host, port }).strict(),
+  'shell:open': z.object({ file: absPath, machine: id, ...dims }).strict(),
+  'shell:input': z.object({ shellId: id, data: z.string().max(1_000_000) }).strict(),
+  'shell:resize': z.object({ shellId: id, ...dims }).strict(),
+  'shell:close': z.object({ shellId: id }).strict(),
+};
+
+/** One line per problem: "file: must be an absolute path". */
+export function describeIssues(err: z.ZodError): string {
+  return err.issues.map((i) => `${i.path.length ? i.path.join('.') : 'request'}: ${i.message}`).join('; ');
+}

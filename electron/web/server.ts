@@ -1,0 +1,58 @@
+// `npm run web`: the whole app in a browser, served on 127.0.0.1 with a one-time token.
+//   node dist/web/server.mjs [--port N] [--data-dir DIR] [--profiles DIR]...
+
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Engine } from '../engine/engine.js';
+import { APP_VERSION } from '../host/app-version.js';
+import { createHost } from '../host/handlers.js';
+import { PushHub } from '../host/push-hub.js';
+import { startWebServer } from './web-server.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+/** dist/web/server.mjs → dist/renderer; from the source tree (tsx) → dist/renderer too. */
+function rendererDir(): string {
+  const candidates = [path.resolve(here, '../renderer'), path.resolve(here, '../../dist/renderer')];
+  return candidates.find((d) => existsSync(path.join(d, 'index.html'))) ?? candidates[0]!;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string' },
+      'data-dir': { type: 'string' },
+      profiles: { type: 'string', multiple: true },
+    },
+  });
+  const port = values.port ? Number(values.port) : 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, not ${values.port}`);
+  const engine = new Engine({
+    dataDir: values['data-dir'],
+    profileFolders: values.profiles?.map((p) => path.resolve(p)),
+  });
+  const hub = new PushHub();
+  const host = createHost({
+    engine,
+    hub,
+    mode: 'web',
+    version: APP_VERSION,
+    dataDir: values['data-dir'] ? path.resolve(values['data-dir']) : '',
+  });
+  const web = await startWebServer({ handlers: host.handlers, hub, rendererDir: rendererDir(), port });
+  console.log(`Prodlike is running at ${web.url}`);
+  const stop = async () => {
+    await web.close();
+    await host.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err: unknown) => {
+  console.error(`prodlike web: ${(err as Error)?.message ?? err}`);
+  process.exit(1);
+});
