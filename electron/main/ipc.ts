@@ -1,0 +1,37 @@
+// One ipcMain.handle per API channel. Each checks that the call comes from our own page in our own
+// window, then goes through the same validation and envelope as browser mode (host/dispatch.ts).
+// Pushes go to the window in batches: thousands of log lines a second must not mean thousands of IPC
+// messages.
+
+import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
+import { API_CHANNELS, type ApiPush } from '../../shared/api.js';
+import { dispatch } from '../host/dispatch.js';
+import type { Handlers } from '../host/handlers.js';
+import type { PushHub } from '../host/push-hub.js';
+import { PUSH_CHANNEL } from '../preload/ipc-names.js';
+import { isOurPage } from './window.js';
+
+export function registerIpc(handlers: Handlers, getWindow: () => BrowserWindow | null): void {
+  for (const channel of API_CHANNELS) {
+    ipcMain.handle(channel, async (event: IpcMainInvokeEvent, request: unknown) => {
+      const win = getWindow();
+      if (!win || event.sender !== win.webContents || !isOurPage(event.senderFrame?.url)) {
+        return { error: { name: 'Forbidden', message: 'Calls are accepted only from the Prodlike window.' } };
+      }
+      return dispatch(handlers, channel, request);
+    });
+  }
+}
+
+export function forwardPushes(hub: PushHub, getWindow: () => BrowserWindow | null): () => void {
+  let batch: ApiPush[] = [];
+  const flush = () => {
+    const pushes = batch;
+    batch = [];
+    const win = getWindow();
+    if (win && !win.isDestroyed()) win.webContents.send(PUSH_CHANNEL, pushes);
+  };
+  return hub.subscribe((push) => {
+    if (batch.push(push) === 1) setImmediate(flush);
+  });
+}

@@ -1,0 +1,71 @@
+// Electron's main process: one window, a tray item, and the API served over IPC. All behaviour lives
+// in the engine and the shared host layer; this file only wires them to Electron.
+
+import { app, BrowserWindow } from 'electron';
+import path from 'node:path';
+import { Engine } from '../engine/engine.js';
+import { APP_VERSION } from '../host/app-version.js';
+import { createHost } from '../host/handlers.js';
+import { PushHub } from '../host/push-hub.js';
+import { forwardPushes, registerIpc } from './ipc.js';
+import { notifyLongRuns } from './notify.js';
+import { createTray } from './tray.js';
+import { createMainWindow, hardenSessions } from './window.js';
+
+/** The example profiles shipped with the app (extraResources), or the repository's in development. */
+function builtinProfiles(): string {
+  return app.isPackaged ? path.join(process.resourcesPath, 'profiles') : path.join(app.getAppPath(), 'profiles');
+}
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  let win: BrowserWindow | null = null;
+  let quitting = false;
+  const getWindow = () => (win && !win.isDestroyed() ? win : null);
+
+  const showWindow = () => {
+    if (!getWindow()) {
+      win = createMainWindow();
+      win.on('close', (e) => {
+        // With a tray, closing the window keeps the app (and running setups) alive.
+        if (tray && !quitting) {
+          e.preventDefault();
+          win?.hide();
+        }
+      });
+    }
+    win!.show();
+    win!.focus();
+  };
+
+  let tray: ReturnType<typeof createTray> = null;
+
+  app.on('second-instance', showWindow);
+
+  void app.whenReady().then(() => {
+    hardenSessions();
+    const dataDir = app.getPath('userData');
+    const engine = new Engine({ dataDir, profileFolders: [builtinProfiles()] });
+    const hub = new PushHub();
+    const host = createHost({ engine, hub, mode: 'electron', version: APP_VERSION, dataDir });
+    registerIpc(host.handlers, getWindow);
+    forwardPushes(hub, getWindow);
+    notifyLongRuns(hub, getWindow);
+    const quit = () => {
+      quitting = true;
+      app.quit();
+    };
+    tray = createTray({ handlers: host.handlers, hub, showWindow, quit });
+    showWindow();
+
+    app.on('activate', showWindow);
+    app.on('before-quit', () => {
+      quitting = true;
+      void host.close();
+    });
+    app.on('window-all-closed', () => {
+      if (!tray) app.quit();
+    });
+  });
+}

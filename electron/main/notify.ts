@@ -1,0 +1,27 @@
+// A desktop notification when a long run ends, so nobody has to watch a 3-minute setup.
+
+import { Notification, type BrowserWindow } from 'electron';
+import type { PushHub } from '../host/push-hub.js';
+
+const LONG_RUN_MS = 10_000;
+
+export function notifyLongRuns(hub: PushHub, getWindow: () => BrowserWindow | null): void {
+  if (!Notification.isSupported()) return;
+  hub.subscribe((push) => {
+    if (push.type !== 'run-event' || push.event.type !== 'run-end') return;
+    const e = push.event;
+    const win = getWindow();
+    // A short run, or one the user is watching, needs no notification.
+    if (e.durationMs < LONG_RUN_MS || win?.isFocused()) return;
+    const { ok, changed, failed } = e.summary;
+    const n = new Notification({
+      title: `${e.profile}: ${e.kind} ${e.ok ? 'finished' : 'failed'}`,
+      body: e.error?.message ?? `${ok} ok, ${changed} changed, ${failed} failed in ${Math.round(e.durationMs / 1000)} s`,
+    });
+    n.on('click', () => {
+      win?.show();
+      win?.focus();
+    });
+    n.show();
+  });
+}
