@@ -1,0 +1,102 @@
+// `prodlike`: the command line over the engine. Exit codes as Terraform's -detailed-exitcode:
+// 0 done / in sync, 1 error, 2 changes pending (plan) or drift found (drift).
+
+import { parseArgs } from 'node:util';
+import pc from 'picocolors';
+import { VERSION } from './version.js';
+
+const HELP = `prodlike ${VERSION}: make developer machines match test and production
+
+Usage: prodlike <command> [profile] [options]
+
+Commands:
+  list                     the profiles in ./profiles (and the folders in settings)
+  validate <profile>       check a profile: "ok", or errors with file:line:col
+  plan <profile>           what up would change, with diffs (exit 2 when changes are pending)
+  up <profile>             create/start the machines and apply the profile
+  status [profile]         machines, state, ports, last run
+  use <profile>            switch: stop the other profiles' machines, bring this one up
+  down <profile>           stop the machines (data is kept)
+  destroy <profile>        remove containers and network (volumes only with --volumes)
+  drift <profile>          compare machines with their profile (exit 2 on drift)
+      --against <baseline>   ... or with the production hosts they mirror
+      --junit <file>         also write the findings as a JUnit report
+  capture <profile> --out <file>   read-only baseline of a production profile's hosts
+  reconcile <profile> --against <baseline>   make local machines match production
+  trust <host[:port]>      show a host's SSH key fingerprint and trust it
+
+A profile is a path, or a name looked up in ./profiles (e.g. shop/dev).
+
+Options:
+  --json        NDJSON events for runs, one JSON document for the rest
+  -v, --verbose every resource and the commands' output
+  --wait        wait for another run of the same profile instead of refusing
+  --volumes     destroy: also remove named volumes
+  --i-know-this-is-production   allow writing to hosts listed in a baseline
+  --debug       stack traces for errors
+  -h, --help    this help;  --version  the version
+`;
+
+const COMMANDS = new Set(['list', 'validate', 'plan', 'up', 'status', 'use', 'down', 'destroy', 'drift', 'capture', 'reconcile', 'trust']);
+
+export interface CliIo {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  tty: boolean;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        json: { type: 'boolean' },
+        verbose: { type: 'boolean', short: 'v' },
+        wait: { type: 'boolean' },
+        volumes: { type: 'boolean' },
+        against: { type: 'string' },
+        out: { type: 'string' },
+        junit: { type: 'string' },
+        debug: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean' },
+        yes: { type: 'boolean', short: 'y' },
+        'i-know-this-is-production': { type: 'boolean' },
+      },
+    });
+  } catch (err) {
+    process.stderr.write(`prodlike: ${(err as Error).message}\nRun \`prodlike --help\` for usage.\n`);
+    return 1;
+  }
+  const { values, positionals } = parsed;
+  if (values.version) {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  const [command, ...rest] = positionals;
+  if (values.help || !command) {
+    process.stdout.write(HELP);
+    return command || values.help ? 0 : 1;
+  }
+  if (!COMMANDS.has(command)) {
+    process.stderr.write(`prodlike: unknown command "${command}". Run \`prodlike --help\` for the list.\n`);
+    return 1;
+  }
+  const io: CliIo = { out: (s) => process.stdout.write(s + '\n'), err: (s) => process.stderr.write(s + '\n'), tty: !!process.stdout.isTTY && !values.json };
+  // The engine (dockerode, ssh2, ...) loads only for commands that need it: --version and --help stay fast.
+  const { runCommand } = await import('./commands.js');
+  return runCommand(command, rest, values, io);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`${pc.red('prodlike:')} ${(err as Error)?.message ?? String(err)}\n`);
+    if (process.argv.includes('--debug')) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,74 @@
+// Text output of finished runs: summaries, status tables, drift tables, and drift as JUnit XML.
+
+import path from 'node:path';
+import pc from 'picocolors';
+import type { DriftReport, ProfileStatus, RunResult } from '../../shared/report.js';
+import type { CliIo } from './main.js';
+import { formatChanges, statusMark } from './render-run.js';
+
+function seconds(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(2)} s`;
+}
+
+export function printRunResult(io: CliIo, r: RunResult): void {
+  const s = r.summary;
+  const failedMachines = r.machines.filter((m) => m.status === 'failed');
+  for (const m of failedMachines) {
+    if (m.error) io.err(`${pc.red('✗')} ${m.machine}: ${m.error.message}${m.error.hint ? `\n  ${pc.dim('→')} ${m.error.hint}` : ''}`);
+  }
+  const parts = [`${s.ok} ok`, s.changed ? pc.yellow(`${s.changed} changed`) : '0 changed'];
+  if (s.pending) parts.push(pc.cyan(`${s.pending} to change`));
+  if (s.failed) parts.push(pc.red(`${s.failed} failed`));
+  const verb = { up: 'up', plan: 'plan', down: 'stopped', destroy: 'destroyed', use: 'now using', drift: 'drift', capture: 'captured', reconcile: 'reconciled' }[r.kind];
+  const machines = r.machines.length ? `, ${r.machines.length} machine(s): ${parts.join(', ')}` : '';
+  const nothing = (r.kind === 'up' || r.kind === 'use') && r.ok && s.changed === 0 ? ' (nothing to change)' : '';
+  const mark = r.ok ? pc.green('✓') : pc.red('✗');
+  io.out(`${mark} ${verb} ${r.profile}${machines}${nothing} in ${seconds(r.durationMs)}`);
+}
+
+export function printStatus(io: CliIo, statuses: ProfileStatus[], all: boolean): void {
+  for (const st of statuses) {
+    const last = st.lastRun ? `last ${st.lastRun.kind} ${st.lastRun.ok ? pc.green('ok') : pc.red('failed')} ${st.lastRun.startedAt}` : 'never run';
+    io.out(`${st.active ? pc.green('●') : ' '} ${pc.bold(st.profile)} ${pc.dim(`(${st.role}, ${path.relative(process.cwd(), st.file)})`)}  ${pc.dim(last)}`);
+    if (all && st.machines.every((m) => m.state === 'not-created')) continue;
+    for (const m of st.machines) {
+      const state = m.state === 'running' ? pc.green(m.state) : m.state === 'stopped' ? pc.yellow(m.state) : pc.dim(m.state);
+      io.out(`    ${m.machine.padEnd(12)} ${m.provider.padEnd(7)} ${state.padEnd(20)} ${m.target}${m.ports.length ? '  ' + m.ports.join(', ') : ''}`);
+    }
+  }
+}
+
+export function printDrift(io: CliIo, report: DriftReport): void {
+  for (const e of report.errors) io.err(`${pc.red('✗')} ${e.machine}: ${e.error.message}${e.error.hint ? `\n  ${pc.dim('→')} ${e.error.hint}` : ''}`);
+  const notInSync = report.findings.filter((f) => f.status !== 'in-sync');
+  for (const f of notInSync) {
+    io.out(`${statusMark(f.status).padEnd(18)} ${pc.bold(f.machine)}${f.against ? pc.dim(` (vs ${f.against})`) : ''} ${f.resource.kind} ${f.resource.name}`);
+    for (const line of formatChanges(f.changes)) io.out(line);
+  }
+  const inSync = report.findings.length - notInSync.length;
+  const against = report.against === 'profile' ? 'its profile' : path.relative(process.cwd(), report.against);
+  if (report.inSync) io.out(`${pc.green('✓')} ${report.profile} is in sync with ${against}: ${inSync} resource(s) checked in ${seconds(report.durationMs)}`);
+  else io.out(`${pc.yellow('!')} ${report.profile} drifted from ${against}: ${notInSync.length} finding(s), ${inSync} in sync${report.errors.length ? `, ${report.errors.length} machine(s) not checked` : ''} (${seconds(report.durationMs)})`);
+}
+
+const xml = (s: string) => s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
+
+/** Drift as JUnit: one test case per resource, drift as a failure, so CI dashboards show it. */
+export function driftJunit(report: DriftReport): string {
+  const failures = report.findings.filter((f) => f.status !== 'in-sync').length;
+  const cases = report.findings.map((f) => {
+    const name = `${f.resource.kind} ${f.resource.name}`;
+    const open = `    <testcase classname="${xml(`${report.profile}.${f.machine}`)}" name="${xml(name)}">`;
+    if (f.status === 'in-sync') return `${open}</testcase>`;
+    const body = f.changes.map((c) => c.summary + (c.diff ? '\n' + c.diff : '')).join('\n');
+    return `${open}\n      <failure type="${f.status}" message="${xml(`${f.status}: ${f.changes.map((c) => c.summary).join('; ')}`)}">${xml(body)}</failure>\n    </testcase>`;
+  });
+  const errs = report.errors.map((e) => `    <testcase classname="${xml(`${report.profile}.${e.machine}`)}" name="reachable"><error message="${xml(e.error.message)}"/></testcase>`);
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<testsuites name="prodlike drift" tests="${cases.length + errs.length}" failures="${failures}" errors="${errs.length}">
+  <testsuite name="${xml(report.profile)}" tests="${cases.length + errs.length}" failures="${failures}" errors="${errs.length}" time="${(report.durationMs / 1000).toFixed(3)}" timestamp="${report.checkedAt}">
+${[...cases, ...errs].join('\n')}
+  </testsuite>
+</testsuites>
+`;
+}

@@ -1,0 +1,166 @@
+// Renders the run event stream for a terminal: a live block per machine on a TTY (log-update), plain
+// lines otherwise. Results that matter (changed, failed, pending, drift) are printed for good, with
+// their diffs; resources that were already right are only counted.
+
+import logUpdate from 'log-update';
+import pc from 'picocolors';
+import type { RunEvent } from '../../shared/events.js';
+import type { Change, ResourceStatus } from '../../shared/report.js';
+
+const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+interface MachineLine {
+  phase: string;
+  detail: string;
+  ok: number;
+  changed: number;
+  pending: number;
+  failed: number;
+  done: boolean;
+  failedPhase: boolean;
+}
+
+export interface RunRenderer {
+  onEvent(e: RunEvent): void;
+  stop(): void;
+}
+
+export function statusMark(s: ResourceStatus | 'in-sync' | 'drifted' | 'missing' | 'extra'): string {
+  switch (s) {
+    case 'ok':
+    case 'in-sync':
+      return pc.green('ok');
+    case 'changed':
+      return pc.yellow('changed');
+    case 'pending':
+      return pc.cyan('will change');
+    case 'failed':
+      return pc.red('FAILED');
+    case 'skipped':
+      return pc.dim('skipped');
+    case 'drifted':
+      return pc.yellow('drifted');
+    case 'missing':
+      return pc.red('missing');
+    case 'extra':
+      return pc.magenta('extra');
+  }
+}
+
+export function formatChanges(changes: Change[], indent = '      '): string[] {
+  const out: string[] = [];
+  for (const c of changes) {
+    out.push(`${indent}${pc.dim('-')} ${c.summary}`);
+    if (c.diff) {
+      for (const line of c.diff.split('\n')) {
+        if (line.startsWith('Index:') || line.startsWith('====')) continue;
+        const colored = line.startsWith('+') && !line.startsWith('+++') ? pc.green(line) : line.startsWith('-') && !line.startsWith('---') ? pc.red(line) : line.startsWith('@@') ? pc.cyan(line) : pc.dim(line);
+        if (line) out.push(`${indent}  ${colored}`);
+      }
+    }
+  }
+  return out;
+}
+
+export function createRunRenderer(opts: { tty: boolean; verbose: boolean; write?: (s: string) => void }): RunRenderer {
+  const write = opts.write ?? ((s: string) => process.stdout.write(s + '\n'));
+  const machines = new Map<string, MachineLine>();
+  let frame = 0;
+  let timer: NodeJS.Timeout | undefined;
+
+  const render = () => {
+    const lines: string[] = [];
+    for (const [name, m] of machines) {
+      const mark = m.failedPhase || m.failed ? pc.red('✗') : m.done ? pc.green('✓') : pc.cyan(SPINNER[frame % SPINNER.length]!);
+      const counts = [m.ok && `${m.ok} ok`, m.changed && pc.yellow(`${m.changed} changed`), m.pending && pc.cyan(`${m.pending} to change`), m.failed && pc.red(`${m.failed} failed`)].filter(Boolean).join(', ');
+      lines.push(`${mark} ${pc.bold(name.padEnd(12))} ${m.done ? '' : m.phase.padEnd(9)} ${m.detail}${counts ? pc.dim('  ') + counts : ''}`);
+    }
+    return lines.join('\n');
+  };
+  const persist = (line: string) => {
+    if (opts.tty) logUpdate.clear();
+    write(line);
+    if (opts.tty && machines.size) logUpdate(render());
+  };
+  const machine = (name: string) => {
+    let m = machines.get(name);
+    if (!m) {
+      m = { phase: 'waiting', detail: '', ok: 0, changed: 0, pending: 0, failed: 0, done: false, failedPhase: false };
+      machines.set(name, m);
+    }
+    return m;
+  };
+
+  if (opts.tty) {
+    timer = setInterval(() => {
+      frame++;
+      if (machines.size) logUpdate(render());
+    }, 80);
+    timer.unref();
+  }
+
+  return {
+    onEvent(e) {
+      switch (e.type) {
+        case 'run-start':
+          for (const m of e.machines) machine(m);
+          if (!opts.tty) write(`${e.kind} ${e.profile}: ${e.machines.length} machine(s)`);
+          break;
+        case 'machine': {
+          const m = machine(e.machine);
+          m.phase = e.phase;
+          if (e.detail) m.detail = e.detail;
+          if (e.status === 'failed') {
+            m.failedPhase = true;
+            m.done = true;
+            persist(`${pc.red('✗')} ${pc.bold(e.machine)}: ${e.error?.message ?? `${e.phase} failed`}${e.error?.hint ? `\n    ${pc.dim(e.error.hint)}` : ''}`);
+          } else if (!opts.tty && e.status === 'done' && e.detail) {
+            write(`  ${e.machine}: ${e.phase} ${e.detail}`);
+          }
+          break;
+        }
+        case 'resource': {
+          const m = machine(e.machine);
+          if (e.status === 'ok') m.ok++;
+          else if (e.status === 'changed') m.changed++;
+          else if (e.status === 'pending') m.pending++;
+          else if (e.status === 'failed') m.failed++;
+          m.detail = `${e.resource.kind} ${e.resource.name}`;
+          if (e.status !== 'ok' || opts.verbose) {
+            const head = `  ${statusMark(e.status)} ${pc.bold(e.machine)} ${e.resource.kind} ${e.resource.name}`;
+            const body = formatChanges(e.changes);
+            if (e.error) {
+              body.push(`      ${pc.red(e.error.message)}`);
+              const stderr = e.error.details?.stderr;
+              if (typeof stderr === 'string' && stderr && opts.verbose) body.push(...stderr.split('\n').map((l) => `      ${pc.dim(l)}`));
+            }
+            persist([head, ...body].join('\n'));
+          }
+          break;
+        }
+        case 'drift':
+          break;
+        case 'log':
+          if (opts.verbose || e.stream === 'warn') persist(`  ${pc.dim(`[${e.machine ?? '-'}]`)} ${e.stream === 'warn' ? pc.yellow(e.text.trimEnd()) : pc.dim(e.text.trimEnd())}`);
+          break;
+        case 'progress': {
+          if (e.machine) {
+            const m = machine(e.machine);
+            m.detail = e.total ? `${e.task} ${Math.round(((e.current ?? 0) / e.total) * 100)}%` : e.task;
+          }
+          break;
+        }
+        case 'run-end':
+          for (const m of machines.values()) m.done = true;
+          if (opts.tty) {
+            logUpdate(render());
+            logUpdate.done();
+          }
+          break;
+      }
+    },
+    stop() {
+      if (timer) clearInterval(timer);
+    },
+  };
+}

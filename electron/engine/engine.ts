@@ -1,0 +1,240 @@
+// The engine's facade: profiles, runs (with locking, events and history), settings, host keys.
+// The CLI, Electron's main process and the browser-mode server all go through it.
+
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ProfileDetail, ProfileSummary, Settings, StartRunRequest, TrustedHostKey } from '../../shared/api.js';
+import type { EventSink, RunEvent } from '../../shared/events.js';
+import type { Profile } from '../../shared/profile.js';
+import type { DriftReport, ErrorInfo, MachineResult, ProfileStatus, RunRecord, RunResult, RunSummary } from '../../shared/report.js';
+import type { EngineApi, StartedRun } from './engine-api.js';
+import { RefusedError, toErrorInfo } from './errors.js';
+import { listProfiles, loadProfile, resolveProfileArg } from './profile/index.js';
+import type { RunContext } from './providers/provider.js';
+import { createProviders, statusAll, type ProviderSet } from './runner/machines.js';
+import { runDestroy, runDown, runPlan, runUp, runUse } from './runner/operations.js';
+import { runDriftOrBaseline } from './runner/drift-run.js';
+import { AppState } from './state/app-state.js';
+import { defaultDataDir } from './state/data-dir.js';
+import { lockProfile } from './state/profile-lock.js';
+import { HostKeyStore, fetchHostKey } from './transport/host-keys.js';
+
+export interface EngineOptions {
+  dataDir?: string;
+  /** Folders to find profiles in; the settings' folders are added. Default: ./profiles and the bundled ones. */
+  profileFolders?: string[];
+  env?: NodeJS.ProcessEnv;
+  /** Wait this long for another run of the same profile to finish, instead of refusing at once. */
+  lockWaitMs?: number;
+  /** Put stacks into errors (CLI --debug). */
+  debug?: boolean;
+  /** Allow writing to hosts listed in a production baseline (--i-know-this-is-production). */
+  allowProductionHosts?: boolean;
+}
+
+const WRITES: ReadonlySet<string> = new Set(['up', 'use', 'reconcile']);
+
+export function bundledProfilesDir(): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'profiles');
+}
+
+export class Engine implements EngineApi {
+  readonly dataDir: string;
+  readonly state: AppState;
+  private readonly providers: ProviderSet;
+  private readonly running = new Map<string, AbortController>();
+  private readonly listeners = new Set<EventSink>();
+  private readonly hostKeys: HostKeyStore;
+
+  constructor(private readonly opts: EngineOptions = {}) {
+    this.dataDir = opts.dataDir ?? defaultDataDir(opts.env);
+    this.state = new AppState(this.dataDir);
+    this.providers = createProviders({ dataDir: this.dataDir });
+    this.hostKeys = new HostKeyStore(path.join(this.dataDir, 'known_hosts.json'));
+  }
+
+  /** Every event of every run, for hosts that fan them out (IPC, WebSocket). */
+  subscribe(listener: EventSink): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async profileFolders(): Promise<string[]> {
+    const settings = await this.state.settings();
+    const base = this.opts.profileFolders ?? [path.resolve('profiles')];
+    return [...new Set([...base, ...settings.profileFolders].map((f) => path.resolve(f)))];
+  }
+
+  async listProfiles(): Promise<ProfileSummary[]> {
+    return listProfiles(await this.profileFolders());
+  }
+
+  async loadProfile(fileOrName: string): Promise<Profile> {
+    const file = resolveProfileArg(fileOrName, { cwd: process.cwd(), folders: await this.profileFolders() });
+    return loadProfile(file, { env: this.opts.env ?? process.env });
+  }
+
+  async getProfile(file: string): Promise<ProfileDetail> {
+    const profile = await this.loadProfile(file);
+    return { profile, status: await this.statusOf(profile) };
+  }
+
+  async status(file: string): Promise<ProfileStatus> {
+    return this.statusOf(await this.loadProfile(file));
+  }
+
+  async statusOf(profile: Profile): Promise<ProfileStatus> {
+    const [machines, active, lastRun] = await Promise.all([statusAll(this.providers, profile), this.state.activeProfile(), this.state.lastRun(profile.file)]);
+    const st: ProfileStatus = { profile: profile.name, file: profile.file, role: profile.role, active: active?.file === profile.file, machines };
+    if (lastRun) st.lastRun = lastRun;
+    return st;
+  }
+
+  start(req: StartRunRequest, emit?: EventSink): StartedRun {
+    const runId = randomUUID().slice(0, 8);
+    const controller = new AbortController();
+    this.running.set(runId, controller);
+    const sink: EventSink = (e) => {
+      emit?.(e);
+      for (const l of this.listeners) l(e);
+    };
+    const done = this.execute(runId, req, sink, controller.signal).finally(() => this.running.delete(runId));
+    return { runId, done };
+  }
+
+  cancel(runId: string): boolean {
+    const c = this.running.get(runId);
+    if (!c) return false;
+    c.abort();
+    return true;
+  }
+
+  private async execute(runId: string, req: StartRunRequest, emit: EventSink, signal: AbortSignal): Promise<RunResult | DriftReport> {
+    const started = Date.now();
+    const startedAt = new Date(started).toISOString();
+    const ctx: RunContext = { runId, emit, signal };
+    let profile: Profile | undefined;
+    let release: (() => Promise<void>) | undefined;
+    const end = (machines: MachineResult[], error?: ErrorInfo): RunResult => {
+      const summary = summarize(machines);
+      const ok = !error && summary.failed === 0 && !machines.some((m) => m.status === 'failed');
+      const result: RunResult = { runId, kind: req.kind, profile: profile?.name ?? req.file, profileFile: profile?.file ?? req.file, ok, startedAt, durationMs: Date.now() - started, machines, summary };
+      if (error) result.error = error;
+      emit({ type: 'run-end', runId, kind: req.kind, profile: result.profile, ok, summary, durationMs: result.durationMs, ...(error ? { error } : {}) });
+      return result;
+    };
+    try {
+      profile = await this.loadProfile(req.file);
+      emit({ type: 'run-start', runId, kind: req.kind, profile: profile.name, profileFile: profile.file, machines: profile.machines.map((m) => m.name), at: startedAt });
+      if (WRITES.has(req.kind) && profile.role === 'production') {
+        throw new RefusedError(`profile ${profile.name} has role: production, and Prodlike never writes to production`, {
+          where: profile.file,
+          hint: `\`prodlike capture ${path.relative(process.cwd(), profile.file)} --out baselines/production.yaml\` takes a read-only baseline; \`prodlike drift <local profile> --against <baseline>\` compares with it`,
+        });
+      }
+      if (req.kind !== 'plan' && req.kind !== 'drift' && req.kind !== 'capture') {
+        const lock = await lockProfile(this.dataDir, profile.name, { runId, kind: req.kind }, { waitMs: this.opts.lockWaitMs ?? 0 });
+        release = lock.release;
+      }
+      if (req.kind === 'drift' || req.kind === 'capture' || req.kind === 'reconcile') {
+        const report = await runDriftOrBaseline(req, profile, ctx, { providers: this.providers, allowProductionHosts: !!this.opts.allowProductionHosts });
+        if ('findings' in report) {
+          await this.state.saveDrift(report);
+          await this.record(runId, req, profile, startedAt, started, report.errors.length === 0, { ok: 0, changed: 0, pending: 0, failed: report.errors.length }, report.findings.filter((f) => f.status !== 'in-sync').length);
+          emit({ type: 'run-end', runId, kind: req.kind, profile: profile.name, ok: report.errors.length === 0, summary: { ok: report.findings.filter((f) => f.status === 'in-sync').length, changed: 0, pending: report.findings.filter((f) => f.status !== 'in-sync').length, failed: report.errors.length }, durationMs: report.durationMs });
+          return report;
+        }
+        const result = end(report.machines);
+        await this.record(runId, req, profile, startedAt, started, result.ok, result.summary);
+        return result;
+      }
+      let machines: MachineResult[] = [];
+      switch (req.kind) {
+        case 'up':
+          machines = await runUp(this.providers, profile, ctx);
+          await this.state.setActiveProfile({ name: profile.name, file: profile.file });
+          break;
+        case 'use':
+          machines = await runUse(this.providers, profile, ctx);
+          await this.state.setActiveProfile({ name: profile.name, file: profile.file });
+          break;
+        case 'plan':
+          machines = await runPlan(this.providers, profile, ctx);
+          break;
+        case 'down':
+          machines = await runDown(this.providers, profile, ctx);
+          break;
+        case 'destroy':
+          machines = await runDestroy(this.providers, profile, !!req.volumes, ctx);
+          if ((await this.state.activeProfile())?.file === profile.file) await this.state.setActiveProfile(undefined);
+          break;
+      }
+      const result = end(machines);
+      await this.record(runId, req, profile, startedAt, started, result.ok, result.summary);
+      return result;
+    } catch (err) {
+      const error = toErrorInfo(err, this.opts.debug);
+      if (!profile) emit({ type: 'run-start', runId, kind: req.kind, profile: req.file, profileFile: req.file, machines: [], at: startedAt });
+      return end([], error);
+    } finally {
+      await release?.();
+    }
+  }
+
+  private async record(runId: string, req: StartRunRequest, profile: Profile, startedAt: string, started: number, ok: boolean, summary: RunSummary, drifted?: number) {
+    const rec: RunRecord = { runId, kind: req.kind, profile: profile.name, profileFile: profile.file, ok, startedAt, durationMs: Date.now() - started, summary };
+    if (drifted !== undefined) rec.drifted = drifted;
+    await this.state.recordRun(rec);
+  }
+
+  history(file?: string, limit?: number): Promise<RunRecord[]> {
+    return this.state.history(file, limit);
+  }
+
+  lastDrift(file: string): Promise<DriftReport | null> {
+    return this.state.lastDrift(file);
+  }
+
+  getSettings(): Promise<Settings> {
+    return this.state.settings();
+  }
+
+  setSettings(patch: Partial<Settings>): Promise<Settings> {
+    return this.state.setSettings(patch);
+  }
+
+  listHostKeys(): Promise<TrustedHostKey[]> {
+    return this.hostKeys.list();
+  }
+
+  async trustHostKey(host: string, port: number): Promise<TrustedHostKey> {
+    const key = await fetchHostKey(host, port, 10_000);
+    return this.hostKeys.trust(host, port, key.keyType, key.key);
+  }
+
+  revokeHostKey(host: string, port: number): Promise<boolean> {
+    return this.hostKeys.revoke(host, port);
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.running.values()) c.abort();
+    await this.providers.close();
+  }
+}
+
+export function summarize(machines: MachineResult[]): RunSummary {
+  const s: RunSummary = { ok: 0, changed: 0, pending: 0, failed: 0 };
+  for (const m of machines) {
+    for (const r of m.resources) {
+      if (r.status === 'ok') s.ok++;
+      else if (r.status === 'changed') s.changed++;
+      else if (r.status === 'pending') s.pending++;
+      else if (r.status === 'failed') s.failed++;
+    }
+    if (m.status === 'failed' && !m.resources.some((r) => r.status === 'failed')) s.failed++;
+  }
+  return s;
+}
+
+export type { RunEvent };

@@ -1,0 +1,52 @@
+// Drift against the profile: probe → diff, the same code path as plan, classified for people.
+
+import type { MachineSpec, ResourceSpec } from '../../../shared/profile.js';
+import type { Change, DriftFinding, DriftStatus } from '../../../shared/report.js';
+import type { RunContext } from '../providers/provider.js';
+import type { Transport } from '../transport/transport.js';
+import { probeAndDiff, refOf } from './converge.js';
+
+export function classify(spec: ResourceSpec, changes: Change[]): DriftStatus {
+  if (changes.length === 0) return 'in-sync';
+  const state = changes.find((c) => c.field === 'state');
+  if (state) {
+    if (state.before === 'absent' || state.before === null || state.before === undefined) return 'missing';
+    if (state.after === 'absent') return 'extra';
+  }
+  if ('state' in spec && spec.state === 'absent') return 'extra';
+  return 'drifted';
+}
+
+export function findingFor(machine: string, spec: ResourceSpec, changes: Change[], against?: string): DriftFinding {
+  const status = classify(spec, changes);
+  const finding: DriftFinding = { machine, resource: refOf(spec), status, changes };
+  if (against) finding.against = against;
+  if (changes.length > 0) {
+    finding.expected = changes.map((c) => c.after ?? '').filter(Boolean).join(', ') || null;
+    finding.actual = changes.map((c) => c.before ?? '').filter(Boolean).join(', ') || null;
+  }
+  return finding;
+}
+
+export async function driftAgainstProfile(machine: MachineSpec, transport: Transport, ctx: RunContext): Promise<DriftFinding[]> {
+  ctx.emit({ type: 'machine', runId: ctx.runId, machine: machine.name, phase: 'probe', status: 'start' });
+  const probed = await probeAndDiff(transport, machine.resources, ctx.signal);
+  ctx.emit({ type: 'machine', runId: ctx.runId, machine: machine.name, phase: 'probe', status: 'done' });
+  return probed.map((p) => {
+    if (p.error !== undefined) {
+      return {
+        machine: machine.name,
+        resource: refOf(p.spec),
+        status: 'drifted' as const,
+        expected: null,
+        actual: `could not be read: ${p.error}`,
+        changes: [{ field: 'probe', summary: `could not be read: ${p.error}` }],
+      };
+    }
+    // A command without guards is an action, not a state: never drift. With a guard (creates, unless,
+    // onlyif) the guard is the state it stands for, so "would run" is drift.
+    const s = p.spec;
+    if (s.kind === 'command' && !s.creates && !s.unless && !s.onlyif) return findingFor(machine.name, s, []);
+    return findingFor(machine.name, p.spec, p.changes);
+  });
+}

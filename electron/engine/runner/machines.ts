@@ -1,0 +1,74 @@
+// Which provider serves which machine, and how to reach machines that already exist (plan and drift
+// never create anything).
+
+import type { MachineSpec, Profile } from '../../../shared/profile.js';
+import type { MachineStatus } from '../../../shared/report.js';
+import { DockerProvider } from '../providers/docker-provider.js';
+import type { MachineProvider, RunContext } from '../providers/provider.js';
+import { SshProvider } from '../providers/ssh-provider.js';
+import type { Transport } from '../transport/transport.js';
+
+export interface ProviderSet {
+  docker(): DockerProvider;
+  ssh(): SshProvider;
+  close(): Promise<void>;
+}
+
+export function createProviders(opts: { dataDir: string }): ProviderSet {
+  let docker: DockerProvider | undefined;
+  let ssh: SshProvider | undefined;
+  return {
+    docker: () => (docker ??= new DockerProvider()),
+    ssh: () => (ssh ??= new SshProvider({ dataDir: opts.dataDir })),
+    async close() {
+      await Promise.all([docker?.close(), ssh?.close()]);
+    },
+  };
+}
+
+/** Splits a profile's machines by provider, keeping profile order inside each group. */
+export function byProvider(providers: ProviderSet, machines: MachineSpec[]): { provider: MachineProvider; machines: MachineSpec[] }[] {
+  const docker = machines.filter((m) => m.docker);
+  const ssh = machines.filter((m) => m.ssh);
+  const out: { provider: MachineProvider; machines: MachineSpec[] }[] = [];
+  if (docker.length) out.push({ provider: providers.docker(), machines: docker });
+  if (ssh.length) out.push({ provider: providers.ssh(), machines: ssh });
+  return out;
+}
+
+/** Brings machines up (creating containers as needed): one map for all providers. */
+export async function upAll(providers: ProviderSet, profile: Profile, machines: MachineSpec[], ctx: RunContext): Promise<Map<string, Transport | Error>> {
+  const parts = await Promise.all(byProvider(providers, machines).map((g) => g.provider.up(profile, g.machines, ctx)));
+  return new Map(parts.flatMap((m) => [...m]));
+}
+
+/**
+ * Transports to machines that exist and run now, without creating or starting anything. A Docker
+ * machine that is not running maps to an Error that says so.
+ */
+export async function attachAll(providers: ProviderSet, profile: Profile, machines: MachineSpec[], ctx: RunContext): Promise<Map<string, Transport | Error>> {
+  const out = new Map<string, Transport | Error>();
+  const docker = machines.filter((m) => m.docker);
+  const ssh = machines.filter((m) => m.ssh);
+  await Promise.all([
+    docker.length
+      ? providers
+          .docker()
+          .attach(profile, docker)
+          .then((m) => m.forEach((v, k) => out.set(k, v)))
+      : undefined,
+    ssh.length
+      ? providers
+          .ssh()
+          .up(profile, ssh, ctx)
+          .then((m) => m.forEach((v, k) => out.set(k, v)))
+      : undefined,
+  ]);
+  return out;
+}
+
+export async function statusAll(providers: ProviderSet, profile: Profile): Promise<MachineStatus[]> {
+  const parts = await Promise.all(byProvider(providers, profile.machines).map((g) => g.provider.status(profile, g.machines)));
+  const byName = new Map(parts.flat().map((s) => [s.machine, s]));
+  return profile.machines.map((m) => byName.get(m.name) ?? { machine: m.name, provider: m.docker ? 'docker' : 'ssh', state: 'unknown', target: '', ports: [] });
+}

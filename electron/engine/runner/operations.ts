@@ -1,0 +1,82 @@
+// The runs a user starts: up, plan, down, destroy, use. Each takes a loaded profile and a context, and
+// returns per-machine results; the Engine wraps them with locking, events and history.
+
+import type { MachineSpec, Profile } from '../../../shared/profile.js';
+import type { MachineResult } from '../../../shared/report.js';
+import { toErrorInfo } from '../errors.js';
+import type { RunContext } from '../providers/provider.js';
+import type { Transport } from '../transport/transport.js';
+import { converge } from './converge.js';
+import { attachAll, byProvider, upAll, type ProviderSet } from './machines.js';
+
+function failedMachine(m: MachineSpec, err: Error, ctx: RunContext, phase: 'provision' | 'probe' = 'provision'): MachineResult {
+  const error = toErrorInfo(err);
+  ctx.emit({ type: 'machine', runId: ctx.runId, machine: m.name, phase, status: 'failed', error });
+  // Every resource of a machine that could not be reached is reported, so nothing looks "ok" by omission.
+  const resources = m.resources.map((r) => ({ id: r.id, kind: r.kind, name: r.name, status: 'skipped' as const, changes: [] }));
+  return { machine: m.name, provider: m.docker ? 'docker' : 'ssh', status: 'failed', resources, error, durationMs: 0 };
+}
+
+async function convergeAll(profile: Profile, transports: Map<string, Transport | Error>, mode: 'apply' | 'plan', ctx: RunContext): Promise<MachineResult[]> {
+  return Promise.all(
+    profile.machines.map(async (m) => {
+      const t = transports.get(m.name);
+      if (!t) return failedMachine(m, new Error(`machine ${m.name} was not brought up`), ctx);
+      if (t instanceof Error) return failedMachine(m, t, ctx, mode === 'plan' ? 'probe' : 'provision');
+      return converge(m, t, mode, ctx);
+    }),
+  );
+}
+
+export async function runUp(providers: ProviderSet, profile: Profile, ctx: RunContext): Promise<MachineResult[]> {
+  const transports = await upAll(providers, profile, profile.machines, ctx);
+  return convergeAll(profile, transports, 'apply', ctx);
+}
+
+/**
+ * What up would change. Machines that do not run yet cannot be probed: their resources are all
+ * pending ("machine will be created") rather than guessed.
+ */
+export async function runPlan(providers: ProviderSet, profile: Profile, ctx: RunContext): Promise<MachineResult[]> {
+  const transports = await attachAll(providers, profile, profile.machines, ctx);
+  return Promise.all(
+    profile.machines.map(async (m) => {
+      const t = transports.get(m.name);
+      if (t && !(t instanceof Error)) return converge(m, t, 'plan', ctx);
+      if (m.docker) {
+        const why = t instanceof Error ? t.message : 'not created';
+        ctx.emit({ type: 'machine', runId: ctx.runId, machine: m.name, phase: 'provision', status: 'done', detail: `will be created or started (${why})` });
+        const resources = m.resources.map((r) => {
+          const change = { field: 'machine', summary: `will be applied once ${m.name} runs` };
+          ctx.emit({ type: 'resource', runId: ctx.runId, machine: m.name, resource: { id: r.id, kind: r.kind, name: r.name }, status: 'pending', changes: [change] });
+          return { id: r.id, kind: r.kind, name: r.name, status: 'pending' as const, changes: [change] };
+        });
+        return { machine: m.name, provider: 'docker' as const, status: 'pending' as const, resources, durationMs: 0 };
+      }
+      return failedMachine(m, t ?? new Error('not reachable'), ctx, 'probe');
+    }),
+  );
+}
+
+export async function runDown(providers: ProviderSet, profile: Profile, ctx: RunContext): Promise<MachineResult[]> {
+  await Promise.all(byProvider(providers, profile.machines).map((g) => g.provider.stop(profile, g.machines, ctx)));
+  return [];
+}
+
+export async function runDestroy(providers: ProviderSet, profile: Profile, volumes: boolean, ctx: RunContext): Promise<MachineResult[]> {
+  await Promise.all(byProvider(providers, profile.machines).map((g) => g.provider.destroy(profile, g.machines, { volumes }, ctx)));
+  return [];
+}
+
+/** Switch: stop every other profile's running containers, then bring this one up. */
+export async function runUse(providers: ProviderSet, profile: Profile, ctx: RunContext): Promise<MachineResult[]> {
+  const docker = providers.docker();
+  const others = (await docker.listProfilesWithRunningContainers()).filter((p) => p !== profile.name);
+  if (others.length) {
+    ctx.emit({ type: 'log', runId: ctx.runId, stream: 'info', text: `stopping ${others.join(', ')}` });
+    // Stop first, then start: two profiles may publish the same host ports. Containers run under
+    // init, so the stop is immediate.
+    await Promise.all(others.map((name) => docker.stopProfileByName(name, ctx)));
+  }
+  return runUp(providers, profile, ctx);
+}
