@@ -29,7 +29,8 @@ const esm = {
 };
 
 const targets = [
-  { name: 'cli', entry: 'electron/cli/main.ts', out: 'dist/cli.mjs', opts: esm },
+  // Split so that `prodlike --version` and `--help` do not parse the engine (dockerode, ssh2).
+  { name: 'cli', entry: 'electron/cli/main.ts', outdir: 'dist/cli', opts: { ...esm, splitting: true, outExtension: { '.js': '.mjs' }, chunkNames: 'chunks/[name]-[hash]' } },
   { name: 'web', entry: 'electron/web/server.ts', out: 'dist/web/server.mjs', opts: esm },
   { name: 'main', entry: 'electron/main/main.ts', out: 'dist/electron/main.cjs', opts: { ...common, format: 'cjs' } },
   { name: 'preload', entry: 'electron/preload/preload.ts', out: 'dist/electron/preload.cjs', opts: { ...common, format: 'cjs', external: ['electron'] } },
@@ -39,8 +40,8 @@ const started = Date.now();
 for (const t of targets) {
   if (only && only !== t.name) continue;
   if (!existsSync(path.join(root, t.entry))) continue;
-  await build({ ...t.opts, entryPoints: [t.entry], outfile: t.out });
-  log(`built ${t.out}`);
+  await build({ ...t.opts, entryPoints: [t.entry], ...(t.outdir ? { outdir: t.outdir } : { outfile: t.out }) });
+  log(`built ${t.out ?? t.outdir}`);
 }
 
 if ((!only || only === 'renderer') && existsSync(path.join(root, 'renderer/index.html'))) {
