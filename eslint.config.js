@@ -1,0 +1,44 @@
+// Lint: typescript-eslint's recommended rules, React hooks rules for the renderer, and the layer rules
+// of the design as import restrictions (the engine knows nothing of Electron; the renderer and shared/
+// know nothing of Node).
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import reactHooks from 'eslint-plugin-react-hooks';
+import globals from 'globals';
+
+const nodeModules = ['node:*', 'fs', 'path', 'os', 'child_process', 'dockerode', 'node-ssh', 'ssh2', 'net', 'http', 'crypto'];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'release/**', 'node_modules/**', 'test-results/**', 'playwright-report/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'error',
+      'no-empty': ['error', { allowEmptyCatch: true }],
+    },
+  },
+  {
+    files: ['electron/engine/**/*.ts', 'electron/cli/**/*.ts', 'electron/host/**/*.ts', 'electron/web/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'The engine, CLI and web host run without Electron.' }] }],
+    },
+  },
+  {
+    files: ['shared/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: [...nodeModules, 'electron', 'react'], message: 'shared/ is pure TypeScript: no Node, no DOM, no Electron.' }] }],
+    },
+  },
+  {
+    files: ['renderer/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      ...reactHooks.configs.recommended.rules,
+      'no-restricted-imports': ['error', { patterns: [{ group: [...nodeModules, 'electron', '**/electron/**'], message: 'The renderer talks only to window.prodlike (shared/api.ts).' }] }],
+    },
+  },
+);
