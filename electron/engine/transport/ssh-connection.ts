@@ -1,0 +1,219 @@
+// SSH connections: one per user@host:port for the whole run (a pool), host keys always verified,
+// optional jump host (the bastion's connection is pooled too and shared by every target behind it).
+// Every failure is an SshError that names host:port and says what to do; key material never appears.
+
+import { promises as fs } from 'node:fs';
+import { NodeSSH, type Config } from 'node-ssh';
+import type { Client } from 'ssh2';
+import { utils as ssh2Utils } from 'ssh2';
+import { SshError } from '../errors.js';
+import { connectError, hostKeyCheck, type HostKeyOptions } from './host-keys.js';
+
+export interface SshEndpoint {
+  host: string;
+  port: number;
+  user: string;
+  /** Private key file (already ~-expanded). */
+  identity?: string;
+  /** Offer the ssh-agent at $SSH_AUTH_SOCK too. */
+  agent: boolean;
+  connectTimeoutMs: number;
+}
+
+export interface SshTarget extends SshEndpoint {
+  jump?: SshEndpoint;
+}
+
+export interface SshConnection {
+  readonly key: string;
+  readonly client: Client;
+  readonly closed: boolean;
+  close(): void;
+}
+
+export function poolKey(t: SshTarget): string {
+  const base = `${t.user}@${t.host}:${t.port}`;
+  return t.jump ? `${base} via ${poolKey(t.jump)}` : base;
+}
+
+export interface SshPoolOptions {
+  hostKeys: HostKeyOptions;
+  /** Where to find ssh-agent; default $SSH_AUTH_SOCK. */
+  agentSocket?: string;
+}
+
+export class SshConnectionPool {
+  private readonly live = new Map<string, Promise<SshConnection>>();
+  /** How many SSH connections this pool opened (jump hosts included): tests assert reuse with it. */
+  connectsOpened = 0;
+
+  constructor(private readonly opts: SshPoolOptions) {}
+
+  /** The open connection to `target`, opening it on first use (concurrent callers share one attempt). */
+  get(target: SshTarget): Promise<SshConnection> {
+    const key = poolKey(target);
+    const existing = this.live.get(key);
+    if (existing) {
+      return existing.then((c) => (c.closed ? this.reopen(key, target) : c));
+    }
+    return this.reopen(key, target);
+  }
+
+  private reopen(key: string, target: SshTarget): Promise<SshConnection> {
+    const attempt = this.open(key, target);
+    this.live.set(key, attempt);
+    // A failed attempt is not cached: the next get() tries again.
+    attempt.catch(() => {
+      if (this.live.get(key) === attempt) this.live.delete(key);
+    });
+    return attempt;
+  }
+
+  private async open(key: string, target: SshTarget): Promise<SshConnection> {
+    let sock: NodeJS.ReadableStream | undefined;
+    if (target.jump) {
+      const bastion = await this.get(target.jump);
+      sock = await forward(bastion, target, target.jump);
+    }
+    const conn = await connectOne(key, target, this.opts, sock);
+    this.connectsOpened++;
+    return conn;
+  }
+
+  /** Closes one connection (the next get() reconnects). */
+  async release(target: SshTarget): Promise<void> {
+    const key = poolKey(target);
+    const c = this.live.get(key);
+    this.live.delete(key);
+    if (c) (await c.catch(() => undefined))?.close();
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.live.values()];
+    this.live.clear();
+    for (const c of all) (await c.catch(() => undefined))?.close();
+  }
+}
+
+function forward(bastion: SshConnection, target: SshEndpoint, jump: SshEndpoint): Promise<NodeJS.ReadableStream> {
+  return new Promise((resolve, reject) => {
+    bastion.client.forwardOut('127.0.0.1', 0, target.host, target.port, (err, channel) => {
+      if (err)
+        reject(
+          new SshError(`jump host ${jump.host}:${jump.port} cannot reach ${target.host}:${target.port}: ${err.message}`, {
+            where: `${target.host}:${target.port}`,
+            hint: 'check the target address as seen from the jump host, and that the jump host allows TCP forwarding',
+          }),
+        );
+      else resolve(channel);
+    });
+  });
+}
+
+interface Auth {
+  privateKey?: string;
+  agent?: string;
+  /** "key ~/.ssh/id_ed25519 and ssh-agent at /tmp/agent.sock": what was offered, for the error. */
+  tried: string;
+}
+
+async function authFor(t: SshEndpoint, agentSocket: string | undefined): Promise<Auth> {
+  const where = `${t.host}:${t.port}`;
+  const auth: Auth = { tried: '' };
+  const tried: string[] = [];
+  if (t.identity) {
+    let text: string;
+    try {
+      text = await fs.readFile(t.identity, 'utf8');
+    } catch (err) {
+      throw new SshError(`cannot read the identity file ${t.identity} for ${where}: ${(err as NodeJS.ErrnoException).code ?? err}`, {
+        where,
+        hint: 'check the identity path in the profile (or the default identity in the settings)',
+      });
+    }
+    const parsed = ssh2Utils.parseKey(text);
+    if (parsed instanceof Error) {
+      const encrypted = /passphrase|encrypted/i.test(parsed.message);
+      throw new SshError(
+        encrypted
+          ? `the identity file ${t.identity} is protected by a passphrase`
+          : `the identity file ${t.identity} is not a private key Prodlike can read (${parsed.message})`,
+        { where, hint: encrypted ? `add it to ssh-agent (ssh-add ${t.identity}) and set agent: true` : 'point identity at an OpenSSH or PEM private key' },
+      );
+    }
+    auth.privateKey = text;
+    tried.push(`key ${t.identity}`);
+  }
+  if (t.agent || !t.identity) {
+    if (agentSocket) {
+      auth.agent = agentSocket;
+      tried.push(`ssh-agent at ${agentSocket}`);
+    } else if (!t.identity) {
+      throw new SshError(`no way to authenticate to ${where}: no identity file is set and no ssh-agent runs ($SSH_AUTH_SOCK is not set)`, {
+        where,
+        hint: 'set identity: for the machine in the profile, or start ssh-agent and ssh-add your key',
+      });
+    }
+  }
+  auth.tried = tried.join(' and ');
+  return auth;
+}
+
+async function connectOne(key: string, t: SshEndpoint, opts: SshPoolOptions, sock?: NodeJS.ReadableStream): Promise<SshConnection> {
+  const where = `${t.host}:${t.port}`;
+  const auth = await authFor(t, opts.agentSocket ?? process.env.SSH_AUTH_SOCK);
+  const check = await hostKeyCheck(t.host, t.port, opts.hostKeys);
+  const config: Config = {
+    username: t.user,
+    readyTimeout: t.connectTimeoutMs,
+    keepaliveInterval: 15_000,
+    keepaliveCountMax: 4,
+    hostVerifier: (k: Buffer) => check.verify(k),
+    algorithms: { serverHostKey: check.algorithms as NonNullable<Config['algorithms']>['serverHostKey'] },
+  };
+  if (sock) config.sock = sock as NonNullable<Config['sock']>;
+  else {
+    config.host = t.host;
+    config.port = t.port;
+  }
+  if (auth.privateKey) config.privateKey = auth.privateKey;
+  if (auth.agent) config.agent = auth.agent;
+  const ssh = new NodeSSH();
+  try {
+    await ssh.connect(config);
+  } catch (err) {
+    ssh.connection?.removeAllListeners();
+    ssh.connection?.on('error', () => undefined);
+    ssh.dispose();
+    if (check.failure) throw check.failure;
+    const e = err as Error & { code?: string; level?: string };
+    if (e.level === 'client-authentication' || /authentication methods failed/i.test(e.message)) {
+      throw new SshError(`authentication failed for user ${t.user} at ${where} (tried ${auth.tried})`, {
+        where,
+        hint: `check that the public key is in ~${t.user}/.ssh/authorized_keys on the host, and the user name`,
+        details: { user: t.user, tried: auth.tried },
+      });
+    }
+    throw connectError(e, where, t.connectTimeoutMs);
+  }
+  const client = ssh.connection!;
+  // Each exec is a few small request/reply packets; with Nagle on, delayed ACKs add ~40 ms to each.
+  client.setNoDelay(true);
+  let closed = false;
+  // After the handshake node-ssh stops listening for errors; an unhandled 'error' would crash the app.
+  client.on('error', () => undefined);
+  client.on('close', () => {
+    closed = true;
+  });
+  return {
+    key,
+    client,
+    get closed() {
+      return closed;
+    },
+    close() {
+      closed = true;
+      ssh.dispose();
+    },
+  };
+}
