@@ -218,7 +218,7 @@ export function judgeHostKey(
   }
   const plain = known.filter((e) => !e.marker);
   if (plain.some((e) => e.key.equals(key)) || trusted.some((k) => k.fingerprint === fp)) return null;
-  const sameType = [...plain.filter((e) => e.keyType === type).map((e) => fingerprint(e.key)), ...trusted.filter((k) => k.keyType === type).map((k) => k.fingerprint)];
+  const sameType = [...new Set([...plain.filter((e) => e.keyType === type).map((e) => fingerprint(e.key)), ...trusted.filter((k) => k.keyType === type).map((k) => k.fingerprint)])];
   if (sameType.length > 0) {
     return new SshError(
       `HOST KEY OF ${where} HAS CHANGED: it presents ${describeKey(key)}, but ${sameType[0]} is the key on record. ` +
