@@ -1,0 +1,106 @@
+// Runs the real `prodlike` command (the built bundle, as a user would) and the docker CLI, for
+// integration tests that check Prodlike's results independently of Prodlike.
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const BIN = path.join(ROOT, 'bin', 'prodlike.mjs');
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+export interface Workspace {
+  dir: string;
+  dataDir: string;
+  env: NodeJS.ProcessEnv;
+  /** Writes a profile file (relative to the workspace) and returns its absolute path. */
+  write(rel: string, text: string): Promise<string>;
+  run(args: string[], opts?: { env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<CliRun>;
+  /** Starts the CLI without waiting (for kill tests). */
+  spawn(args: string[]): ReturnType<typeof spawn>;
+}
+
+export async function workspace(): Promise<Workspace> {
+  if (!existsSync(path.join(ROOT, 'dist', 'cli', 'main.mjs'))) throw new Error('the CLI is not built: run `npm run build` first');
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'pl-ws-'));
+  const dataDir = path.join(dir, '.data');
+  await mkdir(path.join(dir, 'profiles'), { recursive: true });
+  const env = { ...process.env, PRODLIKE_DATA_DIR: dataDir, NO_COLOR: '1', FORCE_COLOR: '0' };
+  return {
+    dir,
+    dataDir,
+    env,
+    async write(rel, text) {
+      const file = path.join(dir, rel);
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, text);
+      return file;
+    },
+    run(args, opts = {}) {
+      const t = Date.now();
+      return new Promise((resolve) => {
+        execFile(process.execPath, [BIN, ...args], { cwd: dir, env: { ...env, ...opts.env }, timeout: opts.timeoutMs ?? 300_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+          const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
+          resolve({ code, stdout, stderr, ms: Date.now() - t });
+        });
+      });
+    },
+    spawn(args) {
+      return spawn(process.execPath, [BIN, ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    },
+  };
+}
+
+/** The docker CLI: an independent look at what Prodlike did. */
+export function docker(...args: string[]): string {
+  return execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+}
+
+export function dockerTry(...args: string[]): { code: number; out: string } {
+  try {
+    return { code: 0, out: docker(...args) };
+  } catch (err) {
+    return { code: (err as { status?: number }).status ?? 1, out: String((err as { stderr?: string }).stderr ?? '') };
+  }
+}
+
+export function containersOf(profile: string, all = true): string[] {
+  const out = docker('ps', ...(all ? ['-a'] : []), '--filter', `label=prodlike.profile=${profile}`, '--format', '{{.Names}}');
+  return out ? out.split('\n').sort() : [];
+}
+
+export function containerId(name: string): string {
+  return docker('inspect', '-f', '{{.Id}}', name);
+}
+
+export function exec(container: string, script: string): string {
+  return docker('exec', container, 'sh', '-c', script);
+}
+
+/** Removes every Docker object labelled with this profile (test cleanup, not through Prodlike). */
+export function purge(profile: string): void {
+  const ids = (kind: string[]) => {
+    const out = dockerTry(...kind, '--filter', `label=prodlike.profile=${profile}`, '-q').out;
+    return out ? out.split('\n') : [];
+  };
+  const c = ids(['ps', '-a']);
+  if (c.length) dockerTry('rm', '-f', ...c);
+  const n = ids(['network', 'ls']);
+  if (n.length) dockerTry('network', 'rm', ...n);
+  const v = ids(['volume', 'ls']);
+  if (v.length) dockerTry('volume', 'rm', '-f', ...v);
+}
+
+export const unique = (prefix: string) => `${prefix}-${Math.random().toString(36).slice(2, 7)}`;
+
+export function execFileAsync(cmd: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => execFile(cmd, args, (err, out) => (err ? reject(err) : resolve(out))));
+}
