@@ -81,6 +81,8 @@ export interface MachineStatus {
   target: string;
   ports: string[];
   containerId?: string;
+  /** Why the machine is unreachable (SSH machines: the connect error). */
+  error?: ErrorInfo;
 }
 
 export interface ProfileStatus {
