@@ -27,4 +27,11 @@ export interface ResourceKind<S extends ResourceSpec = ResourceSpec, A = unknown
   diff(spec: S, actual: A): Change[];
   /** What to run to make actual match desired. Only called when diff is not empty. */
   apply(spec: S, actual: A, changes: Change[]): ApplyStep;
+  /**
+   * Optional: one step that applies several resources of this kind at once (packages: one apt-get
+   * call instead of one per package, which is most of the time an install takes). The runner may pass
+   * consecutive pending resources of the same kind (see planApplySteps in probe-script.ts); if the step
+   * fails, all of them failed.
+   */
+  applyBatch?(items: { spec: S; actual: A; changes: Change[] }[]): ApplyStep;
 }

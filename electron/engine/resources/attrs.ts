@@ -1,0 +1,61 @@
+// Mode, owner and group: shared by file and directory. Owners may be given as names or numeric ids.
+
+import type { Change } from '../../../shared/report.js';
+import { normMode, shq, specMode } from './sh.js';
+
+export interface Attrs {
+  mode: string;
+  uid: number;
+  /** "UNKNOWN" when the uid has no name on the machine. */
+  owner: string;
+  gid: number;
+  group: string;
+}
+
+/** stat format printing what parseStat reads; works with GNU and busybox stat. */
+export const STAT_FORMAT = '%a %u %U %g %G %s';
+
+export function parseStat(line: string): Attrs & { size: number } {
+  const [mode, uid, owner, gid, group, size] = line.trim().split(/\s+/);
+  if (size === undefined || normMode(mode) === undefined) throw new Error(`unexpected stat output ${JSON.stringify(line)}`);
+  return { mode: normMode(mode)!, uid: Number(uid), owner: owner!, gid: Number(gid), group: group!, size: Number(size) };
+}
+
+interface AttrSpec {
+  name: string;
+  mode?: string;
+  owner?: string;
+  group?: string;
+}
+
+function sameIdentity(want: string, id: number, name: string): boolean {
+  return /^\d+$/.test(want) ? Number(want) === id : want === name;
+}
+
+/** Changes for mode, owner and group; `actual` undefined means the object is about to be created. */
+export function attrChanges(spec: AttrSpec, actual: Attrs | undefined): Change[] {
+  const changes: Change[] = [];
+  const mode = specMode(spec.mode, spec.name);
+  if (mode !== undefined && mode !== actual?.mode) {
+    changes.push({ field: 'mode', summary: actual ? `mode ${actual.mode} → ${mode}` : `mode ${mode}`, before: actual?.mode ?? null, after: mode });
+  }
+  if (spec.owner !== undefined && !(actual && sameIdentity(spec.owner, actual.uid, actual.owner))) {
+    changes.push({ field: 'owner', summary: actual ? `owner ${actual.owner} → ${spec.owner}` : `owner ${spec.owner}`, before: actual?.owner ?? null, after: spec.owner });
+  }
+  if (spec.group !== undefined && !(actual && sameIdentity(spec.group, actual.gid, actual.group))) {
+    changes.push({ field: 'group', summary: actual ? `group ${actual.group} → ${spec.group}` : `group ${spec.group}`, before: actual?.group ?? null, after: spec.group });
+  }
+  return changes;
+}
+
+/** sh setting mode/owner/group of the path in variable `pathVar`, naming the resource when it fails. */
+export function attrScript(spec: AttrSpec, pathVar: string, what: string): string {
+  const lines: string[] = [];
+  const mode = specMode(spec.mode, spec.name);
+  if (mode !== undefined) lines.push(`chmod ${mode} "${pathVar}" || _pl_fail ${shq(`${what}: cannot set mode ${mode}`)}`);
+  if (spec.owner !== undefined || spec.group !== undefined) {
+    const who = `${spec.owner ?? ''}${spec.group !== undefined ? `:${spec.group}` : ''}`;
+    lines.push(`chown ${shq(who)} "${pathVar}" || _pl_fail ${shq(`${what}: cannot set owner/group to ${who} (does the user or group exist?)`)}`);
+  }
+  return lines.join('\n');
+}

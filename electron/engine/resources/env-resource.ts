@@ -1,0 +1,106 @@
+// env: VAR=value in /etc/environment (read by pam_env at login; the machine-wide environment).
+// A definition may be written `VAR=value`, `VAR="value"` or `export VAR=value`; the first one is
+// replaced in place and later duplicates are dropped. The value goes to apply on stdin.
+
+import type { EnvResource } from '../../../shared/profile.js';
+import type { ResourceKind } from './resource.js';
+import { APPLY_PRELUDE, checkEnvName, decodeText, need, parseKv, shq } from './sh.js';
+
+export const ENV_FILE = '/etc/environment';
+
+export interface EnvActual {
+  /** The current value, undefined when the variable is not defined there. */
+  value?: string;
+  /** How many lines define it (more than one is drift too). */
+  definitions: number;
+}
+
+// Finds definitions of ENVIRON["PL_NAME"] without putting the name in a regular expression.
+const DEF_AWK = `function isdef(s) { sub(/^[ \\t]*/, "", s); sub(/^export[ \\t]+/, "", s); return index(s, ENVIRON["PL_NAME"] "=") == 1 }`;
+
+const PROBE_AWK = `${DEF_AWK}
+isdef($0) { n++; last = $0 }
+END { print "count=" (n + 0); if (n) print last }`;
+
+const PRESENT_AWK = `${DEF_AWK}
+isdef($0) { if (!done) print ENVIRON["PL_LINE"]; done = 1; next }
+{ print }
+END { if (!done) print ENVIRON["PL_LINE"] }`;
+
+const ABSENT_AWK = `${DEF_AWK}
+!isdef($0)`;
+
+export function parseEnvValue(line: string, name: string): string {
+  let s = line.replace(/^[ \t]*/, '').replace(/^export[ \t]+/, '').slice(name.length + 1).replace(/[ \t\r]+$/, '');
+  if (s.length >= 2 && ((s.startsWith('"') && s.endsWith('"')) || (s.startsWith("'") && s.endsWith("'")))) s = s.slice(1, -1);
+  return s;
+}
+
+export function formatEnvLine(name: string, value: string): string {
+  if (/[\n"\\]/.test(value)) throw new Error(`env ${name}: the value cannot contain a newline, a double quote or a backslash in ${ENV_FILE}`);
+  return /^[A-Za-z0-9_./:,@%+=-]*$/.test(value) ? `${name}=${value}` : `${name}="${value}"`;
+}
+
+export const envKind: ResourceKind<EnvResource, EnvActual> = {
+  kind: 'env',
+
+  probe(spec) {
+    const name = checkEnvName(spec.name, 'env');
+    return `if [ -f ${ENV_FILE} ]; then
+  _pl_o=$(PL_NAME=${shq(name)} awk ${shq(PROBE_AWK)} ${ENV_FILE}) && {
+    printf '%s\n' "$_pl_o" | head -n 1
+    printf 'line='; printf '%s' "$_pl_o" | sed 1d | _pl_enc; echo
+  }
+else echo count=0
+fi`;
+  },
+
+  parse(stdout, spec) {
+    const kv = parseKv(stdout);
+    const definitions = Number(need(kv, 'count'));
+    if (definitions === 0) return { definitions };
+    return { definitions, value: parseEnvValue(decodeText(kv.get('line')), spec.name) };
+  },
+
+  diff(spec, actual) {
+    if (spec.state === 'absent') {
+      if (actual.definitions === 0) return [];
+      return [{ field: 'value', summary: `remove ${spec.name} from ${ENV_FILE}`, before: actual.value ?? null, after: null }];
+    }
+    if (actual.value === undefined) {
+      return [{ field: 'value', summary: `set ${spec.name} in ${ENV_FILE}`, before: null, after: spec.value }];
+    }
+    if (actual.value !== spec.value) {
+      return [{ field: 'value', summary: `${spec.name}: "${actual.value}" → "${spec.value}"`, before: actual.value, after: spec.value }];
+    }
+    if (actual.definitions > 1) {
+      return [{ field: 'value', summary: `${spec.name} is defined ${actual.definitions} times in ${ENV_FILE}; keep one`, before: actual.value, after: spec.value }];
+    }
+    return [];
+  },
+
+  apply(spec) {
+    const name = checkEnvName(spec.name, 'env');
+    const what = `env ${name}`;
+    const absent = spec.state === 'absent';
+    const line = absent ? '' : formatEnvLine(name, spec.value);
+    return {
+      script: `${APPLY_PRELUDE}IFS= read -r PL_LINE
+PL_NAME=${shq(name)}
+export PL_LINE PL_NAME
+_pl_f=${ENV_FILE}
+if [ -L "$_pl_f" ]; then _pl_f=$(readlink -f "$_pl_f") || _pl_fail ${shq(`${what}: cannot resolve ${ENV_FILE}`)}; fi
+if [ ! -e "$_pl_f" ]; then
+  ${absent ? ':' : `printf '%s\\n' "$PL_LINE" > "$_pl_f" && chmod 0644 "$_pl_f" || _pl_fail ${shq(`${what}: cannot create ${ENV_FILE}`)}`}
+else
+  _pl_t=$(mktemp "$(dirname "$_pl_f")/.prodlike.XXXXXX") || _pl_fail ${shq(`${what}: cannot create a temporary file`)}
+  trap 'rm -f "$_pl_t"' EXIT
+  awk ${shq(absent ? ABSENT_AWK : PRESENT_AWK)} "$_pl_f" > "$_pl_t" || _pl_fail ${shq(`${what}: cannot rewrite ${ENV_FILE}`)}
+  chmod "$(stat -L -c %a "$_pl_f")" "$_pl_t" && chown "$(stat -L -c %u:%g "$_pl_f")" "$_pl_t" || _pl_fail ${shq(`${what}: cannot keep the mode and owner of ${ENV_FILE}`)}
+  mv -f "$_pl_t" "$_pl_f" || _pl_fail ${shq(`${what}: cannot replace ${ENV_FILE}`)}
+fi
+`,
+      stdin: `${line}\n`,
+    };
+  },
+};

@@ -1,0 +1,157 @@
+// file: content (compared by sha256), mode, owner, group, or absence. The probe embeds the desired
+// sha256 so it prints the current content (for a unified diff) only when it differs and is small.
+
+import { createHash } from 'node:crypto';
+import { createTwoFilesPatch } from 'diff';
+import type { FileResource } from '../../../shared/profile.js';
+import type { Change } from '../../../shared/report.js';
+import { attrChanges, attrScript, parseStat, STAT_FORMAT, type Attrs } from './attrs.js';
+import type { ApplyStep, ResourceKind } from './resource.js';
+import { APPLY_PRELUDE, checkAbsPath, decodeValue, need, parseKv, shq } from './sh.js';
+
+/** Files at least this big are compared by hash only: their content is not sent back for a diff. */
+export const DIFF_MAX_BYTES = 256 * 1024;
+
+export interface FileActual extends Partial<Attrs> {
+  /** `other`: a socket, fifo or device sits at the path. */
+  type: 'absent' | 'file' | 'directory' | 'other';
+  size?: number;
+  sha256?: string;
+  /** Current content, only when it differs from the desired one, is small and is text. */
+  content?: string;
+  binary?: boolean;
+}
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+function asText(buf: Buffer): string | undefined {
+  if (buf.includes(0)) return undefined;
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(buf);
+  } catch {
+    return undefined;
+  }
+}
+
+function lineCount(s: string): number {
+  if (s === '') return 0;
+  return s.split('\n').length - (s.endsWith('\n') ? 1 : 0);
+}
+
+function contentChange(spec: FileResource, actual: FileActual): Change | undefined {
+  if (spec.content === undefined) return undefined;
+  const want = sha256(spec.content);
+  const exists = actual.type === 'file';
+  if (exists && actual.sha256 === want) return undefined;
+  const before = exists ? actual.content : '';
+  const base = { field: 'content', before: exists ? (actual.sha256 ?? null) : null, after: want };
+  if (before === undefined) {
+    const why = actual.binary ? 'binary' : `${actual.size ?? '?'} bytes`;
+    return { ...base, summary: `content differs (current is ${why}; sha256 ${actual.sha256?.slice(0, 12)}… → ${want.slice(0, 12)}…)` };
+  }
+  const patch = createTwoFilesPatch(spec.name, spec.name, before, spec.content, exists ? 'actual' : 'absent', 'desired');
+  let add = 0;
+  let del = 0;
+  const lines = patch.split('\n');
+  for (const l of lines.slice(lines.findIndex((x) => x.startsWith('@@')))) {
+    if (l.startsWith('+')) add++;
+    else if (l.startsWith('-')) del++;
+  }
+  const summary = exists ? `content changes (+${add} −${del} lines)` : `content: ${lineCount(spec.content)} lines`;
+  return { ...base, summary, diff: patch };
+}
+
+export const fileKind: ResourceKind<FileResource, FileActual> = {
+  kind: 'file',
+
+  probe(spec) {
+    const p = checkAbsPath(spec.name, 'file');
+    const want = spec.content !== undefined ? sha256(spec.content) : '';
+    return `_pl_p=${shq(p)}
+if [ -d "$_pl_p" ]; then echo type=directory
+elif [ -f "$_pl_p" ]; then
+  echo type=file
+  echo "stat=$(stat -L -c '${STAT_FORMAT}' "$_pl_p")"
+  _pl_s=$(sha256sum < "$_pl_p") && echo "sha256=\${_pl_s%% *}"
+  _pl_z=$(stat -L -c %s "$_pl_p")
+  if [ -n ${shq(want)} ] && [ "\${_pl_s%% *}" != ${shq(want)} ] && [ "$_pl_z" -lt ${DIFF_MAX_BYTES} ]; then
+    printf 'content='; _pl_enc < "$_pl_p"; echo
+  fi
+elif [ -e "$_pl_p" ]; then echo type=other
+else echo type=absent
+fi`;
+  },
+
+  parse(stdout) {
+    const kv = parseKv(stdout);
+    const type = need(kv, 'type') as FileActual['type'];
+    if (type !== 'file') return { type };
+    const st = parseStat(need(kv, 'stat'));
+    const actual: FileActual = { type, ...st, sha256: need(kv, 'sha256') };
+    const enc = kv.get('content');
+    if (enc !== undefined) {
+      const text = asText(decodeValue(enc));
+      if (text === undefined) actual.binary = true;
+      else actual.content = text;
+    }
+    return actual;
+  },
+
+  diff(spec, actual) {
+    if (spec.state === 'absent') {
+      if (actual.type === 'absent') return [];
+      return [{ field: 'state', summary: `remove ${actual.type === 'file' ? 'file' : actual.type} ${spec.name}`, before: actual.type, after: 'absent' }];
+    }
+    if (actual.type === 'directory' || actual.type === 'other') {
+      return [{ field: 'state', summary: `${spec.name} is a ${actual.type === 'other' ? 'special file' : 'directory'}, not a file (Prodlike will not replace it)`, before: actual.type, after: 'file' }];
+    }
+    const changes: Change[] = [];
+    if (actual.type === 'absent') changes.push({ field: 'state', summary: `create ${spec.name}`, before: 'absent', after: 'present' });
+    const content = contentChange(spec, actual);
+    if (content) changes.push(content);
+    changes.push(...attrChanges(spec, actual.type === 'file' ? (actual as Attrs) : undefined));
+    return changes;
+  },
+
+  apply(spec, actual, changes): ApplyStep {
+    const p = checkAbsPath(spec.name, 'file');
+    const what = `file ${p}`;
+    const head = `${APPLY_PRELUDE}_pl_p=${shq(p)}
+# Write through a symlink, as the probe reads through it.
+if [ -L "$_pl_p" ]; then _pl_p=$(readlink -f "$_pl_p") || _pl_fail ${shq(`${what}: cannot resolve symlink`)}; fi
+`;
+    if (spec.state === 'absent') {
+      return {
+        script: `${head}if [ -d "$_pl_p" ]; then _pl_fail ${shq(`${what}: is a directory, not removing it (use a directory resource)`)}; fi
+rm -f "$_pl_p" || _pl_fail ${shq(`${what}: cannot remove`)}
+`,
+      };
+    }
+    const notFile = `if [ -e "$_pl_p" ] && [ ! -f "$_pl_p" ]; then _pl_fail ${shq(`${what}: exists and is not a regular file`)}; fi
+_pl_d=$(dirname "$_pl_p")
+mkdir -p "$_pl_d" || _pl_fail ${shq(`${what}: cannot create parent directory`)}
+`;
+    const writes = spec.content !== undefined && changes.some((c) => c.field === 'content' || c.field === 'state');
+    if (!writes) {
+      // Content is not managed (or already right): create an empty file if needed, then fix attributes.
+      return { script: `${head}${notFile}[ -e "$_pl_p" ] || : > "$_pl_p" || _pl_fail ${shq(`${what}: cannot create`)}\n${attrScript(spec, '$_pl_p', what)}\n` };
+    }
+    // Content comes on stdin and is renamed into place, so readers never see half a file.
+    return {
+      script: `${head}${notFile}_pl_t=$(mktemp "$_pl_d/.prodlike.XXXXXX") || _pl_fail ${shq(`${what}: cannot create a temporary file in its directory`)}
+trap 'rm -f "$_pl_t"' EXIT
+cat > "$_pl_t" || _pl_fail ${shq(`${what}: cannot write content`)}
+if [ -f "$_pl_p" ]; then
+  chmod "$(stat -L -c %a "$_pl_p")" "$_pl_t" && chown "$(stat -L -c %u:%g "$_pl_p")" "$_pl_t" || _pl_fail ${shq(`${what}: cannot keep its mode and owner`)}
+else
+  chmod 0644 "$_pl_t"
+fi
+${attrScript(spec, '$_pl_t', what)}
+mv -f "$_pl_t" "$_pl_p" || _pl_fail ${shq(`${what}: cannot move the new content into place`)}
+`,
+      stdin: spec.content,
+    };
+  },
+};

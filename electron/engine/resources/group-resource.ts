@@ -1,0 +1,74 @@
+// group: exists (with a gid) or not. groupadd/groupmod/groupdel, or busybox addgroup/delgroup.
+
+import type { GroupResource } from '../../../shared/profile.js';
+import type { Change } from '../../../shared/report.js';
+import type { ResourceKind } from './resource.js';
+import { APPLY_PRELUDE, checkName, decodeText, parseKv, shq } from './sh.js';
+
+export interface GroupActual {
+  exists: boolean;
+  gid?: number;
+  members?: string[];
+}
+
+/** sh printing `<key>=<encoded entry>` for a passwd or group entry, from getent or the file itself. */
+export function entryProbe(db: 'passwd' | 'group', name: string, key: string): string {
+  return `_pl_e=$( { getent ${db} ${shq(name)} || PL_NAME=${shq(name)} awk -F: '$1 == ENVIRON["PL_NAME"]' /etc/${db}; } 2>/dev/null | head -n 1)
+if [ -n "$_pl_e" ]; then printf '${key}='; printf '%s' "$_pl_e" | _pl_enc; echo; else echo ${key}=; fi`;
+}
+
+export function parseGroupEntry(entry: string): GroupActual {
+  if (!entry) return { exists: false };
+  const [, , gid, members] = entry.split(':');
+  return { exists: true, gid: Number(gid), members: members ? members.split(',').filter(Boolean) : [] };
+}
+
+function groupName(spec: GroupResource): string {
+  if (/^\d+$/.test(spec.name)) throw new Error(`group ${spec.name}: a group name cannot be all digits`);
+  return checkName(spec.name, 'group');
+}
+
+export const groupKind: ResourceKind<GroupResource, GroupActual> = {
+  kind: 'group',
+
+  probe(spec) {
+    return entryProbe('group', groupName(spec), 'group');
+  },
+
+  parse(stdout) {
+    const kv = parseKv(stdout);
+    if (!kv.has('group')) throw new Error('probe output lacks "group" (the probe did not complete)');
+    return parseGroupEntry(decodeText(kv.get('group')).replace(/\n$/, ''));
+  },
+
+  diff(spec, actual) {
+    if (spec.state === 'absent') {
+      return actual.exists ? [{ field: 'state', summary: `remove group ${spec.name}`, before: 'present', after: 'absent' }] : [];
+    }
+    if (!actual.exists) {
+      return [{ field: 'state', summary: `create group ${spec.name}${spec.gid !== undefined ? ` (gid ${spec.gid})` : ''}`, before: 'absent', after: 'present' }];
+    }
+    const changes: Change[] = [];
+    if (spec.gid !== undefined && spec.gid !== actual.gid) {
+      changes.push({ field: 'gid', summary: `gid ${actual.gid} → ${spec.gid}`, before: String(actual.gid), after: String(spec.gid) });
+    }
+    return changes;
+  },
+
+  apply(spec, actual) {
+    const name = shq(groupName(spec));
+    const what = `group ${spec.name}`;
+    let body: string;
+    if (spec.state === 'absent') {
+      body = `if command -v groupdel >/dev/null 2>&1; then groupdel ${name}; else delgroup ${name}; fi || _pl_fail ${shq(`${what}: cannot remove (is it the primary group of a user?)`)}`;
+    } else if (!actual.exists) {
+      const gid = spec.gid !== undefined ? ` -g ${spec.gid}` : '';
+      body = `if command -v groupadd >/dev/null 2>&1; then groupadd${gid}${spec.system ? ' -r' : ''} ${name}
+else addgroup${gid}${spec.system ? ' -S' : ''} ${name}; fi || _pl_fail ${shq(`${what}: cannot create${spec.gid !== undefined ? ` with gid ${spec.gid} (is the gid taken?)` : ''}`)}`;
+    } else {
+      body = `command -v groupmod >/dev/null 2>&1 || _pl_fail ${shq(`${what}: groupmod is not installed (needed to change the gid)`)}
+groupmod -g ${spec.gid} ${name} || _pl_fail ${shq(`${what}: cannot change the gid to ${spec.gid} (is it taken?)`)}`;
+    }
+    return { script: `${APPLY_PRELUDE}${body}\n` };
+  },
+};

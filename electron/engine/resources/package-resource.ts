@@ -1,0 +1,203 @@
+// package: installed (optionally at a version or a version glob such as "1.22.*") or absent. The
+// package manager is found at run time: dpkg/apt, apk, rpm with dnf or yum. Several packages in a row
+// are applied by one manager call (applyBatch): most of an install's time is per call, not per package.
+//
+// apt: a fresh Debian container has no package lists, so `apt-get update` runs first when
+// /var/lib/apt/lists holds no index, and once more when an install fails because a package or
+// version is not known (stale lists). A glob pin is resolved on the machine to the newest version
+// `apt-cache madison` lists that matches it, and installed as name=version.
+
+import type { PackageResource } from '../../../shared/profile.js';
+import type { Change } from '../../../shared/report.js';
+import type { ApplyStep, ResourceKind } from './resource.js';
+import { APPLY_PRELUDE, decodeText, need, parseKv, shq } from './sh.js';
+
+export type PackageManager = 'apt' | 'apk' | 'dnf' | 'yum';
+
+export interface PackageActual {
+  manager: PackageManager;
+  installed: boolean;
+  version?: string;
+}
+
+type Item = { spec: PackageResource; actual: PackageActual; changes: Change[] };
+
+function pkgName(spec: PackageResource): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9+._:@-]*$/.test(spec.name)) throw new Error(`package name ${JSON.stringify(spec.name)} is not a valid package name`);
+  return spec.name;
+}
+
+function pin(spec: PackageResource): string | undefined {
+  if (spec.version === undefined || spec.version === '') return undefined;
+  if (!/^[A-Za-z0-9.+~:_*?-]+$/.test(spec.version)) throw new Error(`package ${spec.name}: version ${JSON.stringify(spec.version)} is not a version or a glob such as "1.22.*"`);
+  return spec.version;
+}
+
+const isGlob = (v: string) => /[*?]/.test(v);
+
+function globRegExp(glob: string): RegExp {
+  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${body}$`);
+}
+
+/** Whether an installed version satisfies a pin (exact or glob), with or without its epoch. */
+export function versionMatches(installed: string, wanted: string): boolean {
+  const candidates = [installed, installed.replace(/^\d+:/, '')];
+  if (!isGlob(wanted)) return candidates.includes(wanted);
+  const re = globRegExp(wanted);
+  return candidates.some((c) => re.test(c));
+}
+
+// `${...}` below is dpkg-query's and rpm's format syntax, not JavaScript's.
+const PROBE = String.raw`if command -v dpkg-query >/dev/null 2>&1; then
+  echo mgr=apt
+  printf 'dpkg='; dpkg-query -W -f='${'$'}{Status}\t${'$'}{Version}\n' "$_pl_n" 2>/dev/null | _pl_enc; echo
+elif command -v apk >/dev/null 2>&1; then
+  echo mgr=apk
+  printf 'apk='; PL_NAME=$_pl_n awk '/^P:/ { p = substr($0, 3) } /^V:/ { if (p == ENVIRON["PL_NAME"]) print substr($0, 3) }' /lib/apk/db/installed 2>/dev/null | _pl_enc; echo
+elif command -v rpm >/dev/null 2>&1; then
+  if command -v dnf >/dev/null 2>&1; then echo mgr=dnf; else echo mgr=yum; fi
+  printf 'rpm='; rpm -q --qf '%{EPOCH}:%{VERSION}-%{RELEASE}\n' "$_pl_n" 2>/dev/null | grep -v 'not installed' | _pl_enc; echo
+else
+  echo 'no supported package manager (apt, apk, dnf, yum) on this machine' >&2
+fi`;
+
+export const packageKind: ResourceKind<PackageResource, PackageActual> = {
+  kind: 'package',
+
+  probe(spec) {
+    return `_pl_n=${shq(pkgName(spec))}\n${PROBE}`;
+  },
+
+  parse(stdout) {
+    const kv = parseKv(stdout);
+    const manager = need(kv, 'mgr') as PackageManager;
+    let version: string | undefined;
+    if (manager === 'apt') {
+      for (const line of decodeText(kv.get('dpkg')).split('\n')) {
+        const [status, v] = line.split('\t');
+        if (status?.split(' ')[2] === 'installed' && v) { version = v; break; }
+      }
+    } else if (manager === 'apk') {
+      version = decodeText(kv.get('apk')).split('\n')[0] || undefined;
+    } else {
+      const v = decodeText(kv.get('rpm')).split('\n')[0];
+      version = v ? v.replace(/^(\(none\)|0):/, '') : undefined;
+    }
+    return version === undefined ? { manager, installed: false } : { manager, installed: true, version };
+  },
+
+  diff(spec, actual) {
+    const wanted = pin(spec);
+    if (spec.state === 'absent') {
+      return actual.installed ? [{ field: 'state', summary: `remove ${spec.name} ${actual.version}`, before: actual.version ?? null, after: null }] : [];
+    }
+    if (!actual.installed) {
+      return [{ field: 'state', summary: `install ${spec.name}${wanted ? ` ${wanted}` : ''}`, before: null, after: wanted ?? 'latest' }];
+    }
+    if (wanted && !versionMatches(actual.version!, wanted)) {
+      return [{ field: 'version', summary: `${spec.name} ${actual.version} → ${wanted}`, before: actual.version ?? null, after: wanted }];
+    }
+    return [];
+  },
+
+  apply(spec, actual, changes) {
+    return packageKind.applyBatch!([{ spec, actual, changes }]);
+  },
+
+  applyBatch(items) {
+    const manager = items[0]!.actual.manager;
+    const install = items.filter((i) => i.spec.state !== 'absent');
+    const remove = items.filter((i) => i.spec.state === 'absent');
+    const body = manager === 'apt' ? aptScript(install, remove) : manager === 'apk' ? apkScript(install, remove) : rpmScript(manager, install, remove);
+    return { script: `${APPLY_PRELUDE}${body}` } satisfies ApplyStep;
+  },
+};
+
+const names = (items: Item[]) => items.map((i) => i.spec.name).join(', ');
+const what = (items: Item[]) => `package${items.length > 1 ? 's' : ''} ${names(items)}`;
+
+function aptScript(install: Item[], remove: Item[]): string {
+  const apt = 'apt-get -q -y -o DPkg::Lock::Timeout=300 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold';
+  const out: string[] = [
+    'export DEBIAN_FRONTEND=noninteractive',
+    `_pl_log=$(mktemp) || _pl_fail 'cannot create a temporary file'`,
+    `trap 'rm -f "$_pl_log"' EXIT`,
+    '_pl_updated=0',
+    // Lists are fetched at most once per step.
+    `_pl_update() {
+  [ "$_pl_updated" = 1 ] && return 0
+  _pl_updated=1
+  apt-get -q update >"$_pl_log" 2>&1 || { tail -n 20 "$_pl_log" >&2; _pl_fail "apt-get update failed: $(grep '^[EW]:' "$_pl_log" | tail -n 1)"; }
+}`,
+    `_pl_aptfail() { tail -n 20 "$_pl_log" >&2; _pl_fail "$1: $(grep '^E:' "$_pl_log" | tail -n 1)"; }`,
+  ];
+  if (install.length) {
+    out.push(`ls /var/lib/apt/lists 2>/dev/null | grep -q '_Packages' || _pl_update`);
+    out.push(String.raw`_pl_pick() {
+  apt-cache madison "$1" 2>/dev/null | awk -F'|' '{ gsub(/[ \t]/, "", $2); print $2 }' | while IFS= read -r _pl_v; do
+    case $_pl_v in $2) printf '%s\n' "$_pl_v"; break ;; esac
+    case ${'$'}{_pl_v#*:} in $2) printf '%s\n' "$_pl_v"; break ;; esac
+  done
+}`);
+    out.push('set --');
+    for (const { spec } of install) {
+      const name = pkgName(spec);
+      const v = pin(spec);
+      if (v === undefined) out.push(`set -- "$@" ${shq(name)}`);
+      else if (!isGlob(v)) out.push(`set -- "$@" ${shq(`${name}=${v}`)}`);
+      else {
+        out.push(`_pl_v=$(_pl_pick ${shq(name)} ${shq(v)}); [ -n "$_pl_v" ] || { _pl_update; _pl_v=$(_pl_pick ${shq(name)} ${shq(v)}); }
+[ -n "$_pl_v" ] || _pl_fail ${shq(`package ${name}: no version matching ${v} is available (see apt-cache madison ${name})`)}
+set -- "$@" ${shq(`${name}=`)}"$_pl_v"`);
+      }
+    }
+    out.push(`_pl_install() { ${apt} --no-install-recommends --allow-downgrades install "$@" >"$_pl_log" 2>&1; }
+if ! _pl_install "$@"; then
+  if [ "$_pl_updated" = 0 ] && grep -qE 'Unable to locate|has no installation candidate|was not found|Failed to fetch' "$_pl_log"; then
+    _pl_update
+    _pl_install "$@" || _pl_aptfail ${shq(`${what(install)}: apt-get install failed`)}
+  else
+    _pl_aptfail ${shq(`${what(install)}: apt-get install failed`)}
+  fi
+fi
+cat "$_pl_log"`);
+  }
+  if (remove.length) {
+    out.push(`${apt} remove ${remove.map((i) => shq(pkgName(i.spec))).join(' ')} >"$_pl_log" 2>&1 || _pl_aptfail ${shq(`${what(remove)}: apt-get remove failed`)}
+cat "$_pl_log"`);
+  }
+  return out.join('\n') + '\n';
+}
+
+function apkScript(install: Item[], remove: Item[]): string {
+  const out: string[] = [];
+  if (install.length) {
+    const args = install.map(({ spec }) => {
+      const name = pkgName(spec);
+      const v = pin(spec);
+      if (v === undefined) return shq(name);
+      if (!isGlob(v)) return shq(`${name}=${v}`);
+      // apk has no globs; `name~1.22` is its "version starts with" match, which covers "1.22.*".
+      const m = /^([^*?]*?)\.?\*$/.exec(v);
+      if (!m) throw new Error(`package ${name}: apk supports only version globs of the form "1.22.*", not ${JSON.stringify(v)}`);
+      return shq(`${name}~${m[1]}`);
+    });
+    out.push(`apk add --no-cache ${args.join(' ')} || _pl_fail ${shq(`${what(install)}: apk add failed`)}`);
+  }
+  if (remove.length) out.push(`apk del ${remove.map((i) => shq(pkgName(i.spec))).join(' ')} || _pl_fail ${shq(`${what(remove)}: apk del failed`)}`);
+  return out.join('\n') + '\n';
+}
+
+function rpmScript(manager: 'dnf' | 'yum', install: Item[], remove: Item[]): string {
+  const out: string[] = [];
+  if (install.length) {
+    // dnf and yum read globs in name-version specs themselves.
+    const args = install.map(({ spec }) => shq(pin(spec) === undefined ? pkgName(spec) : `${pkgName(spec)}-${pin(spec)}`)).join(' ');
+    const weak = manager === 'dnf' ? ' --setopt=install_weak_deps=False' : '';
+    // A pinned version older than the installed one needs `downgrade`; install does not go back.
+    out.push(`${manager} -y${weak} install ${args} || ${manager} -y downgrade ${args} || _pl_fail ${shq(`${what(install)}: ${manager} install failed`)}`);
+  }
+  if (remove.length) out.push(`${manager} -y remove ${remove.map((i) => shq(pkgName(i.spec))).join(' ')} || _pl_fail ${shq(`${what(remove)}: ${manager} remove failed`)}`);
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,33 @@
+// Which ResourceKind handles a spec.
+
+import type { ResourceKindName, ResourceSpec } from '../../../shared/profile.js';
+import { commandKind } from './command-resource.js';
+import { directoryKind } from './directory-resource.js';
+import { envKind } from './env-resource.js';
+import { fileKind } from './file-resource.js';
+import { groupKind } from './group-resource.js';
+import { lineKind } from './line-resource.js';
+import { packageKind } from './package-resource.js';
+import type { ResourceKind } from './resource.js';
+import { serviceKind } from './service-resource.js';
+import { userKind } from './user-resource.js';
+
+type KindMap = { [K in ResourceKindName]: ResourceKind<Extract<ResourceSpec, { kind: K }>, any> };
+
+export const KINDS: KindMap = {
+  package: packageKind,
+  file: fileKind,
+  directory: directoryKind,
+  line: lineKind,
+  user: userKind,
+  group: groupKind,
+  command: commandKind,
+  env: envKind,
+  service: serviceKind,
+};
+
+export function kindOf<S extends ResourceSpec>(spec: S): ResourceKind<S, unknown> {
+  const kind = KINDS[spec.kind];
+  if (!kind) throw new Error(`unknown resource kind ${JSON.stringify((spec as { kind: unknown }).kind)}`);
+  return kind as unknown as ResourceKind<S, unknown>;
+}

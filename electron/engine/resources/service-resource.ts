@@ -1,0 +1,130 @@
+// service: running or stopped, enabled at boot or not. The init system is found at run time:
+// systemd when /run/systemd/system exists (it is PID 1), OpenRC when rc-service and /etc/runlevels
+// exist, otherwise SysV init scripts in /etc/init.d (what containers without systemd have; Debian's
+// packages still ship them). SysV "running" is the init script's `status` (LSB: 0 running, 3 stopped);
+// scripts without a usable status fall back to pgrep.
+
+import type { ServiceResource } from '../../../shared/profile.js';
+import type { Change } from '../../../shared/report.js';
+import type { ResourceKind } from './resource.js';
+import { APPLY_PRELUDE, checkName, need, parseKv, shq } from './sh.js';
+
+export type InitSystem = 'systemd' | 'openrc' | 'sysv';
+
+export interface ServiceActual {
+  init: InitSystem;
+  exists: boolean;
+  running: boolean;
+  enabled: boolean;
+}
+
+const SYSTEMD_ENABLED = new Set(['enabled', 'enabled-runtime', 'static', 'alias', 'generated', 'indirect']);
+
+function unit(spec: ServiceResource): string {
+  return checkName(spec.name, 'service');
+}
+
+export const serviceKind: ResourceKind<ServiceResource, ServiceActual> = {
+  kind: 'service',
+
+  probe(spec) {
+    const n = shq(unit(spec));
+    return `_pl_s=${n}
+if [ -d /run/systemd/system ]; then
+  echo init=systemd
+  echo "load=$(systemctl show -p LoadState "$_pl_s" 2>/dev/null | sed 's/^LoadState=//')"
+  echo "active=$(systemctl is-active "$_pl_s" 2>/dev/null)"
+  echo "enabled=$(systemctl is-enabled "$_pl_s" 2>/dev/null)"
+elif command -v rc-service >/dev/null 2>&1 && [ -d /etc/runlevels ]; then
+  echo init=openrc
+  if [ -e "/etc/init.d/$_pl_s" ]; then
+    echo exists=1
+    rc-service "$_pl_s" status >/dev/null 2>&1; echo status=$?
+    _pl_en=0; for _pl_l in /etc/runlevels/*/"$_pl_s"; do [ -e "$_pl_l" ] && _pl_en=1; done; echo enabled=$_pl_en
+  else echo exists=0
+  fi
+else
+  echo init=sysv
+  if [ -x "/etc/init.d/$_pl_s" ]; then
+    echo exists=1
+    "/etc/init.d/$_pl_s" status >/dev/null 2>&1; echo status=$?
+    if command -v pgrep >/dev/null 2>&1; then if pgrep -x "$_pl_s" >/dev/null 2>&1; then echo pgrep=1; else echo pgrep=0; fi; fi
+    _pl_en=0
+    for _pl_l in /etc/rc[2345].d/S[0-9][0-9]"$_pl_s" /etc/rc.d/rc[2345].d/S[0-9][0-9]"$_pl_s"; do [ -e "$_pl_l" ] && _pl_en=1; done
+    echo enabled=$_pl_en
+  else echo exists=0
+  fi
+fi`;
+  },
+
+  parse(stdout) {
+    const kv = parseKv(stdout);
+    const init = need(kv, 'init') as InitSystem;
+    if (init === 'systemd') {
+      const load = need(kv, 'load');
+      const exists = load !== '' && load !== 'not-found';
+      return { init, exists, running: need(kv, 'active') === 'active', enabled: exists && SYSTEMD_ENABLED.has(need(kv, 'enabled')) };
+    }
+    if (need(kv, 'exists') !== '1') return { init, exists: false, running: false, enabled: false };
+    const status = Number(need(kv, 'status'));
+    // LSB: 0 running; 1-3 stopped in some way; anything else (4 = unknown, or no status action) → pgrep.
+    const running = status === 0 ? true : status <= 3 ? false : kv.get('pgrep') === '1';
+    return { init, exists: true, running, enabled: need(kv, 'enabled') === '1' };
+  },
+
+  diff(spec, actual) {
+    const changes: Change[] = [];
+    const missing = actual.exists ? '' : ' (no such service on the machine yet)';
+    if (spec.enabled !== undefined && spec.enabled !== actual.enabled) {
+      changes.push({ field: 'enabled', summary: `${spec.enabled ? 'enable' : 'disable'} ${spec.name} at boot${missing}`, before: String(actual.enabled), after: String(spec.enabled) });
+    }
+    const running = spec.state === 'running';
+    if (running !== actual.running) {
+      changes.push({ field: 'state', summary: `${running ? 'start' : 'stop'} ${spec.name}${missing}`, before: actual.running ? 'running' : 'stopped', after: spec.state });
+    }
+    return changes;
+  },
+
+  apply(spec, actual, changes) {
+    const name = unit(spec);
+    const n = shq(name);
+    const what = `service ${name}`;
+    const fields = new Set(changes.map((c) => c.field));
+    const lines: string[] = [];
+    const init = actual.init;
+    if (init === 'sysv') {
+      lines.push(`[ -x /etc/init.d/${n} ] || _pl_fail ${shq(`${what}: no init script /etc/init.d/${name} (is its package installed?)`)}`);
+    }
+    if (fields.has('enabled')) {
+      const on = spec.enabled === true;
+      const cmd = init === 'systemd'
+        ? `systemctl ${on ? 'enable' : 'disable'} ${n}`
+        : init === 'openrc'
+          ? `rc-update ${on ? 'add' : 'del'} ${n}${on ? ' default' : ''}`
+          : on
+            ? `if command -v update-rc.d >/dev/null 2>&1; then update-rc.d ${n} defaults && update-rc.d ${n} enable
+elif command -v chkconfig >/dev/null 2>&1; then chkconfig ${n} on
+else false; fi`
+            : `if command -v update-rc.d >/dev/null 2>&1; then update-rc.d ${n} disable
+elif command -v chkconfig >/dev/null 2>&1; then chkconfig ${n} off
+else false; fi`;
+      lines.push(`{ ${cmd}\n} || _pl_fail ${shq(`${what}: cannot ${on ? 'enable' : 'disable'} at boot`)}`);
+    }
+    if (fields.has('state')) {
+      const verb = spec.state === 'running' ? 'start' : 'stop';
+      const cmd = init === 'systemd'
+        ? `systemctl ${verb} ${n}`
+        : init === 'openrc'
+          ? `rc-service ${n} ${verb}`
+          : `if command -v service >/dev/null 2>&1; then service ${n} ${verb}; else /etc/init.d/${n} ${verb}; fi`;
+      // A daemon inherits the start command's output; pointing it at a file (not the exec's pipe)
+      // keeps the exec from waiting for the daemon to exit.
+      lines.push(`_pl_log=$(mktemp) || _pl_fail ${shq(`${what}: cannot create a temporary file`)}
+trap 'rm -f "$_pl_log"' EXIT
+{ ${cmd}
+} </dev/null >"$_pl_log" 2>&1 || { tail -n 20 "$_pl_log" >&2; _pl_fail ${shq(`${what}: ${verb} failed`)}; }
+cat "$_pl_log"`);
+    }
+    return { script: `${APPLY_PRELUDE}${lines.join('\n')}\n` };
+  },
+};

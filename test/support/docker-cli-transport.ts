@@ -1,0 +1,50 @@
+// A real Transport for tests: `docker exec -i <container> sh -c <script>` through the docker CLI, with
+// stdin piped. It talks to the real Docker engine; nothing is mocked.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import type { ExecOptions, ExecResult, Transport } from '../../electron/engine/transport/transport.js';
+
+export class DockerCliTransport implements Transport {
+  readonly target: string;
+  constructor(readonly container: string) {
+    this.target = `docker ${container}`;
+  }
+
+  exec(script: string, opts: ExecOptions = {}): Promise<ExecResult> {
+    return new Promise((resolve, reject) => {
+      const child = spawn('docker', ['exec', '-i', this.container, 'sh', '-c', script], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      let timer: NodeJS.Timeout | undefined;
+      child.stdout.setEncoding('utf8').on('data', (c: string) => { stdout += c; opts.onStdout?.(c); });
+      child.stderr.setEncoding('utf8').on('data', (c: string) => { stderr += c; opts.onStderr?.(c); });
+      child.on('error', reject);
+      child.on('close', (code) => {
+        if (timer) clearTimeout(timer);
+        resolve({ code: code ?? -1, stdout, stderr });
+      });
+      if (opts.timeoutMs) timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs);
+      opts.signal?.addEventListener('abort', () => child.kill('SIGKILL'), { once: true });
+      child.stdin.on('error', () => { /* the command may exit without reading its stdin */ });
+      child.stdin.end(opts.stdin ?? '');
+    });
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** Starts a throwaway container from a local image; call `remove` when done. */
+export function startContainer(image = process.env.PRODLIKE_BASE_IMAGE ?? 'debian:bookworm'): { name: string; remove: () => void } {
+  const name = `pl-res-test-${randomBytes(4).toString('hex')}`;
+  const run = spawnSync('docker', ['run', '-d', '--init', '--name', name, image, 'sleep', 'infinity'], { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`docker run ${image} failed: ${run.stderr.trim()} (run scripts/ensure-docker.sh)`);
+  return { name, remove: () => void spawnSync('docker', ['rm', '-f', name], { encoding: 'utf8' }) };
+}
+
+/** `docker exec` for independent checks in tests: stdout, trimmed; throws on a non-zero exit. */
+export function dockerSh(container: string, script: string): string {
+  const r = spawnSync('docker', ['exec', container, 'sh', '-c', script], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`docker exec failed (${r.status}): ${r.stderr.trim()}`);
+  return r.stdout.trim();
+}
