@@ -1,0 +1,81 @@
+// The window: a sidebar of profiles and a main pane (a profile, or Settings). Profile statuses are read
+// when the list loads and again when a run ends; nothing polls.
+
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { ApiError, ProfileSummary } from '../../shared/api';
+import type { DriftReport, ProfileStatus } from '../../shared/report';
+import { ErrorBox } from './components/ErrorBox';
+import { ProfileView } from './components/ProfileView';
+import { SettingsView } from './components/SettingsView';
+import { Sidebar, type Selection } from './components/Sidebar';
+import { api } from './lib/api';
+import { toApiError } from './lib/api-errors';
+import { runStore } from './state/app-state';
+
+export function App() {
+  const [profiles, setProfiles] = useState<ProfileSummary[] | null>(null);
+  const [listError, setListError] = useState<ApiError | null>(null);
+  const [statuses, setStatuses] = useState(new Map<string, ProfileStatus>());
+  const [drifts, setDrifts] = useState(new Map<string, DriftReport | null>());
+  const [selected, setSelected] = useState<Selection>(null);
+  const listRef = useRef<ProfileSummary[]>([]);
+
+  // Statuses ask the engine about containers; they come after the list, which must show at once.
+  const refreshStatuses = useCallback((list: ProfileSummary[]) => {
+    for (const p of list) {
+      if (p.error) continue;
+      api.call('profiles:get', { file: p.file }).then(
+        (d) => setStatuses((m) => new Map(m).set(p.file, d.status)),
+        () => undefined,
+      );
+      api.call('drift:last', { file: p.file }).then(
+        (r) => setDrifts((m) => new Map(m).set(p.file, r)),
+        () => undefined,
+      );
+    }
+  }, []);
+
+  const loadList = useCallback(async () => {
+    try {
+      const list = await api.call('profiles:list', undefined);
+      listRef.current = list;
+      setProfiles(list);
+      setListError(null);
+      refreshStatuses(list);
+    } catch (e) {
+      setListError(toApiError(e));
+      setProfiles((p) => p ?? []);
+    }
+  }, [refreshStatuses]);
+
+  useEffect(() => {
+    void loadList();
+    const unsubscribe = api.subscribe((p) => {
+      if (p.type === 'profiles-changed') void loadList();
+    });
+    const offEnd = runStore.onRunEnd(() => refreshStatuses(listRef.current));
+    return () => {
+      unsubscribe();
+      offEnd();
+    };
+  }, [loadList, refreshStatuses]);
+
+  const summary = selected?.view === 'profile' ? profiles?.find((p) => p.file === selected.file) : undefined;
+
+  return (
+    <div className="app">
+      <Sidebar profiles={profiles} statuses={statuses} drifts={drifts} selected={selected} onSelect={setSelected} />
+      <main className="main">
+        {listError && <ErrorBox error={listError} title="Profiles could not be listed" />}
+        {selected?.view === 'settings' && <SettingsView />}
+        {summary && <ProfileView key={summary.file} summary={summary} />}
+        {!selected && (
+          <div className="empty">
+            <h1>Prodlike</h1>
+            <p>Pick a profile on the left to set it up, switch to it, or check it for drift.</p>
+          </div>
+        )}
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,45 @@
+// The profile's machines: provider, image or host, state and ports. Live state from a run wins over the
+// last status read.
+
+import type { Profile } from '../../../shared/profile';
+import type { ProfileStatus } from '../../../shared/report';
+import type { RunView } from '../state/run-store';
+
+export function MachinesTable({ profile, status, run }: { profile: Profile; status: ProfileStatus | null; run?: RunView }) {
+  return (
+    <table className="table" aria-label="Machines">
+      <thead>
+        <tr>
+          <th>Machine</th>
+          <th>Provider</th>
+          <th>Image / host</th>
+          <th>State</th>
+          <th>Ports</th>
+        </tr>
+      </thead>
+      <tbody>
+        {profile.machines.map((m) => {
+          const st = status?.machines.find((x) => x.machine === m.name);
+          const live = run && !run.end ? run.machines.get(m.name) : undefined;
+          const state = live?.state ?? st?.state ?? 'unknown';
+          const target = m.docker ? m.docker.image : m.ssh ? `${m.ssh.user}@${m.ssh.host}:${m.ssh.port}` : '';
+          return (
+            <tr key={m.name}>
+              <td>{m.name}</td>
+              <td>{m.docker ? 'docker' : 'ssh'}</td>
+              <td>
+                <code>{st?.target ?? target}</code>
+              </td>
+              <td>
+                <span className={`state state-${state}`} data-testid={`machine-state-${m.name}`}>
+                  {state}
+                </span>
+              </td>
+              <td>{(st?.ports ?? m.docker?.ports ?? []).join(', ') || '—'}</td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}

@@ -1,0 +1,45 @@
+// The profile's resources with their last result in this session (ok / changed / failed / pending).
+
+import type { Profile } from '../../../shared/profile';
+import { runStore } from '../state/app-state';
+
+export function ResourcesTable({ profile }: { profile: Profile }) {
+  return (
+    <table className="table" aria-label="Resources">
+      <thead>
+        <tr>
+          <th>Machine</th>
+          <th>Kind</th>
+          <th>Name</th>
+          <th>Last result</th>
+        </tr>
+      </thead>
+      <tbody>
+        {profile.machines.flatMap((m) =>
+          m.resources.map((r) => {
+            const last = runStore.lastResult(profile.file, m.name, r.id);
+            return (
+              <tr key={`${m.name}:${r.id}`}>
+                <td>{m.name}</td>
+                <td>{r.kind}</td>
+                <td>
+                  <code>{r.name}</code>
+                </td>
+                <td>
+                  {last ? (
+                    <span className={`result result-${last.status}`} title={last.changes.map((c) => c.summary).join('\n')}>
+                      {last.status}
+                    </span>
+                  ) : (
+                    <span className="muted">—</span>
+                  )}
+                  {last?.error && <div className="error-inline">{last.error.message}</div>}
+                </td>
+              </tr>
+            );
+          }),
+        )}
+      </tbody>
+    </table>
+  );
+}

@@ -1,0 +1,126 @@
+// Settings: Docker engine address, SSH identity, profile folders, and the trusted host keys.
+
+import { useEffect, useState } from 'react';
+import type { Settings } from '../../../shared/api';
+import { api } from '../lib/api';
+import { useAction, useLoad } from '../lib/hooks';
+import { ErrorBox } from './ErrorBox';
+
+export function SettingsView() {
+  const settings = useLoad(() => api.call('settings:get', undefined), []);
+  const keys = useLoad(() => api.call('hostkeys:list', undefined), []);
+  const [form, setForm] = useState<Settings | null>(null);
+  // The folders are edited as free text and split only on save, so typing a new line works.
+  const [folders, setFolders] = useState('');
+  const [saved, setSaved] = useState(false);
+  useEffect(() => {
+    if (settings.data) {
+      setForm(settings.data);
+      setFolders(settings.data.profileFolders.join('\n'));
+    }
+  }, [settings.data]);
+  const save = useAction(async (s: Settings) => {
+    const next = await api.call('settings:set', s);
+    settings.setData(next);
+    setSaved(true);
+  });
+  const revoke = useAction(async (host: string) => {
+    // known_hosts form: host, or [host]:port
+    const m = /^\[(.+)\]:(\d+)$/.exec(host);
+    await api.call('hostkeys:revoke', m ? { host: m[1]!, port: Number(m[2]) } : { host, port: 22 });
+    keys.reload();
+  });
+
+  return (
+    <div className="settings">
+      <h2>Settings</h2>
+      {settings.error && <ErrorBox error={settings.error} />}
+      {form && (
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            void save.run({ ...form, profileFolders: folders.split('\n').map((f) => f.trim()).filter(Boolean) });
+          }}
+        >
+          <label className="field">
+            <span>Docker engine address</span>
+            <input
+              value={form.dockerHost}
+              placeholder="default: unix:///var/run/docker.sock"
+              onChange={(e) => {
+                setSaved(false);
+                setForm({ ...form, dockerHost: e.target.value });
+              }}
+            />
+          </label>
+          <label className="field">
+            <span>SSH identity file</span>
+            <input
+              value={form.sshIdentity}
+              placeholder="default: ssh-agent"
+              onChange={(e) => {
+                setSaved(false);
+                setForm({ ...form, sshIdentity: e.target.value });
+              }}
+            />
+          </label>
+          <label className="field">
+            <span>Profile folders (one per line)</span>
+            <textarea
+              rows={4}
+              value={folders}
+              onChange={(e) => {
+                setSaved(false);
+                setFolders(e.target.value);
+              }}
+            />
+          </label>
+          <button type="submit" disabled={save.busy}>
+            Save settings
+          </button>
+          {saved && <span className="ok-text"> Saved.</span>}
+          {save.error && <ErrorBox error={save.error} />}
+        </form>
+      )}
+
+      <h3>Trusted host keys</h3>
+      {keys.error && <ErrorBox error={keys.error} />}
+      {revoke.error && <ErrorBox error={revoke.error} />}
+      <table className="table" aria-label="Trusted host keys">
+        <thead>
+          <tr>
+            <th>Host</th>
+            <th>Type</th>
+            <th>Fingerprint</th>
+            <th>Added</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {(keys.data ?? []).map((k) => (
+            <tr key={`${k.host} ${k.keyType}`}>
+              <td>{k.host}</td>
+              <td>{k.keyType}</td>
+              <td>
+                <code>{k.fingerprint}</code>
+              </td>
+              <td>{new Date(k.addedAt).toLocaleString()}</td>
+              <td>
+                <button type="button" onClick={() => void revoke.run(k.host)} aria-label={`Revoke host key of ${k.host}`}>
+                  Revoke
+                </button>
+              </td>
+            </tr>
+          ))}
+          {keys.data?.length === 0 && (
+            <tr>
+              <td colSpan={5} className="muted">
+                No host keys trusted here (keys in ~/.ssh/known_hosts are used as well).
+              </td>
+            </tr>
+          )}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,57 @@
+import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react';
+import { runStore } from '../state/app-state';
+import { toApiError } from './api-errors';
+import type { ApiError } from '../../../shared/api';
+
+/** Re-renders the caller at most once per frame while run events arrive; never when idle. */
+export function useRunStoreVersion(): number {
+  return useSyncExternalStore(runStore.batch.subscribe, runStore.batch.getVersion);
+}
+
+/** An API action with a busy flag and an error a person can act on. */
+export function useAction<A extends unknown[], R>(fn: (...args: A) => Promise<R>) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  const fnRef = useRef(fn);
+  fnRef.current = fn;
+  const run = useCallback(async (...args: A): Promise<R | undefined> => {
+    setBusy(true);
+    setError(null);
+    try {
+      return await fnRef.current(...args);
+    } catch (e) {
+      setError(toApiError(e));
+      return undefined;
+    } finally {
+      setBusy(false);
+    }
+  }, []);
+  return { run, busy, error, setError };
+}
+
+/** Loads something when `key` changes; `reload` fetches it again. */
+export function useLoad<T>(load: () => Promise<T>, key: unknown[]) {
+  const [data, setData] = useState<T | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    let live = true;
+    load().then(
+      (d) => {
+        if (live) {
+          setData(d);
+          setError(null);
+        }
+      },
+      (e: unknown) => {
+        if (live) setError(toApiError(e));
+      },
+    );
+    return () => {
+      live = false;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [...key, tick]);
+  const reload = useCallback(() => setTick((t) => t + 1), []);
+  return { data, error, reload, setData };
+}

@@ -1,0 +1,20 @@
+// The one-word status of a profile in the list: what a person wants to know at a glance.
+
+import type { ProfileSummary } from '../../../shared/api';
+import type { DriftReport, ProfileStatus } from '../../../shared/report';
+
+export type Badge = 'running' | 'partly running' | 'stopped' | 'not created' | 'drifted' | 'invalid' | 'unknown';
+
+export function profileBadge(summary: ProfileSummary, status?: ProfileStatus | null, drift?: DriftReport | null): Badge {
+  if (summary.error) return 'invalid';
+  if (!status) return 'unknown';
+  const states = status.machines.map((m) => m.state);
+  if (states.length > 0 && states.every((s) => s === 'not-created')) return 'not created';
+  const running = states.filter((s) => s === 'running').length;
+  // Drift only matters for what is up; a stopped environment's last check is stale news.
+  if (running > 0 && drift && !drift.inSync) return 'drifted';
+  if (running > 0 && running === states.length) return 'running';
+  if (running > 0) return 'partly running';
+  if (states.length === 0) return 'unknown';
+  return 'stopped';
+}

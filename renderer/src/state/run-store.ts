@@ -1,0 +1,166 @@
+// Live state of runs, built only from the event stream (the same events the CLI prints). Events are
+// applied as they arrive (cheap, in place); views are told once per frame.
+
+import type { ApiPush } from '../../../shared/api';
+import type { MachinePhase, RunEvent } from '../../../shared/events';
+import type { Change, DriftFinding, ErrorInfo, MachineState, ResourceRef, ResourceStatus, RunKind } from '../../../shared/report';
+import { FrameBatcher, type Schedule } from './frame-batch';
+import { LogBuffer } from './log-buffer';
+
+export interface MachineView {
+  name: string;
+  phase?: MachinePhase;
+  status?: 'start' | 'done' | 'failed';
+  detail?: string;
+  state?: MachineState;
+  error?: ErrorInfo;
+}
+
+export interface ResourceView {
+  machine: string;
+  ref: ResourceRef;
+  status: ResourceStatus;
+  changes: Change[];
+  error?: ErrorInfo;
+  durationMs?: number;
+}
+
+export type RunEnd = Extract<RunEvent, { type: 'run-end' }>;
+
+export interface RunView {
+  runId: string;
+  kind: RunKind;
+  profile: string;
+  profileFile: string;
+  startedAt: string;
+  machines: Map<string, MachineView>;
+  /** Keyed by `${machine}\u0000${resource id}`. */
+  resources: Map<string, ResourceView>;
+  findings: DriftFinding[];
+  progress: Map<string, { task: string; current?: number; total?: number }>;
+  log: LogBuffer;
+  end?: RunEnd;
+}
+
+const KEEP_RUNS = 20;
+
+export function resourceKey(machine: string, id: string): string {
+  return `${machine}\u0000${id}`;
+}
+
+export class RunStore {
+  readonly runs = new Map<string, RunView>();
+  /** profile file → its newest run. */
+  private readonly latest = new Map<string, string>();
+  /** profile file → its newest drift run. */
+  private readonly latestDrift = new Map<string, string>();
+  private readonly endListeners = new Set<(end: RunEnd, run: RunView) => void>();
+  readonly batch: FrameBatcher;
+
+  constructor(schedule?: Schedule) {
+    this.batch = new FrameBatcher(schedule);
+  }
+
+  /** Feed every push here; non-run pushes are ignored. */
+  onPush = (push: ApiPush): void => {
+    if (push.type === 'run-event') this.apply(push.event);
+  };
+
+  latestRun(file: string): RunView | undefined {
+    const id = this.latest.get(file);
+    return id ? this.runs.get(id) : undefined;
+  }
+
+  latestDriftRun(file: string): RunView | undefined {
+    const id = this.latestDrift.get(file);
+    return id ? this.runs.get(id) : undefined;
+  }
+
+  /** Results of the newest run of a profile that touched this resource. */
+  lastResult(file: string, machine: string, id: string): ResourceView | undefined {
+    const key = resourceKey(machine, id);
+    let best: ResourceView | undefined;
+    for (const run of this.runs.values()) {
+      if (run.profileFile === file && run.kind !== 'drift') best = run.resources.get(key) ?? best;
+    }
+    return best;
+  }
+
+  /** Called at once (not batched) when a run ends: to refresh statuses, notify, chain a check. */
+  onRunEnd(l: (end: RunEnd, run: RunView) => void): () => void {
+    this.endListeners.add(l);
+    return () => this.endListeners.delete(l);
+  }
+
+  apply(e: RunEvent): void {
+    if (e.type === 'run-start') {
+      const run: RunView = {
+        runId: e.runId,
+        kind: e.kind,
+        profile: e.profile,
+        profileFile: e.profileFile,
+        startedAt: e.at,
+        machines: new Map(e.machines.map((m) => [m, { name: m }])),
+        resources: new Map(),
+        findings: [],
+        progress: new Map(),
+        log: new LogBuffer(),
+      };
+      this.runs.set(e.runId, run);
+      this.latest.set(e.profileFile, e.runId);
+      if (e.kind === 'drift') this.latestDrift.set(e.profileFile, e.runId);
+      this.trim();
+      this.batch.changed();
+      return;
+    }
+    const run = this.runs.get(e.runId);
+    if (!run) return; // a run that started before this page loaded: its history is in runs:history
+    switch (e.type) {
+      case 'machine': {
+        const m = run.machines.get(e.machine) ?? { name: e.machine };
+        m.phase = e.phase;
+        m.status = e.status;
+        if (e.detail !== undefined) m.detail = e.detail;
+        if (e.state !== undefined) m.state = e.state;
+        m.error = e.error;
+        run.machines.set(e.machine, m);
+        if (e.status !== 'start') run.progress.delete(e.machine);
+        break;
+      }
+      case 'resource':
+        run.resources.set(resourceKey(e.machine, e.resource.id), {
+          machine: e.machine,
+          ref: e.resource,
+          status: e.status,
+          changes: e.changes,
+          error: e.error,
+          durationMs: e.durationMs,
+        });
+        break;
+      case 'drift':
+        run.findings.push(e.finding);
+        break;
+      case 'log':
+        run.log.append(e.text, e.stream, e.machine);
+        break;
+      case 'progress':
+        run.progress.set(e.machine ?? '', { task: e.task, current: e.current, total: e.total });
+        break;
+      case 'run-end':
+        run.end = e;
+        run.progress.clear();
+        for (const l of this.endListeners) l(e, run);
+        break;
+    }
+    this.batch.changed();
+  }
+
+  private trim(): void {
+    if (this.runs.size <= KEEP_RUNS) return;
+    const keep = new Set([...this.latest.values(), ...this.latestDrift.values()]);
+    for (const id of this.runs.keys()) {
+      if (this.runs.size <= KEEP_RUNS) break;
+      if (!keep.has(id)) this.runs.delete(id);
+    }
+  }
+}
