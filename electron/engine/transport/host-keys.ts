@@ -7,7 +7,8 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { Client } from 'ssh2';
+// ssh2 is CommonJS: its named exports are not visible to Node's ESM loader, the default export is.
+import ssh2 from 'ssh2';
 import type { TrustedHostKey } from '../../../shared/api.js';
 import { SshError } from '../errors.js';
 import { readJson, writeFileAtomic } from '../state/atomic-file.js';
@@ -252,7 +253,7 @@ export interface FetchedHostKey {
 export function fetchHostKey(host: string, port: number, timeoutMs: number): Promise<FetchedHostKey> {
   const where = `${host}:${port}`;
   return new Promise((resolve, reject) => {
-    const client = new Client();
+    const client = new ssh2.Client();
     let captured: Buffer | undefined;
     const finish = () => {
       client.removeAllListeners();

@@ -5,7 +5,7 @@
 import { promises as fs } from 'node:fs';
 import { NodeSSH, type Config } from 'node-ssh';
 import type { Client } from 'ssh2';
-import { utils as ssh2Utils } from 'ssh2';
+import ssh2 from 'ssh2';
 import { SshError } from '../errors.js';
 import { connectError, hostKeyCheck, type HostKeyOptions } from './host-keys.js';
 
@@ -131,7 +131,7 @@ async function authFor(t: SshEndpoint, agentSocket: string | undefined): Promise
         hint: 'check the identity path in the profile (or the default identity in the settings)',
       });
     }
-    const parsed = ssh2Utils.parseKey(text);
+    const parsed = ssh2.utils.parseKey(text);
     if (parsed instanceof Error) {
       const encrypted = /passphrase|encrypted/i.test(parsed.message);
       throw new SshError(
