@@ -1,20 +1,9 @@
 // The renderer's one door to the engine. It does not know which transport is behind it: Electron's
 // preload sets window.prodlike; otherwise it is browser mode and the API goes over HTTP.
 
-import type { ApiChannel, ApiRequest, ApiResult, ProdlikeApi } from '../../../shared/api';
-import { toApiError } from './api-errors';
+import type { ProdlikeApi } from '../../../shared/api';
+import { withApiErrors } from './api-errors';
 import { createWebApi, takeToken } from './web-client';
-
-/** Rethrows whatever the preload rejects with (a plain ErrorInfo) as ApiError. */
-export function withApiErrors(inner: ProdlikeApi): ProdlikeApi {
-  return {
-    call: <C extends ApiChannel>(channel: C, request: ApiRequest<C>): Promise<ApiResult<C>> =>
-      inner.call(channel, request).catch((e: unknown) => {
-        throw toApiError(e);
-      }),
-    subscribe: (l) => inner.subscribe(l),
-  };
-}
 
 function pickApi(): ProdlikeApi {
   const injected = (window as { prodlike?: ProdlikeApi }).prodlike;

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import type { RunEvent } from '../../../shared/events';
+import { RunStore } from '../../../renderer/src/state/run-store';
+
+function manualStore() {
+  const queue: (() => void)[] = [];
+  const store = new RunStore((fn) => queue.push(fn));
+  const frame = () => queue.splice(0).forEach((f) => f());
+  return { store, frame, queue };
+}
+
+const start: RunEvent = { type: 'run-start', runId: 'r1', kind: 'up', profile: 'dev', profileFile: '/p/dev.yaml', machines: ['web', 'db'], at: '2024-01-01T00:00:00Z' };
+
+describe('RunStore', () => {
+  it('builds machine and resource state from events', () => {
+    const { store } = manualStore();
+    store.apply(start);
+    store.apply({ type: 'machine', runId: 'r1', machine: 'web', phase: 'provision', status: 'done', state: 'running', detail: 'created' });
+    store.apply({ type: 'resource', runId: 'r1', machine: 'web', resource: { id: 'file:/a', kind: 'file', name: '/a' }, status: 'changed', changes: [] });
+    const run = store.latestRun('/p/dev.yaml')!;
+    expect(run.machines.get('web')).toMatchObject({ state: 'running', detail: 'created' });
+    expect(store.lastResult('/p/dev.yaml', 'web', 'file:/a')?.status).toBe('changed');
+  });
+
+  it('tells views once per frame however many events arrive', () => {
+    const { store, frame, queue } = manualStore();
+    let renders = 0;
+    store.batch.subscribe(() => renders++);
+    store.apply(start);
+    for (let i = 0; i < 10_000; i++) store.apply({ type: 'log', runId: 'r1', machine: 'web', stream: 'stdout', text: `line ${i}` });
+    expect(queue).toHaveLength(1);
+    frame();
+    expect(renders).toBe(1);
+    expect(store.latestRun('/p/dev.yaml')!.log.length).toBe(10_000);
+  });
+
+  it('schedules nothing while no events arrive', () => {
+    const { queue } = manualStore();
+    expect(queue).toHaveLength(0);
+  });
+
+  it('calls run-end listeners at once and keeps drift runs apart', () => {
+    const { store } = manualStore();
+    const ends: string[] = [];
+    store.onRunEnd((e) => ends.push(e.runId));
+    store.apply({ ...start, runId: 'd1', kind: 'drift' });
+    store.apply({ type: 'drift', runId: 'd1', finding: { machine: 'web', resource: { id: 'file:/a', kind: 'file', name: '/a' }, status: 'drifted', changes: [] } });
+    store.apply({ type: 'run-end', runId: 'd1', kind: 'drift', profile: 'dev', ok: true, summary: { ok: 0, changed: 0, pending: 1, failed: 0 }, durationMs: 5 });
+    expect(ends).toEqual(['d1']);
+    expect(store.latestDriftRun('/p/dev.yaml')?.findings).toHaveLength(1);
+  });
+
+  it('ignores events of runs it never saw start', () => {
+    const { store } = manualStore();
+    store.apply({ type: 'log', runId: 'nope', stream: 'stdout', text: 'x' });
+    expect(store.runs.size).toBe(0);
+  });
+});
