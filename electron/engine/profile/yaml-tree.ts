@@ -66,7 +66,7 @@ export async function parseProfileFile(file: string, text?: string): Promise<Par
 
 export function parseProfileText(file: string, source: string): ParsedFile {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(source, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(source, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
   const at = (offset: number): SourcePos => {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, col };
@@ -116,9 +116,23 @@ class Converter {
     const pos = n.range ? this.at(n.range[0]) : fallback;
     if (isMap(n)) {
       const entries = new Map<string, MapEntry>();
+      // `<<: *anchor` (YAML merge keys): the anchored map's entries, unless this map sets them.
+      const merged = new Map<string, MapEntry>();
       for (const pair of n.items) {
         const keyNode = pair.key as YamlNode | null;
         const keyPos = keyNode && keyNode.range ? this.at(keyNode.range[0]) : pos;
+        if (isScalar(keyNode) && typeof keyNode.value === 'symbol') {
+          const source = this.node(pair.value as YamlNode, keyPos);
+          const sources = source.t === 'seq' ? source.items : [source];
+          for (const src of sources) {
+            if (src.t !== 'map') {
+              this.problems.add(src.pos, '', 'expected a map (an alias such as *defaults) after "<<:"');
+              continue;
+            }
+            for (const [k, e] of src.entries) if (!merged.has(k)) merged.set(k, e);
+          }
+          continue;
+        }
         if (!isScalar(keyNode) || (keyNode.value !== null && typeof keyNode.value === 'object')) {
           this.problems.add(keyPos, '', 'expected a plain key (a word such as "name"), found a complex key');
           continue;
@@ -131,6 +145,7 @@ class Converter {
           : { t: 'scalar', value: null, pos: keyPos };
         entries.set(key, { keyPos, value });
       }
+      for (const [k, e] of merged) if (!entries.has(k)) entries.set(k, e);
       return { t: 'map', pos, entries };
     }
     if (isSeq(n)) {
