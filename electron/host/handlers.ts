@@ -4,6 +4,7 @@
 
 import path from 'node:path';
 import type { ApiChannel, ApiRequest, ApiResult } from '../../shared/api.js';
+import type { EventSink } from '../../shared/events.js';
 import type { EngineApi } from '../engine/engine-api.js';
 import { ProdlikeError } from '../engine/errors.js';
 import type { PushHub } from './push-hub.js';
@@ -19,8 +20,12 @@ export interface HostOptions {
   dataDir: string;
 }
 
-/** Baselines are listed by the engine when it offers it; the facade does not promise it (yet). */
-type MaybeBaselines = { listBaselines?: () => Promise<{ file: string; hosts: string[] }[]> };
+/** Optional engine extras the facade does not promise (yet): used when present. */
+type EngineExtras = {
+  listBaselines?: () => Promise<{ file: string; hosts: string[] }[]>;
+  /** Every event of every run, whoever started it (tray, window, another tab). */
+  subscribe?: (sink: EventSink) => () => void;
+};
 
 export interface Host {
   handlers: Handlers;
@@ -30,7 +35,11 @@ export interface Host {
 
 export function createHost(opts: HostOptions): Host {
   const { engine, hub } = opts;
+  const extras = engine as EngineApi & EngineExtras;
   const shells = new ShellManager(engine, hub);
+  const toHub: EventSink = (event) => hub.publish({ type: 'run-event', event });
+  // With an engine-wide stream, runs reach the UI however they were started; otherwise per run.
+  const unsubscribe = typeof extras.subscribe === 'function' ? extras.subscribe.call(engine, toHub) : null;
 
   // Only profiles the engine lists can be loaded, run or opened: a request cannot point the engine at an
   // arbitrary YAML file elsewhere on disk.
@@ -51,15 +60,14 @@ export function createHost(opts: HostOptions): Host {
     'profiles:get': async ({ file }) => engine.getProfile(await knownProfile(file)),
     'runs:start': async (req) => {
       const file = await knownProfile(req.file);
-      const run = engine.start({ ...req, file }, (event) => hub.publish({ type: 'run-event', event }));
+      const run = engine.start({ ...req, file }, unsubscribe ? undefined : toHub);
       return { runId: run.runId };
     },
     'runs:cancel': async ({ runId }) => ({ cancelled: engine.cancel(runId) }),
     'runs:history': ({ file, limit }) => engine.history(file, limit),
     'drift:last': ({ file }) => engine.lastDrift(file),
     'baselines:list': async () => {
-      const e = engine as EngineApi & MaybeBaselines;
-      return typeof e.listBaselines === 'function' ? e.listBaselines() : [];
+      return typeof extras.listBaselines === 'function' ? extras.listBaselines() : [];
     },
     'settings:get': () => engine.getSettings(),
     'settings:set': async (patch) => {
@@ -80,6 +88,7 @@ export function createHost(opts: HostOptions): Host {
     handlers,
     shells,
     close: async () => {
+      unsubscribe?.();
       shells.closeAll();
       await engine.close();
     },

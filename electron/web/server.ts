@@ -39,7 +39,7 @@ async function main(): Promise<void> {
     hub,
     mode: 'web',
     version: APP_VERSION,
-    dataDir: values['data-dir'] ? path.resolve(values['data-dir']) : '',
+    dataDir: engine.dataDir,
   });
   const web = await startWebServer({ handlers: host.handlers, hub, rendererDir: rendererDir(), port });
   console.log(`Prodlike is running at ${web.url}`);
