@@ -1,0 +1,113 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PackageResource, ServiceResource } from '../../../shared/profile.js';
+import { planApplySteps, probeAll, kindOf } from '../../../electron/engine/resources/index.js';
+import { DockerCliTransport, dockerSh, startContainer } from '../../support/docker-cli-transport.js';
+import { converge, probeOne } from './converge.js';
+
+let box: { name: string; remove: () => void };
+let t: DockerCliTransport;
+const sh = (script: string) => dockerSh(box.name, script);
+
+beforeAll(() => {
+  box = startContainer();
+  t = new DockerCliTransport(box.name);
+});
+afterAll(() => box?.remove());
+
+const pkg = (name: string, extra: Partial<PackageResource> = {}): PackageResource => ({ id: `package:${name}`, kind: 'package', name, state: 'present', ...extra });
+
+describe('package (apt)', () => {
+  it('installs several packages in one apt-get call on a fresh container, one with a version glob', async () => {
+    expect(sh('ls /var/lib/apt/lists | grep -c _Packages || true')).toBe('0');
+    const specs = [pkg('jq'), pkg('tree', { version: '2.*' })];
+    const probed = await probeAll(t, specs);
+    const pending = specs.map((spec) => ({ spec, actual: probed.get(spec.id)!.actual, changes: kindOf(spec).diff(spec as never, probed.get(spec.id)!.actual as never) }));
+    expect(pending.map((p) => p.changes[0]!.summary)).toEqual(['install jq', 'install tree 2.*']);
+    const steps = planApplySteps(pending);
+    expect(steps).toHaveLength(1);
+    const started = Date.now();
+    const res = await t.exec(steps[0]!.step.script);
+    expect(res.code, res.stderr).toBe(0);
+    console.log(`apt-get update + install of jq and tree: ${Date.now() - started} ms`);
+    expect(sh('jq --version')).toMatch(/^jq-1\./);
+    expect(sh("dpkg-query -W -f='${Version}' tree")).toMatch(/^2\./);
+    for (const spec of specs) expect((await probeOne(t, spec)).changes).toEqual([]);
+  });
+
+  it('reports a version that does not match the pin, and fails loudly when no version matches', async () => {
+    const wrong = pkg('tree', { version: '1.8.*' });
+    const { changes } = await probeOne(t, wrong);
+    expect(changes[0]!.summary).toMatch(/^tree 2\..* → 1\.8\.\*$/);
+    const step = kindOf(wrong).apply(wrong, (await probeOne(t, wrong)).actual as never, changes);
+    const res = await t.exec(step.script);
+    expect(res.code).not.toBe(0);
+    expect(res.stderr.trim().split('\n').pop()).toBe('prodlike: package tree: no version matching 1.8.* is available (see apt-cache madison tree)');
+  });
+
+  it('fails loudly naming a package that does not exist', async () => {
+    const spec = pkg('no-such-package-prodlike');
+    const { actual, changes } = await probeOne(t, spec);
+    const step = kindOf(spec).apply(spec, actual as never, changes);
+    const res = await t.exec(step.script);
+    expect(res.code).not.toBe(0);
+    expect(res.stderr.trim().split('\n').pop()).toMatch(/^prodlike: package no-such-package-prodlike: apt-get install failed: E: Unable to locate package/);
+  });
+
+  it('removes a package', async () => {
+    await converge(t, pkg('jq', { state: 'absent' }));
+    expect(sh('command -v jq || echo none')).toBe('none');
+  });
+});
+
+describe('service (SysV init scripts, as in containers without systemd)', () => {
+  const svc = (name: string, extra: Partial<ServiceResource> = {}): ServiceResource => ({ id: `service:${name}`, kind: 'service', name, state: 'running', ...extra });
+
+  it('starts, stops, enables and disables a service from its init script', async () => {
+    // A minimal LSB init script whose daemon keeps stdout open, like careless real ones do.
+    sh(`cat > /etc/init.d/pldemo <<'EOS'
+#!/bin/sh
+### BEGIN INIT INFO
+# Provides:          pldemo
+# Required-Start:    $remote_fs
+# Required-Stop:     $remote_fs
+# Default-Start:     2 3 4 5
+# Default-Stop:      0 1 6
+# Short-Description: prodlike demo daemon
+### END INIT INFO
+PID=/run/pldemo.pid
+running() { [ -f $PID ] && kill -0 "$(cat $PID)" 2>/dev/null; }
+case "$1" in
+  start) running || { sleep 100000 & echo $! > $PID; } ;;
+  stop) running && kill "$(cat $PID)"; rm -f $PID ;;
+  status) running && exit 0; exit 3 ;;
+  *) echo "usage: $0 start|stop|status"; exit 2 ;;
+esac
+EOS
+chmod 755 /etc/init.d/pldemo`);
+    await converge(t, svc('pldemo', { enabled: true }), ['enabled', 'state']);
+    expect(sh('/etc/init.d/pldemo status && echo running')).toBe('running');
+    expect(sh('ls /etc/rc2.d | grep pldemo')).toMatch(/^S\d\dpldemo$/);
+    await converge(t, svc('pldemo', { state: 'stopped', enabled: false }), ['enabled', 'state']);
+    expect(sh('/etc/init.d/pldemo status; echo $?')).toBe('3');
+    expect(sh('ls /etc/rc2.d | grep pldemo')).toMatch(/^K\d\dpldemo$/);
+  });
+
+  it('runs nginx from its package init script', async () => {
+    await converge(t, pkg('nginx-light'));
+    const { actual } = await probeOne(t, svc('nginx'));
+    expect(actual).toMatchObject({ init: 'sysv', exists: true });
+    if ((actual as { running: boolean }).running) await converge(t, svc('nginx', { state: 'stopped' }), ['state']);
+    expect(sh('pgrep -x nginx || echo none')).toBe('none');
+    await converge(t, svc('nginx'), ['state']);
+    expect(sh('pgrep -x nginx | head -n 1')).toMatch(/^\d+$/);
+  });
+
+  it('reports a service that is not there as a change that apply refuses', async () => {
+    const spec = svc('nosuchservice');
+    const { actual, changes } = await probeOne(t, spec);
+    expect(changes[0]!.summary).toBe('start nosuchservice (no such service on the machine yet)');
+    const res = await t.exec(kindOf(spec).apply(spec, actual as never, changes).script);
+    expect(res.code).not.toBe(0);
+    expect(res.stderr).toMatch(/no init script \/etc\/init.d\/nosuchservice/);
+  });
+});
