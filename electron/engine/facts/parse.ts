@@ -195,7 +195,9 @@ export function parsePorts(lines: string[]): { source: 'ss' | 'netstat' | 'proc'
     }
   }
   const unique = new Map(found.map((p) => [`${p.proto} ${p.address} ${p.port}`, p]));
-  const ports = [...unique.values()].sort((a, b) => a.proto.localeCompare(b.proto) || a.port - b.port || a.address.localeCompare(b.address));
+  // Code-unit order, not locale order: the same on every machine, so baselines do not reorder.
+  const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+  const ports = [...unique.values()].sort((a, b) => cmp(a.proto, b.proto) || a.port - b.port || cmp(a.address, b.address));
   return { source, ports };
 }
 

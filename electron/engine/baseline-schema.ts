@@ -1,0 +1,70 @@
+// The baseline file format, version 1: what production looked like, as YAML meant for git. The TS
+// types mirror the file one to one (snake_case included), so there is no translation layer to drift.
+
+import { z } from 'zod';
+
+export const BASELINE_FORMAT = 'prodlike-baseline/1';
+export const BASELINE_VERSION = 1;
+
+const absent = z.object({ absent: z.literal(true) });
+const owned = { mode: z.string(), owner: z.string(), group: z.string() };
+
+/** A file: sha256 (null when it could not be read), or what was found instead of a regular file. */
+const fileEntry = z.union([
+  absent,
+  z.object({ ...owned, sha256: z.string().regex(/^[0-9a-f]{64}$/).nullable() }),
+  z.object({ ...owned, type: z.enum(['directory', 'symlink', 'other']), target: z.string().optional() }),
+]);
+
+const directoryEntry = z.union([
+  absent,
+  z.object(owned),
+  z.object({ ...owned, type: z.enum(['file', 'symlink', 'other']), target: z.string().optional() }),
+]);
+
+const userEntry = z.union([
+  absent,
+  z.object({ uid: z.number().int(), gid: z.number().int(), home: z.string(), shell: z.string(), groups: z.array(z.string()) }),
+]);
+
+const groupEntry = z.union([absent, z.object({ gid: z.number().int(), members: z.array(z.string()) })]);
+
+const serviceEntry = z.union([
+  absent,
+  z.object({ state: z.enum(['running', 'stopped', 'failed', 'unknown']), enabled: z.boolean().optional() }),
+]);
+
+export const baselineHostSchema = z.object({
+  /** host:port for SSH machines; the transport's target otherwise. */
+  address: z.string(),
+  os: z.object({ id: z.string(), version_id: z.string(), pretty_name: z.string() }),
+  arch: z.string(),
+  kernel: z.string(),
+  package_manager: z.enum(['dpkg', 'rpm', 'apk']),
+  /** Every installed package: name → version. */
+  packages: z.record(z.string(), z.string()),
+  users: z.record(z.string(), userEntry),
+  groups: z.record(z.string(), groupEntry),
+  services: z.record(z.string(), serviceEntry),
+  ports: z.array(z.object({ proto: z.enum(['tcp', 'udp']), address: z.string(), port: z.number().int().min(0).max(65535) })),
+  /** /etc/environment; secret-looking values are "<redacted>". */
+  env: z.record(z.string(), z.string()),
+  files: z.record(z.string(), fileEntry),
+  directories: z.record(z.string(), directoryEntry),
+});
+
+export const baselineSchema = z.object({
+  format: z.literal(BASELINE_FORMAT),
+  profile: z.string(),
+  /** The only timestamp in the file (so re-captures of an unchanged host differ in one line). */
+  captured_at: z.string(),
+  hosts: z.record(z.string(), baselineHostSchema),
+});
+
+export type Baseline = z.infer<typeof baselineSchema>;
+export type BaselineHost = z.infer<typeof baselineHostSchema>;
+export type BaselineFile = z.infer<typeof fileEntry>;
+export type BaselineDirectory = z.infer<typeof directoryEntry>;
+export type BaselineUser = z.infer<typeof userEntry>;
+export type BaselineGroup = z.infer<typeof groupEntry>;
+export type BaselineService = z.infer<typeof serviceEntry>;

@@ -1,0 +1,216 @@
+// Baselines: capture what production looks like (read-only facts), write it as stable YAML for git,
+// and read it back with every error pointing at file:line:col.
+
+import { promises as fs } from 'node:fs';
+import { LineCounter, parseDocument, stringify, type Document } from 'yaml';
+import type { EventSink } from '../../shared/events.js';
+import type { Profile } from '../../shared/profile.js';
+import { ProdlikeError, toErrorInfo } from './errors.js';
+import { gatherFacts, type HostFacts, type PathFact } from './facts/index.js';
+import { writeFileAtomic } from './state/atomic-file.js';
+import type { Transport } from './transport/transport.js';
+import {
+  BASELINE_FORMAT,
+  BASELINE_VERSION,
+  baselineSchema,
+  type Baseline,
+  type BaselineDirectory,
+  type BaselineFile,
+  type BaselineHost,
+} from './baseline-schema.js';
+
+export * from './baseline-schema.js';
+
+export class BaselineError extends ProdlikeError {
+  override name = 'BaselineError';
+}
+
+function byKey<T>(rec: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(rec).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+function fileEntry(p: PathFact | undefined): BaselineFile {
+  if (!p || p.type === 'absent') return { absent: true };
+  const owned = { mode: p.mode, owner: p.owner, group: p.group };
+  if (p.type === 'file') return { sha256: p.sha256, ...owned };
+  return p.type === 'symlink' ? { type: p.type, ...owned, target: p.target } : { type: p.type, ...owned };
+}
+
+function directoryEntry(p: PathFact | undefined): BaselineDirectory {
+  if (!p || p.type === 'absent') return { absent: true };
+  const owned = { mode: p.mode, owner: p.owner, group: p.group };
+  if (p.type === 'directory') return owned;
+  return p.type === 'symlink' ? { type: p.type, ...owned, target: p.target } : { type: p.type, ...owned };
+}
+
+/** What a machine's resources ask the probe to look at. */
+export function namedInProfile(resources: Profile['machines'][number]['resources']) {
+  const named = { files: new Set<string>(), directories: new Set<string>(), users: new Set<string>(), groups: new Set<string>(), services: new Set<string>() };
+  for (const r of resources) {
+    if (r.kind === 'file' || r.kind === 'line') named.files.add(r.name);
+    else if (r.kind === 'directory') named.directories.add(r.name);
+    else if (r.kind === 'user') named.users.add(r.name);
+    else if (r.kind === 'group') named.groups.add(r.name);
+    else if (r.kind === 'service') named.services.add(r.name);
+  }
+  return named;
+}
+
+/** One host's entry: everything the facts say, plus `absent: true` for what the profile names but is not there. */
+export function hostEntry(address: string, facts: HostFacts, named: ReturnType<typeof namedInProfile>): BaselineHost {
+  const users: BaselineHost['users'] = { ...facts.users };
+  for (const u of named.users) users[u] ??= { absent: true };
+  const groups: BaselineHost['groups'] = { ...facts.groups };
+  for (const g of named.groups) groups[g] ??= { absent: true };
+  const services: BaselineHost['services'] = { ...facts.services };
+  for (const s of named.services) services[s] ??= { absent: true };
+  return {
+    address,
+    os: { id: facts.os.id, version_id: facts.os.versionId, pretty_name: facts.os.prettyName },
+    arch: facts.arch,
+    kernel: facts.kernel,
+    package_manager: facts.packageManager,
+    packages: byKey(facts.packages),
+    users: byKey(users),
+    groups: byKey(groups),
+    services: byKey(services),
+    ports: facts.ports.map((p) => ({ proto: p.proto, address: p.address, port: p.port })),
+    env: byKey(facts.env),
+    files: byKey(Object.fromEntries([...named.files].map((f) => [f, fileEntry(facts.paths[f])]))),
+    directories: byKey(Object.fromEntries([...named.directories].map((d) => [d, directoryEntry(facts.paths[d])]))),
+  };
+}
+
+export interface CaptureOptions {
+  runId?: string;
+  now?: Date;
+}
+
+/**
+ * Probes every machine of the profile (in parallel) and builds the baseline. Only the read-only facts
+ * probe runs on the hosts: capture NEVER writes to them. Fails, naming each machine, if any could not
+ * be captured (a baseline missing a host would read as "that host has nothing").
+ */
+export async function captureBaseline(
+  profile: Profile,
+  transports: Map<string, Transport | Error>,
+  emit: EventSink,
+  opts: CaptureOptions = {},
+): Promise<Baseline> {
+  const runId = opts.runId ?? 'capture';
+  const hosts: Record<string, BaselineHost> = {};
+  const failures: string[] = [];
+  await Promise.all(
+    profile.machines.map(async (m) => {
+      const base = { type: 'machine', runId, machine: m.name, phase: 'probe' } as const;
+      emit({ ...base, status: 'start', detail: 'gathering facts (read-only)' });
+      try {
+        const t = transports.get(m.name);
+        if (!t) throw new BaselineError(`no connection to machine ${m.name}`, { where: m.name });
+        if (t instanceof Error) throw t;
+        const named = namedInProfile(m.resources);
+        const started = Date.now();
+        const facts = await gatherFacts(t, [...named.files, ...named.directories]);
+        hosts[m.name] = hostEntry(m.ssh ? `${m.ssh.host}:${m.ssh.port}` : t.target, facts, named);
+        emit({ ...base, status: 'done', detail: `${Object.keys(facts.packages).length} packages, facts in ${Date.now() - started} ms` });
+      } catch (err) {
+        failures.push(`${m.name}: ${err instanceof Error ? err.message : String(err)}`);
+        emit({ ...base, status: 'failed', error: toErrorInfo(err) });
+      }
+    }),
+  );
+  if (failures.length) {
+    throw new BaselineError(`could not capture ${failures.length} of ${profile.machines.length} machines of ${profile.name}`, {
+      details: { failures: failures.sort() },
+      hint: 'fix the connection problems above and capture again; no baseline was written',
+    });
+  }
+  return { format: BASELINE_FORMAT, profile: profile.name, captured_at: (opts.now ?? new Date()).toISOString(), hosts: byKey(hosts) };
+}
+
+/** Stable YAML: fixed field order, every map sorted by key, no line folding (diffs stay line-sized). */
+export function serializeBaseline(b: Baseline): string {
+  const hosts = byKey(Object.fromEntries(Object.entries(b.hosts).map(([name, h]) => [name, canonicalHost(h)])));
+  const body = stringify({ format: b.format, profile: b.profile, captured_at: b.captured_at, hosts }, { lineWidth: 0, indent: 2 });
+  return `# Prodlike baseline: production as captured by \`prodlike capture\` (read-only). Keep it in git.\n${body}`;
+}
+
+function canonicalHost(h: BaselineHost): BaselineHost {
+  return {
+    address: h.address,
+    os: { id: h.os.id, version_id: h.os.version_id, pretty_name: h.os.pretty_name },
+    arch: h.arch,
+    kernel: h.kernel,
+    package_manager: h.package_manager,
+    packages: byKey(h.packages),
+    users: byKey(h.users),
+    groups: byKey(h.groups),
+    services: byKey(h.services),
+    ports: [...h.ports].sort((a, b) => (a.proto < b.proto ? -1 : a.proto > b.proto ? 1 : a.port - b.port || (a.address < b.address ? -1 : a.address > b.address ? 1 : 0))),
+    env: byKey(h.env),
+    files: byKey(h.files),
+    directories: byKey(h.directories),
+  };
+}
+
+export async function writeBaseline(file: string, baseline: Baseline): Promise<void> {
+  await writeFileAtomic(file, serializeBaseline(baselineSchema.parse(baseline)), 0o644);
+}
+
+export async function readBaseline(file: string): Promise<Baseline> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    throw new BaselineError(`cannot read the baseline ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`, { where: file });
+  }
+  return parseBaseline(text, file);
+}
+
+/** Parses and validates baseline text; every error names file:line:col. */
+export function parseBaseline(text: string, file: string): Baseline {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  const at = (offset: number | undefined) => {
+    const { line, col } = lc.linePos(offset ?? 0);
+    return `${file}:${line}:${col}`;
+  };
+  const first = doc.errors[0];
+  if (first) {
+    const where = at(first.pos[0]);
+    throw new BaselineError(`${where}: the baseline is not valid YAML: ${first.message.split('\n')[0]}`, { where });
+  }
+  const data: unknown = doc.toJS();
+  const format = data && typeof data === 'object' ? (data as Record<string, unknown>).format : undefined;
+  const m = typeof format === 'string' ? /^prodlike-baseline\/(\d+)$/.exec(format) : null;
+  if (!m) {
+    const where = at(nodeOffset(doc, ['format']));
+    throw new BaselineError(`${where}: not a Prodlike baseline: expected format: ${BASELINE_FORMAT}, found ${format === undefined ? 'no format' : JSON.stringify(format)}`, { where });
+  }
+  if (Number(m[1]) > BASELINE_VERSION) {
+    const where = at(nodeOffset(doc, ['format']));
+    throw new BaselineError(`${where}: ${file} was written by a newer Prodlike (${format}); upgrade Prodlike to read it`, {
+      where,
+      hint: `this Prodlike reads ${BASELINE_FORMAT}`,
+    });
+  }
+  const parsed = baselineSchema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+    const where = at(nodeOffset(doc, path));
+    const name = path.length ? path.join('.') : 'the document';
+    throw new BaselineError(`${where}: ${name}: ${issue.message}`, { where, details: { path } });
+  }
+  return parsed.data;
+}
+
+/** Offset of the deepest node that exists along `path` (a missing key points at its parent map). */
+function nodeOffset(doc: Document, path: (string | number)[]): number | undefined {
+  for (let n = path.length; n >= 0; n--) {
+    const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
+    const range = (node as { range?: [number, number, number] } | undefined)?.range;
+    if (range) return range[0];
+  }
+  return undefined;
+}
