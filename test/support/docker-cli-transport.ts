@@ -7,13 +7,14 @@ import type { ExecOptions, ExecResult, Transport } from '../../electron/engine/t
 
 export class DockerCliTransport implements Transport {
   readonly target: string;
-  constructor(readonly container: string) {
+  /** `shell` runs the script (its last argument); tests pass busybox's sh to check portability. */
+  constructor(readonly container: string, private readonly shell: string[] = ['sh', '-c']) {
     this.target = `docker ${container}`;
   }
 
   exec(script: string, opts: ExecOptions = {}): Promise<ExecResult> {
     return new Promise((resolve, reject) => {
-      const child = spawn('docker', ['exec', '-i', this.container, 'sh', '-c', script], { stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn('docker', ['exec', '-i', this.container, ...this.shell, script], { stdio: ['pipe', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       let timer: NodeJS.Timeout | undefined;
