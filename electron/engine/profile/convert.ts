@@ -4,7 +4,7 @@
 import type { MachineSpec, Profile } from '../../../shared/profile.js';
 import { reportIssues } from './issues.js';
 import { convertDocker, convertSsh } from './machines.js';
-import { Problems, formatPath } from './problems.js';
+import { Problems, formatPath, suggest } from './problems.js';
 import { convertResources, stringifyMapValues } from './resources.js';
 import { NAME_RE, profileSchema } from './schema.js';
 import { get, scalarText, toPlain, type MapNode, type PNode } from './yaml-tree.js';
@@ -35,7 +35,7 @@ export async function convertProfile(
       const hasSsh = m.entries.has('ssh');
       if (hasDocker && hasSsh) {
         problems.add(entry.keyPos, path, 'has both docker: and ssh:, expected exactly one', 'a machine is either a container (docker:) or a host (ssh:): keep one');
-      } else if (!hasDocker && !hasSsh) {
+      } else if (!hasDocker && !hasSsh && !misspeltProvider(m)) {
         problems.add(entry.keyPos, path, 'has neither docker: nor ssh:, expected exactly one', 'add docker: with an image for a container, or ssh: with host and user for a host');
       }
       const resources = await convertResources(m.entries.get('resources')?.value, path, problems);
@@ -93,4 +93,9 @@ function withStringValues(root: MapNode): MapNode {
 
 function asText(n: PNode): PNode {
   return n.t === 'scalar' && typeof n.value === 'number' ? { ...n, value: scalarText(n)! } : n;
+}
+
+/** `dockr:` is reported as an unknown key with a suggestion; "has neither docker: nor ssh:" would be noise. */
+function misspeltProvider(m: MapNode): boolean {
+  return [...m.entries.keys()].some((k) => suggest(k, ['docker', 'ssh']) !== undefined);
 }
