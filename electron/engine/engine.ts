@@ -51,7 +51,7 @@ export class Engine implements EngineApi {
     this.dataDir = opts.dataDir ?? defaultDataDir(opts.env);
     this.state = new AppState(this.dataDir);
     this.providers = createProviders({ dataDir: this.dataDir });
-    this.hostKeys = new HostKeyStore(path.join(this.dataDir, 'known_hosts.json'));
+    this.hostKeys = HostKeyStore.inDataDir(this.dataDir);
   }
 
   /** Every event of every run, for hosts that fan them out (IPC, WebSocket). */

@@ -3,15 +3,15 @@
 
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import type { z } from 'zod';
 import { RESOURCE_KINDS, type ResourceSpec, type SourcePos } from '../../../shared/profile.js';
 import { reportIssues } from './issues.js';
 import { resourceId, resourceKind } from './merge.js';
 import { Problems, displayFile, suggest } from './problems.js';
 import { resourceSchemas, type ResourceKindKey } from './schema.js';
-import type { z } from 'zod';
+import { describeNode, scalarText, toPlain, type MapNode, type PNode } from './yaml-tree.js';
 
 type Out<K extends ResourceKindKey> = z.output<(typeof resourceSchemas)[K]>;
-import { describeNode, scalarText, toPlain, type MapNode, type PNode } from './yaml-tree.js';
 
 /** `src:` files larger than this are not configuration; reading them would only slow every load. */
 const MAX_SRC_BYTES = 4 * 1024 * 1024;

@@ -4,7 +4,7 @@
 
 import type { EnvResource } from '../../../shared/profile.js';
 import type { ResourceKind } from './resource.js';
-import { APPLY_PRELUDE, checkEnvName, decodeText, need, parseKv, shq } from './sh.js';
+import { APPLY_PRELUDE, checkEnvName, need, parseKv, shq } from './sh.js';
 
 export const ENV_FILE = '/etc/environment';
 
@@ -18,9 +18,10 @@ export interface EnvActual {
 // Finds definitions of ENVIRON["PL_NAME"] without putting the name in a regular expression.
 const DEF_AWK = `function isdef(s) { sub(/^[ \\t]*/, "", s); sub(/^export[ \\t]+/, "", s); return index(s, ENVIRON["PL_NAME"] "=") == 1 }`;
 
+// A line of the file cannot hold a newline, so the last definition is printed as it is.
 const PROBE_AWK = `${DEF_AWK}
 isdef($0) { n++; last = $0 }
-END { print "count=" (n + 0); if (n) print last }`;
+END { print "count=" (n + 0); if (n) print "line=" last }`;
 
 const PRESENT_AWK = `${DEF_AWK}
 isdef($0) { if (!done) print ENVIRON["PL_LINE"]; done = 1; next }
@@ -47,10 +48,7 @@ export const envKind: ResourceKind<EnvResource, EnvActual> = {
   probe(spec) {
     const name = checkEnvName(spec.name, 'env');
     return `if [ -f ${ENV_FILE} ]; then
-  _pl_o=$(PL_NAME=${shq(name)} awk ${shq(PROBE_AWK)} ${ENV_FILE}) && {
-    printf '%s\n' "$_pl_o" | head -n 1
-    printf 'line='; printf '%s' "$_pl_o" | sed 1d | _pl_enc; echo
-  }
+  PL_NAME=${shq(name)} awk ${shq(PROBE_AWK)} ${ENV_FILE}
 else echo count=0
 fi`;
   },
@@ -59,7 +57,7 @@ fi`;
     const kv = parseKv(stdout);
     const definitions = Number(need(kv, 'count'));
     if (definitions === 0) return { definitions };
-    return { definitions, value: parseEnvValue(decodeText(kv.get('line')), spec.name) };
+    return { definitions, value: parseEnvValue(need(kv, 'line'), spec.name) };
   },
 
   diff(spec, actual) {

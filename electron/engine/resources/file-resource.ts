@@ -73,10 +73,9 @@ export const fileKind: ResourceKind<FileResource, FileActual> = {
 if [ -d "$_pl_p" ]; then echo type=directory
 elif [ -f "$_pl_p" ]; then
   echo type=file
-  echo "stat=$(stat -L -c '${STAT_FORMAT}' "$_pl_p")"
+  _pl_st=$(stat -L -c '${STAT_FORMAT}' "$_pl_p") && echo "stat=$_pl_st"
   _pl_s=$(sha256sum < "$_pl_p") && echo "sha256=\${_pl_s%% *}"
-  _pl_z=$(stat -L -c %s "$_pl_p")
-  if [ -n ${shq(want)} ] && [ "\${_pl_s%% *}" != ${shq(want)} ] && [ "$_pl_z" -lt ${DIFF_MAX_BYTES} ]; then
+  if [ -n ${shq(want)} ] && [ "\${_pl_s%% *}" != ${shq(want)} ] && [ "\${_pl_st##* }" -lt ${DIFF_MAX_BYTES} ]; then
     printf 'content='; _pl_enc < "$_pl_p"; echo
   fi
 elif [ -e "$_pl_p" ]; then echo type=other
@@ -118,17 +117,19 @@ fi`;
   apply(spec, actual, changes): ApplyStep {
     const p = checkAbsPath(spec.name, 'file');
     const what = `file ${p}`;
-    const head = `${APPLY_PRELUDE}_pl_p=${shq(p)}
-# Write through a symlink, as the probe reads through it.
-if [ -L "$_pl_p" ]; then _pl_p=$(readlink -f "$_pl_p") || _pl_fail ${shq(`${what}: cannot resolve symlink`)}; fi
-`;
     if (spec.state === 'absent') {
+      // A symlink itself is removed, never the file it points to.
       return {
-        script: `${head}if [ -d "$_pl_p" ]; then _pl_fail ${shq(`${what}: is a directory, not removing it (use a directory resource)`)}; fi
+        script: `${APPLY_PRELUDE}_pl_p=${shq(p)}
+if [ -d "$_pl_p" ] && [ ! -L "$_pl_p" ]; then _pl_fail ${shq(`${what}: is a directory, not removing it (use a directory resource)`)}; fi
 rm -f "$_pl_p" || _pl_fail ${shq(`${what}: cannot remove`)}
 `,
       };
     }
+    // Content is written through a symlink, as the probe reads through it.
+    const head = `${APPLY_PRELUDE}_pl_p=${shq(p)}
+if [ -L "$_pl_p" ]; then _pl_p=$(readlink -f "$_pl_p") || _pl_fail ${shq(`${what}: cannot resolve symlink`)}; fi
+`;
     const notFile = `if [ -e "$_pl_p" ] && [ ! -f "$_pl_p" ]; then _pl_fail ${shq(`${what}: exists and is not a regular file`)}; fi
 _pl_d=$(dirname "$_pl_p")
 mkdir -p "$_pl_d" || _pl_fail ${shq(`${what}: cannot create parent directory`)}

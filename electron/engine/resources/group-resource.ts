@@ -3,7 +3,7 @@
 import type { GroupResource } from '../../../shared/profile.js';
 import type { Change } from '../../../shared/report.js';
 import type { ResourceKind } from './resource.js';
-import { APPLY_PRELUDE, checkName, decodeText, parseKv, shq } from './sh.js';
+import { APPLY_PRELUDE, checkName, parseKv, shq } from './sh.js';
 
 export interface GroupActual {
   exists: boolean;
@@ -11,10 +11,13 @@ export interface GroupActual {
   members?: string[];
 }
 
-/** sh printing `<key>=<encoded entry>` for a passwd or group entry, from getent or the file itself. */
+/**
+ * sh printing `<key>=<entry>` for a passwd or group entry, from getent (which also sees LDAP and the
+ * like) or the file itself. Entries are one line by construction, so they are printed as they are.
+ */
 export function entryProbe(db: 'passwd' | 'group', name: string, key: string): string {
-  return `_pl_e=$( { getent ${db} ${shq(name)} || PL_NAME=${shq(name)} awk -F: '$1 == ENVIRON["PL_NAME"]' /etc/${db}; } 2>/dev/null | head -n 1)
-if [ -n "$_pl_e" ]; then printf '${key}='; printf '%s' "$_pl_e" | _pl_enc; echo; else echo ${key}=; fi`;
+  return `_pl_e=$(getent ${db} ${shq(name)} 2>/dev/null || PL_NAME=${shq(name)} awk -F: '$1 == ENVIRON["PL_NAME"] { print; exit }' /etc/${db} 2>/dev/null)
+printf '${key}=%s\\n' "$_pl_e"`;
 }
 
 export function parseGroupEntry(entry: string): GroupActual {
@@ -38,7 +41,7 @@ export const groupKind: ResourceKind<GroupResource, GroupActual> = {
   parse(stdout) {
     const kv = parseKv(stdout);
     if (!kv.has('group')) throw new Error('probe output lacks "group" (the probe did not complete)');
-    return parseGroupEntry(decodeText(kv.get('group')).replace(/\n$/, ''));
+    return parseGroupEntry(kv.get('group')!);
   },
 
   diff(spec, actual) {

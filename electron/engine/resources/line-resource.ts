@@ -6,7 +6,7 @@
 import type { LineResource } from '../../../shared/profile.js';
 import type { Change } from '../../../shared/report.js';
 import type { ResourceKind } from './resource.js';
-import { APPLY_PRELUDE, checkAbsPath, decodeText, need, parseKv, shq } from './sh.js';
+import { APPLY_PRELUDE, checkAbsPath, need, parseKv, shq } from './sh.js';
 
 export interface LineActual {
   fileExists: boolean;
@@ -27,9 +27,9 @@ function check(spec: LineResource): void {
 
 const COUNT_AWK = `BEGIN { t = ENVIRON["PL_TEXT"]; m = ENVIRON["PL_MATCH"] }
 $0 == t { e++ }
-m != "" && $0 ~ m { if (!f) f = NR }
+m != "" && $0 ~ m { if (!f) { f = NR; ft = $0 } }
 $0 == t || (m != "" && $0 ~ m) { h++ }
-END { print "exact=" (e + 0); print "first=" (f + 0); print "hits=" (h + 0) }`;
+END { print "exact=" (e + 0); print "first=" (f + 0); print "hits=" (h + 0); if (f) print "firsttext=" ft }`;
 
 // Present: replace the first line matching m; otherwise append t unless it is already there.
 const PRESENT_AWK = `BEGIN { t = ENVIRON["PL_TEXT"]; m = ENVIRON["PL_MATCH"] }
@@ -49,11 +49,7 @@ export const lineKind: ResourceKind<LineResource, LineActual> = {
     return `_pl_f=${shq(spec.name)}
 if [ -f "$_pl_f" ]; then
   echo exists=1
-  if _pl_c=$(PL_TEXT=${shq(spec.text)} PL_MATCH=${shq(spec.match ?? '')} awk ${shq(COUNT_AWK)} "$_pl_f"); then
-    echo "$_pl_c"
-    _pl_n=$(echo "$_pl_c" | sed -n 's/^first=//p')
-    if [ "$_pl_n" -gt 0 ]; then printf 'firsttext='; sed -n "\${_pl_n}p" "$_pl_f" | _pl_enc; echo; fi
-  fi
+  PL_TEXT=${shq(spec.text)} PL_MATCH=${shq(spec.match ?? '')} awk ${shq(COUNT_AWK)} "$_pl_f"
 else echo exists=0
 fi`;
   },
@@ -67,7 +63,7 @@ fi`;
       firstMatch: Number(need(kv, 'first')),
       removable: Number(need(kv, 'hits')),
     };
-    if (kv.has('firsttext')) actual.firstMatchText = decodeText(kv.get('firsttext')).replace(/\n$/, '');
+    if (kv.has('firsttext')) actual.firstMatchText = kv.get('firsttext');
     return actual;
   },
 

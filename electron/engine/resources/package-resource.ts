@@ -10,7 +10,7 @@
 import type { PackageResource } from '../../../shared/profile.js';
 import type { Change } from '../../../shared/report.js';
 import type { ApplyStep, ResourceKind } from './resource.js';
-import { APPLY_PRELUDE, decodeText, need, parseKv, shq } from './sh.js';
+import { APPLY_PRELUDE, need, parseKv, shq } from './sh.js';
 
 export type PackageManager = 'apt' | 'apk' | 'dnf' | 'yum';
 
@@ -51,13 +51,13 @@ export function versionMatches(installed: string, wanted: string): boolean {
 // `${...}` below is dpkg-query's and rpm's format syntax, not JavaScript's.
 const PROBE = String.raw`if command -v dpkg-query >/dev/null 2>&1; then
   echo mgr=apt
-  printf 'dpkg='; dpkg-query -W -f='${'$'}{Status}\t${'$'}{Version}\n' "$_pl_n" 2>/dev/null | _pl_enc; echo
+  dpkg-query -W -f='dpkg=${'$'}{Status}\t${'$'}{Version}\n' "$_pl_n" 2>/dev/null || :
 elif command -v apk >/dev/null 2>&1; then
   echo mgr=apk
-  printf 'apk='; PL_NAME=$_pl_n awk '/^P:/ { p = substr($0, 3) } /^V:/ { if (p == ENVIRON["PL_NAME"]) print substr($0, 3) }' /lib/apk/db/installed 2>/dev/null | _pl_enc; echo
+  PL_NAME=$_pl_n awk '/^P:/ { p = substr($0, 3) } /^V:/ { if (p == ENVIRON["PL_NAME"]) print "apk=" substr($0, 3) }' /lib/apk/db/installed 2>/dev/null || :
 elif command -v rpm >/dev/null 2>&1; then
   if command -v dnf >/dev/null 2>&1; then echo mgr=dnf; else echo mgr=yum; fi
-  printf 'rpm='; rpm -q --qf '%{EPOCH}:%{VERSION}-%{RELEASE}\n' "$_pl_n" 2>/dev/null | grep -v 'not installed' | _pl_enc; echo
+  rpm -q --qf 'rpm=%{EPOCH}:%{VERSION}-%{RELEASE}\n' "$_pl_n" 2>/dev/null | grep '^rpm=' || :
 else
   echo 'no supported package manager (apt, apk, dnf, yum) on this machine' >&2
 fi`;
@@ -70,18 +70,19 @@ export const packageKind: ResourceKind<PackageResource, PackageActual> = {
   },
 
   parse(stdout) {
-    const kv = parseKv(stdout);
-    const manager = need(kv, 'mgr') as PackageManager;
+    const manager = need(parseKv(stdout), 'mgr') as PackageManager;
+    // One line per installed instance (several for multi-arch packages), each `key=...`.
+    const values = (key: string) => stdout.split('\n').filter((l) => l.startsWith(`${key}=`)).map((l) => l.slice(key.length + 1));
     let version: string | undefined;
     if (manager === 'apt') {
-      for (const line of decodeText(kv.get('dpkg')).split('\n')) {
+      for (const line of values('dpkg')) {
         const [status, v] = line.split('\t');
         if (status?.split(' ')[2] === 'installed' && v) { version = v; break; }
       }
     } else if (manager === 'apk') {
-      version = decodeText(kv.get('apk')).split('\n')[0] || undefined;
+      version = values('apk')[0] || undefined;
     } else {
-      const v = decodeText(kv.get('rpm')).split('\n')[0];
+      const v = values('rpm')[0];
       version = v ? v.replace(/^(\(none\)|0):/, '') : undefined;
     }
     return version === undefined ? { manager, installed: false } : { manager, installed: true, version };

@@ -34,11 +34,13 @@ export function buildProbeScript(resources: ResourceSpec[]): string {
       // A spec the kind refuses (a relative path, a bad name) fails on its own, not the whole probe.
       body = `printf '%s\\n' ${shq(errorMessage(err))} >&2; false`;
     }
+    // The command substitution is the subshell; stderr is encoded only when there is some (forks
+    // are most of a probe's cost).
     parts.push(`printf '\\n@@PL:${nonce}:B:${i}@@\\n'
-_pl_err=$( (
+_pl_err=$( {
 ${body}
-) 2>&1 1>&3 </dev/null ); _pl_rc=$?
-printf '\\n@@PL:${nonce}:E:${i}:%s:' "$_pl_rc"; printf '%s' "$_pl_err" | _pl_enc; printf '@@\\n'`);
+} 2>&1 1>&3 </dev/null ); _pl_rc=$?
+printf '\\n@@PL:${nonce}:E:${i}:%s:' "$_pl_rc"; if [ -n "$_pl_err" ]; then printf '%s' "$_pl_err" | _pl_enc; fi; printf '@@\\n'`);
   });
   parts.push('exit 0');
   return parts.join('\n') + '\n';

@@ -12,7 +12,7 @@ import type { ResourceKind } from './resource.js';
 import { serviceKind } from './service-resource.js';
 import { userKind } from './user-resource.js';
 
-type KindMap = { [K in ResourceKindName]: ResourceKind<Extract<ResourceSpec, { kind: K }>, any> };
+type KindMap = { [K in ResourceKindName]: ResourceKind<Extract<ResourceSpec, { kind: K }>, unknown> };
 
 export const KINDS: KindMap = {
   package: packageKind,

@@ -6,7 +6,7 @@ import type { UserResource } from '../../../shared/profile.js';
 import type { Change } from '../../../shared/report.js';
 import { entryProbe } from './group-resource.js';
 import type { ResourceKind } from './resource.js';
-import { APPLY_PRELUDE, checkName, decodeText, parseKv, shq } from './sh.js';
+import { APPLY_PRELUDE, checkName, parseKv, shq } from './sh.js';
 
 export interface UserActual {
   exists: boolean;
@@ -34,13 +34,13 @@ export const userKind: ResourceKind<UserResource, UserActual> = {
   probe(spec) {
     const name = userName(spec);
     return `${entryProbe('passwd', name, 'passwd')}
-if [ -n "$_pl_e" ]; then printf 'groups='; id -Gn ${shq(name)} 2>/dev/null | _pl_enc; echo; fi`;
+if [ -n "$_pl_e" ]; then printf 'groups=%s\\n' "$(id -Gn ${shq(name)} 2>/dev/null)"; fi`;
   },
 
   parse(stdout) {
     const kv = parseKv(stdout);
     if (!kv.has('passwd')) throw new Error('probe output lacks "passwd" (the probe did not complete)');
-    const entry = decodeText(kv.get('passwd')).replace(/\n$/, '');
+    const entry = kv.get('passwd')!;
     if (!entry) return { exists: false };
     const f = entry.split(':');
     return {
@@ -49,7 +49,7 @@ if [ -n "$_pl_e" ]; then printf 'groups='; id -Gn ${shq(name)} 2>/dev/null | _pl
       gid: Number(f[3]),
       home: f[5] ?? '',
       shell: f[6] ?? '',
-      groups: decodeText(kv.get('groups')).trim().split(/\s+/).filter(Boolean),
+      groups: (kv.get('groups') ?? '').trim().split(/\s+/).filter(Boolean),
     };
   },
 

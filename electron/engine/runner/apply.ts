@@ -4,7 +4,7 @@
 import type { MachineSpec, ResourceSpec } from '../../../shared/profile.js';
 import type { ErrorInfo, ResourceResult } from '../../../shared/report.js';
 import type { RunContext } from '../providers/provider.js';
-import { kindOf } from '../resources/index.js';
+import { planApplySteps } from '../resources/index.js';
 import type { ApplyStep } from '../resources/resource.js';
 import type { Transport } from '../transport/transport.js';
 import type { Probed } from './converge.js';
@@ -19,24 +19,32 @@ export async function applyInOrder(
   ctx: RunContext,
   emitResource: (r: ResourceResult, durationMs?: number) => void,
 ): Promise<void> {
+  const pending = probed
+    .filter((p) => results.get(p.spec.id)?.status === 'pending')
+    .map((p) => ({ spec: p.spec, actual: p.actual, changes: p.changes }));
+  // Consecutive resources of a kind that batches (packages) become one step: one apt-get, not five.
+  const steps = planApplySteps(pending);
   let failed: string | undefined;
-  for (const p of probed) {
-    const prev = results.get(p.spec.id)!;
-    if (prev.status !== 'pending') continue;
+  for (const { items, step } of steps) {
+    const what = items.map((i) => `${i.spec.kind} ${i.spec.name}`).join(', ');
     if (failed !== undefined || ctx.signal?.aborted) {
       const why = ctx.signal?.aborted ? 'run cancelled' : `not applied: ${failed} failed first`;
-      const r: ResourceResult = { ...prev, status: 'skipped', error: { name: 'Skipped', message: why } };
-      results.set(p.spec.id, r);
-      emitResource(r);
+      for (const i of items) {
+        const r: ResourceResult = { ...results.get(i.spec.id)!, status: 'skipped', error: { name: 'Skipped', message: why } };
+        results.set(i.spec.id, r);
+        emitResource(r);
+      }
       continue;
     }
     const started = Date.now();
-    const step: ApplyStep = kindOf(p.spec).apply(p.spec as never, p.actual as never, p.changes);
-    const error = await runStep(machine, transport, step, p.spec, ctx);
-    const r: ResourceResult = error ? { ...prev, status: 'failed', error } : { ...prev, status: 'changed' };
-    if (error) failed = `${p.spec.kind} ${p.spec.name}`;
-    results.set(p.spec.id, r);
-    emitResource(r, Date.now() - started);
+    const error = await runStep(machine, transport, step, items[0]!.spec, what, ctx);
+    if (error) failed = what;
+    for (const i of items) {
+      const prev = results.get(i.spec.id)!;
+      const r: ResourceResult = error ? { ...prev, status: 'failed', error } : { ...prev, status: 'changed' };
+      results.set(i.spec.id, r);
+      emitResource(r, Date.now() - started);
+    }
   }
 }
 
@@ -45,9 +53,9 @@ async function runStep(
   transport: Transport,
   step: ApplyStep,
   spec: ResourceSpec,
+  what: string,
   ctx: RunContext,
 ): Promise<ErrorInfo | undefined> {
-  const what = `${spec.kind} ${spec.name}`;
   const where = `machine ${machine.name}, ${what}${spec.pos ? ` (${spec.pos.file}:${spec.pos.line}:${spec.pos.col})` : ''}`;
   const log = (stream: 'stdout' | 'stderr') => (chunk: string) =>
     ctx.emit({ type: 'log', runId: ctx.runId, machine: machine.name, stream, text: chunk });

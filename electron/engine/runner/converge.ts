@@ -5,7 +5,7 @@ import type { MachineSpec, ResourceSpec } from '../../../shared/profile.js';
 import type { Change, MachineResult, ResourceResult } from '../../../shared/report.js';
 import { ProdlikeError, toErrorInfo } from '../errors.js';
 import type { RunContext } from '../providers/provider.js';
-import { kindOf, probeAll } from '../resources/index.js';
+import { diffAll, probeAll } from '../resources/index.js';
 import type { Transport } from '../transport/transport.js';
 import { applyInOrder } from './apply.js';
 
@@ -24,14 +24,12 @@ export function refOf(spec: ResourceSpec) {
 export async function probeAndDiff(transport: Transport, resources: ResourceSpec[], signal?: AbortSignal): Promise<Probed[]> {
   if (resources.length === 0) return [];
   const probed = await probeAll(transport, resources, signal);
+  const diffed = diffAll(resources, probed);
   return resources.map((spec) => {
-    const p = probed.get(spec.id);
-    if (!p || p.error !== undefined) return { spec, changes: [], error: p?.error ?? 'no probe output' };
-    try {
-      return { spec, actual: p.actual, changes: kindOf(spec).diff(spec as never, p.actual as never) };
-    } catch (err) {
-      return { spec, changes: [], error: err instanceof Error ? err.message : String(err) };
-    }
+    const d = diffed.get(spec.id)!;
+    const p: Probed = { spec, actual: probed.get(spec.id)?.actual, changes: d.changes };
+    if (d.error !== undefined) p.error = d.error;
+    return p;
   });
 }
 
