@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 // unit: pure logic, fast, no engine. integration: a real Docker engine and real sshd containers
-// (scripts/ensure-docker.sh prepares them). e2e runs under Playwright, not here.
+// (scripts/ensure-docker.sh prepares them). e2e: a real browser driven by playwright-core.
 export default defineConfig({
   test: {
     projects: [
@@ -20,6 +20,19 @@ export default defineConfig({
           testTimeout: 240_000,
           hookTimeout: 240_000,
           // Files share one Docker engine; running them one at a time keeps timings honest on 2 cores.
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          // A real browser (Debian's Chromium via playwright-core) against the browser-mode server, with
+          // the real engine and Docker. The renderer is built once first.
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/e2e/support/global-setup.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
           fileParallelism: false,
         },
       },

@@ -1,0 +1,9 @@
+// Builds the renderer once for all end-to-end files (the server serves dist/renderer).
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+
+export default function setup(): void {
+  const root = path.resolve(import.meta.dirname, '../../..');
+  const r = spawnSync(process.execPath, [path.join(root, 'scripts/build.mjs'), '--quiet', '--only=renderer'], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('building the renderer failed');
+}

@@ -1,0 +1,48 @@
+// The browser-mode server in-process, with the real engine, a temporary data folder and a temporary
+// profiles folder holding copies of the test profiles.
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Engine } from '../../../electron/engine/engine';
+import { createHost, type Host } from '../../../electron/host/handlers';
+import { PushHub } from '../../../electron/host/push-hub';
+import { startWebServer, type WebServer } from '../../../electron/web/web-server';
+
+export const ROOT = path.resolve(import.meta.dirname, '../../..');
+export const FIXTURES = path.join(ROOT, 'test/e2e/fixtures/profiles');
+
+export interface TestApp {
+  web: WebServer;
+  engine: Engine;
+  hub: PushHub;
+  host: Host;
+  profilesDir: string;
+  dataDir: string;
+  file(name: string): string;
+  close(): Promise<void>;
+}
+
+export async function startTestApp(): Promise<TestApp> {
+  const tmp = await mkdtemp(path.join(tmpdir(), 'prodlike-e2e-'));
+  const dataDir = path.join(tmp, 'data');
+  const profilesDir = path.join(tmp, 'profiles');
+  await cp(FIXTURES, profilesDir, { recursive: true });
+  const engine = new Engine({ dataDir, profileFolders: [profilesDir] });
+  const hub = new PushHub();
+  const host = createHost({ engine, hub, mode: 'web', version: 'e2e', dataDir });
+  const web = await startWebServer({ handlers: host.handlers, hub, rendererDir: path.join(ROOT, 'dist/renderer') });
+  return {
+    web,
+    engine,
+    hub,
+    host,
+    profilesDir,
+    dataDir,
+    file: (name) => path.join(profilesDir, name),
+    close: async () => {
+      await web.close();
+      await host.close();
+      await rm(tmp, { recursive: true, force: true });
+    },
+  };
+}
