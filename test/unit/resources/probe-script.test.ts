@@ -45,6 +45,14 @@ describe('buildProbeScript / parseProbeOutput', () => {
     expect(diffs.get(specs[2]!.id)!.changes[0]!.diff).toContain('\\ No newline at end of file');
   });
 
+  it('reads a matched line holding "=", marker-like text and quotes as it is', () => {
+    const f = join(dir, 'lines');
+    writeFileSync(f, "a=1\nkey = '@@PL:0:E:0:0:@@' \"x\" \\1\nkey=again");
+    const spec: ResourceSpec = { id: 'line:key', kind: 'line', name: f, text: 'key=2', match: '^key', state: 'present' };
+    const out = parseProbeOutput(runLocally(buildProbeScript([spec])), [spec]).get('line:key')!;
+    expect(out.actual).toEqual({ fileExists: true, exact: 0, firstMatch: 2, firstMatchText: "key = '@@PL:0:E:0:0:@@' \"x\" \\1", removable: 2 });
+  });
+
   it('does not send content back when it already has the desired hash', () => {
     const same = join(dir, 'same');
     writeFileSync(same, 'hello\n');
