@@ -8,6 +8,7 @@ import type { EventSink } from '../../shared/events.js';
 import type { EngineApi } from '../engine/engine-api.js';
 import { ProdlikeError } from '../engine/errors.js';
 import type { PushHub } from './push-hub.js';
+import { watchProfileFolders } from './profile-watch.js';
 import { ShellManager } from './shells.js';
 
 export type Handlers = { [C in ApiChannel]: (req: ApiRequest<C>) => Promise<ApiResult<C>> };
@@ -25,6 +26,8 @@ type EngineExtras = {
   listBaselines?: () => Promise<{ file: string; hosts: string[] }[]>;
   /** Every event of every run, whoever started it (tray, window, another tab). */
   subscribe?: (sink: EventSink) => () => void;
+  /** The folders profiles are listed from (built-in and from settings). */
+  profileFolders?: () => Promise<string[]>;
 };
 
 export interface Host {
@@ -40,6 +43,15 @@ export function createHost(opts: HostOptions): Host {
   const toHub: EventSink = (event) => hub.publish({ type: 'run-event', event });
   // With an engine-wide stream, runs reach the UI however they were started; otherwise per run.
   const unsubscribe = typeof extras.subscribe === 'function' ? extras.subscribe.call(engine, toHub) : null;
+
+  let unwatch: () => void = () => undefined;
+  const rewatch = async () => {
+    if (typeof extras.profileFolders !== 'function') return;
+    const folders = await extras.profileFolders.call(engine).catch(() => []);
+    unwatch();
+    unwatch = watchProfileFolders(folders, hub);
+  };
+  void rewatch();
 
   // Only profiles the engine lists can be loaded, run or opened: a request cannot point the engine at an
   // arbitrary YAML file elsewhere on disk.
@@ -72,7 +84,10 @@ export function createHost(opts: HostOptions): Host {
     'settings:get': () => engine.getSettings(),
     'settings:set': async (patch) => {
       const s = await engine.setSettings(patch);
-      if (patch.profileFolders) hub.publish({ type: 'profiles-changed' });
+      if (patch.profileFolders) {
+        hub.publish({ type: 'profiles-changed' });
+        await rewatch();
+      }
       return s;
     },
     'hostkeys:list': () => engine.listHostKeys(),
@@ -89,6 +104,7 @@ export function createHost(opts: HostOptions): Host {
     shells,
     close: async () => {
       unsubscribe?.();
+      unwatch();
       shells.closeAll();
       await engine.close();
     },

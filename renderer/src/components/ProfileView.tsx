@@ -32,6 +32,8 @@ export function ProfileView({ summary }: { summary: ProfileSummary }) {
   const reload = useRef(detail.reload);
   reload.current = detail.reload;
   useEffect(() => runStore.onRunEnd(() => reload.current()), []);
+  // The file changed on disk: show what it says now.
+  useEffect(() => api.subscribe((p) => p.type === 'profiles-changed' && reload.current()), []);
   useEffect(() => setTab('overview'), [file]);
 
   if (summary.error) {
