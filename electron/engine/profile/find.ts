@@ -89,6 +89,16 @@ export async function listProfiles(folders: string[], opts: LoadOptions = {}): P
         const profile = await loadProfile(file, opts);
         const summary: ProfileSummary = { file, folder, name: profile.name, role: profile.role, machines: profile.machines.length };
         if (profile.description) summary.description = profile.description;
+        const twin = out.find((o) => !o.error && o.name === profile.name);
+        if (twin) {
+          // The name labels the profile's containers: two profiles with one name would manage each other's.
+          summary.error = toErrorInfo(
+            new ProfileError(`${displayFile(file)}: the name "${profile.name}" is also the name of ${displayFile(twin.file)}`, {
+              where: displayFile(file),
+              hint: 'give each profile its own name: (it labels the profile\'s containers)',
+            }),
+          );
+        }
         out.push(summary);
       } catch (err) {
         const summary: ProfileSummary = {

@@ -87,4 +87,11 @@ describe('listProfiles', () => {
     const list = await listProfiles([join(dir, 'missing'), dir, join(dir, 'shop')], { env: {} });
     expect(list.filter((s) => s.name === 'shop-dev')).toHaveLength(1);
   });
+
+  it('marks a second profile with the same name as invalid: the name labels its containers', async () => {
+    const dir = await folder({ 'a.yaml': `name: same\n${WEB}`, 'b.yaml': `name: same\n${WEB}` });
+    const [a, b] = await listProfiles([dir], { env: {} });
+    expect(a!.error).toBeUndefined();
+    expect(b!.error?.message).toMatch(/b\.yaml: the name "same" is also the name of .*a\.yaml/);
+  });
 });
