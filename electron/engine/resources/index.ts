@@ -1,4 +1,15 @@
-// What the runner uses: the registry, batched probing and diffing, and apply planning.
+// What the runner uses.
+//
+//   const probed = await probeAll(transport, specs, signal);   // one exec for all resources
+//   const diffs = diffAll(specs, probed);                       // or kindOf(spec).diff(spec, actual)
+//   const pending = specs.filter(has changes).map((spec) => ({ spec, actual, changes }));
+//   for (const { items, step } of planApplySteps(pending)) {
+//     await transport.exec(step.script, { stdin: step.stdin });  // non-zero: every item in `items` failed
+//   }
+//   then probeAll again on what changed to confirm.
+//
+// planApplySteps merges consecutive packages into one apt-get/dnf/apk call; calling kindOf(spec).apply
+// per resource also works, only slower for runs of packages.
 
 export { kindOf, KINDS } from './registry.js';
 export { buildProbeScript, diffAll, parseProbeOutput, planApplySteps, probeAll } from './probe-script.js';

@@ -2,7 +2,8 @@
 // runs in a subshell (a failing one cannot break the others) with stdin closed; its stdout goes straight
 // to the output between two markers, its stderr is captured and printed encoded in the end marker with
 // its exit code. Markers carry a random nonce, and every free-form value a snippet prints is encoded,
-// so no content on the machine can be mistaken for a marker.
+// so no content on the machine can be mistaken for a marker. Snippets may call the functions of
+// PROBE_PRELUDE (sh.ts), which the script defines first.
 
 import { randomBytes } from 'node:crypto';
 import type { ResourceSpec } from '../../../shared/profile.js';
