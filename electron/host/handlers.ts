@@ -8,6 +8,7 @@ import type { EventSink } from '../../shared/events.js';
 import type { EngineApi } from '../engine/engine-api.js';
 import { ProdlikeError } from '../engine/errors.js';
 import type { PushHub } from './push-hub.js';
+import { findBaselines } from './baselines.js';
 import { watchProfileFolders } from './profile-watch.js';
 import { ShellManager } from './shells.js';
 
@@ -79,7 +80,9 @@ export function createHost(opts: HostOptions): Host {
     'runs:history': ({ file, limit }) => engine.history(file, limit),
     'drift:last': ({ file }) => engine.lastDrift(file),
     'baselines:list': async () => {
-      return typeof extras.listBaselines === 'function' ? extras.listBaselines() : [];
+      if (typeof extras.listBaselines === 'function') return extras.listBaselines.call(engine);
+      const folders = typeof extras.profileFolders === 'function' ? await extras.profileFolders.call(engine) : [];
+      return findBaselines(folders);
     },
     'settings:get': () => engine.getSettings(),
     'settings:set': async (patch) => {
