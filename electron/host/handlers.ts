@@ -67,12 +67,25 @@ export function createHost(opts: HostOptions): Host {
     return norm;
   }
 
+  // Capture writes a file: only where profiles live (baselines belong in git beside them), so a request
+  // cannot overwrite an arbitrary YAML file elsewhere.
+  async function insideProfileFolders(target: string): Promise<void> {
+    const folders = typeof extras.profileFolders === 'function' ? await extras.profileFolders.call(engine) : [];
+    const abs = path.resolve(target);
+    if (!folders.some((f) => abs.startsWith(path.resolve(f) + path.sep))) {
+      throw new ProdlikeError(`A baseline is written only inside a profile folder, not to ${target}`, {
+        hint: `Choose a path under ${folders.join(' or ') || 'a profile folder'}.`,
+      });
+    }
+  }
+
   const handlers: Handlers = {
     'app:info': async () => ({ version: opts.version, mode: opts.mode, dataDir: opts.dataDir }),
     'profiles:list': () => engine.listProfiles(),
     'profiles:get': async ({ file }) => engine.getProfile(await knownProfile(file)),
     'runs:start': async (req) => {
       const file = await knownProfile(req.file);
+      if (req.kind === 'capture' && req.baseline) await insideProfileFolders(req.baseline);
       const run = engine.start({ ...req, file }, unsubscribe ? undefined : toHub);
       return { runId: run.runId };
     },
