@@ -12,7 +12,7 @@ import { convertProfile } from './convert.js';
 import { interpolateTree, resolveVars, type Env } from './interpolate.js';
 import { asParent, mergeMaps } from './merge.js';
 import { Problems, displayFile, profileError } from './problems.js';
-import { emptyMap, get, parseProfileFile, type MapNode, type ParsedFile } from './yaml-tree.js';
+import { describeNode, emptyMap, get, parseProfileFile, type MapNode, type ParsedFile } from './yaml-tree.js';
 
 export interface LoadOptions {
   /** Environment for `${env.X}`; defaults to process.env. */
@@ -78,7 +78,7 @@ function extendsOf(parsed: ParsedFile): { path: string; pos: SourcePos }[] {
   if (!entry) return [];
   const n = entry.value;
   const bad = (pos: SourcePos) =>
-    profileError(pos, 'extends', `expected a path or a list of paths, found ${n.t === 'map' ? 'a map' : n.t === 'seq' ? 'a list with something else in it' : String(n.value)}`, 'write extends: ./base.yaml (relative to this file)');
+    profileError(pos, 'extends', `expected a path or a list of paths, found ${n.t === 'seq' ? 'a list with something else in it' : describeNode(n)}`, 'write extends: ./base.yaml (relative to this file)');
   if (n.t === 'scalar') {
     if (typeof n.value !== 'string' || !n.value) throw bad(n.pos);
     return [{ path: n.value, pos: n.pos }];

@@ -82,7 +82,7 @@ export function parseProfileText(file: string, source: string): ParsedFile {
   problems.throwIfAny();
   if (root.t !== 'map') {
     problems.add(root.pos, '', `expected a map of profile keys (name, machines, ...), found ${describeNode(root)}`,
-      `a profile starts with "name:" and "machines:" at the top level; see ${displayFile(file)}`);
+      'a profile starts with "name:" and "machines:" at the top level (docs/profiles.md describes the format)');
     problems.throwIfAny();
   }
   return { file, root: root as MapNode };
