@@ -113,4 +113,15 @@ describe('extends', () => {
     const err = await profileError(load());
     expect(err.message).toMatch(/child\.yaml:6:9: machines\.web\.resources\[\d\]: drop: true, but no inherited resource service:apache2 to drop/);
   });
+
+  it('a parent reached twice (a diamond) contributes its resources once', async () => {
+    const { load } = await child(`name: c\nextends: [./left.yaml, ./right.yaml]\n`, {
+      'left.yaml': 'abstract: true\nextends: ./base.yaml\nvars: { region: left }\n',
+      'right.yaml': 'abstract: true\nextends: ./base.yaml\n',
+    });
+    const p = await load();
+    expect(p.machines[0]!.resources.map((r) => r.id)).toEqual(['package:nginx', 'file:/etc/motd', 'line:/etc/environment:^REGION=', 'service:nginx']);
+    // right.yaml, listed later, wins with what it inherited from base.yaml over left.yaml's own value.
+    expect(p.vars.region).toBe('eu');
+  });
 });
