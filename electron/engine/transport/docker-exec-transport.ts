@@ -20,6 +20,8 @@ export interface DockerExecTransportOptions {
   docker?: Docker;
   /** Engine address for messages when `docker` is given. */
   address?: string;
+  /** The container's name, for `target` when `container` is an ID. */
+  name?: string;
   /** Default per-exec timeout when the call does not give one (none by default). */
   timeoutMs?: number;
 }
@@ -43,7 +45,7 @@ export class DockerExecTransport implements Transport {
     }
     this.container = this.docker.getContainer(container);
     this.machine = opts.machine ?? container;
-    this.target = `docker ${container}`;
+    this.target = `docker ${opts.name ?? container}`;
   }
 
   async exec(script: string, opts: ExecOptions = {}): Promise<ExecResult> {

@@ -1,0 +1,150 @@
+// What a machine's container looks like on the engine: the create options derived from the docker spec,
+// and creating it (with its labelled volumes) in a way that converges after an interrupted run.
+
+import type Docker from 'dockerode';
+import type { DockerMachineSpec, Profile } from '../../../shared/profile.js';
+import { DockerError } from '../errors.js';
+import { parsePort, parseVolume } from './config-hash.js';
+import { engineMessage, statusCode } from './docker-client.js';
+import {
+  LABEL_CONFIG_HASH,
+  LABEL_CONFIG_PARTS,
+  LABEL_MACHINE,
+  LABEL_PROFILE,
+  LABEL_VOLUME,
+  containerName,
+  networkName,
+  ownerLabels,
+  volumeName,
+} from './docker-labels.js';
+
+/** Keeps the container alive so configuration can run, whatever the image's CMD (often a shell that exits). */
+const KEEP_ALIVE = { Entrypoint: ['sleep'], Cmd: ['infinity'] };
+
+export interface DesiredContainer {
+  profile: Profile;
+  machine: string;
+  spec: DockerMachineSpec;
+  hash: string;
+  parts: string;
+}
+
+export function createOptions(d: DesiredContainer): Docker.ContainerCreateOptions {
+  const { profile, machine, spec } = d;
+  const net = networkName(profile.name);
+  const exposed: Record<string, object> = {};
+  const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
+  for (const b of spec.ports.flatMap(parsePort)) {
+    const key = `${b.containerPort}/${b.proto}`;
+    exposed[key] = {};
+    (bindings[key] ??= []).push({ HostIp: b.hostIp, HostPort: b.hostPort });
+  }
+  const binds: string[] = [];
+  const anonymous: Record<string, object> = {};
+  for (const v of spec.volumes.map(parseVolume)) {
+    const mode = v.readOnly ? ':ro' : '';
+    if (v.kind === 'anonymous') anonymous[v.target] = {};
+    else if (v.kind === 'bind') binds.push(`${v.source}:${v.target}${mode}`);
+    else binds.push(`${volumeName(profile.name, v.source)}:${v.target}${mode}`);
+  }
+  const command = spec.command ? { Cmd: spec.command } : KEEP_ALIVE;
+  return {
+    name: containerName(profile.name, machine),
+    Image: spec.image,
+    Hostname: spec.hostname ?? machine,
+    Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+    Labels: {
+      ...ownerLabels(profile.name, profile.file),
+      [LABEL_MACHINE]: machine,
+      [LABEL_CONFIG_HASH]: d.hash,
+      [LABEL_CONFIG_PARTS]: d.parts,
+    },
+    ...command,
+    ExposedPorts: exposed,
+    Volumes: anonymous,
+    HostConfig: {
+      // An init as PID 1 forwards SIGTERM and reaps, so stop is immediate instead of a 10 s wait.
+      Init: true,
+      Privileged: spec.privileged,
+      RestartPolicy: { Name: 'no' },
+      PortBindings: bindings,
+      Binds: binds,
+      NetworkMode: net,
+    },
+    NetworkingConfig: { EndpointsConfig: { [net]: { Aliases: [machine] } } },
+  };
+}
+
+/** Named volumes are created up front so they carry the profile's labels (Binds would create bare ones). */
+async function ensureVolumes(docker: Docker, profile: Profile, spec: DockerMachineSpec): Promise<void> {
+  const named = spec.volumes.map(parseVolume).filter((v) => v.kind === 'volume');
+  await Promise.all(
+    named.map((v) =>
+      docker.createVolume({
+        Name: volumeName(profile.name, v.source),
+        Labels: { ...ownerLabels(profile.name, profile.file), [LABEL_VOLUME]: v.source },
+      }),
+    ),
+  );
+}
+
+/**
+ * Creates and starts the container. A name taken by a container of this profile (left by a run that was
+ * killed between create and label query) is removed and the create retried; a name taken by anything
+ * else is not ours to remove.
+ */
+export async function createAndStart(docker: Docker, d: DesiredContainer): Promise<Docker.Container> {
+  await ensureVolumes(docker, d.profile, d.spec);
+  const opts = createOptions(d);
+  let container: Docker.Container;
+  try {
+    container = await docker.createContainer(opts);
+  } catch (err) {
+    if (statusCode(err) !== 409) throw createError(d, err);
+    const other = await docker
+      .getContainer(opts.name!)
+      .inspect()
+      .catch(() => undefined);
+    if (other && other.Config.Labels?.[LABEL_PROFILE] !== d.profile.name) {
+      throw new DockerError(`machine ${d.machine}: the container name ${opts.name} is taken by a container Prodlike did not create`, {
+        where: d.machine,
+        hint: `remove or rename it: \`docker rm -f ${opts.name}\``,
+      });
+    }
+    await removeContainer(docker, opts.name!);
+    try {
+      container = await docker.createContainer(opts);
+    } catch (err2) {
+      throw createError(d, err2);
+    }
+  }
+  try {
+    await container.start();
+  } catch (err) {
+    // A container that cannot start is removed, so the next up starts clean instead of inheriting it.
+    await removeContainer(docker, container.id);
+    const msg = engineMessage(err);
+    const port = /port is already allocated|address already in use/i.test(msg);
+    throw new DockerError(`machine ${d.machine}: the container could not be started: ${msg}`, {
+      where: d.machine,
+      hint: port ? 'a port in `ports:` is already in use on this computer; free it or change the profile' : undefined,
+      cause: err,
+    });
+  }
+  return container;
+}
+
+function createError(d: DesiredContainer, err: unknown): DockerError {
+  return new DockerError(`machine ${d.machine}: the container could not be created: ${engineMessage(err)}`, { where: d.machine, cause: err });
+}
+
+/** Force-removes a container (and its anonymous volumes); already gone is fine. */
+export async function removeContainer(docker: Docker, idOrName: string): Promise<void> {
+  try {
+    await docker.getContainer(idOrName).remove({ force: true, v: true });
+  } catch (err) {
+    const code = statusCode(err);
+    // 404: gone already; 409 "removal already in progress": another remove will finish it.
+    if (code !== 404 && code !== 409) throw err;
+  }
+}

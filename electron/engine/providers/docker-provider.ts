@@ -1,0 +1,406 @@
+// The Docker provider: a profile's `docker:` machines as labelled containers on one labelled network.
+// The engine's labels are the only record of what exists (as in Docker Compose): one label-filtered
+// list per profile answers "what is there", and the config hash label decides keep or recreate.
+
+import type Docker from 'dockerode';
+import type { MachinePhase } from '../../../shared/events.js';
+import type { MachineSpec, Profile } from '../../../shared/profile.js';
+import type { MachineState, MachineStatus } from '../../../shared/report.js';
+import { DockerError, toErrorInfo } from '../errors.js';
+import { DockerExecTransport } from '../transport/docker-exec-transport.js';
+import type { Transport } from '../transport/transport.js';
+import { changedParts, configHash, formatParts, normalizeDockerSpec, parseVolume } from './config-hash.js';
+import { engineUnreachableError, getDocker, isEngineUnreachable, pingDocker, statusCode } from './docker-client.js';
+import { createAndStart, removeContainer } from './docker-container.js';
+import { ensureImage, type ImageResult } from './docker-image.js';
+import {
+  LABEL_CONFIG_HASH,
+  LABEL_CONFIG_PARTS,
+  LABEL_MACHINE,
+  LABEL_PROFILE,
+  containerName,
+  networkName,
+  ownerLabels,
+  profileFilter,
+  volumeName,
+} from './docker-labels.js';
+import type { MachineProvider, RunContext } from './provider.js';
+
+export interface DockerProviderOptions {
+  /** Defaults to the process-wide client for DOCKER_HOST. */
+  docker?: Docker;
+  /** The engine's address, for messages (with `docker`). */
+  address?: string;
+  /** Seconds the engine waits after SIGTERM before SIGKILL on stop (default 3; init makes it moot). */
+  stopTimeoutSeconds?: number;
+}
+
+type DockerMachine = MachineSpec & { docker: NonNullable<MachineSpec['docker']> };
+
+export class DockerProvider implements MachineProvider {
+  private readonly docker: Docker;
+  private readonly address: string;
+  private readonly stopTimeout: number;
+  private pinged?: Promise<void>;
+  /** One pull or build per image at a time, however many machines use it. */
+  private readonly imageJobs = new Map<string, Promise<ImageResult>>();
+
+  constructor(opts: DockerProviderOptions = {}) {
+    const shared = opts.docker ? { docker: opts.docker, address: opts.address ?? 'the configured Docker host' } : getDocker();
+    this.docker = shared.docker;
+    this.address = shared.address;
+    this.stopTimeout = opts.stopTimeoutSeconds ?? 3;
+  }
+
+  async up(profile: Profile, machines: MachineSpec[], ctx: RunContext): Promise<Map<string, Transport | Error>> {
+    const result = new Map<string, Transport | Error>();
+    const wanted: DockerMachine[] = [];
+    for (const m of machines) {
+      if (m.docker) wanted.push(m as DockerMachine);
+      else result.set(m.name, new DockerError(`machine ${m.name} is not a docker machine`, { where: m.name }));
+    }
+    let existing: Docker.ContainerInfo[];
+    try {
+      await this.engine();
+      [, existing] = await Promise.all([this.ensureNetwork(profile), this.listProfile(profile.name)]);
+    } catch (err) {
+      const e = this.wrap(err);
+      for (const m of wanted) {
+        this.emit(ctx, m.name, 'provision', 'failed', undefined, e);
+        result.set(m.name, e);
+      }
+      return result;
+    }
+
+    const byMachine = groupByMachine(existing);
+    const outcomes = await Promise.all(
+      wanted.map((m) =>
+        this.upMachine(profile, m, byMachine.get(m.name) ?? [], ctx).catch((err: unknown) => {
+          const e = this.wrap(err);
+          this.emit(ctx, m.name, 'provision', 'failed', undefined, e);
+          return e;
+        }),
+      ),
+    );
+    wanted.forEach((m, i) => result.set(m.name, outcomes[i]!));
+
+    // Compose's --remove-orphans: only a run over the whole profile knows which machines are gone.
+    const profileMachines = profile.machines.filter((m) => m.docker).map((m) => m.name);
+    const isFull = profileMachines.every((name) => wanted.some((m) => m.name === name));
+    if (isFull) {
+      const orphans = existing.filter((c) => !profileMachines.includes(c.Labels[LABEL_MACHINE] ?? ''));
+      await Promise.all(
+        orphans.map(async (c) => {
+          const machine = c.Labels[LABEL_MACHINE] ?? c.Names[0]?.slice(1) ?? c.Id.slice(0, 12);
+          try {
+            await removeContainer(this.docker, c.Id);
+            this.emit(ctx, machine, 'remove', 'done', 'removed (no longer in the profile)', undefined, 'not-created');
+          } catch (err) {
+            this.emit(ctx, machine, 'remove', 'failed', undefined, this.wrap(err));
+          }
+        }),
+      );
+    }
+    return result;
+  }
+
+  private async upMachine(profile: Profile, m: DockerMachine, found: Docker.ContainerInfo[], ctx: RunContext): Promise<Transport> {
+    this.emit(ctx, m.name, 'image', 'start');
+    const image = await this.image(m, ctx);
+    this.emit(ctx, m.name, 'image', 'done', image.how);
+
+    this.emit(ctx, m.name, 'provision', 'start');
+    const { hash, parts } = configHash(normalizeDockerSpec(m.name, m.docker, image.id));
+    const name = containerName(profile.name, m.name);
+    // Normally one container per machine; extra ones (renamed, or from a crashed run) are removed.
+    const current = found.find((c) => c.Names.includes(`/${name}`)) ?? found[0];
+    await Promise.all(found.filter((c) => c !== current).map((c) => removeContainer(this.docker, c.Id)));
+
+    let detail: string;
+    let id: string;
+    if (current && current.Labels[LABEL_CONFIG_HASH] === hash && current.State !== 'created' && current.State !== 'dead' && current.State !== 'removing') {
+      id = current.Id;
+      detail = await this.startIfNeeded(current);
+    } else {
+      let reason: string | undefined;
+      if (current) {
+        if (current.Labels[LABEL_CONFIG_HASH] !== hash) {
+          const changed = changedParts(current.Labels[LABEL_CONFIG_PARTS], parts);
+          reason = changed.length ? `${changed.join(', ')} changed` : 'configuration changed';
+        } else {
+          reason = `left ${current.State} by an interrupted run`;
+        }
+        await removeContainer(this.docker, current.Id);
+      }
+      const container = await createAndStart(this.docker, { profile, machine: m.name, spec: m.docker, hash, parts: formatParts(parts) });
+      id = container.id;
+      detail = reason ? `recreated (${reason})` : 'created';
+    }
+    this.emit(ctx, m.name, 'provision', 'done', detail, undefined, 'running');
+    return new DockerExecTransport(id, { machine: m.name, name, docker: this.docker, address: this.address });
+  }
+
+  /**
+   * Transports to the machines' containers that run now, creating and starting nothing (plan and drift
+   * never change what exists). A machine without a running container maps to an Error saying so.
+   */
+  async attach(profile: Profile, machines: MachineSpec[]): Promise<Map<string, Transport | Error>> {
+    const result = new Map<string, Transport | Error>();
+    let byMachine: Map<string, Docker.ContainerInfo[]>;
+    try {
+      byMachine = groupByMachine(await this.listProfile(profile.name));
+    } catch (err) {
+      for (const m of machines) result.set(m.name, this.wrap(err));
+      return result;
+    }
+    for (const m of machines) {
+      const name = containerName(profile.name, m.name);
+      const found = byMachine.get(m.name) ?? [];
+      const c = found.find((x) => x.Names.includes(`/${name}`)) ?? found[0];
+      if (c?.State === 'running') {
+        result.set(m.name, new DockerExecTransport(c.Id, { machine: m.name, name, docker: this.docker, address: this.address }));
+      } else {
+        const why = c ? `its container ${name} is ${c.State === 'exited' ? 'stopped' : c.State}` : 'it has no container yet';
+        result.set(m.name, new DockerError(`machine ${m.name} is not running: ${why}`, { where: m.name, hint: 'bring it up: `prodlike up`' }));
+      }
+    }
+    return result;
+  }
+
+  /** "kept" when running; "started" after starting or unpausing a stopped one. */
+  private async startIfNeeded(c: Docker.ContainerInfo): Promise<string> {
+    const container = this.docker.getContainer(c.Id);
+    if (c.State === 'running') return 'kept';
+    if (c.State === 'paused') await container.unpause();
+    else {
+      try {
+        await container.start();
+      } catch (err) {
+        if (statusCode(err) !== 304) throw err;
+      }
+    }
+    return 'started';
+  }
+
+  private image(m: DockerMachine, ctx: RunContext): Promise<ImageResult> {
+    const key = `${m.docker.image}\0${m.docker.build?.context ?? ''}`;
+    let job = this.imageJobs.get(key);
+    if (!job) {
+      job = ensureImage(this.docker, m.docker, m.name, ctx).finally(() => this.imageJobs.delete(key));
+      this.imageJobs.set(key, job);
+    }
+    return job;
+  }
+
+  private async ensureNetwork(profile: Profile): Promise<void> {
+    const name = networkName(profile.name);
+    const nets = await this.docker.listNetworks({ filters: { name: [name] } });
+    // The name filter matches substrings; only the exact name counts. A network left by an earlier or
+    // killed run is reused as it is.
+    if (nets.some((n) => n.Name === name)) return;
+    try {
+      await this.docker.createNetwork({ Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: ownerLabels(profile.name, profile.file) });
+    } catch (err) {
+      if (statusCode(err) !== 409) throw err;
+    }
+  }
+
+  async stop(profile: Profile, machines: MachineSpec[], ctx: RunContext): Promise<void> {
+    const names = new Set(machines.map((m) => m.name));
+    const containers = (await this.listProfile(profile.name)).filter((c) => names.has(c.Labels[LABEL_MACHINE] ?? ''));
+    await this.stopContainers(containers, ctx);
+  }
+
+  /** Stops all running containers of a profile by its name alone (for `use`, without the profile file). */
+  async stopProfileByName(name: string, ctx: RunContext): Promise<void> {
+    await this.stopContainers(await this.listProfile(name), ctx);
+  }
+
+  private async stopContainers(containers: Docker.ContainerInfo[], ctx: RunContext): Promise<void> {
+    const running = containers.filter((c) => c.State === 'running' || c.State === 'paused' || c.State === 'restarting');
+    const failures: Error[] = [];
+    await Promise.all(
+      running.map(async (c) => {
+        const machine = c.Labels[LABEL_MACHINE] ?? c.Id.slice(0, 12);
+        this.emit(ctx, machine, 'stop', 'start');
+        try {
+          await this.docker.getContainer(c.Id).stop({ t: this.stopTimeout });
+          this.emit(ctx, machine, 'stop', 'done', 'stopped', undefined, 'stopped');
+        } catch (err) {
+          if (statusCode(err) === 304 || statusCode(err) === 404) {
+            this.emit(ctx, machine, 'stop', 'done', 'already stopped', undefined, 'stopped');
+            return;
+          }
+          const e = this.wrap(err);
+          failures.push(e);
+          this.emit(ctx, machine, 'stop', 'failed', undefined, e);
+        }
+      }),
+    );
+    if (failures.length) throw failures[0];
+  }
+
+  async destroy(profile: Profile, machines: MachineSpec[], opts: { volumes: boolean }, ctx: RunContext): Promise<void> {
+    const names = new Set(machines.map((m) => m.name));
+    const all = await this.listProfile(profile.name);
+    const profileMachines = profile.machines.filter((m) => m.docker).map((m) => m.name);
+    const isFull = profileMachines.every((n) => names.has(n));
+    // Destroying the whole profile takes its orphans too, so that nothing labelled with it is left.
+    const doomed = all.filter((c) => names.has(c.Labels[LABEL_MACHINE] ?? '') || isFull);
+    const failures: Error[] = [];
+    await Promise.all(
+      doomed.map(async (c) => {
+        const machine = c.Labels[LABEL_MACHINE] ?? c.Id.slice(0, 12);
+        this.emit(ctx, machine, 'remove', 'start');
+        try {
+          await removeContainer(this.docker, c.Id);
+          this.emit(ctx, machine, 'remove', 'done', 'removed', undefined, 'not-created');
+        } catch (err) {
+          const e = this.wrap(err);
+          failures.push(e);
+          this.emit(ctx, machine, 'remove', 'failed', undefined, e);
+        }
+      }),
+    );
+    const remaining = await this.listProfile(profile.name);
+    const filters = { label: [profileFilter(profile.name)] };
+    if (remaining.length === 0) {
+      const nets = await this.docker.listNetworks({ filters });
+      await Promise.all(nets.map((n) => this.docker.getNetwork(n.Id).remove().catch(ignore404)));
+    }
+    if (opts.volumes) {
+      const named = new Set(
+        machines.flatMap((m) => (m.docker ? m.docker.volumes.map(parseVolume).filter((v) => v.kind === 'volume') : [])).map((v) => volumeName(profile.name, v.source)),
+      );
+      const { Volumes } = await this.docker.listVolumes({ filters });
+      const gone = (Volumes ?? []).filter((v) => remaining.length === 0 || named.has(v.Name));
+      await Promise.all(
+        gone.map((v) =>
+          this.docker
+            .getVolume(v.Name)
+            .remove()
+            .catch((err: unknown) => {
+              // 409: still used by a machine that stays; it goes when that machine is destroyed.
+              if (statusCode(err) !== 404 && statusCode(err) !== 409) throw err;
+            }),
+        ),
+      );
+    }
+    if (failures.length) throw failures[0];
+  }
+
+  async status(profile: Profile, machines: MachineSpec[]): Promise<MachineStatus[]> {
+    const containers = await this.listProfile(profile.name);
+    const byMachine = groupByMachine(containers);
+    return machines.map((m) => {
+      const c = byMachine.get(m.name)?.find((x) => x.Names.includes(`/${containerName(profile.name, m.name)}`)) ?? byMachine.get(m.name)?.[0];
+      const target = m.docker?.image ?? '';
+      if (!c) return { machine: m.name, provider: 'docker', state: 'not-created', target, ports: [] };
+      return { machine: m.name, provider: 'docker', state: containerState(c.State), target, ports: formatPorts(c.Ports), containerId: c.Id };
+    });
+  }
+
+  /** Profile names that have at least one running container, from the labels alone. */
+  async listProfilesWithRunningContainers(): Promise<string[]> {
+    const running = await this.call(() => this.docker.listContainers({ filters: { label: [LABEL_PROFILE], status: ['running'] } }));
+    return [...new Set(running.map((c) => c.Labels[LABEL_PROFILE]).filter((p): p is string => !!p))].sort();
+  }
+
+  async close(): Promise<void> {
+    // The client is shared by the process; its keep-alive sockets are unref'd by the agent when idle.
+  }
+
+  /** One API call per profile: every container (any state) labelled with it. */
+  private listProfile(profile: string): Promise<Docker.ContainerInfo[]> {
+    return this.call(() => this.docker.listContainers({ all: true, filters: { label: [profileFilter(profile)] } }));
+  }
+
+  private async call<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      await this.engine();
+      return await fn();
+    } catch (err) {
+      throw this.wrap(err);
+    }
+  }
+
+  /** Pings once per provider; a failed ping is retried on the next call (the engine may have started). */
+  private engine(): Promise<void> {
+    this.pinged ??= pingDocker(this.docker, this.address).catch((err: unknown) => {
+      this.pinged = undefined;
+      throw err;
+    });
+    return this.pinged;
+  }
+
+  private wrap(err: unknown): Error {
+    if (err instanceof DockerError) return err;
+    if (isEngineUnreachable(err)) return engineUnreachableError(this.address, err);
+    if (err instanceof Error) return err;
+    return new Error(String(err));
+  }
+
+  private emit(ctx: RunContext, machine: string, phase: MachinePhase, status: 'start' | 'done' | 'failed', detail?: string, error?: Error, state?: MachineState): void {
+    ctx.emit({
+      type: 'machine',
+      runId: ctx.runId,
+      machine,
+      phase,
+      status,
+      ...(detail !== undefined && { detail }),
+      ...(state !== undefined && { state }),
+      ...(error !== undefined && { error: toErrorInfo(error) }),
+    });
+  }
+}
+
+function groupByMachine(containers: Docker.ContainerInfo[]): Map<string, Docker.ContainerInfo[]> {
+  const map = new Map<string, Docker.ContainerInfo[]>();
+  for (const c of containers) {
+    const machine = c.Labels[LABEL_MACHINE];
+    if (!machine) continue;
+    const list = map.get(machine) ?? [];
+    list.push(c);
+    map.set(machine, list);
+  }
+  return map;
+}
+
+function containerState(state: string): MachineState {
+  if (state === 'running' || state === 'restarting') return 'running';
+  if (state === 'exited' || state === 'created' || state === 'paused' || state === 'dead') return 'stopped';
+  return 'unknown';
+}
+
+/** "127.0.0.1:8080->80/tcp"; the engine lists a 0.0.0.0 binding twice (IPv4 and IPv6), shown once. */
+function formatPorts(ports: Docker.Port[]): string[] {
+  const out = new Set<string>();
+  for (const p of ports) {
+    if (!p.PublicPort) continue;
+    const ip = p.IP?.includes(':') ? `[${p.IP}]` : (p.IP ?? '0.0.0.0');
+    if (ip === '[::]' && ports.some((q) => q.IP === '0.0.0.0' && q.PublicPort === p.PublicPort && q.PrivatePort === p.PrivatePort)) continue;
+    out.add(`${ip}:${p.PublicPort}->${p.PrivatePort}/${p.Type}`);
+  }
+  return [...out].sort();
+}
+
+function ignore404(err: unknown): void {
+  if (statusCode(err) !== 404) throw err;
+}
+
+let defaultProvider: { provider: DockerProvider; docker: Docker } | undefined;
+function provider(): DockerProvider {
+  const { docker } = getDocker();
+  if (defaultProvider?.docker !== docker) defaultProvider = { provider: new DockerProvider(), docker };
+  return defaultProvider.provider;
+}
+
+/** For `use`: which profiles have running containers, from the engine's labels. */
+export function listProfilesWithRunningContainers(): Promise<string[]> {
+  return provider().listProfilesWithRunningContainers();
+}
+
+/** For `use`: stops every container labelled with the profile, without needing its file. */
+export function stopProfileByName(name: string, ctx: RunContext): Promise<void> {
+  return provider().stopProfileByName(name, ctx);
+}
