@@ -110,11 +110,14 @@ export interface RunRecord {
 
 export type DriftStatus = 'in-sync' | 'drifted' | 'missing' | 'extra';
 
+/** What a drift finding is about: a resource, or (baseline drift) the machine's OS release. */
+export type DriftSubject = ResourceRef | { id: 'os'; kind: 'os'; name: string };
+
 export interface DriftFinding {
   machine: string;
   /** The production host compared against, for baseline drift. */
   against?: string;
-  resource: ResourceRef;
+  resource: DriftSubject;
   status: DriftStatus;
   expected?: string | null;
   actual?: string | null;

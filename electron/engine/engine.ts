@@ -15,6 +15,7 @@ import type { RunContext } from './providers/provider.js';
 import { createProviders, statusAll, type ProviderSet } from './runner/machines.js';
 import { runDestroy, runDown, runPlan, runUp, runUse } from './runner/operations.js';
 import { runDriftOrBaseline } from './runner/drift-run.js';
+import { guardProductionHosts } from './runner/production-guard.js';
 import { AppState } from './state/app-state.js';
 import { defaultDataDir } from './state/data-dir.js';
 import { lockProfile } from './state/profile-lock.js';
@@ -133,12 +134,16 @@ export class Engine implements EngineApi {
           hint: `\`prodlike capture ${path.relative(process.cwd(), profile.file)} --out baselines/production.yaml\` takes a read-only baseline; \`prodlike drift <local profile> --against <baseline>\` compares with it`,
         });
       }
+      if (WRITES.has(req.kind)) {
+        const warn = (text: string) => emit({ type: 'log', runId, stream: 'warn', text });
+        await guardProductionHosts(profile, { dataDir: this.dataDir, folders: await this.profileFolders(), allowProductionHosts: !!this.opts.allowProductionHosts, warn, ...(req.baseline ? { baselineFile: req.baseline } : {}) });
+      }
       if (req.kind !== 'plan' && req.kind !== 'drift' && req.kind !== 'capture') {
         const lock = await lockProfile(this.dataDir, profile.name, { runId, kind: req.kind }, { waitMs: this.opts.lockWaitMs ?? 0 });
         release = lock.release;
       }
       if (req.kind === 'drift' || req.kind === 'capture' || req.kind === 'reconcile') {
-        const report = await runDriftOrBaseline(req, profile, ctx, { providers: this.providers, allowProductionHosts: !!this.opts.allowProductionHosts });
+        const report = await runDriftOrBaseline(req, profile, ctx, { providers: this.providers, allowProductionHosts: !!this.opts.allowProductionHosts, dataDir: this.dataDir });
         if ('findings' in report) {
           await this.state.saveDrift(report);
           await this.record(runId, req, profile, startedAt, started, report.errors.length === 0, { ok: 0, changed: 0, pending: 0, failed: report.errors.length }, report.findings.filter((f) => f.status !== 'in-sync').length);
