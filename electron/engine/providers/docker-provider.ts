@@ -76,6 +76,7 @@ export class DockerProvider implements MachineProvider {
     const outcomes = await Promise.all(
       wanted.map((m) =>
         this.upMachine(profile, m, byMachine.get(m.name) ?? [], ctx).catch((err: unknown) => {
+          if (err instanceof ReportedError) return err.error;
           const e = this.wrap(err);
           this.emit(ctx, m.name, 'provision', 'failed', undefined, e);
           return e;
@@ -106,7 +107,14 @@ export class DockerProvider implements MachineProvider {
 
   private async upMachine(profile: Profile, m: DockerMachine, found: Docker.ContainerInfo[], ctx: RunContext): Promise<Transport> {
     this.emit(ctx, m.name, 'image', 'start');
-    const image = await this.image(m, ctx);
+    let image: ImageResult;
+    try {
+      image = await this.image(m, ctx);
+    } catch (err) {
+      const e = this.wrap(err);
+      this.emit(ctx, m.name, 'image', 'failed', undefined, e);
+      throw new ReportedError(e);
+    }
     this.emit(ctx, m.name, 'image', 'done', image.how);
 
     this.emit(ctx, m.name, 'provision', 'start');
@@ -351,6 +359,13 @@ export class DockerProvider implements MachineProvider {
       ...(state !== undefined && { state }),
       ...(error !== undefined && { error: toErrorInfo(error) }),
     });
+  }
+}
+
+/** An error whose `machine … failed` event was already emitted (by the image phase). */
+class ReportedError extends Error {
+  constructor(readonly error: Error) {
+    super(error.message);
   }
 }
 
