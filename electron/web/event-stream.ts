@@ -1,7 +1,8 @@
-// Pushes to a browser tab as Server-Sent Events: one `data:` line of JSON per ApiPush. No dependency,
+// Pushes to a browser tab as Server-Sent Events: each message is a JSON array of ApiPush. No dependency,
 // reconnects by itself (EventSource), and the browser shows nothing of it when idle.
 
 import type { ServerResponse } from 'node:http';
+import type { ApiPush } from '../../shared/api.js';
 import type { PushHub } from '../host/push-hub.js';
 import { SECURITY_HEADERS } from './security.js';
 
@@ -14,17 +15,17 @@ export function openEventStream(res: ServerResponse, hub: PushHub): void {
   });
   res.socket?.setNoDelay(true);
   res.write(': connected\n\n');
-  // A fast run emits thousands of log events a second: gather those of one turn of the event loop
-  // into one write instead of one syscall each.
-  let pending: string[] = [];
+  // A fast run emits thousands of log events a second: the pushes of one turn of the event loop go out
+  // as one message holding a JSON array, so the browser parses and dispatches one event, not thousands.
+  let pending: ApiPush[] = [];
   const flush = () => {
-    const chunk = pending.join('');
+    const batch = pending;
     pending = [];
-    if (!res.writableEnded) res.write(chunk);
+    // JSON never contains a raw newline, so one data line per message is enough.
+    if (!res.writableEnded) res.write(`data: ${JSON.stringify(batch)}\n\n`);
   };
   const unsubscribe = hub.subscribe((push) => {
-    // JSON never contains a raw newline, so one data line per push is enough.
-    if (pending.push(`data: ${JSON.stringify(push)}\n\n`) === 1) setImmediate(flush);
+    if (pending.push(push) === 1) setImmediate(flush);
   });
   res.on('close', unsubscribe);
 }

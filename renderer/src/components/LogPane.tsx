@@ -7,7 +7,7 @@ import { AnsiCache } from '../state/ansi';
 import type { LogBuffer } from '../state/log-buffer';
 
 const ROW = 18;
-const OVERSCAN = 20;
+const OVERSCAN = 8;
 
 export function LogPane({ log, version }: { log: LogBuffer; version: number }) {
   const ref = useRef<HTMLDivElement>(null);
@@ -15,6 +15,9 @@ export function LogPane({ log, version }: { log: LogBuffer; version: number }) {
   const [height, setHeight] = useState(320);
   const [follow, setFollow] = useState(true);
   const cache = useMemo(() => new AnsiCache(), []);
+  // Where we last scrolled to ourselves: the scroll event that follows is ours, not the user's, and must
+  // not turn following on or off (in a flood there is always one in flight).
+  const ownScroll = useRef(-1);
 
   useEffect(() => {
     const el = ref.current;
@@ -30,12 +33,16 @@ export function LogPane({ log, version }: { log: LogBuffer; version: number }) {
 
   useLayoutEffect(() => {
     const el = ref.current;
-    if (el && follow && Math.abs(el.scrollTop - bottom) > 1) el.scrollTop = bottom;
+    if (el && follow && Math.abs(el.scrollTop - bottom) > 1) {
+      ownScroll.current = bottom;
+      el.scrollTop = bottom;
+    }
   }, [follow, bottom, version]);
 
   const onScroll = () => {
     const el = ref.current;
     if (!el) return;
+    if (Math.abs(el.scrollTop - ownScroll.current) < 1) return;
     setScrollTop(el.scrollTop);
     // At the bottom (within a row) means "keep following"; anywhere else means the user is reading.
     const atBottom = el.scrollTop + el.clientHeight >= el.scrollHeight - ROW;
@@ -44,12 +51,15 @@ export function LogPane({ log, version }: { log: LogBuffer; version: number }) {
 
   const first = Math.max(0, Math.floor(top / ROW) - OVERSCAN);
   const last = Math.min(total, Math.ceil((top + height) / ROW) + OVERSCAN);
+  const slots = Math.ceil(height / ROW) + 2 * OVERSCAN + 2;
   const rows = [];
   for (let i = first; i < last; i++) {
     const line = log.at(i);
     if (!line) continue;
     rows.push(
-      <div key={log.dropped + i} className={`log-row log-${line.stream}`} style={{ top: i * ROW }}>
+      // Keyed by slot, not by line: as the window moves, React rewrites a row's text in place instead
+      // of removing and creating DOM nodes every frame.
+      <div key={i % slots} className={`log-row log-${line.stream}`} style={{ top: i * ROW }}>
         {line.machine && <span className="log-machine">{line.machine}</span>}
         {cache.get(line.text).map((s, j) => (
           <span

@@ -2,8 +2,10 @@
 
 import type { Profile } from '../../../shared/profile';
 import { runStore } from '../state/app-state';
+import { resourceKey } from '../state/run-store';
 
 export function ResourcesTable({ profile }: { profile: Profile }) {
+  const results = runStore.lastResults(profile.file);
   return (
     <table className="table" aria-label="Resources">
       <thead>
@@ -17,7 +19,7 @@ export function ResourcesTable({ profile }: { profile: Profile }) {
       <tbody>
         {profile.machines.flatMap((m) =>
           m.resources.map((r) => {
-            const last = runStore.lastResult(profile.file, m.name, r.id);
+            const last = results.get(resourceKey(m.name, r.id));
             return (
               <tr key={`${m.name}:${r.id}`}>
                 <td>{m.name}</td>

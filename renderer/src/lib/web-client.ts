@@ -48,13 +48,15 @@ export function createWebApi(opts: WebClientOptions): ProdlikeApi {
     if (source || !ES) return;
     source = new ES(`${base}/api/events?token=${encodeURIComponent(opts.token)}`);
     source.onmessage = (msg: MessageEvent) => {
-      let push: ApiPush;
+      // The server sends the pushes of one moment as one array (see electron/web/event-stream.ts).
+      let pushes: ApiPush[];
       try {
-        push = JSON.parse(String(msg.data)) as ApiPush;
+        const data = JSON.parse(String(msg.data)) as ApiPush | ApiPush[];
+        pushes = Array.isArray(data) ? data : [data];
       } catch {
         return;
       }
-      for (const l of listeners) l(push);
+      for (const p of pushes) for (const l of listeners) l(p);
     };
   }
 

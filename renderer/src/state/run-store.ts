@@ -76,14 +76,16 @@ export class RunStore {
     return id ? this.runs.get(id) : undefined;
   }
 
-  /** Results of the newest run of a profile that touched this resource. */
-  lastResult(file: string, machine: string, id: string): ResourceView | undefined {
-    const key = resourceKey(machine, id);
-    let best: ResourceView | undefined;
+  /** Each resource's result in the newest run of a profile that touched it (drift checks aside),
+   *  keyed by resourceKey(machine, id). */
+  lastResults(file: string): Map<string, ResourceView> {
+    const out = new Map<string, ResourceView>();
+    // Runs are kept in start order, so later runs overwrite earlier ones.
     for (const run of this.runs.values()) {
-      if (run.profileFile === file && run.kind !== 'drift') best = run.resources.get(key) ?? best;
+      if (run.profileFile !== file || run.kind === 'drift') continue;
+      for (const [k, v] of run.resources) out.set(k, v);
     }
-    return best;
+    return out;
   }
 
   /** Called at once (not batched) when a run ends: to refresh statuses, notify, chain a check. */

@@ -4,6 +4,11 @@ import path from 'node:path';
 
 export default function setup(): void {
   const root = path.resolve(import.meta.dirname, '../../..');
-  const r = spawnSync(process.execPath, [path.join(root, 'scripts/build.mjs'), '--quiet', '--only=renderer'], { cwd: root, stdio: 'inherit' });
+  const r = spawnSync(process.execPath, [path.join(root, 'scripts/build.mjs'), '--quiet', '--only=renderer'], {
+    cwd: root,
+    stdio: 'inherit',
+    // vitest sets NODE_ENV=test, which would make Vite bundle React's development build.
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
   if (r.status !== 0) throw new Error('building the renderer failed');
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../../shared/events';
-import { RunStore } from '../../../renderer/src/state/run-store';
+import { resourceKey, RunStore } from '../../../renderer/src/state/run-store';
 
 function manualStore() {
   const queue: (() => void)[] = [];
@@ -19,7 +19,7 @@ describe('RunStore', () => {
     store.apply({ type: 'resource', runId: 'r1', machine: 'web', resource: { id: 'file:/a', kind: 'file', name: '/a' }, status: 'changed', changes: [] });
     const run = store.latestRun('/p/dev.yaml')!;
     expect(run.machines.get('web')).toMatchObject({ state: 'running', detail: 'created' });
-    expect(store.lastResult('/p/dev.yaml', 'web', 'file:/a')?.status).toBe('changed');
+    expect(store.lastResults('/p/dev.yaml').get(resourceKey('web', 'file:/a'))?.status).toBe('changed');
   });
 
   it('tells views once per frame however many events arrive', () => {

@@ -62,8 +62,8 @@ describe('web API client', () => {
     const off2 = api.subscribe((p) => got.push(p));
     expect(sources).toHaveLength(1);
     expect(sources[0]!.url).toBe('/api/events?token=a%20b');
-    sources[0]!.onmessage!({ data: JSON.stringify({ type: 'profiles-changed' }) } as MessageEvent);
-    expect(got).toHaveLength(2);
+    sources[0]!.onmessage!({ data: JSON.stringify([{ type: 'profiles-changed' }, { type: 'shell-exit', shellId: 's', code: 0 }]) } as MessageEvent);
+    expect(got.map((p) => p.type)).toEqual(['profiles-changed', 'profiles-changed', 'shell-exit', 'shell-exit']);
     off1();
     expect(sources[0]!.closed).toBe(false);
     off2();
