@@ -40,7 +40,7 @@ describe('the shop example profiles', () => {
     expect(p.files).toEqual([`${SHOP}/dev.yaml`, `${SHOP}/base.yaml`]);
     const web = p.machines.find((m) => m.name === 'web')!;
     expect(web.resources.map((r) => r.id)).toContain('line:/etc/environment:SHOP_ENV=dev');
-    const conf = web.resources.find((r) => r.id === 'file:/etc/nginx/conf.d/shop.conf');
+    const conf = web.resources.find((r) => r.id === 'file:/etc/nginx/sites-available/default');
     expect(conf).toMatchObject({ kind: 'file', src: `${SHOP}/files/nginx-shop.conf`, mode: '0644' });
     expect(conf && conf.kind === 'file' && conf.content).toContain('server {');
   });
