@@ -10,7 +10,7 @@ import { DockerError, toErrorInfo } from '../errors.js';
 import { DockerExecTransport } from '../transport/docker-exec-transport.js';
 import type { Transport } from '../transport/transport.js';
 import { changedParts, configHash, formatParts, normalizeDockerSpec, parseVolume } from './config-hash.js';
-import { engineUnreachableError, getDocker, isEngineUnreachable, pingDocker, statusCode } from './docker-client.js';
+import { engineMessage, engineUnreachableError, getDocker, isEngineUnreachable, pingDocker, statusCode } from './docker-client.js';
 import { createAndStart, removeContainer } from './docker-container.js';
 import { ensureImage, type ImageResult } from './docker-image.js';
 import {
@@ -124,22 +124,34 @@ export class DockerProvider implements MachineProvider {
     const current = found.find((c) => c.Names.includes(`/${name}`)) ?? found[0];
     await Promise.all(found.filter((c) => c !== current).map((c) => removeContainer(this.docker, c.Id)));
 
-    let detail: string;
-    let id: string;
-    if (current && current.Labels[LABEL_CONFIG_HASH] === hash && current.State !== 'created' && current.State !== 'dead' && current.State !== 'removing') {
-      id = current.Id;
-      detail = await this.startIfNeeded(current);
-    } else {
-      let reason: string | undefined;
-      if (current) {
+    let detail: string | undefined;
+    let id = '';
+    let reason: string | undefined;
+    const reusable = current && current.Labels[LABEL_CONFIG_HASH] === hash && !['created', 'dead', 'removing'].includes(current.State);
+    if (current && reusable) {
+      try {
+        detail = await this.startIfNeeded(current);
+        id = current.Id;
+      } catch (err) {
+        // The profile network was removed and made again since the container was created: the container
+        // points at a network ID that no longer exists and can only be recreated.
+        if (isEngineUnreachable(err)) throw err;
+        if (!/network .* not found/i.test(engineMessage(err))) {
+          throw new DockerError(`machine ${m.name}: the container could not be started: ${engineMessage(err)}`, { where: m.name, cause: err });
+        }
+        reason = 'its network was replaced';
+      }
+    }
+    if (detail === undefined) {
+      if (current && !reason) {
         if (current.Labels[LABEL_CONFIG_HASH] !== hash) {
           const changed = changedParts(current.Labels[LABEL_CONFIG_PARTS], parts);
           reason = changed.length ? `${changed.join(', ')} changed` : 'configuration changed';
         } else {
           reason = `left ${current.State} by an interrupted run`;
         }
-        await removeContainer(this.docker, current.Id);
       }
+      if (current) await removeContainer(this.docker, current.Id);
       const container = await createAndStart(this.docker, { profile, machine: m.name, spec: m.docker, hash, parts: formatParts(parts) });
       id = container.id;
       detail = reason ? `recreated (${reason})` : 'created';

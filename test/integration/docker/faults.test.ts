@@ -131,6 +131,19 @@ describe('runs killed half-way converge', () => {
     expect(labelled('container', name)).toEqual([`${name}-web`]);
   });
 
+  it('a stopped machine whose network was removed meanwhile is recreated on a fresh network', async () => {
+    const name = fresh();
+    const p = makeProfile(name, [dockerMachine('web'), dockerMachine('app')]);
+    await provider.up(p, p.machines, recordingContext());
+    await provider.stop(p, p.machines, recordingContext());
+    docker('network', 'rm', `prodlike-${name}`);
+    const ctx = recordingContext();
+    const result = await provider.up(p, p.machines, ctx);
+    expect([...result.values()].filter((v) => v instanceof Error)).toEqual([]);
+    expect(details(ctx.events)).toEqual({ web: 'recreated (its network was replaced)', app: 'recreated (its network was replaced)' });
+    expect(dockerExec(`${name}-web`, 'getent hosts app >/dev/null && echo reachable')).toBe('reachable');
+  });
+
   it('a name taken by a container Prodlike did not create is left alone, with a clear message', async () => {
     const name = fresh();
     docker('create', '--name', `${name}-web`, '--label', 'prodlike.test=squatter', BASE_IMAGE, 'true');
