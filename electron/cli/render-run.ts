@@ -12,10 +12,8 @@ const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', 
 interface MachineLine {
   phase: string;
   detail: string;
-  ok: number;
-  changed: number;
-  pending: number;
-  failed: number;
+  /** Latest status per resource id: a resource can be reported again (re-probed after a package). */
+  statuses: Map<string, ResourceStatus>;
   done: boolean;
   failedPhase: boolean;
 }
@@ -71,8 +69,10 @@ export function createRunRenderer(opts: { tty: boolean; verbose: boolean; write?
   const render = () => {
     const lines: string[] = [];
     for (const [name, m] of machines) {
-      const mark = m.failedPhase || m.failed ? pc.red('✗') : m.done ? pc.green('✓') : pc.cyan(SPINNER[frame % SPINNER.length]!);
-      const counts = [m.ok && `${m.ok} ok`, m.changed && pc.yellow(`${m.changed} changed`), m.pending && pc.cyan(`${m.pending} to change`), m.failed && pc.red(`${m.failed} failed`)].filter(Boolean).join(', ');
+      const n = (st: ResourceStatus) => [...m.statuses.values()].filter((x) => x === st).length;
+      const c = { ok: n('ok'), changed: n('changed'), pending: n('pending'), failed: n('failed') };
+      const mark = m.failedPhase || c.failed ? pc.red('✗') : m.done ? pc.green('✓') : pc.cyan(SPINNER[frame % SPINNER.length]!);
+      const counts = [c.ok && `${c.ok} ok`, c.changed && pc.yellow(`${c.changed} changed`), c.pending && pc.cyan(`${c.pending} to change`), c.failed && pc.red(`${c.failed} failed`)].filter(Boolean).join(', ');
       lines.push(`${mark} ${pc.bold(name.padEnd(12))} ${m.done ? '' : m.phase.padEnd(9)} ${m.detail}${counts ? pc.dim('  ') + counts : ''}`);
     }
     return lines.join('\n');
@@ -85,7 +85,7 @@ export function createRunRenderer(opts: { tty: boolean; verbose: boolean; write?
   const machine = (name: string) => {
     let m = machines.get(name);
     if (!m) {
-      m = { phase: 'waiting', detail: '', ok: 0, changed: 0, pending: 0, failed: 0, done: false, failedPhase: false };
+      m = { phase: 'waiting', detail: '', statuses: new Map(), done: false, failedPhase: false };
       machines.set(name, m);
     }
     return m;
@@ -121,10 +121,7 @@ export function createRunRenderer(opts: { tty: boolean; verbose: boolean; write?
         }
         case 'resource': {
           const m = machine(e.machine);
-          if (e.status === 'ok') m.ok++;
-          else if (e.status === 'changed') m.changed++;
-          else if (e.status === 'pending') m.pending++;
-          else if (e.status === 'failed') m.failed++;
+          m.statuses.set(e.resource.id, e.status);
           m.detail = `${e.resource.kind} ${e.resource.name}`;
           if (e.status !== 'ok' || opts.verbose) {
             const head = `  ${statusMark(e.status)} ${pc.bold(e.machine)} ${e.resource.kind} ${e.resource.name}`;

@@ -96,7 +96,12 @@ if [ -n "$_pl_e" ]; then printf 'groups=%s\\n' "$(id -Gn ${shq(name)} 2>/dev/nul
       else bb.push('-H');
       if (groups.length) ua.push(`-G ${shq(groups.join(','))}`);
       const fail = `_pl_fail ${shq(`${what}: cannot create${spec.uid !== undefined ? ` (is uid ${spec.uid} taken?)` : ''}${groups.length ? ` (do the groups ${groups.join(', ')} exist?)` : ''}`)}`;
-      lines.push(`if ${has('useradd')}; then useradd ${ua.join(' ')} ${q} || ${fail}
+      // useradd refuses to make the user's own group when a group of that name exists already (a
+      // `group:` resource before the user, as people write it): then that group is the primary one.
+      lines.push(`if ${has('useradd')}; then
+  if getent group ${q} >/dev/null 2>&1; then useradd -g ${q} ${ua.join(' ')} ${q} || ${fail}
+  else useradd ${ua.join(' ')} ${q} || ${fail}
+  fi
 else
   adduser ${bb.join(' ')} ${q} || ${fail}
   ${groups.map((g) => `addgroup ${q} ${shq(g)} || _pl_fail ${shq(`${what}: cannot add to group ${g} (does it exist?)`)}`).join('\n  ') || ':'}
