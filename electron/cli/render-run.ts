@@ -138,7 +138,8 @@ export function createRunRenderer(opts: { tty: boolean; verbose: boolean; write?
         case 'drift':
           break;
         case 'log':
-          if (opts.verbose || e.stream === 'warn') persist(`  ${pc.dim(`[${e.machine ?? '-'}]`)} ${e.stream === 'warn' ? pc.yellow(e.text.trimEnd()) : pc.dim(e.text.trimEnd())}`);
+          if (!e.machine && e.stream !== 'stdout' && e.stream !== 'stderr') persist(`  ${e.stream === 'warn' ? pc.yellow(e.text.trimEnd()) : e.text.trimEnd()}`);
+          else if (opts.verbose || e.stream === 'warn') persist(`  ${pc.dim(`[${e.machine ?? '-'}]`)} ${e.stream === 'warn' ? pc.yellow(e.text.trimEnd()) : pc.dim(e.text.trimEnd())}`);
           break;
         case 'progress': {
           if (e.machine) {

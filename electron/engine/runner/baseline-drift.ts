@@ -102,7 +102,7 @@ function describe(v: unknown): string {
   if (typeof v === 'string') return v;
   if (v && typeof v === 'object' && 'mode' in v) {
     const e = v as { type?: string; mode: string; owner: string; group: string };
-    return `${e.type ?? 'present'}, mode ${e.mode.padStart(4, '0')}, ${e.owner}:${e.group}`;
+    return `${e.type ? `${e.type}, ` : ''}mode ${e.mode.padStart(4, '0')}, ${e.owner}:${e.group}`;
   }
   if (v && typeof v === 'object' && 'state' in v) return String((v as { state: unknown }).state);
   return 'present';

@@ -157,9 +157,10 @@ async function driftAgainstBaseline(file: string, profile: Profile, ctx: RunCont
   await Promise.all(
     pairs.map(async (pair) => {
       const name = pair.machine.name;
+      const t = transports.get(name);
+      // A machine that could not be reached was announced by its provider already.
+      if (!t || t instanceof Error) return void errors.push({ machine: name, error: toErrorInfo(t ?? new Error(`machine ${name} is not reachable`)) });
       try {
-        const t = transports.get(name);
-        if (!t || t instanceof Error) throw t ?? new Error(`machine ${name} is not reachable`);
         for (const f of await compareOne(pair, t, ctx)) {
           findings.push(f);
           ctx.emit({ type: 'drift', runId: ctx.runId, finding: f });
@@ -189,18 +190,21 @@ async function capture(file: string, profile: Profile, ctx: RunContext, opts: Dr
     ctx.emit({ type: 'log', runId: ctx.runId, stream: 'info', text: `${profile.name} has role: ${profile.role}; capturing it anyway (read-only). Its hosts are not registered as production hosts.` });
   }
   const started = Date.now();
-  const transports = await attachAll(opts.providers, profile, profile.machines, ctx);
   const failed = new Map<string, ErrorInfo>();
   const emit: EventSink = (e) => {
-    if (e.type === 'machine' && e.status === 'failed' && e.error) failed.set(e.machine, e.error);
+    if (e.type === 'machine' && e.status === 'failed' && e.error && !failed.has(e.machine)) failed.set(e.machine, e.error);
     ctx.emit(e);
   };
+  const transports = await attachAll(opts.providers, profile, profile.machines, { ...ctx, emit });
   let baseline: Baseline | undefined;
-  try {
-    baseline = await captureBaseline(profile, transports, emit, { runId: ctx.runId });
-  } catch (err) {
-    // Per-machine failures arrived as events; anything else is the run's error.
-    if (!(err instanceof BaselineError) || failed.size === 0) throw err;
+  // All or nothing: when a host cannot be reached, the others are not probed for a baseline never written.
+  if (failed.size === 0) {
+    try {
+      baseline = await captureBaseline(profile, transports, emit, { runId: ctx.runId });
+    } catch (err) {
+      // Per-machine failures arrived as events; anything else is the run's error.
+      if (!(err instanceof BaselineError) || failed.size === 0) throw err;
+    }
   }
   const rel = path.relative(process.cwd(), file) || file;
   if (baseline) {
@@ -231,9 +235,12 @@ async function reconcile(file: string, profile: Profile, ctx: RunContext, opts: 
     pairs.map(async (pair) => {
       const name = pair.machine.name;
       const started = Date.now();
+      const t = transports.get(name);
+      if (!t || t instanceof Error) {
+        const error = toErrorInfo(t ?? new Error(`machine ${name} is not reachable`));
+        return void results.push({ machine: name, provider: provider(profile, name), status: 'failed', resources: [], error, durationMs: 0 });
+      }
       try {
-        const t = transports.get(name);
-        if (!t || t instanceof Error) throw t ?? new Error(`machine ${name} is not reachable`);
         const findings = await compareOne(pair, t, ctx);
         const plan = reconcilePlan(pair.machine, pair.host, findings);
         for (const u of plan.unfixable) {

@@ -76,7 +76,21 @@ export async function runUse(providers: ProviderSet, profile: Profile, ctx: RunC
     ctx.emit({ type: 'log', runId: ctx.runId, stream: 'info', text: `stopping ${others.join(', ')}` });
     // Stop first, then start: two profiles may publish the same host ports. Containers run under
     // init, so the stop is immediate.
-    await Promise.all(others.map((name) => docker.stopProfileByName(name, ctx)));
+    // The other profiles' machines are not this run's machines (and may share their names): their
+    // stop is reported as lines of the log, not as machine events.
+    await Promise.all(
+      others.map((name) =>
+        docker.stopProfileByName(name, {
+          ...ctx,
+          emit: (e) => {
+            if (e.type !== 'machine') return ctx.emit(e);
+            if (e.status === 'start') return;
+            const text = e.status === 'failed' ? `could not stop ${name}/${e.machine}: ${e.error?.message ?? ''}` : `stopped ${name}/${e.machine}`;
+            ctx.emit({ type: 'log', runId: ctx.runId, stream: e.status === 'failed' ? 'warn' : 'info', text });
+          },
+        }),
+      ),
+    );
   }
   return runUp(providers, profile, ctx);
 }
