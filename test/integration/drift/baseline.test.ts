@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DriftReport } from '../../../shared/report.js';
-import { workspace, type CliRun, type Workspace } from '../../support/cli.js';
+import { purge, unique, workspace, type CliRun, type Workspace } from '../../support/cli.js';
 import { closedPort, startSshd, type Sshd } from '../../support/sshd.js';
 
 const SHOP_CONF = 'server { listen 80; root /srv/www; }\n';
@@ -194,6 +194,35 @@ describe('prodlike drift --against and reconcile', () => {
     expect(r.stderr).toContain('machine plain does not say which production host it mirrors');
     expect(r.stderr).toContain('add `mirrors: <host>` to machine plain');
     expect(r.stderr).toContain('machine web mirrors web-9, which is not in the baseline baselines/prod.yaml; it has: web-1');
+  });
+});
+
+describe('a Docker machine against production', () => {
+  const name = unique('pl-it-mirror');
+  afterAll(() => purge(name));
+
+  it('is compared with the host it mirrors like an SSH machine', async () => {
+    const file = await ws.write('profiles/container.yaml', `
+name: ${name}
+machines:
+  web:
+    mirrors: web-1
+    docker: { image: debian:bookworm }
+    resources:
+      - directory: /srv/www
+        owner: www-data
+        group: www-data
+        mode: "0755"
+      - file: /etc/shop.conf
+        content: ${JSON.stringify(SHOP_CONF)}
+        group: www-data
+        mode: "0640"
+`);
+    const up = await ws.run(['up', file]);
+    expect(up.code, up.stderr + up.stdout).toBe(0);
+    const inSync = await ws.run(['drift', file, '--against', baselineFile, '--json']);
+    expect(inSync.code, inSync.stdout).toBe(0);
+    expect(lastJson(inSync).report.findings.map((f) => `${f.status} ${f.resource.kind} ${f.resource.name}`)).toEqual(['in-sync os os-release', 'in-sync file /etc/shop.conf', 'in-sync directory /srv/www']);
   });
 });
 
