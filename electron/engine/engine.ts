@@ -16,6 +16,7 @@ import { createProviders, statusAll, type ProviderSet } from './runner/machines.
 import { runDestroy, runDown, runPlan, runUp, runUse } from './runner/operations.js';
 import { runDriftOrBaseline } from './runner/drift-run.js';
 import { guardProductionHosts } from './runner/production-guard.js';
+import { redactor, secretValues, type Redact } from './secrets.js';
 import { AppState } from './state/app-state.js';
 import { defaultDataDir } from './state/data-dir.js';
 import { lockProfile } from './state/profile-lock.js';
@@ -76,9 +77,11 @@ export class Engine implements EngineApi {
     return loadProfile(file, { env: this.opts.env ?? process.env });
   }
 
+  /** For the app: secret values are masked, the profile is for showing, not for running. */
   async getProfile(file: string): Promise<ProfileDetail> {
     const profile = await this.loadProfile(file);
-    return { profile, status: await this.statusOf(profile) };
+    const redact = redactor(secretValues(profile, this.opts.env ?? process.env));
+    return { profile: redact(profile), status: await this.statusOf(profile) };
   }
 
   async status(file: string): Promise<ProfileStatus> {
@@ -111,9 +114,11 @@ export class Engine implements EngineApi {
     return true;
   }
 
-  private async execute(runId: string, req: StartRunRequest, emit: EventSink, signal: AbortSignal): Promise<RunResult | DriftReport> {
+  private async execute(runId: string, req: StartRunRequest, rawEmit: EventSink, signal: AbortSignal): Promise<RunResult | DriftReport> {
     const started = Date.now();
     const startedAt = new Date(started).toISOString();
+    let redact: Redact = (v) => v;
+    const emit: EventSink = (e) => rawEmit(redact(e));
     const ctx: RunContext = { runId, emit, signal };
     let profile: Profile | undefined;
     let release: (() => Promise<void>) | undefined;
@@ -123,10 +128,11 @@ export class Engine implements EngineApi {
       const result: RunResult = { runId, kind: req.kind, profile: profile?.name ?? req.file, profileFile: profile?.file ?? req.file, ok, startedAt, durationMs: Date.now() - started, machines, summary };
       if (error) result.error = error;
       emit({ type: 'run-end', runId, kind: req.kind, profile: result.profile, ok, summary, durationMs: result.durationMs, ...(error ? { error } : {}) });
-      return result;
+      return redact(result);
     };
     try {
       profile = await this.loadProfile(req.file);
+      redact = redactor(secretValues(profile, this.opts.env ?? process.env));
       emit({ type: 'run-start', runId, kind: req.kind, profile: profile.name, profileFile: profile.file, machines: profile.machines.map((m) => m.name), at: startedAt });
       if (WRITES.has(req.kind) && profile.role === 'production') {
         throw new RefusedError(`profile ${profile.name} has role: production, and Prodlike never writes to production`, {
@@ -145,10 +151,10 @@ export class Engine implements EngineApi {
       if (req.kind === 'drift' || req.kind === 'capture' || req.kind === 'reconcile') {
         const report = await runDriftOrBaseline(req, profile, ctx, { providers: this.providers, allowProductionHosts: !!this.opts.allowProductionHosts, dataDir: this.dataDir });
         if ('findings' in report) {
-          await this.state.saveDrift(report);
+          await this.state.saveDrift(redact(report));
           await this.record(runId, req, profile, startedAt, started, report.errors.length === 0, { ok: 0, changed: 0, pending: 0, failed: report.errors.length }, report.findings.filter((f) => f.status !== 'in-sync').length);
           emit({ type: 'run-end', runId, kind: req.kind, profile: profile.name, ok: report.errors.length === 0, summary: { ok: report.findings.filter((f) => f.status === 'in-sync').length, changed: 0, pending: report.findings.filter((f) => f.status !== 'in-sync').length, failed: report.errors.length }, durationMs: report.durationMs });
-          return report;
+          return redact(report);
         }
         const result = end(report.machines);
         await this.record(runId, req, profile, startedAt, started, result.ok, result.summary);
