@@ -122,7 +122,7 @@ async function runKind(engine: Engine, kind: StartRunRequest['kind'], file: stri
   if (json) io.out(JSON.stringify({ result }));
   else {
     if (result.error) printError(io, result.error, false);
-    printRunResult(io, result);
+    printRunResult(io, result, req.baseline);
   }
   if (!result.ok) return 1;
   return kind === 'plan' && result.summary.pending > 0 ? 2 : 0;

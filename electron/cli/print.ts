@@ -10,11 +10,17 @@ function seconds(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(2)} s`;
 }
 
-export function printRunResult(io: CliIo, r: RunResult): void {
+export function printRunResult(io: CliIo, r: RunResult, baseline?: string): void {
   const s = r.summary;
   const failedMachines = r.machines.filter((m) => m.status === 'failed');
   for (const m of failedMachines) {
     if (m.error) io.err(`${pc.red('✗')} ${m.machine}: ${m.error.message}${m.error.hint ? `\n  ${pc.dim('→')} ${m.error.hint}` : ''}`);
+  }
+  if (r.kind === 'capture') {
+    const hosts = r.machines.filter((m) => m.status !== 'failed').length;
+    if (r.ok) io.out(`${pc.green('✓')} captured ${r.profile}: ${hosts} host(s), read-only, written to ${path.relative(process.cwd(), baseline ?? '') || baseline} in ${seconds(r.durationMs)}`);
+    else io.out(`${pc.red('✗')} capture of ${r.profile} failed: no baseline was written`);
+    return;
   }
   const parts = [`${s.ok} ok`, s.changed ? pc.yellow(`${s.changed} changed`) : '0 changed'];
   if (s.pending) parts.push(pc.cyan(`${s.pending} to change`));

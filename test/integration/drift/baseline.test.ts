@@ -98,7 +98,7 @@ describe('prodlike capture', () => {
     const before = await fingerprintOf(prod);
     const r = await ws.run(['capture', prodFile, '--out', baselineFile]);
     expect(r.code, r.stderr + r.stdout).toBe(0);
-    expect(r.stdout).toMatch(/captured shop-prod, 1 machine/);
+    expect(r.stdout).toMatch(/captured shop-prod: 1 host\(s\), read-only, written to .*prod\.yaml/);
     expect(await fingerprintOf(prod)).toBe(before);
     console.log(`[measure] capture of 1 host through the CLI: ${r.ms} ms`);
   });
