@@ -63,15 +63,17 @@ export interface Sshd {
   stop(): Promise<void>;
 }
 
-let sharedKey: TestKey | undefined;
+let sharedKey: Promise<TestKey> | undefined;
 
 /** One throwaway client key per test process (ssh-keygen into a temp folder). */
-export async function testKey(): Promise<TestKey> {
-  if (sharedKey) return sharedKey;
-  const dir = mkdtempSync(join(tmpdir(), 'prodlike-sshkey-'));
-  const identity = join(dir, 'id_ed25519');
-  await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'prodlike-test', '-f', identity]);
-  sharedKey = { identity, publicKey: readFileSync(`${identity}.pub`, 'utf8').trim() };
+export function testKey(): Promise<TestKey> {
+  // The promise is shared, so containers started in parallel all get the same key.
+  sharedKey ??= (async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'prodlike-sshkey-'));
+    const identity = join(dir, 'id_ed25519');
+    await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'prodlike-test', '-f', identity]);
+    return { identity, publicKey: readFileSync(`${identity}.pub`, 'utf8').trim() };
+  })();
   return sharedKey;
 }
 
