@@ -1,6 +1,7 @@
 // Runs the real `prodlike` command (the built bundle, as a user would) and the docker CLI, for
 // integration tests that check Prodlike's results independently of Prodlike.
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { docker } from './docker-profile.js';
 import { existsSync } from 'node:fs';
 import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -59,44 +60,12 @@ export async function workspace(): Promise<Workspace> {
   };
 }
 
-/** The docker CLI: an independent look at what Prodlike did. */
-export function docker(...args: string[]): string {
-  return execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-}
-
-export function dockerTry(...args: string[]): { code: number; out: string } {
-  try {
-    return { code: 0, out: docker(...args) };
-  } catch (err) {
-    return { code: (err as { status?: number }).status ?? 1, out: String((err as { stderr?: string }).stderr ?? '') };
-  }
-}
+// The docker CLI: an independent look at what Prodlike did (shared with the provider's tests).
+export { containerId, docker, dockerTry, dockerExec as exec, purgeProfile as purge } from './docker-profile.js';
 
 export function containersOf(profile: string, all = true): string[] {
   const out = docker('ps', ...(all ? ['-a'] : []), '--filter', `label=prodlike.profile=${profile}`, '--format', '{{.Names}}');
   return out ? out.split('\n').sort() : [];
-}
-
-export function containerId(name: string): string {
-  return docker('inspect', '-f', '{{.Id}}', name);
-}
-
-export function exec(container: string, script: string): string {
-  return docker('exec', container, 'sh', '-c', script);
-}
-
-/** Removes every Docker object labelled with this profile (test cleanup, not through Prodlike). */
-export function purge(profile: string): void {
-  const ids = (kind: string[]) => {
-    const out = dockerTry(...kind, '--filter', `label=prodlike.profile=${profile}`, '-q').out;
-    return out ? out.split('\n') : [];
-  };
-  const c = ids(['ps', '-a']);
-  if (c.length) dockerTry('rm', '-f', ...c);
-  const n = ids(['network', 'ls']);
-  if (n.length) dockerTry('network', 'rm', ...n);
-  const v = ids(['volume', 'ls']);
-  if (v.length) dockerTry('volume', 'rm', '-f', ...v);
 }
 
 export const unique = (prefix: string) => `${prefix}-${Math.random().toString(36).slice(2, 7)}`;
