@@ -69,7 +69,3 @@ export function containersOf(profile: string, all = true): string[] {
 }
 
 export const unique = (prefix: string) => `${prefix}-${Math.random().toString(36).slice(2, 7)}`;
-
-export function execFileAsync(cmd: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => execFile(cmd, args, (err, out) => (err ? reject(err) : resolve(out))));
-}
