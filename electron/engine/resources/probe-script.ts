@@ -99,7 +99,10 @@ export function parseProbeOutput(stdout: string, resources: ResourceSpec[]): Map
 export async function probeAll(transport: Transport, resources: ResourceSpec[], signal?: AbortSignal): Promise<Map<string, ProbeOutcome>> {
   if (resources.length === 0) return new Map();
   const script = buildProbeScript(resources);
-  const res = await transport.exec(script, signal ? { signal } : {});
+  // Linux caps one argument at 128 KiB; a probe of many long lines goes on stdin instead.
+  const res = script.length > 64 * 1024
+    ? await transport.exec('sh -s', { stdin: script, ...(signal ? { signal } : {}) })
+    : await transport.exec(script, signal ? { signal } : {});
   if (!/@@PL:[0-9a-f]+:PROBE@@/.test(res.stdout)) {
     throw new ProdlikeError(`probing ${transport.target} failed (exit ${res.code})${res.stderr.trim() ? `: ${lastLines(res.stderr)}` : ''}`, {
       hint: 'the machine must have a POSIX sh; check that it is running and reachable',
