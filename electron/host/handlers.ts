@@ -34,6 +34,9 @@ type EngineExtras = {
 export interface Host {
   handlers: Handlers;
   shells: ShellManager;
+  /** Lists the profiles once before the first page asks, so modules, schemas and caches are warm and
+   *  the list shows at once. */
+  warm(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -118,6 +121,9 @@ export function createHost(opts: HostOptions): Host {
   return {
     handlers,
     shells,
+    warm: async () => {
+      await engine.listProfiles().catch(() => undefined);
+    },
     close: async () => {
       unsubscribe?.();
       unwatch();

@@ -57,6 +57,7 @@ if (!app.requestSingleInstanceLock()) {
       app.quit();
     };
     tray = createTray({ handlers: host.handlers, hub, showWindow, quit });
+    void host.warm();
     showWindow();
 
     app.on('activate', showWindow);

@@ -41,6 +41,7 @@ async function main(): Promise<void> {
     version: APP_VERSION,
     dataDir: engine.dataDir,
   });
+  await host.warm();
   const web = await startWebServer({ handlers: host.handlers, hub, rendererDir: rendererDir(), port });
   console.log(`Prodlike is running at ${web.url}`);
   const stop = async () => {

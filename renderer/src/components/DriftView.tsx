@@ -27,24 +27,33 @@ export function DriftView({ detail, version }: { detail: ProfileDetail; version:
   const [capturePath, setCapturePath] = useState(`${dirOf(file)}/${profile.name}.baseline.yaml`);
   const [filter, setFilter] = useState(defaultFilter);
   const [selected, setSelected] = useState<DriftFinding | null>(null);
-  const [reconcileRun, setReconcileRun] = useState<string | null>(null);
-  const start = useAction((kind: 'drift' | 'reconcile' | 'capture', b?: string) =>
+  const start = useAction((kind: 'drift' | 'reconcile' | 'capture' | 'up', b?: string) =>
     api.call('runs:start', { kind, file, ...(b ? { baseline: b } : {}) }),
   );
   const baselineArg = against === 'baseline' && baseline ? baseline : undefined;
 
   // When a check ends, load the full report (it has the machines that could not be checked); when a
   // reconcile ends well, check again so the table shows the result.
-  const onEnd = useRef<(ok: boolean, kind: string, runId: string, profileFile: string) => void>(() => undefined);
-  onEnd.current = (ok, kind, runId, profileFile) => {
+  // Reconciling with the profile is applying it (`up`); with a baseline it is the engine's `reconcile`
+  // (production's values put into the profile, then applied). Either way, check again when it ends.
+  // The run can end before runs:start has even answered, so a flag, not the run id, says it was ours.
+  const reconciling = useRef(false);
+  const reconcile = () => {
+    reconciling.current = true;
+    void start.run(baselineArg ? 'reconcile' : 'up', baselineArg).then((r) => {
+      if (!r) reconciling.current = false;
+    });
+  };
+  const onEnd = useRef<(ok: boolean, kind: string, profileFile: string) => void>(() => undefined);
+  onEnd.current = (ok, kind, profileFile) => {
     if (profileFile !== file) return;
     if (kind === 'drift') last.reload();
-    if (runId === reconcileRun) {
-      setReconcileRun(null);
+    if ((kind === 'reconcile' || kind === 'up') && reconciling.current) {
+      reconciling.current = false;
       if (ok) void start.run('drift', baselineArg);
     }
   };
-  useEffect(() => runStore.onRunEnd((end, run) => onEnd.current(end.ok, run.kind, run.runId, run.profileFile)), []);
+  useEffect(() => runStore.onRunEnd((end, run) => onEnd.current(end.ok, run.kind, run.profileFile)), []);
 
   const liveRun = runStore.latestDriftRun(file);
   const latest = runStore.latestRun(file);
@@ -57,10 +66,6 @@ export function DriftView({ detail, version }: { detail: ProfileDetail; version:
   const checked = !!report || !!liveRun?.end;
   const notInSync = counts.drifted + counts.missing + counts.extra;
 
-  const reconcile = async () => {
-    const r = await start.run('reconcile', baselineArg);
-    if (r) setReconcileRun(r.runId);
-  };
 
   return (
     <div className="drift">
@@ -94,7 +99,7 @@ export function DriftView({ detail, version }: { detail: ProfileDetail; version:
         <button type="button" onClick={() => void start.run('drift', baselineArg)} disabled={!!running || (against === 'baseline' && !baseline)}>
           Check drift
         </button>
-        <button type="button" onClick={() => void reconcile()} disabled={production || !!running || !checked || notInSync === 0}>
+        <button type="button" onClick={reconcile} disabled={production || !!running || !checked || notInSync === 0}>
           Reconcile
         </button>
       </fieldset>

@@ -30,6 +30,7 @@ export async function startTestApp(): Promise<TestApp> {
   const engine = new Engine({ dataDir, profileFolders: [profilesDir] });
   const hub = new PushHub();
   const host = createHost({ engine, hub, mode: 'web', version: 'e2e', dataDir });
+  await host.warm();
   const web = await startWebServer({ handlers: host.handlers, hub, rendererDir: path.join(ROOT, 'dist/renderer') });
   return {
     web,
