@@ -7,6 +7,7 @@ import type { ApiChannel, ApiRequest, ApiResult } from '../../shared/api.js';
 import type { EventSink } from '../../shared/events.js';
 import type { EngineApi } from '../engine/engine-api.js';
 import { ProdlikeError } from '../engine/errors.js';
+import { dispatch } from './dispatch.js';
 import type { PushHub } from './push-hub.js';
 import { findBaselines } from './baselines.js';
 import { watchProfileFolders } from './profile-watch.js';
@@ -122,7 +123,8 @@ export function createHost(opts: HostOptions): Host {
     handlers,
     shells,
     warm: async () => {
-      await engine.listProfiles().catch(() => undefined);
+      // Through the validation path too: zod compiles a schema on its first use.
+      await dispatch(handlers, 'profiles:list', null);
     },
     close: async () => {
       unsubscribe?.();

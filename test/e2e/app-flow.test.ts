@@ -34,6 +34,8 @@ describe.skipIf(!haveChromium())('the app in a browser', () => {
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
     page.on('pageerror', (e) => console.error('page error:', e.message));
+    // A person's browser is already running: let the freshly launched one settle before measuring.
+    await page.goto('about:blank');
   });
 
   afterAll(async () => {
