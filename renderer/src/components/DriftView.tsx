@@ -1,7 +1,7 @@
 // Drift: check a profile's machines against the profile or a production baseline, filter the findings,
 // see expected vs actual (and the diff for files), and reconcile in one click.
 
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useEffectEvent, useMemo, useRef, useState } from 'react';
 import type { ProfileDetail } from '../../../shared/api';
 import type { DriftFinding } from '../../../shared/report';
 import { api } from '../lib/api';
@@ -44,16 +44,15 @@ export function DriftView({ detail, version }: { detail: ProfileDetail; version:
       if (!r) reconciling.current = false;
     });
   };
-  const onEnd = useRef<(ok: boolean, kind: string, profileFile: string) => void>(() => undefined);
-  onEnd.current = (ok, kind, profileFile) => {
+  const onEnd = useEffectEvent((ok: boolean, kind: string, profileFile: string) => {
     if (profileFile !== file) return;
     if (kind === 'drift') last.reload();
     if ((kind === 'reconcile' || kind === 'up') && reconciling.current) {
       reconciling.current = false;
       if (ok) void start.run('drift', baselineArg);
     }
-  };
-  useEffect(() => runStore.onRunEnd((end, run) => onEnd.current(end.ok, run.kind, run.profileFile)), []);
+  });
+  useEffect(() => runStore.onRunEnd((end, run) => onEnd(end.ok, run.kind, run.profileFile)), []);
 
   const liveRun = runStore.latestDriftRun(file);
   const latest = runStore.latestRun(file);

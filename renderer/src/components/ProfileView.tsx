@@ -1,7 +1,7 @@
 // One profile: what it is, its machines and resources, the actions, and its live run; Drift and Shell
 // in tabs. An invalid profile shows its error (file:line) and nothing else.
 
-import { lazy, Suspense, useEffect, useRef, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import type { ProfileSummary, StartRunRequest } from '../../../shared/api';
 import { api } from '../lib/api';
 import { useAction, useLoad, useRunStoreVersion } from '../lib/hooks';
@@ -29,12 +29,10 @@ export function ProfileView({ summary }: { summary: ProfileSummary }) {
   );
 
   // A run that ends changes machine states (of every profile, after a switch): read the status again.
-  const reload = useRef(detail.reload);
-  reload.current = detail.reload;
-  useEffect(() => runStore.onRunEnd(() => reload.current()), []);
+  const { reload } = detail;
+  useEffect(() => runStore.onRunEnd(() => reload()), [reload]);
   // The file changed on disk: show what it says now.
-  useEffect(() => api.subscribe((p) => p.type === 'profiles-changed' && reload.current()), []);
-  useEffect(() => setTab('overview'), [file]);
+  useEffect(() => api.subscribe((p) => p.type === 'profiles-changed' && reload()), [reload]);
 
   if (summary.error) {
     return (

@@ -1,6 +1,6 @@
 // Settings: Docker engine address, SSH identity, profile folders, and the trusted host keys.
 
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import type { Settings } from '../../../shared/api';
 import { api } from '../lib/api';
 import { useAction, useLoad } from '../lib/hooks';
@@ -9,21 +9,6 @@ import { ErrorBox } from './ErrorBox';
 export function SettingsView() {
   const settings = useLoad(() => api.call('settings:get', undefined), []);
   const keys = useLoad(() => api.call('hostkeys:list', undefined), []);
-  const [form, setForm] = useState<Settings | null>(null);
-  // The folders are edited as free text and split only on save, so typing a new line works.
-  const [folders, setFolders] = useState('');
-  const [saved, setSaved] = useState(false);
-  useEffect(() => {
-    if (settings.data) {
-      setForm(settings.data);
-      setFolders(settings.data.profileFolders.join('\n'));
-    }
-  }, [settings.data]);
-  const save = useAction(async (s: Settings) => {
-    const next = await api.call('settings:set', s);
-    settings.setData(next);
-    setSaved(true);
-  });
   const revoke = useAction(async (host: string) => {
     // known_hosts form: host, or [host]:port
     const m = /^\[(.+)\]:(\d+)$/.exec(host);
@@ -35,53 +20,7 @@ export function SettingsView() {
     <div className="settings">
       <h2>Settings</h2>
       {settings.error && <ErrorBox error={settings.error} />}
-      {form && (
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            void save.run({ ...form, profileFolders: folders.split('\n').map((f) => f.trim()).filter(Boolean) });
-          }}
-        >
-          <label className="field">
-            <span>Docker engine address</span>
-            <input
-              value={form.dockerHost}
-              placeholder="default: unix:///var/run/docker.sock"
-              onChange={(e) => {
-                setSaved(false);
-                setForm({ ...form, dockerHost: e.target.value });
-              }}
-            />
-          </label>
-          <label className="field">
-            <span>SSH identity file</span>
-            <input
-              value={form.sshIdentity}
-              placeholder="default: ssh-agent"
-              onChange={(e) => {
-                setSaved(false);
-                setForm({ ...form, sshIdentity: e.target.value });
-              }}
-            />
-          </label>
-          <label className="field">
-            <span>Profile folders (one per line)</span>
-            <textarea
-              rows={4}
-              value={folders}
-              onChange={(e) => {
-                setSaved(false);
-                setFolders(e.target.value);
-              }}
-            />
-          </label>
-          <button type="submit" disabled={save.busy}>
-            Save settings
-          </button>
-          {saved && <span className="ok-text"> Saved.</span>}
-          {save.error && <ErrorBox error={save.error} />}
-        </form>
-      )}
+      {settings.data && <SettingsForm initial={settings.data} />}
 
       <h3>Trusted host keys</h3>
       {keys.error && <ErrorBox error={keys.error} />}
@@ -122,5 +61,57 @@ export function SettingsView() {
         </tbody>
       </table>
     </div>
+  );
+}
+
+/** The form starts from the settings as loaded and keeps its own edits until saved. */
+function SettingsForm({ initial }: { initial: Settings }) {
+  const [form, setForm] = useState<Settings>(initial);
+  // The folders are edited as free text and split only on save, so typing a new line works.
+  const [folders, setFolders] = useState(initial.profileFolders.join('\n'));
+  const [saved, setSaved] = useState(false);
+  const save = useAction(async (s: Settings) => {
+    setForm(await api.call('settings:set', s));
+    setSaved(true);
+  });
+  const edit = (patch: Partial<Settings>) => {
+    setSaved(false);
+    setForm({ ...form, ...patch });
+  };
+
+  return (
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        void save.run({ ...form, profileFolders: folders.split('\n').map((f) => f.trim()).filter(Boolean) });
+      }}
+    >
+      <label className="field">
+        <span>Docker engine address</span>
+        <input value={form.dockerHost} placeholder="default: unix:///var/run/docker.sock" onChange={(e) => edit({ dockerHost: e.target.value })} />
+      </label>
+      <label className="field">
+        <span>SSH identity file</span>
+        <input value={form.sshIdentity} placeholder="default: ssh-agent" onChange={(e) => edit({ sshIdentity: e.target.value })} />
+      </label>
+      <label className="field">
+        <span>Profile folders (one per line)</span>
+        <textarea
+          rows={4}
+          value={folders}
+          onChange={(e) => {
+            setSaved(false);
+            setFolders(e.target.value);
+          }}
+        />
+      </label>
+      <div>
+        <button type="submit" disabled={save.busy}>
+          Save settings
+        </button>
+        {saved && <span className="ok-text"> Saved.</span>}
+      </div>
+      {save.error && <ErrorBox error={save.error} />}
+    </form>
   );
 }

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { runStore } from '../state/app-state';
 import { toApiError } from './api-errors';
 import type { ApiError } from '../../../shared/api';
@@ -12,8 +12,11 @@ export function useRunStoreVersion(): number {
 export function useAction<A extends unknown[], R>(fn: (...args: A) => Promise<R>) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
+  // The latest fn, so `run` can stay one stable function.
   const fnRef = useRef(fn);
-  fnRef.current = fn;
+  useLayoutEffect(() => {
+    fnRef.current = fn;
+  });
   const run = useCallback(async (...args: A): Promise<R | undefined> => {
     setBusy(true);
     setError(null);

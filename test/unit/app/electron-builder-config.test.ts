@@ -12,7 +12,15 @@ const { validateConfiguration } = require('app-builder-lib/out/util/config/confi
   validateConfiguration(config: unknown, debug: { isEnabled: boolean; add(k: string, v: unknown): void }): Promise<void>;
 };
 const debug = { isEnabled: false, add: () => undefined };
-const config = parse(readFileSync(path.join(root, 'electron-builder.yml'), 'utf8')) as Record<string, any>;
+interface BuilderConfig {
+  linux: { target: string[] };
+  mac: { target: string[] };
+  win: { target: string[] };
+  extraResources: unknown[];
+  extraMetadata: { main: string };
+  files: string[];
+}
+const config = parse(readFileSync(path.join(root, 'electron-builder.yml'), 'utf8')) as BuilderConfig;
 
 describe('electron-builder.yml', () => {
   it("passes electron-builder's own schema validation", async () => {
