@@ -6,12 +6,7 @@ import type { ApiError } from '../../../shared/api';
 import type { ErrorInfo } from '../../../shared/report';
 import { api } from '../lib/api';
 import { toApiError } from '../lib/api-errors';
-
-function hostOf(info: ErrorInfo): { host: string; port: number } | null {
-  const d = info.details ?? {};
-  if (typeof d.host === 'string') return { host: d.host, port: typeof d.port === 'number' ? d.port : 22 };
-  return null;
-}
+import { canTrust, hostOf } from '../lib/host-key';
 
 export function ErrorBox({ error, title, onTrusted }: { error: ErrorInfo | ApiError; title?: string; onTrusted?: () => void }) {
   const fingerprint = typeof error.details?.fingerprint === 'string' ? error.details.fingerprint : undefined;
@@ -48,7 +43,7 @@ export function ErrorBox({ error, title, onTrusted }: { error: ErrorInfo | ApiEr
             Host key fingerprint{target ? ` of ${target.host}:${target.port}` : ''}: <code>{fingerprint}</code>
           </div>
           <div className="muted">Compare it with the one your administrator gave you before trusting it.</div>
-          {target && trustState !== 'done' && (
+          {canTrust(error) && target && trustState !== 'done' && (
             <button type="button" onClick={trust} disabled={trustState === 'busy'}>
               Trust this host key
             </button>

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ApiError, type ApiPush, type ProdlikeApi } from '../../../shared/api';
 import { toApiError, withApiErrors } from '../../../renderer/src/lib/api-errors';
 import { createWebApi, takeToken } from '../../../renderer/src/lib/web-client';
+import { canTrust, hostOf } from '../../../renderer/src/lib/host-key';
 
 function fakeFetch(status: number, body: unknown, seen: { url?: string; init?: RequestInit } = {}) {
   return (async (url: string, init: RequestInit) => {
@@ -94,5 +95,16 @@ describe('IPC API errors', () => {
   it('wraps plain errors and strings', () => {
     expect(toApiError(new TypeError('x'))).toMatchObject({ name: 'TypeError', message: 'x' });
     expect(toApiError('boom')).toMatchObject({ name: 'Error', message: 'boom' });
+  });
+});
+
+describe('host key errors', () => {
+  it('finds the host in `where` and offers Trust only for an unknown key', () => {
+    const unknown = { name: 'SshError', message: 'host key of 10.0.0.5:2222 is not trusted', where: '10.0.0.5:2222', details: { fingerprint: 'SHA256:abc', keyType: 'ssh-ed25519' } };
+    expect(hostOf(unknown)).toEqual({ host: '10.0.0.5', port: 2222 });
+    expect(hostOf({ ...unknown, where: '[::1]:22' })).toEqual({ host: '::1', port: 22 });
+    expect(canTrust(unknown)).toBe(true);
+    expect(canTrust({ ...unknown, details: { fingerprint: 'SHA256:abc', expected: 'SHA256:old' } })).toBe(false);
+    expect(canTrust({ ...unknown, message: 'host key of x:22 is REVOKED in known_hosts' })).toBe(false);
   });
 });
