@@ -1,4 +1,6 @@
 // Switching profiles, failures, killed runs and bad input: each with the message a user sees.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { containersOf, docker, exec, purge, unique, workspace, type Workspace } from '../../support/cli.js';
 
@@ -82,6 +84,21 @@ describe('failures', () => {
     expect(r.code).toBe(0);
     expect(containersOf(K)).toEqual([`${K}-one`, `${K}-two`]);
     expect(exec(`${K}-one`, 'cat /etc/profile-name; test -e /srv/slow-done && echo done')).toBe(`${K}\ndone`);
+  });
+
+  it('a second up of a profile that is being changed is refused, naming the run that holds it', async () => {
+    const k = await ws.write('profiles/k.yaml', small(K, 18092, `      - command: sleep 3
+        creates: /srv/never`));
+    const first = ws.spawn(['up', k]);
+    const lock = path.join(ws.dataDir, 'locks', `${K}.lock`);
+    for (let i = 0; i < 100 && !existsSync(lock); i++) await new Promise((r) => setTimeout(r, 100));
+    const second = await ws.run(['up', k]);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(new RegExp(`profile ${K} is busy: another run \\(up, pid \\d+`));
+    expect(second.stderr).toContain('--wait');
+    const code = await new Promise((r) => first.once('exit', r));
+    expect(code).toBe(0);
+    expect(existsSync(lock)).toBe(false);
   });
 
   it('an unknown image that cannot be pulled is named, with what to do', async () => {
