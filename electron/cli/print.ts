@@ -39,7 +39,8 @@ export function printStatus(io: CliIo, statuses: ProfileStatus[], all: boolean):
     if (all && st.machines.every((m) => m.state === 'not-created')) continue;
     for (const m of st.machines) {
       const state = m.state === 'running' ? pc.green(m.state) : m.state === 'stopped' ? pc.yellow(m.state) : pc.dim(m.state);
-      io.out(`    ${m.machine.padEnd(12)} ${m.provider.padEnd(7)} ${state.padEnd(20)} ${m.target}${m.ports.length ? '  ' + m.ports.join(', ') : ''}`);
+      const why = m.error ? pc.dim(`  (${m.error.message.split('\n')[0]})`) : '';
+      io.out(`    ${m.machine.padEnd(12)} ${m.provider.padEnd(7)} ${state.padEnd(20)} ${m.target}${m.ports.length ? '  ' + m.ports.join(', ') : ''}${why}`);
     }
   }
 }
