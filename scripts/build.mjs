@@ -1,7 +1,7 @@
 // Builds everything that runs: the CLI, the browser-mode server, Electron's main and preload (esbuild,
 // one file each, so the CLI starts fast) and the renderer (Vite). `--quiet` prints only errors.
 import { build } from 'esbuild';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -38,6 +38,8 @@ const targets = [
 
 const started = Date.now();
 for (const t of targets) {
+  // Split builds leave hashed chunks behind: start from an empty folder.
+  if (t.outdir && (!only || only === t.name)) rmSync(path.join(root, t.outdir), { recursive: true, force: true });
   if (only && only !== t.name) continue;
   if (!existsSync(path.join(root, t.entry))) continue;
   await build({ ...t.opts, entryPoints: [t.entry], ...(t.outdir ? { outdir: t.outdir } : { outfile: t.out }) });

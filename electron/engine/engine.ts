@@ -20,7 +20,6 @@ import { redactor, secretValues, type Redact } from './secrets.js';
 import { AppState } from './state/app-state.js';
 import { defaultDataDir } from './state/data-dir.js';
 import { lockProfile } from './state/profile-lock.js';
-import { HostKeyStore, fetchHostKey } from './transport/host-keys.js';
 
 export interface EngineOptions {
   dataDir?: string;
@@ -47,13 +46,11 @@ export class Engine implements EngineApi {
   private readonly providers: ProviderSet;
   private readonly running = new Map<string, AbortController>();
   private readonly listeners = new Set<EventSink>();
-  private readonly hostKeys: HostKeyStore;
 
   constructor(private readonly opts: EngineOptions = {}) {
     this.dataDir = opts.dataDir ?? defaultDataDir(opts.env);
     this.state = new AppState(this.dataDir);
     this.providers = createProviders({ dataDir: this.dataDir });
-    this.hostKeys = HostKeyStore.inDataDir(this.dataDir);
   }
 
   /** Every event of every run, for hosts that fan them out (IPC, WebSocket). */
@@ -215,17 +212,24 @@ export class Engine implements EngineApi {
     return this.state.setSettings(patch);
   }
 
-  listHostKeys(): Promise<TrustedHostKey[]> {
-    return this.hostKeys.list();
+  // host-keys.ts loads ssh2: only when host keys are asked for.
+  private async hostKeys() {
+    const { HostKeyStore, fetchHostKey } = await import('./transport/host-keys.js');
+    return { store: HostKeyStore.inDataDir(this.dataDir), fetchHostKey };
+  }
+
+  async listHostKeys(): Promise<TrustedHostKey[]> {
+    return (await this.hostKeys()).store.list();
   }
 
   async trustHostKey(host: string, port: number): Promise<TrustedHostKey> {
+    const { store, fetchHostKey } = await this.hostKeys();
     const key = await fetchHostKey(host, port, 10_000);
-    return this.hostKeys.trust(host, port, key.keyType, key.key);
+    return store.trust(host, port, key.keyType, key.key);
   }
 
-  revokeHostKey(host: string, port: number): Promise<boolean> {
-    return this.hostKeys.revoke(host, port);
+  async revokeHostKey(host: string, port: number): Promise<boolean> {
+    return (await this.hostKeys()).store.revoke(host, port);
   }
 
   async close(): Promise<void> {

@@ -3,42 +3,44 @@
 
 import type { MachineSpec, Profile } from '../../../shared/profile.js';
 import type { MachineStatus } from '../../../shared/report.js';
-import { DockerProvider } from '../providers/docker-provider.js';
+import type { DockerProvider } from '../providers/docker-provider.js';
 import type { MachineProvider, RunContext } from '../providers/provider.js';
-import { SshProvider } from '../providers/ssh-provider.js';
+import type { SshProvider } from '../providers/ssh-provider.js';
 import type { Transport } from '../transport/transport.js';
 
+// Providers load on first use: a run that has no Docker machine never loads dockerode, one with no SSH
+// machine never loads ssh2 (they are most of the CLI's start-up time).
 export interface ProviderSet {
-  docker(): DockerProvider;
-  ssh(): SshProvider;
+  docker(): Promise<DockerProvider>;
+  ssh(): Promise<SshProvider>;
   close(): Promise<void>;
 }
 
 export function createProviders(opts: { dataDir: string }): ProviderSet {
-  let docker: DockerProvider | undefined;
-  let ssh: SshProvider | undefined;
+  let docker: Promise<DockerProvider> | undefined;
+  let ssh: Promise<SshProvider> | undefined;
   return {
-    docker: () => (docker ??= new DockerProvider()),
-    ssh: () => (ssh ??= new SshProvider({ dataDir: opts.dataDir })),
+    docker: () => (docker ??= import('../providers/docker-provider.js').then((m) => new m.DockerProvider())),
+    ssh: () => (ssh ??= import('../providers/ssh-provider.js').then((m) => new m.SshProvider({ dataDir: opts.dataDir }))),
     async close() {
-      await Promise.all([docker?.close(), ssh?.close()]);
+      await Promise.all([docker?.then((p) => p.close()), ssh?.then((p) => p.close())]);
     },
   };
 }
 
 /** Splits a profile's machines by provider, keeping profile order inside each group. */
-export function byProvider(providers: ProviderSet, machines: MachineSpec[]): { provider: MachineProvider; machines: MachineSpec[] }[] {
+export async function byProvider(providers: ProviderSet, machines: MachineSpec[]): Promise<{ provider: MachineProvider; machines: MachineSpec[] }[]> {
   const docker = machines.filter((m) => m.docker);
   const ssh = machines.filter((m) => m.ssh);
   const out: { provider: MachineProvider; machines: MachineSpec[] }[] = [];
-  if (docker.length) out.push({ provider: providers.docker(), machines: docker });
-  if (ssh.length) out.push({ provider: providers.ssh(), machines: ssh });
+  if (docker.length) out.push({ provider: await providers.docker(), machines: docker });
+  if (ssh.length) out.push({ provider: await providers.ssh(), machines: ssh });
   return out;
 }
 
 /** Brings machines up (creating containers as needed): one map for all providers. */
 export async function upAll(providers: ProviderSet, profile: Profile, machines: MachineSpec[], ctx: RunContext): Promise<Map<string, Transport | Error>> {
-  const parts = await Promise.all(byProvider(providers, machines).map((g) => g.provider.up(profile, g.machines, ctx)));
+  const parts = await Promise.all((await byProvider(providers, machines)).map((g) => g.provider.up(profile, g.machines, ctx)));
   return new Map(parts.flatMap((m) => [...m]));
 }
 
@@ -54,13 +56,13 @@ export async function attachAll(providers: ProviderSet, profile: Profile, machin
     docker.length
       ? providers
           .docker()
-          .attach(profile, docker)
+          .then((p) => p.attach(profile, docker))
           .then((m) => m.forEach((v, k) => out.set(k, v)))
       : undefined,
     ssh.length
       ? providers
           .ssh()
-          .up(profile, ssh, ctx)
+          .then((p) => p.up(profile, ssh, ctx))
           .then((m) => m.forEach((v, k) => out.set(k, v)))
       : undefined,
   ]);
@@ -68,7 +70,7 @@ export async function attachAll(providers: ProviderSet, profile: Profile, machin
 }
 
 export async function statusAll(providers: ProviderSet, profile: Profile): Promise<MachineStatus[]> {
-  const parts = await Promise.all(byProvider(providers, profile.machines).map((g) => g.provider.status(profile, g.machines)));
+  const parts = await Promise.all((await byProvider(providers, profile.machines)).map((g) => g.provider.status(profile, g.machines)));
   const byName = new Map(parts.flat().map((s) => [s.machine, s]));
   return profile.machines.map((m) => byName.get(m.name) ?? { machine: m.name, provider: m.docker ? 'docker' : 'ssh', state: 'unknown', target: '', ports: [] });
 }

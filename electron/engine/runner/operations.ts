@@ -59,18 +59,18 @@ export async function runPlan(providers: ProviderSet, profile: Profile, ctx: Run
 }
 
 export async function runDown(providers: ProviderSet, profile: Profile, ctx: RunContext): Promise<MachineResult[]> {
-  await Promise.all(byProvider(providers, profile.machines).map((g) => g.provider.stop(profile, g.machines, ctx)));
+  await Promise.all((await byProvider(providers, profile.machines)).map((g) => g.provider.stop(profile, g.machines, ctx)));
   return [];
 }
 
 export async function runDestroy(providers: ProviderSet, profile: Profile, volumes: boolean, ctx: RunContext): Promise<MachineResult[]> {
-  await Promise.all(byProvider(providers, profile.machines).map((g) => g.provider.destroy(profile, g.machines, { volumes }, ctx)));
+  await Promise.all((await byProvider(providers, profile.machines)).map((g) => g.provider.destroy(profile, g.machines, { volumes }, ctx)));
   return [];
 }
 
 /** Switch: stop every other profile's running containers, then bring this one up. */
 export async function runUse(providers: ProviderSet, profile: Profile, ctx: RunContext): Promise<MachineResult[]> {
-  const docker = providers.docker();
+  const docker = await providers.docker();
   const others = (await docker.listProfilesWithRunningContainers()).filter((p) => p !== profile.name);
   if (others.length) {
     ctx.emit({ type: 'log', runId: ctx.runId, stream: 'info', text: `stopping ${others.join(', ')}` });

@@ -10,9 +10,7 @@ import type { ExecOptions, ExecResult, Transport } from './transport.js';
 import { SshConnectionPool, type SshTarget } from './ssh-connection.js';
 
 /** Single-quotes a string for POSIX sh. */
-export function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
+export { shq as shellQuote } from '../resources/sh.js';
 
 export function sshTarget(spec: SshMachineSpec): SshTarget {
   const target: SshTarget = {
