@@ -10,7 +10,9 @@ import type { ExecOptions, ExecResult, Transport } from './transport.js';
 import { SshConnectionPool, type SshTarget } from './ssh-connection.js';
 
 /** Single-quotes a string for POSIX sh. */
-export { shq as shellQuote } from '../resources/sh.js';
+import { shq as shellQuote } from '../resources/sh.js';
+
+export { shellQuote };
 
 export function sshTarget(spec: SshMachineSpec): SshTarget {
   const target: SshTarget = {
