@@ -6,6 +6,7 @@ import type { MachineResult } from '../../../shared/report.js';
 import { toErrorInfo } from '../errors.js';
 import type { RunContext } from '../providers/provider.js';
 import type { Transport } from '../transport/transport.js';
+import { parsePort } from '../providers/config-hash.js';
 import { converge } from './converge.js';
 import { attachAll, byProvider, upAll, type ProviderSet } from './machines.js';
 
@@ -68,29 +69,49 @@ export async function runDestroy(providers: ProviderSet, profile: Profile, volum
   return [];
 }
 
-/** Switch: stop every other profile's running containers, then bring this one up. */
+/**
+ * Switch: stop every other profile's running containers, and bring this one up. When none of the
+ * others publishes a host port this profile wants, both happen at once (stopping and starting
+ * containers are each a few hundred ms); otherwise the others stop first, freeing their ports.
+ */
 export async function runUse(providers: ProviderSet, profile: Profile, ctx: RunContext): Promise<MachineResult[]> {
   const docker = await providers.docker();
-  const others = (await docker.listProfilesWithRunningContainers()).filter((p) => p !== profile.name);
-  if (others.length) {
-    ctx.emit({ type: 'log', runId: ctx.runId, stream: 'info', text: `stopping ${others.join(', ')}` });
-    // Stop first, then start: two profiles may publish the same host ports. Containers run under
-    // init, so the stop is immediate.
-    // The other profiles' machines are not this run's machines (and may share their names): their
-    // stop is reported as lines of the log, not as machine events.
-    await Promise.all(
-      others.map((name) =>
-        docker.stopProfileByName(name, {
-          ...ctx,
-          emit: (e) => {
-            if (e.type !== 'machine') return ctx.emit(e);
-            if (e.status === 'start') return;
-            const text = e.status === 'failed' ? `could not stop ${name}/${e.machine}: ${e.error?.message ?? ''}` : `stopped ${name}/${e.machine}`;
-            ctx.emit({ type: 'log', runId: ctx.runId, stream: e.status === 'failed' ? 'warn' : 'info', text });
-          },
-        }),
-      ),
-    );
+  const running = await docker.runningProfiles();
+  running.delete(profile.name);
+  if (running.size === 0) return runUp(providers, profile, ctx);
+  ctx.emit({ type: 'log', runId: ctx.runId, stream: 'info', text: `stopping ${[...running.keys()].join(', ')}` });
+  const wanted = new Set(profile.machines.flatMap((m) => (m.docker?.ports ?? []).flatMap((spec) => hostPorts(spec))));
+  const clash = [...running.values()].some((ports) => [...ports].some((p) => wanted.has(p)));
+  // The other profiles' machines are not this run's machines (and may share their names): their
+  // stop is reported as lines of the log, not as machine events.
+  const stopping = Promise.all(
+    [...running.keys()].map((name) =>
+      docker.stopProfileByName(name, {
+        ...ctx,
+        emit: (e) => {
+          if (e.type !== 'machine') return ctx.emit(e);
+          if (e.status === 'start') return;
+          const text = e.status === 'failed' ? `could not stop ${name}/${e.machine}: ${e.error?.message ?? ''}` : `stopped ${name}/${e.machine}`;
+          ctx.emit({ type: 'log', runId: ctx.runId, stream: e.status === 'failed' ? 'warn' : 'info', text });
+        },
+      }),
+    ),
+  );
+  if (clash) {
+    await stopping;
+    return runUp(providers, profile, ctx);
   }
-  return runUp(providers, profile, ctx);
+  const [results] = await Promise.all([runUp(providers, profile, ctx), stopping]);
+  return results;
+}
+
+/** "8080:80", "127.0.0.1:8080-8081:80-81/udp" → ["8080/tcp"], ["8080/udp", "8081/udp"]. */
+function hostPorts(spec: string): string[] {
+  try {
+    return parsePort(spec)
+      .filter((b) => b.hostPort)
+      .map((b) => `${b.hostPort}/${b.proto}`);
+  } catch {
+    return [];
+  }
 }

@@ -6,6 +6,7 @@ import { containersOf, docker, exec, purge, unique, workspace, type Workspace } 
 
 const A = unique('pl-it-a');
 const B = unique('pl-it-b');
+const C = unique('pl-it-c');
 const F = unique('pl-it-fail');
 const K = unique('pl-it-kill');
 
@@ -29,7 +30,7 @@ beforeAll(async () => {
   ws = await workspace();
 });
 afterAll(() => {
-  for (const p of [A, B, F, K]) purge(p);
+  for (const p of [A, B, C, F, K]) purge(p);
 });
 
 describe('prodlike use', () => {
@@ -50,6 +51,16 @@ describe('prodlike use', () => {
     expect(containersOf(A, false)).toHaveLength(2);
     const status = JSON.parse((await ws.run(['status', '--json'])).stdout);
     expect(status.find((s: { profile: string }) => s.profile === A).active).toBe(true);
+  });
+
+  it('switches to a profile on other ports while the old one stops, with the same result', async () => {
+    const c = await ws.write('profiles/c.yaml', small(C, 18096));
+    const r = await ws.run(['use', c]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`stopped ${A}/one`);
+    expect(containersOf(A, false)).toEqual([]);
+    expect(containersOf(C, false)).toHaveLength(2);
+    expect(exec(`${C}-one`, 'cat /etc/profile-name')).toBe(C);
   });
 });
 
