@@ -1,7 +1,7 @@
 // Turns zod's findings into problems that name file:line:col, what was expected and what was found.
 // Positions come from the tree the values were read from; unknown keys get a "did you mean".
 
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { Problems, formatPath, suggest } from './problems.js';
 import { MARK, keysAt } from './schema.js';
 import { describeNode, locate, type PNode } from './yaml-tree.js';
@@ -12,7 +12,7 @@ type Issue = z.core.$ZodIssue;
  * Reports each issue of validating `root` (as plain values) against `schema`. `prefix` is the key
  * path of `root` within the profile, as shown to the user.
  */
-export function reportIssues(issues: readonly Issue[], schema: z.ZodType, root: PNode, prefix: string, problems: Problems): void {
+export function reportIssues(issues: readonly Issue[], schema: z.ZodMiniType, root: PNode, prefix: string, problems: Problems): void {
   const show = (path: readonly PropertyKey[]) => {
     const rest = formatPath(path);
     if (!prefix) return rest;

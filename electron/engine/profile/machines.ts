@@ -3,7 +3,7 @@
 
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type { DockerMachineSpec, SshMachineSpec } from '../../../shared/profile.js';
 import { Problems } from './problems.js';
 import type { dockerSchema, sshSchema } from './schema.js';

@@ -3,7 +3,7 @@
 
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { RESOURCE_KINDS, type ResourceSpec, type SourcePos } from '../../../shared/profile.js';
 import { reportIssues } from './issues.js';
 import { resourceId, resourceKind } from './merge.js';

@@ -2,7 +2,7 @@
 // Every check carries the words a user sees after "expected": `want('a string like "0644"')`.
 // Shapes only: rules that span keys (docker xor ssh, src inside the folder, ...) live in convert.ts.
 
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /** Marks messages written here, as opposed to zod's defaults; a hint follows a newline. */
 export const MARK = '\u0001';
@@ -17,35 +17,38 @@ const NAME_WORDS = 'a name of lowercase letters, digits and dashes (such as "sho
 
 const str = (expected = 'a string') => z.string(want(expected));
 const bool = () => z.boolean(want('true or false', 'YAML booleans are true and false (yes/no are strings)'));
-const seconds = () => z.number(want('a number of seconds')).positive(want('a number of seconds greater than 0'));
+const seconds = () => z.number(want('a number of seconds')).check(z.positive(want('a number of seconds greater than 0')));
 const portNumber = () =>
-  z.number(want('a port number (1-65535)')).int(want('a port number (1-65535)')).min(1, want('a port number (1-65535)')).max(65535, want('a port number (1-65535)'));
+  z.number(want('a port number (1-65535)')).check(z.int(want('a port number (1-65535)')), z.minimum(1, want('a port number (1-65535)')), z.maximum(65535, want('a port number (1-65535)')));
 const stringMap = (expected: string) => z.record(z.string(), str(expected), want(`a map of names to ${expected}s`));
 const state = () => z.enum(['present', 'absent'], want('present or absent'));
-const absPath = (what: string) => str(`an absolute ${what} path`).startsWith('/', want(`an absolute ${what} path (starting with /)`));
+const absPath = (what: string) => str(`an absolute ${what} path`).check(z.startsWith('/', want(`an absolute ${what} path (starting with /)`)));
 const mode = () =>
-  str('a string like "0644"').regex(
-    /^[0-7]{3,4}$/,
-    want('a string like "0644" (3 or 4 octal digits)', 'modes are octal digits in quotes, such as "0644" or "0755"'),
+  str('a string like "0644"').check(
+    z.regex(/^[0-7]{3,4}$/, want('a string like "0644" (3 or 4 octal digits)', 'modes are octal digits in quotes, such as "0644" or "0755"')),
   );
 const ownerName = () => str('a user or group name');
-const id = (what: string) => z.number(want(`a numeric ${what}`)).int(want(`a whole number ${what}`)).min(0, want(`a ${what} of 0 or more`));
+const id = (what: string) => z.number(want(`a numeric ${what}`)).check(z.int(want(`a whole number ${what}`)), z.minimum(0, want(`a ${what} of 0 or more`)));
 /** One string, or a list of them. */
-const oneOrMany = (expected: string) =>
-  z.preprocess((v) => (typeof v === 'string' ? [v] : v), z.array(str(expected), want(`${expected} or a list of them`)));
+const oneOrMany = (expected: string) => preprocess((v) => (typeof v === 'string' ? [v] : v), z.array(str(expected), want(`${expected} or a list of them`)));
+
+/** classic zod's z.preprocess, which zod/mini leaves out: a transform piped into a schema. */
+function preprocess<T extends z.ZodMiniType>(fn: (v: unknown) => unknown, schema: T) {
+  return z.pipe(z.transform(fn), schema);
+}
 
 // ----- machines -----
 
 // [ip:][host port[-range]:]container port[-range][/proto]; IPv6 addresses go in brackets.
 const PORT_RE = /^(?:(?:\[[0-9a-fA-F:.]+\]|[0-9.]+):)?(?:\d+(?:-\d+)?:)?\d+(?:-\d+)?(?:\/(?:tcp|udp|sctp))?$/;
 
-const dockerBuild = z.preprocess(
+const dockerBuild = preprocess(
   (v) => (typeof v === 'string' ? { context: v } : v),
   z.strictObject(
     {
       context: str('a folder path (relative to the profile file)'),
-      dockerfile: str('a Dockerfile path (relative to the context)').optional(),
-      args: stringMap('string').default({}),
+      dockerfile: z.optional(str('a Dockerfile path (relative to the context)')),
+      args: z._default(stringMap('string'), {}),
     },
     want('a folder path, or a map with context:, dockerfile: and args:'),
   ),
@@ -53,36 +56,38 @@ const dockerBuild = z.preprocess(
 
 export const dockerSchema = z.strictObject(
   {
-    image: str('an image reference such as "debian:bookworm"').optional(),
-    build: dockerBuild.optional(),
-    ports: z
-      .array(
-        str('a port such as "127.0.0.1:8080:80"').regex(PORT_RE, want('a port such as "127.0.0.1:8080:80", "8080:80" or "80"')),
+    image: z.optional(str('an image reference such as "debian:bookworm"')),
+    build: z.optional(dockerBuild),
+    ports: z._default(
+      z.array(
+        str('a port such as "127.0.0.1:8080:80"').check(z.regex(PORT_RE, want('a port such as "127.0.0.1:8080:80", "8080:80" or "80"'))),
         want('a list of ports such as "127.0.0.1:8080:80"'),
-      )
-      .default([]),
-    env: stringMap('string').default({}),
-    volumes: z
-      .array(
-        str('a volume such as "web-data:/srv/data"').regex(/^[^:]+:\/[^:]*(?::(?:ro|rw))?$/, want('a volume such as "web-data:/srv/data" or "./site:/srv/www:ro"')),
+      ),
+      [],
+    ),
+    env: z._default(stringMap('string'), {}),
+    volumes: z._default(
+      z.array(
+        str('a volume such as "web-data:/srv/data"').check(z.regex(/^[^:]+:\/[^:]*(?::(?:ro|rw))?$/, want('a volume such as "web-data:/srv/data" or "./site:/srv/www:ro"'))),
         want('a list of volumes'),
-      )
-      .default([]),
-    command: z.union([z.string(), z.array(z.string())], want('a command string or a list of strings')).optional(),
-    hostname: str('a host name').optional(),
-    privileged: bool().default(false),
+      ),
+      [],
+    ),
+    command: z.optional(z.union([z.string(), z.array(z.string())], want('a command string or a list of strings'))),
+    hostname: z.optional(str('a host name')),
+    privileged: z._default(bool(), false),
   },
   want('a map with image: (or build:), ports:, env:, volumes:'),
 );
 
-const jumpSchema = z.preprocess(
+const jumpSchema = preprocess(
   (v) => (typeof v === 'string' ? { host: v } : v),
   z.strictObject(
     {
       host: str('a host name or address'),
-      port: portNumber().default(22),
-      user: str('a user name').optional(),
-      identity: str('a private key file path').optional(),
+      port: z._default(portNumber(), 22),
+      user: z.optional(str('a user name')),
+      identity: z.optional(str('a private key file path')),
     },
     want('a host name, or a map with host:, port:, user:, identity:'),
   ),
@@ -91,38 +96,38 @@ const jumpSchema = z.preprocess(
 export const sshSchema = z.strictObject(
   {
     host: str('a host name or address'),
-    port: portNumber().default(22),
+    port: z._default(portNumber(), 22),
     user: str('a user name'),
-    identity: str('a private key file path').optional(),
-    agent: bool().optional(),
-    jump: jumpSchema.optional(),
-    become: bool().default(false),
-    connect_timeout: seconds().optional(),
-    command_timeout: seconds().optional(),
+    identity: z.optional(str('a private key file path')),
+    agent: z.optional(bool()),
+    jump: z.optional(jumpSchema),
+    become: z._default(bool(), false),
+    connect_timeout: z.optional(seconds()),
+    command_timeout: z.optional(seconds()),
   },
   want('a map with host:, port:, user: and identity:'),
 );
 
 export const machineSchema = z.strictObject(
   {
-    mirrors: str('the name of a production host').optional(),
-    docker: dockerSchema.optional(),
-    ssh: sshSchema.optional(),
+    mirrors: z.optional(str('the name of a production host')),
+    docker: z.optional(dockerSchema),
+    ssh: z.optional(sshSchema),
     // Each resource is checked against its kind's schema in convert.ts, where the kind is known.
-    resources: z.array(z.unknown(), want('a list of resources')).default([]),
+    resources: z._default(z.array(z.unknown(), want('a list of resources')), []),
   },
   want('a map with docker: or ssh:, and resources:'),
 );
 
 export const profileSchema = z.strictObject(
   {
-    name: str(NAME_WORDS).regex(NAME_RE, want(NAME_WORDS)),
-    description: str('a description').optional(),
-    extends: z.unknown().optional(),
-    abstract: bool().optional(),
-    role: z.enum(['dev', 'test', 'production'], want('dev, test or production')).default('dev'),
+    name: str(NAME_WORDS).check(z.regex(NAME_RE, want(NAME_WORDS))),
+    description: z.optional(str('a description')),
+    extends: z.optional(z.unknown()),
+    abstract: z.optional(bool()),
+    role: z._default(z.enum(['dev', 'test', 'production'], want('dev, test or production')), 'dev'),
     // Checked and resolved before the rest (variables are needed to interpolate it).
-    vars: z.unknown().optional(),
+    vars: z.optional(z.unknown()),
     machines: z.record(z.string(), machineSchema, want('a map of machine names to machines')),
   },
   want('a map with name: and machines:'),
@@ -130,76 +135,76 @@ export const profileSchema = z.strictObject(
 
 // ----- resources: the first key is the kind, its value the name -----
 
-const common = { drop: bool().optional() };
+const common = { drop: z.optional(bool()) };
 
 export const resourceSchemas = {
   package: z.strictObject({
     package: str('a package name'),
-    version: str('a version string such as "1.22.*"').optional(),
-    state: state().default('present'),
+    version: z.optional(str('a version string such as "1.22.*"')),
+    state: z._default(state(), 'present'),
     ...common,
   }),
   file: z.strictObject({
     file: absPath('file'),
-    content: str('the file content as a string').optional(),
-    src: str('a file path relative to the profile file').optional(),
-    mode: mode().optional(),
-    owner: ownerName().optional(),
-    group: ownerName().optional(),
-    state: state().default('present'),
+    content: z.optional(str('the file content as a string')),
+    src: z.optional(str('a file path relative to the profile file')),
+    mode: z.optional(mode()),
+    owner: z.optional(ownerName()),
+    group: z.optional(ownerName()),
+    state: z._default(state(), 'present'),
     ...common,
   }),
   directory: z.strictObject({
     directory: absPath('directory'),
-    mode: mode().optional(),
-    owner: ownerName().optional(),
-    group: ownerName().optional(),
-    state: state().default('present'),
+    mode: z.optional(mode()),
+    owner: z.optional(ownerName()),
+    group: z.optional(ownerName()),
+    state: z._default(state(), 'present'),
     ...common,
   }),
   line: z.strictObject({
     line: absPath('file'),
-    text: str('the line of text').optional(),
-    match: str('a regular expression').optional(),
-    state: state().default('present'),
+    text: z.optional(str('the line of text')),
+    match: z.optional(str('a regular expression')),
+    state: z._default(state(), 'present'),
     ...common,
   }),
   user: z.strictObject({
     user: str('a user name'),
-    uid: id('uid').optional(),
-    groups: oneOrMany('a group name').default([]),
-    shell: str('a shell path').optional(),
-    home: absPath('home').optional(),
-    system: bool().default(false),
-    state: state().default('present'),
+    uid: z.optional(id('uid')),
+    groups: z._default(oneOrMany('a group name'), []),
+    shell: z.optional(str('a shell path')),
+    home: z.optional(absPath('home')),
+    system: z._default(bool(), false),
+    state: z._default(state(), 'present'),
     ...common,
   }),
   group: z.strictObject({
     group: str('a group name'),
-    gid: id('gid').optional(),
-    system: bool().default(false),
-    state: state().default('present'),
+    gid: z.optional(id('gid')),
+    system: z._default(bool(), false),
+    state: z._default(state(), 'present'),
     ...common,
   }),
   command: z.strictObject({
     command: str('a shell command'),
-    creates: absPath('file').optional(),
-    unless: str('a shell command').optional(),
-    onlyif: str('a shell command').optional(),
-    cwd: absPath('directory').optional(),
-    env: stringMap('string').default({}),
+    creates: z.optional(absPath('file')),
+    unless: z.optional(str('a shell command')),
+    onlyif: z.optional(str('a shell command')),
+    cwd: z.optional(absPath('directory')),
+    env: z._default(stringMap('string'), {}),
     ...common,
   }),
   env: z.strictObject({
-    env: str('an environment variable name').regex(/^[A-Za-z_][A-Za-z0-9_]*$/, want('an environment variable name such as SHOP_ENV')),
-    value: str('a string').optional(),
-    state: state().default('present'),
+    env: str('an environment variable name').check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, want('an environment variable name such as SHOP_ENV'))),
+    value: z.optional(str('a string')),
+    state: z._default(state(), 'present'),
     ...common,
   }),
   service: z.strictObject({
     service: str('a service name'),
-    state: z.enum(['running', 'stopped'], want('running or stopped')).default('running'),
-    enabled: bool().optional(),
+    state: z._default(z.enum(['running', 'stopped'], want('running or stopped')), 'running'),
+    enabled: z.optional(bool()),
     ...common,
   }),
 } as const;
@@ -224,7 +229,7 @@ function unwrap(s: Walkable): Walkable {
 }
 
 /** The keys the schema allows in the map at `path` (empty when it is not a fixed set). */
-export function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+export function keysAt(schema: z.ZodMiniType, path: readonly PropertyKey[]): string[] {
   let s = unwrap(schema as unknown as Walkable);
   for (const step of path) {
     if (s.def.type === 'object' && s.shape && typeof step === 'string' && s.shape[step]) s = s.shape[step]!;
