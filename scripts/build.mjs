@@ -48,7 +48,7 @@ for (const t of targets) {
 
 if ((!only || only === 'renderer') && existsSync(path.join(root, 'renderer/index.html'))) {
   const { build: viteBuild } = await import('vite');
-  await viteBuild({ root: path.join(root, 'renderer'), logLevel: quiet ? 'error' : 'info', configFile: path.join(root, 'renderer/vite.config.ts') });
+  await viteBuild({ root: path.join(root, 'renderer'), logLevel: quiet ? 'error' : 'info', configFile: path.join(root, 'vite.config.ts') });
   log('built dist/renderer');
 }
 log(`build done in ${Date.now() - started} ms`);

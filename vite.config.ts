@@ -1,3 +1,5 @@
+// Vite builds the renderer (renderer/ → dist/renderer). This file runs in Node, so it lives outside
+// renderer/, whose code must never import Node.
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 import path from 'node:path';
@@ -7,11 +9,11 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 
 // base './': the same build loads from file:// in Electron and from http://127.0.0.1 in browser mode.
 export default defineConfig({
-  root: here,
+  root: path.join(here, 'renderer'),
   base: './',
   plugins: [react()],
   build: {
-    outDir: path.resolve(here, '../dist/renderer'),
+    outDir: path.join(here, 'dist/renderer'),
     emptyOutDir: true,
     sourcemap: true,
     // No inline scripts or module-preload polyfill: the CSP allows only 'self' scripts.
