@@ -2,6 +2,7 @@
 // one file each, so the CLI starts fast) and the renderer (Vite). `--quiet` prints only errors.
 import { build } from 'esbuild';
 import { existsSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -10,7 +11,29 @@ const quiet = process.argv.includes('--quiet');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
 const log = (...a) => quiet || console.log(...a);
 
+// dockerode requires its gRPC session code (buildkit builds only) and docker-modem its ssh:// support
+// (ssh2) when they load: ~100 ms of every CLI run that talks to Docker. Made lazy: they load on first use.
+const LAZY_REQUIRES = [
+  { file: /dockerode[\\/]lib[\\/]docker\.js$/, from: "withSession = require('./session'),", to: "withSession = function () { return require('./session').apply(this, arguments); }," },
+  { file: /docker-modem[\\/]lib[\\/]modem\.js$/, from: "ssh = require('./ssh'),", to: "ssh = function () { return require('./ssh').apply(this, arguments); }," },
+];
+const lazyRequires = {
+  name: 'lazy-requires',
+  setup(b) {
+    b.onLoad({ filter: /(dockerode|docker-modem)[\\/]lib[\\/](docker|modem)\.js$/ }, async (args) => {
+      let text = await readFile(args.path, 'utf8');
+      for (const l of LAZY_REQUIRES) {
+        if (!l.file.test(args.path)) continue;
+        if (!text.includes(l.from)) throw new Error(`lazy-requires: ${args.path} changed; update scripts/build.mjs`);
+        text = text.replace(l.from, l.to);
+      }
+      return { contents: text, loader: 'js' };
+    });
+  },
+};
+
 const common = {
+  plugins: [lazyRequires],
   bundle: true,
   platform: 'node',
   target: 'node20',
