@@ -58,7 +58,8 @@ export async function applyInOrder(
       for (const p of remaining) {
         const prev = results.get(p.spec.id)!;
         const status = p.error !== undefined ? 'failed' : p.changes.length ? 'pending' : 'ok';
-        if (status === prev.status && p.changes.length === prev.changes.length) continue;
+        // Even when it is still pending, what it will change may be different now: report that.
+        if (status === prev.status && sameChanges(p.changes, prev.changes)) continue;
         const r: ResourceResult = { ...prev, status, changes: p.changes };
         if (p.error !== undefined) r.error = { name: 'ProbeError', message: `could not read the state of ${p.spec.kind} ${p.spec.name}: ${p.error}` };
         results.set(p.spec.id, r);
@@ -112,4 +113,8 @@ async function runStep(
 function lastLine(text: string): string {
   const lines = text.split('\n').filter((l) => l.trim());
   return lines[lines.length - 1] ?? '';
+}
+
+function sameChanges(a: { summary: string }[], b: { summary: string }[]): boolean {
+  return a.length === b.length && a.every((c, i) => c.summary === b[i]!.summary);
 }
