@@ -73,7 +73,7 @@ export function createRunRenderer(opts: { tty: boolean; verbose: boolean; write?
       const c = { ok: n('ok'), changed: n('changed'), pending: n('pending'), failed: n('failed') };
       const mark = m.failedPhase || c.failed ? pc.red('✗') : m.done ? pc.green('✓') : pc.cyan(SPINNER[frame % SPINNER.length]!);
       const counts = [c.ok && `${c.ok} ok`, c.changed && pc.yellow(`${c.changed} changed`), c.pending && pc.cyan(`${c.pending} to change`), c.failed && pc.red(`${c.failed} failed`)].filter(Boolean).join(', ');
-      lines.push(`${mark} ${pc.bold(name.padEnd(12))} ${m.done ? '' : m.phase.padEnd(9)} ${m.detail}${counts ? pc.dim('  ') + counts : ''}`);
+      lines.push(`${mark} ${pc.bold(name.padEnd(12))} ${m.done ? '' : `${m.phase.padEnd(9)} ${m.detail}`}${counts ? pc.dim('  ') + counts : ''}`);
     }
     return lines.join('\n');
   };
