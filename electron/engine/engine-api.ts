@@ -5,6 +5,7 @@ import type { ProfileDetail, ProfileSummary, Settings, StartRunRequest, TrustedH
 import type { EventSink } from '../../shared/events.js';
 import type { Profile } from '../../shared/profile.js';
 import type { DriftReport, ProfileStatus, RunRecord, RunResult } from '../../shared/report.js';
+import type { ShellCallbacks, ShellSession } from './shell.js';
 
 export interface StartedRun {
   runId: string;
@@ -30,5 +31,7 @@ export interface EngineApi {
   /** Connects, reads the host key and trusts it (never silently: the caller shows the fingerprint). */
   trustHostKey(host: string, port: number): Promise<TrustedHostKey>;
   revokeHostKey(host: string, port: number): Promise<boolean>;
+  /** An interactive shell on a running machine (docker exec with a TTY, or an SSH shell channel). */
+  openShell(file: string, machine: string, size: { cols: number; rows: number }, cb: ShellCallbacks): Promise<ShellSession>;
   close(): Promise<void>;
 }

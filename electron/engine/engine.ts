@@ -9,7 +9,8 @@ import type { EventSink, RunEvent } from '../../shared/events.js';
 import type { Profile } from '../../shared/profile.js';
 import type { DriftReport, ErrorInfo, MachineResult, ProfileStatus, RunRecord, RunResult, RunSummary } from '../../shared/report.js';
 import type { EngineApi, StartedRun } from './engine-api.js';
-import { RefusedError, toErrorInfo } from './errors.js';
+import type { ShellCallbacks, ShellSession } from './shell.js';
+import { ProdlikeError, RefusedError, toErrorInfo } from './errors.js';
 import { listProfiles, loadProfile, resolveProfileArg } from './profile/index.js';
 import type { RunContext } from './providers/provider.js';
 import { createProviders, statusAll, type ProviderSet } from './runner/machines.js';
@@ -230,6 +231,24 @@ export class Engine implements EngineApi {
 
   async revokeHostKey(host: string, port: number): Promise<boolean> {
     return (await this.hostKeys()).store.revoke(host, port);
+  }
+
+  async openShell(file: string, machine: string, size: { cols: number; rows: number }, cb: ShellCallbacks): Promise<ShellSession> {
+    const profile = await this.loadProfile(file);
+    const m = profile.machines.find((x) => x.name === machine);
+    if (!m) throw new ProdlikeError(`No machine "${machine}" in profile ${profile.name}.`, { where: profile.file });
+    const shell = await import('./shell.js');
+    if (m.ssh) {
+      // A pool of its own: closing the shell must not close a connection a run is using.
+      const { SshProvider } = await import('./providers/ssh-provider.js');
+      return shell.openSshShell(new SshProvider({ dataDir: this.dataDir }).pool, m.ssh, size, cb);
+    }
+    const st = (await this.statusOf(profile)).machines.find((x) => x.machine === machine);
+    if (st?.state !== 'running' || !st.containerId) {
+      throw new ProdlikeError(`Machine "${machine}" is ${st?.state ?? 'unknown'}.`, { hint: 'Set up the profile first.' });
+    }
+    const settings = await this.state.settings();
+    return shell.openDockerShell(shell.dockerFor(settings.dockerHost), st.containerId, size, cb);
   }
 
   async close(): Promise<void> {

@@ -1,9 +1,13 @@
 // An interactive shell on a machine, for the app's terminal. Docker machines get `docker exec` with a
-// TTY (bash when the image has it, else sh); SSH machines are not supported here yet.
+// TTY (bash when the image has it, else sh); SSH machines get a shell channel on a connection whose
+// host key was verified like every other (same pool, same trusted keys).
 // Node only: the host layer wires a session's output to the renderer.
 
 import Docker from 'dockerode';
 import type { Duplex } from 'node:stream';
+import type { SshMachineSpec } from '../../shared/profile.js';
+import type { SshConnectionPool } from './transport/ssh-connection.js';
+import { sshTarget } from './transport/ssh-transport.js';
 
 export interface ShellSession {
   write(data: string): void;
@@ -70,6 +74,45 @@ export async function openDockerShell(
     },
     close: () => {
       // Ending stdin makes the shell exit; destroy in case a foreground program ignores EOF.
+      stream.end();
+      setTimeout(() => stream.destroy(), 500).unref();
+    },
+  };
+}
+
+export async function openSshShell(
+  pool: SshConnectionPool,
+  spec: SshMachineSpec,
+  size: { cols: number; rows: number },
+  cb: ShellCallbacks,
+): Promise<ShellSession> {
+  const target = sshTarget(spec);
+  const conn = await pool.get(target);
+  const stream = await new Promise<import('ssh2').ClientChannel>((resolve, reject) =>
+    conn.client.shell({ term: 'xterm-256color', cols: size.cols, rows: size.rows }, (err, ch) => (err ? reject(err) : resolve(ch))),
+  );
+  let exited = false;
+  let code = -1;
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => cb.onData(chunk));
+  stream.stderr.on('data', (chunk: Buffer) => cb.onData(chunk.toString('utf8')));
+  stream.on('exit', (c: number | null) => {
+    if (typeof c === 'number') code = c;
+  });
+  stream.on('close', () => {
+    if (exited) return;
+    exited = true;
+    cb.onExit(code);
+    void pool.release(target);
+  });
+  return {
+    write: (data) => {
+      if (!exited) stream.write(data);
+    },
+    resize: async (cols, rows) => {
+      if (!exited) stream.setWindow(rows, cols, 0, 0);
+    },
+    close: () => {
       stream.end();
       setTimeout(() => stream.destroy(), 500).unref();
     },

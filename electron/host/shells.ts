@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { ShellOpenRequest } from '../../shared/api.js';
 import type { EngineApi } from '../engine/engine-api.js';
 import { ProdlikeError } from '../engine/errors.js';
-import { dockerFor, openDockerShell, type ShellSession } from '../engine/shell.js';
+import type { ShellSession } from '../engine/shell.js';
 import type { PushHub } from './push-hub.js';
 
 export class ShellManager {
@@ -16,20 +16,8 @@ export class ShellManager {
   ) {}
 
   async open(req: ShellOpenRequest): Promise<{ shellId: string }> {
-    const status = await this.engine.status(req.file);
-    const m = status.machines.find((x) => x.machine === req.machine);
-    if (!m) throw new ProdlikeError(`No machine "${req.machine}" in profile ${status.profile}.`);
-    if (m.provider !== 'docker') {
-      throw new ProdlikeError(`A shell on SSH machine "${req.machine}" is not supported yet.`, {
-        hint: `Connect with: ssh ${m.target}`,
-      });
-    }
-    if (m.state !== 'running' || !m.containerId) {
-      throw new ProdlikeError(`Machine "${req.machine}" is ${m.state}.`, { hint: 'Set up the profile first.' });
-    }
-    const settings = await this.engine.getSettings();
     const shellId = randomUUID();
-    const session = await openDockerShell(dockerFor(settings.dockerHost), m.containerId, req, {
+    const session = await this.engine.openShell(req.file, req.machine, { cols: req.cols, rows: req.rows }, {
       onData: (data) => this.hub.publish({ type: 'shell-data', shellId, data }),
       onExit: (code) => {
         this.sessions.delete(shellId);
