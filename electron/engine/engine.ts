@@ -149,9 +149,13 @@ export class Engine implements EngineApi {
       if (req.kind === 'drift' || req.kind === 'capture' || req.kind === 'reconcile') {
         const report = await runDriftOrBaseline(req, profile, ctx, { providers: this.providers, allowProductionHosts: !!this.opts.allowProductionHosts, dataDir: this.dataDir });
         if ('findings' in report) {
+          // A drift run "succeeds" when every machine was checked; what it found is the report.
+          const drifted = report.findings.filter((f) => f.status !== 'in-sync').length;
+          const summary: RunSummary = { ok: report.findings.length - drifted, changed: 0, pending: drifted, failed: report.errors.length };
+          const ok = report.errors.length === 0;
           await this.state.saveDrift(redact(report));
-          await this.record(runId, req, profile, startedAt, started, report.errors.length === 0, { ok: 0, changed: 0, pending: 0, failed: report.errors.length }, report.findings.filter((f) => f.status !== 'in-sync').length);
-          emit({ type: 'run-end', runId, kind: req.kind, profile: profile.name, ok: report.errors.length === 0, summary: { ok: report.findings.filter((f) => f.status === 'in-sync').length, changed: 0, pending: report.findings.filter((f) => f.status !== 'in-sync').length, failed: report.errors.length }, durationMs: report.durationMs });
+          await this.record(runId, req, profile, startedAt, started, ok, summary, drifted);
+          emit({ type: 'run-end', runId, kind: req.kind, profile: profile.name, ok, summary, durationMs: report.durationMs });
           return redact(report);
         }
         const result = end(report.machines);
