@@ -77,7 +77,8 @@ describe('DockerExecTransport', () => {
     for (let i = 0; i < n; i++) await t.exec('true');
     const ms = (performance.now() - started) / n;
     console.log(`exec latency (true): ${ms.toFixed(1)} ms`);
-    // The engine's own exec start (runc) dominates; bounded loosely so slow CI does not flake.
-    expect(ms).toBeLessThan(300);
+    // A figure, not a timing test (npm run bench measures speed): the bound only catches an exec that
+    // reconnects or re-resolves the engine each time, which costs seconds, not milliseconds.
+    expect(ms).toBeLessThan(1000);
   });
 });

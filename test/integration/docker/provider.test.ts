@@ -86,7 +86,8 @@ describe('DockerProvider', () => {
     expect(ids()).toEqual(before);
     const again = await up(profile);
     console.log(`no-change up of 3 machines: ${ms.toFixed(0)} ms, then ${again.ms.toFixed(0)} ms`);
-    expect(Math.min(ms, again.ms)).toBeLessThan(300);
+    // Reported, not timed (npm run bench measures speed); seconds would mean per-machine inspects came back.
+    expect(Math.min(ms, again.ms)).toBeLessThan(1500);
   });
 
   it('status reports state, ports and container IDs from one label query', async () => {
