@@ -9,6 +9,7 @@ const B = unique('pl-it-b');
 const C = unique('pl-it-c');
 const F = unique('pl-it-fail');
 const K = unique('pl-it-kill');
+const I = unique('pl-it-img');
 
 const small = (name: string, port: number, extra = '') => `
 name: ${name}
@@ -30,7 +31,7 @@ beforeAll(async () => {
   ws = await workspace();
 });
 afterAll(() => {
-  for (const p of [A, B, C, F, K]) purge(p);
+  for (const p of [A, B, C, F, K, I]) purge(p);
 });
 
 describe('prodlike use', () => {
@@ -113,7 +114,7 @@ describe('failures', () => {
   });
 
   it('an unknown image that cannot be pulled is named, with what to do', async () => {
-    const p = await ws.write('profiles/img.yaml', `name: ${unique('pl-it-img')}\nmachines:\n  x:\n    docker: { image: "pl-it/does-not-exist:42" }\n`);
+    const p = await ws.write('profiles/img.yaml', `name: ${I}\nmachines:\n  x:\n    docker: { image: "pl-it/does-not-exist:42" }\n`);
     const r = await ws.run(['up', p]);
     expect(r.code).toBe(1);
     expect(r.stdout + r.stderr).toContain('pl-it/does-not-exist:42');
