@@ -3,7 +3,7 @@
 import type { ProfileSummary } from '../../../shared/api';
 import type { DriftReport, ProfileStatus } from '../../../shared/report';
 
-export type Badge = 'running' | 'partly running' | 'stopped' | 'not created' | 'drifted' | 'invalid' | 'unknown';
+export type Badge = 'running' | 'partly running' | 'stopped' | 'not created' | 'unreachable' | 'drifted' | 'invalid' | 'unknown';
 
 export function profileBadge(summary: ProfileSummary, status?: ProfileStatus | null, drift?: DriftReport | null): Badge {
   if (summary.error) return 'invalid';
@@ -16,5 +16,7 @@ export function profileBadge(summary: ProfileSummary, status?: ProfileStatus | n
   if (running > 0 && running === states.length) return 'running';
   if (running > 0) return 'partly running';
   if (states.length === 0) return 'unknown';
+  // SSH hosts are not stopped by Prodlike: when none answers, say so rather than "stopped".
+  if (states.every((s) => s === 'unreachable')) return 'unreachable';
   return 'stopped';
 }

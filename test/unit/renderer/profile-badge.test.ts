@@ -27,6 +27,10 @@ describe('profile badge', () => {
     expect(profileBadge(summary, status('stopped', 'not-created'))).toBe('stopped');
     expect(profileBadge(summary, status('not-created', 'not-created'))).toBe('not created');
   });
+  it('unreachable when no host of the profile answers', () => {
+    expect(profileBadge(summary, status('unreachable', 'unreachable'))).toBe('unreachable');
+    expect(profileBadge(summary, status('unreachable', 'stopped'))).toBe('stopped');
+  });
   it('drifted only while something runs', () => {
     expect(profileBadge(summary, status('running', 'running'), drifted)).toBe('drifted');
     expect(profileBadge(summary, status('stopped', 'stopped'), drifted)).toBe('stopped');
