@@ -44,14 +44,14 @@ export function bundledProfilesDir(): string {
 export class Engine implements EngineApi {
   readonly dataDir: string;
   readonly state: AppState;
-  private readonly providers: ProviderSet;
+  private providersFor?: { dockerHost: string; set: ProviderSet };
+  private readonly retired: ProviderSet[] = [];
   private readonly running = new Map<string, AbortController>();
   private readonly listeners = new Set<EventSink>();
 
   constructor(private readonly opts: EngineOptions = {}) {
     this.dataDir = opts.dataDir ?? defaultDataDir(opts.env);
     this.state = new AppState(this.dataDir);
-    this.providers = createProviders({ dataDir: this.dataDir });
   }
 
   /** Every event of every run, for hosts that fan them out (IPC, WebSocket). */
@@ -87,7 +87,7 @@ export class Engine implements EngineApi {
   }
 
   async statusOf(profile: Profile): Promise<ProfileStatus> {
-    const [machines, active, lastRun] = await Promise.all([statusAll(this.providers, profile), this.state.activeProfile(), this.state.lastRun(profile.file)]);
+    const [machines, active, lastRun] = await Promise.all([statusAll(await this.providers(), profile), this.state.activeProfile(), this.state.lastRun(profile.file)]);
     const st: ProfileStatus = { profile: profile.name, file: profile.file, role: profile.role, active: active?.file === profile.file, machines };
     if (lastRun) st.lastRun = lastRun;
     return st;
@@ -147,7 +147,7 @@ export class Engine implements EngineApi {
         release = lock.release;
       }
       if (req.kind === 'drift' || req.kind === 'capture' || req.kind === 'reconcile') {
-        const report = await runDriftOrBaseline(req, profile, ctx, { providers: this.providers, allowProductionHosts: !!this.opts.allowProductionHosts, dataDir: this.dataDir });
+        const report = await runDriftOrBaseline(req, profile, ctx, { providers: await this.providers(), allowProductionHosts: !!this.opts.allowProductionHosts, dataDir: this.dataDir });
         if ('findings' in report) {
           // A drift run "succeeds" when every machine was checked; what it found is the report.
           const drifted = report.findings.filter((f) => f.status !== 'in-sync').length;
@@ -165,21 +165,21 @@ export class Engine implements EngineApi {
       let machines: MachineResult[] = [];
       switch (req.kind) {
         case 'up':
-          machines = await runUp(this.providers, profile, ctx);
+          machines = await runUp(await this.providers(), profile, ctx);
           await this.state.setActiveProfile({ name: profile.name, file: profile.file });
           break;
         case 'use':
-          machines = await runUse(this.providers, profile, ctx);
+          machines = await runUse(await this.providers(), profile, ctx);
           await this.state.setActiveProfile({ name: profile.name, file: profile.file });
           break;
         case 'plan':
-          machines = await runPlan(this.providers, profile, ctx);
+          machines = await runPlan(await this.providers(), profile, ctx);
           break;
         case 'down':
-          machines = await runDown(this.providers, profile, ctx);
+          machines = await runDown(await this.providers(), profile, ctx);
           break;
         case 'destroy':
-          machines = await runDestroy(this.providers, profile, !!req.volumes, ctx);
+          machines = await runDestroy(await this.providers(), profile, !!req.volumes, ctx);
           if ((await this.state.activeProfile())?.file === profile.file) await this.state.setActiveProfile(undefined);
           break;
       }
@@ -217,6 +217,21 @@ export class Engine implements EngineApi {
     return this.state.setSettings(patch);
   }
 
+  /**
+   * The Docker engine: DOCKER_HOST when the environment sets it (an explicit choice for this process),
+   * else the app's setting, else the default socket. Providers are rebuilt when that address changes.
+   */
+  private async providers(): Promise<ProviderSet> {
+    const env = this.opts.env ?? process.env;
+    const dockerHost = env.DOCKER_HOST ? '' : (await this.state.settings()).dockerHost;
+    if (!this.providersFor || this.providersFor.dockerHost !== dockerHost) {
+      // A run may still be using the old set: it is closed with the engine, not now.
+      if (this.providersFor) this.retired.push(this.providersFor.set);
+      this.providersFor = { dockerHost, set: createProviders({ dataDir: this.dataDir, dockerHost }) };
+    }
+    return this.providersFor.set;
+  }
+
   // host-keys.ts loads ssh2: only when host keys are asked for.
   private async hostKeys() {
     const { HostKeyStore, fetchHostKey } = await import('./transport/host-keys.js');
@@ -251,13 +266,14 @@ export class Engine implements EngineApi {
     if (st?.state !== 'running' || !st.containerId) {
       throw new ProdlikeError(`Machine "${machine}" is ${st?.state ?? 'unknown'}.`, { hint: 'Set up the profile first.' });
     }
+    const env = this.opts.env ?? process.env;
     const settings = await this.state.settings();
-    return shell.openDockerShell(shell.dockerFor(settings.dockerHost), st.containerId, size, cb);
+    return shell.openDockerShell(shell.dockerFor(env.DOCKER_HOST ? '' : settings.dockerHost), st.containerId, size, cb);
   }
 
   async close(): Promise<void> {
     for (const c of this.running.values()) c.abort();
-    await this.providers.close();
+    await Promise.all([this.providersFor?.set.close(), ...this.retired.map((s) => s.close())]);
   }
 }
 

@@ -27,9 +27,12 @@ export function dockerEndpoint(env: NodeJS.ProcessEnv = process.env): DockerEndp
 
 let shared: { key: string; docker: Docker; address: string } | undefined;
 
-/** The process-wide client for the current DOCKER_HOST (a new one only if DOCKER_HOST changed). */
-export function getDocker(): { docker: Docker; address: string } {
-  const ep = dockerEndpoint();
+/**
+ * The process-wide client for the engine at `host` (the app's setting), or DOCKER_HOST, or the default
+ * socket; a new client only when the address changes.
+ */
+export function getDocker(host?: string): { docker: Docker; address: string } {
+  const ep = dockerEndpoint(host ? { ...process.env, DOCKER_HOST: host } : process.env);
   const key = ep.address;
   if (!shared || shared.key !== key) {
     // docker-modem passes `agent` to http.request; @types/dockerode does not declare it.

@@ -27,8 +27,10 @@ import {
 import type { MachineProvider, RunContext } from './provider.js';
 
 export interface DockerProviderOptions {
-  /** Defaults to the process-wide client for DOCKER_HOST. */
+  /** Defaults to the process-wide client for `host`, or DOCKER_HOST. */
   docker?: Docker;
+  /** The engine's address (DOCKER_HOST form), when not given by `docker`. */
+  host?: string;
   /** The engine's address, for messages (with `docker`). */
   address?: string;
   /** Seconds the engine waits after SIGTERM before SIGKILL on stop (default 3; init makes it moot). */
@@ -46,7 +48,7 @@ export class DockerProvider implements MachineProvider {
   private readonly imageJobs = new Map<string, Promise<ImageResult>>();
 
   constructor(opts: DockerProviderOptions = {}) {
-    const shared = opts.docker ? { docker: opts.docker, address: opts.address ?? 'the configured Docker host' } : getDocker();
+    const shared = opts.docker ? { docker: opts.docker, address: opts.address ?? 'the configured Docker host' } : getDocker(opts.host);
     this.docker = shared.docker;
     this.address = shared.address;
     this.stopTimeout = opts.stopTimeoutSeconds ?? 3;
