@@ -2,6 +2,7 @@
 // The CLI, Electron's main process and the browser-mode server all go through it.
 
 import { randomUUID } from 'node:crypto';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ProfileDetail, ProfileSummary, Settings, StartRunRequest, TrustedHostKey } from '../../shared/api.js';
@@ -44,7 +45,7 @@ export function bundledProfilesDir(): string {
 export class Engine implements EngineApi {
   readonly dataDir: string;
   readonly state: AppState;
-  private providersFor?: { dockerHost: string; set: ProviderSet };
+  private providersFor?: { key: string; set: ProviderSet };
   private readonly retired: ProviderSet[] = [];
   private readonly running = new Map<string, AbortController>();
   private readonly listeners = new Set<EventSink>();
@@ -219,15 +220,19 @@ export class Engine implements EngineApi {
 
   /**
    * The Docker engine: DOCKER_HOST when the environment sets it (an explicit choice for this process),
-   * else the app's setting, else the default socket. Providers are rebuilt when that address changes.
+   * else the app's setting, else the default socket; SSH machines without an identity of their own are
+   * offered the settings' default identity. Providers are rebuilt when those settings change.
    */
   private async providers(): Promise<ProviderSet> {
     const env = this.opts.env ?? process.env;
-    const dockerHost = env.DOCKER_HOST ? '' : (await this.state.settings()).dockerHost;
-    if (!this.providersFor || this.providersFor.dockerHost !== dockerHost) {
+    const settings = await this.state.settings();
+    const dockerHost = env.DOCKER_HOST ? '' : settings.dockerHost;
+    const sshIdentity = expandHome(settings.sshIdentity);
+    const key = JSON.stringify([dockerHost, sshIdentity]);
+    if (!this.providersFor || this.providersFor.key !== key) {
       // A run may still be using the old set: it is closed with the engine, not now.
       if (this.providersFor) this.retired.push(this.providersFor.set);
-      this.providersFor = { dockerHost, set: createProviders({ dataDir: this.dataDir, dockerHost }) };
+      this.providersFor = { key, set: createProviders({ dataDir: this.dataDir, dockerHost, sshIdentity }) };
     }
     return this.providersFor.set;
   }
@@ -260,7 +265,8 @@ export class Engine implements EngineApi {
     if (m.ssh) {
       // A pool of its own: closing the shell must not close a connection a run is using.
       const { SshProvider } = await import('./providers/ssh-provider.js');
-      return shell.openSshShell(new SshProvider({ dataDir: this.dataDir }).pool, m.ssh, size, cb);
+      const identity = expandHome((await this.state.settings()).sshIdentity);
+      return shell.openSshShell(new SshProvider({ dataDir: this.dataDir, ...(identity ? { defaultIdentity: identity } : {}) }).pool, m.ssh, size, cb);
     }
     const st = (await this.statusOf(profile)).machines.find((x) => x.machine === machine);
     if (st?.state !== 'running' || !st.containerId) {
@@ -275,6 +281,10 @@ export class Engine implements EngineApi {
     for (const c of this.running.values()) c.abort();
     await Promise.all([this.providersFor?.set.close(), ...this.retired.map((s) => s.close())]);
   }
+}
+
+function expandHome(p: string): string {
+  return p.replace(/^~(?=$|\/)/, os.homedir());
 }
 
 export function summarize(machines: MachineResult[]): RunSummary {

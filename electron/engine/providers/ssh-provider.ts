@@ -18,6 +18,8 @@ export interface SshProviderOptions {
   knownHostsFiles?: string[];
   /** ssh-agent socket; default $SSH_AUTH_SOCK. */
   agentSocket?: string;
+  /** Key for machines whose profile names no identity (the agent is still offered with it). */
+  defaultIdentity?: string;
 }
 
 export class SshProvider implements MachineProvider {
@@ -28,6 +30,7 @@ export class SshProvider implements MachineProvider {
     if (opts.knownHostsFiles) hostKeys.knownHostsFiles = opts.knownHostsFiles;
     const poolOpts: ConstructorParameters<typeof SshConnectionPool>[0] = { hostKeys };
     if (opts.agentSocket !== undefined) poolOpts.agentSocket = opts.agentSocket;
+    if (opts.defaultIdentity) poolOpts.defaultIdentity = opts.defaultIdentity;
     this.pool = new SshConnectionPool(poolOpts);
   }
 

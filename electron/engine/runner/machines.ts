@@ -16,12 +16,12 @@ export interface ProviderSet {
   close(): Promise<void>;
 }
 
-export function createProviders(opts: { dataDir: string; dockerHost?: string }): ProviderSet {
+export function createProviders(opts: { dataDir: string; dockerHost?: string; sshIdentity?: string }): ProviderSet {
   let docker: Promise<DockerProvider> | undefined;
   let ssh: Promise<SshProvider> | undefined;
   return {
     docker: () => (docker ??= import('../providers/docker-provider.js').then((m) => new m.DockerProvider(opts.dockerHost ? { host: opts.dockerHost } : {}))),
-    ssh: () => (ssh ??= import('../providers/ssh-provider.js').then((m) => new m.SshProvider({ dataDir: opts.dataDir }))),
+    ssh: () => (ssh ??= import('../providers/ssh-provider.js').then((m) => new m.SshProvider({ dataDir: opts.dataDir, ...(opts.sshIdentity ? { defaultIdentity: opts.sshIdentity } : {}) }))),
     async close() {
       await Promise.all([docker?.then((p) => p.close()), ssh?.then((p) => p.close())]);
     },

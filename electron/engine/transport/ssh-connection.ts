@@ -40,6 +40,8 @@ export interface SshPoolOptions {
   hostKeys: HostKeyOptions;
   /** Where to find ssh-agent; default $SSH_AUTH_SOCK. */
   agentSocket?: string;
+  /** The key offered to machines whose profile names none (the app's "SSH identity" setting). */
+  defaultIdentity?: string;
 }
 
 export class SshConnectionPool {
@@ -161,7 +163,8 @@ async function authFor(t: SshEndpoint, agentSocket: string | undefined): Promise
 
 async function connectOne(key: string, t: SshEndpoint, opts: SshPoolOptions, sock?: NodeJS.ReadableStream): Promise<SshConnection> {
   const where = `${t.host}:${t.port}`;
-  const auth = await authFor(t, opts.agentSocket ?? process.env.SSH_AUTH_SOCK);
+  const endpoint = !t.identity && opts.defaultIdentity ? { ...t, identity: opts.defaultIdentity } : t;
+  const auth = await authFor(endpoint, opts.agentSocket ?? process.env.SSH_AUTH_SOCK);
   const check = await hostKeyCheck(t.host, t.port, opts.hostKeys);
   const config: Config = {
     username: t.user,

@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunResult } from '../../../shared/report.js';
 import { Engine } from '../../../electron/engine/engine.js';
 import { purgeProfile, uniqueProfile } from '../../support/docker-profile.js';
 
@@ -28,12 +29,12 @@ afterAll(async () => {
 describe('the Docker engine address setting', () => {
   it('is the engine runs use, and a change takes effect on the next run', async () => {
     await engine.setSettings({ dockerHost: 'unix:///tmp/pl-no-engine-here.sock' });
-    const failed = await engine.start({ kind: 'up', file }).done;
+    const failed = (await engine.start({ kind: 'up', file }).done) as RunResult;
     expect(failed.ok).toBe(false);
     expect(JSON.stringify(failed)).toContain('Docker engine not running at unix:///tmp/pl-no-engine-here.sock');
 
     await engine.setSettings({ dockerHost: 'unix:///var/run/docker.sock' });
-    const up = await engine.start({ kind: 'up', file }).done;
+    const up = (await engine.start({ kind: 'up', file }).done) as RunResult;
     expect(up.ok).toBe(true);
     expect((await engine.status(file)).machines[0]!.state).toBe('running');
   });

@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DriftReport } from '../../../shared/report.js';
 import { Engine } from '../../../electron/engine/engine.js';
 import { startSshd, type Sshd } from '../../support/sshd.js';
 
@@ -54,5 +55,24 @@ describe('a shell on an SSH machine', () => {
     await until(() => s.exit() !== undefined);
     expect(s.out()).toContain('40 120');
     expect(s.exit()).toBe(3);
+  });
+});
+
+describe('the default SSH identity setting', () => {
+  it('is offered to machines whose profile names no identity', async () => {
+    const dir = path.dirname(file);
+    const noKey = path.join(dir, 'nokey.yaml');
+    writeFileSync(noKey, `name: pl-nokey\nrole: test\nmachines:\n  vm:\n    ssh: { host: 127.0.0.1, port: ${sshd.port}, user: root }\n    resources:\n      - file: /etc/pl-nokey\n        content: "x\\n"\n`);
+    const e = new Engine({ dataDir: path.join(dir, 'data'), profileFolders: [dir], env: { ...process.env, HOME: dir } });
+    try {
+      const without = (await e.start({ kind: 'drift', file: noKey }).done) as DriftReport;
+      expect(without.errors[0]?.error.message).toMatch(/authentication|no key|no identity|agent/i);
+      await e.setSettings({ sshIdentity: sshd.identity });
+      const withKey = (await e.start({ kind: 'drift', file: noKey }).done) as DriftReport;
+      expect(withKey.errors).toEqual([]);
+      expect(withKey.findings.map((f) => `${f.status} ${f.resource.name}`)).toEqual(['missing /etc/pl-nokey']);
+    } finally {
+      await e.close();
+    }
   });
 });
