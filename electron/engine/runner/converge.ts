@@ -1,9 +1,9 @@
 // One machine through the one code path: probe (one round-trip) → diff → apply what differs → probe
 // again to confirm. `plan` stops after diff; drift reuses probe + diff (drift.ts).
 
-import type { MachineSpec, ResourceSpec } from '../../../shared/profile.js';
+import { machineProvider, type MachineSpec, type ResourceSpec } from '../../../shared/profile.js';
 import type { Change, MachineResult, ResourceResult } from '../../../shared/report.js';
-import { ProdlikeError, toErrorInfo } from '../errors.js';
+import { toErrorInfo } from '../errors.js';
 import type { RunContext } from '../providers/provider.js';
 import { diffAll, probeAll } from '../resources/index.js';
 import type { Transport } from '../transport/transport.js';
@@ -40,9 +40,9 @@ export async function converge(
   ctx: RunContext,
 ): Promise<MachineResult> {
   const started = Date.now();
-  const provider = machine.docker ? 'docker' : 'ssh';
+  const provider = machineProvider(machine);
   const emitResource = (r: ResourceResult, durationMs?: number) =>
-    ctx.emit({ type: 'resource', runId: ctx.runId, machine: machine.name, resource: refOf(resourceById(machine, r.id)), status: r.status, changes: r.changes, ...(r.error ? { error: r.error } : {}), ...(durationMs !== undefined ? { durationMs } : {}) });
+    ctx.emit({ type: 'resource', runId: ctx.runId, machine: machine.name, resource: { id: r.id, kind: r.kind, name: r.name }, status: r.status, changes: r.changes, ...(r.error ? { error: r.error } : {}), ...(durationMs !== undefined ? { durationMs } : {}) });
 
   ctx.emit({ type: 'machine', runId: ctx.runId, machine: machine.name, phase: 'probe', status: 'start' });
   let probed: Probed[];
@@ -120,10 +120,4 @@ async function verify(
     emitResource(r);
   }
   ctx.emit({ type: 'machine', runId: ctx.runId, machine: machine.name, phase: 'verify', status: 'done' });
-}
-
-function resourceById(machine: MachineSpec, id: string): ResourceSpec {
-  const spec = machine.resources.find((r) => r.id === id);
-  if (!spec) throw new ProdlikeError(`internal: resource ${id} not in machine ${machine.name}`);
-  return spec;
 }

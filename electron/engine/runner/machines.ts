@@ -1,7 +1,7 @@
 // Which provider serves which machine, and how to reach machines that already exist (plan and drift
 // never create anything).
 
-import type { MachineSpec, Profile } from '../../../shared/profile.js';
+import { machineProvider, type MachineSpec, type Profile } from '../../../shared/profile.js';
 import type { MachineStatus } from '../../../shared/report.js';
 import type { DockerProvider } from '../providers/docker-provider.js';
 import type { MachineProvider, RunContext } from '../providers/provider.js';
@@ -72,5 +72,5 @@ export async function attachAll(providers: ProviderSet, profile: Profile, machin
 export async function statusAll(providers: ProviderSet, profile: Profile): Promise<MachineStatus[]> {
   const parts = await Promise.all((await byProvider(providers, profile.machines)).map((g) => g.provider.status(profile, g.machines)));
   const byName = new Map(parts.flat().map((s) => [s.machine, s]));
-  return profile.machines.map((m) => byName.get(m.name) ?? { machine: m.name, provider: m.docker ? 'docker' : 'ssh', state: 'unknown', target: '', ports: [] });
+  return profile.machines.map((m) => byName.get(m.name) ?? { machine: m.name, provider: machineProvider(m), state: 'unknown', target: '', ports: [] });
 }

@@ -1,21 +1,21 @@
 // The runs a user starts: up, plan, down, destroy, use. Each takes a loaded profile and a context, and
 // returns per-machine results; the Engine wraps them with locking, events and history.
 
-import type { MachineSpec, Profile } from '../../../shared/profile.js';
+import { machineProvider, type MachineSpec, type Profile } from '../../../shared/profile.js';
 import type { MachineResult } from '../../../shared/report.js';
 import { toErrorInfo } from '../errors.js';
 import type { RunContext } from '../providers/provider.js';
 import type { Transport } from '../transport/transport.js';
 import { parsePort } from '../providers/config-hash.js';
-import { converge } from './converge.js';
+import { converge, refOf } from './converge.js';
 import { attachAll, byProvider, upAll, type ProviderSet } from './machines.js';
 
 function failedMachine(m: MachineSpec, err: Error, ctx: RunContext, phase: 'provision' | 'probe' = 'provision'): MachineResult {
   const error = toErrorInfo(err);
   ctx.emit({ type: 'machine', runId: ctx.runId, machine: m.name, phase, status: 'failed', error });
   // Every resource of a machine that could not be reached is reported, so nothing looks "ok" by omission.
-  const resources = m.resources.map((r) => ({ id: r.id, kind: r.kind, name: r.name, status: 'skipped' as const, changes: [] }));
-  return { machine: m.name, provider: m.docker ? 'docker' : 'ssh', status: 'failed', resources, error, durationMs: 0 };
+  const resources = m.resources.map((r) => ({ ...refOf(r), status: 'skipped' as const, changes: [] }));
+  return { machine: m.name, provider: machineProvider(m), status: 'failed', resources, error, durationMs: 0 };
 }
 
 async function convergeAll(profile: Profile, transports: Map<string, Transport | Error>, mode: 'apply' | 'plan', ctx: RunContext): Promise<MachineResult[]> {
@@ -49,8 +49,8 @@ export async function runPlan(providers: ProviderSet, profile: Profile, ctx: Run
         ctx.emit({ type: 'machine', runId: ctx.runId, machine: m.name, phase: 'provision', status: 'done', detail: `will be created or started (${why})` });
         const resources = m.resources.map((r) => {
           const change = { field: 'machine', summary: `will be applied once ${m.name} runs` };
-          ctx.emit({ type: 'resource', runId: ctx.runId, machine: m.name, resource: { id: r.id, kind: r.kind, name: r.name }, status: 'pending', changes: [change] });
-          return { id: r.id, kind: r.kind, name: r.name, status: 'pending' as const, changes: [change] };
+          ctx.emit({ type: 'resource', runId: ctx.runId, machine: m.name, resource: refOf(r), status: 'pending', changes: [change] });
+          return { ...refOf(r), status: 'pending' as const, changes: [change] };
         });
         return { machine: m.name, provider: 'docker' as const, status: 'pending' as const, resources, durationMs: 0 };
       }
