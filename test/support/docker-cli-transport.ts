@@ -3,6 +3,7 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll } from 'vitest';
 import type { ExecOptions, ExecResult, Transport } from '../../electron/engine/transport/transport.js';
 
 export class DockerCliTransport implements Transport {
@@ -48,4 +49,28 @@ export function dockerSh(container: string, script: string): string {
   const r = spawnSync('docker', ['exec', container, 'sh', '-c', script], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`docker exec failed (${r.status}): ${r.stderr.trim()}`);
   return r.stdout.trim();
+}
+
+/**
+ * A throwaway container for one test file: started before its tests, removed after them. `t` is a
+ * DockerCliTransport to it (with `shell` as its sh), `sh` an independent `docker exec` check.
+ */
+export function useContainer(opts: { shell?: string[]; setup?: (sh: (script: string) => string) => void } = {}): { t: Transport; sh: (script: string) => string } {
+  let box: { name: string; remove: () => void } | undefined;
+  let real: DockerCliTransport | undefined;
+  const sh = (script: string) => dockerSh(box!.name, script);
+  beforeAll(() => {
+    box = startContainer();
+    opts.setup?.(sh);
+    real = new DockerCliTransport(box.name, opts.shell);
+  });
+  afterAll(() => box?.remove());
+  const t: Transport = {
+    get target() {
+      return real!.target;
+    },
+    exec: (script, o) => real!.exec(script, o),
+    close: () => real!.close(),
+  };
+  return { t, sh };
 }

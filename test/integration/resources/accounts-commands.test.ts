@@ -1,17 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CommandResource, GroupResource, UserResource } from '../../../shared/profile.js';
-import { DockerCliTransport, dockerSh, startContainer } from '../../support/docker-cli-transport.js';
+import { useContainer } from '../../support/docker-cli-transport.js';
 import { applyExpectingFailure, converge, probeOne } from './converge.js';
 
-let box: { name: string; remove: () => void };
-let t: DockerCliTransport;
-const sh = (script: string) => dockerSh(box.name, script);
-
-beforeAll(() => {
-  box = startContainer();
-  t = new DockerCliTransport(box.name);
-});
-afterAll(() => box?.remove());
+const { t, sh } = useContainer();
 
 describe('group', () => {
   const group = (extra: Partial<GroupResource> = {}): GroupResource => ({ id: 'group:app', kind: 'group', name: 'app', gid: 2500, system: false, state: 'present', ...extra });

@@ -1,22 +1,16 @@
 // The same resources with busybox's sh and applets first on PATH (stat, awk, sed, mktemp, base64, ...),
 // the way they are on Alpine and other small images. Tools busybox lacks (useradd, getent) come after.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ResourceSpec } from '../../../shared/profile.js';
 import { probeAll } from '../../../electron/engine/resources/index.js';
-import { DockerCliTransport, dockerSh, startContainer } from '../../support/docker-cli-transport.js';
+import { useContainer } from '../../support/docker-cli-transport.js';
 import { converge } from './converge.js';
 
-let box: { name: string; remove: () => void };
-let t: DockerCliTransport;
-const sh = (script: string) => dockerSh(box.name, script);
-
-beforeAll(() => {
-  box = startContainer();
-  sh('apt-get -q update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get -q -y install busybox >/dev/null && mkdir -p /bb && busybox --install -s /bb');
-  t = new DockerCliTransport(box.name, ['env', 'PATH=/bb:/usr/sbin:/usr/bin:/sbin:/bin', '/bb/sh', '-c']);
+const { t, sh } = useContainer({
+  setup: (sh) => sh('apt-get -q update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get -q -y install busybox >/dev/null && mkdir -p /bb && busybox --install -s /bb'),
+  shell: ['env', 'PATH=/bb:/usr/sbin:/usr/bin:/sbin:/bin', '/bb/sh', '-c'],
 });
-afterAll(() => box?.remove());
 
 describe('resources under busybox sh and applets', () => {
   it('runs the probe with busybox applets', async () => {

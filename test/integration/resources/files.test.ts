@@ -1,18 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DirectoryResource, EnvResource, FileResource, LineResource, ResourceSpec } from '../../../shared/profile.js';
 import { probeAll } from '../../../electron/engine/resources/index.js';
-import { DockerCliTransport, dockerSh, startContainer } from '../../support/docker-cli-transport.js';
+import { useContainer } from '../../support/docker-cli-transport.js';
 import { applyExpectingFailure, converge, probeOne } from './converge.js';
 
-let box: { name: string; remove: () => void };
-let t: DockerCliTransport;
-const sh = (script: string) => dockerSh(box.name, script);
-
-beforeAll(() => {
-  box = startContainer();
-  t = new DockerCliTransport(box.name);
-});
-afterAll(() => box?.remove());
+const { t, sh } = useContainer();
 
 const file = (name: string, extra: Partial<FileResource> = {}): FileResource => ({ id: `file:${name}`, kind: 'file', name, state: 'present', ...extra });
 

@@ -1,18 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { PackageResource, ServiceResource } from '../../../shared/profile.js';
 import { planApplySteps, probeAll, kindOf } from '../../../electron/engine/resources/index.js';
-import { DockerCliTransport, dockerSh, startContainer } from '../../support/docker-cli-transport.js';
+import { useContainer } from '../../support/docker-cli-transport.js';
 import { converge, probeOne } from './converge.js';
 
-let box: { name: string; remove: () => void };
-let t: DockerCliTransport;
-const sh = (script: string) => dockerSh(box.name, script);
-
-beforeAll(() => {
-  box = startContainer();
-  t = new DockerCliTransport(box.name);
-});
-afterAll(() => box?.remove());
+const { t, sh } = useContainer();
 
 const pkg = (name: string, extra: Partial<PackageResource> = {}): PackageResource => ({ id: `package:${name}`, kind: 'package', name, state: 'present', ...extra });
 
