@@ -3,7 +3,7 @@
 // base system's tools (no python), and redacts secret-looking environment values on the host, so they
 // never cross the wire.
 
-import { shq as shellQuote } from '../resources/sh.js';
+import { shq } from '../resources/sh.js';
 
 /** Variable names whose values are never read out: the same rule on the host and in Prodlike. */
 export const SECRET_NAME = /PASS|SECRET|TOKEN|KEY|CREDENTIAL|PRIVATE|AUTH|CERT|SALT|SESSION|COOKIE|DSN/i;
@@ -114,6 +114,6 @@ export function probeScript(paths: string[]): string {
   for (const p of paths) {
     if (/[\n\t]/.test(p)) throw new Error(`cannot probe a path with a tab or newline in it: ${JSON.stringify(p)}`);
   }
-  const args = paths.length ? `set -- ${paths.map(shellQuote).join(' ')}` : 'set --';
+  const args = paths.length ? `set -- ${paths.map(shq).join(' ')}` : 'set --';
   return `${args}\n${BODY}`;
 }

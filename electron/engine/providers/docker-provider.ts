@@ -429,20 +429,3 @@ function formatPorts(ports: Docker.Port[]): string[] {
 function ignore404(err: unknown): void {
   if (statusCode(err) !== 404) throw err;
 }
-
-let defaultProvider: { provider: DockerProvider; docker: Docker } | undefined;
-function provider(): DockerProvider {
-  const { docker } = getDocker();
-  if (defaultProvider?.docker !== docker) defaultProvider = { provider: new DockerProvider(), docker };
-  return defaultProvider.provider;
-}
-
-/** For `use`: which profiles have running containers, from the engine's labels. */
-export function listProfilesWithRunningContainers(): Promise<string[]> {
-  return provider().listProfilesWithRunningContainers();
-}
-
-/** For `use`: stops every container labelled with the profile, without needing its file. */
-export function stopProfileByName(name: string, ctx: RunContext): Promise<void> {
-  return provider().stopProfileByName(name, ctx);
-}

@@ -3,7 +3,7 @@
 import type { GroupResource } from '../../../shared/profile.js';
 import type { Change } from '../../../shared/report.js';
 import type { ResourceKind } from './resource.js';
-import { APPLY_PRELUDE, checkName, parseKv, shq } from './sh.js';
+import { APPLY_PRELUDE, checkName, need, parseKv, shq } from './sh.js';
 
 export interface GroupActual {
   exists: boolean;
@@ -40,8 +40,7 @@ export const groupKind: ResourceKind<GroupResource, GroupActual> = {
 
   parse(stdout) {
     const kv = parseKv(stdout);
-    if (!kv.has('group')) throw new Error('probe output lacks "group" (the probe did not complete)');
-    return parseGroupEntry(kv.get('group')!);
+    return parseGroupEntry(need(kv, 'group'));
   },
 
   diff(spec, actual) {

@@ -6,7 +6,7 @@ import type { UserResource } from '../../../shared/profile.js';
 import type { Change } from '../../../shared/report.js';
 import { entryProbe } from './group-resource.js';
 import type { ResourceKind } from './resource.js';
-import { APPLY_PRELUDE, checkName, parseKv, shq } from './sh.js';
+import { APPLY_PRELUDE, checkName, need, parseKv, shq } from './sh.js';
 
 export interface UserActual {
   exists: boolean;
@@ -39,8 +39,7 @@ if [ -n "$_pl_e" ]; then printf 'groups=%s\\n' "$(id -Gn ${shq(name)} 2>/dev/nul
 
   parse(stdout) {
     const kv = parseKv(stdout);
-    if (!kv.has('passwd')) throw new Error('probe output lacks "passwd" (the probe did not complete)');
-    const entry = kv.get('passwd')!;
+    const entry = need(kv, 'passwd');
     if (!entry) return { exists: false };
     const f = entry.split(':');
     return {

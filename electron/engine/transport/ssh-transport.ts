@@ -10,9 +10,7 @@ import type { ExecOptions, ExecResult, Transport } from './transport.js';
 import { SshConnectionPool, type SshTarget } from './ssh-connection.js';
 
 /** Single-quotes a string for POSIX sh. */
-import { shq as shellQuote } from '../resources/sh.js';
-
-export { shellQuote };
+import { shq } from '../resources/sh.js';
 
 export function sshTarget(spec: SshMachineSpec): SshTarget {
   const target: SshTarget = {
@@ -65,7 +63,7 @@ export class SshTransport implements Transport {
 
   async exec(script: string, opts: ExecOptions = {}): Promise<ExecResult> {
     const conn = await this.pool.get(this.sshTarget);
-    const command = this.useSudo ? `sudo -n -- sh -c ${shellQuote(script)}` : `sh -c ${shellQuote(script)}`;
+    const command = this.useSudo ? `sudo -n -- sh -c ${shq(script)}` : `sh -c ${shq(script)}`;
     const timeoutMs = opts.timeoutMs ?? this.spec.commandTimeoutMs;
     const result = await runChannel(conn.client, command, opts, timeoutMs, this.where);
     if (this.useSudo && result.code !== 0) this.checkSudo(result);
