@@ -223,11 +223,14 @@ export class Engine implements EngineApi {
    * else the app's setting, else the default socket; SSH machines without an identity of their own are
    * offered the settings' default identity. Providers are rebuilt when those settings change.
    */
-  private async providers(): Promise<ProviderSet> {
+  private async connectionSettings(): Promise<{ dockerHost: string; sshIdentity: string }> {
     const env = this.opts.env ?? process.env;
     const settings = await this.state.settings();
-    const dockerHost = env.DOCKER_HOST ? '' : settings.dockerHost;
-    const sshIdentity = expandHome(settings.sshIdentity);
+    return { dockerHost: env.DOCKER_HOST ? '' : settings.dockerHost, sshIdentity: expandHome(settings.sshIdentity) };
+  }
+
+  private async providers(): Promise<ProviderSet> {
+    const { dockerHost, sshIdentity } = await this.connectionSettings();
     const key = JSON.stringify([dockerHost, sshIdentity]);
     if (!this.providersFor || this.providersFor.key !== key) {
       // A run may still be using the old set: it is closed with the engine, not now.
@@ -262,19 +265,19 @@ export class Engine implements EngineApi {
     const m = profile.machines.find((x) => x.name === machine);
     if (!m) throw new ProdlikeError(`No machine "${machine}" in profile ${profile.name}.`, { where: profile.file });
     const shell = await import('./shell.js');
+    const { dockerHost, sshIdentity } = await this.connectionSettings();
     if (m.ssh) {
-      // A pool of its own: closing the shell must not close a connection a run is using.
+      // A provider (and pool) of the shell's own: closing the shell closes only its connections.
       const { SshProvider } = await import('./providers/ssh-provider.js');
-      const identity = expandHome((await this.state.settings()).sshIdentity);
-      return shell.openSshShell(new SshProvider({ dataDir: this.dataDir, ...(identity ? { defaultIdentity: identity } : {}) }).pool, m.ssh, size, cb);
+      return shell.openSshShell(new SshProvider({ dataDir: this.dataDir, ...(sshIdentity ? { defaultIdentity: sshIdentity } : {}) }).pool, m.ssh, size, cb);
     }
-    const st = (await this.statusOf(profile)).machines.find((x) => x.machine === machine);
+    // Only this machine's container: no status of the profile's other machines (SSH hosts included).
+    const [st] = await (await (await this.providers()).docker()).status(profile, [m]);
     if (st?.state !== 'running' || !st.containerId) {
       throw new ProdlikeError(`Machine "${machine}" is ${st?.state ?? 'unknown'}.`, { hint: 'Set up the profile first.' });
     }
-    const env = this.opts.env ?? process.env;
-    const settings = await this.state.settings();
-    return shell.openDockerShell(shell.dockerFor(env.DOCKER_HOST ? '' : settings.dockerHost), st.containerId, size, cb);
+    const { getDocker } = await import('./providers/docker-client.js');
+    return shell.openDockerShell(getDocker(dockerHost || undefined).docker, st.containerId, size, cb);
   }
 
   async close(): Promise<void> {

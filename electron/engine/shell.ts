@@ -3,7 +3,7 @@
 // host key was verified like every other (same pool, same trusted keys).
 // Node only: the host layer wires a session's output to the renderer.
 
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import type { Duplex } from 'node:stream';
 import type { SshMachineSpec } from '../../shared/profile.js';
 import type { SshConnectionPool } from './transport/ssh-connection.js';
@@ -19,15 +19,6 @@ export interface ShellCallbacks {
   onData(data: string): void;
   /** Called once, with the shell's exit code (-1 when it is unknown). */
   onExit(code: number): void;
-}
-
-/** A Dockerode for a DOCKER_HOST-style address; empty means the default (DOCKER_HOST or the socket). */
-export function dockerFor(address: string): Docker {
-  if (!address) return new Docker();
-  if (address.startsWith('unix://')) return new Docker({ socketPath: address.slice('unix://'.length) });
-  if (address.startsWith('npipe://')) return new Docker({ socketPath: address.slice('npipe://'.length) });
-  const url = new URL(address.replace(/^tcp:/, 'http:'));
-  return new Docker({ host: url.hostname, port: Number(url.port || 2375), protocol: 'http' });
 }
 
 // Prefer bash for line editing; an image without it still gets a working sh.
@@ -103,7 +94,8 @@ export async function openSshShell(
     if (exited) return;
     exited = true;
     cb.onExit(code);
-    void pool.release(target);
+    // The pool is the shell's own (a jump host's connection included): close all of it.
+    void pool.close();
   });
   return {
     write: (data) => {

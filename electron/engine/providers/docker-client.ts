@@ -21,7 +21,15 @@ export function dockerEndpoint(env: NodeJS.ProcessEnv = process.env): DockerEndp
     const socketPath = host.slice('unix://'.length) || DEFAULT_SOCKET;
     return { address: `unix://${socketPath}`, options: { socketPath } };
   }
-  // tcp:// and the rest: docker-modem parses DOCKER_HOST itself (TLS, certs, ssh://).
+  // tcp:// and the rest, from the environment: docker-modem parses DOCKER_HOST itself (TLS, certs, ssh://).
+  if (host === process.env.DOCKER_HOST?.trim()) return { address: host, options: {} };
+  // An address from the app's settings: docker-modem would read the environment instead, so tell it.
+  if (host.startsWith('tcp://')) {
+    const url = new URL(host.replace(/^tcp:/, 'http:'));
+    const tls = env.DOCKER_TLS_VERIFY === '1' || url.port === '2376';
+    return { address: host, options: { host: url.hostname, port: Number(url.port || (tls ? 2376 : 2375)), protocol: tls ? 'https' : 'http' } };
+  }
+  if (host.startsWith('npipe://')) return { address: host, options: { socketPath: host.slice('npipe://'.length) } };
   return { address: host, options: {} };
 }
 
