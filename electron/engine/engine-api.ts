@@ -33,5 +33,9 @@ export interface EngineApi {
   revokeHostKey(host: string, port: number): Promise<boolean>;
   /** An interactive shell on a running machine (docker exec with a TTY, or an SSH shell channel). */
   openShell(file: string, machine: string, size: { cols: number; rows: number }, cb: ShellCallbacks): Promise<ShellSession>;
+  /** Every event of every run, whoever started it (tray, window, another tab). */
+  subscribe(listener: EventSink): () => void;
+  /** The folders profiles are listed from (built-in and from settings). */
+  profileFolders(): Promise<string[]>;
   close(): Promise<void>;
 }

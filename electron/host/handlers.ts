@@ -2,9 +2,9 @@
 // main process and the browser-mode server both serve exactly this table, so the two modes cannot
 // drift apart. Node only; never imports electron.
 
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { ApiChannel, ApiRequest, ApiResult } from '../../shared/api.js';
-import type { EventSink } from '../../shared/events.js';
 import type { EngineApi } from '../engine/engine-api.js';
 import { ProdlikeError } from '../engine/errors.js';
 import { dispatch } from './dispatch.js';
@@ -23,15 +23,6 @@ export interface HostOptions {
   dataDir: string;
 }
 
-/** Optional engine extras the facade does not promise (yet): used when present. */
-type EngineExtras = {
-  listBaselines?: () => Promise<{ file: string; hosts: string[] }[]>;
-  /** Every event of every run, whoever started it (tray, window, another tab). */
-  subscribe?: (sink: EventSink) => () => void;
-  /** The folders profiles are listed from (built-in and from settings). */
-  profileFolders?: () => Promise<string[]>;
-};
-
 export interface Host {
   handlers: Handlers;
   shells: ShellManager;
@@ -43,27 +34,26 @@ export interface Host {
 
 export function createHost(opts: HostOptions): Host {
   const { engine, hub } = opts;
-  const extras = engine as EngineApi & EngineExtras;
   const shells = new ShellManager(engine, hub);
-  const toHub: EventSink = (event) => hub.publish({ type: 'run-event', event });
-  // With an engine-wide stream, runs reach the UI however they were started; otherwise per run.
-  const unsubscribe = typeof extras.subscribe === 'function' ? extras.subscribe.call(engine, toHub) : null;
+  // The engine-wide stream: runs reach the UI however they were started (tray, window, another tab).
+  const unsubscribe = engine.subscribe((event) => hub.publish({ type: 'run-event', event }));
 
   let unwatch: () => void = () => undefined;
   const rewatch = async () => {
-    if (typeof extras.profileFolders !== 'function') return;
-    const folders = await extras.profileFolders.call(engine).catch(() => []);
+    const folders = await engine.profileFolders().catch(() => []);
     unwatch();
     unwatch = watchProfileFolders(folders, hub);
   };
   void rewatch();
 
-  // Only profiles the engine lists can be loaded, run or opened: a request cannot point the engine at an
-  // arbitrary YAML file elsewhere on disk.
+  // Only profiles in the profile folders can be loaded, run or opened: a request cannot point the engine
+  // at an arbitrary YAML file elsewhere on disk (symlinks resolved). A path check, not a listing: loading
+  // every profile on each request made a refresh of N profiles cost N² loads.
   async function knownProfile(file: string): Promise<string> {
-    const list = await engine.listProfiles();
     const norm = path.resolve(file);
-    if (!list.some((p) => path.resolve(p.file) === norm)) {
+    const real = await fs.realpath(norm).catch(() => norm);
+    const folders = await Promise.all((await engine.profileFolders()).map((f) => fs.realpath(f).catch(() => path.resolve(f))));
+    if (!/\.ya?ml$/i.test(real) || !folders.some((f) => real.startsWith(f + path.sep))) {
       throw new ProdlikeError(`Not a profile in the profile folders: ${file}`, {
         hint: 'Add its folder in Settings → Profile folders.',
       });
@@ -74,7 +64,7 @@ export function createHost(opts: HostOptions): Host {
   // Capture writes a file: only where profiles live (baselines belong in git beside them), so a request
   // cannot overwrite an arbitrary YAML file elsewhere.
   async function insideProfileFolders(target: string): Promise<void> {
-    const folders = typeof extras.profileFolders === 'function' ? await extras.profileFolders.call(engine) : [];
+    const folders = await engine.profileFolders();
     const abs = path.resolve(target);
     if (!folders.some((f) => abs.startsWith(path.resolve(f) + path.sep))) {
       throw new ProdlikeError(`A baseline is written only inside a profile folder, not to ${target}`, {
@@ -90,17 +80,13 @@ export function createHost(opts: HostOptions): Host {
     'runs:start': async (req) => {
       const file = await knownProfile(req.file);
       if (req.kind === 'capture' && req.baseline) await insideProfileFolders(req.baseline);
-      const run = engine.start({ ...req, file }, unsubscribe ? undefined : toHub);
+      const run = engine.start({ ...req, file });
       return { runId: run.runId };
     },
     'runs:cancel': async ({ runId }) => ({ cancelled: engine.cancel(runId) }),
     'runs:history': ({ file, limit }) => engine.history(file, limit),
     'drift:last': ({ file }) => engine.lastDrift(file),
-    'baselines:list': async () => {
-      if (typeof extras.listBaselines === 'function') return extras.listBaselines.call(engine);
-      const folders = typeof extras.profileFolders === 'function' ? await extras.profileFolders.call(engine) : [];
-      return findBaselines(folders);
-    },
+    'baselines:list': async () => findBaselines(await engine.profileFolders()),
     'settings:get': () => engine.getSettings(),
     'settings:set': async (patch) => {
       const s = await engine.setSettings(patch);
@@ -127,7 +113,7 @@ export function createHost(opts: HostOptions): Host {
       await dispatch(handlers, 'profiles:list', null);
     },
     close: async () => {
-      unsubscribe?.();
+      unsubscribe();
       unwatch();
       shells.closeAll();
       await engine.close();
