@@ -56,7 +56,7 @@ if (!app.requestSingleInstanceLock()) {
       quitting = true;
       app.quit();
     };
-    tray = createTray({ handlers: host.handlers, hub, showWindow, quit });
+    tray = createTray({ handlers: host.handlers, hub, activeProfile: async () => (await engine.state.activeProfile())?.file, showWindow, quit });
     void host.warm();
     showWindow();
 

@@ -9,6 +9,8 @@ import { TRAY_ICON_DATA_URL } from './tray-icon.js';
 interface TrayOptions {
   handlers: Handlers;
   hub: PushHub;
+  /** The active profile's file (one read of the app's state, not a status sweep of every profile). */
+  activeProfile(): Promise<string | undefined>;
   showWindow(): void;
   quit(): void;
 }
@@ -26,15 +28,9 @@ export function createTray(opts: TrayOptions): Tray | null {
   async function rebuild(): Promise<void> {
     const items: MenuItemConstructorOptions[] = [];
     try {
-      const profiles = await opts.handlers['profiles:list']();
+      const [profiles, activeFile] = await Promise.all([opts.handlers['profiles:list'](), opts.activeProfile().catch(() => undefined)]);
       for (const p of profiles) {
-        let active = false;
-        if (!p.error) {
-          active = await opts.handlers['profiles:get']({ file: p.file }).then(
-            (d) => d.status.active,
-            () => false,
-          );
-        }
+        const active = !p.error && p.file === activeFile;
         items.push({
           label: p.error ? `${p.name} (invalid)` : `${p.name}${p.role ? ` — ${p.role}` : ''}`,
           type: 'radio',
