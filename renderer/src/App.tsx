@@ -21,13 +21,14 @@ export function App() {
   const listRef = useRef<ProfileSummary[]>([]);
 
   // Statuses ask the engine about containers; they come after the list, which must show at once.
-  const refreshStatuses = useCallback((list: ProfileSummary[]) => {
+  const refreshStatuses = useCallback((list: ProfileSummary[], withDrift = true) => {
     for (const p of list) {
       if (p.error) continue;
       api.call('profiles:get', { file: p.file }).then(
         (d) => setStatuses((m) => new Map(m).set(p.file, d.status)),
         () => undefined,
       );
+      if (!withDrift) continue;
       api.call('drift:last', { file: p.file }).then(
         (r) => setDrifts((m) => new Map(m).set(p.file, r)),
         () => undefined,
@@ -53,7 +54,12 @@ export function App() {
     const unsubscribe = api.subscribe((p) => {
       if (p.type === 'profiles-changed') void loadList();
     });
-    const offEnd = runStore.onRunEnd(() => refreshStatuses(listRef.current));
+    // A run changes its own profile's machines; only a switch (use) changes other profiles' too. Only a
+    // drift run writes a new drift report. (Each status may connect to SSH hosts: ask only what changed.)
+    const offEnd = runStore.onRunEnd((_end, run) => {
+      const changed = run.kind === 'use' ? listRef.current : listRef.current.filter((p) => p.file === run.profileFile);
+      refreshStatuses(changed, run.kind === 'drift');
+    });
     return () => {
       unsubscribe();
       offEnd();

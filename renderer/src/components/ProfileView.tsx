@@ -28,9 +28,9 @@ export function ProfileView({ summary }: { summary: ProfileSummary }) {
     api.call('runs:start', { kind, file, ...extra }),
   );
 
-  // A run that ends changes machine states (of every profile, after a switch): read the status again.
+  // A run of this profile, or a switch (which stops the others), changes machine states: read them again.
   const { reload } = detail;
-  useEffect(() => runStore.onRunEnd(() => reload()), [reload]);
+  useEffect(() => runStore.onRunEnd((_end, run) => (run.profileFile === file || run.kind === 'use') && reload()), [reload, file]);
   // The file changed on disk: show what it says now.
   useEffect(() => api.subscribe((p) => p.type === 'profiles-changed' && reload()), [reload]);
 
