@@ -98,6 +98,9 @@ export interface ProdlikeApi {
   subscribe(listener: (push: ApiPush) => void): () => void;
 }
 
+/** Browser mode: the header that carries the session token on API requests. */
+export const TOKEN_HEADER = 'x-prodlike-token';
+
 /** How a handler's outcome crosses a transport (Podman Desktop's pattern). */
 export type ApiEnvelope<T> = { result: T } | { error: ErrorInfo };
 

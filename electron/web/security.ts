@@ -4,8 +4,8 @@
 
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { TOKEN_HEADER } from '../../shared/api.js';
 
-export const TOKEN_HEADER = 'x-prodlike-token';
 
 export function newToken(): string {
   return randomBytes(24).toString('base64url');

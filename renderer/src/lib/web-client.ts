@@ -2,7 +2,7 @@
 // as Server-Sent Events. The token printed by the server travels as a header (and as ?token= for the
 // event stream, which cannot set headers).
 
-import { ApiError, type ApiChannel, type ApiEnvelope, type ApiPush, type ApiRequest, type ApiResult, type ProdlikeApi } from '../../../shared/api';
+import { ApiError, TOKEN_HEADER, type ApiChannel, type ApiEnvelope, type ApiPush, type ApiRequest, type ApiResult, type ProdlikeApi } from '../../../shared/api';
 
 export interface WebClientOptions {
   token: string;
@@ -24,7 +24,7 @@ export function createWebApi(opts: WebClientOptions): ProdlikeApi {
     try {
       res = await doFetch(`${base}/api/${encodeURIComponent(channel)}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-prodlike-token': opts.token },
+        headers: { 'content-type': 'application/json', [TOKEN_HEADER]: opts.token },
         body: JSON.stringify(request ?? null),
       });
     } catch (e) {
