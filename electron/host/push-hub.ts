@@ -23,7 +23,19 @@ export class PushHub {
     }
   }
 
-  get size(): number {
-    return this.listeners.size;
+  /**
+   * Like subscribe, but the pushes of one turn of the event loop arrive together: a fast run emits
+   * thousands of log events a second, and a renderer should parse and dispatch one message, not thousands.
+   */
+  subscribeBatched(listener: (batch: ApiPush[]) => void): () => void {
+    let pending: ApiPush[] = [];
+    const flush = () => {
+      const batch = pending;
+      pending = [];
+      listener(batch);
+    };
+    return this.subscribe((push) => {
+      if (pending.push(push) === 1) setImmediate(flush);
+    });
   }
 }

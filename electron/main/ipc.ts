@@ -4,7 +4,7 @@
 // messages.
 
 import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
-import { API_CHANNELS, type ApiPush } from '../../shared/api.js';
+import { API_CHANNELS } from '../../shared/api.js';
 import { dispatch } from '../host/dispatch.js';
 import type { Handlers } from '../host/handlers.js';
 import type { PushHub } from '../host/push-hub.js';
@@ -24,14 +24,8 @@ export function registerIpc(handlers: Handlers, getWindow: () => BrowserWindow |
 }
 
 export function forwardPushes(hub: PushHub, getWindow: () => BrowserWindow | null): () => void {
-  let batch: ApiPush[] = [];
-  const flush = () => {
-    const pushes = batch;
-    batch = [];
+  return hub.subscribeBatched((pushes) => {
     const win = getWindow();
     if (win && !win.isDestroyed()) win.webContents.send(PUSH_CHANNEL, pushes);
-  };
-  return hub.subscribe((push) => {
-    if (batch.push(push) === 1) setImmediate(flush);
   });
 }

@@ -2,7 +2,6 @@
 // reconnects by itself (EventSource), and the browser shows nothing of it when idle.
 
 import type { ServerResponse } from 'node:http';
-import type { ApiPush } from '../../shared/api.js';
 import type { PushHub } from '../host/push-hub.js';
 import { SECURITY_HEADERS } from './security.js';
 
@@ -15,17 +14,10 @@ export function openEventStream(res: ServerResponse, hub: PushHub): void {
   });
   res.socket?.setNoDelay(true);
   res.write(': connected\n\n');
-  // A fast run emits thousands of log events a second: the pushes of one turn of the event loop go out
-  // as one message holding a JSON array, so the browser parses and dispatches one event, not thousands.
-  let pending: ApiPush[] = [];
-  const flush = () => {
-    const batch = pending;
-    pending = [];
-    // JSON never contains a raw newline, so one data line per message is enough.
+  // One message per batch, holding a JSON array. JSON never contains a raw newline, so one data line
+  // per message is enough.
+  const unsubscribe = hub.subscribeBatched((batch) => {
     if (!res.writableEnded) res.write(`data: ${JSON.stringify(batch)}\n\n`);
-  };
-  const unsubscribe = hub.subscribe((push) => {
-    if (pending.push(push) === 1) setImmediate(flush);
   });
   res.on('close', unsubscribe);
 }
