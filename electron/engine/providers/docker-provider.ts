@@ -88,10 +88,8 @@ export class DockerProvider implements MachineProvider {
     wanted.forEach((m, i) => result.set(m.name, outcomes[i]!));
 
     // Compose's --remove-orphans: only a run over the whole profile knows which machines are gone.
-    const profileMachines = profile.machines.filter((m) => m.docker).map((m) => m.name);
-    const isFull = profileMachines.every((name) => wanted.some((m) => m.name === name));
-    if (isFull) {
-      const orphans = existing.filter((c) => !profileMachines.includes(c.Labels[LABEL_MACHINE] ?? ''));
+    if (coversWholeProfile(profile, wanted)) {
+      const orphans = existing.filter((c) => !profile.machines.some((m) => m.docker && m.name === c.Labels[LABEL_MACHINE]));
       await Promise.all(
         orphans.map(async (c) => {
           const machine = c.Labels[LABEL_MACHINE] ?? c.Names[0]?.slice(1) ?? c.Id.slice(0, 12);
@@ -123,7 +121,7 @@ export class DockerProvider implements MachineProvider {
     const { hash, parts } = configHash(normalizeDockerSpec(m.name, m.docker, image.id));
     const name = containerName(profile.name, m.name);
     // Normally one container per machine; extra ones (renamed, or from a crashed run) are removed.
-    const current = found.find((c) => c.Names.includes(`/${name}`)) ?? found[0];
+    const current = currentContainer(found, name);
     await Promise.all(found.filter((c) => c !== current).map((c) => removeContainer(this.docker, c.Id)));
 
     let detail: string | undefined;
@@ -178,7 +176,7 @@ export class DockerProvider implements MachineProvider {
     for (const m of machines) {
       const name = containerName(profile.name, m.name);
       const found = byMachine.get(m.name) ?? [];
-      const c = found.find((x) => x.Names.includes(`/${name}`)) ?? found[0];
+      const c = currentContainer(found, name);
       if (c?.State === 'running') {
         result.set(m.name, new DockerExecTransport(c.Id, { machine: m.name, name, docker: this.docker, address: this.address }));
       } else {
@@ -265,8 +263,7 @@ export class DockerProvider implements MachineProvider {
   async destroy(profile: Profile, machines: MachineSpec[], opts: { volumes: boolean }, ctx: RunContext): Promise<void> {
     const names = new Set(machines.map((m) => m.name));
     const all = await this.listProfile(profile.name);
-    const profileMachines = profile.machines.filter((m) => m.docker).map((m) => m.name);
-    const isFull = profileMachines.every((n) => names.has(n));
+    const isFull = coversWholeProfile(profile, machines);
     // Destroying the whole profile takes its orphans too, so that nothing labelled with it is left.
     const doomed = all.filter((c) => names.has(c.Labels[LABEL_MACHINE] ?? '') || isFull);
     const failures: Error[] = [];
@@ -315,7 +312,7 @@ export class DockerProvider implements MachineProvider {
     const containers = await this.listProfile(profile.name);
     const byMachine = groupByMachine(containers);
     return machines.map((m) => {
-      const c = byMachine.get(m.name)?.find((x) => x.Names.includes(`/${containerName(profile.name, m.name)}`)) ?? byMachine.get(m.name)?.[0];
+      const c = currentContainer(byMachine.get(m.name) ?? [], containerName(profile.name, m.name));
       const target = m.docker?.image ?? '';
       if (!c) return { machine: m.name, provider: 'docker', state: 'not-created', target, ports: [] };
       return { machine: m.name, provider: 'docker', state: containerState(c.State), target, ports: formatPorts(c.Ports), containerId: c.Id };
@@ -424,6 +421,16 @@ function formatPorts(ports: Docker.Port[]): string[] {
     out.add(`${ip}:${p.PublicPort}->${p.PrivatePort}/${p.Type}`);
   }
   return [...out].sort();
+}
+
+/** A machine's container: the one with its name; normally the only one (others are leftovers). */
+function currentContainer(found: Docker.ContainerInfo[], name: string): Docker.ContainerInfo | undefined {
+  return found.find((c) => c.Names.includes(`/${name}`)) ?? found[0];
+}
+
+/** Whether `machines` are all the profile's Docker machines: only then are orphans known. */
+function coversWholeProfile(profile: Profile, machines: MachineSpec[]): boolean {
+  return profile.machines.every((m) => !m.docker || machines.some((x) => x.name === m.name));
 }
 
 function ignore404(err: unknown): void {
