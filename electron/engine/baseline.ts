@@ -2,11 +2,13 @@
 // and read it back with every error pointing at file:line:col.
 
 import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import { LineCounter, parseDocument, stringify, type Document } from 'yaml';
 import type { EventSink } from '../../shared/events.js';
 import type { Profile } from '../../shared/profile.js';
 import { ProdlikeError, toErrorInfo } from './errors.js';
 import { gatherFacts, type HostFacts, type PathFact } from './facts/index.js';
+import { yamlFiles } from './profile/find.js';
 import { writeFileAtomic } from './state/atomic-file.js';
 import type { Transport } from './transport/transport.js';
 import {
@@ -213,4 +215,29 @@ function nodeOffset(doc: Document, path: (string | number)[]): number | undefine
     if (range) return range[0];
   }
   return undefined;
+}
+
+/**
+ * Baseline files kept beside the profiles: in the profile folders and their `baselines/` siblings (where
+ * `prodlike capture … --out baselines/…` puts them). Unreadable and malformed ones are skipped: the
+ * commands that read a baseline report those.
+ */
+export async function findBaselines(folders: string[]): Promise<{ file: string; baseline: Baseline }[]> {
+  const dirs = [...new Set(folders.flatMap((f) => [path.resolve(f), path.resolve(f, '..', 'baselines')]))];
+  const out: { file: string; baseline: Baseline }[] = [];
+  for (const file of [...new Set(dirs.flatMap((d) => yamlFiles(d)))]) {
+    let text: string;
+    try {
+      text = await fs.readFile(file, 'utf8');
+    } catch {
+      continue;
+    }
+    if (!/^format:\s*["']?prodlike-baseline\//m.test(text)) continue;
+    try {
+      out.push({ file, baseline: parseBaseline(text, file) });
+    } catch {
+      // malformed: skipped here, reported by the command that reads it
+    }
+  }
+  return out;
 }

@@ -9,7 +9,7 @@ import type { EngineApi } from '../engine/engine-api.js';
 import { ProdlikeError } from '../engine/errors.js';
 import { dispatch } from './dispatch.js';
 import type { PushHub } from './push-hub.js';
-import { findBaselines } from './baselines.js';
+import { findBaselines } from '../engine/baseline.js';
 import { watchProfileFolders } from './profile-watch.js';
 import { ShellManager } from './shells.js';
 
@@ -86,7 +86,7 @@ export function createHost(opts: HostOptions): Host {
     'runs:cancel': async ({ runId }) => ({ cancelled: engine.cancel(runId) }),
     'runs:history': ({ file, limit }) => engine.history(file, limit),
     'drift:last': ({ file }) => engine.lastDrift(file),
-    'baselines:list': async () => findBaselines(await engine.profileFolders()),
+    'baselines:list': async () => (await findBaselines(await engine.profileFolders())).map(({ file, baseline }) => ({ file, hosts: Object.keys(baseline.hosts) })),
     'settings:get': () => engine.getSettings(),
     'settings:set': async (patch) => {
       const s = await engine.setSettings(patch);

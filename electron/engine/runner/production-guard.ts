@@ -9,13 +9,11 @@
 //   data folder), so a baseline stored elsewhere still protects its hosts;
 // - baselines kept in the profile folders, and in a `baselines/` folder beside each of them.
 
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { MachineSpec, Profile } from '../../../shared/profile.js';
 import type { Baseline } from '../baseline-schema.js';
-import { parseBaseline, readBaseline } from '../baseline.js';
+import { findBaselines, readBaseline } from '../baseline.js';
 import { RefusedError } from '../errors.js';
-import { yamlFiles } from '../profile/find.js';
 import { readJson, writeFileAtomic } from '../state/atomic-file.js';
 
 export interface ProductionAddress {
@@ -56,25 +54,9 @@ export async function registerProductionHosts(dataDir: string, b: Baseline, base
   await writeFileAtomic(registryFile(dataDir), JSON.stringify(reg, null, 2));
 }
 
-/** Baseline files in these folders (and their `baselines/` siblings). Unreadable ones are skipped. */
+/** Production addresses of the baselines kept beside the profiles. */
 async function folderBaselines(folders: string[]): Promise<ProductionAddress[]> {
-  const dirs = [...new Set(folders.flatMap((f) => [path.resolve(f), path.resolve(f, '..', 'baselines')]))];
-  const out: ProductionAddress[] = [];
-  for (const file of [...new Set(dirs.flatMap((d) => yamlFiles(d)))]) {
-    let text: string;
-    try {
-      text = await fs.readFile(file, 'utf8');
-    } catch {
-      continue;
-    }
-    if (!/^format:\s*["']?prodlike-baseline\//m.test(text)) continue;
-    try {
-      out.push(...baselineAddresses(parseBaseline(text, file), file));
-    } catch {
-      // A malformed baseline is reported by the commands that read it, not by every `up`.
-    }
-  }
-  return out;
+  return (await findBaselines(folders)).flatMap(({ file, baseline }) => baselineAddresses(baseline, file));
 }
 
 export async function productionAddresses(opts: { dataDir: string; folders: string[]; baseline?: Baseline; baselineFile?: string }): Promise<Map<string, ProductionAddress>> {

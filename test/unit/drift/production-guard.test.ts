@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { MachineSpec, Profile, SshMachineSpec } from '../../../shared/profile.js';
-import { serializeBaseline, type Baseline } from '../../../electron/engine/baseline.js';
+import { findBaselines, serializeBaseline, type Baseline } from '../../../electron/engine/baseline.js';
 import { addressKey, guardProductionHosts, registerProductionHosts } from '../../../electron/engine/runner/production-guard.js';
 import { prodHost } from './fixtures.js';
 
@@ -47,6 +47,17 @@ describe('production guard', () => {
     writeFileSync(join(root, 'baselines', 'broken.yaml'), 'format: prodlike-baseline/1\nhosts: [');
     const p = profile([{ name: 'db', ssh: ssh('DB.internal', 22), resources: [] }]);
     await expect(guardProductionHosts(p, { dataDir: join(root, '.data'), folders: [join(root, 'profiles')], allowProductionHosts: false })).rejects.toThrow(/db \(DB.internal:22\) is production host web-1/);
+  });
+
+  it('lists the same baselines for the app: the valid ones, with their hosts', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'pl-guard-'));
+    mkdirSync(join(root, 'profiles'));
+    mkdirSync(join(root, 'baselines'));
+    writeFileSync(join(root, 'baselines', 'prod.yaml'), serializeBaseline(baseline('db.internal:22')));
+    writeFileSync(join(root, 'baselines', 'broken.yaml'), 'format: prodlike-baseline/1\nhosts: [');
+    writeFileSync(join(root, 'profiles', 'dev.yaml'), 'name: dev\nmachines: {}\n');
+    const found = await findBaselines([join(root, 'profiles')]);
+    expect(found.map((b) => [b.file, Object.keys(b.baseline.hosts)])).toEqual([[join(root, 'baselines', 'prod.yaml'), ['web-1']]]);
   });
 
   it('lets Docker machines and unknown addresses through', async () => {
