@@ -10,7 +10,7 @@ import { describeIssues, requestSchemas } from './schemas.js';
 
 const channels = new Set<string>(API_CHANNELS);
 
-export function isChannel(name: string): name is ApiChannel {
+function isChannel(name: string): name is ApiChannel {
   return channels.has(name);
 }
 

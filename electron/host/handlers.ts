@@ -25,7 +25,6 @@ export interface HostOptions {
 
 export interface Host {
   handlers: Handlers;
-  shells: ShellManager;
   /** Lists the profiles once before the first page asks, so modules, schemas and caches are warm and
    *  the list shows at once. */
   warm(): Promise<void>;
@@ -107,7 +106,6 @@ export function createHost(opts: HostOptions): Host {
 
   return {
     handlers,
-    shells,
     warm: async () => {
       // Through the validation path too: zod compiles a schema on its first use.
       await dispatch(handlers, 'profiles:list', null);

@@ -156,8 +156,8 @@ export function DriftView({ detail, version }: { detail: ProfileDetail; version:
                 <td>
                   <span className={`drift-status drift-${x.status}`}>{DRIFT_LABELS[x.status]}</span>
                 </td>
-                <td className="clip">{x.expected ?? x.changes.map((c) => c.after ?? '').filter(Boolean).join(', ') ?? ''}</td>
-                <td className="clip">{x.actual ?? x.changes.map((c) => c.before ?? '').filter(Boolean).join(', ') ?? ''}</td>
+                <td className="clip">{x.expected ?? x.changes.map((c) => c.after ?? '').filter(Boolean).join(', ')}</td>
+                <td className="clip">{x.actual ?? x.changes.map((c) => c.before ?? '').filter(Boolean).join(', ')}</td>
                 <td>
                   {diff ? (
                     <button type="button" onClick={() => setSelected(selected === x ? null : x)} aria-label={`Show diff of ${x.resource.name}`}>

@@ -29,7 +29,7 @@ export function useAction<A extends unknown[], R>(fn: (...args: A) => Promise<R>
       setBusy(false);
     }
   }, []);
-  return { run, busy, error, setError };
+  return { run, busy, error };
 }
 
 /** Loads something when `key` changes; `reload` fetches it again. */
@@ -56,5 +56,5 @@ export function useLoad<T>(load: () => Promise<T>, key: unknown[]) {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [...key, tick]);
   const reload = useCallback(() => setTick((t) => t + 1), []);
-  return { data, error, reload, setData };
+  return { data, error, reload };
 }

@@ -51,8 +51,7 @@ export function createWebApi(opts: WebClientOptions): ProdlikeApi {
       // The server sends the pushes of one moment as one array (see electron/web/event-stream.ts).
       let pushes: ApiPush[];
       try {
-        const data = JSON.parse(String(msg.data)) as ApiPush | ApiPush[];
-        pushes = Array.isArray(data) ? data : [data];
+        pushes = JSON.parse(String(msg.data)) as ApiPush[];
       } catch {
         return;
       }
