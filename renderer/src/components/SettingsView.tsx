@@ -71,7 +71,10 @@ function SettingsForm({ initial }: { initial: Settings }) {
   const [folders, setFolders] = useState(initial.profileFolders.join('\n'));
   const [saved, setSaved] = useState(false);
   const save = useAction(async (s: Settings) => {
-    setForm(await api.call('settings:set', s));
+    const stored = await api.call('settings:set', s);
+    // Show what the engine stored (the folder list normalised), not what was typed.
+    setForm(stored);
+    setFolders(stored.profileFolders.join('\n'));
     setSaved(true);
   });
   const edit = (patch: Partial<Settings>) => {
