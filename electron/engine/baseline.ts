@@ -20,15 +20,12 @@ import {
   type BaselineFile,
   type BaselineHost,
 } from './baseline-schema.js';
+import { byKey } from './by-key.js';
 
 export * from './baseline-schema.js';
 
 export class BaselineError extends ProdlikeError {
   override name = 'BaselineError';
-}
-
-function byKey<T>(rec: Record<string, T>): Record<string, T> {
-  return Object.fromEntries(Object.entries(rec).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 function fileEntry(p: PathFact | undefined): BaselineFile {

@@ -12,6 +12,7 @@ import {
   type ServiceState,
   type UserFact,
 } from './types.js';
+import { byKey } from '../by-key.js';
 
 /** The host cannot be probed: not Linux, no known package manager, or the probe failed. */
 export class FactsError extends ProdlikeError {
@@ -47,10 +48,6 @@ function unquote(v: string): string {
   return t;
 }
 
-function sorted<T>(rec: Record<string, T>): Record<string, T> {
-  return Object.fromEntries(Object.entries(rec).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-}
-
 export function parsePackages(lines: string[]): { manager: string; packages: Record<string, string> } {
   const manager = (lines[0] ?? '').replace(/^manager=/, '');
   const pkgs: Record<string, string> = {};
@@ -72,7 +69,7 @@ export function parsePackages(lines: string[]): { manager: string; packages: Rec
       if (m) pkgs[m[1]!] = m[2]!;
     }
   }
-  return { manager, packages: sorted(pkgs) };
+  return { manager, packages: byKey(pkgs) };
 }
 
 export function parseAccounts(passwd: string[], group: string[]): { users: Record<string, UserFact>; groups: Record<string, GroupFact> } {
@@ -92,7 +89,7 @@ export function parseAccounts(passwd: string[], group: string[]): { users: Recor
       .sort();
     users[name] = { uid: Number(uid), gid: Number(gid), home, shell, groups: supplementary };
   }
-  return { users: sorted(users), groups: sorted(groups) };
+  return { users: byKey(users), groups: byKey(groups) };
 }
 
 function systemdState(active: string): ServiceState {
@@ -118,7 +115,7 @@ export function parseSystemd(units: string[], unitFiles: string[]): Record<strin
     if (state === 'enabled' || state === 'enabled-runtime') fact.enabled = true;
     else if (state === 'disabled' || state === 'masked' || state === 'masked-runtime') fact.enabled = false;
   }
-  return sorted(services);
+  return byKey(services);
 }
 
 export function parseSysv(lines: string[]): Record<string, ServiceFact> {
@@ -130,7 +127,7 @@ export function parseSysv(lines: string[]): Record<string, ServiceFact> {
     const state: ServiceState = code === 0 ? 'running' : code >= 1 && code <= 3 ? 'stopped' : 'unknown';
     services[name] = { state, enabled: enabled === 'yes' };
   }
-  return sorted(services);
+  return byKey(services);
 }
 
 /** /proc/net address: little-endian 32-bit words of hex. */
@@ -215,7 +212,7 @@ export function parseEnv(lines: string[]): Record<string, string> {
     const value = unquote(line.slice(i + 1));
     env[name] = value === REDACTED || isSecret(name, value) ? REDACTED : value;
   }
-  return sorted(env);
+  return byKey(env);
 }
 
 function octalMode(m: string): string {

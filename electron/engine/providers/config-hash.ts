@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { DockerMachineSpec } from '../../../shared/profile.js';
 import { DockerError } from '../errors.js';
+import { byKey } from '../by-key.js';
 
 export interface PortBinding {
   hostIp: string;
@@ -128,12 +129,12 @@ export interface NormalizedDockerSpec {
 
 export function normalizeDockerSpec(machine: string, spec: DockerMachineSpec, imageId: string): NormalizedDockerSpec {
   const build = spec.build
-    ? { context: spec.build.context, dockerfile: spec.build.dockerfile ?? 'Dockerfile', args: sortedEntries(spec.build.args) }
+    ? { context: spec.build.context, dockerfile: spec.build.dockerfile ?? 'Dockerfile', args: Object.entries(byKey(spec.build.args)) }
     : null;
   return {
     image: { ref: spec.image, id: imageId, build },
     ports: spec.ports.flatMap(parsePort).map(formatPortBinding).sort(),
-    env: sortedEntries(spec.env).map(([k, v]) => `${k}=${v}`),
+    env: Object.entries(byKey(spec.env)).map(([k, v]) => `${k}=${v}`),
     volumes: spec.volumes
       .map(parseVolume)
       .map((v) => `${v.kind}:${v.source}:${v.target}:${v.readOnly ? 'ro' : 'rw'}`)
@@ -142,10 +143,6 @@ export function normalizeDockerSpec(machine: string, spec: DockerMachineSpec, im
     hostname: spec.hostname ?? machine,
     privileged: spec.privileged,
   };
-}
-
-function sortedEntries(rec: Record<string, string>): [string, string][] {
-  return Object.entries(rec).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 function sha256(value: unknown): string {
