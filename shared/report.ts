@@ -108,7 +108,11 @@ export interface RunRecord {
   drifted?: number;
 }
 
-export type DriftStatus = 'in-sync' | 'drifted' | 'missing' | 'extra';
+/** `not-checked`: deliberately not evaluated (a command's user guards on production); not drift. */
+export type DriftStatus = 'in-sync' | 'drifted' | 'missing' | 'extra' | 'not-checked';
+
+/** Whether a finding is drift (what exit code 2 and the counts mean). */
+export const isDrift = (s: DriftStatus): boolean => s !== 'in-sync' && s !== 'not-checked';
 
 /** What a drift finding is about: a resource, or (baseline drift) the machine's OS release. */
 export type DriftSubject = ResourceRef | { id: 'os'; kind: 'os'; name: string };

@@ -2,7 +2,7 @@
 
 import path from 'node:path';
 import pc from 'picocolors';
-import type { DriftReport, ProfileStatus, RunResult } from '../../shared/report.js';
+import { isDrift, type DriftReport, type ProfileStatus, type RunResult } from '../../shared/report.js';
 import type { CliIo } from './main.js';
 import { formatChanges, statusMark } from './render-run.js';
 
@@ -12,10 +12,7 @@ function seconds(ms: number): string {
 
 export function printRunResult(io: CliIo, r: RunResult, baseline?: string): void {
   const s = r.summary;
-  const failedMachines = r.machines.filter((m) => m.status === 'failed');
-  for (const m of failedMachines) {
-    if (m.error) io.err(`${pc.red('✗')} ${m.machine}: ${m.error.message}${m.error.hint ? `\n  ${pc.dim('→')} ${m.error.hint}` : ''}`);
-  }
+  for (const line of failureLines(r)) io.err(line);
   if (r.kind === 'capture') {
     const hosts = r.machines.filter((m) => m.status !== 'failed').length;
     if (r.ok) io.out(`${pc.green('✓')} captured ${r.profile}: ${hosts} host(s), read-only, written to ${path.relative(process.cwd(), baseline ?? '') || baseline} in ${seconds(r.durationMs)}`);
@@ -30,6 +27,24 @@ export function printRunResult(io: CliIo, r: RunResult, baseline?: string): void
   const nothing = (r.kind === 'up' || r.kind === 'use') && r.ok && s.changed === 0 ? ' (nothing to change)' : '';
   const mark = r.ok ? pc.green('✓') : pc.red('✗');
   io.out(`${mark} ${verb} ${r.profile}${machines}${nothing} in ${seconds(r.durationMs)}`);
+}
+
+/**
+ * One line per cause: machines that failed for the same reason (four machines, one stopped Docker
+ * engine) are named together.
+ */
+export function failureLines(r: Pick<RunResult, 'machines' | 'error'>): string[] {
+  const causes = new Map<string, { machines: string[]; hint?: string }>();
+  for (const m of r.machines) {
+    if (m.status !== 'failed' || !m.error) continue;
+    const c = causes.get(m.error.message) ?? { machines: [], ...(m.error.hint ? { hint: m.error.hint } : {}) };
+    c.machines.push(m.machine);
+    causes.set(m.error.message, c);
+  }
+  const hint = (h?: string) => (h ? `\n  ${pc.dim('→')} ${h}` : '');
+  // The run's own error is printed by the caller; a machine failing for that same reason is not repeated.
+  if (r.error) causes.delete(r.error.message);
+  return [...causes].map(([message, c]) => `${pc.red('✗')} ${c.machines.length === 1 ? c.machines[0] : `machines ${c.machines.join(', ')}`}: ${message}${hint(c.hint)}`);
 }
 
 export function printStatus(io: CliIo, statuses: ProfileStatus[], all: boolean): void {
@@ -47,26 +62,29 @@ export function printStatus(io: CliIo, statuses: ProfileStatus[], all: boolean):
 
 export function printDrift(io: CliIo, report: DriftReport): void {
   for (const e of report.errors) io.err(`${pc.red('✗')} ${e.machine}: ${e.error.message}${e.error.hint ? `\n  ${pc.dim('→')} ${e.error.hint}` : ''}`);
-  const notInSync = report.findings.filter((f) => f.status !== 'in-sync');
-  for (const f of notInSync) {
+  const notInSync = report.findings.filter((f) => isDrift(f.status));
+  const notChecked = report.findings.filter((f) => f.status === 'not-checked');
+  for (const f of [...notInSync, ...notChecked]) {
     io.out(`${statusMark(f.status).padEnd(18)} ${pc.bold(f.machine)}${f.against ? pc.dim(` (vs ${f.against})`) : ''} ${f.resource.kind} ${f.resource.name}`);
     for (const line of formatChanges(f.changes)) io.out(line);
   }
-  const inSync = report.findings.length - notInSync.length;
+  const inSync = report.findings.length - notInSync.length - notChecked.length;
+  const unchecked = notChecked.length ? `, ${notChecked.length} not checked` : '';
   const against = report.against === 'profile' ? 'its profile' : path.relative(process.cwd(), report.against);
-  if (report.inSync) io.out(`${pc.green('✓')} ${report.profile} is in sync with ${against}: ${inSync} resource(s) checked in ${seconds(report.durationMs)}`);
-  else io.out(`${pc.yellow('!')} ${report.profile} drifted from ${against}: ${notInSync.length} finding(s), ${inSync} in sync${report.errors.length ? `, ${report.errors.length} machine(s) not checked` : ''} (${seconds(report.durationMs)})`);
+  if (report.inSync) io.out(`${pc.green('✓')} ${report.profile} is in sync with ${against}: ${inSync} resource(s) checked${unchecked} in ${seconds(report.durationMs)}`);
+  else io.out(`${pc.yellow('!')} ${report.profile} drifted from ${against}: ${notInSync.length} finding(s), ${inSync} in sync${unchecked}${report.errors.length ? `, ${report.errors.length} machine(s) not checked` : ''} (${seconds(report.durationMs)})`);
 }
 
 const xml = (s: string) => s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
 
 /** Drift as JUnit: one test case per resource, drift as a failure, so CI dashboards show it. */
 export function driftJunit(report: DriftReport): string {
-  const failures = report.findings.filter((f) => f.status !== 'in-sync').length;
+  const failures = report.findings.filter((f) => isDrift(f.status)).length;
   const cases = report.findings.map((f) => {
     const name = `${f.resource.kind} ${f.resource.name}`;
     const open = `    <testcase classname="${xml(`${report.profile}.${f.machine}`)}" name="${xml(name)}">`;
     if (f.status === 'in-sync') return `${open}</testcase>`;
+    if (f.status === 'not-checked') return `${open}<skipped message="${xml(f.changes.map((c) => c.summary).join('; '))}"/></testcase>`;
     const body = f.changes.map((c) => c.summary + (c.diff ? '\n' + c.diff : '')).join('\n');
     return `${open}\n      <failure type="${f.status}" message="${xml(`${f.status}: ${f.changes.map((c) => c.summary).join('; ')}`)}">${xml(body)}</failure>\n    </testcase>`;
   });

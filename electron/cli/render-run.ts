@@ -5,7 +5,7 @@
 import logUpdate from 'log-update';
 import pc from 'picocolors';
 import type { RunEvent } from '../../shared/events.js';
-import type { Change, ResourceStatus } from '../../shared/report.js';
+import type { Change, DriftStatus, ResourceStatus } from '../../shared/report.js';
 
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
@@ -23,7 +23,7 @@ export interface RunRenderer {
   stop(): void;
 }
 
-export function statusMark(s: ResourceStatus | 'in-sync' | 'drifted' | 'missing' | 'extra'): string {
+export function statusMark(s: ResourceStatus | DriftStatus): string {
   switch (s) {
     case 'ok':
     case 'in-sync':
@@ -42,6 +42,8 @@ export function statusMark(s: ResourceStatus | 'in-sync' | 'drifted' | 'missing'
       return pc.red('missing');
     case 'extra':
       return pc.magenta('extra');
+    case 'not-checked':
+      return pc.dim('not checked');
   }
 }
 
@@ -111,9 +113,9 @@ export function createRunRenderer(opts: { tty: boolean; verbose: boolean; write?
           m.phase = e.phase;
           if (e.detail) m.detail = e.detail;
           if (e.status === 'failed') {
+            // Shown in the live block; the message itself is printed once, with the run's summary.
             m.failedPhase = true;
             m.done = true;
-            persist(`${pc.red('✗')} ${pc.bold(e.machine)}: ${e.error?.message ?? `${e.phase} failed`}${e.error?.hint ? `\n    ${pc.dim(e.error.hint)}` : ''}`);
           } else if (!opts.tty && e.status === 'done' && e.detail) {
             write(`  ${e.machine}: ${e.phase} ${e.detail}`);
           }
@@ -126,11 +128,8 @@ export function createRunRenderer(opts: { tty: boolean; verbose: boolean; write?
           if (e.status !== 'ok' || opts.verbose) {
             const head = `  ${statusMark(e.status)} ${pc.bold(e.machine)} ${e.resource.kind} ${e.resource.name}`;
             const body = formatChanges(e.changes);
-            if (e.error) {
-              body.push(`      ${pc.red(e.error.message)}`);
-              const stderr = e.error.details?.stderr;
-              if (typeof stderr === 'string' && stderr && opts.verbose) body.push(...stderr.split('\n').map((l) => `      ${pc.dim(l)}`));
-            }
+            // The message holds the exit code and the output's last lines; --verbose streamed it all.
+            if (e.error) body.push(...e.error.message.split('\n').map((l, i) => `      ${i === 0 ? pc.red(l) : pc.dim(l)}`));
             persist([head, ...body].join('\n'));
           }
           break;

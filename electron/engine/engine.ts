@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { ProfileDetail, ProfileSummary, Settings, StartRunRequest, TrustedHostKey } from '../../shared/api.js';
 import type { EventSink, RunEvent } from '../../shared/events.js';
 import type { Profile } from '../../shared/profile.js';
-import type { DriftReport, ErrorInfo, MachineResult, ProfileStatus, RunRecord, RunResult, RunSummary } from '../../shared/report.js';
+import { isDrift, type DriftReport, type ErrorInfo, type MachineResult, type ProfileStatus, type RunRecord, type RunResult, type RunSummary } from '../../shared/report.js';
 import type { EngineApi, StartedRun } from './engine-api.js';
 import type { ShellCallbacks, ShellSession } from './shell.js';
 import { ProdlikeError, RefusedError, toErrorInfo } from './errors.js';
@@ -151,7 +151,7 @@ export class Engine implements EngineApi {
         const report = await runDriftOrBaseline(req, profile, ctx, { providers: await this.providers(), allowProductionHosts: !!this.opts.allowProductionHosts, dataDir: this.dataDir });
         if ('findings' in report) {
           // A drift run "succeeds" when every machine was checked; what it found is the report.
-          const drifted = report.findings.filter((f) => f.status !== 'in-sync').length;
+          const drifted = report.findings.filter((f) => isDrift(f.status)).length;
           const summary: RunSummary = { ok: report.findings.length - drifted, changed: 0, pending: drifted, failed: report.errors.length };
           const ok = report.errors.length === 0;
           await this.state.saveDrift(redact(report));

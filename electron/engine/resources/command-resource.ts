@@ -78,9 +78,7 @@ echo done=1`;
     const ctx = context(spec).replace('|| exit 111', `|| _pl_fail ${shq(`command: cannot enter directory ${spec.cwd ?? ''}`)}`);
     return {
       script: `${APPLY_PRELUDE}${ctx}
-sh -c ${shq(spec.name)} </dev/null
-_pl_rc=$?
-[ "$_pl_rc" -eq 0 ] || _pl_fail ${shq(`command failed: ${spec.name.split('\n')[0]}`)}" (exit $_pl_rc)"
+exec sh -c ${shq(spec.name)} </dev/null
 `,
     };
   },

@@ -1,123 +1,226 @@
-// One machine through the one code path: probe (one round-trip) → diff → apply what differs → probe
-// again to confirm. `plan` stops after diff; drift reuses probe + diff (drift.ts).
+// One machine through the one code path, in profile order, as if the resources ran one by one:
+//
+//   probe all (one round-trip) → walk the resources in order:
+//     in sync      → ok
+//     differs      → apply it (consecutive packages: one step), then probe again what comes after it
+//                    together with what was just changed (one round-trip), so every later resource —
+//                    and every command guard — is decided on the state the earlier ones left, and the
+//                    change is confirmed by the same probe
+//     fails        → the machine's later resources are skipped, and say why
+//
+// A run with nothing to change costs one probe round-trip; each change costs one more. `plan` stops
+// after the first probe: it reports what the machine looks like now (a guard that depends on an earlier
+// change is evaluated on today's state, and says so). Drift reuses probeAndDiff (drift.ts).
 
-import { machineProvider, type MachineSpec, type ResourceSpec } from '../../../shared/profile.js';
+import { machineProvider, type CommandResource, type MachineSpec, type ResourceSpec } from '../../../shared/profile.js';
 import type { Change, MachineResult, ResourceResult } from '../../../shared/report.js';
 import { toErrorInfo } from '../errors.js';
 import type { RunContext } from '../providers/provider.js';
-import { diffAll, probeAll } from '../resources/index.js';
+import { diffAll, planApplySteps, probeAll, type PendingItem } from '../resources/index.js';
 import type { Transport } from '../transport/transport.js';
-import { applyInOrder } from './apply.js';
+import { runApplyStep } from './apply-step.js';
 
 export interface Probed {
   spec: ResourceSpec;
   actual?: unknown;
   changes: Change[];
   error?: string;
+  /** Set when the resource was deliberately not evaluated (user guards on production): why. */
+  unchecked?: string;
 }
+
+export interface ProbeOptions {
+  signal?: AbortSignal;
+  /**
+   * Production: nothing but Prodlike's own read-only probe runs. A command's `unless`/`onlyif` are the
+   * user's shell, so they are not run; `creates` (a `test -e`) still is.
+   */
+  readOnly?: boolean;
+}
+
+export const NOT_EVALUATED_ON_PRODUCTION = 'not evaluated: its unless/onlyif guards are shell commands of the profile, and on production nothing runs but Prodlike\'s read-only probe';
 
 export function refOf(spec: ResourceSpec) {
   return { id: spec.id, kind: spec.kind, name: spec.name };
 }
 
+function userGuards(spec: ResourceSpec): spec is CommandResource {
+  return spec.kind === 'command' && (spec.unless !== undefined || spec.onlyif !== undefined);
+}
+
 /** Probes every resource of a machine in one round-trip and diffs each against its spec. */
-export async function probeAndDiff(transport: Transport, resources: ResourceSpec[], signal?: AbortSignal): Promise<Probed[]> {
+export async function probeAndDiff(transport: Transport, resources: ResourceSpec[], opts: ProbeOptions = {}): Promise<Probed[]> {
   if (resources.length === 0) return [];
-  const probed = await probeAll(transport, resources, signal);
-  const diffed = diffAll(resources, probed);
+  // On production a command with user guards is probed without them: only its `creates` is checked.
+  const asProbed = opts.readOnly
+    ? resources.flatMap((s) => (!userGuards(s) ? [s] : s.creates !== undefined ? [{ ...s, unless: undefined, onlyif: undefined } as ResourceSpec] : []))
+    : resources;
+  const probed = await probeAll(transport, asProbed, opts.signal);
+  const diffed = diffAll(asProbed, probed);
   return resources.map((spec) => {
-    const d = diffed.get(spec.id)!;
-    const p: Probed = { spec, actual: probed.get(spec.id)?.actual, changes: d.changes };
-    if (d.error !== undefined) p.error = d.error;
+    const d = diffed.get(spec.id);
+    if (opts.readOnly && userGuards(spec) && !(d && d.error === undefined && d.changes.length === 0)) {
+      // `creates` exists → in sync without any guard; otherwise the answer would need the user's shell.
+      return { spec, changes: [], unchecked: NOT_EVALUATED_ON_PRODUCTION };
+    }
+    const p: Probed = { spec, actual: probed.get(spec.id)?.actual, changes: d!.changes };
+    if (d!.error !== undefined) p.error = d!.error;
     return p;
   });
 }
 
-export async function converge(
-  machine: MachineSpec,
-  transport: Transport,
-  mode: 'apply' | 'plan',
-  ctx: RunContext,
-): Promise<MachineResult> {
+/** The result a probe decides for a resource (pending when it differs). */
+function decided(p: Probed, machine: string): ResourceResult {
+  const base = refOf(p.spec);
+  if (p.error !== undefined) {
+    return { ...base, status: 'failed', changes: [], error: { name: 'ProbeError', message: `could not read the state of ${p.spec.kind} ${p.spec.name}: ${p.error}`, where: `machine ${machine}` } };
+  }
+  if (p.unchecked !== undefined) return { ...base, status: 'skipped', changes: [], error: { name: 'NotEvaluated', message: p.unchecked } };
+  if (p.changes.length === 0) return { ...base, status: 'ok', changes: [] };
+  return { ...base, status: 'pending', changes: p.changes };
+}
+
+function machineStatus(list: ResourceResult[]): MachineResult['status'] {
+  if (list.some((r) => r.status === 'failed')) return 'failed';
+  if (list.some((r) => r.status === 'changed')) return 'changed';
+  if (list.some((r) => r.status === 'pending')) return 'pending';
+  return 'ok';
+}
+
+// A command's run is its confirmation: without guards it would only say "would run" again, and a guard
+// is what the user wrote to skip it next time, not a promise that it holds right away (a daemon a
+// command starts may take a moment to answer).
+const confirmable = (spec: ResourceSpec) => spec.kind !== 'command';
+
+export async function converge(machine: MachineSpec, transport: Transport, mode: 'apply' | 'plan', ctx: RunContext, opts: { readOnly?: boolean } = {}): Promise<MachineResult> {
   const started = Date.now();
   const provider = machineProvider(machine);
-  const emitResource = (r: ResourceResult, durationMs?: number) =>
-    ctx.emit({ type: 'resource', runId: ctx.runId, machine: machine.name, resource: { id: r.id, kind: r.kind, name: r.name }, status: r.status, changes: r.changes, ...(r.error ? { error: r.error } : {}), ...(durationMs !== undefined ? { durationMs } : {}) });
+  const emit = (r: ResourceResult, durationMs?: number) =>
+    ctx.emit({ type: 'resource', runId: ctx.runId, machine: machine.name, resource: refOf(r as unknown as ResourceSpec), status: r.status, changes: r.changes, ...(r.error ? { error: r.error } : {}), ...(durationMs !== undefined ? { durationMs } : {}) });
+  const phase = (p: 'probe' | 'apply' | 'verify', status: 'start' | 'done') => ctx.emit({ type: 'machine', runId: ctx.runId, machine: machine.name, phase: p, status });
+  const probeOpts: ProbeOptions = { ...(ctx.signal ? { signal: ctx.signal } : {}), ...(opts.readOnly ? { readOnly: true } : {}) };
 
-  ctx.emit({ type: 'machine', runId: ctx.runId, machine: machine.name, phase: 'probe', status: 'start' });
+  phase('probe', 'start');
   let probed: Probed[];
   try {
-    probed = await probeAndDiff(transport, machine.resources, ctx.signal);
+    probed = await probeAndDiff(transport, machine.resources, probeOpts);
   } catch (err) {
     const error = toErrorInfo(err);
     ctx.emit({ type: 'machine', runId: ctx.runId, machine: machine.name, phase: 'probe', status: 'failed', error });
     return { machine: machine.name, provider, status: 'failed', resources: [], error, durationMs: Date.now() - started };
   }
-  ctx.emit({ type: 'machine', runId: ctx.runId, machine: machine.name, phase: 'probe', status: 'done' });
+  phase('probe', 'done');
 
   const results = new Map<string, ResourceResult>();
-  for (const p of probed) {
-    const base = refOf(p.spec);
-    let r: ResourceResult;
-    if (p.error !== undefined) {
-      r = { ...base, status: 'failed', changes: [], error: { name: 'ProbeError', message: `could not read the state of ${p.spec.kind} ${p.spec.name}: ${p.error}`, where: `machine ${machine.name}` } };
-    } else if (p.changes.length === 0) {
-      r = { ...base, status: 'ok', changes: [] };
-    } else {
-      r = { ...base, status: 'pending', changes: p.changes };
+  const finish = (): MachineResult => {
+    const list = machine.resources.map((s) => results.get(s.id)!);
+    return { machine: machine.name, provider, status: machineStatus(list), resources: list, durationMs: Date.now() - started };
+  };
+
+  if (mode === 'plan' || opts.readOnly) {
+    for (const p of probed) {
+      const r = decided(p, machine.name);
+      results.set(p.spec.id, r);
+      emit(r);
     }
-    results.set(p.spec.id, r);
-    // In apply mode only settled results are announced now; pending ones are announced as they apply.
-    if (mode === 'plan' || r.status !== 'pending') emitResource(r);
+    return finish();
   }
 
-  if (mode === 'apply' && probed.some((p) => p.changes.length > 0 && p.error === undefined)) {
-    ctx.emit({ type: 'machine', runId: ctx.runId, machine: machine.name, phase: 'apply', status: 'start' });
-    await applyInOrder(machine, transport, probed, results, ctx, emitResource);
-    ctx.emit({ type: 'machine', runId: ctx.runId, machine: machine.name, phase: 'apply', status: 'done' });
-    await verify(machine, transport, probed, results, ctx, emitResource);
-  }
+  const skipFrom = (rest: Probed[], why: string) => {
+    for (const p of rest) {
+      const r: ResourceResult = { ...refOf(p.spec), status: 'skipped', changes: p.changes, error: { name: 'Skipped', message: why } };
+      results.set(p.spec.id, r);
+      emit(r);
+    }
+  };
 
-  const list = machine.resources.map((s) => results.get(s.id)!);
-  const status = list.some((r) => r.status === 'failed')
-    ? 'failed'
-    : list.some((r) => r.status === 'changed')
-      ? 'changed'
-      : list.some((r) => r.status === 'pending')
-        ? 'pending'
-        : 'ok';
-  return { machine: machine.name, provider, status, resources: list, durationMs: Date.now() - started };
-}
-
-/** After apply, one more probe of what changed: a resource that still differs did not converge. */
-async function verify(
-  machine: MachineSpec,
-  transport: Transport,
-  probed: Probed[],
-  results: Map<string, ResourceResult>,
-  ctx: RunContext,
-  emitResource: (r: ResourceResult) => void,
-): Promise<void> {
-  // A command without guards would always run again; verifying it would only repeat that.
-  const changed = probed.filter((p) => results.get(p.spec.id)?.status === 'changed' && p.spec.kind !== 'command');
-  if (changed.length === 0) return;
-  ctx.emit({ type: 'machine', runId: ctx.runId, machine: machine.name, phase: 'verify', status: 'start' });
-  const again = await probeAndDiff(transport, changed.map((p) => p.spec), ctx.signal);
-  for (const p of again) {
-    if (p.error === undefined && p.changes.length === 0) continue;
-    const prev = results.get(p.spec.id)!;
-    const r: ResourceResult = {
-      ...prev,
-      status: 'failed',
-      error: {
-        name: 'NotConverged',
-        message: `${p.spec.kind} ${p.spec.name} still differs after apply: ${p.error ?? p.changes.map((c) => c.summary).join('; ')}`,
-        where: `machine ${machine.name}`,
-        hint: 'another process may be changing it, or the resource contradicts another one in the profile',
-      },
-    };
-    results.set(p.spec.id, r);
-    emitResource(r);
+  let applying = false;
+  // `probed` always holds the resources not decided yet, probed after the last change.
+  while (probed.length > 0) {
+    const head = probed[0]!;
+    const r = decided(head, machine.name);
+    if (r.status !== 'pending') {
+      results.set(head.spec.id, r);
+      emit(r);
+      probed = probed.slice(1);
+      if (r.status === 'failed') {
+        skipFrom(probed, `not applied: ${head.spec.kind} ${head.spec.name} failed first`);
+        break;
+      }
+      continue;
+    }
+    if (ctx.signal?.aborted) {
+      skipFrom(probed, 'run cancelled');
+      break;
+    }
+    if (!applying) {
+      applying = true;
+      phase('apply', 'start');
+    }
+    // Consecutive pending resources of a kind that batches (packages) become one step: one apt-get.
+    const run: PendingItem[] = [];
+    for (const p of probed) {
+      if (p.error !== undefined || p.changes.length === 0 || p.spec.kind !== head.spec.kind) break;
+      run.push({ spec: p.spec, actual: p.actual, changes: p.changes });
+    }
+    const { items, step } = planApplySteps(run)[0]!;
+    const what = items.map((i) => `${i.spec.kind} ${i.spec.name}`).join(', ');
+    const t0 = Date.now();
+    const error = await runApplyStep(machine, transport, step, items[0]!.spec, what, ctx);
+    const rest = probed.slice(items.length);
+    if (error) {
+      for (const i of items) {
+        const fr: ResourceResult = { ...refOf(i.spec), status: 'failed', changes: i.changes, error };
+        results.set(i.spec.id, fr);
+        emit(fr, Date.now() - t0);
+      }
+      skipFrom(rest, `not applied: ${what} failed first`);
+      break;
+    }
+    // One round-trip confirms what was just applied and decides what comes after it.
+    const confirm = items.filter((i) => confirmable(i.spec));
+    let again: Probed[] = [];
+    if (confirm.length + rest.length > 0) {
+      try {
+        again = await probeAndDiff(transport, [...confirm.map((i) => i.spec), ...rest.map((p) => p.spec)], probeOpts);
+      } catch (err) {
+        const perr = toErrorInfo(err);
+        for (const i of items) {
+          results.set(i.spec.id, { ...refOf(i.spec), status: 'changed', changes: i.changes });
+          emit(results.get(i.spec.id)!, Date.now() - t0);
+        }
+        skipFrom(rest, `not applied: the machine could not be probed after ${what}: ${perr.message}`);
+        break;
+      }
+    }
+    const confirmed = new Map(again.slice(0, confirm.length).map((p) => [p.spec.id, p]));
+    let notConverged: string | undefined;
+    for (const i of items) {
+      const c = confirmed.get(i.spec.id);
+      const still = c && (c.error !== undefined || c.changes.length > 0) ? (c.error ?? c.changes.map((x) => x.summary).join('; ')) : undefined;
+      const ir: ResourceResult = still === undefined
+        ? { ...refOf(i.spec), status: 'changed', changes: i.changes }
+        : {
+            ...refOf(i.spec),
+            status: 'failed',
+            changes: i.changes,
+            error: {
+              name: 'NotConverged',
+              message: `${i.spec.kind} ${i.spec.name} still differs after apply: ${still}`,
+              where: `machine ${machine.name}`,
+              hint: 'another process may be changing it, or the resource contradicts another one in the profile',
+            },
+          };
+      if (still !== undefined) notConverged ??= `${i.spec.kind} ${i.spec.name}`;
+      results.set(i.spec.id, ir);
+      emit(ir, Date.now() - t0);
+    }
+    probed = again.slice(confirm.length);
+    if (notConverged) {
+      skipFrom(probed, `not applied: ${notConverged} did not converge`);
+      break;
+    }
   }
-  ctx.emit({ type: 'machine', runId: ctx.runId, machine: machine.name, phase: 'verify', status: 'done' });
+  if (applying) phase('apply', 'done');
+  return finish();
 }

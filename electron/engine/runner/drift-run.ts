@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { StartRunRequest } from '../../../shared/api.js';
 import type { EventSink } from '../../../shared/events.js';
 import type { MachineSpec, Profile } from '../../../shared/profile.js';
-import type { DriftFinding, DriftReport, ErrorInfo, MachineResult } from '../../../shared/report.js';
+import { isDrift, type DriftFinding, type DriftReport, type ErrorInfo, type MachineResult } from '../../../shared/report.js';
 import { BaselineError, captureBaseline, readBaseline, writeBaseline, type Baseline, type BaselineHost } from '../baseline.js';
 import { ProdlikeError, RefusedError, toErrorInfo } from '../errors.js';
 import { gatherFacts } from '../facts/index.js';
@@ -72,7 +72,7 @@ function report(profile: Profile, ctx: RunContext, against: string, started: num
     durationMs: Date.now() - started,
     findings,
     errors,
-    inSync: errors.length === 0 && findings.every((f) => f.status === 'in-sync'),
+    inSync: errors.length === 0 && findings.every((f) => !isDrift(f.status)),
   };
 }
 
@@ -91,7 +91,7 @@ async function driftReport(profile: Profile, ctx: RunContext, opts: DriftRunOpti
         return;
       }
       try {
-        for (const f of await driftAgainstProfile(m, t, ctx)) {
+        for (const f of await driftAgainstProfile(m, t, ctx, { readOnly: profile.role === 'production' })) {
           findings.push(f);
           ctx.emit({ type: 'drift', runId: ctx.runId, finding: f });
         }

@@ -28,11 +28,14 @@ export function findingFor(machine: string, spec: ResourceSpec, changes: Change[
   return finding;
 }
 
-export async function driftAgainstProfile(machine: MachineSpec, transport: Transport, ctx: RunContext): Promise<DriftFinding[]> {
+export async function driftAgainstProfile(machine: MachineSpec, transport: Transport, ctx: RunContext, opts: { readOnly?: boolean } = {}): Promise<DriftFinding[]> {
   ctx.emit({ type: 'machine', runId: ctx.runId, machine: machine.name, phase: 'probe', status: 'start' });
-  const probed = await probeAndDiff(transport, machine.resources, ctx.signal);
+  const probed = await probeAndDiff(transport, machine.resources, { ...(ctx.signal ? { signal: ctx.signal } : {}), ...(opts.readOnly ? { readOnly: true } : {}) });
   ctx.emit({ type: 'machine', runId: ctx.runId, machine: machine.name, phase: 'probe', status: 'done' });
   return probed.map((p) => {
+    if (p.unchecked !== undefined) {
+      return { machine: machine.name, resource: refOf(p.spec), status: 'not-checked' as const, expected: null, actual: null, changes: [{ field: 'guard', summary: p.unchecked }] };
+    }
     if (p.error !== undefined) {
       return {
         machine: machine.name,

@@ -2,13 +2,14 @@
 
 import type { DriftFinding, DriftStatus } from '../../../shared/report';
 
-export const DRIFT_STATUSES: readonly DriftStatus[] = ['drifted', 'missing', 'extra', 'in-sync'];
+export const DRIFT_STATUSES: readonly DriftStatus[] = ['drifted', 'missing', 'extra', 'not-checked', 'in-sync'];
 
 export const DRIFT_LABELS: Record<DriftStatus, string> = {
   drifted: 'Drifted',
   missing: 'Missing',
   extra: 'Extra',
   'in-sync': 'In sync',
+  'not-checked': 'Not checked',
 };
 
 export interface DriftFilter {
@@ -32,7 +33,7 @@ export function filterFindings(findings: readonly DriftFinding[], f: DriftFilter
 }
 
 export function countByStatus(findings: readonly DriftFinding[]): Record<DriftStatus, number> {
-  const c: Record<DriftStatus, number> = { drifted: 0, missing: 0, extra: 0, 'in-sync': 0 };
+  const c: Record<DriftStatus, number> = { drifted: 0, missing: 0, extra: 0, 'not-checked': 0, 'in-sync': 0 };
   for (const x of findings) c[x.status]++;
   return c;
 }

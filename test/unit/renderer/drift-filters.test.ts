@@ -37,7 +37,7 @@ describe('drift filters', () => {
   });
 
   it('counts by status', () => {
-    expect(countByStatus(findings)).toEqual({ drifted: 1, missing: 1, extra: 1, 'in-sync': 1 });
+    expect(countByStatus(findings)).toEqual({ drifted: 1, missing: 1, extra: 1, 'not-checked': 0, 'in-sync': 1 });
   });
 
   it("finds a file finding's diff", () => {

@@ -121,11 +121,12 @@ describe('command', () => {
   it('says honestly that a command without a guard runs every time', () => {
     expect(commandKind.diff(base, commandKind.parse('done=1\n', base))[0]!.summary).toBe('run `make build` (no guard: runs on every apply)');
   });
-  it('runs in cwd with env and fails naming the command', () => {
+  it('runs in cwd with env, and ends with the command\'s own exit code and output (no wrapper line hiding them)', () => {
     const step = commandKind.apply({ ...base, cwd: '/srv/app', env: { MODE: "it's" } }, {}, []);
     expect(step.script).toContain("cd '/srv/app' || _pl_fail");
     expect(step.script).toContain("export MODE='it'\\''s'");
-    expect(step.script).toContain('command failed: make build');
+    expect(step.script.trimEnd().split('\n').pop()).toBe("exec sh -c 'make build' </dev/null");
+    expect(step.script).not.toContain('command failed');
   });
 });
 

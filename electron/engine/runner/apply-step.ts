@@ -1,0 +1,54 @@
+// Runs one apply step on a machine, streaming its output as log events, and turns a failure into an
+// error a person can act on: what failed, where, the exit code and the last lines the step printed
+// (stderr, or stdout when stderr is empty) — once, in the message.
+
+import type { MachineSpec, ResourceSpec } from '../../../shared/profile.js';
+import type { ErrorInfo } from '../../../shared/report.js';
+import type { RunContext } from '../providers/provider.js';
+import type { ApplyStep } from '../resources/index.js';
+import type { ExecResult, Transport } from '../transport/transport.js';
+
+/** How many of the last output lines a failure shows. */
+export const TAIL_LINES = 10;
+const KEEP_CHARS = 4000;
+
+/** The last `n` non-empty lines of `text`. */
+export function tailLines(text: string, n = TAIL_LINES): string[] {
+  return text.split('\n').map((l) => l.trimEnd()).filter((l) => l.trim()).slice(-n);
+}
+
+/** A failed step's error: exit code and the tail of stderr (stdout when stderr is empty). */
+export function stepFailure(what: string, machine: string, where: string, res: ExecResult): ErrorInfo {
+  const stream = res.stderr.trim() ? 'stderr' : 'stdout';
+  const tail = tailLines(stream === 'stderr' ? res.stderr : res.stdout);
+  return {
+    name: 'ApplyFailed',
+    message: `${what} failed on machine ${machine} (exit ${res.code})${tail.length ? `:\n${tail.map((l) => `  ${l}`).join('\n')}` : ', and printed nothing'}`,
+    where,
+    details: { exitCode: res.code, [stream]: (stream === 'stderr' ? res.stderr : res.stdout).trim().slice(-KEEP_CHARS) },
+  };
+}
+
+export async function runApplyStep(
+  machine: MachineSpec,
+  transport: Transport,
+  step: ApplyStep,
+  spec: ResourceSpec,
+  what: string,
+  ctx: RunContext,
+): Promise<ErrorInfo | undefined> {
+  const where = `machine ${machine.name}, ${what}${spec.pos ? ` (${spec.pos.file}:${spec.pos.line}:${spec.pos.col})` : ''}`;
+  const log = (stream: 'stdout' | 'stderr') => (chunk: string) =>
+    ctx.emit({ type: 'log', runId: ctx.runId, machine: machine.name, stream, text: chunk });
+  try {
+    const res = await transport.exec(step.script, {
+      ...(step.stdin !== undefined ? { stdin: step.stdin } : {}),
+      onStdout: log('stdout'),
+      onStderr: log('stderr'),
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
+    return res.code === 0 ? undefined : stepFailure(what, machine.name, where, res);
+  } catch (err) {
+    return { name: 'ApplyFailed', message: `${what} could not run on machine ${machine.name}: ${err instanceof Error ? err.message : String(err)}`, where };
+  }
+}
