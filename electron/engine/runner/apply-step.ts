@@ -21,9 +21,11 @@ export function tailLines(text: string, n = TAIL_LINES): string[] {
 export function stepFailure(what: string, machine: string, where: string, res: ExecResult): ErrorInfo {
   const stream = res.stderr.trim() ? 'stderr' : 'stdout';
   const tail = tailLines(stream === 'stderr' ? res.stderr : res.stdout);
+  // 128+9: SIGKILL — the out-of-memory killer, or the machine stopped under the step.
+  const killed = res.code === 137 ? ', killed: out of memory, or the machine was stopped meanwhile' : '';
   return {
     name: 'ApplyFailed',
-    message: `${what} failed on machine ${machine} (exit ${res.code})${tail.length ? `:\n${tail.map((l) => `  ${l}`).join('\n')}` : ', and printed nothing'}`,
+    message: `${what} failed on machine ${machine} (exit ${res.code}${killed})${tail.length ? `:\n${tail.map((l) => `  ${l}`).join('\n')}` : ', and printed nothing'}`,
     where,
     details: { exitCode: res.code, [stream]: (stream === 'stderr' ? res.stderr : res.stdout).trim().slice(-KEEP_CHARS) },
   };
