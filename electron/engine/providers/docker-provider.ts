@@ -9,13 +9,12 @@ import type { MachineState, MachineStatus } from '../../../shared/report.js';
 import { DockerError, toErrorInfo } from '../errors.js';
 import { DockerExecTransport } from '../transport/docker-exec-transport.js';
 import type { Transport } from '../transport/transport.js';
-import { changedParts, configHash, formatParts, normalizeDockerSpec, parseVolume } from './config-hash.js';
+import { configHash, formatParts, normalizeDockerSpec, parseVolume } from './config-hash.js';
 import { engineMessage, engineUnreachableError, getDocker, isEngineUnreachable, pingDocker, statusCode } from './docker-client.js';
 import { createAndStart, removeContainer } from './docker-container.js';
 import { ensureImage, type ImageResult } from './docker-image.js';
+import { currentContainer, describeOperation, orphans, planMachine, type MachineOperation } from './docker-plan.js';
 import {
-  LABEL_CONFIG_HASH,
-  LABEL_CONFIG_PARTS,
   LABEL_MACHINE,
   LABEL_PROFILE,
   containerName,
@@ -89,9 +88,8 @@ export class DockerProvider implements MachineProvider {
 
     // Compose's --remove-orphans: only a run over the whole profile knows which machines are gone.
     if (coversWholeProfile(profile, wanted)) {
-      const orphans = existing.filter((c) => !profile.machines.some((m) => m.docker && m.name === c.Labels[LABEL_MACHINE]));
       await Promise.all(
-        orphans.map(async (c) => {
+        orphans(existing, profile.machines.filter((m) => m.docker).map((m) => m.name)).map(async (c) => {
           const machine = c.Labels[LABEL_MACHINE] ?? c.Names[0]?.slice(1) ?? c.Id.slice(0, 12);
           try {
             await removeContainer(this.docker, c.Id);
@@ -120,18 +118,15 @@ export class DockerProvider implements MachineProvider {
     this.emit(ctx, m.name, 'provision', 'start');
     const { hash, parts } = configHash(normalizeDockerSpec(m.name, m.docker, image.id));
     const name = containerName(profile.name, m.name);
-    // Normally one container per machine; extra ones (renamed, or from a crashed run) are removed.
-    const current = currentContainer(found, name);
-    await Promise.all(found.filter((c) => c !== current).map((c) => removeContainer(this.docker, c.Id)));
+    const { operation, extras } = planMachine(found, { machine: m.name, name, hash, parts });
+    await Promise.all(extras.map((c) => removeContainer(this.docker, c.Id)));
 
-    let detail: string | undefined;
+    let op: MachineOperation = operation;
     let id = '';
-    let reason: string | undefined;
-    const reusable = current && current.Labels[LABEL_CONFIG_HASH] === hash && !['created', 'dead', 'removing'].includes(current.State);
-    if (current && reusable) {
+    if (op.op === 'keep' || op.op === 'start' || op.op === 'unpause') {
       try {
-        detail = await this.startIfNeeded(current);
-        id = current.Id;
+        await this.startIfNeeded(op.op, op.container.Id);
+        id = op.container.Id;
       } catch (err) {
         // The profile network was removed and made again since the container was created: the container
         // points at a network ID that no longer exists and can only be recreated.
@@ -139,23 +134,15 @@ export class DockerProvider implements MachineProvider {
         if (!/network .* not found/i.test(engineMessage(err))) {
           throw new DockerError(`machine ${m.name}: the container could not be started: ${engineMessage(err)}`, { where: m.name, cause: err });
         }
-        reason = 'its network was replaced';
+        op = { op: 'recreate', machine: m.name, container: op.container, cause: 'its network was replaced' };
       }
     }
-    if (detail === undefined) {
-      if (current && !reason) {
-        if (current.Labels[LABEL_CONFIG_HASH] !== hash) {
-          const changed = changedParts(current.Labels[LABEL_CONFIG_PARTS], parts);
-          reason = changed.length ? `${changed.join(', ')} changed` : 'configuration changed';
-        } else {
-          reason = `left ${current.State} by an interrupted run`;
-        }
-      }
-      if (current) await removeContainer(this.docker, current.Id);
+    if (op.op === 'create' || op.op === 'recreate') {
+      if (op.op === 'recreate') await removeContainer(this.docker, op.container.Id);
       const container = await createAndStart(this.docker, { profile, machine: m.name, spec: m.docker, hash, parts: formatParts(parts) });
       id = container.id;
-      detail = reason ? `recreated (${reason})` : 'created';
     }
+    const detail = describeOperation(op);
     this.emit(ctx, m.name, 'provision', 'done', detail, undefined, 'running');
     return new DockerExecTransport(id, { machine: m.name, name, docker: this.docker, address: this.address });
   }
@@ -187,19 +174,15 @@ export class DockerProvider implements MachineProvider {
     return result;
   }
 
-  /** "kept" when running; "started" after starting or unpausing a stopped one. */
-  private async startIfNeeded(c: Docker.ContainerInfo): Promise<string> {
-    const container = this.docker.getContainer(c.Id);
-    if (c.State === 'running') return 'kept';
-    if (c.State === 'paused') await container.unpause();
-    else {
-      try {
-        await container.start();
-      } catch (err) {
-        if (statusCode(err) !== 304) throw err;
-      }
+  private async startIfNeeded(op: 'keep' | 'start' | 'unpause', id: string): Promise<void> {
+    const container = this.docker.getContainer(id);
+    if (op === 'keep') return;
+    if (op === 'unpause') return void (await container.unpause());
+    try {
+      await container.start();
+    } catch (err) {
+      if (statusCode(err) !== 304) throw err;
     }
-    return 'started';
   }
 
   private image(m: DockerMachine, ctx: RunContext): Promise<ImageResult> {
@@ -424,10 +407,6 @@ function formatPorts(ports: Docker.Port[]): string[] {
 }
 
 /** A machine's container: the one with its name; normally the only one (others are leftovers). */
-function currentContainer(found: Docker.ContainerInfo[], name: string): Docker.ContainerInfo | undefined {
-  return found.find((c) => c.Names.includes(`/${name}`)) ?? found[0];
-}
-
 /** Whether `machines` are all the profile's Docker machines: only then are orphans known. */
 function coversWholeProfile(profile: Profile, machines: MachineSpec[]): boolean {
   return profile.machines.every((m) => !m.docker || machines.some((x) => x.name === m.name));
