@@ -8,7 +8,7 @@ import type { StartRunRequest } from '../../shared/api.js';
 import type { DriftReport, ErrorInfo, RunResult } from '../../shared/report.js';
 import { Engine } from '../engine/engine.js';
 import { toErrorInfo } from '../engine/errors.js';
-import type { CliIo } from './main.js';
+import type { CliIo } from './io.js';
 import { driftJunit, printDrift, printRunResult, printStatus } from './print.js';
 import { createRunRenderer } from './render-run.js';
 

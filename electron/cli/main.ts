@@ -3,6 +3,7 @@
 
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
+import type { CliIo } from './io.js';
 import { VERSION } from './version.js';
 
 const HELP = `prodlike ${VERSION}: make developer machines match test and production
@@ -39,11 +40,6 @@ Options:
 
 const COMMANDS = new Set(['list', 'validate', 'plan', 'up', 'status', 'use', 'down', 'destroy', 'drift', 'capture', 'reconcile', 'trust']);
 
-export interface CliIo {
-  out: (s: string) => void;
-  err: (s: string) => void;
-  tty: boolean;
-}
 
 async function main(argv: string[]): Promise<number> {
   let parsed;

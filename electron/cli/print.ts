@@ -3,7 +3,7 @@
 import path from 'node:path';
 import pc from 'picocolors';
 import { isDrift, type DriftReport, type ProfileStatus, type RunResult } from '../../shared/report.js';
-import type { CliIo } from './main.js';
+import type { CliIo } from './io.js';
 import { formatChanges, statusMark } from './render-run.js';
 
 function seconds(ms: number): string {

@@ -1,12 +1,13 @@
 // Validates a request against its channel's schema, runs the handler and wraps the outcome in an
 // ApiEnvelope. Both transports go through here; nothing reaches a handler unvalidated.
 
-import type { ApiEnvelope } from '../../shared/api.js';
-import { API_CHANNELS, type ApiChannel } from '../../shared/api.js';
+import { API_CHANNELS, type ApiChannel, type ApiEnvelope, type ApiRequest, type ApiResult } from '../../shared/api.js';
 import { toErrorInfo } from '../engine/errors.js';
-import type { Handlers } from './handlers.js';
 import { InvalidRequestError, UnknownChannelError } from './host-errors.js';
 import { describeIssues, requestSchemas } from './schemas.js';
+
+/** One handler per channel of the API contract. */
+export type Handlers = { [C in ApiChannel]: (req: ApiRequest<C>) => Promise<ApiResult<C>> };
 
 const channels = new Set<string>(API_CHANNELS);
 

@@ -4,16 +4,16 @@
 
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { ApiChannel, ApiRequest, ApiResult } from '../../shared/api.js';
 import type { EngineApi } from '../engine/engine-api.js';
 import { ProdlikeError } from '../engine/errors.js';
-import { dispatch } from './dispatch.js';
+import { dispatch, type Handlers } from './dispatch.js';
+
+export type { Handlers };
 import type { PushHub } from './push-hub.js';
 import { findBaselines } from '../engine/baseline.js';
 import { watchProfileFolders } from './profile-watch.js';
 import { ShellManager } from './shells.js';
 
-export type Handlers = { [C in ApiChannel]: (req: ApiRequest<C>) => Promise<ApiResult<C>> };
 
 export interface HostOptions {
   engine: EngineApi;
