@@ -6,14 +6,20 @@ import type { RunContext } from '../providers/provider.js';
 import type { Transport } from '../transport/transport.js';
 import { probeAndDiff, refOf } from './converge.js';
 
+/**
+ * missing: the thing is not on the machine (a state change from absent, or the one change of a kind
+ * that has no state field — an env variable or a line — from nothing); extra: it is there and should
+ * not be; drifted: it is there and differs.
+ */
 export function classify(spec: ResourceSpec, changes: Change[]): DriftStatus {
   if (changes.length === 0) return 'in-sync';
-  const state = changes.find((c) => c.field === 'state');
-  if (state) {
-    if (state.before === 'absent' || state.before === null || state.before === undefined) return 'missing';
-    if (state.after === 'absent') return 'extra';
-  }
   if ('state' in spec && spec.state === 'absent') return 'extra';
+  const primary = changes.find((c) => c.field === 'state') ?? (changes.length === 1 ? changes[0] : undefined);
+  if (primary) {
+    const none = (v: Change['before']) => v === null || v === undefined || v === 'absent';
+    if (none(primary.before) && !none(primary.after)) return 'missing';
+    if (!none(primary.before) && none(primary.after)) return 'extra';
+  }
   return 'drifted';
 }
 

@@ -39,6 +39,10 @@ describe('config hash', () => {
     const a = configHash(normalizeDockerSpec('web', spec, 'sha256:1'));
     const b = configHash(normalizeDockerSpec('web', { ...spec, env: { A: '1', B: '2' }, ports: ['127.0.0.1:8080:80'] }, 'sha256:1'));
     expect(b.hash).toBe(a.hash);
+    const two = (ports: string[]) => configHash(normalizeDockerSpec('web', { ...spec, ports }, 'sha256:1')).hash;
+    expect(two(['8080:80', '8443:443'])).toBe(two(['127.0.0.1:8443:443', '8080:80']));
+    // …but a different pairing of the same numbers is another configuration.
+    expect(two(['8080:80', '8443:443'])).not.toBe(two(['8080:443', '8443:80']));
     expect(configHash(normalizeDockerSpec('web', spec, 'sha256:2')).hash).not.toBe(a.hash);
   });
 
