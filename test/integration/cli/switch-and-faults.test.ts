@@ -84,16 +84,20 @@ describe('failures', () => {
   });
 
   it('a run killed with SIGKILL mid-way is converged by the next up, with no orphaned containers', async () => {
-    const k = await ws.write('profiles/k.yaml', small(K, 18092, `      - command: sleep 5; touch /srv/slow-done
+    const k = await ws.write('profiles/k.yaml', small(K, 18092, `      - command: touch /srv/slow-started; sleep 5; touch /srv/slow-done
         creates: /srv/slow-done`));
     const child = ws.spawn(['up', k]);
-    // wait until the slow command runs, then kill the CLI
-    for (let i = 0; i < 100 && containersOf(K, false).length < 2; i++) await new Promise((r) => setTimeout(r, 200));
-    await new Promise((r) => setTimeout(r, 1500));
+    // Wait until the slow command has started on the machine, then kill the CLI in the middle of it.
+    const started = () => containersOf(K, false).length === 2 && exec(`${K}-one`, 'test -e /srv/slow-started && echo yes || true') === 'yes';
+    for (let i = 0; i < 300 && !started(); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(started()).toBe(true);
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
+    // Mid-way: the command had not finished, and the killed run's lock is still there.
+    expect(exec(`${K}-one`, 'test -e /srv/slow-done && echo done || echo not-yet')).toBe('not-yet');
+    expect(existsSync(path.join(ws.dataDir, 'locks', `${K}.lock`))).toBe(true);
     const r = await ws.run(['up', k]);
-    expect(r.code).toBe(0);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(containersOf(K)).toEqual([`${K}-one`, `${K}-two`]);
     expect(exec(`${K}-one`, 'cat /etc/profile-name; test -e /srv/slow-done && echo done')).toBe(`${K}\ndone`);
   });
