@@ -17,6 +17,7 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',
+          globalSetup: ['test/integration/support/global-setup.ts'],
           testTimeout: 240_000,
           hookTimeout: 240_000,
           // Files share one Docker engine; running them one at a time keeps timings honest on 2 cores.
