@@ -60,8 +60,17 @@ ${sshBlock(target)}
         mode: "0644"
 `;
 
-/** What must not change on production: the package database and every file under /etc. */
-const fingerprintOf = (s: Sshd) => s.exec('md5sum < /var/lib/dpkg/status; find /etc -type f | sort | xargs sha256sum | sha256sum');
+/**
+ * What must not change on production: every path of the host's file system (kernel and runtime
+ * folders aside) with its type, mode, owner, group, size and mtime, and the content of every regular
+ * file outside /usr (/etc, /srv, /home, /root, /var, /tmp, /opt …). The only writes allowed are sshd's
+ * own login records. A difference shows as the paths that changed.
+ */
+const fingerprintOf = async (s: Sshd) =>
+  (
+    await s.exec(`find / -xdev \\( -path /proc -o -path /sys -o -path /dev -o -path /run -o -path /var/log/wtmp -o -path /var/log/btmp -o -path /var/log/lastlog \\) -prune -o -printf '%p %y %m %u %g %s %T@\\n' | sort
+      find / -xdev \\( -path /proc -o -path /sys -o -path /dev -o -path /run -o -path /usr -o -path /var/log/wtmp -o -path /var/log/btmp -o -path /var/log/lastlog \\) -prune -o -type f -print0 | sort -z | xargs -0 sha256sum`)
+  ).split('\n');
 
 const lastJson = (r: CliRun) => JSON.parse(r.stdout.trim().split('\n').pop()!) as { report: DriftReport };
 const findings = (report: DriftReport) => report.findings.filter((f) => f.status !== 'in-sync').map((f) => `${f.status} ${f.resource.kind} ${f.resource.name}`);
@@ -99,7 +108,7 @@ describe('prodlike capture', () => {
     const r = await ws.run(['capture', prodFile, '--out', baselineFile]);
     expect(r.code, r.stderr + r.stdout).toBe(0);
     expect(r.stdout).toMatch(/captured shop-prod: 1 host\(s\), read-only, written to .*prod\.yaml/);
-    expect(await fingerprintOf(prod)).toBe(before);
+    expect(await fingerprintOf(prod)).toEqual(before);
     console.log(`[measure] capture of 1 host through the CLI: ${r.ms} ms`);
   });
 
@@ -251,7 +260,7 @@ describe('production is never written to', () => {
     const r = await ws.run(['up', prodFile]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('role: production');
-    expect(await fingerprintOf(prod)).toBe(before);
+    expect(await fingerprintOf(prod)).toEqual(before);
   });
 
   it('refuses `up` and `reconcile` of a dev profile pointed at a production host, unless told', async () => {
@@ -263,7 +272,7 @@ describe('production is never written to', () => {
       expect(r.stderr).toContain(`refusing to write to production: web (127.0.0.1:${prod.port}) is production host web-1`);
       expect(r.stderr).toContain('--i-know-this-is-production');
     }
-    expect(await fingerprintOf(prod)).toBe(before);
+    expect(await fingerprintOf(prod)).toEqual(before);
 
     // The override works, and says so (this writes to the test's "production" container: keep it last).
     const forced = await ws.run(['up', file, '--i-know-this-is-production']);
