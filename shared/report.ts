@@ -46,6 +46,8 @@ export interface RunSummary {
   changed: number;
   pending: number;
   failed: number;
+  /** Not applied because an earlier resource of the machine failed (or the run was cancelled). */
+  skipped?: number;
 }
 
 export interface RunResult {

@@ -298,6 +298,7 @@ export function summarize(machines: MachineResult[]): RunSummary {
       else if (r.status === 'changed') s.changed++;
       else if (r.status === 'pending') s.pending++;
       else if (r.status === 'failed') s.failed++;
+      else if (r.status === 'skipped') s.skipped = (s.skipped ?? 0) + 1;
     }
     if (m.status === 'failed' && !m.resources.some((r) => r.status === 'failed')) s.failed++;
   }

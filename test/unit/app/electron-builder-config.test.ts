@@ -23,7 +23,8 @@ interface BuilderConfig {
 const config = parse(readFileSync(path.join(root, 'electron-builder.yml'), 'utf8')) as BuilderConfig;
 
 describe('electron-builder.yml', () => {
-  it("passes electron-builder's own schema validation", async () => {
+  // Loading electron-builder's schema takes seconds on a busy machine: a generous bound.
+  it("passes electron-builder's own schema validation", { timeout: 30_000 }, async () => {
     await expect(validateConfiguration(config, debug)).resolves.toBeUndefined();
   });
 
