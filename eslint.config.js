@@ -27,6 +27,18 @@ export default tseslint.config(
     },
   },
   {
+    // Resource kinds build shell text with sh`` (sh-command.ts), which quotes every value by its type.
+    files: ['electron/engine/resources/*-resource.ts', 'electron/engine/resources/attrs.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [
+          { name: 'electron', message: 'The engine, CLI and web host run without Electron.' },
+          ...['./sh.js', './sh-command.js'].map((name) => ({ name, importNames: ['shq'], message: 'Build shell text with sh`` so that every value is quoted by construction.' })),
+        ],
+      }],
+    },
+  },
+  {
     files: ['shared/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: [...nodeModules, 'electron', 'react'], message: 'shared/ is pure TypeScript: no Node, no DOM, no Electron.' }] }],

@@ -1,7 +1,8 @@
 // Mode, owner and group: shared by file and directory. Owners may be given as names or numeric ids.
 
 import type { Change } from '../../../shared/report.js';
-import { normMode, shq, specMode } from './sh.js';
+import { joinSh, raw, sh, type ShellCommand } from './sh-command.js';
+import { checkName, normMode, specMode } from './sh.js';
 
 export interface Attrs {
   mode: string;
@@ -48,14 +49,20 @@ export function attrChanges(spec: AttrSpec, actual: Attrs | undefined): Change[]
   return changes;
 }
 
-/** sh setting mode/owner/group of the path in variable `pathVar`, naming the resource when it fails. */
-export function attrScript(spec: AttrSpec, pathVar: string, what: string): string {
-  const lines: string[] = [];
+/**
+ * sh setting mode/owner/group of the path in variable `pathVar` (such as `$_pl_p`), naming the resource
+ * when it fails. `--` ends the options, and names are checked, so no value can be taken for an option.
+ */
+export function attrScript(spec: AttrSpec, pathVar: `$${string}`, what: string): ShellCommand {
+  const lines: ShellCommand[] = [];
+  const path = raw(`"${pathVar}"`);
   const mode = specMode(spec.mode, spec.name);
-  if (mode !== undefined) lines.push(`chmod ${mode} "${pathVar}" || _pl_fail ${shq(`${what}: cannot set mode ${mode}`)}`);
+  if (mode !== undefined) lines.push(sh`chmod -- ${mode} ${path} || _pl_fail ${`${what}: cannot set mode ${mode}`}`);
   if (spec.owner !== undefined || spec.group !== undefined) {
+    if (spec.owner !== undefined) checkName(spec.owner, `${what}: owner`);
+    if (spec.group !== undefined) checkName(spec.group, `${what}: group`);
     const who = `${spec.owner ?? ''}${spec.group !== undefined ? `:${spec.group}` : ''}`;
-    lines.push(`chown ${shq(who)} "${pathVar}" || _pl_fail ${shq(`${what}: cannot set owner/group to ${who} (does the user or group exist?)`)}`);
+    lines.push(sh`chown -- ${who} ${path} || _pl_fail ${`${what}: cannot set owner/group to ${who} (does the user or group exist?)`}`);
   }
-  return lines.join('\n');
+  return joinSh(lines);
 }

@@ -6,7 +6,8 @@
 
 import type { CommandResource } from '../../../shared/profile.js';
 import type { ResourceKind } from './resource.js';
-import { APPLY_PRELUDE, checkEnvName, need, parseKv, shq } from './sh.js';
+import { joinSh, raw, sh, type ShellCommand } from './sh-command.js';
+import { APPLY_PRELUDE, checkEnvName, need, parseKv } from './sh.js';
 
 export interface CommandActual {
   /** Whether `creates` exists; undefined without that guard. */
@@ -16,16 +17,22 @@ export interface CommandActual {
   onlyifCode?: number;
 }
 
-/** sh that enters cwd and exports env: the context of the command and of its guards. */
-function context(spec: CommandResource): string {
-  const lines: string[] = [];
-  if (spec.cwd !== undefined) lines.push(`cd ${shq(spec.cwd)} || exit 111`);
-  for (const [k, v] of Object.entries(spec.env ?? {})) lines.push(`export ${checkEnvName(k, `command ${spec.name}: env`)}=${shq(v)}`);
-  return lines.join('\n');
+/** An absolute path, so `cd` cannot take it for an option. */
+function cwd(spec: CommandResource): string {
+  if (!spec.cwd!.startsWith('/')) throw new Error(`command ${spec.name}: cwd ${JSON.stringify(spec.cwd)} is not an absolute path`);
+  return spec.cwd!;
 }
 
-function guard(spec: CommandResource, cmd: string, key: string): string {
-  return `( ${context(spec)}\n sh -c ${shq(cmd)} ) >/dev/null 2>&1 </dev/null; echo ${key}=$?`;
+/** sh that enters cwd (running `onFail` when it cannot) and exports env: the context of the command and of its guards. */
+function context(spec: CommandResource, onFail: ShellCommand): ShellCommand {
+  const lines: ShellCommand[] = [];
+  if (spec.cwd !== undefined) lines.push(sh`cd ${cwd(spec)} || ${onFail}`);
+  for (const [k, v] of Object.entries(spec.env ?? {})) lines.push(sh`export ${raw(checkEnvName(k, `command ${spec.name}: env`))}=${v}`);
+  return joinSh(lines);
+}
+
+function guard(spec: CommandResource, cmd: string, key: 'unless' | 'onlyif'): ShellCommand {
+  return sh`( ${context(spec, sh`exit 111`)}\n sh -c ${cmd} ) >/dev/null 2>&1 </dev/null; echo ${raw(key)}=$?`;
 }
 
 export function hasGuard(spec: CommandResource): boolean {
@@ -37,17 +44,18 @@ export const commandKind: ResourceKind<CommandResource, CommandActual> = {
 
   probe(spec) {
     // Cheapest guard first; later guards are only evaluated when the earlier ones do not skip.
-    const checks: string[] = [];
+    const checks: ShellCommand[] = [];
     if (spec.unless !== undefined) checks.push(guard(spec, spec.unless, 'unless'));
     if (spec.onlyif !== undefined) checks.push(guard(spec, spec.onlyif, 'onlyif'));
-    const rest = checks.join('\n') || ':';
-    if (spec.creates === undefined) return `${rest}\necho done=1`;
-    return `if ( ${spec.cwd !== undefined ? `cd ${shq(spec.cwd)} 2>/dev/null; ` : ''}test -e ${shq(spec.creates)} ); then echo creates=1
+    const rest = checks.length ? joinSh(checks) : sh`:`;
+    if (spec.creates === undefined) return sh`${rest}\necho done=1`.text;
+    const enter = spec.cwd !== undefined ? sh`cd ${cwd(spec)} 2>/dev/null; ` : sh``;
+    return sh`if ( ${enter}test -e ${spec.creates} ); then echo creates=1
 else
   echo creates=0
 ${rest}
 fi
-echo done=1`;
+echo done=1`.text;
   },
 
   parse(stdout) {
@@ -75,11 +83,11 @@ echo done=1`;
   },
 
   apply(spec) {
-    const ctx = context(spec).replace('|| exit 111', `|| _pl_fail ${shq(`command: cannot enter directory ${spec.cwd ?? ''}`)}`);
+    const ctx = context(spec, sh`_pl_fail ${`command: cannot enter directory ${spec.cwd ?? ''}`}`);
     return {
-      script: `${APPLY_PRELUDE}${ctx}
-exec sh -c ${shq(spec.name)} </dev/null
-`,
+      script: sh`${APPLY_PRELUDE}${ctx}
+exec sh -c ${spec.name} </dev/null
+`.text,
     };
   },
 };

@@ -4,7 +4,8 @@ import type { DirectoryResource } from '../../../shared/profile.js';
 import type { Change } from '../../../shared/report.js';
 import { attrChanges, attrScript, parseStat, STAT_FORMAT, type Attrs } from './attrs.js';
 import type { ResourceKind } from './resource.js';
-import { APPLY_PRELUDE, checkAbsPath, need, parseKv, shq } from './sh.js';
+import { sh } from './sh-command.js';
+import { APPLY_PRELUDE, checkAbsPath, need, parseKv } from './sh.js';
 
 export interface DirectoryActual extends Partial<Attrs> {
   type: 'absent' | 'directory' | 'file' | 'other';
@@ -20,12 +21,12 @@ export const directoryKind: ResourceKind<DirectoryResource, DirectoryActual> = {
   kind: 'directory',
 
   probe(spec) {
-    return `_pl_p=${shq(path(spec))}
-if [ -d "$_pl_p" ]; then echo type=directory; echo "stat=$(stat -L -c '${STAT_FORMAT}' "$_pl_p")"
+    return sh`_pl_p=${path(spec)}
+if [ -d "$_pl_p" ]; then echo type=directory; echo "stat=$(stat -L -c ${STAT_FORMAT} "$_pl_p")"
 elif [ -f "$_pl_p" ]; then echo type=file
 elif [ -e "$_pl_p" ]; then echo type=other
 else echo type=absent
-fi`;
+fi`.text;
   },
 
   parse(stdout) {
@@ -56,18 +57,18 @@ fi`;
     if (spec.state === 'absent') {
       // Only a real directory is removed recursively; a file or a symlink at the path is an error.
       return {
-        script: `${APPLY_PRELUDE}_pl_p=${shq(p)}
-if [ -L "$_pl_p" ] || { [ -e "$_pl_p" ] && [ ! -d "$_pl_p" ]; }; then _pl_fail ${shq(`${what}: exists and is not a directory, not removing it`)}; fi
-if [ -d "$_pl_p" ]; then rm -rf -- "$_pl_p" || _pl_fail ${shq(`${what}: cannot remove`)}; fi
-`,
+        script: sh`${APPLY_PRELUDE}_pl_p=${p}
+if [ -L "$_pl_p" ] || { [ -e "$_pl_p" ] && [ ! -d "$_pl_p" ]; }; then _pl_fail ${`${what}: exists and is not a directory, not removing it`}; fi
+if [ -d "$_pl_p" ]; then rm -rf -- "$_pl_p" || _pl_fail ${`${what}: cannot remove`}; fi
+`.text,
       };
     }
     return {
-      script: `${APPLY_PRELUDE}_pl_p=${shq(p)}
-if [ -e "$_pl_p" ] && [ ! -d "$_pl_p" ]; then _pl_fail ${shq(`${what}: exists and is not a directory`)}; fi
-mkdir -p "$_pl_p" || _pl_fail ${shq(`${what}: cannot create`)}
+      script: sh`${APPLY_PRELUDE}_pl_p=${p}
+if [ -e "$_pl_p" ] && [ ! -d "$_pl_p" ]; then _pl_fail ${`${what}: exists and is not a directory`}; fi
+mkdir -p -- "$_pl_p" || _pl_fail ${`${what}: cannot create`}
 ${attrScript(spec, '$_pl_p', what)}
-`,
+`.text,
     };
   },
 };

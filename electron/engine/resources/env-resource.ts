@@ -4,7 +4,8 @@
 
 import type { EnvResource } from '../../../shared/profile.js';
 import type { ResourceKind } from './resource.js';
-import { APPLY_PRELUDE, checkEnvName, need, parseKv, shq } from './sh.js';
+import { sh } from './sh-command.js';
+import { APPLY_PRELUDE, checkEnvName, need, parseKv } from './sh.js';
 
 export const ENV_FILE = '/etc/environment';
 
@@ -37,9 +38,27 @@ export function parseEnvValue(line: string, name: string): string {
   return s;
 }
 
+/**
+ * Why `value` cannot be written to ENV_FILE, or undefined when it can. The file is read by pam_env
+ * and sourced by scripts (`. /etc/environment`): a value must mean itself to both, and run nothing.
+ */
+export function envValueProblem(value: string): string | undefined {
+  if (/[\0\n\r]/.test(value)) return 'cannot contain a newline or NUL';
+  if (/["\\]/.test(value)) return 'cannot contain a double quote or a backslash';
+  if (/[$`]/.test(value) && value.includes("'")) return 'cannot contain both a single quote and a $ or backtick';
+  return undefined;
+}
+
+/**
+ * The line for ENV_FILE: bare when the value is plain, in double quotes when only spaces and the like
+ * need quoting, in single quotes when it holds `$` or a backtick, so that sourcing the file expands
+ * and runs nothing.
+ */
 export function formatEnvLine(name: string, value: string): string {
-  if (/[\n"\\]/.test(value)) throw new Error(`env ${name}: the value cannot contain a newline, a double quote or a backslash in ${ENV_FILE}`);
-  return /^[A-Za-z0-9_./:,@%+=-]*$/.test(value) ? `${name}=${value}` : `${name}="${value}"`;
+  const problem = envValueProblem(value);
+  if (problem) throw new Error(`env ${name}: the value ${problem} in ${ENV_FILE}`);
+  if (/^[A-Za-z0-9_./:,@%+=-]*$/.test(value)) return `${name}=${value}`;
+  return /[$`]/.test(value) ? `${name}='${value}'` : `${name}="${value}"`;
 }
 
 export const envKind: ResourceKind<EnvResource, EnvActual> = {
@@ -47,10 +66,10 @@ export const envKind: ResourceKind<EnvResource, EnvActual> = {
 
   probe(spec) {
     const name = checkEnvName(spec.name, 'env');
-    return `if [ -f ${ENV_FILE} ]; then
-  PL_NAME=${shq(name)} awk ${shq(PROBE_AWK)} ${ENV_FILE}
+    return sh`if [ -f ${ENV_FILE} ]; then
+  PL_NAME=${name} awk ${PROBE_AWK} ${ENV_FILE}
 else echo count=0
-fi`;
+fi`.text;
   },
 
   parse(stdout, spec) {
@@ -82,22 +101,25 @@ fi`;
     const what = `env ${name}`;
     const absent = spec.state === 'absent';
     const line = absent ? '' : formatEnvLine(name, spec.value);
+    const missing = absent
+      ? sh`:`
+      : sh`printf '%s\\n' "$PL_LINE" > "$_pl_f" && chmod 0644 "$_pl_f" || _pl_fail ${`${what}: cannot create ${ENV_FILE}`}`;
     return {
-      script: `${APPLY_PRELUDE}IFS= read -r PL_LINE
-PL_NAME=${shq(name)}
+      script: sh`${APPLY_PRELUDE}IFS= read -r PL_LINE
+PL_NAME=${name}
 export PL_LINE PL_NAME
 _pl_f=${ENV_FILE}
-if [ -L "$_pl_f" ]; then _pl_f=$(readlink -f "$_pl_f") || _pl_fail ${shq(`${what}: cannot resolve ${ENV_FILE}`)}; fi
+if [ -L "$_pl_f" ]; then _pl_f=$(readlink -f -- "$_pl_f") || _pl_fail ${`${what}: cannot resolve ${ENV_FILE}`}; fi
 if [ ! -e "$_pl_f" ]; then
-  ${absent ? ':' : `printf '%s\\n' "$PL_LINE" > "$_pl_f" && chmod 0644 "$_pl_f" || _pl_fail ${shq(`${what}: cannot create ${ENV_FILE}`)}`}
+  ${missing}
 else
-  _pl_t=$(mktemp "$(dirname "$_pl_f")/.prodlike.XXXXXX") || _pl_fail ${shq(`${what}: cannot create a temporary file`)}
+  _pl_t=$(mktemp "$(dirname -- "$_pl_f")/.prodlike.XXXXXX") || _pl_fail ${`${what}: cannot create a temporary file`}
   trap 'rm -f "$_pl_t"' EXIT
-  awk ${shq(absent ? ABSENT_AWK : PRESENT_AWK)} "$_pl_f" > "$_pl_t" || _pl_fail ${shq(`${what}: cannot rewrite ${ENV_FILE}`)}
-  chmod "$(stat -L -c %a "$_pl_f")" "$_pl_t" && chown "$(stat -L -c %u:%g "$_pl_f")" "$_pl_t" || _pl_fail ${shq(`${what}: cannot keep the mode and owner of ${ENV_FILE}`)}
-  mv -f "$_pl_t" "$_pl_f" || _pl_fail ${shq(`${what}: cannot replace ${ENV_FILE}`)}
+  awk ${absent ? ABSENT_AWK : PRESENT_AWK} "$_pl_f" > "$_pl_t" || _pl_fail ${`${what}: cannot rewrite ${ENV_FILE}`}
+  chmod -- "$(stat -L -c %a "$_pl_f")" "$_pl_t" && chown -- "$(stat -L -c %u:%g "$_pl_f")" "$_pl_t" || _pl_fail ${`${what}: cannot keep the mode and owner of ${ENV_FILE}`}
+  mv -f -- "$_pl_t" "$_pl_f" || _pl_fail ${`${what}: cannot replace ${ENV_FILE}`}
 fi
-`,
+`.text,
       stdin: `${line}\n`,
     };
   },

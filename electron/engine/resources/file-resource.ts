@@ -7,7 +7,8 @@ import type { FileResource } from '../../../shared/profile.js';
 import type { Change } from '../../../shared/report.js';
 import { attrChanges, attrScript, parseStat, STAT_FORMAT, type Attrs } from './attrs.js';
 import type { ApplyStep, ResourceKind } from './resource.js';
-import { APPLY_PRELUDE, checkAbsPath, decodeValue, need, parseKv, shq } from './sh.js';
+import { sh } from './sh-command.js';
+import { APPLY_PRELUDE, checkAbsPath, decodeValue, need, parseKv } from './sh.js';
 
 /** Files at least this big are compared by hash only: their content is not sent back for a diff. */
 export const DIFF_MAX_BYTES = 256 * 1024;
@@ -69,18 +70,18 @@ export const fileKind: ResourceKind<FileResource, FileActual> = {
   probe(spec) {
     const p = checkAbsPath(spec.name, 'file');
     const want = spec.content !== undefined ? sha256(spec.content) : '';
-    return `_pl_p=${shq(p)}
+    return sh`_pl_p=${p}
 if [ -d "$_pl_p" ]; then echo type=directory
 elif [ -f "$_pl_p" ]; then
   echo type=file
-  _pl_st=$(stat -L -c '${STAT_FORMAT}' "$_pl_p") && echo "stat=$_pl_st"
+  _pl_st=$(stat -L -c ${STAT_FORMAT} "$_pl_p") && echo "stat=$_pl_st"
   _pl_s=$(sha256sum < "$_pl_p") && echo "sha256=\${_pl_s%% *}"
-  if [ -n ${shq(want)} ] && [ "\${_pl_s%% *}" != ${shq(want)} ] && [ "\${_pl_st##* }" -lt ${DIFF_MAX_BYTES} ]; then
+  if [ -n ${want} ] && [ "\${_pl_s%% *}" != ${want} ] && [ "\${_pl_st##* }" -lt ${DIFF_MAX_BYTES} ]; then
     printf 'content='; _pl_enc < "$_pl_p"; echo
   fi
 elif [ -e "$_pl_p" ]; then echo type=other
 else echo type=absent
-fi`;
+fi`.text;
   },
 
   parse(stdout) {
@@ -120,38 +121,37 @@ fi`;
     if (spec.state === 'absent') {
       // A symlink itself is removed, never the file it points to.
       return {
-        script: `${APPLY_PRELUDE}_pl_p=${shq(p)}
-if [ -d "$_pl_p" ] && [ ! -L "$_pl_p" ]; then _pl_fail ${shq(`${what}: is a directory, not removing it (use a directory resource)`)}; fi
-rm -f "$_pl_p" || _pl_fail ${shq(`${what}: cannot remove`)}
-`,
+        script: sh`${APPLY_PRELUDE}_pl_p=${p}
+if [ -d "$_pl_p" ] && [ ! -L "$_pl_p" ]; then _pl_fail ${`${what}: is a directory, not removing it (use a directory resource)`}; fi
+rm -f -- "$_pl_p" || _pl_fail ${`${what}: cannot remove`}
+`.text,
       };
     }
     // Content is written through a symlink, as the probe reads through it.
-    const head = `${APPLY_PRELUDE}_pl_p=${shq(p)}
-if [ -L "$_pl_p" ]; then _pl_p=$(readlink -f "$_pl_p") || _pl_fail ${shq(`${what}: cannot resolve symlink`)}; fi
-`;
-    const notFile = `if [ -e "$_pl_p" ] && [ ! -f "$_pl_p" ]; then _pl_fail ${shq(`${what}: exists and is not a regular file`)}; fi
-_pl_d=$(dirname "$_pl_p")
-mkdir -p "$_pl_d" || _pl_fail ${shq(`${what}: cannot create parent directory`)}
+    const head = sh`${APPLY_PRELUDE}_pl_p=${p}
+if [ -L "$_pl_p" ]; then _pl_p=$(readlink -f -- "$_pl_p") || _pl_fail ${`${what}: cannot resolve symlink`}; fi
+if [ -e "$_pl_p" ] && [ ! -f "$_pl_p" ]; then _pl_fail ${`${what}: exists and is not a regular file`}; fi
+_pl_d=$(dirname -- "$_pl_p")
+mkdir -p -- "$_pl_d" || _pl_fail ${`${what}: cannot create parent directory`}
 `;
     const writes = spec.content !== undefined && changes.some((c) => c.field === 'content' || c.field === 'state');
     if (!writes) {
       // Content is not managed (or already right): create an empty file if needed, then fix attributes.
-      return { script: `${head}${notFile}[ -e "$_pl_p" ] || : > "$_pl_p" || _pl_fail ${shq(`${what}: cannot create`)}\n${attrScript(spec, '$_pl_p', what)}\n` };
+      return { script: sh`${head}[ -e "$_pl_p" ] || : > "$_pl_p" || _pl_fail ${`${what}: cannot create`}\n${attrScript(spec, '$_pl_p', what)}\n`.text };
     }
     // Content comes on stdin and is renamed into place, so readers never see half a file.
     return {
-      script: `${head}${notFile}_pl_t=$(mktemp "$_pl_d/.prodlike.XXXXXX") || _pl_fail ${shq(`${what}: cannot create a temporary file in its directory`)}
+      script: sh`${head}_pl_t=$(mktemp "$_pl_d/.prodlike.XXXXXX") || _pl_fail ${`${what}: cannot create a temporary file in its directory`}
 trap 'rm -f "$_pl_t"' EXIT
-cat > "$_pl_t" || _pl_fail ${shq(`${what}: cannot write content`)}
+cat > "$_pl_t" || _pl_fail ${`${what}: cannot write content`}
 if [ -f "$_pl_p" ]; then
-  chmod "$(stat -L -c %a "$_pl_p")" "$_pl_t" && chown "$(stat -L -c %u:%g "$_pl_p")" "$_pl_t" || _pl_fail ${shq(`${what}: cannot keep its mode and owner`)}
+  chmod -- "$(stat -L -c %a "$_pl_p")" "$_pl_t" && chown -- "$(stat -L -c %u:%g "$_pl_p")" "$_pl_t" || _pl_fail ${`${what}: cannot keep its mode and owner`}
 else
   chmod 0644 "$_pl_t"
 fi
 ${attrScript(spec, '$_pl_t', what)}
-mv -f "$_pl_t" "$_pl_p" || _pl_fail ${shq(`${what}: cannot move the new content into place`)}
-`,
+mv -f -- "$_pl_t" "$_pl_p" || _pl_fail ${`${what}: cannot move the new content into place`}
+`.text,
       stdin: spec.content,
     };
   },

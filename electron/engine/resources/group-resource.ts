@@ -3,7 +3,8 @@
 import type { GroupResource } from '../../../shared/profile.js';
 import type { Change } from '../../../shared/report.js';
 import type { ResourceKind } from './resource.js';
-import { APPLY_PRELUDE, checkName, need, parseKv, shq } from './sh.js';
+import { sh, type ShellCommand } from './sh-command.js';
+import { APPLY_PRELUDE, checkName, need, parseKv } from './sh.js';
 
 export interface GroupActual {
   exists: boolean;
@@ -15,9 +16,9 @@ export interface GroupActual {
  * sh printing `<key>=<entry>` for a passwd or group entry, from getent (which also sees LDAP and the
  * like) or the file itself. Entries are one line by construction, so they are printed as they are.
  */
-export function entryProbe(db: 'passwd' | 'group', name: string, key: string): string {
-  return `_pl_e=$(getent ${db} ${shq(name)} 2>/dev/null || PL_NAME=${shq(name)} awk -F: '$1 == ENVIRON["PL_NAME"] { print; exit }' /etc/${db} 2>/dev/null)
-printf '${key}=%s\\n' "$_pl_e"`;
+export function entryProbe(db: 'passwd' | 'group', name: string, key: 'passwd' | 'group'): ShellCommand {
+  return sh`_pl_e=$(getent ${db} ${checkName(name, db === 'passwd' ? 'user' : 'group')} 2>/dev/null || PL_NAME=${name} awk -F: '$1 == ENVIRON["PL_NAME"] { print; exit }' ${`/etc/${db}`} 2>/dev/null)
+printf ${`${key}=%s\n`} "$_pl_e"`;
 }
 
 export function parseGroupEntry(entry: string): GroupActual {
@@ -35,7 +36,7 @@ export const groupKind: ResourceKind<GroupResource, GroupActual> = {
   kind: 'group',
 
   probe(spec) {
-    return entryProbe('group', groupName(spec), 'group');
+    return entryProbe('group', groupName(spec), 'group').text;
   },
 
   parse(stdout) {
@@ -58,19 +59,19 @@ export const groupKind: ResourceKind<GroupResource, GroupActual> = {
   },
 
   apply(spec, actual) {
-    const name = shq(groupName(spec));
+    const name = groupName(spec);
     const what = `group ${spec.name}`;
-    let body: string;
+    let body: ShellCommand;
     if (spec.state === 'absent') {
-      body = `if command -v groupdel >/dev/null 2>&1; then groupdel ${name}; else delgroup ${name}; fi || _pl_fail ${shq(`${what}: cannot remove (is it the primary group of a user?)`)}`;
+      body = sh`if command -v groupdel >/dev/null 2>&1; then groupdel ${name}; else delgroup ${name}; fi || _pl_fail ${`${what}: cannot remove (is it the primary group of a user?)`}`;
     } else if (!actual.exists) {
-      const gid = spec.gid !== undefined ? ` -g ${spec.gid}` : '';
-      body = `if command -v groupadd >/dev/null 2>&1; then groupadd${gid}${spec.system ? ' -r' : ''} ${name}
-else addgroup${gid}${spec.system ? ' -S' : ''} ${name}; fi || _pl_fail ${shq(`${what}: cannot create${spec.gid !== undefined ? ` with gid ${spec.gid} (is the gid taken?)` : ''}`)}`;
+      const gid = spec.gid !== undefined ? sh` -g ${spec.gid}` : sh``;
+      body = sh`if command -v groupadd >/dev/null 2>&1; then groupadd${gid}${spec.system ? sh` -r` : sh``} ${name}
+else addgroup${gid}${spec.system ? sh` -S` : sh``} ${name}; fi || _pl_fail ${`${what}: cannot create${spec.gid !== undefined ? ` with gid ${spec.gid} (is the gid taken?)` : ''}`}`;
     } else {
-      body = `command -v groupmod >/dev/null 2>&1 || _pl_fail ${shq(`${what}: groupmod is not installed (needed to change the gid)`)}
-groupmod -g ${spec.gid} ${name} || _pl_fail ${shq(`${what}: cannot change the gid to ${spec.gid} (is it taken?)`)}`;
+      body = sh`command -v groupmod >/dev/null 2>&1 || _pl_fail ${`${what}: groupmod is not installed (needed to change the gid)`}
+groupmod -g ${spec.gid!} ${name} || _pl_fail ${`${what}: cannot change the gid to ${spec.gid} (is it taken?)`}`;
     }
-    return { script: `${APPLY_PRELUDE}${body}\n` };
+    return { script: sh`${APPLY_PRELUDE}${body}\n`.text };
   },
 };

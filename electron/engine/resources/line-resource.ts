@@ -6,7 +6,8 @@
 import type { LineResource } from '../../../shared/profile.js';
 import type { Change } from '../../../shared/report.js';
 import type { ResourceKind } from './resource.js';
-import { APPLY_PRELUDE, checkAbsPath, need, parseKv, shq } from './sh.js';
+import { sh } from './sh-command.js';
+import { APPLY_PRELUDE, checkAbsPath, need, parseKv } from './sh.js';
 
 export interface LineActual {
   fileExists: boolean;
@@ -21,8 +22,8 @@ export interface LineActual {
 
 function check(spec: LineResource): void {
   checkAbsPath(spec.name, 'line file');
-  if (spec.text.includes('\n')) throw new Error(`line in ${spec.name}: text must be a single line`);
-  if (spec.match?.includes('\n')) throw new Error(`line in ${spec.name}: match must be a single line`);
+  if (/[\n\0]/.test(spec.text)) throw new Error(`line in ${spec.name}: text must be a single line (no newline or NUL)`);
+  if (spec.match !== undefined && /[\n\0]/.test(spec.match)) throw new Error(`line in ${spec.name}: match must be a single line (no newline or NUL)`);
 }
 
 const COUNT_AWK = `BEGIN { t = ENVIRON["PL_TEXT"]; m = ENVIRON["PL_MATCH"] }
@@ -46,12 +47,12 @@ export const lineKind: ResourceKind<LineResource, LineActual> = {
 
   probe(spec) {
     check(spec);
-    return `_pl_f=${shq(spec.name)}
+    return sh`_pl_f=${spec.name}
 if [ -f "$_pl_f" ]; then
   echo exists=1
-  PL_TEXT=${shq(spec.text)} PL_MATCH=${shq(spec.match ?? '')} awk ${shq(COUNT_AWK)} "$_pl_f"
+  PL_TEXT=${spec.text} PL_MATCH=${spec.match ?? ''} awk ${COUNT_AWK} "$_pl_f"
 else echo exists=0
-fi`;
+fi`.text;
   },
 
   parse(stdout) {
@@ -93,24 +94,24 @@ fi`;
     const what = `line in ${spec.name}`;
     const awk = spec.state === 'absent' ? ABSENT_AWK : PRESENT_AWK;
     const missing = spec.state === 'absent'
-      ? ':'
-      : `mkdir -p "$(dirname "$_pl_f")" && printf '%s\\n' "$PL_TEXT" > "$_pl_f" || _pl_fail ${shq(`${what}: cannot create the file`)}`;
+      ? sh`:`
+      : sh`mkdir -p -- "$(dirname -- "$_pl_f")" && printf '%s\\n' "$PL_TEXT" > "$_pl_f" || _pl_fail ${`${what}: cannot create the file`}`;
     return {
-      script: `${APPLY_PRELUDE}IFS= read -r PL_TEXT; IFS= read -r PL_MATCH
+      script: sh`${APPLY_PRELUDE}IFS= read -r PL_TEXT; IFS= read -r PL_MATCH
 export PL_TEXT PL_MATCH
-_pl_f=${shq(spec.name)}
-if [ -L "$_pl_f" ]; then _pl_f=$(readlink -f "$_pl_f") || _pl_fail ${shq(`${what}: cannot resolve symlink`)}; fi
+_pl_f=${spec.name}
+if [ -L "$_pl_f" ]; then _pl_f=$(readlink -f -- "$_pl_f") || _pl_fail ${`${what}: cannot resolve symlink`}; fi
 if [ ! -e "$_pl_f" ]; then
   ${missing}
 else
-  [ -f "$_pl_f" ] || _pl_fail ${shq(`${what}: not a regular file`)}
-  _pl_t=$(mktemp "$(dirname "$_pl_f")/.prodlike.XXXXXX") || _pl_fail ${shq(`${what}: cannot create a temporary file`)}
+  [ -f "$_pl_f" ] || _pl_fail ${`${what}: not a regular file`}
+  _pl_t=$(mktemp "$(dirname -- "$_pl_f")/.prodlike.XXXXXX") || _pl_fail ${`${what}: cannot create a temporary file`}
   trap 'rm -f "$_pl_t"' EXIT
-  awk ${shq(awk)} "$_pl_f" > "$_pl_t" || _pl_fail ${shq(`${what}: awk failed (is match a valid extended regular expression?)`)}
-  chmod "$(stat -L -c %a "$_pl_f")" "$_pl_t" && chown "$(stat -L -c %u:%g "$_pl_f")" "$_pl_t" || _pl_fail ${shq(`${what}: cannot keep the file's mode and owner`)}
-  mv -f "$_pl_t" "$_pl_f" || _pl_fail ${shq(`${what}: cannot replace the file`)}
+  awk ${awk} "$_pl_f" > "$_pl_t" || _pl_fail ${`${what}: awk failed (is match a valid extended regular expression?)`}
+  chmod -- "$(stat -L -c %a "$_pl_f")" "$_pl_t" && chown -- "$(stat -L -c %u:%g "$_pl_f")" "$_pl_t" || _pl_fail ${`${what}: cannot keep the file's mode and owner`}
+  mv -f -- "$_pl_t" "$_pl_f" || _pl_fail ${`${what}: cannot replace the file`}
 fi
-`,
+`.text,
       stdin: `${spec.text}\n${spec.match ?? ''}\n`,
     };
   },

@@ -10,9 +10,11 @@
 import type { PackageResource } from '../../../shared/profile.js';
 import type { Change } from '../../../shared/report.js';
 import type { ApplyStep, ResourceKind } from './resource.js';
-import { APPLY_PRELUDE, need, parseKv, shq } from './sh.js';
+import { joinSh, raw, sh, type ShellCommand } from './sh-command.js';
+import { APPLY_PRELUDE, need, parseKv } from './sh.js';
 
-export type PackageManager = 'apt' | 'apk' | 'dnf' | 'yum';
+const MANAGERS = ['apt', 'apk', 'dnf', 'yum'] as const;
+export type PackageManager = (typeof MANAGERS)[number];
 
 export interface PackageActual {
   manager: PackageManager;
@@ -49,7 +51,7 @@ export function versionMatches(installed: string, wanted: string): boolean {
 }
 
 // `${...}` below is dpkg-query's and rpm's format syntax, not JavaScript's.
-const PROBE = String.raw`if command -v dpkg-query >/dev/null 2>&1; then
+const PROBE = raw(String.raw`if command -v dpkg-query >/dev/null 2>&1; then
   echo mgr=apt
   dpkg-query -W -f='dpkg=${'$'}{Status}\t${'$'}{Version}\n' "$_pl_n" 2>/dev/null || :
 elif command -v apk >/dev/null 2>&1; then
@@ -60,17 +62,18 @@ elif command -v rpm >/dev/null 2>&1; then
   rpm -q --qf 'rpm=%{EPOCH}:%{VERSION}-%{RELEASE}\n' "$_pl_n" 2>/dev/null | grep '^rpm=' || :
 else
   echo 'no supported package manager (apt, apk, dnf, yum) on this machine' >&2
-fi`;
+fi`);
 
 export const packageKind: ResourceKind<PackageResource, PackageActual> = {
   kind: 'package',
 
   probe(spec) {
-    return `_pl_n=${shq(pkgName(spec))}\n${PROBE}`;
+    return sh`_pl_n=${pkgName(spec)}\n${PROBE}`.text;
   },
 
   parse(stdout) {
     const manager = need(parseKv(stdout), 'mgr') as PackageManager;
+    if (!MANAGERS.includes(manager)) throw new Error(`unexpected package manager ${JSON.stringify(manager)} in the probe output`);
     // One line per installed instance (several for multi-arch packages), each `key=...`.
     const values = (key: string) => stdout.split('\n').filter((l) => l.startsWith(`${key}=`)).map((l) => l.slice(key.length + 1));
     let version: string | undefined;
@@ -111,94 +114,95 @@ export const packageKind: ResourceKind<PackageResource, PackageActual> = {
     const install = items.filter((i) => i.spec.state !== 'absent');
     const remove = items.filter((i) => i.spec.state === 'absent');
     const body = manager === 'apt' ? aptScript(install, remove) : manager === 'apk' ? apkScript(install, remove) : rpmScript(manager, install, remove);
-    return { script: `${APPLY_PRELUDE}${body}` } satisfies ApplyStep;
+    return { script: sh`${APPLY_PRELUDE}${body}`.text } satisfies ApplyStep;
   },
 };
 
 const names = (items: Item[]) => items.map((i) => i.spec.name).join(', ');
 const what = (items: Item[]) => `package${items.length > 1 ? 's' : ''} ${names(items)}`;
 
-function aptScript(install: Item[], remove: Item[]): string {
-  const apt = 'apt-get -q -y -o DPkg::Lock::Timeout=300 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold';
-  const out: string[] = [
-    'export DEBIAN_FRONTEND=noninteractive',
-    `_pl_log=$(mktemp) || _pl_fail 'cannot create a temporary file'`,
-    `trap 'rm -f "$_pl_log"' EXIT`,
-    '_pl_updated=0',
+function aptScript(install: Item[], remove: Item[]): ShellCommand {
+  const apt = sh`apt-get -q -y -o DPkg::Lock::Timeout=300 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold`;
+  const out: ShellCommand[] = [
+    sh`export DEBIAN_FRONTEND=noninteractive`,
+    sh`_pl_log=$(mktemp) || _pl_fail 'cannot create a temporary file'`,
+    sh`trap 'rm -f "$_pl_log"' EXIT`,
+    sh`_pl_updated=0`,
     // Lists are fetched at most once per step.
-    `_pl_update() {
+    sh`_pl_update() {
   [ "$_pl_updated" = 1 ] && return 0
   _pl_updated=1
   apt-get -q update >"$_pl_log" 2>&1 || { tail -n 20 "$_pl_log" >&2; _pl_fail "apt-get update failed: $(grep '^[EW]:' "$_pl_log" | tail -n 1)"; }
 }`,
-    `_pl_aptfail() { tail -n 20 "$_pl_log" >&2; _pl_fail "$1: $(grep '^E:' "$_pl_log" | tail -n 1)"; }`,
+    sh`_pl_aptfail() { tail -n 20 "$_pl_log" >&2; _pl_fail "$1: $(grep '^E:' "$_pl_log" | tail -n 1)"; }`,
   ];
   if (install.length) {
-    out.push(`ls /var/lib/apt/lists 2>/dev/null | grep -q '_Packages' || _pl_update`);
-    out.push(String.raw`_pl_pick() {
+    out.push(sh`ls /var/lib/apt/lists 2>/dev/null | grep -q '_Packages' || _pl_update`);
+    out.push(sh`${raw(String.raw`_pl_pick() {
   apt-cache madison "$1" 2>/dev/null | awk -F'|' '{ gsub(/[ \t]/, "", $2); print $2 }' | while IFS= read -r _pl_v; do
     case $_pl_v in $2) printf '%s\n' "$_pl_v"; break ;; esac
     case ${'$'}{_pl_v#*:} in $2) printf '%s\n' "$_pl_v"; break ;; esac
   done
-}`);
-    out.push('set --');
+}`)}`);
+    out.push(sh`set --`);
     for (const { spec } of install) {
       const name = pkgName(spec);
       const v = pin(spec);
-      if (v === undefined) out.push(`set -- "$@" ${shq(name)}`);
-      else if (!isGlob(v)) out.push(`set -- "$@" ${shq(`${name}=${v}`)}`);
+      if (v === undefined) out.push(sh`set -- "$@" ${name}`);
+      else if (!isGlob(v)) out.push(sh`set -- "$@" ${`${name}=${v}`}`);
       else {
-        out.push(`_pl_v=$(_pl_pick ${shq(name)} ${shq(v)}); [ -n "$_pl_v" ] || { _pl_update; _pl_v=$(_pl_pick ${shq(name)} ${shq(v)}); }
-[ -n "$_pl_v" ] || _pl_fail ${shq(`package ${name}: no version matching ${v} is available (see apt-cache madison ${name})`)}
-set -- "$@" ${shq(`${name}=`)}"$_pl_v"`);
+        out.push(sh`_pl_v=$(_pl_pick ${name} ${v}); [ -n "$_pl_v" ] || { _pl_update; _pl_v=$(_pl_pick ${name} ${v}); }
+[ -n "$_pl_v" ] || _pl_fail ${`package ${name}: no version matching ${v} is available (see apt-cache madison ${name})`}
+set -- "$@" ${`${name}=`}"$_pl_v"`);
       }
     }
-    out.push(`_pl_install() { ${apt} --no-install-recommends --allow-downgrades install "$@" >"$_pl_log" 2>&1; }
+    out.push(sh`_pl_install() { ${apt} --no-install-recommends --allow-downgrades install "$@" >"$_pl_log" 2>&1; }
 if ! _pl_install "$@"; then
   if [ "$_pl_updated" = 0 ] && grep -qE 'Unable to locate|has no installation candidate|was not found|Failed to fetch' "$_pl_log"; then
     _pl_update
-    _pl_install "$@" || _pl_aptfail ${shq(`${what(install)}: apt-get install failed`)}
+    _pl_install "$@" || _pl_aptfail ${`${what(install)}: apt-get install failed`}
   else
-    _pl_aptfail ${shq(`${what(install)}: apt-get install failed`)}
+    _pl_aptfail ${`${what(install)}: apt-get install failed`}
   fi
 fi
 cat "$_pl_log"`);
   }
   if (remove.length) {
-    out.push(`${apt} remove ${remove.map((i) => shq(pkgName(i.spec))).join(' ')} >"$_pl_log" 2>&1 || _pl_aptfail ${shq(`${what(remove)}: apt-get remove failed`)}
+    out.push(sh`${apt} remove ${remove.map((i) => pkgName(i.spec))} >"$_pl_log" 2>&1 || _pl_aptfail ${`${what(remove)}: apt-get remove failed`}
 cat "$_pl_log"`);
   }
-  return out.join('\n') + '\n';
+  return sh`${joinSh(out)}\n`;
 }
 
-function apkScript(install: Item[], remove: Item[]): string {
-  const out: string[] = [];
+function apkScript(install: Item[], remove: Item[]): ShellCommand {
+  const out: ShellCommand[] = [];
   if (install.length) {
     const args = install.map(({ spec }) => {
       const name = pkgName(spec);
       const v = pin(spec);
-      if (v === undefined) return shq(name);
-      if (!isGlob(v)) return shq(`${name}=${v}`);
+      if (v === undefined) return name;
+      if (!isGlob(v)) return `${name}=${v}`;
       // apk has no globs; `name~1.22` is its "version starts with" match, which covers "1.22.*".
       const m = /^([^*?]*?)\.?\*$/.exec(v);
       if (!m) throw new Error(`package ${name}: apk supports only version globs of the form "1.22.*", not ${JSON.stringify(v)}`);
-      return shq(`${name}~${m[1]}`);
+      return `${name}~${m[1]}`;
     });
-    out.push(`apk add --no-cache ${args.join(' ')} || _pl_fail ${shq(`${what(install)}: apk add failed`)}`);
+    out.push(sh`apk add --no-cache ${args} || _pl_fail ${`${what(install)}: apk add failed`}`);
   }
-  if (remove.length) out.push(`apk del ${remove.map((i) => shq(pkgName(i.spec))).join(' ')} || _pl_fail ${shq(`${what(remove)}: apk del failed`)}`);
-  return out.join('\n') + '\n';
+  if (remove.length) out.push(sh`apk del ${remove.map((i) => pkgName(i.spec))} || _pl_fail ${`${what(remove)}: apk del failed`}`);
+  return sh`${joinSh(out)}\n`;
 }
 
-function rpmScript(manager: 'dnf' | 'yum', install: Item[], remove: Item[]): string {
-  const out: string[] = [];
+function rpmScript(manager: 'dnf' | 'yum', install: Item[], remove: Item[]): ShellCommand {
+  const out: ShellCommand[] = [];
+  const mgr = raw(manager);
   if (install.length) {
     // dnf and yum read globs in name-version specs themselves.
-    const args = install.map(({ spec }) => shq(pin(spec) === undefined ? pkgName(spec) : `${pkgName(spec)}-${pin(spec)}`)).join(' ');
-    const weak = manager === 'dnf' ? ' --setopt=install_weak_deps=False' : '';
+    const args = install.map(({ spec }) => (pin(spec) === undefined ? pkgName(spec) : `${pkgName(spec)}-${pin(spec)}`));
+    const weak = manager === 'dnf' ? sh` --setopt=install_weak_deps=False` : sh``;
     // A pinned version older than the installed one needs `downgrade`; install does not go back.
-    out.push(`${manager} -y${weak} install ${args} || ${manager} -y downgrade ${args} || _pl_fail ${shq(`${what(install)}: ${manager} install failed`)}`);
+    out.push(sh`${mgr} -y${weak} install ${args} || ${mgr} -y downgrade ${args} || _pl_fail ${`${what(install)}: ${manager} install failed`}`);
   }
-  if (remove.length) out.push(`${manager} -y remove ${remove.map((i) => shq(pkgName(i.spec))).join(' ')} || _pl_fail ${shq(`${what(remove)}: ${manager} remove failed`)}`);
-  return out.join('\n') + '\n';
+  if (remove.length) out.push(sh`${mgr} -y remove ${remove.map((i) => pkgName(i.spec))} || _pl_fail ${`${what(remove)}: ${manager} remove failed`}`);
+  return sh`${joinSh(out)}\n`;
 }

@@ -7,7 +7,8 @@
 import type { ServiceResource } from '../../../shared/profile.js';
 import type { Change } from '../../../shared/report.js';
 import type { ResourceKind } from './resource.js';
-import { APPLY_PRELUDE, checkName, need, parseKv, shq } from './sh.js';
+import { joinSh, raw, sh, type ShellCommand } from './sh-command.js';
+import { APPLY_PRELUDE, checkName, need, parseKv } from './sh.js';
 
 export type InitSystem = 'systemd' | 'openrc' | 'sysv';
 
@@ -28,8 +29,7 @@ export const serviceKind: ResourceKind<ServiceResource, ServiceActual> = {
   kind: 'service',
 
   probe(spec) {
-    const n = shq(unit(spec));
-    return `_pl_s=${n}
+    return sh`_pl_s=${unit(spec)}
 if [ -d /run/systemd/system ]; then
   echo init=systemd
   echo "load=$(systemctl show -p LoadState "$_pl_s" 2>/dev/null | sed 's/^LoadState=//')"
@@ -54,7 +54,7 @@ else
     echo enabled=$_pl_en
   else echo exists=0
   fi
-fi`;
+fi`.text;
   },
 
   parse(stdout) {
@@ -86,45 +86,45 @@ fi`;
   },
 
   apply(spec, actual, changes) {
-    const name = unit(spec);
-    const n = shq(name);
-    const what = `service ${name}`;
+    const n = unit(spec);
+    const what = `service ${n}`;
     const fields = new Set(changes.map((c) => c.field));
-    const lines: string[] = [];
+    const lines: ShellCommand[] = [];
     const init = actual.init;
     if (init === 'sysv') {
-      lines.push(`[ -x /etc/init.d/${n} ] || _pl_fail ${shq(`${what}: no init script /etc/init.d/${name} (is its package installed?)`)}`);
+      lines.push(sh`[ -x ${`/etc/init.d/${n}`} ] || _pl_fail ${`${what}: no init script /etc/init.d/${n} (is its package installed?)`}`);
     }
     if (fields.has('enabled')) {
       const on = spec.enabled === true;
       const cmd = init === 'systemd'
-        ? `systemctl ${on ? 'enable' : 'disable'} ${n}`
+        ? sh`systemctl ${on ? sh`enable` : sh`disable`} ${n}`
         : init === 'openrc'
-          ? `rc-update ${on ? 'add' : 'del'} ${n}${on ? ' default' : ''}`
+          ? (on ? sh`rc-update add ${n} default` : sh`rc-update del ${n}`)
           : on
-            ? `if command -v update-rc.d >/dev/null 2>&1; then update-rc.d ${n} defaults && update-rc.d ${n} enable
+            ? sh`if command -v update-rc.d >/dev/null 2>&1; then update-rc.d ${n} defaults && update-rc.d ${n} enable
 elif command -v chkconfig >/dev/null 2>&1; then chkconfig ${n} on
 else false; fi`
-            : `if command -v update-rc.d >/dev/null 2>&1; then update-rc.d ${n} disable
+            : sh`if command -v update-rc.d >/dev/null 2>&1; then update-rc.d ${n} disable
 elif command -v chkconfig >/dev/null 2>&1; then chkconfig ${n} off
 else false; fi`;
-      lines.push(`{ ${cmd}\n} || _pl_fail ${shq(`${what}: cannot ${on ? 'enable' : 'disable'} at boot`)}`);
+      lines.push(sh`{ ${cmd}\n} || _pl_fail ${`${what}: cannot ${on ? 'enable' : 'disable'} at boot`}`);
     }
     if (fields.has('state')) {
-      const verb = spec.state === 'running' ? 'start' : 'stop';
+      const verbName = spec.state === 'running' ? 'start' : 'stop';
+      const verb = raw(verbName);
       const cmd = init === 'systemd'
-        ? `systemctl ${verb} ${n}`
+        ? sh`systemctl ${verb} ${n}`
         : init === 'openrc'
-          ? `rc-service ${n} ${verb}`
-          : `if command -v service >/dev/null 2>&1; then service ${n} ${verb}; else /etc/init.d/${n} ${verb}; fi`;
+          ? sh`rc-service ${n} ${verb}`
+          : sh`if command -v service >/dev/null 2>&1; then service ${n} ${verb}; else ${`/etc/init.d/${n}`} ${verb}; fi`;
       // A daemon inherits the start command's output; pointing it at a file (not the exec's pipe)
       // keeps the exec from waiting for the daemon to exit.
-      lines.push(`_pl_log=$(mktemp) || _pl_fail ${shq(`${what}: cannot create a temporary file`)}
+      lines.push(sh`_pl_log=$(mktemp) || _pl_fail ${`${what}: cannot create a temporary file`}
 trap 'rm -f "$_pl_log"' EXIT
 { ${cmd}
-} </dev/null >"$_pl_log" 2>&1 || { tail -n 20 "$_pl_log" >&2; _pl_fail ${shq(`${what}: ${verb} failed`)}; }
+} </dev/null >"$_pl_log" 2>&1 || { tail -n 20 "$_pl_log" >&2; _pl_fail ${`${what}: ${verbName} failed`}; }
 cat "$_pl_log"`);
     }
-    return { script: `${APPLY_PRELUDE}${lines.join('\n')}\n` };
+    return { script: sh`${APPLY_PRELUDE}${joinSh(lines)}\n`.text };
   },
 };

@@ -3,10 +3,9 @@
 // free-form values are encoded (base64, or hex when base64 is missing), so no content a machine holds
 // can be mistaken for structure.
 
-/** Quotes `s` as one POSIX sh word. Safe for any content, including quotes, newlines and `$`. */
-export function shq(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
+import { sh } from './sh-command.js';
+
+export { shq } from './sh-command.js';
 
 /**
  * Functions available to every probe snippet (buildProbeScript puts this first).
@@ -22,7 +21,7 @@ export const PROBE_PRELUDE = `_pl_enc() {
  * First lines of every apply script. `_pl_fail` names what failed on stderr (the runner shows the last
  * stderr line as the error) and stops the script with a non-zero exit.
  */
-export const APPLY_PRELUDE = `umask 022
+export const APPLY_PRELUDE = sh`umask 022
 _pl_fail() { printf 'prodlike: %s\\n' "$*" >&2; exit 1; }
 `;
 
@@ -71,9 +70,13 @@ export function specMode(mode: string | undefined, what: string): string | undef
   return m;
 }
 
-const SAFE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.@+-]*\$?$/;
+/**
+ * User, group, owner and service names: a letter, digit or `_` first (so never an option such as `-R`),
+ * then letters, digits and `_.@+-`, and a final `$` for Samba machine accounts. All digits is an id.
+ */
+export const SAFE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.@+-]*\$?$/;
 
-/** User, group, package and service names go into scripts unquoted in places (globs, awk); keep them tame. */
+/** Names go into globs, awk and command lines; keep them tame (the schema refuses the same). */
 export function checkName(name: string, what: string): string {
   if (!SAFE_NAME.test(name)) throw new Error(`${what} name ${JSON.stringify(name)} has characters Prodlike does not accept`);
   return name;

@@ -6,7 +6,8 @@ import type { UserResource } from '../../../shared/profile.js';
 import type { Change } from '../../../shared/report.js';
 import { entryProbe } from './group-resource.js';
 import type { ResourceKind } from './resource.js';
-import { APPLY_PRELUDE, checkName, need, parseKv, shq } from './sh.js';
+import { joinSh, sh, type ShellCommand } from './sh-command.js';
+import { APPLY_PRELUDE, checkName, need, parseKv } from './sh.js';
 
 export interface UserActual {
   exists: boolean;
@@ -33,8 +34,8 @@ export const userKind: ResourceKind<UserResource, UserActual> = {
 
   probe(spec) {
     const name = userName(spec);
-    return `${entryProbe('passwd', name, 'passwd')}
-if [ -n "$_pl_e" ]; then printf 'groups=%s\\n' "$(id -Gn ${shq(name)} 2>/dev/null)"; fi`;
+    return sh`${entryProbe('passwd', name, 'passwd')}
+if [ -n "$_pl_e" ]; then printf 'groups=%s\\n' "$(id -Gn ${name} 2>/dev/null)"; fi`.text;
   },
 
   parse(stdout) {
@@ -76,53 +77,57 @@ if [ -n "$_pl_e" ]; then printf 'groups=%s\\n' "$(id -Gn ${shq(name)} 2>/dev/nul
 
   apply(spec, actual, changes) {
     const name = userName(spec);
-    const q = shq(name);
     const what = `user ${name}`;
     const groups = spec.groups.map((g) => checkName(g, 'group'));
-    const has = (tool: string) => `command -v ${tool} >/dev/null 2>&1`;
-    const lines: string[] = [];
+    const has = (tool: string) => sh`command -v ${tool} >/dev/null 2>&1`;
+    const addEach = (list: string[]) =>
+      joinSh(list.map((g) => sh`addgroup ${name} ${g} || _pl_fail ${`${what}: cannot add to group ${g} (does it exist?)`}`), '\n  ');
+    const lines: ShellCommand[] = [];
     if (spec.state === 'absent') {
-      lines.push(`if ${has('userdel')}; then userdel ${q}; else deluser ${q}; fi || _pl_fail ${shq(`${what}: cannot remove (is a process running as this user?)`)}`);
+      lines.push(sh`if ${has('userdel')}; then userdel ${name}; else deluser ${name}; fi || _pl_fail ${`${what}: cannot remove (is a process running as this user?)`}`);
     } else if (!actual.exists) {
-      const ua: string[] = [];
-      const bb: string[] = ['-D'];
-      if (spec.uid !== undefined) { ua.push(`-u ${spec.uid}`); bb.push(`-u ${spec.uid}`); }
-      if (spec.shell !== undefined) { ua.push(`-s ${shq(spec.shell)}`); bb.push(`-s ${shq(spec.shell)}`); }
-      if (spec.home !== undefined) { ua.push(`-d ${shq(spec.home)}`); bb.push(`-h ${shq(spec.home)}`); }
-      if (spec.system) { ua.push('-r'); bb.push('-S'); }
+      // Options of useradd (ua) and of busybox adduser (bb); every value is the argument of its option.
+      const ua: ShellCommand[] = [];
+      const bb: ShellCommand[] = [sh`-D`];
+      if (spec.uid !== undefined) { ua.push(sh`-u ${spec.uid}`); bb.push(sh`-u ${spec.uid}`); }
+      if (spec.shell !== undefined) { ua.push(sh`-s ${spec.shell}`); bb.push(sh`-s ${spec.shell}`); }
+      if (spec.home !== undefined) { ua.push(sh`-d ${spec.home}`); bb.push(sh`-h ${spec.home}`); }
+      if (spec.system) { ua.push(sh`-r`); bb.push(sh`-S`); }
       // Like Ansible, a home directory is made for regular users, and for system ones that name one.
-      if (!spec.system || spec.home !== undefined) ua.push('-m');
-      else bb.push('-H');
-      if (groups.length) ua.push(`-G ${shq(groups.join(','))}`);
-      const fail = `_pl_fail ${shq(`${what}: cannot create${spec.uid !== undefined ? ` (is uid ${spec.uid} taken?)` : ''}${groups.length ? ` (do the groups ${groups.join(', ')} exist?)` : ''}`)}`;
+      if (!spec.system || spec.home !== undefined) ua.push(sh`-m`);
+      else bb.push(sh`-H`);
+      if (groups.length) ua.push(sh`-G ${groups.join(',')}`);
+      const uaOpts = joinSh(ua, ' ');
+      const fail = sh`_pl_fail ${`${what}: cannot create${spec.uid !== undefined ? ` (is uid ${spec.uid} taken?)` : ''}${groups.length ? ` (do the groups ${groups.join(', ')} exist?)` : ''}`}`;
       // useradd refuses to make the user's own group when a group of that name exists already (a
       // `group:` resource before the user, as people write it): then that group is the primary one.
-      lines.push(`if ${has('useradd')}; then
-  if getent group ${q} >/dev/null 2>&1; then useradd -g ${q} ${ua.join(' ')} ${q} || ${fail}
-  else useradd ${ua.join(' ')} ${q} || ${fail}
+      lines.push(sh`if ${has('useradd')}; then
+  if getent group ${name} >/dev/null 2>&1; then useradd -g ${name} ${uaOpts} ${name} || ${fail}
+  else useradd ${uaOpts} ${name} || ${fail}
   fi
 else
-  adduser ${bb.join(' ')} ${q} || ${fail}
-  ${groups.map((g) => `addgroup ${q} ${shq(g)} || _pl_fail ${shq(`${what}: cannot add to group ${g} (does it exist?)`)}`).join('\n  ') || ':'}
+  adduser ${joinSh(bb, ' ')} ${name} || ${fail}
+  ${groups.length ? addEach(groups) : sh`:`}
 fi`);
     } else {
-      const mod: string[] = [];
+      const mod: ShellCommand[] = [];
       const fields = new Set(changes.map((c) => c.field));
-      if (fields.has('uid')) mod.push(`-u ${spec.uid}`);
-      if (fields.has('shell')) mod.push(`-s ${shq(spec.shell!)}`);
-      if (fields.has('home')) mod.push(`-d ${shq(spec.home!)}`);
+      const changing = [...fields].filter((f) => f !== 'groups').join(', ');
+      if (fields.has('uid')) mod.push(sh`-u ${spec.uid!}`);
+      if (fields.has('shell')) mod.push(sh`-s ${spec.shell!}`);
+      if (fields.has('home')) mod.push(sh`-d ${spec.home!}`);
       if (mod.length) {
-        lines.push(`${has('usermod')} || _pl_fail ${shq(`${what}: usermod is not installed (needed to change ${[...fields].filter((f) => f !== 'groups').join(', ')})`)}
-usermod ${mod.join(' ')} ${q} || _pl_fail ${shq(`${what}: cannot change ${[...fields].filter((f) => f !== 'groups').join(', ')}`)}`);
+        lines.push(sh`${has('usermod')} || _pl_fail ${`${what}: usermod is not installed (needed to change ${changing})`}
+usermod ${joinSh(mod, ' ')} ${name} || _pl_fail ${`${what}: cannot change ${changing}`}`);
       }
       const missing = missingGroups(spec, actual);
       if (missing.length) {
-        lines.push(`if ${has('usermod')}; then usermod -a -G ${shq(missing.join(','))} ${q} || _pl_fail ${shq(`${what}: cannot add to groups ${missing.join(', ')} (do they exist?)`)}
+        lines.push(sh`if ${has('usermod')}; then usermod -a -G ${missing.join(',')} ${name} || _pl_fail ${`${what}: cannot add to groups ${missing.join(', ')} (do they exist?)`}
 else
-  ${missing.map((g) => `addgroup ${q} ${shq(g)} || _pl_fail ${shq(`${what}: cannot add to group ${g} (does it exist?)`)}`).join('\n  ')}
+  ${addEach(missing)}
 fi`);
       }
     }
-    return { script: `${APPLY_PRELUDE}${lines.join('\n')}\n` };
+    return { script: sh`${APPLY_PRELUDE}${joinSh(lines)}\n`.text };
   },
 };
