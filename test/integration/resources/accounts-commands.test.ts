@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CommandResource, GroupResource, UserResource } from '../../../shared/profile.js';
+import { kindOf } from '../../../electron/engine/resources/index.js';
 import { useContainer } from '../../support/docker-cli-transport.js';
 import { applyExpectingFailure, converge, probeOne } from './converge.js';
 
@@ -52,10 +53,12 @@ describe('command', () => {
     expect((await probeOne(t, cmd({ name: 'false', onlyif: 'test -e /nonexistent' }))).changes).toEqual([]);
     expect((await probeOne(t, cmd({ name: 'false', onlyif: 'test -e /tmp/flag' }))).changes[0]!.field).toBe('run');
   });
-  it('always plans to run a command without a guard, and fails loudly naming it', async () => {
-    const plain = cmd({ name: 'exit 3', cwd: undefined, env: {} });
+  it("always plans to run a command without a guard, and fails with the command's own exit code and stderr (the runner names it)", async () => {
+    const plain = cmd({ name: 'echo "no space left on device" >&2; exit 3', cwd: undefined, env: {} });
     expect((await probeOne(t, plain)).changes[0]!.summary).toMatch(/no guard: runs on every apply/);
-    const msg = await applyExpectingFailure(t, plain);
-    expect(msg).toBe('prodlike: command failed: exit 3 (exit 3)');
+    const step = kindOf(plain).apply(plain as never, (await probeOne(t, plain)).actual as never, []);
+    const res = await t.exec(step.script);
+    expect(res.code).toBe(3);
+    expect(res.stderr).toBe('no space left on device\n');
   });
 });
