@@ -141,7 +141,14 @@ export class Engine implements EngineApi {
       }
       if (WRITES.has(req.kind)) {
         const warn = (text: string) => emit({ type: 'log', runId, stream: 'warn', text });
-        await guardProductionHosts(profile, { dataDir: this.dataDir, folders: await this.profileFolders(), allowProductionHosts: !!this.opts.allowProductionHosts, warn, ...(req.baseline ? { baselineFile: req.baseline } : {}) });
+        ctx.connectGuard = await guardProductionHosts(profile, {
+          dataDir: this.dataDir,
+          folders: await this.profileFolders(),
+          allowProductionHosts: !!this.opts.allowProductionHosts,
+          warn,
+          env: this.opts.env ?? process.env,
+          ...(req.baseline ? { baselineFile: req.baseline } : {}),
+        });
       }
       if (req.kind !== 'plan' && req.kind !== 'drift' && req.kind !== 'capture') {
         const lock = await lockProfile(this.dataDir, profile.name, { runId, kind: req.kind }, { waitMs: this.opts.lockWaitMs ?? 0 });

@@ -3,12 +3,15 @@
 import type { EventSink } from '../../../shared/events.js';
 import type { MachineSpec, Profile } from '../../../shared/profile.js';
 import type { MachineStatus } from '../../../shared/report.js';
+import type { ConnectGuard } from '../transport/address.js';
 import type { Transport } from '../transport/transport.js';
 
 export interface RunContext {
   runId: string;
   emit: EventSink;
   signal?: AbortSignal;
+  /** Set for runs that write: the production guard, run on each SSH connection's resolved address. */
+  connectGuard?: ConnectGuard;
 }
 
 export interface MachineProvider {
