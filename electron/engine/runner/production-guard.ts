@@ -117,8 +117,8 @@ function repositoryRoot(dir: string): string | undefined {
  * home folder), with the `baselines/` folders of its parents up to the repository root.
  */
 export function treeFolders(profile: Pick<Profile, 'files'>, folders: string[]): { dir: string; recursive: boolean }[] {
+  // The profile's own surroundings first: a refusal names the baseline beside it.
   const out: { dir: string; recursive: boolean }[] = [];
-  for (const f of folders.map((f) => path.resolve(f))) out.push({ dir: f, recursive: true }, { dir: path.resolve(f, '..', 'baselines'), recursive: true });
   for (const file of profile.files) {
     const dir = path.dirname(path.resolve(file));
     out.push({ dir, recursive: false }, { dir: path.join(dir, 'baselines'), recursive: true });
@@ -128,6 +128,7 @@ export function treeFolders(profile: Pick<Profile, 'files'>, folders: string[]):
       out.push({ dir: path.join(d, 'baselines'), recursive: true });
     }
   }
+  for (const f of folders.map((f) => path.resolve(f))) out.push({ dir: f, recursive: true }, { dir: path.resolve(f, '..', 'baselines'), recursive: true });
   const seen = new Set<string>();
   return out.filter((x) => {
     const k = `${x.dir}\0${x.recursive}`;

@@ -271,8 +271,8 @@ describe('production is never written to', () => {
 
   it('refuses the production host however its address is spelt', async () => {
     const before = await fingerprintOf(prod);
-    for (const host of ['localhost', '127.1', '"2130706433"', '0x7f.0.0.1', '"::ffff:127.0.0.1"', '127.0.0.2', '0.0.0.0']) {
-      const file = await ws.write('profiles/spelt.yaml', devProfile(prod, 'shop-spelt').replace('host: 127.0.0.1,', `host: ${host},`));
+    for (const host of ['localhost', '127.1', '2130706433', '0x7f.0.0.1', '::ffff:127.0.0.1', '127.0.0.2', '0.0.0.0']) {
+      const file = await ws.write('profiles/spelt.yaml', devProfile(prod, 'shop-spelt').replace('host: 127.0.0.1,', `host: "${host}",`));
       const r = await ws.run(['up', file]);
       expect(r.code, host).toBe(1);
       expect(r.stderr, host).toMatch(new RegExp(`refusing to write to production: web \\(.*:${prod.port}\\) is production host web-1 in `));
