@@ -272,6 +272,15 @@ describe('where production hosts are known from', () => {
     await expect(guardProductionHosts(profile([machine('db', ssh('db.dev'))], dir), opts(dir))).rejects.toThrow('production-hosts.json (the production hosts of earlier captures) is not valid');
   });
 
+  it('the baseline the run was given (reconcile --against), wherever it is; one that cannot be read refuses', async () => {
+    const dir = repo();
+    const elsewhere = repo({ 'b.yaml': serializeBaseline(baseline('db.internal:22')) });
+    const p = profile([machine('db', ssh('db.internal'))], dir);
+    await guardProductionHosts(p, opts(dir));
+    await expect(guardProductionHosts(p, opts(dir, { baselineFile: join(elsewhere, 'b.yaml') }))).rejects.toThrow(`is production host web-1 in ${join(elsewhere, 'b.yaml')}`);
+    await expect(guardProductionHosts(p, opts(dir, { baselineFile: join(elsewhere, 'gone.yaml') }))).rejects.toThrow('cannot read the baseline');
+  });
+
   it('keeps the registry key readable', () => {
     expect(addressKey('[Web-1.Example]', 22)).toBe('web-1.example:22');
   });

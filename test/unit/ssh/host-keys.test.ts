@@ -129,11 +129,31 @@ describe('hostKeyCheck: what the connection accepts, from the real sources', () 
     expect((await hostKeyCheck('h', 22, opts)).verify(a)).toBe(false);
   });
 
-  it('revoking forgets the key: the next connection refuses it', async () => {
+  it('revoking forgets the key of that host:port only: the next connection refuses it', async () => {
     const { store, opts } = sources();
     await store.trust('h', 2222, 'ssh-ed25519', a);
+    await store.trust('h', 2223, 'ssh-ed25519', a);
     expect(await store.revoke('h', 2222)).toBe(true);
     expect((await hostKeyCheck('h', 2222, opts)).verify(a)).toBe(false);
+    expect((await hostKeyCheck('h', 2223, opts)).verify(a)).toBe(true);
+  });
+
+  it('trusting a new key replaces the old one: the old key is then refused as CHANGED', async () => {
+    const { store, opts } = sources();
+    await store.trust('h', 2222, 'ssh-ed25519', a);
+    await store.trust('h', 2222, 'ssh-ed25519', b);
+    expect(await store.list()).toHaveLength(1);
+    const check = await hostKeyCheck('h', 2222, opts);
+    expect(check.verify(b)).toBe(true);
+    expect(check.verify(a)).toBe(false);
+    expect(check.failure?.details).toEqual({ fingerprint: fingerprint(a), expected: fingerprint(b) });
+  });
+
+  it('a revoked key is not "the key on record": an unknown key next to it is untrusted, not CHANGED', async () => {
+    const { opts } = sources(`@revoked [h]:2222 ssh-ed25519 ${KEY_B}\n`);
+    const check = await hostKeyCheck('h', 2222, opts);
+    expect(check.verify(a)).toBe(false);
+    expect(check.failure?.message).toBe(`host key of h:2222 is not trusted (ED25519 ${fingerprint(a)})`);
   });
 
   it('a known_hosts line accepts its key; @revoked beats the store; @cert-authority lines are not host keys', async () => {
