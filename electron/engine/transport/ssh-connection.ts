@@ -48,6 +48,8 @@ export interface SshPoolOptions {
   agentSocket?: string;
   /** The key offered to machines whose profile names none (the app's "SSH identity" setting). */
   defaultIdentity?: string;
+  /** Name resolution (every address, in the order to try); default node:dns lookup. Tests inject their own. */
+  resolve?: (host: string) => Promise<string[]>;
 }
 
 export class SshConnectionPool {
@@ -89,7 +91,7 @@ export class SshConnectionPool {
     if (target.jump) {
       const bastion = await this.get(target.jump);
       // The jump host resolves the target's name; what it resolves to here is the best we can check.
-      const addresses = await resolveAll(target.host, target.connectTimeoutMs).catch(() => []);
+      const addresses = await resolveAll(target.host, target.connectTimeoutMs, this.opts.resolve).catch(() => []);
       const endpoint: ResolvedEndpoint = { host: target.host, port: target.port, addresses: addresses.map(canonical), via: bastion.endpoint };
       guard?.(endpoint);
       tunnel = { sock: await forward(bastion, target, target.jump), endpoint };
@@ -117,14 +119,16 @@ export class SshConnectionPool {
 const canonical = (a: string) => canonicalIp(a) ?? a;
 
 /** Every address `host` resolves to (getaddrinfo, as net.connect would), in the order it would try them. */
-async function resolveAll(host: string, timeoutMs: number): Promise<string[]> {
+async function resolveAll(host: string, timeoutMs: number, resolve?: (host: string) => Promise<string[]>): Promise<string[]> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(Object.assign(new Error(`resolving ${host} timed out`), { code: 'EAI_AGAIN' })), timeoutMs);
   });
   try {
-    const found = await Promise.race([lookup(host.replace(/^\[|\]$/g, ''), { all: true, verbatim: true }), timeout]);
-    return found.map((a) => a.address);
+    const name = host.replace(/^\[|\]$/g, '');
+    const found = await Promise.race([resolve ? resolve(name) : lookup(name, { all: true, verbatim: true }).then((all) => all.map((a) => a.address)), timeout]);
+    if (found.length === 0) throw Object.assign(new Error(`${host} has no address`), { code: 'ENOTFOUND' });
+    return found;
   } finally {
     clearTimeout(timer);
   }
@@ -208,7 +212,7 @@ async function connectOne(
   else {
     let addresses: string[];
     try {
-      addresses = await resolveAll(t.host, t.connectTimeoutMs);
+      addresses = await resolveAll(t.host, t.connectTimeoutMs, opts.resolve);
     } catch (err) {
       throw connectError(err as Error & { code?: string }, where, t.connectTimeoutMs);
     }

@@ -11,6 +11,7 @@ import { Engine } from '../../../electron/engine/engine.js';
 import type { SshError } from '../../../electron/engine/errors.js';
 import { guardProductionHosts, registerProductionHosts } from '../../../electron/engine/runner/production-guard.js';
 import { fetchHostKey, fingerprint } from '../../../electron/engine/transport/host-keys.js';
+import { SshConnectionPool } from '../../../electron/engine/transport/ssh-connection.js';
 import { SshTransport, sshTarget } from '../../../electron/engine/transport/ssh-transport.js';
 import { prodHost } from '../../unit/drift/fixtures.js';
 import { closedPort, silentServer, startSshd, testKey, type Sshd } from '../../support/sshd.js';
@@ -188,6 +189,28 @@ describe('the production guard at the socket', () => {
     } finally {
       await prodHostServer.close();
     }
+  });
+
+  it('connects to the address it checked, not to a second lookup of the name', async () => {
+    const src = keySources();
+    await trust(src, sshd);
+    const names: Record<string, string[]> = { 'dev-box.test': ['127.0.0.1'], 'shop-web.test': ['192.0.2.1', '127.0.0.1'] };
+    const resolve = async (host: string) => names[host] ?? [];
+    const seen: string[][] = [];
+    const guard = (ep: { host: string; addresses: string[] }) => {
+      seen.push(ep.addresses);
+      if (ep.addresses.includes('192.0.2.1')) throw new Error(`refused ${ep.host}: 192.0.2.1 is production`);
+    };
+    const pool = new SshConnectionPool({ hostKeys: { store: src.store, knownHostsFiles: [src.knownHosts] }, agentSocket: '', resolve });
+    // A name only the injected resolver knows: ssh2 can only reach it through the address it was given.
+    const dev = sshTarget(specFor(sshd, { host: 'dev-box.test' }));
+    await pool.get(dev, guard);
+    expect(pool.connectsOpened).toBe(1);
+    // Any production address among those the name resolves to refuses, before connecting.
+    await expect(pool.get(sshTarget(specFor(sshd, { host: 'shop-web.test' })), guard)).rejects.toThrow('refused shop-web.test: 192.0.2.1 is production');
+    expect(seen).toEqual([['127.0.0.1'], ['127.0.0.1'], ['192.0.2.1', '127.0.0.1']]);
+    expect(pool.connectsOpened).toBe(1);
+    await pool.close();
   });
 
   it('a connection opened by a read-only run is not reused by a writing run to a production host', async () => {
