@@ -193,7 +193,7 @@ describe('the production guard at the socket', () => {
 
   it('connects to the address it checked, not to a second lookup of the name', async () => {
     const src = keySources();
-    await trust(src, sshd);
+    await src.store.trust('dev-box.test', sshd.port, sshd.hostKey.type, Buffer.from(sshd.hostKey.base64, 'base64'));
     const names: Record<string, string[]> = { 'dev-box.test': ['127.0.0.1'], 'shop-web.test': ['192.0.2.1', '127.0.0.1'] };
     const resolve = async (host: string) => names[host] ?? [];
     const seen: string[][] = [];
