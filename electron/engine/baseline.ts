@@ -1,14 +1,13 @@
 // Baselines: capture what production looks like (read-only facts), write it as stable YAML for git,
 // and read it back with every error pointing at file:line:col.
 
-import { promises as fs } from 'node:fs';
+import { promises as fs, type Dirent } from 'node:fs';
 import path from 'node:path';
 import { LineCounter, parseDocument, stringify, type Document } from 'yaml';
 import type { EventSink } from '../../shared/events.js';
 import type { Profile } from '../../shared/profile.js';
 import { ProdlikeError, toErrorInfo } from './errors.js';
 import { gatherFacts, type HostFacts, type PathFact } from './facts/index.js';
-import { yamlFiles } from './profile/find.js';
 import { writeFileAtomic } from './state/atomic-file.js';
 import type { Transport } from './transport/transport.js';
 import {
@@ -217,24 +216,67 @@ function nodeOffset(doc: Document, path: (string | number)[]): number | undefine
 /**
  * Baseline files kept beside the profiles: in the profile folders and their `baselines/` siblings (where
  * `prodlike capture … --out baselines/…` puts them). Unreadable and malformed ones are skipped: the
- * commands that read a baseline report those.
+ * commands that read a baseline report those (the production guard uses scanBaselines, which does not skip).
  */
 export async function findBaselines(folders: string[]): Promise<{ file: string; baseline: Baseline }[]> {
   const dirs = [...new Set(folders.flatMap((f) => [path.resolve(f), path.resolve(f, '..', 'baselines')]))];
-  const out: { file: string; baseline: Baseline }[] = [];
-  for (const file of [...new Set(dirs.flatMap((d) => yamlFiles(d)))]) {
+  return (await scanBaselines(dirs.map((dir) => ({ dir, recursive: true })))).found;
+}
+
+export interface BaselineScan {
+  found: { file: string; baseline: Baseline }[];
+  /** Files and folders that could not be read, and baselines that do not parse: what they are is unknown. */
+  problems: { file: string; message: string }[];
+}
+
+/**
+ * Every baseline in `dirs` (recursively where asked; dot-folders and node_modules skipped), with what
+ * could not be read. A folder that does not exist is not a problem; one that cannot be listed is.
+ */
+export async function scanBaselines(dirs: { dir: string; recursive: boolean }[]): Promise<BaselineScan> {
+  const scan: BaselineScan = { found: [], problems: [] };
+  const files = new Set<string>();
+  const walk = async (dir: string, recursive: boolean, top: boolean) => {
+    let entries: Dirent[];
+    try {
+      entries = await fs.readdir(dir, { withFileTypes: true });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (top && (code === 'ENOENT' || code === 'ENOTDIR')) return;
+      scan.problems.push({ file: dir, message: `the folder ${dir} cannot be listed (${code ?? err})` });
+      return;
+    }
+    for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      if (e.name.startsWith('.') || e.name === 'node_modules') continue;
+      const full = path.join(dir, e.name);
+      const isDir = e.isDirectory() || (e.isSymbolicLink() && (await fs.stat(full).then((s) => s.isDirectory(), () => false)));
+      if (isDir) {
+        if (recursive && !e.isSymbolicLink()) await walk(full, true, false);
+      } else if (/\.ya?ml$/i.test(e.name)) files.add(full);
+    }
+  };
+  const seen = new Set<string>();
+  for (const { dir, recursive } of dirs) {
+    const abs = path.resolve(dir);
+    const key = `${abs}\0${recursive}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    await walk(abs, recursive, true);
+  }
+  for (const file of files) {
     let text: string;
     try {
       text = await fs.readFile(file, 'utf8');
-    } catch {
+    } catch (err) {
+      scan.problems.push({ file, message: `${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? err})` });
       continue;
     }
     if (!/^format:\s*["']?prodlike-baseline\//m.test(text)) continue;
     try {
-      out.push({ file, baseline: parseBaseline(text, file) });
-    } catch {
-      // malformed: skipped here, reported by the command that reads it
+      scan.found.push({ file, baseline: parseBaseline(text, file) });
+    } catch (err) {
+      scan.problems.push({ file, message: `the baseline ${file} does not parse: ${err instanceof Error ? err.message : String(err)}` });
     }
   }
-  return out;
+  return scan;
 }

@@ -17,7 +17,7 @@ import type { RunContext } from './providers/provider.js';
 import { createProviders, statusAll, type ProviderSet } from './runner/machines.js';
 import { runDestroy, runDown, runPlan, runUp, runUse } from './runner/operations.js';
 import { runDriftOrBaseline } from './runner/drift-run.js';
-import { guardProductionHosts } from './runner/production-guard.js';
+import { guardProductionHosts, productionMachines } from './runner/production-guard.js';
 import { redactor, secretValues, type Redact } from './secrets.js';
 import { AppState } from './state/app-state.js';
 import { defaultDataDir } from './state/data-dir.js';
@@ -141,7 +141,17 @@ export class Engine implements EngineApi {
       }
       if (WRITES.has(req.kind)) {
         const warn = (text: string) => emit({ type: 'log', runId, stream: 'warn', text });
-        await guardProductionHosts(profile, { dataDir: this.dataDir, folders: await this.profileFolders(), allowProductionHosts: !!this.opts.allowProductionHosts, warn, ...(req.baseline ? { baselineFile: req.baseline } : {}) });
+        ctx.connectGuard = await guardProductionHosts(profile, {
+          dataDir: this.dataDir,
+          folders: await this.profileFolders(),
+          allowProductionHosts: !!this.opts.allowProductionHosts,
+          warn,
+          env: this.opts.env ?? process.env,
+          ...(req.baseline ? { baselineFile: req.baseline } : {}),
+        });
+      }
+      if (req.kind === 'plan' || req.kind === 'drift') {
+        ctx.productionMachines = await productionMachines(profile, { dataDir: this.dataDir, folders: await this.profileFolders(), env: this.opts.env ?? process.env });
       }
       if (req.kind !== 'plan' && req.kind !== 'drift' && req.kind !== 'capture') {
         const lock = await lockProfile(this.dataDir, profile.name, { runId, kind: req.kind }, { waitMs: this.opts.lockWaitMs ?? 0 });

@@ -123,7 +123,9 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
   const name = opts.name ?? `prodlike-test-sshd-${process.pid}-${Date.now().toString(36)}-${counter++}`;
   const publish = opts.publish ?? true;
   const args = ['run', '-d', '--rm', '--name', name, '--label', SSHD_LABEL];
-  if (opts.network) args.push('--network', opts.network);
+  // PRODLIKE_TEST_NETWORK: a user-defined network for hosts whose default bridge is unusable.
+  const network = opts.network ?? process.env.PRODLIKE_TEST_NETWORK;
+  if (network) args.push('--network', network);
   if (publish) args.push('-p', '127.0.0.1::22');
   args.push(SSHD_IMAGE, 'sh', '-c', ENTRYPOINT);
   const containerId = (await docker(...args)).trim();

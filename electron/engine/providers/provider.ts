@@ -3,12 +3,20 @@
 import type { EventSink } from '../../../shared/events.js';
 import type { MachineSpec, Profile } from '../../../shared/profile.js';
 import type { MachineStatus } from '../../../shared/report.js';
+import type { ConnectGuard } from '../transport/address.js';
 import type { Transport } from '../transport/transport.js';
 
 export interface RunContext {
+  /**
+   * Machines a run must treat as production (read-only runs: plan, drift): on them nothing runs but
+   * Prodlike's own read-only probe. Set by the engine from the production guard's sources.
+   */
+  productionMachines?: ReadonlySet<string>;
   runId: string;
   emit: EventSink;
   signal?: AbortSignal;
+  /** Set for runs that write: the production guard, run on each SSH connection's resolved address. */
+  connectGuard?: ConnectGuard;
 }
 
 export interface MachineProvider {

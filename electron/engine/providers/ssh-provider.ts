@@ -5,6 +5,7 @@
 import type { MachineSpec, Profile } from '../../../shared/profile.js';
 import type { MachineStatus } from '../../../shared/report.js';
 import { SshError, toErrorInfo } from '../errors.js';
+import type { ConnectGuard } from '../transport/address.js';
 import { HostKeyStore } from '../transport/host-keys.js';
 import { SshConnectionPool } from '../transport/ssh-connection.js';
 import { SshTransport } from '../transport/ssh-transport.js';
@@ -41,7 +42,7 @@ export class SshProvider implements MachineProvider {
         const base = { type: 'machine', runId: ctx.runId, machine: m.name, phase: 'provision' } as const;
         ctx.emit({ ...base, status: 'start', detail: m.ssh ? `connecting to ${describe(m)}` : undefined });
         try {
-          const transport = this.transport(m);
+          const transport = this.transport(m, ctx.connectGuard);
           await transport.connect();
           ctx.emit({ ...base, status: 'done', detail: `connected to ${describe(m)}`, state: 'running' });
           results.set(m.name, transport);
@@ -56,9 +57,9 @@ export class SshProvider implements MachineProvider {
   }
 
   /** A transport over the shared pool, without connecting yet. */
-  transport(m: MachineSpec): SshTransport {
+  transport(m: MachineSpec, guard?: ConnectGuard): SshTransport {
     if (!m.ssh) throw new SshError(`machine ${m.name} has no ssh: section`, { where: m.name });
-    return new SshTransport(m.ssh, this.pool);
+    return new SshTransport(m.ssh, this.pool, guard);
   }
 
   async stop(_profile: Profile, machines: MachineSpec[], ctx: RunContext): Promise<void> {

@@ -91,7 +91,7 @@ async function driftReport(profile: Profile, ctx: RunContext, opts: DriftRunOpti
         return;
       }
       try {
-        for (const f of await driftAgainstProfile(m, t, ctx, { readOnly: profile.role === 'production' })) {
+        for (const f of await driftAgainstProfile(m, t, ctx, { readOnly: !!ctx.productionMachines?.has(m.name) })) {
           findings.push(f);
           ctx.emit({ type: 'drift', runId: ctx.runId, finding: f });
         }

@@ -43,7 +43,7 @@ export async function runPlan(providers: ProviderSet, profile: Profile, ctx: Run
   return Promise.all(
     profile.machines.map(async (m) => {
       const t = transports.get(m.name);
-      if (t && !(t instanceof Error)) return converge(m, t, 'plan', ctx, { readOnly: profile.role === 'production' });
+      if (t && !(t instanceof Error)) return converge(m, t, 'plan', ctx, { readOnly: !!ctx.productionMachines?.has(m.name) });
       if (m.docker) {
         const why = t instanceof Error ? t.message : 'not created';
         ctx.emit({ type: 'machine', runId: ctx.runId, machine: m.name, phase: 'provision', status: 'done', detail: `will be created or started (${why})` });

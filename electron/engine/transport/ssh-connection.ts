@@ -1,12 +1,16 @@
 // SSH connections: one per user@host:port for the whole run (a pool), host keys always verified,
 // optional jump host (the bastion's connection is pooled too and shared by every target behind it).
 // Every failure is an SshError that names host:port and says what to do; key material never appears.
+// Names are resolved here, once, and ssh2 is given the address that was resolved: a connect guard (the
+// production guard of a writing run) judges exactly the address the socket will go to.
 
+import { lookup } from 'node:dns/promises';
 import { promises as fs } from 'node:fs';
 import { NodeSSH, type Config } from 'node-ssh';
 import type { Client } from 'ssh2';
 import ssh2 from 'ssh2';
 import { SshError } from '../errors.js';
+import { canonicalIp, type ConnectGuard, type ResolvedEndpoint } from './address.js';
 import { connectError, hostKeyCheck, type HostKeyOptions } from './host-keys.js';
 
 export interface SshEndpoint {
@@ -27,6 +31,8 @@ export interface SshTarget extends SshEndpoint {
 export interface SshConnection {
   readonly key: string;
   readonly client: Client;
+  /** Where it goes: the host as written and the addresses it resolved to (a jump target: as seen here). */
+  readonly endpoint: ResolvedEndpoint;
   readonly closed: boolean;
   close(): void;
 }
@@ -42,6 +48,8 @@ export interface SshPoolOptions {
   agentSocket?: string;
   /** The key offered to machines whose profile names none (the app's "SSH identity" setting). */
   defaultIdentity?: string;
+  /** Name resolution (every address, in the order to try); default node:dns lookup. Tests inject their own. */
+  resolve?: (host: string) => Promise<string[]>;
 }
 
 export class SshConnectionPool {
@@ -51,18 +59,25 @@ export class SshConnectionPool {
 
   constructor(private readonly opts: SshPoolOptions) {}
 
-  /** The open connection to `target`, opening it on first use (concurrent callers share one attempt). */
-  get(target: SshTarget): Promise<SshConnection> {
+  /**
+   * The open connection to `target`, opening it on first use (concurrent callers share one attempt).
+   * `guard` judges the resolved address before a new connection is made, and the recorded one of a
+   * connection that is reused (it may have been opened by a run that only reads).
+   */
+  get(target: SshTarget, guard?: ConnectGuard): Promise<SshConnection> {
     const key = poolKey(target);
     const existing = this.live.get(key);
-    if (existing) {
-      return existing.then((c) => (c.closed ? this.reopen(key, target) : c));
-    }
-    return this.reopen(key, target);
+    const conn = existing ? existing.then((c) => (c.closed ? this.reopen(key, target, guard) : c)) : this.reopen(key, target, guard);
+    return guard
+      ? conn.then((c) => {
+          guard(c.endpoint);
+          return c;
+        })
+      : conn;
   }
 
-  private reopen(key: string, target: SshTarget): Promise<SshConnection> {
-    const attempt = this.open(key, target);
+  private reopen(key: string, target: SshTarget, guard: ConnectGuard | undefined): Promise<SshConnection> {
+    const attempt = this.open(key, target, guard);
     this.live.set(key, attempt);
     // A failed attempt is not cached: the next get() tries again.
     attempt.catch(() => {
@@ -71,13 +86,17 @@ export class SshConnectionPool {
     return attempt;
   }
 
-  private async open(key: string, target: SshTarget): Promise<SshConnection> {
-    let sock: NodeJS.ReadableStream | undefined;
+  private async open(key: string, target: SshTarget, guard: ConnectGuard | undefined): Promise<SshConnection> {
+    let tunnel: { sock: NodeJS.ReadableStream; endpoint: ResolvedEndpoint } | undefined;
     if (target.jump) {
       const bastion = await this.get(target.jump);
-      sock = await forward(bastion, target, target.jump);
+      // The jump host resolves the target's name; what it resolves to here is the best we can check.
+      const addresses = await resolveAll(target.host, target.connectTimeoutMs, this.opts.resolve).catch(() => []);
+      const endpoint: ResolvedEndpoint = { host: target.host, port: target.port, addresses: addresses.map(canonical), via: bastion.endpoint };
+      guard?.(endpoint);
+      tunnel = { sock: await forward(bastion, target, target.jump), endpoint };
     }
-    const conn = await connectOne(key, target, this.opts, sock);
+    const conn = await connectOne(key, target, this.opts, tunnel, guard);
     this.connectsOpened++;
     return conn;
   }
@@ -94,6 +113,24 @@ export class SshConnectionPool {
     const all = [...this.live.values()];
     this.live.clear();
     for (const c of all) (await c.catch(() => undefined))?.close();
+  }
+}
+
+const canonical = (a: string) => canonicalIp(a) ?? a;
+
+/** Every address `host` resolves to (getaddrinfo, as net.connect would), in the order it would try them. */
+async function resolveAll(host: string, timeoutMs: number, resolve?: (host: string) => Promise<string[]>): Promise<string[]> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error(`resolving ${host} timed out`), { code: 'EAI_AGAIN' })), timeoutMs);
+  });
+  try {
+    const name = host.replace(/^\[|\]$/g, '');
+    const found = await Promise.race([resolve ? resolve(name) : lookup(name, { all: true, verbatim: true }).then((all) => all.map((a) => a.address)), timeout]);
+    if (found.length === 0) throw Object.assign(new Error(`${host} has no address`), { code: 'ENOTFOUND' });
+    return found;
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -161,10 +198,31 @@ async function authFor(t: SshEndpoint, agentSocket: string | undefined): Promise
   return auth;
 }
 
-async function connectOne(key: string, t: SshEndpoint, opts: SshPoolOptions, sock?: NodeJS.ReadableStream): Promise<SshConnection> {
+async function connectOne(
+  key: string,
+  t: SshEndpoint,
+  opts: SshPoolOptions,
+  tunnel: { sock: NodeJS.ReadableStream; endpoint: ResolvedEndpoint } | undefined,
+  guard: ConnectGuard | undefined,
+): Promise<SshConnection> {
   const where = `${t.host}:${t.port}`;
-  const endpoint = !t.identity && opts.defaultIdentity ? { ...t, identity: opts.defaultIdentity } : t;
-  const auth = await authFor(endpoint, opts.agentSocket ?? process.env.SSH_AUTH_SOCK);
+  let endpoint: ResolvedEndpoint;
+  let address: string | undefined;
+  if (tunnel) endpoint = tunnel.endpoint;
+  else {
+    let addresses: string[];
+    try {
+      addresses = await resolveAll(t.host, t.connectTimeoutMs, opts.resolve);
+    } catch (err) {
+      throw connectError(err as Error & { code?: string }, where, t.connectTimeoutMs);
+    }
+    address = addresses[0];
+    endpoint = { host: t.host, port: t.port, addresses: addresses.map(canonical) };
+    // The last moment: ssh2 connects to `address`, and nowhere else.
+    guard?.(endpoint);
+  }
+  const withIdentity = !t.identity && opts.defaultIdentity ? { ...t, identity: opts.defaultIdentity } : t;
+  const auth = await authFor(withIdentity, opts.agentSocket ?? process.env.SSH_AUTH_SOCK);
   const check = await hostKeyCheck(t.host, t.port, opts.hostKeys);
   const config: Config = {
     username: t.user,
@@ -174,9 +232,9 @@ async function connectOne(key: string, t: SshEndpoint, opts: SshPoolOptions, soc
     hostVerifier: (k: Buffer) => check.verify(k),
     algorithms: { serverHostKey: check.algorithms as NonNullable<Config['algorithms']>['serverHostKey'] },
   };
-  if (sock) config.sock = sock as NonNullable<Config['sock']>;
+  if (tunnel) config.sock = tunnel.sock as NonNullable<Config['sock']>;
   else {
-    config.host = t.host;
+    config.host = address!;
     config.port = t.port;
   }
   if (auth.privateKey) config.privateKey = auth.privateKey;
@@ -211,6 +269,7 @@ async function connectOne(key: string, t: SshEndpoint, opts: SshPoolOptions, soc
   return {
     key,
     client,
+    endpoint,
     get closed() {
       return closed;
     },

@@ -7,6 +7,7 @@ import type { ClientChannel } from 'ssh2';
 import type { SshMachineSpec } from '../../../shared/profile.js';
 import { SshError } from '../errors.js';
 import type { ExecOptions, ExecResult, Transport } from './transport.js';
+import type { ConnectGuard } from './address.js';
 import { SshConnectionPool, type SshTarget } from './ssh-connection.js';
 
 /** Single-quotes a string for POSIX sh. */
@@ -48,6 +49,8 @@ export class SshTransport implements Transport {
   constructor(
     private readonly spec: SshMachineSpec,
     private readonly pool: SshConnectionPool,
+    /** A writing run's production guard: judges every connection this transport uses. */
+    private readonly guard?: ConnectGuard,
   ) {
     this.where = `${spec.host}:${spec.port}`;
     this.target = `ssh ${spec.user}@${this.where}`;
@@ -57,12 +60,12 @@ export class SshTransport implements Transport {
 
   /** Opens (or reuses) the connection and, with `become`, checks that sudo works without a password. */
   async connect(): Promise<void> {
-    await this.pool.get(this.sshTarget);
+    await this.pool.get(this.sshTarget, this.guard);
     if (this.useSudo) await this.exec('true');
   }
 
   async exec(script: string, opts: ExecOptions = {}): Promise<ExecResult> {
-    const conn = await this.pool.get(this.sshTarget);
+    const conn = await this.pool.get(this.sshTarget, this.guard);
     const command = this.useSudo ? `sudo -n -- sh -c ${shq(script)}` : `sh -c ${shq(script)}`;
     const timeoutMs = opts.timeoutMs ?? this.spec.commandTimeoutMs;
     const result = await runChannel(conn.client, command, opts, timeoutMs, this.where);

@@ -8,7 +8,7 @@
 //                       then changed behind Prodlike's back
 
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -240,14 +240,14 @@ describe('reading a baseline', () => {
     const good = readFileSync(baselineFile, 'utf8');
     const bad = good.replace('package_manager: dpkg', 'package_manager: pacman');
     const line = bad.split('\n').findIndex((l) => l.includes('pacman')) + 1;
-    const file = await ws.write('baselines/bad.yaml', bad);
+    const file = await ws.write('elsewhere/bad.yaml', bad);
     const r = await ws.run(['drift', devFile, '--against', file]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(new RegExp(`bad\\.yaml:${line}:\\d+: hosts\\.web-1\\.package_manager: `));
   });
 
   it('says a newer format needs a newer Prodlike', async () => {
-    const file = await ws.write('baselines/newer.yaml', readFileSync(baselineFile, 'utf8').replace('prodlike-baseline/1', 'prodlike-baseline/2'));
+    const file = await ws.write('elsewhere/newer.yaml', readFileSync(baselineFile, 'utf8').replace('prodlike-baseline/1', 'prodlike-baseline/2'));
     const r = await ws.run(['drift', devFile, '--against', file]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/newer\.yaml:\d+:\d+: .*written by a newer Prodlike \(prodlike-baseline\/2\); upgrade Prodlike to read it/);
@@ -261,6 +261,57 @@ describe('production is never written to', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('role: production');
     expect(await fingerprintOf(prod)).toEqual(before);
+  });
+
+  it('refuses `up` of the three-line child of the production profile, even with --i-know-this-is-production', async () => {
+    const child = await ws.write('profiles/child.yaml', 'name: shop-production\nextends: ./prod.yaml\nrole: dev\n');
+    const before = await fingerprintOf(prod);
+    for (const args of [['up', child], ['up', child, '--i-know-this-is-production'], ['reconcile', child, '--against', baselineFile]]) {
+      const r = await ws.run(args);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr).toContain(`refusing to write to production: profile shop-production extends ${prodFile}, and it has role: production`);
+    }
+    expect(await fingerprintOf(prod)).toBe(before);
+    // Read-only runs stay allowed: plan connects and probes.
+    const plan = await ws.run(['plan', child]);
+    expect(plan.stderr).not.toContain('refusing');
+    expect(await fingerprintOf(prod)).toBe(before);
+  });
+
+  it('refuses the production host however its address is spelt', async () => {
+    const before = await fingerprintOf(prod);
+    for (const host of ['localhost', '127.1', '2130706433', '0x7f.0.0.1', '::ffff:127.0.0.1', '127.0.0.2', '0.0.0.0']) {
+      const file = await ws.write('profiles/spelt.yaml', devProfile(prod, 'shop-spelt').replace('host: 127.0.0.1,', `host: "${host}",`));
+      const r = await ws.run(['up', file]);
+      expect(r.code, host).toBe(1);
+      expect(r.stderr, host).toMatch(new RegExp(`refusing to write to production: web \\(.*:${prod.port}\\) is production host web-1 in `));
+    }
+    expect(await fingerprintOf(prod)).toBe(before);
+  });
+
+  it('finds the baseline beside the profile wherever the command runs, and refuses when a baseline cannot be read', async () => {
+    // Another repository, another data folder (no record of the capture): only its baselines/ knows.
+    const other = mkdtempSync(path.join(tmpdir(), 'pl-repo-'));
+    mkdirSync(path.join(other, '.git'));
+    mkdirSync(path.join(other, 'profiles', 'shop'), { recursive: true });
+    mkdirSync(path.join(other, 'baselines'));
+    copyFileSync(baselineFile, path.join(other, 'baselines', 'prod.yaml'));
+    const oops = path.join(other, 'profiles', 'shop', 'oops.yaml');
+    writeFileSync(oops, devProfile(prod, 'shop-oops-2'));
+    const env = { PRODLIKE_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'pl-data-')) };
+    const before = await fingerprintOf(prod);
+    const r = await ws.run(['up', oops], { env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`is production host web-1 in ${path.join(other, 'baselines', 'prod.yaml')}`);
+
+    // A baseline that cannot be read might list this very host: refuse, even for a machine elsewhere.
+    const dev = path.join(other, 'profiles', 'shop', 'dev.yaml');
+    writeFileSync(dev, devProfile(local, 'shop-dev-2'));
+    symlinkSync(path.join(other, 'gone.yaml'), path.join(other, 'baselines', 'lost.yaml'));
+    const refused = await ws.run(['up', dev], { env });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`refusing to write: Prodlike cannot tell which hosts are production, because ${path.join(other, 'baselines', 'lost.yaml')} cannot be read (ENOENT)`);
+    expect(await fingerprintOf(prod)).toBe(before);
   });
 
   it('refuses `up` and `reconcile` of a dev profile pointed at a production host, unless told', async () => {

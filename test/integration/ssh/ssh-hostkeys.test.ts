@@ -1,12 +1,19 @@
 // Host keys and connect failures against a real sshd: nothing is accepted unless known or trusted.
 
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Engine } from '../../../electron/engine/engine.js';
 import type { SshError } from '../../../electron/engine/errors.js';
+import { guardProductionHosts, registerProductionHosts } from '../../../electron/engine/runner/production-guard.js';
 import { fetchHostKey, fingerprint } from '../../../electron/engine/transport/host-keys.js';
-import { SshTransport } from '../../../electron/engine/transport/ssh-transport.js';
+import { SshConnectionPool } from '../../../electron/engine/transport/ssh-connection.js';
+import { SshTransport, sshTarget } from '../../../electron/engine/transport/ssh-transport.js';
+import { prodHost } from '../../unit/drift/fixtures.js';
 import { closedPort, silentServer, startSshd, testKey, type Sshd } from '../../support/sshd.js';
 import { keySources, specFor, trust } from './helpers.js';
 
@@ -101,6 +108,140 @@ describe('host keys', () => {
     } finally {
       await own.stop();
     }
+  });
+});
+
+describe('a key trusted only through `prodlike trust`', () => {
+  it('refuses a CHANGED host key when the only record is the trusted-keys store (no known_hosts line)', async () => {
+    const own = await startSshd();
+    try {
+      const src = keySources();
+      // What `prodlike trust 127.0.0.1:<port>` does: fetch the key, store it. known_hosts stays empty.
+      const trusted = await new Engine({ dataDir: src.dataDir }).trustHostKey(own.host, own.port);
+      expect(trusted.fingerprint).toBe(hostKeyFp(own));
+      expect(readFileSync(src.knownHosts, 'utf8')).toBe('');
+      const ok = src.pool();
+      await new SshTransport(specFor(own), ok).connect();
+      await ok.close();
+
+      await own.regenerateHostKey();
+      const pool = src.pool();
+      const err = await connectError(new SshTransport(specFor(own), pool));
+      await pool.close();
+      expect(err.name).toBe('SshError');
+      expect(err.message).toMatch(new RegExp(`^HOST KEY OF 127\\.0\\.0\\.1:${own.port} HAS CHANGED: it presents ED25519 ${hostKeyFp(own).replace(/[+/]/g, '\\$&')}, but ${trusted.fingerprint.replace(/[+/]/g, '\\$&')} is the key on record`));
+      expect(err.details).toEqual({ fingerprint: hostKeyFp(own), expected: trusted.fingerprint });
+      expect(pool.connectsOpened).toBe(0);
+    } finally {
+      await own.stop();
+    }
+  });
+});
+
+/** A TCP listener that counts connections: a "production host" that must never see one. */
+async function countingServer(): Promise<{ port: number; connections(): number; close(): Promise<void> }> {
+  let n = 0;
+  const sockets = new Set<net.Socket>();
+  const srv = net.createServer((s) => {
+    n++;
+    sockets.add(s);
+    s.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (srv.address() as net.AddressInfo).port,
+    connections: () => n,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        srv.close(() => resolve());
+      }),
+  };
+}
+
+describe('the production guard at the socket', () => {
+  it('refuses before any TCP connection when the resolved address is a production host, however it is spelt', async () => {
+    const prodHostServer = await countingServer();
+    try {
+      const src = keySources();
+      const dir = mkdtempSync(join(tmpdir(), 'pl-guard-it-'));
+      await registerProductionHosts(src.dataDir, { format: 'prodlike-baseline/1', profile: 'p', captured_at: '2025-01-01T00:00:00Z', hosts: { 'web-1': prodHost({ address: `127.0.0.1:${prodHostServer.port}` }) } }, 'prod.yaml');
+      const profile = { name: 'dev', role: 'dev' as const, vars: {}, machines: [{ name: 'web', ssh: specFor(sshd), resources: [] }], file: join(dir, 'dev.yaml'), files: [join(dir, 'dev.yaml')] };
+      const guard = await guardProductionHosts(profile, { dataDir: src.dataDir, folders: [], allowProductionHosts: false });
+      for (const host of ['localhost', '127.1', '2130706433', '::ffff:127.0.0.1', '127.0.0.1']) {
+        const pool = src.pool();
+        const err = await pool.get(sshTarget(specFor(sshd, { host, port: prodHostServer.port })), guard).then(
+          () => undefined,
+          (e: unknown) => e as Error,
+        );
+        await pool.close();
+        expect(err?.name, host).toBe('RefusedError');
+        expect(err?.message, host).toMatch(new RegExp(`^refusing to write to production: .*:${prodHostServer.port}, resolved to .* just before connecting, is production host web-1 in prod\\.yaml`));
+      }
+      expect(prodHostServer.connections()).toBe(0);
+
+      // Another host passes the same guard and connects (trusted, real sshd).
+      await trust(src, sshd);
+      const pool = src.pool();
+      await pool.get(sshTarget(specFor(sshd)), guard);
+      expect(pool.connectsOpened).toBe(1);
+      await pool.close();
+    } finally {
+      await prodHostServer.close();
+    }
+  });
+
+  it('connects to the address it checked, not to a second lookup of the name', async () => {
+    const src = keySources();
+    await src.store.trust('dev-box.test', sshd.port, sshd.hostKey.type, Buffer.from(sshd.hostKey.base64, 'base64'));
+    const names: Record<string, string[]> = { 'dev-box.test': ['127.0.0.1'], 'shop-web.test': ['192.0.2.1', '127.0.0.1'] };
+    const resolve = async (host: string) => names[host] ?? [];
+    const seen: string[][] = [];
+    const guard = (ep: { host: string; addresses: string[] }) => {
+      seen.push(ep.addresses);
+      if (ep.addresses.includes('192.0.2.1')) throw new Error(`refused ${ep.host}: 192.0.2.1 is production`);
+    };
+    const pool = new SshConnectionPool({ hostKeys: { store: src.store, knownHostsFiles: [src.knownHosts] }, agentSocket: '', resolve });
+    // A name only the injected resolver knows: ssh2 can only reach it through the address it was given.
+    const dev = sshTarget(specFor(sshd, { host: 'dev-box.test' }));
+    await pool.get(dev, guard);
+    expect(pool.connectsOpened).toBe(1);
+    // Any production address among those the name resolves to refuses, before connecting.
+    await expect(pool.get(sshTarget(specFor(sshd, { host: 'shop-web.test' })), guard)).rejects.toThrow('refused shop-web.test: 192.0.2.1 is production');
+    expect(seen).toEqual([['127.0.0.1'], ['127.0.0.1'], ['192.0.2.1', '127.0.0.1']]);
+    expect(pool.connectsOpened).toBe(1);
+    await pool.close();
+  });
+
+  it('a connection opened by a read-only run is not reused by a writing run to a production host', async () => {
+    const src = keySources();
+    await trust(src, sshd);
+    const pool = src.pool();
+    const target = sshTarget(specFor(sshd));
+    await pool.get(target); // drift or capture: no guard
+    const guard = (ep: { host: string; port: number; addresses: string[] }) => {
+      if (ep.addresses.includes('127.0.0.1')) throw new Error(`guarded ${ep.host}:${ep.port}`);
+    };
+    await expect(pool.get(target, guard)).rejects.toThrow(`guarded 127.0.0.1:${sshd.port}`);
+    expect(pool.connectsOpened).toBe(1);
+    await pool.close();
+  });
+
+  it('checks a jump host target before the jump host forwards to it', async () => {
+    const src = keySources();
+    await trust(src, sshd);
+    const pool = src.pool();
+    const seen: unknown[] = [];
+    const guard = (ep: { host: string; via?: unknown }) => {
+      seen.push(ep);
+      if (ep.host === 'web-1.shop.internal.') throw new Error('refused the jump target');
+    };
+    const spec = specFor(sshd, { host: 'web-1.shop.internal.', port: 22, jump: { host: sshd.host, port: sshd.port, user: sshd.user, identity: sshd.identity } });
+    await expect(pool.get(sshTarget(spec), guard)).rejects.toThrow('refused the jump target');
+    expect(seen).toEqual([{ host: 'web-1.shop.internal.', port: 22, addresses: [], via: { host: '127.0.0.1', port: sshd.port, addresses: ['127.0.0.1'] } }]);
+    // Only the jump host's connection was opened; nothing was forwarded to the target.
+    expect(pool.connectsOpened).toBe(1);
+    await pool.close();
   });
 });
 

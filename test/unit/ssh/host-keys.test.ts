@@ -1,10 +1,15 @@
 // Host key parsing and judging, without a server: known_hosts forms, fingerprints, verdicts.
 
 import { createHmac, randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   entryMatches,
   fingerprint,
+  HostKeyStore,
+  hostKeyCheck,
   judgeHostKey,
   keyType,
   knownHostsName,
@@ -89,5 +94,76 @@ describe('judgeHostKey', () => {
     const revoked = known.filter((e) => entryMatches(e, '[r]:22') || entryMatches(e, 'r'));
     const trusted = [{ host: 'r', keyType: 'ssh-ed25519', fingerprint: fingerprint(b), addedAt: '' }];
     expect(judgeHostKey('r', 22, b, revoked, trusted)?.message).toContain('REVOKED');
+  });
+});
+
+describe('hostKeyCheck: what the connection accepts, from the real sources', () => {
+  const sources = (knownHosts = '') => {
+    const dir = mkdtempSync(join(tmpdir(), 'pl-hostkeys-'));
+    const file = join(dir, 'known_hosts');
+    writeFileSync(file, knownHosts);
+    const store = HostKeyStore.inDataDir(dir);
+    return { store, opts: { store, knownHostsFiles: [file] } };
+  };
+
+  it('a key trusted only through `prodlike trust` (the store, no known_hosts line) is accepted, and a changed one refused as CHANGED', async () => {
+    const { store, opts } = sources();
+    await store.trust('h', 2222, 'ssh-ed25519', a);
+    const check = await hostKeyCheck('h', 2222, opts);
+    expect(check.verify(a)).toBe(true);
+    expect(check.failure).toBeUndefined();
+    expect(check.verify(b)).toBe(false);
+    expect(check.failure?.message).toMatch(/^HOST KEY OF h:2222 HAS CHANGED: it presents ED25519 /);
+    expect(check.failure?.details).toEqual({ fingerprint: fingerprint(b), expected: fingerprint(a) });
+    expect(check.algorithms[0]).toBe('ssh-ed25519');
+  });
+
+  it('trust is per host and port: a key trusted for another port or host is not trusted here', async () => {
+    const { store, opts } = sources(`[h]:2223 ssh-ed25519 ${KEY_B}\nother ssh-ed25519 ${KEY_B}\n`);
+    await store.trust('h', 2223, 'ssh-ed25519', a);
+    await store.trust('h2', 2222, 'ssh-ed25519', a);
+    const check = await hostKeyCheck('h', 2222, opts);
+    expect(check.verify(a)).toBe(false);
+    expect(check.failure?.message).toBe(`host key of h:2222 is not trusted (ED25519 ${fingerprint(a)})`);
+    expect(check.verify(b)).toBe(false);
+    expect((await hostKeyCheck('h', 22, opts)).verify(a)).toBe(false);
+  });
+
+  it('revoking forgets the key of that host:port only: the next connection refuses it', async () => {
+    const { store, opts } = sources();
+    await store.trust('h', 2222, 'ssh-ed25519', a);
+    await store.trust('h', 2223, 'ssh-ed25519', a);
+    expect(await store.revoke('h', 2222)).toBe(true);
+    expect((await hostKeyCheck('h', 2222, opts)).verify(a)).toBe(false);
+    expect((await hostKeyCheck('h', 2223, opts)).verify(a)).toBe(true);
+  });
+
+  it('trusting a new key replaces the old one: the old key is then refused as CHANGED', async () => {
+    const { store, opts } = sources();
+    await store.trust('h', 2222, 'ssh-ed25519', a);
+    await store.trust('h', 2222, 'ssh-ed25519', b);
+    expect(await store.list()).toHaveLength(1);
+    const check = await hostKeyCheck('h', 2222, opts);
+    expect(check.verify(b)).toBe(true);
+    expect(check.verify(a)).toBe(false);
+    expect(check.failure?.details).toEqual({ fingerprint: fingerprint(a), expected: fingerprint(b) });
+  });
+
+  it('a revoked key is not "the key on record": an unknown key next to it is untrusted, not CHANGED', async () => {
+    const { opts } = sources(`@revoked [h]:2222 ssh-ed25519 ${KEY_B}\n`);
+    const check = await hostKeyCheck('h', 2222, opts);
+    expect(check.verify(a)).toBe(false);
+    expect(check.failure?.message).toBe(`host key of h:2222 is not trusted (ED25519 ${fingerprint(a)})`);
+  });
+
+  it('a known_hosts line accepts its key; @revoked beats the store; @cert-authority lines are not host keys', async () => {
+    const { store, opts } = sources(`[h]:2222 ssh-ed25519 ${KEY_A}\n@revoked [h]:2222 ssh-ed25519 ${KEY_B}\n@cert-authority [h]:2222 ssh-ed25519 ${KEY_B}\n`);
+    await store.trust('h', 2222, 'ssh-ed25519', b);
+    const check = await hostKeyCheck('h', 2222, opts);
+    expect(check.verify(a)).toBe(true);
+    expect(check.verify(b)).toBe(false);
+    expect(check.failure?.message).toContain('REVOKED');
+    const caOnly = sources(`@cert-authority [h]:2222 ssh-ed25519 ${KEY_B}\n`);
+    expect((await hostKeyCheck('h', 2222, caOnly.opts)).verify(b)).toBe(false);
   });
 });
