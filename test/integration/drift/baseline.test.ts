@@ -271,11 +271,45 @@ describe('production is never written to', () => {
       expect(r.code, args.join(' ')).toBe(1);
       expect(r.stderr).toContain(`refusing to write to production: profile shop-production extends ${prodFile}, and it has role: production`);
     }
-    expect(await fingerprintOf(prod)).toBe(before);
+    expect(await fingerprintOf(prod)).toEqual(before);
     // Read-only runs stay allowed: plan connects and probes.
     const plan = await ws.run(['plan', child]);
     expect(plan.stderr).not.toContain('refusing');
-    expect(await fingerprintOf(prod)).toBe(before);
+    expect(await fingerprintOf(prod)).toEqual(before);
+  });
+
+  it("plan and drift run no shell of the profile's on production: a command's unless/onlyif are reported as not evaluated", async () => {
+    // The guard would leave a trace if it ran; `creates` (Prodlike's own test -e) may still be checked.
+    const guarded = (name: string, role: string, target: Sshd) => `name: ${name}
+role: ${role}
+machines:
+  web:
+${sshBlock(target)}
+    resources:
+      - package: tree
+      - command: echo deploy
+        unless: touch /tmp/pl-guard-ran; false
+      - command: echo migrate
+        onlyif: touch /tmp/pl-onlyif-ran
+        creates: /srv/never-there
+`;
+    const prodGuarded = await ws.write('profiles/prod-guarded.yaml', guarded('shop-prod-guarded', 'production', prod));
+    // A dev profile pointed at the production host: production by address.
+    const devOnProd = await ws.write('profiles/dev-on-prod.yaml', guarded('shop-dev-on-prod', 'dev', prod));
+    const before = await fingerprintOf(prod);
+    for (const file of [prodGuarded, devOnProd]) {
+      const plan = await ws.run(['plan', file]);
+      expect(plan.stdout + plan.stderr, file).toContain('not evaluated');
+      const drift = await ws.run(['drift', file, '--json']);
+      const report = lastJson(drift).report;
+      expect(report.findings.filter((f) => f.resource.kind === 'command').map((f) => f.status)).toEqual(['not-checked', 'not-checked']);
+    }
+    expect(await prod.exec('ls /tmp/pl-guard-ran /tmp/pl-onlyif-ran 2>&1 || true')).toMatch(/No such file[\s\S]*No such file/);
+    expect(await fingerprintOf(prod)).toEqual(before);
+    // The same profile on a host that is not production does evaluate its guards.
+    const devLocal = await ws.write('profiles/dev-guarded.yaml', guarded('shop-dev-guarded', 'dev', local));
+    await ws.run(['plan', devLocal]);
+    expect((await local.exec('test -e /tmp/pl-guard-ran && echo ran')).trim()).toBe('ran');
   });
 
   it('refuses the production host however its address is spelt', async () => {
@@ -286,7 +320,7 @@ describe('production is never written to', () => {
       expect(r.code, host).toBe(1);
       expect(r.stderr, host).toMatch(new RegExp(`refusing to write to production: web \\(.*:${prod.port}\\) is production host web-1 in `));
     }
-    expect(await fingerprintOf(prod)).toBe(before);
+    expect(await fingerprintOf(prod)).toEqual(before);
   });
 
   it('finds the baseline beside the profile wherever the command runs, and refuses when a baseline cannot be read', async () => {
@@ -311,7 +345,7 @@ describe('production is never written to', () => {
     const refused = await ws.run(['up', dev], { env });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(`refusing to write: Prodlike cannot tell which hosts are production, because ${path.join(other, 'baselines', 'lost.yaml')} cannot be read (ENOENT)`);
-    expect(await fingerprintOf(prod)).toBe(before);
+    expect(await fingerprintOf(prod)).toEqual(before);
   });
 
   it('refuses `up` and `reconcile` of a dev profile pointed at a production host, unless told', async () => {
