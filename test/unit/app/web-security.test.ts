@@ -12,7 +12,7 @@ describe('Host check (DNS rebinding)', () => {
   });
 
   it('refuses another name, another port, no port, a suffix or no Host at all', () => {
-    for (const host of [`evil.example:${PORT}`, `127.0.0.1:${PORT + 1}`, '127.0.0.1', `127.0.0.1:${PORT}.evil.example`, `x127.0.0.1:${PORT}`, `127.0.0.2:${PORT}`, `[::1]:${PORT}`, '']) {
+    for (const host of [`evil.example:${PORT}`, `127.0.0.1:${PORT + 1}`, '127.0.0.1', `127.0.0.1:${PORT}.evil.example`, `x127.0.0.1:${PORT}`, `127.0.0.2:${PORT}`, `[::1]:${PORT}`, 'localhost', `localhost:${PORT + 1}`, `localhost.evil.example:${PORT}`, '']) {
       expect(hostAllowed({ host }, PORT), host).toBe(false);
     }
     expect(hostAllowed({}, PORT)).toBe(false);
