@@ -1,5 +1,6 @@
 // One ipcMain.handle per API channel. Each checks that the call comes from our own page (app://prodlike)
-// in the main frame of our own window, then goes through the same validation and envelope as browser mode (host/dispatch.ts).
+// in the main frame of our own window, then goes through the same validation and envelope as browser
+// mode (host/dispatch.ts).
 // Pushes go to the window in batches: thousands of log lines a second must not mean thousands of IPC
 // messages.
 
@@ -16,7 +17,11 @@ export function registerIpc(handlers: Handlers, getWindow: () => BrowserWindow |
     ipcMain.handle(channel, async (event: IpcMainInvokeEvent, request: unknown) => {
       const win = getWindow();
       const frame = event.senderFrame;
-      const caller = { fromOurWindow: !!win && event.sender === win.webContents, isMainFrame: !!frame && frame.parent === null, frameUrl: frame?.url };
+      const caller = {
+        fromOurWindow: !!win && event.sender === win.webContents,
+        isMainFrame: !!frame && frame.parent === null,
+        frameUrl: frame?.url,
+      };
       if (!ipcCallerAllowed(caller)) {
         return { error: { name: 'Forbidden', message: 'Calls are accepted only from the Prodlike window.' } };
       }
