@@ -1,5 +1,6 @@
-// One ipcMain.handle per API channel. Each checks that the call comes from our own page in our own
-// window, then goes through the same validation and envelope as browser mode (host/dispatch.ts).
+// One ipcMain.handle per API channel. Each checks that the call comes from our own page (app://prodlike)
+// in the main frame of our own window, then goes through the same validation and envelope as browser
+// mode (host/dispatch.ts).
 // Pushes go to the window in batches: thousands of log lines a second must not mean thousands of IPC
 // messages.
 
@@ -9,13 +10,19 @@ import { dispatch } from '../host/dispatch.js';
 import type { Handlers } from '../host/handlers.js';
 import type { PushHub } from '../host/push-hub.js';
 import { PUSH_CHANNEL } from '../preload/ipc-names.js';
-import { isOurPage } from './window.js';
+import { ipcCallerAllowed } from './app-url.js';
 
 export function registerIpc(handlers: Handlers, getWindow: () => BrowserWindow | null): void {
   for (const channel of API_CHANNELS) {
     ipcMain.handle(channel, async (event: IpcMainInvokeEvent, request: unknown) => {
       const win = getWindow();
-      if (!win || event.sender !== win.webContents || !isOurPage(event.senderFrame?.url)) {
+      const frame = event.senderFrame;
+      const caller = {
+        fromOurWindow: !!win && event.sender === win.webContents,
+        isMainFrame: !!frame && frame.parent === null,
+        frameUrl: frame?.url,
+      };
+      if (!ipcCallerAllowed(caller)) {
         return { error: { name: 'Forbidden', message: 'Calls are accepted only from the Prodlike window.' } };
       }
       return dispatch(handlers, channel, request);

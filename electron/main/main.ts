@@ -10,12 +10,17 @@ import { PushHub } from '../host/push-hub.js';
 import { forwardPushes, registerIpc } from './ipc.js';
 import { notifyLongRuns } from './notify.js';
 import { createTray } from './tray.js';
-import { createMainWindow, hardenSessions } from './window.js';
+import { createMainWindow, hardenSessions, registerAppScheme } from './window.js';
 
 /** The example profiles shipped with the app (extraResources), or the repository's in development. */
 function builtinProfiles(): string {
   return app.isPackaged ? path.join(process.resourcesPath, 'profiles') : path.join(app.getAppPath(), 'profiles');
 }
+
+// Both must happen before the app is ready: every renderer sandboxed (not only the ones whose
+// webPreferences say so), and app:// known as a standard, secure scheme.
+app.enableSandbox();
+registerAppScheme();
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();

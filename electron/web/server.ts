@@ -44,6 +44,7 @@ async function main(): Promise<void> {
   await host.warm();
   const web = await startWebServer({ handlers: host.handlers, hub, rendererDir: rendererDir(), port });
   console.log(`Prodlike is running at ${web.url}`);
+  console.log('Open that URL. The token after # stays in your browser, which sends it only as a request header.');
   const stop = async () => {
     await web.close();
     await host.close();

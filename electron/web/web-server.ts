@@ -2,7 +2,8 @@
 //   POST /api/<channel>   JSON body → ApiEnvelope (400 invalid input, 404 unknown channel)
 //   GET  /api/events      Server-Sent Events, one ApiPush per message
 //   GET  /*               the built renderer, with the CSP header
-// Every /api request needs the token; any request with a foreign Origin or Host is refused (403).
+// Every /api request needs the token, in the x-prodlike-token header only; any request with a foreign
+// Origin or Host, or with a token in its query, is refused (403). A malformed percent escape is 400.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,7 +13,7 @@ import type { Handlers } from '../host/handlers.js';
 import { httpStatusFor } from '../host/host-errors.js';
 import type { PushHub } from '../host/push-hub.js';
 import { openEventStream } from './event-stream.js';
-import { hostAllowed, newToken, originAllowed, SECURITY_HEADERS, tokenAllowed } from './security.js';
+import { hostAllowed, isJsonContentType, newToken, originAllowed, queryCarriesToken, SECURITY_HEADERS, tokenAllowed } from './security.js';
 import { serveStatic } from './static-files.js';
 
 export interface WebServerOptions {
@@ -46,6 +47,16 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
+/** The request target as a URL on this server; only origin-form targets ("/path?query"). */
+function requestUrl(target: string | undefined): URL | null {
+  if (!target?.startsWith('/')) return null;
+  try {
+    return new URL(`http://127.0.0.1${target}`);
+  } catch {
+    return null;
+  }
+}
+
 function refuse(res: ServerResponse, status: number, name: string, message: string): void {
   sendJson(res, status, { error: { name, message } });
 }
@@ -72,15 +83,19 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   let port = 0;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (!hostAllowed(req, port) || !originAllowed(req, port)) {
+    const url = requestUrl(req.url);
+    if (!url) return refuse(res, 400, 'BadRequest', 'Malformed request target.');
+    if (!hostAllowed(req.headers, port) || !originAllowed(req.headers, port)) {
       return refuse(res, 403, 'Forbidden', 'Requests from another origin are refused.');
+    }
+    if (queryCarriesToken(url)) {
+      return refuse(res, 403, 'Forbidden', 'The token is not accepted in the URL query: open the URL that `npm run web` printed (#token=…).');
     }
     if (!url.pathname.startsWith('/api/')) {
       if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'MethodNotAllowed', 'Only GET here.');
       return serveStatic(root, url.pathname, req, res);
     }
-    if (!tokenAllowed(req, url, token)) {
+    if (!tokenAllowed(req.headers, token)) {
       return refuse(res, 403, 'Forbidden', 'Missing or wrong token: open the URL that `npm run web` printed.');
     }
     if (url.pathname === '/api/events') {
@@ -88,10 +103,15 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       return openEventStream(res, opts.hub);
     }
     if (req.method !== 'POST') return refuse(res, 405, 'MethodNotAllowed', 'Use POST for API calls.');
-    const type = req.headers['content-type'] ?? '';
     // Requiring JSON also forces a CORS preflight on any cross-site attempt.
-    if (!type.startsWith('application/json')) {
+    if (!isJsonContentType(req.headers['content-type'])) {
       return refuse(res, 415, 'UnsupportedMediaType', 'Send the request as application/json.');
+    }
+    let channel: string;
+    try {
+      channel = decodeURIComponent(url.pathname.slice('/api/'.length));
+    } catch {
+      return refuse(res, 400, 'BadRequest', 'Malformed percent escape in the channel name.');
     }
     let raw: unknown;
     try {
@@ -100,7 +120,6 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     } catch (err) {
       return refuse(res, 400, 'InvalidRequestError', `Invalid JSON body: ${(err as Error).message}`);
     }
-    const channel = decodeURIComponent(url.pathname.slice('/api/'.length));
     const envelope = await dispatch(opts.handlers, channel, raw);
     sendJson(res, 'error' in envelope ? httpStatusFor(envelope.error) : 200, envelope);
   }

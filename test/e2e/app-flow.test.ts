@@ -11,6 +11,8 @@ let app: TestApp;
 let browser: Browser;
 let page: Page;
 const figures: Record<string, number> = {};
+/** What Chromium reported as blocked by the page's Content-Security-Policy, all along the flow. */
+const cspViolations: string[] = [];
 
 async function cleanup(): Promise<void> {
   for (const name of ['alpha.yaml', 'beta.yaml']) {
@@ -34,6 +36,9 @@ describe.skipIf(!haveChromium())('the app in a browser', () => {
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
     page.on('pageerror', (e) => console.error('page error:', e.message));
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+    });
     // A person's browser is already running: let the freshly launched one settle before measuring.
     await page.goto('about:blank');
   });
@@ -128,6 +133,16 @@ describe.skipIf(!haveChromium())('the app in a browser', () => {
     await page.waitForTimeout(500);
     await page.keyboard.type('echo shell-says-$((6*7))\n');
     await expect.poll(() => term.textContent(), { timeout: 10_000 }).toContain('shell-says-42');
+    // xterm.js sizes its rows with <style> elements it creates: under the CSP (no 'unsafe-inline') they
+    // apply only because they carry the page's nonce. Its row spans are inline-block by that style alone.
+    const xtermStyles = (await page.evaluate(`(() => {
+      const styles = [...document.querySelectorAll('.xterm style')];
+      const span = document.querySelector('.xterm-rows span');
+      return { count: styles.length, withNonce: styles.filter((s) => s.nonce !== '' && s.sheet).length, spanDisplay: span ? getComputedStyle(span).display : '' };
+    })()`)) as { count: number; withNonce: number; spanDisplay: string };
+    expect(xtermStyles.count).toBeGreaterThan(0);
+    expect(xtermStyles.withNonce).toBe(xtermStyles.count);
+    expect(xtermStyles.spanDisplay).toBe('inline-block');
     await page.screenshot({ path: shot('05-shell') });
     await page.getByRole('button', { name: 'Close shell' }).click();
   });
@@ -159,5 +174,9 @@ describe.skipIf(!haveChromium())('the app in a browser', () => {
     await page.getByRole('textbox', { name: 'Docker engine address' }).waitFor();
     await page.getByRole('table', { name: 'Trusted host keys' }).waitFor();
     await page.screenshot({ path: shot('08-settings') });
+  });
+
+  it('ran the whole flow without a single Content-Security-Policy violation', () => {
+    expect(cspViolations).toEqual([]);
   });
 });

@@ -27,7 +27,7 @@ describe.skipIf(!bin)('the Electron app', () => {
       // Navigation away is refused.
       await win.evaluate("window.location.href = 'https://example.com/'");
       await win.waitForTimeout(300);
-      expect(win.url()).toMatch(/^file:/);
+      expect(win.url()).toMatch(/^app:\/\/prodlike\//);
       const info = (await win.evaluate("window.prodlike.call('app:info', undefined)")) as { mode: string };
       expect(info.mode).toBe('electron');
     } finally {

@@ -7,7 +7,11 @@ import { useEffect, useRef, useState } from 'react';
 import type { ApiError, ProfileDetail } from '../../../shared/api';
 import { api } from '../lib/api';
 import { toApiError } from '../lib/api-errors';
+import { stampStyleNonces } from '../lib/csp-nonce';
 import { ErrorBox } from './ErrorBox';
+
+// xterm.js writes <style> elements; the CSP lets them apply only with the page's nonce.
+stampStyleNonces();
 
 function Term({ file, machine, onExit }: { file: string; machine: string; onExit(code: number): void }) {
   const host = useRef<HTMLDivElement>(null);

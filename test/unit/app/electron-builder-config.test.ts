@@ -19,11 +19,13 @@ interface BuilderConfig {
   extraResources: unknown[];
   extraMetadata: { main: string };
   files: string[];
+  asar: boolean;
+  afterPack: string;
 }
 const config = parse(readFileSync(path.join(root, 'electron-builder.yml'), 'utf8')) as BuilderConfig;
 
 describe('electron-builder.yml', () => {
-  // Loading electron-builder's schema takes seconds on a busy machine: a generous bound.
+  // Loading the schema validator takes 3 s alone, more on a loaded machine.
   it("passes electron-builder's own schema validation", { timeout: 30_000 }, async () => {
     await expect(validateConfiguration(config, debug)).resolves.toBeUndefined();
   });
@@ -48,5 +50,25 @@ describe('electron-builder.yml', () => {
     expect(config.extraMetadata.main).toBe(pkg.main);
     expect(config.files).toContain('dist/electron/**');
     expect(config.files).toContain('dist/renderer/**');
+  });
+
+  it('packs the app into an asar and sets the fuses in an afterPack hook that exists and exports it', async () => {
+    expect(config.asar).toBe(true);
+    expect(config.afterPack).toBe('./scripts/after-pack.mjs');
+    const hook = (await import(path.join(root, config.afterPack))) as { afterPack?: unknown; default?: unknown };
+    expect(typeof hook.afterPack).toBe('function');
+    expect(hook.default).toBe(hook.afterPack);
+  });
+
+  it('lists @electron/fuses, which the hook imports, among the devDependencies', () => {
+    const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
+    expect(pkg.devDependencies['@electron/fuses']).toBeDefined();
+  });
+
+  it('builds on a supported Electron major (the three latest get security fixes; 45 is the latest today)', () => {
+    const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
+    const installed = (JSON.parse(readFileSync(require.resolve('electron/package.json'), 'utf8')) as { version: string }).version;
+    expect(Number(/\d+/.exec(pkg.devDependencies.electron!)![0])).toBeGreaterThanOrEqual(45);
+    expect(Number(installed.split('.')[0])).toBeGreaterThanOrEqual(45);
   });
 });

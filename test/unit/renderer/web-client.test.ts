@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ApiError, type ApiPush, type ProdlikeApi } from '../../../shared/api';
 import { toApiError, withApiErrors } from '../../../renderer/src/lib/api-errors';
-import { createWebApi, takeToken } from '../../../renderer/src/lib/web-client';
+import { createSseParser, createWebApi, takeToken } from '../../../renderer/src/lib/web-client';
 import { canTrust, hostOf } from '../../../renderer/src/lib/host-key';
 
 function fakeFetch(status: number, body: unknown, seen: { url?: string; init?: RequestInit } = {}) {
@@ -45,30 +45,55 @@ describe('web API client', () => {
     await expect(api.call('app:info', undefined)).rejects.toMatchObject({ name: 'NetworkError' });
   });
 
-  it('opens one event stream for all subscribers, with the token, and closes it after the last', () => {
-    const sources: { url: string; closed: boolean; onmessage: ((m: MessageEvent) => void) | null }[] = [];
-    class FakeES {
-      onmessage: ((m: MessageEvent) => void) | null = null;
-      closed = false;
-      constructor(public url: string) {
-        sources.push(this);
-      }
-      close() {
-        this.closed = true;
-      }
-    }
-    const api = createWebApi({ token: 'a b', fetch: fakeFetch(200, {}), EventSource: FakeES as never });
+  it('opens one event stream for all subscribers, with the token in a header and not in the URL, and closes it after the last', async () => {
+    const opened: { url: string; init: RequestInit; push(text: string): void }[] = [];
+    const fetchStream = (async (url: string, init: RequestInit) => {
+      let controller!: ReadableStreamDefaultController<Uint8Array>;
+      const body = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c) });
+      opened.push({ url, init, push: (text) => controller.enqueue(new TextEncoder().encode(text)) });
+      return new Response(body, { status: 200, headers: { 'content-type': 'text/event-stream' } });
+    }) as unknown as typeof fetch;
+    const api = createWebApi({ token: 'a b', fetch: fetchStream });
     const got: ApiPush[] = [];
     const off1 = api.subscribe((p) => got.push(p));
     const off2 = api.subscribe((p) => got.push(p));
-    expect(sources).toHaveLength(1);
-    expect(sources[0]!.url).toBe('/api/events?token=a%20b');
-    sources[0]!.onmessage!({ data: JSON.stringify([{ type: 'profiles-changed' }, { type: 'shell-exit', shellId: 's', code: 0 }]) } as MessageEvent);
+    await vi.waitFor(() => expect(opened).toHaveLength(1));
+    expect(opened[0]!.url).toBe('/api/events');
+    expect((opened[0]!.init.headers as Record<string, string>)['x-prodlike-token']).toBe('a b');
+    opened[0]!.push(': connected\n\ndata: [{"type":"profiles-changed"},');
+    opened[0]!.push('{"type":"shell-exit","shellId":"s","code":0}]\n\n');
+    await vi.waitFor(() => expect(got).toHaveLength(4));
     expect(got.map((p) => p.type)).toEqual(['profiles-changed', 'profiles-changed', 'shell-exit', 'shell-exit']);
     off1();
-    expect(sources[0]!.closed).toBe(false);
+    expect(opened[0]!.init.signal!.aborted).toBe(false);
     off2();
-    expect(sources[0]!.closed).toBe(true);
+    expect(opened[0]!.init.signal!.aborted).toBe(true);
+    expect(opened).toHaveLength(1);
+  });
+
+  it('reconnects the event stream when it is refused or ends, as EventSource would', async () => {
+    const answers = [
+      () => new Response('{"error":{}}', { status: 403 }),
+      () => new Response('data: [{"type":"profiles-changed"}]\n\n', { status: 200 }),
+      () => new Response('data: [{"type":"settings-changed"}]\n\n', { status: 200 }),
+    ];
+    let calls = 0;
+    const fetchSome = (async () => (answers[calls++] ?? (() => new Response(new ReadableStream())))()) as unknown as typeof fetch;
+    const api = createWebApi({ token: 't', fetch: fetchSome, retryMs: 1 });
+    const got: string[] = [];
+    const off = api.subscribe((p) => got.push(p.type));
+    await vi.waitFor(() => expect(got).toEqual(['profiles-changed', 'settings-changed']));
+    off();
+  });
+
+  it('parses Server-Sent Events split anywhere, skipping comments and other fields', () => {
+    const text = ': connected\r\n\r\nid: 1\ndata: one\n\ndata:two\ndata: lines\n\nevent: x\n\ndata: three\r\n\r\n';
+    for (const size of [1, 2, 3, 7, text.length]) {
+      const got: string[] = [];
+      const feed = createSseParser((d) => got.push(d));
+      for (let i = 0; i < text.length; i += size) feed(text.slice(i, i + size));
+      expect(got, `chunks of ${size}`).toEqual(['one', 'two\nlines', 'three']);
+    }
   });
 
   it('takes the token from the URL hash once and keeps it for reloads', () => {
@@ -78,6 +103,15 @@ describe('web API client', () => {
     expect(takeToken({ hash: '#token=abc' }, storage, () => cleared++)).toBe('abc');
     expect(cleared).toBe(1);
     expect(takeToken({ hash: '' }, storage, () => cleared++)).toBe('abc');
+  });
+
+  it('clears a mangled #token= (a malformed escape) without throwing, and keeps the token it had', () => {
+    const store = new Map<string, string>([['prodlike.token', 'kept']]);
+    const storage = { getItem: (k: string) => store.get(k) ?? null, setItem: (k: string, v: string) => void store.set(k, v) };
+    let cleared = 0;
+    expect(takeToken({ hash: '#token=%E0%A4%A' }, storage, () => cleared++)).toBe('kept');
+    expect(cleared).toBe(1);
+    expect(takeToken({ hash: '#x=1&token=a%20b' }, storage, () => cleared++)).toBe('a b');
   });
 });
 
