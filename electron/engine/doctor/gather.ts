@@ -166,6 +166,9 @@ export async function gatherFacts(o: GatherOptions): Promise<DoctorFacts> {
   const dockerGroupEntry = [...groupMap].find(([, g]) => g.name === 'docker');
   const socket = o.socketPath ? await socketFacts(o.socketPath, groupMap) : undefined;
   const images = imageUses(loaded.profiles);
+  // The test suite's base image (scripts/ensure-docker.sh runs doctor for the tests).
+  const extra = o.env.PRODLIKE_BASE_IMAGE?.trim();
+  if (extra && !images.some((u) => u.image === extra)) images.push({ image: extra, profiles: ['PRODLIKE_BASE_IMAGE'] });
   if (engine.state === 'ok') {
     await Promise.all(
       images.map(async (use) => {
