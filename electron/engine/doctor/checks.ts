@@ -88,10 +88,9 @@ export function engineStart(f: DoctorFacts): { fix: CheckFix; action?: FixAction
 function installed(f: DoctorFacts): Decided {
   const id = 'docker-installed';
   const title = 'Docker engine installed';
-  if (f.engine.state !== 'down' || !f.socketPath) {
-    return { check: { id, title, status: 'ok', detail: f.engine.state === 'ok' ? `Docker ${f.engine.version} answers at ${f.engineAddress}` : `an engine is configured at ${f.engineAddress}` } };
-  }
+  if (f.engine.state === 'ok') return { check: { id, title, status: 'ok', detail: `Docker ${f.engine.version} answers at ${f.engineAddress}` } };
   if (f.bin.dockerd) return { check: { id, title, status: 'ok', detail: `dockerd is installed (${f.bin.dockerd})` } };
+  if (f.engine.state !== 'down' || !f.socketPath) return { check: { id, title, status: 'ok', detail: `an engine is configured at ${f.engineAddress}` } };
   const detail = 'No Docker engine is installed here (dockerd is not on the PATH) and none answers';
   if (f.platform === 'linux' && f.bin.aptGet) {
     const automatic = canBeRoot(f);
