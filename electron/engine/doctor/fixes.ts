@@ -40,7 +40,7 @@ function runLogged(argv: string[], ctx: FixContext, env: NodeJS.ProcessEnv = pro
     const tail: string[] = [];
     const child = spawn(argv[0]!, argv.slice(1), { env, stdio: [ctx.interactive ? 'inherit' : 'ignore', 'pipe', 'pipe'] });
     const onData = (buf: Buffer) => {
-      for (const line of buf.toString().split('\n')) {
+      for (const line of buf.toString().split(/\r|\n/)) {
         if (!line.trim()) continue;
         tail.push(line);
         if (tail.length > 20) tail.shift();
@@ -116,7 +116,7 @@ async function buildWithMmdebstrap(image: string, suite: string, sudo: boolean, 
   const child = spawn(argv[0]!, argv.slice(1), { stdio: [ctx.interactive ? 'inherit' : 'ignore', 'pipe', 'pipe'] });
   const tail: string[] = [];
   child.stderr!.on('data', (buf: Buffer) => {
-    for (const line of buf.toString().split('\n')) {
+    for (const line of buf.toString().split(/\r|\n/)) {
       if (!line.trim()) continue;
       tail.push(line);
       if (tail.length > 20) tail.shift();
