@@ -169,7 +169,7 @@ function imageCheck(f: DoctorFacts, use: ImageUse): Decided {
       title,
       status: 'fail',
       detail: `missing locally (${who})`,
-      fix: { description: `Pull ${use.image}; where no registry answers, build it from Debian's packages with mmdebstrap (a minute, once)`, command: `${pull} || { ${build}; }`, automatic: true },
+      fix: { description: `Pull ${use.image}; where no registry answers, build it from Debian's packages with mmdebstrap (a few minutes, once)`, command: `${pull} || { ${build}; }`, automatic: true },
     },
     action: { kind: 'get-image', image: use.image, suite: canBuild ? suite : undefined, sudo, installMmdebstrap: canBuild && !f.bin.mmdebstrap } as FixAction,
   };
