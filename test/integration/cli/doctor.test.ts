@@ -2,7 +2,7 @@
 // that "stopped" and "started by --fix" never touch the machine's engine, which other runs share.
 // Results are checked with the docker CLI against that socket, not through Prodlike.
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -67,6 +67,22 @@ describe.skipIf(!isRoot || !hasDockerd)('prodlike doctor on an engine of its own
     expect(r.stdout).toContain('--fix would do (nothing was done: no terminal to ask, and no --yes)');
     expect(r.stdout).toContain('Start the Docker engine in the background');
     expect(dockerOn('version').status).not.toBe(0);
+    expect(existsSync(sock)).toBe(false);
+  });
+
+  it('--fix at a terminal asks before each fix, and "n" does nothing', async () => {
+    // `script` gives the command a terminal; the answer is typed when the question shows.
+    const child = spawn('script', ['-qec', `${process.execPath} ${BIN} doctor --fix`, '/dev/null'], { cwd: ws.dir, env: { ...ws.env, ...env } });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+      if (out.includes('[y/N]') && !out.includes('skipped')) child.stdin.write('n\n');
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(out).toContain('Start the Docker engine in the background');
+    expect(out).toContain('[y/N]');
+    expect(out).toContain('skipped docker-engine');
+    expect(code).toBe(1);
     expect(existsSync(sock)).toBe(false);
   });
 
