@@ -45,6 +45,7 @@ describe.skipIf(!isRoot || !hasDockerd)('prodlike doctor on an engine of its own
       }
     }
     await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    if (ws) await rm(ws.dir, { recursive: true, force: true }).catch(() => undefined);
   });
 
   it('a stopped engine is reported with the command that starts it on that socket', async () => {
