@@ -10,7 +10,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 ID=$RANDOM
 W=$(mktemp -d /tmp/pl-fresh-XXXX)
 NAME=pl-fresh-$ID
-cleanup() { docker rm -f "$NAME" >/dev/null 2>&1; docker network rm "$NAME" >/dev/null 2>&1; rm -rf "$W"; }
+cleanup() { docker rm -f "$NAME" >/dev/null 2>&1; docker network rm "$NAME" >/dev/null 2>&1; rm -rf "$W" 2>/dev/null || { sleep 3; rm -rf "$W"; }; }
 trap cleanup EXIT
 
 git clone -q "$ROOT" "$W/prodlike" && git -C "$W/prodlike" checkout -q "$(git -C "$ROOT" rev-parse HEAD)"
