@@ -182,6 +182,7 @@ export function formatBytes(n: number): string {
 function diskCheck(f: DoctorFacts): Decided {
   const id = 'disk-space';
   const title = 'Disk space';
+  if (!f.socketPath) return { check: { id, title, status: 'ok', detail: `not measured here: the engine at ${f.engineAddress} is remote` } };
   if (f.disks.length === 0) return { check: { id, title, status: 'warn', detail: 'could not be measured' } };
   const worst = f.disks.reduce((a, b) => (b.freeBytes < a.freeBytes ? b : a));
   const all = f.disks.map((d) => `${formatBytes(d.freeBytes)} free at ${d.path}`).join('; ');

@@ -138,7 +138,7 @@ function sshUses(profiles: Profile[], defaultIdentity: string | undefined): SshU
   return out;
 }
 
-/** Free space where it matters: the engine's data root (or the nearest folder of it this user may read) and the data folder. */
+/** Free space where it matters: the engine's data root (or the nearest folder of it this user may read). */
 async function disks(paths: string[]): Promise<DiskFacts[]> {
   const out: DiskFacts[] = [];
   for (const start of paths) {
@@ -155,8 +155,7 @@ async function disks(paths: string[]): Promise<DiskFacts[]> {
       }
     }
   }
-  // One line per file system is enough.
-  return out.filter((d, i) => out.findIndex((e) => e.freeBytes === d.freeBytes) === i);
+  return out;
 }
 
 export async function gatherFacts(o: GatherOptions): Promise<DoctorFacts> {
@@ -203,7 +202,8 @@ export async function gatherFacts(o: GatherOptions): Promise<DoctorFacts> {
     dockerdLog: path.join(o.dataDir, 'dockerd.log'),
     images,
     ssh: sshUses(loaded.profiles, o.sshIdentity),
-    disks: await disks([engine.state === 'ok' && engine.rootDir ? engine.rootDir : '/var/lib/docker', o.dataDir]),
+    // Images and containers are what fill a disk; the app's own state is small.
+    disks: o.socketPath ? await disks([engine.state === 'ok' && engine.rootDir ? engine.rootDir : '/var/lib/docker']) : [],
     profileErrors: loaded.errors,
   };
   if (dockerGroupEntry) facts.dockerGroup = { gid: dockerGroupEntry[0], members: dockerGroupEntry[1].members };

@@ -180,6 +180,11 @@ describe('doctor: disk space and SSH keys', () => {
     expect(at(FAIL_BYTES)).toBe('warn');
   });
 
+  it("a remote engine's disk is not judged from here", () => {
+    const d = check(facts({ engineAddress: 'tcp://10.0.0.5:2375', socketPath: undefined, defaultSocket: false, disks: [] }), 'disk-space');
+    expect(d.check).toMatchObject({ status: 'ok', detail: 'not measured here: the engine at tcp://10.0.0.5:2375 is remote' });
+  });
+
   it('SSH machines whose key is missing are a warning naming the key, the profiles and machines', () => {
     const ssh = [
       { profile: 'prod', machine: 'web-1', identity: '/home/ann/.ssh/prod', identityExists: false },
