@@ -3,6 +3,7 @@
 // Both transports (IPC and HTTP+WebSocket) are generated from it; errors cross as ErrorInfo and are
 // rethrown on the calling side as ApiError, so the UI shows the engine's real message.
 
+import type { DoctorFixResult, DoctorReport } from './doctor.js';
 import type { RunEvent } from './events.js';
 import type { Profile, Role } from './profile.js';
 import type { DriftReport, ErrorInfo, ProfileStatus, RunKind, RunRecord } from './report.js';
@@ -78,6 +79,10 @@ export interface ApiChannels {
   'shell:input': [{ shellId: string; data: string }, void];
   'shell:resize': [{ shellId: string; cols: number; rows: number }, void];
   'shell:close': [{ shellId: string }, void];
+  /** What runs need on this machine (the first screen's checks). */
+  'doctor:check': [void, DoctorReport];
+  /** The Fix button: does that check's fix (the click is the consent), then the checks again. */
+  'doctor:fix': [{ id: string }, DoctorFixResult];
 }
 
 export type ApiChannel = keyof ApiChannels;
@@ -136,4 +141,6 @@ export const API_CHANNELS: readonly ApiChannel[] = [
   'shell:input',
   'shell:resize',
   'shell:close',
+  'doctor:check',
+  'doctor:fix',
 ];

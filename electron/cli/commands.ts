@@ -11,6 +11,7 @@ import { toErrorInfo } from '../engine/errors.js';
 import type { CliIo } from './io.js';
 import { driftJunit, printDrift, printRunResult, printStatus } from './print.js';
 import { createRunRenderer } from './render-run.js';
+import { runDoctor } from './doctor.js';
 
 export interface CliFlags {
   json?: boolean;
@@ -22,6 +23,7 @@ export interface CliFlags {
   junit?: string;
   debug?: boolean;
   yes?: boolean;
+  fix?: boolean;
   'i-know-this-is-production'?: boolean;
 }
 
@@ -83,6 +85,8 @@ export async function runCommand(command: string, args: string[], flags: CliFlag
         else io.out(`trusted ${host}:${port} ${key.keyType} ${pc.bold(key.fingerprint)}\n  ${pc.dim('compare it with `ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub` on the host; `prodlike` refuses any other key for it')}`);
         return 0;
       }
+      case 'doctor':
+        return await runDoctor(engine, flags, io);
       default:
         return await runKind(engine, command as StartRunRequest['kind'], need('profile'), flags, io);
     }

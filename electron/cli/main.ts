@@ -25,6 +25,9 @@ Commands:
   capture <profile> --out <file>   read-only baseline of a production profile's hosts
   reconcile <profile> --against <baseline>   make local machines match production
   trust <host[:port]>      show a host's SSH key fingerprint and trust it
+  doctor                   check what runs need here (Docker engine, base images, disk, SSH keys)
+      --fix                  do the fixes it can: start the engine, install docker.io, get the
+                             base images (asks first; --yes for scripts)
 
 A profile is a path, or a name looked up in ./profiles (e.g. shop/dev).
 
@@ -33,12 +36,13 @@ Options:
   -v, --verbose every resource and the commands' output
   --wait        wait for another run of the same profile instead of refusing
   --volumes     destroy: also remove named volumes
+  -y, --yes     doctor --fix: do the fixes without asking (for scripts)
   --i-know-this-is-production   allow writing to hosts listed in a baseline
   --debug       stack traces for errors
   -h, --help    this help;  --version  the version
 `;
 
-const COMMANDS = new Set(['list', 'validate', 'plan', 'up', 'status', 'use', 'down', 'destroy', 'drift', 'capture', 'reconcile', 'trust']);
+const COMMANDS = new Set(['list', 'validate', 'plan', 'up', 'status', 'use', 'down', 'destroy', 'drift', 'capture', 'reconcile', 'trust', 'doctor']);
 
 
 async function main(argv: string[]): Promise<number> {
@@ -59,6 +63,7 @@ async function main(argv: string[]): Promise<number> {
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
         yes: { type: 'boolean', short: 'y' },
+        fix: { type: 'boolean' },
         'i-know-this-is-production': { type: 'boolean' },
       },
     });

@@ -2,9 +2,11 @@
 // Implemented by Engine (engine.ts). Node only; never imports electron.
 
 import type { ProfileDetail, ProfileSummary, Settings, StartRunRequest, TrustedHostKey } from '../../shared/api.js';
+import type { DoctorFixResult, DoctorReport } from '../../shared/doctor.js';
 import type { EventSink } from '../../shared/events.js';
 import type { Profile } from '../../shared/profile.js';
 import type { DriftReport, ProfileStatus, RunRecord, RunResult } from '../../shared/report.js';
+import type { FixOptions } from './doctor/index.js';
 import type { ShellCallbacks, ShellSession } from './shell.js';
 
 export interface StartedRun {
@@ -37,5 +39,9 @@ export interface EngineApi {
   subscribe(listener: EventSink): () => void;
   /** The folders profiles are listed from (built-in and from settings). */
   profileFolders(): Promise<string[]>;
+  /** What runs need on this machine: engine, base images, disk, SSH keys; each problem with its fix. */
+  doctor(): Promise<DoctorReport>;
+  /** Does doctor's automatic fixes; the caller gets consent (`confirm`, asked before each fix). */
+  doctorFix(opts: FixOptions): Promise<DoctorFixResult>;
   close(): Promise<void>;
 }

@@ -6,10 +6,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ProfileDetail, ProfileSummary, Settings, StartRunRequest, TrustedHostKey } from '../../shared/api.js';
+import type { DoctorCheck, DoctorFixResult, DoctorReport } from '../../shared/doctor.js';
 import type { EventSink, RunEvent } from '../../shared/events.js';
 import type { Profile } from '../../shared/profile.js';
 import { isDrift, type DriftReport, type ErrorInfo, type MachineResult, type ProfileStatus, type RunRecord, type RunResult, type RunSummary } from '../../shared/report.js';
 import type { EngineApi, StartedRun } from './engine-api.js';
+import type { DoctorOptions, FixOptions } from './doctor/index.js';
 import type { ShellCallbacks, ShellSession } from './shell.js';
 import { ProdlikeError, RefusedError, toErrorInfo } from './errors.js';
 import { listProfiles, loadProfile, resolveProfileArg } from './profile/index.js';
@@ -288,6 +290,29 @@ export class Engine implements EngineApi {
     }
     const { getDocker } = await import('./providers/docker-client.js');
     return shell.openDockerShell(getDocker(dockerHost || undefined).docker, st.containerId, size, cb);
+  }
+
+  private async doctorOptions(interactive: boolean): Promise<DoctorOptions> {
+    const { dockerHost, sshIdentity } = await this.connectionSettings();
+    return { env: this.opts.env ?? process.env, dataDir: this.dataDir, profileFolders: await this.profileFolders(), dockerHost, sshIdentity, interactive };
+  }
+
+  /** `interactive`: a person at a terminal could answer sudo's password prompt. */
+  async doctor(interactive = false): Promise<DoctorReport> {
+    const { checkMachine } = await import('./doctor/index.js');
+    return checkMachine(await this.doctorOptions(interactive));
+  }
+
+  /** The checks, and the failing ones `doctorFix` would fix first (for "--fix without consent"). */
+  async doctorPlan(interactive = false): Promise<{ report: DoctorReport; fixable: DoctorCheck[] }> {
+    const { diagnose, fixable } = await import('./doctor/index.js');
+    const { report, decided } = await diagnose(await this.doctorOptions(interactive));
+    return { report, fixable: fixable(decided).map((d) => d.check) };
+  }
+
+  async doctorFix(opts: FixOptions, interactive = false): Promise<DoctorFixResult> {
+    const { fixMachine } = await import('./doctor/index.js');
+    return fixMachine(await this.doctorOptions(interactive), opts);
   }
 
   async close(): Promise<void> {

@@ -102,6 +102,9 @@ export function createHost(opts: HostOptions): Host {
     'shell:input': async ({ shellId, data }) => shells.input(shellId, data),
     'shell:resize': ({ shellId, cols, rows }) => shells.resize(shellId, cols, rows),
     'shell:close': async ({ shellId }) => shells.close(shellId),
+    'doctor:check': () => engine.doctor(),
+    // Only a fix the engine itself decided for that check runs (the request names a check, not a command).
+    'doctor:fix': ({ id }) => engine.doctorFix({ only: [id], confirm: async () => true }),
   };
 
   return {

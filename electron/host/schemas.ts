@@ -60,6 +60,8 @@ export const requestSchemas: Schemas = {
   'shell:input': z.object({ shellId: id, data: z.string().max(1_000_000) }).strict(),
   'shell:resize': z.object({ shellId: id, ...dims }).strict(),
   'shell:close': z.object({ shellId: id }).strict(),
+  'doctor:check': none,
+  'doctor:fix': z.object({ id: z.string().min(1).max(300) }).strict(),
 };
 
 /** One line per problem: "file: must be an absolute path". */

@@ -4,6 +4,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ApiError, ProfileSummary } from '../../shared/api';
 import type { DriftReport, ProfileStatus } from '../../shared/report';
+import { DoctorPanel } from './components/DoctorPanel';
 import { ErrorBox } from './components/ErrorBox';
 import { ProfileView } from './components/ProfileView';
 import { SettingsView } from './components/SettingsView';
@@ -85,6 +86,7 @@ export function App() {
           <div className="empty">
             <h1>Prodlike</h1>
             <p>Pick a profile on the left to set it up, switch to it, or check it for drift.</p>
+            <DoctorPanel />
           </div>
         )}
       </main>

@@ -1,0 +1,102 @@
+// Doctor: checks what runs need on this machine and, with the user's consent, fixes what it can.
+// One fix at a time, the checks read again after each: installing the engine makes "start it" possible,
+// starting it makes the base images checkable.
+
+import Docker from 'dockerode';
+import type { DoctorCheck, DoctorFixResult, DoctorReport, FixOutcome } from '../../../shared/doctor.js';
+import { dockerEndpoint } from '../providers/docker-client.js';
+import { decideChecks, type Decided } from './checks.js';
+import { runFix, FixFailed } from './fixes.js';
+import { gatherFacts, type GatherOptions } from './gather.js';
+
+export interface DoctorOptions {
+  env: NodeJS.ProcessEnv;
+  dataDir: string;
+  profileFolders: string[];
+  /** The app's Docker setting (DOCKER_HOST form); empty: DOCKER_HOST or the default socket. */
+  dockerHost?: string;
+  sshIdentity?: string;
+  /** A person can answer sudo's password prompt. */
+  interactive?: boolean;
+}
+
+export interface FixOptions {
+  /** Only these checks' fixes (the app's Fix button); default: every automatic one. */
+  only?: string[];
+  /** Asked before each fix; false skips it. */
+  confirm: (check: DoctorCheck) => Promise<boolean>;
+  log?: (line: string) => void;
+  /** Called as each fix starts. */
+  onFix?: (check: DoctorCheck) => void;
+  engineWaitMs?: number;
+}
+
+function gatherOptions(o: DoctorOptions): GatherOptions {
+  const ep = dockerEndpoint(o.dockerHost ? { ...o.env, DOCKER_HOST: o.dockerHost } : o.env);
+  const g: GatherOptions = {
+    env: o.env,
+    dataDir: o.dataDir,
+    profileFolders: o.profileFolders,
+    engineAddress: ep.address,
+    // Its own client, without keep-alive: the engine may be down now and up in a moment.
+    docker: new Docker(ep.options),
+    interactive: !!o.interactive,
+  };
+  if (ep.options.socketPath && ep.address.startsWith('unix://')) g.socketPath = ep.options.socketPath;
+  if (o.sshIdentity) g.sshIdentity = o.sshIdentity;
+  return g;
+}
+
+export function toReport(decided: Decided[]): DoctorReport {
+  const checks = decided.map((d) => d.check);
+  return { ok: !checks.some((c) => c.status === 'fail'), checks };
+}
+
+export async function diagnose(o: DoctorOptions): Promise<{ report: DoctorReport; decided: Decided[] }> {
+  const decided = decideChecks(await gatherFacts(gatherOptions(o)));
+  return { report: toReport(decided), decided };
+}
+
+export async function checkMachine(o: DoctorOptions): Promise<DoctorReport> {
+  return (await diagnose(o)).report;
+}
+
+/** The failing checks whose fix doctor can do, in the order it would do them. */
+export function fixable(decided: Decided[], only?: string[]): Decided[] {
+  return decided.filter((d) => d.check.status === 'fail' && d.action && d.check.fix?.automatic && (!only || only.includes(d.check.id)));
+}
+
+export async function fixMachine(o: DoctorOptions, f: FixOptions): Promise<DoctorFixResult> {
+  const g = gatherOptions(o);
+  const attempted = new Set<string>();
+  const fixes: FixOutcome[] = [];
+  // Each fix can enable the next one (install → start → images); a bound in case a fix "succeeds"
+  // without its check turning ok.
+  for (let round = 0; round < 12; round++) {
+    const decided = decideChecks(await gatherFacts(g));
+    const next = fixable(decided, f.only).find((d) => !attempted.has(d.check.id));
+    if (!next) return { fixes, report: toReport(decided) };
+    attempted.add(next.check.id);
+    if (!(await f.confirm(next.check))) {
+      fixes.push({ id: next.check.id, ok: false, message: 'skipped' });
+      continue;
+    }
+    f.onFix?.(next.check);
+    const tail: string[] = [];
+    const log = (line: string) => {
+      tail.push(line);
+      if (tail.length > 20) tail.shift();
+      f.log?.(line);
+    };
+    try {
+      const message = await runFix(next.action!, { docker: g.docker, log, interactive: g.interactive, ...(f.engineWaitMs ? { engineWaitMs: f.engineWaitMs } : {}) });
+      fixes.push({ id: next.check.id, ok: true, message });
+    } catch (err) {
+      const lines = err instanceof FixFailed && err.tail.length ? err.tail : tail;
+      fixes.push({ id: next.check.id, ok: false, message: (err as Error).message, ...(lines.length ? { log: lines.slice(-15) } : {}) });
+    }
+  }
+  return { fixes, report: toReport(decideChecks(await gatherFacts(g))) };
+}
+
+export type { Decided } from './checks.js';

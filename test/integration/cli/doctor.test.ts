@@ -1,0 +1,160 @@
+// `prodlike doctor` against a Docker engine of the test's own (its own socket, data and exec roots), so
+// that "stopped" and "started by --fix" never touch the machine's engine, which other runs share.
+// Results are checked with the docker CLI against that socket, not through Prodlike.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { chmod, chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ownBridge } from '../../support/own-bridge.js';
+import { BIN, workspace, type Workspace } from '../../support/cli.js';
+
+const isRoot = process.getuid?.() === 0;
+const hasDockerd = spawnSync('sh', ['-c', 'command -v dockerd || test -x /usr/sbin/dockerd']).status === 0;
+
+describe.skipIf(!isRoot || !hasDockerd)('prodlike doctor on an engine of its own', () => {
+  let dir: string;
+  let sock: string;
+  let ws: Workspace;
+  let env: NodeJS.ProcessEnv;
+  const dockerOn = (...args: string[]) => spawnSync('docker', ['-H', `unix://${sock}`, ...args], { encoding: 'utf8', timeout: 30_000 });
+
+  let bridge: ReturnType<typeof ownBridge>;
+
+  beforeAll(async () => {
+    bridge = ownBridge();
+    // Short: a unix socket's path has a limit of about 100 characters.
+    dir = await mkdtemp('/tmp/pl-doctor-');
+    sock = path.join(dir, 'docker.sock');
+    ws = await workspace();
+    await ws.write('profiles/app.yaml', 'name: doctor-app\nmachines:\n  web:\n    docker: { image: debian:bookworm }\n');
+    env = {
+      DOCKER_HOST: `unix://${sock}`,
+      PRODLIKE_DOCKERD_ARGS: `--data-root ${dir}/data --exec-root ${dir}/exec --pidfile ${dir}/docker.pid --bridge=${bridge.name} --iptables=false`,
+      PRODLIKE_BASE_IMAGE: '',
+    };
+  });
+
+  afterAll(async () => {
+    // The engine doctor started for this test, by its pid file; never the machine's own.
+    const pidFile = path.join(dir, 'docker.pid');
+    if (existsSync(pidFile)) {
+      const pid = Number(readFileSync(pidFile, 'utf8'));
+      try {
+        process.kill(pid, 'SIGTERM');
+        for (let i = 0; i < 100 && existsSync(`/proc/${pid}`); i++) await new Promise((r) => setTimeout(r, 100));
+      } catch {
+        // already gone
+      }
+    }
+    await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    if (ws) await rm(ws.dir, { recursive: true, force: true }).catch(() => undefined);
+    bridge?.remove();
+  });
+
+  it('a stopped engine is reported with the command that starts it on that socket', async () => {
+    const r = await ws.run(['doctor'], { env });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`✗ Docker engine running and reachable: The Docker engine is installed but not running: there is no socket at ${sock}`);
+    expect(r.stdout).toMatch(new RegExp(`\\$ \\S*dockerd --host unix://${sock} --data-root ${dir}/data --exec-root ${dir}/exec --pidfile ${dir}/docker.pid --bridge=${bridge.name} --iptables=false >>${ws.dataDir}/dockerd.log 2>&1 &`));
+    expect(r.stdout).toContain('can fix them');
+
+    const j = await ws.run(['doctor', '--json'], { env });
+    const report = JSON.parse(j.stdout) as { ok: boolean; checks: { id: string; status: string; fix?: { automatic: boolean } }[] };
+    expect(report.ok).toBe(false);
+    expect(report.checks.find((c) => c.id === 'docker-engine')).toMatchObject({ status: 'fail', fix: { automatic: true } });
+    expect(report.checks.find((c) => c.id === 'image:debian:bookworm')).toMatchObject({ status: 'warn' });
+  });
+
+  it('--fix with nobody to ask and without --yes says what it would do and does nothing', async () => {
+    const r = await ws.run(['doctor', '--fix'], { env });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('--fix would do (nothing was done: no terminal to ask, and no --yes)');
+    expect(r.stdout).toContain('Start the Docker engine in the background');
+    expect(dockerOn('version').status).not.toBe(0);
+    expect(existsSync(sock)).toBe(false);
+  });
+
+  it('--fix at a terminal asks before each fix, and "n" does nothing', async () => {
+    // `script` gives the command a terminal; the answer is typed when the question shows.
+    const child = spawn('script', ['-qec', `${process.execPath} ${BIN} doctor --fix`, '/dev/null'], { cwd: ws.dir, env: { ...ws.env, ...env } });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+      if (out.includes('[y/N]') && !out.includes('skipped')) child.stdin.write('n\n');
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(out).toContain('Start the Docker engine in the background');
+    expect(out).toContain('[y/N]');
+    expect(out).toContain('skipped docker-engine');
+    expect(code).toBe(1);
+    expect(existsSync(sock)).toBe(false);
+  });
+
+  it('--fix --yes starts the engine and gets the missing base image (no registry here: built with mmdebstrap)', async () => {
+    const r = await ws.run(['doctor', '--fix', '--yes'], { env, timeoutMs: 600_000 });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/fixed docker-engine: started dockerd in the background \(pid \d+, log .*dockerd\.log\)/);
+    expect(r.stdout).toMatch(/fixed image:debian:bookworm: (pulled debian:bookworm|built debian:bookworm with mmdebstrap)/);
+    expect(r.code).toBe(0);
+    // Independently: the engine on that socket answers, and it has the image.
+    expect(dockerOn('version', '--format', '{{.Server.Version}}').status).toBe(0);
+    const img = dockerOn('image', 'inspect', 'debian:bookworm', '--format', '{{.Id}}');
+    expect(img.status).toBe(0);
+    expect(img.stdout.trim()).toMatch(/^sha256:/);
+    expect(readFileSync(path.join(ws.dataDir, 'dockerd.log'), 'utf8')).toContain(`API listen on ${sock}`);
+    // The engine outlives the command that started it.
+    const again = await ws.run(['doctor'], { env });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('✓ Base image debian:bookworm: present (used by doctor-app)');
+  }, 660_000);
+
+  it('a missing base image is reported with its fix, and a pull that cannot work fails honestly', async () => {
+    await ws.write('profiles/other.yaml', 'name: doctor-other\nmachines:\n  m:\n    docker: { image: pl-doctor-test/img:xyz }\n');
+    const r = await ws.run(['doctor'], { env });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('✗ Base image pl-doctor-test/img:xyz: missing locally (used by doctor-other)');
+    expect(r.stdout).toContain('$ docker pull pl-doctor-test/img:xyz');
+    expect(r.stdout).toContain('✓ Docker engine running and reachable');
+
+    const fix = await ws.run(['doctor', '--fix', '--yes'], { env });
+    expect(fix.code).toBe(1);
+    expect(fix.stdout).toContain('failed image:pl-doctor-test/img:xyz: pl-doctor-test/img:xyz could not be pulled');
+    expect(dockerOn('image', 'inspect', 'pl-doctor-test/img:xyz').status).not.toBe(0);
+    await rm(path.join(ws.dir, 'profiles', 'other.yaml'));
+  }, 120_000);
+
+  it('a socket that refuses the user names the docker group fix', async () => {
+    // A socket of root:root, mode 0660, and a user who is neither.
+    await chown(sock, 0, 0);
+    await chmod(sock, 0o660);
+    await chmod(ws.dir, 0o755);
+    await chmod(path.join(ws.dir, 'profiles'), 0o755);
+    await chmod(dir, 0o711);
+    const dataDir = path.join(dir, 'nobody-data');
+    await mkdir(dataDir, { mode: 0o777 });
+    await chmod(dataDir, 0o777);
+    const r = spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, BIN, 'doctor'], {
+      cwd: ws.dir,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, NO_COLOR: '1', PRODLIKE_DATA_DIR: dataDir, ...env },
+      timeout: 60_000,
+    });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain(`✗ Docker engine running and reachable: The engine's socket ${sock} (root:root mode 0660) refuses user nobody: permission denied.`);
+    expect(r.stdout).toContain('Its group is not docker');
+    expect(r.stdout).toContain('fix: Add nobody to the docker group, then log out and in again');
+    expect(r.stdout).toMatch(/\$ (sudo groupadd docker && )?sudo usermod -aG docker nobody/);
+    // Nothing about it is automatic: --fix --yes leaves it to the user.
+    const fix = spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, BIN, 'doctor', '--fix', '--yes'], {
+      cwd: ws.dir,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, NO_COLOR: '1', PRODLIKE_DATA_DIR: dataDir, ...env },
+      timeout: 60_000,
+    });
+    expect(fix.status).toBe(1);
+    expect(fix.stdout).not.toContain('fixed');
+    expect(dockerOn('version').status).toBe(0);
+  });
+});
