@@ -6,6 +6,7 @@
 import type { RunEvent } from './events.js';
 import type { Profile, Role } from './profile.js';
 import type { DriftReport, ErrorInfo, ProfileStatus, RunKind, RunRecord } from './report.js';
+import type { UsePlan } from './use-plan.js';
 
 export interface ProfileSummary {
   /** Absolute path: the identity of a profile in the API. */
@@ -50,6 +51,8 @@ export interface StartRunRequest {
   baseline?: string;
   /** destroy: also remove named volumes. */
   volumes?: boolean;
+  /** use: when the target fails, leave the previous profile stopped instead of starting it again. */
+  noRollback?: boolean;
 }
 
 export interface ShellOpenRequest {
@@ -64,6 +67,8 @@ export interface ApiChannels {
   'app:info': [void, { version: string; mode: 'electron' | 'web'; dataDir: string }];
   'profiles:list': [void, ProfileSummary[]];
   'profiles:get': [{ file: string }, ProfileDetail];
+  /** What switching to the profile would stop and start, and what would prevent it. */
+  'profiles:use-plan': [{ file: string }, UsePlan];
   'runs:start': [StartRunRequest, { runId: string }];
   'runs:cancel': [{ runId: string }, { cancelled: boolean }];
   'runs:history': [{ file?: string; limit?: number }, RunRecord[]];
@@ -122,6 +127,7 @@ export const API_CHANNELS: readonly ApiChannel[] = [
   'app:info',
   'profiles:list',
   'profiles:get',
+  'profiles:use-plan',
   'runs:start',
   'runs:cancel',
   'runs:history',

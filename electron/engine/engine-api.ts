@@ -5,6 +5,7 @@ import type { ProfileDetail, ProfileSummary, Settings, StartRunRequest, TrustedH
 import type { EventSink } from '../../shared/events.js';
 import type { Profile } from '../../shared/profile.js';
 import type { DriftReport, ProfileStatus, RunRecord, RunResult } from '../../shared/report.js';
+import type { UsePlan } from '../../shared/use-plan.js';
 import type { ShellCallbacks, ShellSession } from './shell.js';
 
 export interface StartedRun {
@@ -20,6 +21,8 @@ export interface EngineApi {
   loadProfile(fileOrName: string): Promise<Profile>;
   getProfile(file: string): Promise<ProfileDetail>;
   status(file: string): Promise<ProfileStatus>;
+  /** What `use` would stop and start, and the preflight's problems; changes nothing. */
+  planUse(file: string): Promise<UsePlan>;
   /** Starts a run; events go to `emit` (and to the engine's own subscribers). */
   start(req: StartRunRequest, emit?: EventSink): StartedRun;
   cancel(runId: string): boolean;

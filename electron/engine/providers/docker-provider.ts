@@ -9,13 +9,12 @@ import type { MachineState, MachineStatus } from '../../../shared/report.js';
 import { DockerError, toErrorInfo } from '../errors.js';
 import { DockerExecTransport } from '../transport/docker-exec-transport.js';
 import type { Transport } from '../transport/transport.js';
-import { changedParts, configHash, formatParts, normalizeDockerSpec, parseVolume } from './config-hash.js';
+import { configHash, formatParts, normalizeDockerSpec, parseVolume } from './config-hash.js';
+import { upAction, type UpAction } from './docker-plan.js';
 import { engineMessage, engineUnreachableError, getDocker, isEngineUnreachable, pingDocker, statusCode } from './docker-client.js';
 import { createAndStart, removeContainer } from './docker-container.js';
-import { ensureImage, type ImageResult } from './docker-image.js';
+import { ensureImage, imageAvailability, type ImageAvailability, type ImageResult } from './docker-image.js';
 import {
-  LABEL_CONFIG_HASH,
-  LABEL_CONFIG_PARTS,
   LABEL_MACHINE,
   LABEL_PROFILE,
   containerName,
@@ -35,6 +34,14 @@ export interface DockerProviderOptions {
   address?: string;
   /** Seconds the engine waits after SIGTERM before SIGKILL on stop (default 3; init makes it moot). */
   stopTimeoutSeconds?: number;
+}
+
+/** A running container as `use` sees it: who owns it (labels) and which host ports it holds. */
+export interface RunningContainer {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+  ports: { ip: string; port: number; proto: string }[];
 }
 
 type DockerMachine = MachineSpec & { docker: NonNullable<MachineSpec['docker']> };
@@ -126,9 +133,9 @@ export class DockerProvider implements MachineProvider {
 
     let detail: string | undefined;
     let id = '';
-    let reason: string | undefined;
-    const reusable = current && current.Labels[LABEL_CONFIG_HASH] === hash && !['created', 'dead', 'removing'].includes(current.State);
-    if (current && reusable) {
+    const decision = upAction(current, { hash, parts });
+    let reason = decision.action === 'recreate' ? decision.reason : undefined;
+    if (current && (decision.action === 'keep' || decision.action === 'start')) {
       try {
         detail = await this.startIfNeeded(current);
         id = current.Id;
@@ -143,14 +150,6 @@ export class DockerProvider implements MachineProvider {
       }
     }
     if (detail === undefined) {
-      if (current && !reason) {
-        if (current.Labels[LABEL_CONFIG_HASH] !== hash) {
-          const changed = changedParts(current.Labels[LABEL_CONFIG_PARTS], parts);
-          reason = changed.length ? `${changed.join(', ')} changed` : 'configuration changed';
-        } else {
-          reason = `left ${current.State} by an interrupted run`;
-        }
-      }
       if (current) await removeContainer(this.docker, current.Id);
       const container = await createAndStart(this.docker, { profile, machine: m.name, spec: m.docker, hash, parts: formatParts(parts) });
       id = container.id;
@@ -335,6 +334,61 @@ export class DockerProvider implements MachineProvider {
       for (const p of c.Ports ?? []) if (p.PublicPort) ports.add(`${p.PublicPort}/${p.Type}`);
       out.set(name, ports);
     }
+    return out;
+  }
+
+  /** Every running container on the engine, Prodlike's or not, with the host ports it publishes. */
+  async runningContainers(): Promise<RunningContainer[]> {
+    const list = await this.call(() => this.docker.listContainers({ filters: { status: ['running'] } }));
+    return list.map((c) => ({
+      id: c.Id,
+      name: c.Names[0]?.replace(/^\//, '') ?? c.Id.slice(0, 12),
+      labels: c.Labels ?? {},
+      ports: (c.Ports ?? []).filter((p) => p.PublicPort).map((p) => ({ ip: p.IP ?? '0.0.0.0', port: p.PublicPort, proto: p.Type })),
+    }));
+  }
+
+  /** Whether the engine runs on this machine, so that its published ports are this machine's ports. */
+  get local(): boolean {
+    return /^(unix|npipe):\/\/|^tcp:\/\/(127\.0\.0\.1|localhost)(:|\/|$)/.test(this.address);
+  }
+
+  /**
+   * What `up` would do to each machine's container (create, start, keep, recreate and why), creating and
+   * pulling nothing; an image that is not there yet makes an existing container "recreate".
+   */
+  async planUp(profile: Profile, machines: MachineSpec[], imageIds: Map<string, string | undefined>): Promise<{ machine: string; action: UpAction['action']; detail?: string }[]> {
+    const byMachine = groupByMachine(await this.listProfile(profile.name));
+    return machines.flatMap((m) => {
+      if (!m.docker) return [];
+      const current = currentContainer(byMachine.get(m.name) ?? [], containerName(profile.name, m.name));
+      const imageId = imageIds.get(m.name);
+      if (!current) return [{ machine: m.name, action: 'create' as const }];
+      if (!imageId) return [{ machine: m.name, action: 'recreate' as const, detail: m.docker.build ? 'image will be built' : 'image will be pulled' }];
+      const d = upAction(current, configHash(normalizeDockerSpec(m.name, m.docker, imageId)));
+      return [{ machine: m.name, action: d.action, ...(d.action === 'recreate' ? { detail: d.reason } : {}) }];
+    });
+  }
+
+  /** Whether each machine's image can be had (see imageAvailability), one check per image. */
+  async images(machines: MachineSpec[], timeoutMs: number): Promise<Map<string, ImageAvailability>> {
+    await this.call(async () => undefined);
+    const jobs = new Map<string, Promise<ImageAvailability>>();
+    const out = new Map<string, ImageAvailability>();
+    await Promise.all(
+      machines.map(async (m) => {
+        if (!m.docker) return;
+        const key = `${m.docker.image}\0${m.docker.build?.context ?? ''}`;
+        let job = jobs.get(key);
+        if (!job) {
+          job = imageAvailability(this.docker, m.docker, timeoutMs).catch((err: unknown) => {
+            throw this.wrap(err);
+          });
+          jobs.set(key, job);
+        }
+        out.set(m.name, await job);
+      }),
+    );
     return out;
   }
 
