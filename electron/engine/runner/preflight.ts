@@ -149,8 +149,8 @@ function hexToIpv6(hex: string): string {
     const v4 = words.slice(6).join('');
     return `::ffff:${hexToIpv4(v4.match(/../g)!.reverse().join(''))}`;
   }
-  if (groups.every((g) => g === '0')) return '::';
-  return groups.join(':');
+  // The URL parser writes IPv6 addresses in their canonical (compressed) form, as the engine lists them.
+  return new URL(`http://[${groups.join(':')}]`).hostname.replace(/^\[|\]$/g, '');
 }
 
 /**
