@@ -7,7 +7,7 @@ import type { RunEvent } from '../../../shared/events.js';
 import type { Profile } from '../../../shared/profile.js';
 import type { MachineResult } from '../../../shared/report.js';
 import type { UsePlan } from '../../../shared/use-plan.js';
-import { RefusedError } from '../errors.js';
+import { ProdlikeError } from '../errors.js';
 import type { RunContext } from '../providers/provider.js';
 import type { Redact } from '../secrets.js';
 import type { ProviderSet } from './machines.js';
@@ -47,7 +47,7 @@ export async function runUse(providers: ProviderSet, profile: Profile, ctx: RunC
   const log = (text: string, stream: 'info' | 'warn' = 'info') => ctx.emit({ type: 'log', runId: ctx.runId, stream, text });
   const { plan, runningBefore } = await preflightUse(providers, profile, opts.active ? { active: opts.active } : {});
   if (plan.problems.length) {
-    throw new RefusedError(preflightMessage(profile.name, plan.problems), {
+    throw new ProdlikeError(preflightMessage(profile.name, plan.problems), {
       name: 'PreflightError',
       where: profile.file,
       hint: '`prodlike use --plan` lists the same checks without switching',
@@ -99,7 +99,10 @@ export function describeFailure(profile: string, machines: MachineResult[], stop
   for (const m of machines) {
     if (m.status !== 'failed') continue;
     const r = m.resources.find((x) => x.status === 'failed' && x.error);
-    reasons.push(r ? `${m.machine}: ${r.kind} ${r.name}: ${r.error!.message}` : `${m.machine}: ${m.error?.message ?? 'failed'}`);
+    // Resource errors usually name their resource and machine already: not twice.
+    let why = r ? r.error!.message : (m.error?.message ?? 'failed');
+    if (r && !why.includes(r.name)) why = `${r.kind} ${r.name}: ${why}`;
+    reasons.push(why.includes(`machine ${m.machine}`) ? why : `${m.machine}: ${why}`);
   }
   for (const e of stopErrors) reasons.push(`could not stop ${e}`);
   if (!reasons.length) return undefined;
@@ -144,7 +147,8 @@ async function rollback(providers: ProviderSet, profile: Profile, plan: UsePlan,
         log(`rollback: ${why}`, 'warn');
       } else {
         rolledBack.push(prev.name);
-        log(`rolled back: ${prev.name} is up again (${prev.machines.map((m) => m.name).join(', ')}) and stays the active profile`);
+        const active = prev.name === opts.active?.name ? ' and stays the active profile' : '';
+        log(`rolled back: ${prev.name} is up again (${prev.machines.map((m) => m.name).join(', ')})${active}`);
       }
     } catch (err) {
       failed.push(`${s.profile}: ${(err as Error).message}`);

@@ -81,6 +81,10 @@ describe('use: the preflight stops nothing when the target cannot come up', () =
     expect(mine()).toBe(before);
     expect(containersOf(B)).toEqual([]);
     expect(await activeProfile(ws)).toBe(A);
+    const refused = JSON.parse((await ws.run(['use', b, '--json'])).stdout.trim().split('\n').at(-1)!) as { result: { ok: boolean; error: { name: string; details: { problems: unknown[] } } } };
+    expect(refused.result.ok).toBe(false);
+    expect(refused.result.error.name).toBe('PreflightError');
+    expect(refused.result.error.details.problems).toHaveLength(3);
 
     // --plan says the same, and what would be stopped; it changes nothing either.
     const plan = await ws.run(['use', b, '--plan']);
@@ -122,7 +126,7 @@ describe('use: a target that fails after the preflight', () => {
     const r = await ws.run(['use', f]);
     expect(r.code).toBe(1);
     const text = r.stdout + r.stderr;
-    expect(text).toMatch(new RegExp(`error: ${F} did not come up: one: command .*the app does not build.*; rolled back to ${A}`, 's'));
+    expect(text).toMatch(new RegExp(`error: ${F} did not come up: command .* failed on machine one.*the app does not build.*; rolled back to ${A}`, 's'));
     expect(text).toContain(`rollback: stopped ${F}/one`);
     expect(text).toContain(`rolled back: ${A} is up again (one, two) and stays the active profile`);
     // Seen by Docker: the same containers of A run again, F's are stopped, A's port answers to A.
@@ -139,7 +143,8 @@ describe('use: a target that fails after the preflight', () => {
     const f = await ws.write('profiles/f.yaml', failing(PORT_A));
     const r = await ws.run(['use', f, '--no-rollback']);
     expect(r.code).toBe(1);
-    expect(r.stdout + r.stderr).toContain(`not rolled back (--no-rollback): ${F}'s machines are left as they are; ${A} stays stopped`);
+    // Other tests' profiles on the shared engine may be stopped with it and listed too.
+    expect(r.stdout + r.stderr).toMatch(new RegExp(`not rolled back \\(--no-rollback\\): ${F}'s machines are left as they are; (.*, )?${A}(, .*)? stays? stopped`));
     expect(docker('ps', '--filter', `label=prodlike.profile=${A}`, '-q')).toBe('');
     expect(containersOf(F, false)).toEqual([`${F}-one`, `${F}-two`]);
     expect(await activeProfile(ws)).toBe(F);

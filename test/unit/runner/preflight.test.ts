@@ -244,6 +244,9 @@ describe('what the switch says', () => {
     });
     const failedMachine = m('db', 'failed', { error: { name: 'DockerError', message: 'image z cannot be pulled' } });
     expect(describeFailure('shop-test', [failedResource, m('cache', 'ok'), failedMachine], [])).toBe('shop-test did not come up: web: command make: exit 2; db: image z cannot be pulled');
+    // A message that names its resource and machine already is not prefixed again.
+    const named = m('web', 'failed', { resources: [{ id: 'command:make', kind: 'command', name: 'make', status: 'failed', changes: [], error: { name: 'Error', message: 'command make failed on machine web (exit 2)' } }] });
+    expect(describeFailure('shop-test', [named], [])).toBe('shop-test did not come up: command make failed on machine web (exit 2)');
     expect(describeFailure('shop-test', [m('web', 'changed')], ['shop-dev: engine gone'])).toBe('shop-test did not come up: could not stop shop-dev: engine gone');
     expect(describeFailure('shop-test', [m('web', 'changed'), m('db', 'ok')], [])).toBeUndefined();
   });
