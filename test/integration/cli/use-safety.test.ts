@@ -182,7 +182,7 @@ describe('use: speed', () => {
   });
 });
 
-describe('use: SSH machines', () => {
+describe('use: SSH hosts and built images in the preflight', () => {
   it('an SSH host whose key is not trusted is a preflight problem naming the machine; once trusted the plan passes', async () => {
     const sshd = await startSshd();
     const S = unique('pl-us-ssh');
@@ -206,5 +206,22 @@ describe('use: SSH machines', () => {
     } finally {
       await sshd.stop();
     }
+  });
+
+  it('an image with build: is obtainable while its context can be read; a missing context is a problem', async () => {
+    const G = unique('pl-us-build');
+    await ws.write('ctx/Dockerfile', 'FROM debian:bookworm\n');
+    const g = await ws.write(
+      'profiles/g.yaml',
+      `name: ${G}\nmachines:\n  ok:\n    docker: { image: "pl-us/built-${G}:1", build: ../ctx }\n  gone:\n    docker: { image: "pl-us/gone-${G}:1", build: ../no-such-folder }\n`,
+    );
+    const plan = await ws.run(['use', g, '--plan', '--json']);
+    expect(plan.code).toBe(1);
+    const json = JSON.parse(plan.stdout) as { plan: { start: { machine: string; action: string; detail?: string }[]; problems: { machine: string; message: string }[] } };
+    expect(json.plan.start.find((m) => m.machine === 'ok')).toEqual({ machine: 'ok', provider: 'docker', action: 'create', detail: 'image will be built' });
+    expect(json.plan.problems).toHaveLength(1);
+    expect(json.plan.problems[0]!.machine).toBe('gone');
+    expect(json.plan.problems[0]!.message).toMatch(/machine gone: build context .*no-such-folder cannot be read/);
+    expect(dockerTry('image', 'inspect', `pl-us/built-${G}:1`).code).not.toBe(0); // a plan builds nothing
   });
 });
