@@ -205,8 +205,8 @@ export class Engine implements EngineApi {
         case 'use': {
           const outcome = await runUse(await this.providers(), profile, ctx, this.useOptions(runId, !req.noRollback, await this.state.activeProfile()));
           machines = outcome.machines;
-          // After a rollback the previous profile runs again, and stays the active one.
-          if (!outcome.rolledBack.length) await this.state.setActiveProfile({ name: profile.name, file: profile.file });
+          // After a rollback the previous profile runs again (or was meant to), and stays the active one.
+          if (!outcome.rollbackTried) await this.state.setActiveProfile({ name: profile.name, file: profile.file });
           if (outcome.error) runError = toErrorInfo(outcome.error);
           break;
         }

@@ -30,8 +30,9 @@ export interface UseOutcome {
   plan: UsePlan;
   /** Why the switch failed (the target's error, then what was rolled back or not). */
   error?: Error;
-  /** The profiles brought back up: the active-profile record stays as it was. */
+  /** The profiles brought back up. When a rollback was tried, the active-profile record stays as it was. */
   rolledBack: string[];
+  rollbackTried?: boolean;
 }
 
 /** The plan as one log line per part: "will stop: a (web, db)", "will start: web (create), ...". */
@@ -66,15 +67,22 @@ export async function runUse(providers: ProviderSet, profile: Profile, ctx: RunC
         }),
       ),
     );
+  // runUp reports failures in its results; anything it throws is a failure of the switch all the same.
+  let thrown: Error | undefined;
+  const up = () =>
+    runUp(providers, profile, ctx).catch((err: unknown) => {
+      thrown = err instanceof Error ? err : new Error(String(err));
+      return [] as MachineResult[];
+    });
   let machines: MachineResult[];
   if (plan.order === 'stop-first') {
     await stopping();
-    machines = await runUp(providers, profile, ctx);
+    machines = await up();
   } else {
-    [machines] = await Promise.all([runUp(providers, profile, ctx), stopping()]);
+    [machines] = await Promise.all([up(), stopping()]);
   }
 
-  const failure = describeFailure(profile.name, machines, stopErrors);
+  const failure = thrown ? `${profile.name} did not come up: ${thrown.message}` : describeFailure(profile.name, machines, stopErrors);
   if (!failure) return { machines, plan, rolledBack: [] };
   if (!opts.rollback) {
     const left = plan.stop.length ? `; ${plan.stop.map((s) => s.profile).join(', ')} stay${plan.stop.length === 1 ? 's' : ''} stopped` : '';
@@ -90,7 +98,7 @@ export async function runUse(providers: ProviderSet, profile: Profile, ctx: RunC
   const { rolledBack, failed } = await rollback(providers, profile, plan, runningBefore, ctx, opts);
   let outcome = rolledBack.length ? `rolled back to ${rolledBack.join(', ')}` : 'the rollback failed';
   if (failed.length) outcome += `; could not roll back ${failed.join('; ')}`;
-  return { machines, plan, rolledBack, error: new Error(`${failure}; ${outcome}`) };
+  return { machines, plan, rolledBack, rollbackTried: true, error: new Error(`${failure}; ${outcome}`) };
 }
 
 /** "shop-test did not come up: web: …" from the first failed machine or resource; undefined when all is well. */
