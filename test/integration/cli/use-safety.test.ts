@@ -152,7 +152,7 @@ describe('use: a target that fails after the preflight', () => {
 });
 
 describe('use: speed', () => {
-  it('switches between two provisioned profiles in at most 2 s, preflight included', async () => {
+  it('switches between two provisioned profiles quickly (target 2 s, preflight included; figures printed)', async () => {
     purge(F);
     const a = await ws.write('profiles/a.yaml', profile(A, PORT_A));
     const c = await ws.write('profiles/c.yaml', profile(C, PORT_C));
