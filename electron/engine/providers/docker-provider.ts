@@ -44,6 +44,12 @@ export interface RunningContainer {
   ports: { ip: string; port: number; proto: string }[];
 }
 
+export interface EngineSnapshot {
+  running: RunningContainer[];
+  /** The profile's containers, any state, as the engine listed them. */
+  profileContainers: Docker.ContainerInfo[];
+}
+
 type DockerMachine = MachineSpec & { docker: NonNullable<MachineSpec['docker']> };
 
 export class DockerProvider implements MachineProvider {
@@ -337,15 +343,21 @@ export class DockerProvider implements MachineProvider {
     return out;
   }
 
-  /** Every running container on the engine, Prodlike's or not, with the host ports it publishes. */
-  async runningContainers(): Promise<RunningContainer[]> {
-    const list = await this.call(() => this.docker.listContainers({ filters: { status: ['running'] } }));
-    return list.map((c) => ({
-      id: c.Id,
-      name: c.Names[0]?.replace(/^\//, '') ?? c.Id.slice(0, 12),
-      labels: c.Labels ?? {},
-      ports: (c.Ports ?? []).filter((p) => p.PublicPort).map((p) => ({ ip: p.IP ?? '0.0.0.0', port: p.PublicPort, proto: p.Type })),
-    }));
+  /**
+   * One look at the engine for `use`: every running container (Prodlike's or not) with the host ports it
+   * publishes, and the target profile's containers in any state (for planUp), from a single list call.
+   */
+  async snapshot(profile: string): Promise<EngineSnapshot> {
+    const all = await this.call(() => this.docker.listContainers({ all: true }));
+    const running = all
+      .filter((c) => c.State === 'running')
+      .map((c) => ({
+        id: c.Id,
+        name: c.Names[0]?.replace(/^\//, '') ?? c.Id.slice(0, 12),
+        labels: c.Labels ?? {},
+        ports: (c.Ports ?? []).filter((p) => p.PublicPort).map((p) => ({ ip: p.IP ?? '0.0.0.0', port: p.PublicPort, proto: p.Type })),
+      }));
+    return { running, profileContainers: all.filter((c) => c.Labels?.[LABEL_PROFILE] === profile) };
   }
 
   /** Whether the engine runs on this machine, so that its published ports are this machine's ports. */
@@ -357,8 +369,8 @@ export class DockerProvider implements MachineProvider {
    * What `up` would do to each machine's container (create, start, keep, recreate and why), creating and
    * pulling nothing; an image that is not there yet makes an existing container "recreate".
    */
-  async planUp(profile: Profile, machines: MachineSpec[], imageIds: Map<string, string | undefined>): Promise<{ machine: string; action: UpAction['action']; detail?: string }[]> {
-    const byMachine = groupByMachine(await this.listProfile(profile.name));
+  async planUp(profile: Profile, machines: MachineSpec[], imageIds: Map<string, string | undefined>, seen?: EngineSnapshot): Promise<{ machine: string; action: UpAction['action']; detail?: string }[]> {
+    const byMachine = groupByMachine(seen?.profileContainers ?? (await this.listProfile(profile.name)));
     return machines.flatMap((m) => {
       if (!m.docker) return [];
       const current = currentContainer(byMachine.get(m.name) ?? [], containerName(profile.name, m.name));

@@ -11,7 +11,7 @@ import type { PreflightProblem, UsePlan, UsePlanStart, UsePlanStop } from '../..
 import { parsePort } from '../providers/config-hash.js';
 import { LABEL_MACHINE, LABEL_PROFILE, LABEL_PROFILE_FILE } from '../providers/docker-labels.js';
 import type { ImageAvailability } from '../providers/docker-image.js';
-import type { RunningContainer } from '../providers/docker-provider.js';
+import type { EngineSnapshot, RunningContainer } from '../providers/docker-provider.js';
 import type { ProviderSet } from './machines.js';
 
 export const COMPOSE_PROJECT_LABEL = 'com.docker.compose.project';
@@ -258,13 +258,15 @@ export async function preflightUse(providers: ProviderSet, profile: Profile, opt
   const dockerPart = async () => {
     let docker;
     let running: RunningContainer[];
+    let seen: EngineSnapshot;
     // The image checks do not depend on the container list: both at once.
     let images: Promise<Map<string, ImageAvailability> | Error> | undefined;
     try {
       docker = await providers.docker();
       const d = docker;
       images = dockerMachines.length ? d.images(dockerMachines, opts.registryTimeoutMs ?? 5000).catch((err: unknown) => err as Error) : undefined;
-      running = await docker.runningContainers();
+      seen = await docker.snapshot(profile.name);
+      running = seen.running;
     } catch (err) {
       await images;
       // With no Docker machine, an engine that is not there has nothing running to stop.
@@ -327,7 +329,7 @@ export async function preflightUse(providers: ProviderSet, profile: Profile, opt
         if (a && !a.ok) problems.push({ kind: 'image', machine: m.name, message: `machine ${m.name}: ${a.message}`, hint: a.hint });
         ids.set(m.name, a?.ok ? a.id : undefined);
       }
-      const planned = await d.planUp(profile, dockerMachines, ids);
+      const planned = await d.planUp(profile, dockerMachines, ids, seen);
       for (const p of planned) {
         const how = availability.get(p.machine);
         const detail = p.detail ?? (p.action === 'create' && how?.ok && how.how !== 'present' ? (how.how === 'build' ? 'image will be built' : 'image will be pulled') : undefined);
