@@ -7,6 +7,7 @@ import type { DoctorFixResult, DoctorReport } from './doctor.js';
 import type { RunEvent } from './events.js';
 import type { Profile, Role } from './profile.js';
 import type { DriftReport, ErrorInfo, ProfileStatus, RunKind, RunRecord } from './report.js';
+import type { UsePlan } from './use-plan.js';
 
 export interface ProfileSummary {
   /** Absolute path: the identity of a profile in the API. */
@@ -51,6 +52,8 @@ export interface StartRunRequest {
   baseline?: string;
   /** destroy: also remove named volumes. */
   volumes?: boolean;
+  /** use: when the target fails, leave the previous profile stopped instead of starting it again. */
+  noRollback?: boolean;
 }
 
 export interface ShellOpenRequest {
@@ -65,6 +68,8 @@ export interface ApiChannels {
   'app:info': [void, { version: string; mode: 'electron' | 'web'; dataDir: string }];
   'profiles:list': [void, ProfileSummary[]];
   'profiles:get': [{ file: string }, ProfileDetail];
+  /** What switching to the profile would stop and start, and what would prevent it. */
+  'profiles:use-plan': [{ file: string }, UsePlan];
   'runs:start': [StartRunRequest, { runId: string }];
   'runs:cancel': [{ runId: string }, { cancelled: boolean }];
   'runs:history': [{ file?: string; limit?: number }, RunRecord[]];
@@ -127,6 +132,7 @@ export const API_CHANNELS: readonly ApiChannel[] = [
   'app:info',
   'profiles:list',
   'profiles:get',
+  'profiles:use-plan',
   'runs:start',
   'runs:cancel',
   'runs:history',

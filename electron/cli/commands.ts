@@ -10,6 +10,7 @@ import { Engine } from '../engine/engine.js';
 import { toErrorInfo } from '../engine/errors.js';
 import type { CliIo } from './io.js';
 import { driftJunit, printDrift, printRunResult, printStatus } from './print.js';
+import { printUsePlan } from './print-use-plan.js';
 import { createRunRenderer } from './render-run.js';
 import { runDoctor } from './doctor.js';
 
@@ -25,6 +26,10 @@ export interface CliFlags {
   yes?: boolean;
   fix?: boolean;
   'i-know-this-is-production'?: boolean;
+  /** use: print what the switch would do, and its preflight problems, without switching. */
+  plan?: boolean;
+  /** use: leave the previous profile stopped when the target fails. */
+  'no-rollback'?: boolean;
 }
 
 export function printError(io: CliIo, info: ErrorInfo, json: boolean): void {
@@ -87,6 +92,13 @@ export async function runCommand(command: string, args: string[], flags: CliFlag
       }
       case 'doctor':
         return await runDoctor(engine, flags, io);
+      case 'use': {
+        if (!flags.plan) return await runKind(engine, 'use', need('profile'), flags, io);
+        const plan = await engine.planUse(need('profile'));
+        if (json) io.out(JSON.stringify({ plan }));
+        else printUsePlan(io, plan);
+        return plan.problems.length ? 1 : 0;
+      }
       default:
         return await runKind(engine, command as StartRunRequest['kind'], need('profile'), flags, io);
     }
@@ -110,6 +122,7 @@ async function runKind(engine: Engine, kind: StartRunRequest['kind'], file: stri
   }
   if (kind === 'reconcile' && !flags.against) throw Object.assign(new Error('reconcile needs --against <baseline>'), { hint: 'prodlike reconcile profiles/shop/dev.yaml --against baselines/production.yaml' });
   if (flags.volumes) req.volumes = true;
+  if (flags['no-rollback']) req.noRollback = true;
 
   const json = !!flags.json;
   const renderer = json ? undefined : createRunRenderer({ tty: io.tty, verbose: !!flags.verbose, write: io.out });

@@ -16,7 +16,10 @@ Commands:
   plan <profile>           what up would change, with diffs (exit 2 when changes are pending)
   up <profile>             create/start the machines and apply the profile
   status [profile]         machines, state, ports, last run
-  use <profile>            switch: stop the other profiles' machines, bring this one up
+  use <profile>            switch: stop the other profiles' machines, bring this one up; checks
+                           ports, images and SSH hosts first and stops nothing if one fails
+      --plan                 what it would stop and start, and any problem (exit 1 if one)
+      --no-rollback          if this profile fails, leave the previous one stopped
   down <profile>           stop the machines (data is kept)
   destroy <profile>        remove containers and network (volumes only with --volumes)
   drift <profile>          compare machines with their profile (exit 2 on drift)
@@ -65,6 +68,8 @@ async function main(argv: string[]): Promise<number> {
         yes: { type: 'boolean', short: 'y' },
         fix: { type: 'boolean' },
         'i-know-this-is-production': { type: 'boolean' },
+        plan: { type: 'boolean' },
+        'no-rollback': { type: 'boolean' },
       },
     });
   } catch (err) {

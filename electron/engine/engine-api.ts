@@ -7,6 +7,7 @@ import type { EventSink } from '../../shared/events.js';
 import type { Profile } from '../../shared/profile.js';
 import type { DriftReport, ProfileStatus, RunRecord, RunResult } from '../../shared/report.js';
 import type { FixOptions } from './doctor/index.js';
+import type { UsePlan } from '../../shared/use-plan.js';
 import type { ShellCallbacks, ShellSession } from './shell.js';
 
 export interface StartedRun {
@@ -22,6 +23,8 @@ export interface EngineApi {
   loadProfile(fileOrName: string): Promise<Profile>;
   getProfile(file: string): Promise<ProfileDetail>;
   status(file: string): Promise<ProfileStatus>;
+  /** What `use` would stop and start, and the preflight's problems; changes nothing. */
+  planUse(file: string): Promise<UsePlan>;
   /** Starts a run; events go to `emit` (and to the engine's own subscribers). */
   start(req: StartRunRequest, emit?: EventSink): StartedRun;
   cancel(runId: string): boolean;

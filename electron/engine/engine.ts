@@ -10,6 +10,7 @@ import type { DoctorCheck, DoctorFixResult, DoctorReport } from '../../shared/do
 import type { EventSink, RunEvent } from '../../shared/events.js';
 import type { Profile } from '../../shared/profile.js';
 import { isDrift, type DriftReport, type ErrorInfo, type MachineResult, type ProfileStatus, type RunRecord, type RunResult, type RunSummary } from '../../shared/report.js';
+import type { UsePlan } from '../../shared/use-plan.js';
 import type { EngineApi, StartedRun } from './engine-api.js';
 import type { DoctorOptions, FixOptions } from './doctor/index.js';
 import type { ShellCallbacks, ShellSession } from './shell.js';
@@ -17,7 +18,9 @@ import { ProdlikeError, RefusedError, toErrorInfo } from './errors.js';
 import { listProfiles, loadProfile, resolveProfileArg } from './profile/index.js';
 import type { RunContext } from './providers/provider.js';
 import { createProviders, statusAll, type ProviderSet } from './runner/machines.js';
-import { runDestroy, runDown, runPlan, runUp, runUse } from './runner/operations.js';
+import { runDestroy, runDown, runPlan, runUp } from './runner/operations.js';
+import { preflightUse } from './runner/preflight.js';
+import { runUse, type UseOptions } from './runner/use.js';
 import { runDriftOrBaseline } from './runner/drift-run.js';
 import { guardProductionHosts, productionMachines } from './runner/production-guard.js';
 import { redactor, secretValues, type Redact } from './secrets.js';
@@ -115,6 +118,35 @@ export class Engine implements EngineApi {
     return true;
   }
 
+  /** What `use` would stop and start, and the problems that would stop it (`use --plan`, the app's dialog). */
+  async planUse(file: string): Promise<UsePlan> {
+    const profile = await this.loadProfile(file);
+    const active = await this.state.activeProfile();
+    const { plan } = await preflightUse(await this.providers(), profile, active ? { active } : {});
+    try {
+      await guardProductionHosts(profile, { dataDir: this.dataDir, folders: await this.profileFolders(), allowProductionHosts: !!this.opts.allowProductionHosts });
+    } catch (err) {
+      plan.problems.unshift({ kind: 'profile', message: (err as Error).message, ...((err as ProdlikeError).hint ? { hint: (err as ProdlikeError).hint! } : {}) });
+    }
+    return redactor(secretValues(profile, this.opts.env ?? process.env))(plan);
+  }
+
+  /** How a switch loads and locks the profiles it rolls back to: as a run of their own would. */
+  private useOptions(runId: string, rollback: boolean, active: { name: string; file: string } | undefined): UseOptions {
+    return {
+      rollback,
+      ...(active ? { active } : {}),
+      load: async (file) => {
+        const profile = await loadProfile(file, { env: this.opts.env ?? process.env });
+        // The file may have changed since that profile was brought up: the same refusals as its own up.
+        if (profile.role === 'production') throw new RefusedError(`profile ${profile.name} has role: production, and Prodlike never writes to production`, { where: profile.file });
+        await guardProductionHosts(profile, { dataDir: this.dataDir, folders: await this.profileFolders(), allowProductionHosts: !!this.opts.allowProductionHosts });
+        return { profile, redact: redactor(secretValues(profile, this.opts.env ?? process.env)) };
+      },
+      lock: async (name) => (await lockProfile(this.dataDir, name, { runId, kind: 'up' }, { waitMs: this.opts.lockWaitMs ?? 0 })).release,
+    };
+  }
+
   private async execute(runId: string, req: StartRunRequest, rawEmit: EventSink, signal: AbortSignal): Promise<RunResult | DriftReport> {
     const started = Date.now();
     const startedAt = new Date(started).toISOString();
@@ -176,15 +208,20 @@ export class Engine implements EngineApi {
         return result;
       }
       let machines: MachineResult[] = [];
+      let runError: ErrorInfo | undefined;
       switch (req.kind) {
         case 'up':
           machines = await runUp(await this.providers(), profile, ctx);
           await this.state.setActiveProfile({ name: profile.name, file: profile.file });
           break;
-        case 'use':
-          machines = await runUse(await this.providers(), profile, ctx);
-          await this.state.setActiveProfile({ name: profile.name, file: profile.file });
+        case 'use': {
+          const outcome = await runUse(await this.providers(), profile, ctx, this.useOptions(runId, !req.noRollback, await this.state.activeProfile()));
+          machines = outcome.machines;
+          // After a rollback the previous profile runs again (or was meant to), and stays the active one.
+          if (!outcome.rollbackTried) await this.state.setActiveProfile({ name: profile.name, file: profile.file });
+          if (outcome.error) runError = toErrorInfo(outcome.error);
           break;
+        }
         case 'plan':
           machines = await runPlan(await this.providers(), profile, ctx);
           break;
@@ -196,7 +233,7 @@ export class Engine implements EngineApi {
           if ((await this.state.activeProfile())?.file === profile.file) await this.state.setActiveProfile(undefined);
           break;
       }
-      const result = end(machines);
+      const result = end(machines, runError);
       await this.record(runId, req, profile, startedAt, started, result.ok, result.summary);
       return result;
     } catch (err) {

@@ -76,6 +76,7 @@ export function createHost(opts: HostOptions): Host {
     'app:info': async () => ({ version: opts.version, mode: opts.mode, dataDir: opts.dataDir }),
     'profiles:list': () => engine.listProfiles(),
     'profiles:get': async ({ file }) => engine.getProfile(await knownProfile(file)),
+    'profiles:use-plan': async ({ file }) => engine.planUse(await knownProfile(file)),
     'runs:start': async (req) => {
       const file = await knownProfile(req.file);
       if (req.kind === 'capture' && req.baseline) await insideProfileFolders(req.baseline);

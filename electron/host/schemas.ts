@@ -27,12 +27,14 @@ export const requestSchemas: Schemas = {
   'app:info': none,
   'profiles:list': none,
   'profiles:get': z.object({ file: absPath }).strict(),
+  'profiles:use-plan': z.object({ file: absPath }).strict(),
   'runs:start': z
     .object({
       kind: z.enum(['up', 'plan', 'down', 'destroy', 'use', 'drift', 'capture', 'reconcile']),
       file: absPath,
       baseline: yamlPath.optional(),
       volumes: z.boolean().optional(),
+      noRollback: z.boolean().optional(),
     })
     .strict(),
   'runs:cancel': z.object({ runId: id }).strict(),

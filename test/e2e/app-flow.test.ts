@@ -150,6 +150,11 @@ describe.skipIf(!haveChromium())('the app in a browser', () => {
   it("switching to another profile stops the first one's containers", async () => {
     await page.getByRole('button', { name: /^e2e-beta/ }).click();
     await page.getByRole('button', { name: 'Switch to this profile' }).click();
+    // The plan first: what stops, what starts; nothing has happened yet.
+    const dialog = page.getByRole('dialog', { name: 'Switch to e2e-beta?' });
+    await expect.poll(() => dialog.getByLabel('Switch plan').textContent()).toMatch(/Stops:.*e2e-alpha \((web, worker|worker, web)\)/);
+    expect(containersOf('e2e-alpha').get('web')).toBe('running');
+    await dialog.getByRole('button', { name: 'Switch' }).click();
     expect(await runFinished(page)).toBe('succeeded');
     expect(containersOf('e2e-beta').get('api')).toBe('running');
     for (const state of containersOf('e2e-alpha').values()) expect(state).not.toBe('running');

@@ -186,3 +186,42 @@ export async function ensureImage(docker: Docker, spec: DockerMachineSpec, machi
   if (!pulled) throw new DockerError(`image ${spec.image} was pulled but the engine does not list it`, { where: machine });
   return { id: pulled.Id, how: 'pulled' };
 }
+
+export type ImageAvailability = { ok: true; how: 'present' | 'build' | 'pullable'; id?: string } | { ok: false; message: string; hint: string };
+
+/**
+ * Whether `up` can have the machine's image, without pulling or building it: present locally, built
+ * from a readable context, or known to its registry (the distribution endpoint reads the manifest only).
+ */
+export async function imageAvailability(docker: Docker, spec: DockerMachineSpec, timeoutMs: number): Promise<ImageAvailability> {
+  if (spec.build) {
+    try {
+      const fingerprint = await buildFingerprint(spec.build);
+      const existing = await inspectImage(docker, spec.image);
+      const upToDate = existing && existing.Config?.Labels?.[LABEL_BUILD_HASH] === fingerprint.hash;
+      return { ok: true, how: 'build', ...(upToDate ? { id: existing.Id } : {}) };
+    } catch (err) {
+      if (isEngineUnreachable(err)) throw err;
+      return { ok: false, message: (err as Error).message, hint: 'check `build.context` in the profile (a folder, relative to the profile file)' };
+    }
+  }
+  const present = await inspectImage(docker, spec.image);
+  if (present) return { ok: true, how: 'present', id: present.Id };
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`its registry did not answer within ${timeoutMs / 1000} s`)), timeoutMs);
+    });
+    await Promise.race([docker.getImage(spec.image).distribution(), timeout]);
+    return { ok: true, how: 'pullable' };
+  } catch (err) {
+    if (isEngineUnreachable(err)) throw err;
+    return {
+      ok: false,
+      message: `image ${spec.image} is not present and cannot be pulled: ${engineMessage(err)}`,
+      hint: 'build it or pull it where a registry is reachable (`docker pull`), or give the machine a `build:`; `docker images` lists what is local',
+    };
+  } finally {
+    clearTimeout(timer);
+  }
+}

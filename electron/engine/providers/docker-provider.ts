@@ -12,7 +12,7 @@ import type { Transport } from '../transport/transport.js';
 import { configHash, formatParts, normalizeDockerSpec, parseVolume } from './config-hash.js';
 import { engineMessage, engineUnreachableError, getDocker, isEngineUnreachable, pingDocker, statusCode } from './docker-client.js';
 import { createAndStart, removeContainer } from './docker-container.js';
-import { ensureImage, type ImageResult } from './docker-image.js';
+import { ensureImage, imageAvailability, type ImageAvailability, type ImageResult } from './docker-image.js';
 import { currentContainer, describeOperation, orphans, planMachine, type MachineOperation } from './docker-plan.js';
 import {
   LABEL_MACHINE,
@@ -34,6 +34,20 @@ export interface DockerProviderOptions {
   address?: string;
   /** Seconds the engine waits after SIGTERM before SIGKILL on stop (default 3; init makes it moot). */
   stopTimeoutSeconds?: number;
+}
+
+/** A running container as `use` sees it: who owns it (labels) and which host ports it holds. */
+export interface RunningContainer {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+  ports: { ip: string; port: number; proto: string }[];
+}
+
+export interface EngineSnapshot {
+  running: RunningContainer[];
+  /** The profile's containers, any state, as the engine listed them. */
+  profileContainers: Docker.ContainerInfo[];
 }
 
 type DockerMachine = MachineSpec & { docker: NonNullable<MachineSpec['docker']> };
@@ -318,6 +332,68 @@ export class DockerProvider implements MachineProvider {
       for (const p of c.Ports ?? []) if (p.PublicPort) ports.add(`${p.PublicPort}/${p.Type}`);
       out.set(name, ports);
     }
+    return out;
+  }
+
+  /**
+   * One look at the engine for `use`: every running container (Prodlike's or not) with the host ports it
+   * publishes, and the target profile's containers in any state (for planUp), from a single list call.
+   */
+  async snapshot(profile: string): Promise<EngineSnapshot> {
+    const all = await this.call(() => this.docker.listContainers({ all: true }));
+    const running = all
+      .filter((c) => c.State === 'running')
+      .map((c) => ({
+        id: c.Id,
+        name: c.Names[0]?.replace(/^\//, '') ?? c.Id.slice(0, 12),
+        labels: c.Labels ?? {},
+        ports: (c.Ports ?? []).filter((p) => p.PublicPort).map((p) => ({ ip: p.IP ?? '0.0.0.0', port: p.PublicPort, proto: p.Type })),
+      }));
+    return { running, profileContainers: all.filter((c) => c.Labels?.[LABEL_PROFILE] === profile) };
+  }
+
+  /** Whether the engine runs on this machine, so that its published ports are this machine's ports. */
+  get local(): boolean {
+    return /^(unix|npipe):\/\/|^tcp:\/\/(127\.0\.0\.1|localhost)(:|\/|$)/.test(this.address);
+  }
+
+  /**
+   * What `up` would do to each machine's container (create, start, keep, recreate and why), creating and
+   * pulling nothing; an image that is not there yet makes an existing container "recreate".
+   */
+  async planUp(profile: Profile, machines: MachineSpec[], imageIds: Map<string, string | undefined>, seen?: EngineSnapshot): Promise<{ machine: string; action: 'create' | 'keep' | 'start' | 'recreate'; detail?: string }[]> {
+    const byMachine = groupByMachine(seen?.profileContainers ?? (await this.listProfile(profile.name)));
+    return machines.flatMap((m) => {
+      if (!m.docker) return [];
+      const current = currentContainer(byMachine.get(m.name) ?? [], containerName(profile.name, m.name));
+      const imageId = imageIds.get(m.name);
+      if (!current) return [{ machine: m.name, action: 'create' as const }];
+      if (!imageId) return [{ machine: m.name, action: 'recreate' as const, detail: m.docker.build ? 'image will be built' : 'image will be pulled' }];
+      const { operation: op } = planMachine([current], { machine: m.name, name: containerName(profile.name, m.name), ...configHash(normalizeDockerSpec(m.name, m.docker, imageId)) });
+      const action = op.op === 'unpause' ? ('start' as const) : op.op;
+      return [{ machine: m.name, action, ...(op.op === 'recreate' ? { detail: op.cause } : {}) }];
+    });
+  }
+
+  /** Whether each machine's image can be had (see imageAvailability), one check per image. */
+  async images(machines: MachineSpec[], timeoutMs: number): Promise<Map<string, ImageAvailability>> {
+    await this.call(async () => undefined);
+    const jobs = new Map<string, Promise<ImageAvailability>>();
+    const out = new Map<string, ImageAvailability>();
+    await Promise.all(
+      machines.map(async (m) => {
+        if (!m.docker) return;
+        const key = `${m.docker.image}\0${m.docker.build?.context ?? ''}`;
+        let job = jobs.get(key);
+        if (!job) {
+          job = imageAvailability(this.docker, m.docker, timeoutMs).catch((err: unknown) => {
+            throw this.wrap(err);
+          });
+          jobs.set(key, job);
+        }
+        out.set(m.name, await job);
+      }),
+    );
     return out;
   }
 

@@ -1,12 +1,12 @@
-// The runs a user starts: up, plan, down, destroy, use. Each takes a loaded profile and a context, and
-// returns per-machine results; the Engine wraps them with locking, events and history.
+// The runs a user starts: up, plan, down, destroy (use, the switch, is in use.ts). Each takes a loaded
+// profile and a context, and returns per-machine results; the Engine wraps them with locking, events
+// and history.
 
 import { machineProvider, type MachineSpec, type Profile } from '../../../shared/profile.js';
 import type { MachineResult } from '../../../shared/report.js';
 import { toErrorInfo } from '../errors.js';
 import type { RunContext } from '../providers/provider.js';
 import type { Transport } from '../transport/transport.js';
-import { parsePort } from '../providers/config-hash.js';
 import { converge, refOf } from './converge.js';
 import { attachAll, byProvider, upAll, type ProviderSet } from './machines.js';
 
@@ -67,51 +67,4 @@ export async function runDown(providers: ProviderSet, profile: Profile, ctx: Run
 export async function runDestroy(providers: ProviderSet, profile: Profile, volumes: boolean, ctx: RunContext): Promise<MachineResult[]> {
   await Promise.all((await byProvider(providers, profile.machines)).map((g) => g.provider.destroy(profile, g.machines, { volumes }, ctx)));
   return [];
-}
-
-/**
- * Switch: stop every other profile's running containers, and bring this one up. When none of the
- * others publishes a host port this profile wants, both happen at once (stopping and starting
- * containers are each a few hundred ms); otherwise the others stop first, freeing their ports.
- */
-export async function runUse(providers: ProviderSet, profile: Profile, ctx: RunContext): Promise<MachineResult[]> {
-  const docker = await providers.docker();
-  const running = await docker.runningProfiles();
-  running.delete(profile.name);
-  if (running.size === 0) return runUp(providers, profile, ctx);
-  ctx.emit({ type: 'log', runId: ctx.runId, stream: 'info', text: `stopping ${[...running.keys()].join(', ')}` });
-  const wanted = new Set(profile.machines.flatMap((m) => (m.docker?.ports ?? []).flatMap((spec) => hostPorts(spec))));
-  const clash = [...running.values()].some((ports) => [...ports].some((p) => wanted.has(p)));
-  // The other profiles' machines are not this run's machines (and may share their names): their
-  // stop is reported as lines of the log, not as machine events.
-  const stopping = Promise.all(
-    [...running.keys()].map((name) =>
-      docker.stopProfileByName(name, {
-        ...ctx,
-        emit: (e) => {
-          if (e.type !== 'machine') return ctx.emit(e);
-          if (e.status === 'start') return;
-          const text = e.status === 'failed' ? `could not stop ${name}/${e.machine}: ${e.error?.message ?? ''}` : `stopped ${name}/${e.machine}`;
-          ctx.emit({ type: 'log', runId: ctx.runId, stream: e.status === 'failed' ? 'warn' : 'info', text });
-        },
-      }),
-    ),
-  );
-  if (clash) {
-    await stopping;
-    return runUp(providers, profile, ctx);
-  }
-  const [results] = await Promise.all([runUp(providers, profile, ctx), stopping]);
-  return results;
-}
-
-/** "8080:80", "127.0.0.1:8080-8081:80-81/udp" → ["8080/tcp"], ["8080/udp", "8081/udp"]. */
-function hostPorts(spec: string): string[] {
-  try {
-    return parsePort(spec)
-      .filter((b) => b.hostPort)
-      .map((b) => `${b.hostPort}/${b.proto}`);
-  } catch {
-    return [];
-  }
 }

@@ -7,6 +7,9 @@ export function ConfirmDialog(props: {
   title: string;
   children: React.ReactNode;
   confirmLabel: string;
+  /** The confirm button's look (default danger) and whether it can be pressed. */
+  confirmTone?: 'danger' | 'primary';
+  confirmDisabled?: boolean;
   onConfirm(): void;
   onCancel(): void;
 }) {
@@ -25,7 +28,7 @@ export function ConfirmDialog(props: {
         <button type="button" onClick={props.onCancel} autoFocus>
           Cancel
         </button>
-        <button type="button" className="danger" onClick={props.onConfirm}>
+        <button type="button" className={props.confirmTone ?? 'danger'} onClick={props.onConfirm} disabled={props.confirmDisabled}>
           {props.confirmLabel}
         </button>
       </div>

@@ -3,6 +3,7 @@
 
 import { lazy, Suspense, useEffect, useState } from 'react';
 import type { ProfileSummary, StartRunRequest } from '../../../shared/api';
+import type { UsePlan } from '../../../shared/use-plan';
 import { api } from '../lib/api';
 import { useAction, useLoad, useRunStoreVersion } from '../lib/hooks';
 import { runStore } from '../state/app-state';
@@ -12,6 +13,7 @@ import { ErrorBox } from './ErrorBox';
 import { MachinesTable } from './MachinesTable';
 import { ResourcesTable } from './ResourcesTable';
 import { RunPanel } from './RunPanel';
+import { UsePlanView } from './UsePlanView';
 
 type Tab = 'overview' | 'drift' | 'shell';
 
@@ -24,6 +26,9 @@ export function ProfileView({ summary }: { summary: ProfileSummary }) {
   const detail = useLoad(() => api.call('profiles:get', { file }), [file]);
   const [tab, setTab] = useState<Tab>('overview');
   const [confirmDestroy, setConfirmDestroy] = useState(false);
+  // The switch's plan, asked for when the button is pressed and shown before anything happens.
+  const [usePlan, setUsePlan] = useState<UsePlan | null>(null);
+  const planUse = useAction(async () => setUsePlan(await api.call('profiles:use-plan', { file })));
   const start = useAction((kind: StartRunRequest['kind'], extra: Partial<StartRunRequest> = {}) =>
     api.call('runs:start', { kind, file, ...extra }),
   );
@@ -72,8 +77,8 @@ export function ProfileView({ summary }: { summary: ProfileSummary }) {
               <button type="button" className="primary" onClick={() => void start.run('up')} disabled={!!running}>
                 Set up
               </button>
-              <button type="button" onClick={() => void start.run('use')} disabled={!!running || d?.status.active}>
-                Switch to this profile
+              <button type="button" onClick={() => void planUse.run()} disabled={!!running || d?.status.active || planUse.busy}>
+                {planUse.busy ? 'Checking…' : 'Switch to this profile'}
               </button>
               <button type="button" onClick={() => void start.run('plan')} disabled={!!running}>
                 Plan
@@ -90,6 +95,7 @@ export function ProfileView({ summary }: { summary: ProfileSummary }) {
       </header>
 
       {start.error && <ErrorBox error={start.error} title="Could not start" />}
+      {planUse.error && <ErrorBox error={planUse.error} title="Could not check the switch" />}
       {detail.error && <ErrorBox error={detail.error} />}
 
       <div role="tablist" aria-label="Profile sections" className="tabs">
@@ -119,6 +125,21 @@ export function ProfileView({ summary }: { summary: ProfileSummary }) {
           </Suspense>
         </div>
       )}
+
+      <ConfirmDialog
+        open={!!usePlan}
+        title={`Switch to ${summary.name}?`}
+        confirmLabel="Switch"
+        confirmTone="primary"
+        confirmDisabled={!usePlan || usePlan.problems.length > 0}
+        onCancel={() => setUsePlan(null)}
+        onConfirm={() => {
+          setUsePlan(null);
+          void start.run('use');
+        }}
+      >
+        {usePlan && <UsePlanView plan={usePlan} />}
+      </ConfirmDialog>
 
       <ConfirmDialog
         open={confirmDestroy}
