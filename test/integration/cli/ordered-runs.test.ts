@@ -53,14 +53,15 @@ describe('up, down, up of a machine whose command guard needs a service', () => 
   });
 
   it('a no-change up probes the machine once (one exec in the container)', async () => {
-    const since = Math.floor(Date.now() / 1000);
+    const startedNs = BigInt(Date.now()) * 1_000_000n;
+    const since = Math.floor(Date.now() / 1000) - 1;
     const r = await ws.run(['up', dbFile]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('nothing to change');
     // The engine's own record of execs started in the container during that run: exactly one, the probe.
     const until = Math.floor(Date.now() / 1000) + 1;
-    const execs = docker('events', '--since', String(since), '--until', String(until), '--filter', `container=${NAME}-db`, '--filter', 'event=exec_start', '--format', '{{.Action}}');
-    expect(execs.split('\n').filter(Boolean)).toHaveLength(1);
+    const execs = docker('events', '--since', String(since), '--until', String(until), '--filter', `container=${NAME}-db`, '--filter', 'event=exec_start', '--format', '{{.TimeNano}}');
+    expect(execs.split('\n').filter((t) => t && BigInt(t) >= startedNs)).toHaveLength(1);
   });
 });
 
