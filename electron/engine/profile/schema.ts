@@ -4,6 +4,7 @@
 
 import * as z from 'zod/mini';
 import { envValueProblem } from '../resources/env-resource.js';
+import { parsePort, parseVolume } from './docker-values.js';
 import { SAFE_NAME } from '../resources/sh.js';
 
 /** Marks messages written here, as opposed to zod's defaults; a hint follows a newline. */
@@ -79,7 +80,21 @@ function preprocess<T extends z.ZodMiniType>(fn: (v: unknown) => unknown, schema
 // ----- machines -----
 
 // [ip:][host port[-range]:]container port[-range][/proto]; IPv6 addresses go in brackets.
-const PORT_RE = /^(?:(?:\[[0-9a-fA-F:.]+\]|[0-9.]+):)?(?:\d+(?:-\d+)?:)?\d+(?:-\d+)?(?:\/(?:tcp|udp|sctp))?$/;
+/**
+ * A value with a syntax of its own (a port, a volume), checked by the one parser the Docker backend
+ * uses too: the error says what is wrong with it ("99999 is not between 1 and 65535").
+ */
+const parsedBy = (parse: (text: string) => unknown, expected: string) => {
+  const problem = (v: unknown) => {
+    try {
+      parse(String(v));
+      return undefined;
+    } catch (err) {
+      return (err as Error).message.replace(/^(port|volume) "(?:[^"\\]|\\.)*": /, '');
+    }
+  };
+  return str(expected).check(z.refine<string>((v) => problem(v) === undefined, { error: (issue) => `${MARK}${expected} (${problem(issue.input)})` }));
+};
 
 const dockerBuild = preprocess(
   (v) => (typeof v === 'string' ? { context: v } : v),
@@ -99,7 +114,7 @@ export const dockerSchema = z.strictObject(
     build: z.optional(dockerBuild),
     ports: z._default(
       z.array(
-        str('a port such as "127.0.0.1:8080:80"').check(z.regex(PORT_RE, want('a port such as "127.0.0.1:8080:80", "8080:80" or "80"'))),
+        parsedBy(parsePort, 'a port such as "127.0.0.1:8080:80", "8080:80" or "80"'),
         want('a list of ports such as "127.0.0.1:8080:80"'),
       ),
       [],
@@ -107,7 +122,7 @@ export const dockerSchema = z.strictObject(
     env: z._default(stringMap('string'), {}),
     volumes: z._default(
       z.array(
-        str('a volume such as "web-data:/srv/data"').check(z.regex(/^[^:]+:\/[^:]*(?::(?:ro|rw))?$/, want('a volume such as "web-data:/srv/data" or "./site:/srv/www:ro"'))),
+        parsedBy(parseVolume, 'a volume such as "web-data:/srv/data" or "./site:/srv/www:ro"'),
         want('a list of volumes'),
       ),
       [],

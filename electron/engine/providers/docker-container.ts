@@ -4,7 +4,7 @@
 import type Docker from 'dockerode';
 import type { DockerMachineSpec, Profile } from '../../../shared/profile.js';
 import { DockerError } from '../errors.js';
-import { parsePort, parseVolume } from './config-hash.js';
+import { parsePort, parseVolume } from '../profile/docker-values.js';
 import { engineMessage, statusCode } from './docker-client.js';
 import {
   LABEL_CONFIG_HASH,

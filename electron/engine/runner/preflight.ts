@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import net from 'node:net';
 import type { Profile } from '../../../shared/profile.js';
 import type { PreflightProblem, UsePlan, UsePlanStart, UsePlanStop } from '../../../shared/use-plan.js';
-import { parsePort } from '../providers/config-hash.js';
+import { parsePort } from '../profile/docker-values.js';
 import { LABEL_MACHINE, LABEL_PROFILE, LABEL_PROFILE_FILE } from '../providers/docker-labels.js';
 import type { ImageAvailability } from '../providers/docker-image.js';
 import type { EngineSnapshot, RunningContainer } from '../providers/docker-provider.js';

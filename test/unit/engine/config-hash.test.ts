@@ -1,6 +1,7 @@
 // The normalization behind the config hash: port and volume specs, and what counts as a change.
 import { describe, expect, it } from 'vitest';
-import { changedParts, configHash, formatParts, formatPortBinding, normalizeDockerSpec, parsePort, parseVolume } from '../../../electron/engine/providers/config-hash.js';
+import { changedParts, configHash, formatParts, normalizeDockerSpec } from '../../../electron/engine/providers/config-hash.js';
+import { formatPortBinding, parsePort, parseVolume } from '../../../electron/engine/profile/docker-values.js';
 import { dockerMachine } from '../../support/docker-profile.js';
 
 const ports = (spec: string) => parsePort(spec).map(formatPortBinding);
@@ -28,7 +29,8 @@ describe('volume specs', () => {
     expect(parseVolume('data:/srv/data')).toEqual({ kind: 'volume', source: 'data', target: '/srv/data', readOnly: false });
     expect(parseVolume('/home/me/src:/src:ro')).toEqual({ kind: 'bind', source: '/home/me/src', target: '/src', readOnly: true });
     expect(parseVolume('/cache')).toEqual({ kind: 'anonymous', source: '', target: '/cache', readOnly: false });
-    expect(() => parseVolume('./src:/src')).toThrow('neither a volume name nor an absolute host path');
+    expect(parseVolume('./src:/src')).toEqual({ kind: 'bind', source: './src', target: '/src', readOnly: false });
+    expect(() => parseVolume('my data:/src')).toThrow('neither a volume name nor an absolute host path');
   });
 });
 

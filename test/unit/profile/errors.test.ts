@@ -33,6 +33,13 @@ describe('a bad profile', () => {
     expect(err.hint).toBe('rename "resorces" to "resources"');
   });
 
+  it('a port or a volume that cannot be parsed is a located error at validate time, not at up', async () => {
+    const port = await load('name: x\nmachines:\n  web:\n    docker:\n      image: debian:bookworm\n      ports: ["8080:80", "99999:80"]\n');
+    expect(port.message).toMatch(/p\.yaml:6:26: machines\.web\.docker\.ports\[1\]: expected a port such as .*\(99999 is not between 1 and 65535\), found the string "99999:80"/);
+    const vol = await load('name: x\nmachines:\n  web:\n    docker:\n      image: debian:bookworm\n      volumes:\n        - "data:relative/path"\n');
+    expect(vol.message).toMatch(/p\.yaml:7:11: machines\.web\.docker\.volumes\[0\]: expected a volume such as .*\(the path in the container must be absolute\)/);
+  });
+
   it('an unknown resource attribute suggests the attribute of that kind', async () => {
     const err = await load(`name: x\nmachines:\n  web:\n    docker: { image: debian:bookworm }\n    resources:\n      - file: /etc/x\n        contnet: hi\n`);
     expect(err.message).toMatch(/p\.yaml:7:9: machines\.web\.resources\[0\]: unknown key "contnet" \(did you mean "content"\?\)/);
