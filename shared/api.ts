@@ -1,6 +1,6 @@
 // The API between the engine host (Electron main, or the browser-mode server) and the renderer.
 // One line per channel: name → request and result. Nothing can call a channel this map does not name.
-// Both transports (IPC and HTTP+WebSocket) are generated from it; errors cross as ErrorInfo and are
+// Both transports (IPC, and HTTP with server-sent events) are generated from it; errors cross as ErrorInfo and are
 // rethrown on the calling side as ApiError, so the UI shows the engine's real message.
 
 import type { DoctorFixResult, DoctorReport } from './doctor.js';

@@ -1,5 +1,5 @@
 // The one event stream of a run. The CLI renders it as progress or NDJSON (--json); the GUI renders
-// the same events over IPC or WebSocket. There is no second progress model.
+// the same events over IPC or server-sent events. There is no second progress model.
 
 import type {
   Change,

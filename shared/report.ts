@@ -63,7 +63,7 @@ export interface RunResult {
   error?: ErrorInfo;
 }
 
-/** An error as it crosses a boundary (IPC, WebSocket, --json): never a stack unless asked for. */
+/** An error as it crosses a boundary (IPC, HTTP, --json): never a stack unless asked for. */
 export interface ErrorInfo {
   name: string;
   message: string;

@@ -4,7 +4,6 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ProfileDetail, ProfileSummary, Settings, StartRunRequest, TrustedHostKey } from '../../shared/api.js';
 import type { DoctorCheck, DoctorFixResult, DoctorReport } from '../../shared/doctor.js';
 import type { EventSink, RunEvent } from '../../shared/events.js';
@@ -43,10 +42,6 @@ export interface EngineOptions {
 
 const WRITES: ReadonlySet<string> = new Set(['up', 'use', 'reconcile']);
 
-export function bundledProfilesDir(): string {
-  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'profiles');
-}
-
 export class Engine implements EngineApi {
   readonly dataDir: string;
   readonly state: AppState;
@@ -60,7 +55,7 @@ export class Engine implements EngineApi {
     this.state = new AppState(this.dataDir);
   }
 
-  /** Every event of every run, for hosts that fan them out (IPC, WebSocket). */
+  /** Every event of every run, for hosts that fan them out (IPC, server-sent events). */
   subscribe(listener: EventSink): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

@@ -317,25 +317,6 @@ export class DockerProvider implements MachineProvider {
     });
   }
 
-  /** Profile names that have at least one running container, from the labels alone. */
-  async listProfilesWithRunningContainers(): Promise<string[]> {
-    return [...(await this.runningProfiles()).keys()].sort();
-  }
-
-  /** Profiles with running containers, each with the host ports they publish ("8080/tcp"). */
-  async runningProfiles(): Promise<Map<string, Set<string>>> {
-    const running = await this.call(() => this.docker.listContainers({ filters: { label: [LABEL_PROFILE], status: ['running'] } }));
-    const out = new Map<string, Set<string>>();
-    for (const c of running) {
-      const name = c.Labels[LABEL_PROFILE];
-      if (!name) continue;
-      const ports = out.get(name) ?? new Set<string>();
-      for (const p of c.Ports ?? []) if (p.PublicPort) ports.add(`${p.PublicPort}/${p.Type}`);
-      out.set(name, ports);
-    }
-    return out;
-  }
-
   /**
    * One look at the engine for `use`: every running container (Prodlike's or not) with the host ports it
    * publishes, and the target profile's containers in any state (for planUp), from a single list call.
