@@ -90,6 +90,13 @@ export async function runCommand(command: string, args: string[], flags: CliFlag
         else io.out(`trusted ${host}:${port} ${key.keyType} ${pc.bold(key.fingerprint)}\n  ${pc.dim('compare it with `ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub` on the host; `prodlike` refuses any other key for it')}`);
         return 0;
       }
+      case 'allow': {
+        const r = await engine.allowProfile(need('profile'));
+        if (json) io.out(JSON.stringify(r));
+        else if (r.settings.length === 0) io.out(`${r.profile} asks for nothing that needs allowing (privileged, host bind mounts, build contexts outside the project)`);
+        else io.out(`allowed ${pc.bold(r.profile)} on this computer, for exactly these settings (a change needs a new allow):\n${r.settings.map((s) => `  ${s.machine}: ${s.setting}  ${pc.dim(`— ${s.why}`)}`).join('\n')}`);
+        return 0;
+      }
       case 'doctor':
         return await runDoctor(engine, flags, io);
       case 'use': {

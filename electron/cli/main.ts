@@ -28,6 +28,7 @@ Commands:
   capture <profile> --out <file>   read-only baseline of a production profile's hosts
   reconcile <profile> --against <baseline>   make local machines match production
   trust <host[:port]>      show a host's SSH key fingerprint and trust it
+  allow <profile>          allow a profile's privileged container or host bind mounts on this computer
   doctor                   check what runs need here (Docker engine, base images, disk, SSH keys)
       --fix                  do the fixes it can: start the engine, install docker.io, get the
                              base images (asks first; --yes for scripts)
@@ -45,7 +46,7 @@ Options:
   -h, --help    this help;  --version  the version
 `;
 
-const COMMANDS = new Set(['list', 'validate', 'plan', 'up', 'status', 'use', 'down', 'destroy', 'drift', 'capture', 'reconcile', 'trust', 'doctor']);
+const COMMANDS = new Set(['list', 'validate', 'plan', 'up', 'status', 'use', 'down', 'destroy', 'drift', 'capture', 'reconcile', 'trust', 'allow', 'doctor']);
 
 
 async function main(argv: string[]): Promise<number> {

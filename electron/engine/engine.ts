@@ -22,6 +22,8 @@ import { preflightUse } from './runner/preflight.js';
 import { runUse, type UseOptions } from './runner/use.js';
 import { runDriftOrBaseline } from './runner/drift-run.js';
 import { guardProductionHosts, productionMachines } from './runner/production-guard.js';
+import { riskHash, riskySettings, type RiskySetting } from './profile/risky-settings.js';
+import { allowedHash, allowProfile } from './state/allowed.js';
 import { redactor, secretValues, type Redact } from './secrets.js';
 import { AppState } from './state/app-state.js';
 import { defaultDataDir } from './state/data-dir.js';
@@ -179,6 +181,7 @@ export class Engine implements EngineApi {
           ...(req.baseline ? { baselineFile: req.baseline } : {}),
         });
       }
+      if (req.kind === 'up' || req.kind === 'use') await this.refuseUnallowedSettings(profile);
       if (req.kind === 'plan' || req.kind === 'drift') {
         ctx.productionMachines = await productionMachines(profile, { dataDir: this.dataDir, folders: await this.profileFolders(), env: this.opts.env ?? process.env });
       }
@@ -288,6 +291,36 @@ export class Engine implements EngineApi {
   private async hostKeys() {
     const { HostKeyStore, fetchHostKey } = await import('./transport/host-keys.js');
     return { store: HostKeyStore.inDataDir(this.dataDir), fetchHostKey };
+  }
+
+  /** The settings of a profile that hand this computer over (privileged, host bind mounts, …). */
+  riskySettings(profile: Profile): RiskySetting[] {
+    return riskySettings(profile, os.homedir());
+  }
+
+  /** `prodlike allow`: records that the user allows exactly these settings of this profile here. */
+  async allowProfile(fileOrName: string): Promise<{ profile: string; file: string; settings: RiskySetting[] }> {
+    const profile = await this.loadProfile(fileOrName);
+    const settings = this.riskySettings(profile);
+    if (settings.length) await allowProfile(this.dataDir, profile.file, riskHash(settings), settings.map((s) => `${s.machine}: ${s.setting}`));
+    return { profile: profile.name, file: profile.file, settings };
+  }
+
+  /** Before anything is created: risky settings need the user's allow, for exactly these settings. */
+  private async refuseUnallowedSettings(profile: Profile): Promise<void> {
+    const settings = this.riskySettings(profile);
+    if (settings.length === 0) return;
+    const allowed = await allowedHash(this.dataDir, profile.file);
+    if (allowed === riskHash(settings)) return;
+    const list = settings.map((s) => `machine ${s.machine}: ${s.setting} (${s.why})`).join('; ');
+    throw new RefusedError(
+      `profile ${profile.name} asks for settings that hand this computer over, and ${allowed ? 'they changed since you allowed it' : 'it is not allowed on this computer'}: ${list}`,
+      {
+        where: settings[0]!.where ?? profile.file,
+        hint: `if you trust this profile, allow it here: prodlike allow ${path.relative(process.cwd(), profile.file) || profile.file}`,
+        details: { settings: settings.map((s) => ({ machine: s.machine, setting: s.setting })) },
+      },
+    );
   }
 
   async listHostKeys(): Promise<TrustedHostKey[]> {

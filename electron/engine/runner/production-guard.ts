@@ -21,7 +21,7 @@
 // unknown production host is not a reason to write.
 
 import { lookup } from 'node:dns/promises';
-import { promises as fs, existsSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Profile } from '../../../shared/profile.js';
 import type { Baseline } from '../baseline-schema.js';
@@ -29,6 +29,7 @@ import { readBaseline, scanBaselines } from '../baseline.js';
 import { ProdlikeError, RefusedError } from '../errors.js';
 import { loadProfile } from '../profile/load.js';
 import { peek } from '../profile/find.js';
+import { repositoryRoot } from '../profile/project.js';
 import { parseProfileText, scalarText } from '../profile/yaml-tree.js';
 import { writeFileAtomic } from '../state/atomic-file.js';
 import { canonicalIp, hostForm, isShortName, isThisMachine, placeOf, type ConnectGuard, type HostForm, type ResolvedEndpoint } from '../transport/address.js';
@@ -104,13 +105,6 @@ function unknownProduction(why: string, file: string, hint?: string): RefusedErr
 // ---- the profile tree ----
 
 /** The nearest folder at or above `dir` that is a repository root (has .git), if any. */
-function repositoryRoot(dir: string): string | undefined {
-  for (let d = dir; ; d = path.dirname(d)) {
-    if (existsSync(path.join(d, '.git'))) return d;
-    if (path.dirname(d) === d) return undefined;
-  }
-}
-
 /**
  * Where the guard looks for baselines and production profiles. The profile folders are searched as
  * deep as they go; the folder of a profile file outside them only at its own level (it may be a
