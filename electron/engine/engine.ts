@@ -18,7 +18,7 @@ import { createProviders, statusAll, type ProviderSet } from './runner/machines.
 import { runDestroy, runDown, runPlan, runUp, runUse } from './runner/operations.js';
 import { runDriftOrBaseline } from './runner/drift-run.js';
 import { guardProductionHosts } from './runner/production-guard.js';
-import { redactor, secretValues, type Redact } from './secrets.js';
+import { redactor, secretsOf, type Redact } from './secrets.js';
 import { AppState } from './state/app-state.js';
 import { defaultDataDir } from './state/data-dir.js';
 import { lockProfile } from './state/profile-lock.js';
@@ -79,7 +79,7 @@ export class Engine implements EngineApi {
   /** For the app: secret values are masked, the profile is for showing, not for running. */
   async getProfile(file: string): Promise<ProfileDetail> {
     const profile = await this.loadProfile(file);
-    const redact = redactor(secretValues(profile, this.opts.env ?? process.env));
+    const redact = redactor(secretsOf(profile));
     return { profile: redact(profile), status: await this.statusOf(profile) };
   }
 
@@ -131,7 +131,7 @@ export class Engine implements EngineApi {
     };
     try {
       profile = await this.loadProfile(req.file);
-      redact = redactor(secretValues(profile, this.opts.env ?? process.env));
+      redact = redactor(secretsOf(profile));
       emit({ type: 'run-start', runId, kind: req.kind, profile: profile.name, profileFile: profile.file, machines: profile.machines.map((m) => m.name), at: startedAt });
       if (WRITES.has(req.kind) && profile.role === 'production') {
         throw new RefusedError(`profile ${profile.name} has role: production, and Prodlike never writes to production`, {

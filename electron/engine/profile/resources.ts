@@ -1,10 +1,10 @@
 // A machine's `resources:` list → ResourceSpec[]. Each item is checked against the schema of its
 // kind (its first key); `src:` files are read here, and only from inside the profile's own folder.
 
-import { readFile, realpath, stat } from 'node:fs/promises';
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { dirname } from 'node:path';
 import type * as z from 'zod/mini';
 import { RESOURCE_KINDS, type ResourceSpec, type SourcePos } from '../../../shared/profile.js';
+import { confine, describeRead, readBounded } from './files.js';
 import { reportIssues } from './issues.js';
 import { resourceId, resourceKind } from './merge.js';
 import { Problems, displayFile, suggest } from './problems.js';
@@ -211,40 +211,19 @@ async function readSrc(item: MapNode, src: string, path: string, problems: Probl
   const folder = dirname(at.file);
   const outside = (detail: string) =>
     problems.add(at, `${path}.src`, `"${src}" ${detail}`, `put the file in ${displayFile(folder)} or below, and name it relative to the profile file`);
-  if (isAbsolute(src) || src.startsWith('~')) {
-    outside('must be a path relative to the profile file');
+  const c = await confine(folder, folder, src);
+  if (!c.ok) {
+    if (c.why === 'not-relative') outside('must be a path relative to the profile file');
+    else if (c.why === 'outside') outside('points outside the profile\'s folder');
+    else if (c.why === 'symlink-outside') outside('is a symbolic link to a file outside the profile\'s folder');
+    else problems.add(at, `${path}.src`, `file not found: ${displayFile(c.target!)}`, 'check the path; it is relative to the profile file');
     return undefined;
   }
-  const target = resolve(folder, src);
-  if (escapes(folder, target)) {
-    outside('points outside the profile\'s folder');
+  const read = await readBounded(c.real, MAX_SRC_BYTES);
+  if (!read.ok) {
+    const hint = read.why === 'too-large' ? 'copy large files with a command: resource instead' : 'name a regular file';
+    problems.add(at, `${path}.src`, `${displayFile(c.target)}: ${describeRead(read, MAX_SRC_BYTES)}`, hint);
     return undefined;
   }
-  let real: string;
-  let realFolder: string;
-  try {
-    [real, realFolder] = await Promise.all([realpath(target), realpath(folder)]);
-  } catch {
-    problems.add(at, `${path}.src`, `file not found: ${displayFile(target)}`, 'check the path; it is relative to the profile file');
-    return undefined;
-  }
-  if (escapes(realFolder, real)) {
-    outside('is a symbolic link to a file outside the profile\'s folder');
-    return undefined;
-  }
-  const info = await stat(real);
-  if (!info.isFile()) {
-    problems.add(at, `${path}.src`, `expected a file, found a ${info.isDirectory() ? 'folder' : 'special file'}: ${displayFile(target)}`, 'name a regular file');
-    return undefined;
-  }
-  if (info.size > MAX_SRC_BYTES) {
-    problems.add(at, `${path}.src`, `${displayFile(target)} is ${info.size} bytes; src: files are limited to ${MAX_SRC_BYTES} bytes`, 'copy large files with a command: resource instead');
-    return undefined;
-  }
-  return { content: await readFile(real, 'utf8'), src: target };
-}
-
-function escapes(folder: string, target: string): boolean {
-  const rel = relative(folder, target);
-  return rel === '' || rel === '..' || rel.startsWith(`..${'/'}`) || rel.startsWith('..\\') || isAbsolute(rel);
+  return { content: read.text, src: c.target };
 }
