@@ -78,6 +78,7 @@ export function parseProfileText(file: string, source: string, budget = new Budg
   const overflow = bracketOverflow(source);
   if (overflow !== undefined || source.length > LIMITS.fileBytes) {
     // Positions are counted by the parser's line counter: feed it the lines without parsing.
+    lineCounter.addNewLine(0);
     for (let i = source.indexOf('\n'); i !== -1; i = source.indexOf('\n', i + 1)) lineCounter.addNewLine(i + 1);
     if (overflow !== undefined) problems.add(at(overflow), '', `more than ${LIMITS.brackets} brackets ([ or {) open at once`, 'write nested values as indented blocks; profiles never nest this deep');
     else problems.add(at(0), '', `the file has ${source.length} characters, more than the limit of ${LIMITS.fileBytes}`, 'a profile is a small YAML file: split it, or move file contents to src: files');
@@ -114,6 +115,7 @@ class Converter {
 
   private depth = 0;
   private nesting = 0;
+  private readonly aliases = new Map<YamlNode, YamlNode | null>();
   private count = 0;
 
   /**
@@ -135,7 +137,12 @@ class Converter {
         this.problems.add(fallback, '', 'YAML aliases nest too deeply (a recursive alias?)');
         return { t: 'scalar', value: null, pos: fallback };
       }
-      const target = n.resolve(this.doc);
+      // Resolving walks the whole document: once per alias, however often it is reached.
+      let target = this.aliases.get(n);
+      if (target === undefined) {
+        target = n.resolve(this.doc) ?? null;
+        this.aliases.set(n, target);
+      }
       const out = target ? this.node(target as YamlNode, fallback) : { t: 'scalar' as const, value: null, pos: fallback };
       this.depth--;
       return out;
