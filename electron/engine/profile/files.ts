@@ -37,7 +37,7 @@ function escapes(folder: string, target: string): boolean {
 
 export type ReadResult =
   | { ok: true; text: string }
-  | { ok: false; why: 'folder' | 'special' | 'too-large' | 'not-found' | 'unreadable'; size?: number; message?: string };
+  | { ok: false; why: 'folder' | 'special' | 'too-large' | 'over-budget' | 'not-found' | 'unreadable'; size?: number; message?: string };
 
 /**
  * Reads a regular file of at most `maxBytes`. The file is opened without blocking (a FIFO opened for
@@ -76,6 +76,27 @@ export async function readBounded(file: string, maxBytes: number): Promise<ReadR
   }
 }
 
+/**
+ * A reader that reads each file once however often it is named (the same content is shared), and
+ * refuses files once those read add up to more than `totalBytes`.
+ */
+export function onceReader(maxBytes: number, totalBytes: number): (file: string) => Promise<ReadResult> {
+  const seen = new Map<string, Promise<ReadResult>>();
+  let total = 0;
+  return (file) => {
+    let p = seen.get(file);
+    if (!p) {
+      p = readBounded(file, maxBytes).then((r): ReadResult => {
+        if (!r.ok) return r;
+        total += r.text.length;
+        return total > totalBytes ? { ok: false, why: 'over-budget' } : r;
+      });
+      seen.set(file, p);
+    }
+    return p;
+  };
+}
+
 /** Words for a refused read, for "expected a file, found ...". */
 export function describeRead(r: Exclude<ReadResult, { ok: true }>, maxBytes: number): string {
   switch (r.why) {
@@ -85,6 +106,8 @@ export function describeRead(r: Exclude<ReadResult, { ok: true }>, maxBytes: num
       return 'expected a regular file, found a special file (a device, FIFO or socket)';
     case 'too-large':
       return `the file is ${r.size} bytes, more than the limit of ${maxBytes}`;
+    case 'over-budget':
+      return 'the files read for this profile are over their total limit';
     case 'not-found':
       return 'no such file';
     case 'unreadable':

@@ -17,6 +17,8 @@ export const LIMITS = {
   depth: 64,
   /** `[` and `{` open at once in the raw text: the YAML parser is quadratic in them. */
   brackets: 256,
+  /** Bytes of all `src:` files of one load (each file counted once). */
+  srcTotalBytes: 32 * 1024 * 1024,
   /** Characters of one string after `${...}` references are expanded. */
   stringChars: 1024 * 1024,
   /** Characters produced by all expansions of one load. */

@@ -12,10 +12,11 @@ import type { Profile, SourcePos } from '../../../shared/profile.js';
 import { ProfileError } from '../errors.js';
 import { attachSecrets, redactor } from '../secrets.js';
 import { convertProfile } from './convert.js';
-import { confine, describeRead, profileTree, readBounded } from './files.js';
+import { confine, describeRead, onceReader, profileTree, readBounded } from './files.js';
 import { interpolateTree, resolveVars, type Interpolation, type Var } from './interpolate.js';
 import { Budget, LIMITS } from './limits.js';
 import { asParent, mergeMaps } from './merge.js';
+import { MAX_SRC_BYTES } from './resources.js';
 import { Problems, displayFile, formatPath, profileError } from './problems.js';
 import { describeNode, emptyMap, get, parseProfileText, type MapNode, type ParsedFile, type PNode } from './yaml-tree.js';
 
@@ -76,7 +77,7 @@ async function load(abs: string, ip: Interpolation, declared: Set<string>): Prom
   checkDeclared(chains, vars, problems);
   const merged = mergeChain(chain, vars, ip, problems, new Map());
   const files = chains.map((c) => c.parsed.file);
-  const profile = await convertProfile(merged, { file: abs, files, vars: Object.fromEntries([...vars].map(([k, v]) => [k, v.value])) }, problems);
+  const profile = await convertProfile(merged, { file: abs, files, vars: Object.fromEntries([...vars].map(([k, v]) => [k, v.value])), readSrc: onceReader(MAX_SRC_BYTES, LIMITS.srcTotalBytes) }, problems);
   problems.throwIfAny();
   return profile!;
 }

@@ -116,4 +116,18 @@ describe('bounded loading', () => {
     expect(err.message.split('\n').filter((l) => /p\.yaml:\d+:\d+:/.test(l))).toHaveLength(100);
     expect(err.message).toMatch(/\(and 200 more problems\)$/);
   });
+
+  it('a src: file named by many resources counts once; distinct src: files stop at 32 MiB in all', async () => {
+    const big = 'x'.repeat(4 * 1024 * 1024 - 16);
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 9; i++) files[`files/f${i}`] = big;
+    const same = Array.from({ length: 50 }, (_, i) => `      - file: /etc/same${i}\n        src: files/f0`).join('\n');
+    const p = await loadText(`name: x\n${WEB}    resources:\n${same}\n`, files);
+    // 50 × 4 MiB would be over the total if each naming counted.
+    expect(p.machines[0]!.resources.every((r) => r.kind === 'file' && r.content === big)).toBe(true);
+    expect(p.machines[0]!.resources).toHaveLength(50);
+    const distinct = Array.from({ length: 9 }, (_, i) => `      - file: /etc/f${i}\n        src: files/f${i}`).join('\n');
+    const err = await profileError(loadText(`name: x\n${WEB}    resources:\n${distinct}\n`, files));
+    expect(err.message).toMatch(/p\.yaml:\d+:14: machines\.web\.resources\[8\]\.src: .*f8: the files read for this profile are over their total limit/);
+  });
 });
