@@ -68,7 +68,7 @@ export class Engine implements EngineApi {
   }
 
   async listProfiles(): Promise<ProfileSummary[]> {
-    return listProfiles(await this.profileFolders());
+    return listProfiles(await this.profileFolders(), { env: this.opts.env ?? process.env });
   }
 
   async loadProfile(fileOrName: string): Promise<Profile> {

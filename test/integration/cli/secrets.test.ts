@@ -2,7 +2,12 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exec, purge, unique, workspace, type Workspace } from '../../support/cli.js';
+import { TOKEN_HEADER } from '../../../shared/api.js';
+import { Engine } from '../../../electron/engine/engine.js';
+import { createHost } from '../../../electron/host/handlers.js';
+import { PushHub } from '../../../electron/host/push-hub.js';
+import { startWebServer } from '../../../electron/web/web-server.js';
+import { ROOT, exec, purge, unique, workspace, type Workspace } from '../../support/cli.js';
 
 const NAME = unique('pl-it-secret');
 const NAME2 = unique('pl-it-secret-url');
@@ -104,6 +109,31 @@ describe('secrets', () => {
     const stored = filesUnder(ws.dataDir).map((f) => readFileSync(f, 'utf8'));
     expect(stored.join('\n')).toContain(NAME2);
     for (const text of stored) expect(text).not.toContain(PASSWORD);
+
+    // The web API (browser mode) over the same data folder, with DB_URL in the engine's environment.
+    const engine = new Engine({ dataDir: ws.dataDir, profileFolders: [path.join(ws.dir, 'profiles')], env: { ...process.env, ...env } });
+    const hub = new PushHub();
+    const host = createHost({ engine, hub, mode: 'web', version: 'test', dataDir: ws.dataDir });
+    const web = await startWebServer({ handlers: host.handlers, hub, rendererDir: path.join(ROOT, 'dist/renderer') });
+    try {
+      const api = async (channel: string, body: unknown) => {
+        const res = await fetch(`http://127.0.0.1:${new URL(web.url).port}/api/${channel}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', [TOKEN_HEADER]: web.token },
+          body: JSON.stringify(body),
+        });
+        return res.text();
+      };
+      const shown = await api('profiles:get', { file: urlFile });
+      expect(shown).toContain('"db":"********"');
+      const answers = [shown, await api('profiles:list', {}), await api('runs:history', { file: urlFile }), await api('drift:last', { file: urlFile })];
+      expect(answers[3]).toContain('********');
+      for (const a of answers) expect(a).not.toContain(PASSWORD);
+    } finally {
+      await web.close();
+      await host.close();
+      await engine.close();
+    }
   });
 
   it('a value passed through vars: stays hidden in a load error', async () => {
