@@ -1,7 +1,7 @@
 // Small files that used to hang the loader, exhaust its memory or crash it: each is now a located error
 // (or a quick load), well within the time a profile list can wait.
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { loadProfile } from '../../../electron/engine/profile/index.js';
 import { editDistance, suggest } from '../../../electron/engine/profile/problems.js';
 import { WEB, folder, profileError } from './fixture.js';
@@ -129,5 +129,18 @@ describe('bounded loading', () => {
     const distinct = Array.from({ length: 9 }, (_, i) => `      - file: /etc/f${i}\n        src: files/f${i}`).join('\n');
     const err = await profileError(loadText(`name: x\n${WEB}    resources:\n${distinct}\n`, files));
     expect(err.message).toMatch(/p\.yaml:\d+:14: machines\.web\.resources\[8\]\.src: .*f8: the files read for this profile are over their total limit/);
+  });
+
+  it('a file that takes longer than its time budget is stopped with a located error', async () => {
+    const dir = await folder({ 'p.yaml': `name: x\nvars:\n  list: [${Array(5000).fill('x').join(', ')}]\n${WEB}` });
+    // A slow machine, simulated: every look at the clock is 800 ms later.
+    let now = Date.now();
+    const clock = vi.spyOn(Date, 'now').mockImplementation(() => (now += 800));
+    try {
+      const err = await profileError(loadProfile(join(dir, 'p.yaml'), { env: {} }));
+      expect(err.message).toMatch(/p\.yaml:3:\d+: loading this file took more than 2 s, and was stopped/);
+    } finally {
+      clock.mockRestore();
+    }
   });
 });
