@@ -5,10 +5,8 @@
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Document, Node as YamlNode, YAMLMap } from 'yaml';
 import type { SourcePos } from '../../../shared/profile.js';
-import { ProfileError } from '../errors.js';
-import { describeRead, readBounded } from './files.js';
 import { Budget, LIMITS, bracketOverflow } from './limits.js';
-import { Problems, displayFile } from './problems.js';
+import { Problems } from './problems.js';
 
 export type Scalar = string | number | boolean | null;
 
@@ -51,22 +49,7 @@ export interface ParsedFile {
   root: MapNode;
 }
 
-/** Reads and parses one YAML file. Malformed YAML, a non-map top level and a file past a limit are ProfileErrors. */
-export async function parseProfileFile(file: string, text?: string, budget = new Budget()): Promise<ParsedFile> {
-  let source = text;
-  if (source === undefined) {
-    const read = await readBounded(file, LIMITS.fileBytes);
-    if (!read.ok) {
-      throw new ProfileError(`cannot read ${displayFile(file)}: ${describeRead(read, LIMITS.fileBytes)}`, {
-        where: displayFile(file),
-        hint: read.why === 'too-large' ? 'a profile is a small YAML file: split it, or move file contents to src: files' : 'name a profile file (.yaml)',
-      });
-    }
-    source = read.text;
-  }
-  return parseProfileText(file, source, budget);
-}
-
+/** Parses one profile file's text. Malformed YAML, a non-map top level and a file past a limit are ProfileErrors. */
 export function parseProfileText(file: string, source: string, budget = new Budget()): ParsedFile {
   budget.enter(file);
   const lineCounter = new LineCounter();
