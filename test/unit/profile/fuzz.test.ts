@@ -5,7 +5,8 @@
 // `npm test` runs a fast slice. The nightly-sized run:
 //   PRODLIKE_FUZZ_N=100000 npx vitest run --project unit test/unit/profile/fuzz.test.ts
 // A failure names its seed and case; PRODLIKE_FUZZ_SEED=<seed> replays the same sequence.
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { cp, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,7 +43,7 @@ const HOSTILE_SEEDS = [
 const TOKENS = [
   '${vars.', '${env.', '${vars.shop_env}', '${env.DB_URL}', '${env.HOME}', '${vars.nope}', '$${', '${', '}',
   '&a ', '*a', '<<: *a\n', '[', ']', '{', '}', ': ', '- ', '\n', '  ', '"', "'", '#', '? ', '|\n', '>-\n', '\t', '~', 'null', '0644', '!!binary ',
-  '__proto__: 1\n', 'constructor: x\n', 'extends: ../../x.yaml\n', 'extends: /proc/self/environ\n', 'extends: ./fuzz.yaml\n', 'extends: ./base.yaml\n', 'extends: .\n',
+  '__proto__: 1\n', 'constructor: x\n', 'extends: ../../x.yaml\n', 'extends: /proc/self/environ\n', 'extends: ./fuzz.yaml\n', 'extends: ./base.yaml\n', 'extends: .\n', 'extends: ./pipe.yaml\n', 'extends: ./zero.yaml\n',
   'secrets: [DB_URL]\n', 'secrets: [nope]\n', 'src: ../../../etc/passwd\n', 'src: files/index.html\n', 'drop: true\n', 'abstract: true\n', 'role: production\n',
   '\u0000', '\u00e9', '\ud83d\ude00', 'x'.repeat(300), '['.repeat(300), '{a: '.repeat(40),
 ];
@@ -75,6 +76,9 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'prodlike-fuzz-'));
   // The example profiles' own tree, so that their extends and src: files resolve.
   await cp(resolve('profiles'), join(work, 'profiles'), { recursive: true });
+  // Files that must be refused, never waited on or read.
+  execFileSync('mkfifo', [join(work, 'profiles/shop/pipe.yaml')]);
+  await symlink('/dev/zero', join(work, 'profiles/shop/zero.yaml'));
   const files = [...yamlFiles(resolve('profiles')), ...yamlFiles(resolve('test/e2e/fixtures'))];
   seeds = [...(await Promise.all(files.map((f) => readFile(f, 'utf8')))), ...HOSTILE_SEEDS];
 });
