@@ -70,11 +70,12 @@ async function load(abs: string, ip: Interpolation, declared: Set<string>): Prom
 
   const problems = new Problems();
   const chains = [...state.chains.values()];
-  for (const c of chains) for (const name of secretNames(c.parsed, problems)) declared.add(name);
+  const listed = chains.flatMap((c) => secretNames(c.parsed, problems));
+  for (const { name } of listed) declared.add(name);
   // Parsing had a budget per file; what follows (expanding, merging, checking) gets one more.
   ip.budget.enter(abs);
   const vars = resolveVars(mergedVars(chain, new Map()), ip, problems);
-  checkDeclared(chains, vars, problems);
+  checkDeclared(listed, chains, vars, problems);
   const merged = mergeChain(chain, vars, ip, problems, new Map());
   const files = chains.map((c) => c.parsed.file);
   const profile = await convertProfile(merged, { file: abs, files, vars: Object.fromEntries([...vars].map(([k, v]) => [k, v.value])), readSrc: onceReader(MAX_SRC_BYTES, LIMITS.srcTotalBytes) }, problems);
@@ -150,7 +151,7 @@ function extendsOf(parsed: ParsedFile): { path: string; pos: SourcePos }[] {
 }
 
 /** The names a file lists under `secrets:` (not inherited by merging: every file's list counts). */
-function secretNames(parsed: ParsedFile, problems: Problems): string[] {
+function secretNames(parsed: ParsedFile, problems: Problems): { name: string; pos: SourcePos }[] {
   const n = get(parsed.root, 'secrets');
   if (!n) return [];
   const hint = 'write secrets: [DB_URL, api_key]: names of environment variables or of vars:';
@@ -158,9 +159,9 @@ function secretNames(parsed: ParsedFile, problems: Problems): string[] {
     problems.add(n.pos, 'secrets', `expected a list of variable names, found ${describeNode(n)}`, hint);
     return [];
   }
-  const out: string[] = [];
+  const out: { name: string; pos: SourcePos }[] = [];
   n.items.forEach((item, i) => {
-    if (item.t === 'scalar' && typeof item.value === 'string' && /^[A-Za-z_][A-Za-z0-9_-]*$/.test(item.value)) out.push(item.value);
+    if (item.t === 'scalar' && typeof item.value === 'string' && /^[A-Za-z_][A-Za-z0-9_-]*$/.test(item.value)) out.push({ name: item.value, pos: item.pos });
     else problems.add(item.pos, formatPath(['secrets', i]), `expected a variable name (letters, digits, _ and -), found ${describeNode(item)}`, hint);
   });
   return out;
@@ -170,16 +171,10 @@ function secretNames(parsed: ParsedFile, problems: Problems): string[] {
  * A name under `secrets:` that is neither a variable nor an environment variable the chain refers to
  * is almost always a typo, and a typo there would leave a secret unmasked.
  */
-function checkDeclared(chains: Chain[], vars: ReadonlyMap<string, unknown>, problems: Problems): void {
-  for (const c of chains) {
-    const n = get(c.parsed.root, 'secrets');
-    if (n?.t !== 'seq') continue;
-    for (const item of n.items) {
-      if (item.t !== 'scalar' || typeof item.value !== 'string') continue;
-      const name = item.value;
-      if (vars.has(name) || chains.some((x) => refersToEnv(x.parsed.root, name))) continue;
-      problems.add(item.pos, 'secrets', `"${name}" is neither a variable under vars: nor an \${env.${name}} used in the profile`, 'check the spelling: secrets: names variables whose values are masked');
-    }
+function checkDeclared(listed: { name: string; pos: SourcePos }[], chains: Chain[], vars: ReadonlyMap<string, unknown>, problems: Problems): void {
+  for (const { name, pos } of listed) {
+    if (vars.has(name) || chains.some((c) => refersToEnv(c.parsed.root, name))) continue;
+    problems.add(pos, 'secrets', `"${name}" is neither a variable under vars: nor an \${env.${name}} used in the profile`, 'check the spelling: secrets: names variables whose values are masked');
   }
 }
 

@@ -65,6 +65,15 @@ describe('secrets found while a profile loads', () => {
     expect(err.message).toMatch(/p\.yaml:2:11: secrets: "DB_ULR" is neither a variable under vars: nor an \$\{env\.DB_ULR\}/);
   });
 
+  it('a secrets: entry that is not a name is an error at that entry', async () => {
+    const err = await profileError(load(`name: x\nsecrets: ["a(b", 5, [x]]\n${machine('      - package: nginx\n')}`, {}));
+    expect(err.message).toMatch(/p\.yaml:2:11: secrets\[0\]: expected a variable name \(letters, digits, _ and -\), found the string "a\(b"/);
+    expect(err.message).toMatch(/p\.yaml:2:18: secrets\[1\]: expected a variable name/);
+    expect(err.message).toMatch(/p\.yaml:2:21: secrets\[2\]: expected a variable name .*found a list/);
+    const notList = await profileError(load(`name: x\nsecrets: DB_URL\n${machine('      - package: nginx\n')}`, {}));
+    expect(notList.message).toMatch(/p\.yaml:2:10: secrets: expected a list of variable names, found the string "DB_URL"/);
+  });
+
   it('never serializes the secrets with the profile (JSON, copies, the redactor)', async () => {
     const p = await load(`name: x\n${machine('      - env: A\n        value: ${env.DB_URL}\n')}`, { DB_URL: URL_SECRET });
     expect(secretsOf(p).length).toBe(2);

@@ -44,7 +44,7 @@ const TOKENS = [
   '${vars.', '${env.', '${vars.shop_env}', '${env.DB_URL}', '${env.HOME}', '${vars.nope}', '$${', '${', '}',
   '&a ', '*a', '<<: *a\n', '[', ']', '{', '}', ': ', '- ', '\n', '  ', '"', "'", '#', '? ', '|\n', '>-\n', '\t', '~', 'null', '0644', '!!binary ',
   '__proto__: 1\n', 'constructor: x\n', 'extends: ../../x.yaml\n', 'extends: /proc/self/environ\n', 'extends: ./fuzz.yaml\n', 'extends: ./base.yaml\n', 'extends: .\n', 'extends: ./pipe.yaml\n', 'extends: ./zero.yaml\n',
-  'secrets: [DB_URL]\n', 'secrets: [nope]\n', 'src: ../../../etc/passwd\n', 'src: files/index.html\n', 'drop: true\n', 'abstract: true\n', 'role: production\n',
+  'secrets: [DB_URL]\n', 'secrets: [nope]\n', 'secrets: ["a(b", "*", 1]\n', 'src: ../../../etc/passwd\n', 'src: files/index.html\n', 'drop: true\n', 'abstract: true\n', 'role: production\n',
   '\u0000', '\u00e9', '\ud83d\ude00', 'x'.repeat(300), '['.repeat(300), '{a: '.repeat(40),
 ];
 
