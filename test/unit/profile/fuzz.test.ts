@@ -90,20 +90,23 @@ afterAll(async () => {
 describe('profile loader under mutated input', () => {
   it(`loads or refuses ${N} mutated profiles with a located error, each in under ${MAX_MS} ms`, { timeout: Math.max(60_000, N * 100) }, async () => {
     const r = rng(SEED);
+    // PRODLIKE_FUZZ_SHOW=<case> prints that case's text (to look at a slow one).
+    const show = Number(process.env.PRODLIKE_FUZZ_SHOW ?? -1);
     const file = join(work, 'profiles/shop/fuzz.yaml');
     let loaded = 0;
     let refused = 0;
-    let slowest = 0;
+    let slowest = { ms: 0, i: -1 };
     for (let i = 0; i < N; i++) {
       const text = mutate(pick(seeds, r), r);
       await writeFile(file, text);
+      if (i === show) console.log(`case ${i}:\n${text}`);
       const started = Date.now();
       const outcome = await loadProfile(file, { env: ENV }).then(
         () => undefined,
         (e: unknown) => e,
       );
       const ms = Date.now() - started;
-      slowest = Math.max(slowest, ms);
+      if (ms > slowest.ms) slowest = { ms, i };
       const where = `case ${i} of seed ${SEED} (PRODLIKE_FUZZ_SEED=${SEED}):\n${text.slice(0, 2000)}`;
       expect(ms, `took ${ms} ms: ${where}`).toBeLessThan(MAX_MS);
       if (outcome === undefined) {
@@ -119,6 +122,6 @@ describe('profile loader under mutated input', () => {
     // The mutations must reach both outcomes, or the test proves little.
     expect(loaded).toBeGreaterThan(N / 50);
     expect(refused).toBeGreaterThan(N / 4);
-    console.log(`fuzz: ${N} cases, ${loaded} loaded, ${refused} refused, slowest ${slowest} ms`);
+    console.log(`fuzz: ${N} cases, ${loaded} loaded, ${refused} refused, slowest ${slowest.ms} ms (case ${slowest.i})`);
   });
 });
