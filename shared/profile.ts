@@ -195,6 +195,11 @@ export interface Profile {
   file: string;
   /** Every file that went into it (the profile and its `extends` chain). */
   files: string[];
+  /**
+   * The secret values interpolated into it, to be masked wherever they would be shown. Set by the
+   * loader as a non-enumerable property: never serialized, never sent to the UI.
+   */
+  readonly secrets?: readonly string[];
 }
 
 export function machineProvider(m: MachineSpec): 'docker' | 'ssh' {

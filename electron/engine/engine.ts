@@ -24,7 +24,7 @@ import { runDriftOrBaseline } from './runner/drift-run.js';
 import { guardProductionHosts, productionMachines } from './runner/production-guard.js';
 import { riskHash, riskySettings, type RiskySetting } from './profile/risky-settings.js';
 import { allowedHash, allowProfile } from './state/allowed.js';
-import { redactor, secretValues, type Redact } from './secrets.js';
+import { redactor, secretsOf, type Redact } from './secrets.js';
 import { AppState } from './state/app-state.js';
 import { defaultDataDir } from './state/data-dir.js';
 import { lockProfile } from './state/profile-lock.js';
@@ -70,7 +70,7 @@ export class Engine implements EngineApi {
   }
 
   async listProfiles(): Promise<ProfileSummary[]> {
-    return listProfiles(await this.profileFolders());
+    return listProfiles(await this.profileFolders(), { env: this.opts.env ?? process.env });
   }
 
   async loadProfile(fileOrName: string): Promise<Profile> {
@@ -81,7 +81,7 @@ export class Engine implements EngineApi {
   /** For the app: secret values are masked, the profile is for showing, not for running. */
   async getProfile(file: string): Promise<ProfileDetail> {
     const profile = await this.loadProfile(file);
-    const redact = redactor(secretValues(profile, this.opts.env ?? process.env));
+    const redact = redactor(secretsOf(profile));
     return { profile: redact(profile), status: await this.statusOf(profile) };
   }
 
@@ -125,7 +125,7 @@ export class Engine implements EngineApi {
     } catch (err) {
       plan.problems.unshift({ kind: 'profile', message: (err as Error).message, ...((err as ProdlikeError).hint ? { hint: (err as ProdlikeError).hint! } : {}) });
     }
-    return redactor(secretValues(profile, this.opts.env ?? process.env))(plan);
+    return redactor(secretsOf(profile))(plan);
   }
 
   /** How a switch loads and locks the profiles it rolls back to: as a run of their own would. */
@@ -138,7 +138,7 @@ export class Engine implements EngineApi {
         // The file may have changed since that profile was brought up: the same refusals as its own up.
         if (profile.role === 'production') throw new RefusedError(`profile ${profile.name} has role: production, and Prodlike never writes to production`, { where: profile.file });
         await guardProductionHosts(profile, { dataDir: this.dataDir, folders: await this.profileFolders(), allowProductionHosts: !!this.opts.allowProductionHosts });
-        return { profile, redact: redactor(secretValues(profile, this.opts.env ?? process.env)) };
+        return { profile, redact: redactor(secretsOf(profile)) };
       },
       lock: async (name) => (await lockProfile(this.dataDir, name, { runId, kind: 'up' }, { waitMs: this.opts.lockWaitMs ?? 0 })).release,
     };
@@ -162,7 +162,7 @@ export class Engine implements EngineApi {
     };
     try {
       profile = await this.loadProfile(req.file);
-      redact = redactor(secretValues(profile, this.opts.env ?? process.env));
+      redact = redactor(secretsOf(profile));
       emit({ type: 'run-start', runId, kind: req.kind, profile: profile.name, profileFile: profile.file, machines: profile.machines.map((m) => m.name), at: startedAt });
       if (WRITES.has(req.kind) && profile.role === 'production') {
         throw new RefusedError(`profile ${profile.name} has role: production, and Prodlike never writes to production`, {

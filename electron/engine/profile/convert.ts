@@ -5,13 +5,13 @@ import type { MachineSpec, Profile } from '../../../shared/profile.js';
 import { reportIssues } from './issues.js';
 import { convertDocker, convertSsh } from './machines.js';
 import { Problems, formatPath, suggest } from './problems.js';
-import { convertResources, stringifyMapValues } from './resources.js';
+import { convertResources, stringifyMapValues, type SrcReader } from './resources.js';
 import { NAME_RE, profileSchema } from './schema.js';
 import { get, scalarText, toPlain, type MapNode, type PNode } from './yaml-tree.js';
 
 export async function convertProfile(
   root: MapNode,
-  meta: { file: string; files: string[]; vars: Record<string, string> },
+  meta: { file: string; files: string[]; vars: Record<string, string>; readSrc?: SrcReader },
   problems: Problems,
 ): Promise<Profile | undefined> {
   const prepared = withStringValues(root);
@@ -38,7 +38,7 @@ export async function convertProfile(
       } else if (!hasDocker && !hasSsh && !misspeltProvider(m)) {
         problems.add(entry.keyPos, path, 'has neither docker: nor ssh:, expected exactly one', 'add docker: with an image for a container, or ssh: with host and user for a host');
       }
-      const resources = await convertResources(m.entries.get('resources')?.value, path, problems);
+      const resources = await convertResources(m.entries.get('resources')?.value, path, problems, meta.readSrc);
       const data = parsed.success ? parsed.data.machines[name] : undefined;
       if (!data) continue;
       const spec: MachineSpec = { name, resources, pos: entry.keyPos };

@@ -5,12 +5,13 @@
 // baseline (top-level `baseline:`, or `format: prodlike-baseline/…`) is data. Both are left out.
 
 import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { homedir } from 'node:os';
 import type { ProfileSummary } from '../../../shared/api.js';
 import type { Role } from '../../../shared/profile.js';
 import { ProfileError, toErrorInfo } from '../errors.js';
+import { readBounded } from './files.js';
+import { LIMITS } from './limits.js';
 import { loadProfile, type LoadOptions } from './load.js';
 import { displayFile } from './problems.js';
 import { parseProfileText, scalarText, type ParsedFile } from './yaml-tree.js';
@@ -77,13 +78,9 @@ export async function listProfiles(folders: string[], opts: LoadOptions = {}): P
     for (const file of yamlFiles(folder)) {
       if (seen.has(file)) continue;
       seen.add(file);
-      let text: string;
-      try {
-        text = await readFile(file, 'utf8');
-      } catch {
-        continue;
-      }
-      const p = peek(file, text);
+      const read = await readBounded(file, LIMITS.fileBytes);
+      // Too large or unreadable: loading it says why.
+      const p = read.ok ? peek(file, read.text) : ({ kind: 'unreadable' } as const);
       if (p.kind === 'abstract' || p.kind === 'baseline') continue;
       try {
         const profile = await loadProfile(file, opts);
@@ -168,8 +165,10 @@ function knownProfiles(folders: string[]): Known[] {
   for (const file of unique(folders.flatMap(yamlFiles))) {
     let text: string;
     try {
+      if (statSync(file).size > LIMITS.fileBytes) throw new Error('too large');
       text = readFileSync(file, 'utf8');
     } catch {
+      out.push({ file });
       continue;
     }
     const p = peek(file, text);

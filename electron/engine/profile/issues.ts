@@ -26,11 +26,12 @@ export function reportIssues(issues: readonly Issue[], schema: z.ZodMiniType, ro
       for (const key of issue.keys) {
         const loc = locate(root, [...path, key]);
         const near = suggest(key, known);
+        const shown = key.length > 64 ? `${key.slice(0, 60)}...` : key;
         problems.add(
           loc.keyPos ?? loc.node.pos,
           show(path),
-          `unknown key "${key}"${near ? ` (did you mean "${near}"?)` : ''}`,
-          near ? `rename "${key}" to "${near}"` : known.length ? `the keys allowed here are: ${known.join(', ')}` : 'remove it',
+          `unknown key "${shown}"${near ? ` (did you mean "${near}"?)` : ''}`,
+          near ? `rename "${shown}" to "${near}"` : known.length ? `the keys allowed here are: ${known.join(', ')}` : 'remove it',
         );
       }
       continue;

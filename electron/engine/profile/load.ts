@@ -3,38 +3,65 @@
 // Order matters for what users see: variables are merged over the whole chain first (a child's win),
 // then each file's strings are interpolated with them, then the files are merged. Resources are thus
 // matched by their interpolated identity, and an error in an inherited value names the parent file.
+//
+// Every file is read once and merged once, however many paths of `extends` lead to it, and every
+// parent must be inside the profile tree (files.ts); limits.ts bounds the rest.
 
-import { access } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Profile, SourcePos } from '../../../shared/profile.js';
 import { ProfileError } from '../errors.js';
+import { attachSecrets, redactor } from '../secrets.js';
 import { convertProfile } from './convert.js';
-import { interpolateTree, resolveVars, type Env } from './interpolate.js';
+import { confine, describeRead, onceReader, profileTree, readBounded } from './files.js';
+import { interpolateTree, resolveVars, type Interpolation, type Var } from './interpolate.js';
+import { Budget, LIMITS } from './limits.js';
 import { asParent, mergeMaps } from './merge.js';
-import { Problems, displayFile, profileError } from './problems.js';
-import { describeNode, emptyMap, get, parseProfileFile, type MapNode, type ParsedFile } from './yaml-tree.js';
+import { MAX_SRC_BYTES } from './resources.js';
+import { Problems, displayFile, formatPath, profileError } from './problems.js';
+import { describeNode, emptyMap, get, parseProfileText, type MapNode, type ParsedFile, type PNode } from './yaml-tree.js';
 
 export interface LoadOptions {
   /** Environment for `${env.X}`; defaults to process.env. */
   env?: Record<string, string | undefined>;
 }
 
-/** A file and the parents it extends, in the order written. */
+/** A file and the parents it extends, in the order written. One per file. */
 interface Chain {
   parsed: ParsedFile;
   parents: Chain[];
 }
 
+interface LoadState {
+  /** Where parents may be (the profile tree of the loaded file). */
+  tree: string;
+  chains: Map<string, Chain>;
+  budget: Budget;
+}
+
 export async function loadProfile(file: string, opts: LoadOptions = {}): Promise<Profile> {
   const abs = resolve(file);
-  const env: Env = opts.env ?? process.env;
-  if (!(await exists(abs))) {
-    throw new ProfileError(`profile not found: ${displayFile(abs)}`, {
+  const declared = new Set<string>();
+  const ip: Interpolation = { env: opts.env ?? process.env, declared, secrets: new Set(), budget: new Budget() };
+  try {
+    const profile = await load(abs, ip, declared);
+    attachSecrets(profile, ip.secrets);
+    return profile;
+  } catch (err) {
+    // The last line of defence for values that an error message took in some other way.
+    throw masked(err, [...ip.secrets]);
+  }
+}
+
+async function load(abs: string, ip: Interpolation, declared: Set<string>): Promise<Profile> {
+  const read = await readBounded(abs, LIMITS.fileBytes);
+  if (!read.ok) {
+    throw new ProfileError(read.why === 'not-found' ? `profile not found: ${displayFile(abs)}` : `cannot read ${displayFile(abs)}: ${describeRead(read, LIMITS.fileBytes)}`, {
       where: displayFile(abs),
-      hint: 'check the path, or run "prodlike list" to see the profiles there are',
+      hint: read.why === 'not-found' ? 'check the path, or run "prodlike list" to see the profiles there are' : 'name a profile file (.yaml)',
     });
   }
-  const chain = await loadChain(abs, [], new Map());
+  const state: LoadState = { tree: profileTree(abs), chains: new Map(), budget: ip.budget };
+  const chain = await loadChain(abs, read.text, [], state);
   const root = chain.parsed.root;
   const abstract = root.entries.get('abstract');
   if (abstract?.value.t === 'scalar' && abstract.value.value === true) {
@@ -42,35 +69,66 @@ export async function loadProfile(file: string, opts: LoadOptions = {}): Promise
   }
 
   const problems = new Problems();
-  const vars = resolveVars(mergedVars(chain), env, problems);
-  const merged = mergeChain(chain, vars, env, problems);
-  const files = [...new Set(flatten(chain))];
-  const profile = await convertProfile(merged, { file: abs, files, vars }, problems);
+  const chains = [...state.chains.values()];
+  const listed = chains.flatMap((c) => secretNames(c.parsed, problems));
+  for (const { name } of listed) declared.add(name);
+  // Parsing had a budget per file; what follows (expanding, merging, checking) gets one more.
+  ip.budget.enter(abs);
+  const vars = resolveVars(mergedVars(chain, new Map()), ip, problems);
+  checkDeclared(listed, chains, vars, problems);
+  const merged = mergeChain(chain, vars, ip, problems, new Map());
+  const files = chains.map((c) => c.parsed.file);
+  const profile = await convertProfile(merged, { file: abs, files, vars: Object.fromEntries([...vars].map(([k, v]) => [k, v.value])), readSrc: onceReader(MAX_SRC_BYTES, LIMITS.srcTotalBytes) }, problems);
   problems.throwIfAny();
   return profile!;
 }
 
-/** Parses a file and, depth first, every file it extends. `stack` is the chain that led here. */
-async function loadChain(file: string, stack: string[], cache: Map<string, Promise<ParsedFile>>): Promise<Chain> {
-  let parsing = cache.get(file);
-  if (!parsing) {
-    parsing = parseProfileFile(file);
-    cache.set(file, parsing);
-  }
-  const parsed = await parsing;
-  const parents: Chain[] = [];
+/**
+ * Parses a file and, depth first, every file it extends. `stack` is the chain that led here. A file
+ * reached a second time (a diamond) is the same Chain: read, parsed and later merged once.
+ */
+async function loadChain(file: string, text: string, stack: string[], state: LoadState): Promise<Chain> {
+  const parsed = parseProfileText(file, text, state.budget);
+  const chain: Chain = { parsed, parents: [] };
+  state.chains.set(file, chain);
   for (const ref of extendsOf(parsed)) {
-    const target = resolve(dirname(file), ref.path);
+    const target = await parentFile(file, ref, state);
     if (target === file || stack.includes(target)) {
       const cycle = [...stack, file, target].slice([...stack, file].indexOf(target)).map(displayFile);
       throw profileError(ref.pos, 'extends', `extends forms a cycle: ${cycle.join(' → ')}`, 'a profile cannot extend itself, directly or through its parents: remove one of these extends');
     }
-    if (!(await exists(target))) {
-      throw profileError(ref.pos, 'extends', `file not found: ${displayFile(target)} ("${ref.path}" is relative to this file)`, 'check the path in extends:');
+    const known = state.chains.get(target);
+    if (known) {
+      chain.parents.push(known);
+      continue;
     }
-    parents.push(await loadChain(target, [...stack, file], cache));
+    if (state.chains.size >= LIMITS.files) {
+      throw profileError(ref.pos, 'extends', `the extends chain reaches more than ${LIMITS.files} files`, 'profiles extend a few parents: look for an extends loop through many files');
+    }
+    const read = await readBounded(target, LIMITS.fileBytes);
+    if (!read.ok) {
+      throw profileError(ref.pos, 'extends', `"${ref.path}": ${describeRead(read, LIMITS.fileBytes)}`, 'name a profile file (.yaml) in extends:');
+    }
+    chain.parents.push(await loadChain(target, read.text, [...stack, file], state));
   }
-  return { parsed, parents };
+  return chain;
+}
+
+/** The file an `extends:` entry names, inside the profile tree; never read when refused. */
+async function parentFile(file: string, ref: { path: string; pos: SourcePos }, state: LoadState): Promise<string> {
+  const c = await confine(state.tree, dirname(file), ref.path);
+  if (c.ok) return c.target;
+  const hint = `a parent is a profile file in ${displayFile(state.tree)} or below, named relative to this file (docs/profiles.md, "extends")`;
+  switch (c.why) {
+    case 'not-relative':
+      throw profileError(ref.pos, 'extends', `"${ref.path}" must be a path relative to this file`, hint);
+    case 'outside':
+      throw profileError(ref.pos, 'extends', `"${ref.path}" points outside the profile tree (${displayFile(state.tree)})`, hint);
+    case 'symlink-outside':
+      throw profileError(ref.pos, 'extends', `"${ref.path}" is a symbolic link to a file outside the profile tree (${displayFile(state.tree)})`, hint);
+    case 'not-found':
+      throw profileError(ref.pos, 'extends', `file not found: ${displayFile(c.target!)} ("${ref.path}" is relative to this file)`, 'check the path in extends:');
+  }
 }
 
 function extendsOf(parsed: ParsedFile): { path: string; pos: SourcePos }[] {
@@ -92,11 +150,50 @@ function extendsOf(parsed: ParsedFile): { path: string; pos: SourcePos }[] {
   throw bad(n.pos);
 }
 
+/** The names a file lists under `secrets:` (not inherited by merging: every file's list counts). */
+function secretNames(parsed: ParsedFile, problems: Problems): { name: string; pos: SourcePos }[] {
+  const n = get(parsed.root, 'secrets');
+  if (!n) return [];
+  const hint = 'write secrets: [DB_URL, api_key]: names of environment variables or of vars:';
+  if (n.t !== 'seq') {
+    problems.add(n.pos, 'secrets', `expected a list of variable names, found ${describeNode(n)}`, hint);
+    return [];
+  }
+  const out: { name: string; pos: SourcePos }[] = [];
+  n.items.forEach((item, i) => {
+    if (item.t === 'scalar' && typeof item.value === 'string' && /^[A-Za-z_][A-Za-z0-9_-]*$/.test(item.value)) out.push({ name: item.value, pos: item.pos });
+    else problems.add(item.pos, formatPath(['secrets', i]), `expected a variable name (letters, digits, _ and -), found ${describeNode(item)}`, hint);
+  });
+  return out;
+}
+
+/**
+ * A name under `secrets:` that is neither a variable nor an environment variable the chain refers to
+ * is almost always a typo, and a typo there would leave a secret unmasked.
+ */
+function checkDeclared(listed: { name: string; pos: SourcePos }[], chains: Chain[], vars: ReadonlyMap<string, unknown>, problems: Problems): void {
+  for (const { name, pos } of listed) {
+    if (vars.has(name) || chains.some((c) => refersToEnv(c.parsed.root, name))) continue;
+    problems.add(pos, 'secrets', `"${name}" is neither a variable under vars: nor an \${env.${name}} used in the profile`, 'check the spelling: secrets: names variables whose values are masked');
+  }
+}
+
+function refersToEnv(root: MapNode, name: string): boolean {
+  const re = new RegExp(`\\$\\{\\s*env\\.${name}\\s*\\}`);
+  const walk = (n: PNode): boolean => {
+    if (n.t === 'scalar') return typeof n.value === 'string' && re.test(n.value);
+    if (n.t === 'seq') return n.items.some(walk);
+    return [...n.entries.values()].some((e) => walk(e.value));
+  };
+  return walk(root);
+}
+
 /** `vars:` over the chain: parents in order, the child last (it wins). */
-function mergedVars(chain: Chain): MapNode | undefined {
+function mergedVars(chain: Chain, memo: Map<Chain, MapNode | undefined>): MapNode | undefined {
+  if (memo.has(chain)) return memo.get(chain);
   let out: MapNode | undefined;
   for (const parent of chain.parents) {
-    const v = mergedVars(parent);
+    const v = mergedVars(parent, memo);
     if (v) out = out ? mergeMaps(out, v) : v;
   }
   const own = get(chain.parsed.root, 'vars');
@@ -104,26 +201,32 @@ function mergedVars(chain: Chain): MapNode | undefined {
     throw profileError(own.pos, 'vars', `expected a map of variable names to values, found ${own.t === 'seq' ? 'a list' : 'a single value'}`, 'write vars: with one name: value per line');
   }
   if (own) out = out ? mergeMaps(out, own) : own;
+  memo.set(chain, out);
   return out;
 }
 
-function mergeChain(chain: Chain, vars: Record<string, string>, env: Env, problems: Problems): MapNode {
-  const own = interpolateTree(chain.parsed.root, vars, env, problems);
-  if (!chain.parents.length) return own;
-  let base: MapNode = emptyMap(own.pos);
-  for (const parent of chain.parents) base = mergeMaps(base, asParent(mergeChain(parent, vars, env, problems)));
-  return mergeMaps(base, own);
-}
-
-function flatten(chain: Chain): string[] {
-  return [chain.parsed.file, ...chain.parents.flatMap(flatten)];
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await access(file);
-    return true;
-  } catch {
-    return false;
+function mergeChain(chain: Chain, vars: ReadonlyMap<string, Var>, ip: Interpolation, problems: Problems, memo: Map<Chain, MapNode>): MapNode {
+  const done = memo.get(chain);
+  if (done) return done;
+  const own = interpolateTree(chain.parsed.root, vars, ip, problems);
+  let out = own;
+  if (chain.parents.length) {
+    let base: MapNode = emptyMap(own.pos);
+    for (const parent of chain.parents) base = mergeMaps(base, asParent(mergeChain(parent, vars, ip, problems, memo)));
+    out = mergeMaps(base, own);
   }
+  memo.set(chain, out);
+  return out;
+}
+
+/** The error with every secret value masked in what it says. */
+function masked(err: unknown, secrets: string[]): unknown {
+  if (!(err instanceof ProfileError) || secrets.length === 0) return err;
+  const redact = redactor(secrets);
+  const out = new ProfileError(redact(err.message), {
+    ...(err.hint ? { hint: redact(err.hint) } : {}),
+    ...(err.where ? { where: redact(err.where) } : {}),
+    ...(err.details ? { details: redact(err.details) } : {}),
+  });
+  return out;
 }

@@ -6,7 +6,7 @@ import { scalarText } from './yaml-tree.js';
 import { RESOURCE_KINDS, type ResourceKindName } from '../../../shared/profile.js';
 
 /** Keys that describe one file and are never inherited. */
-export const PER_FILE_KEYS = ['name', 'abstract', 'extends', 'vars'] as const;
+export const PER_FILE_KEYS = ['name', 'abstract', 'extends', 'vars', 'secrets'] as const;
 
 /** The kind of a resource node: its first key, when that is a known kind. */
 export function resourceKind(n: PNode): ResourceKindName | undefined {

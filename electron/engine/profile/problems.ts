@@ -28,12 +28,24 @@ export function formatProblem(p: Problem): string {
   return `${where(p.pos)}: ${p.path ? `${p.path}: ` : ''}${p.message}`;
 }
 
+/** More problems than this in one file are not read by anyone; collecting them could take long. */
+const MAX_PROBLEMS = 100;
+
 export class Problems {
   readonly list: Problem[] = [];
+  private readonly seen = new Set<string>();
+  /** Problems beyond MAX_PROBLEMS, counted only. */
+  more = 0;
 
   add(pos: SourcePos, path: string, message: string, hint?: string): void {
     // The same problem can be reached twice (a node shared through a YAML alias): say it once.
-    if (this.list.some((p) => p.message === message && p.path === path && samePos(p.pos, pos))) return;
+    const key = JSON.stringify([pos.file, pos.line, pos.col, path, message]);
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    if (this.list.length >= MAX_PROBLEMS) {
+      this.more++;
+      return;
+    }
     this.list.push(hint ? { pos, path, message, hint } : { pos, path, message });
   }
 
@@ -42,22 +54,18 @@ export class Problems {
   }
 
   throwIfAny(): void {
-    if (this.list.length) throw problemsError(this.list);
+    if (this.list.length) throw problemsError(this.list, this.more);
   }
 }
 
-function samePos(a: SourcePos, b: SourcePos): boolean {
-  return a.file === b.file && a.line === b.line && a.col === b.col;
-}
-
 /** One ProfileError for all problems, in file order; `where` and `hint` are the first problem's. */
-export function problemsError(problems: readonly Problem[]): ProfileError {
+export function problemsError(problems: readonly Problem[], more = 0): ProfileError {
   const fileOrder = [...new Set(problems.map((p) => p.pos.file))];
   const sorted = [...problems].sort(
     (a, b) => fileOrder.indexOf(a.pos.file) - fileOrder.indexOf(b.pos.file) || a.pos.line - b.pos.line || a.pos.col - b.pos.col,
   );
   const first = sorted[0]!;
-  const message = sorted.map(formatProblem).join('\n');
+  const message = sorted.map(formatProblem).join('\n') + (more ? `\n(and ${more} more problems)` : '');
   return new ProfileError(message, {
     where: where(first.pos),
     hint: first.hint ?? 'fix the profile at the position shown',
@@ -74,7 +82,9 @@ export function profileError(pos: SourcePos, path: string, message: string, hint
 /** `machines.web.resources[2].mode`; keys that are not plain words are quoted. */
 export function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
-  for (const step of path) {
+  for (const raw of path) {
+    // A key of thousands of characters would fill the screen in every message that names it.
+    const step = typeof raw === 'string' && raw.length > 64 ? `${raw.slice(0, 60)}...` : raw;
     if (typeof step === 'number') out += `[${step}]`;
     else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(String(step))) out += out ? `.${String(step)}` : String(step);
     else out += `[${JSON.stringify(String(step))}]`;
@@ -82,11 +92,16 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
+/** Words longer than this get no suggestion: the distance costs length², and nobody misspells them. */
+const MAX_SUGGEST_LENGTH = 64;
+
 /** The candidate closest to a misspelt word, if it is close enough to be what was meant. */
 export function suggest(word: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Infinity;
+  if (word.length > MAX_SUGGEST_LENGTH) return undefined;
   for (const c of candidates) {
+    if (c.length > MAX_SUGGEST_LENGTH) continue;
     const d = c.toLowerCase() === word.toLowerCase() ? 0 : editDistance(word.toLowerCase(), c.toLowerCase());
     if (d < bestDistance) {
       best = c;

@@ -1,10 +1,10 @@
 // A machine's `resources:` list → ResourceSpec[]. Each item is checked against the schema of its
 // kind (its first key); `src:` files are read here, and only from inside the profile's own folder.
 
-import { readFile, realpath, stat } from 'node:fs/promises';
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { dirname } from 'node:path';
 import type * as z from 'zod/mini';
 import { RESOURCE_KINDS, type ResourceSpec, type SourcePos } from '../../../shared/profile.js';
+import { confine, describeRead, readBounded, type ReadResult } from './files.js';
 import { reportIssues } from './issues.js';
 import { resourceId, resourceKind } from './merge.js';
 import { Problems, displayFile, suggest } from './problems.js';
@@ -14,15 +14,18 @@ import { describeNode, scalarText, toPlain, type MapNode, type PNode } from './y
 type Out<K extends ResourceKindKey> = z.output<(typeof resourceSchemas)[K]>;
 
 /** `src:` files larger than this are not configuration; reading them would only slow every load. */
-const MAX_SRC_BYTES = 4 * 1024 * 1024;
+export const MAX_SRC_BYTES = 4 * 1024 * 1024;
 
-export async function convertResources(list: PNode | undefined, machinePath: string, problems: Problems): Promise<ResourceSpec[]> {
+/** Reads a `src:` file (already confined); one per load, so that a file named many times is read once. */
+export type SrcReader = (real: string) => Promise<ReadResult>;
+
+export async function convertResources(list: PNode | undefined, machinePath: string, problems: Problems, read: SrcReader = (f) => readBounded(f, MAX_SRC_BYTES)): Promise<ResourceSpec[]> {
   if (!list || list.t !== 'seq') return [];
   const out: ResourceSpec[] = [];
   const seen = new Map<string, SourcePos>();
   for (const [i, item] of list.items.entries()) {
     const path = `${machinePath}.resources[${i}]`;
-    const spec = await convertResource(item, path, problems);
+    const spec = await convertResource(item, path, problems, read);
     if (!spec) continue;
     const first = seen.get(spec.id);
     if (first) {
@@ -40,7 +43,7 @@ export async function convertResources(list: PNode | undefined, machinePath: str
   return out;
 }
 
-async function convertResource(item: PNode, path: string, problems: Problems): Promise<ResourceSpec | undefined> {
+async function convertResource(item: PNode, path: string, problems: Problems, readSrcFile: SrcReader): Promise<ResourceSpec | undefined> {
   const kindsHint = `a resource is a map whose first key is its kind (${RESOURCE_KINDS.join(', ')}), such as "- package: nginx"`;
   if (item.t !== 'map') {
     problems.add(item.pos, path, `expected a resource, found ${describeNode(item)}`, kindsHint);
@@ -92,7 +95,7 @@ async function convertResource(item: PNode, path: string, problems: Problems): P
         problems.add(item.pos, path, 'state: absent removes the file, so content: or src: cannot apply', 'remove content:/src:, or the state: absent');
         return undefined;
       }
-      const read = d.src === undefined ? {} : await readSrc(item, d.src, path, problems);
+      const read = d.src === undefined ? {} : await readSrc(item, d.src, path, problems, readSrcFile);
       if (!read) return undefined;
       return {
         ...base,
@@ -205,46 +208,25 @@ export function stringifyMapValues(m: MapNode): MapNode {
  * `src:` is relative to the file that names it and must stay inside that file's folder, symlinks
  * resolved: a profile is untrusted input, and loading one must not read files elsewhere on the machine.
  */
-async function readSrc(item: MapNode, src: string, path: string, problems: Problems): Promise<{ content?: string; src?: string } | undefined> {
+async function readSrc(item: MapNode, src: string, path: string, problems: Problems, readFile: SrcReader): Promise<{ content?: string; src?: string } | undefined> {
   const node = item.entries.get('src')!.value;
   const at = node.pos;
   const folder = dirname(at.file);
   const outside = (detail: string) =>
     problems.add(at, `${path}.src`, `"${src}" ${detail}`, `put the file in ${displayFile(folder)} or below, and name it relative to the profile file`);
-  if (isAbsolute(src) || src.startsWith('~')) {
-    outside('must be a path relative to the profile file');
+  const c = await confine(folder, folder, src);
+  if (!c.ok) {
+    if (c.why === 'not-relative') outside('must be a path relative to the profile file');
+    else if (c.why === 'outside') outside('points outside the profile\'s folder');
+    else if (c.why === 'symlink-outside') outside('is a symbolic link to a file outside the profile\'s folder');
+    else problems.add(at, `${path}.src`, `file not found: ${displayFile(c.target!)}`, 'check the path; it is relative to the profile file');
     return undefined;
   }
-  const target = resolve(folder, src);
-  if (escapes(folder, target)) {
-    outside('points outside the profile\'s folder');
+  const read = await readFile(c.real);
+  if (!read.ok) {
+    const hint = read.why === 'too-large' || read.why === 'over-budget' ? 'copy large files with a command: resource instead' : 'name a regular file';
+    problems.add(at, `${path}.src`, `${displayFile(c.target)}: ${describeRead(read, MAX_SRC_BYTES)}`, hint);
     return undefined;
   }
-  let real: string;
-  let realFolder: string;
-  try {
-    [real, realFolder] = await Promise.all([realpath(target), realpath(folder)]);
-  } catch {
-    problems.add(at, `${path}.src`, `file not found: ${displayFile(target)}`, 'check the path; it is relative to the profile file');
-    return undefined;
-  }
-  if (escapes(realFolder, real)) {
-    outside('is a symbolic link to a file outside the profile\'s folder');
-    return undefined;
-  }
-  const info = await stat(real);
-  if (!info.isFile()) {
-    problems.add(at, `${path}.src`, `expected a file, found a ${info.isDirectory() ? 'folder' : 'special file'}: ${displayFile(target)}`, 'name a regular file');
-    return undefined;
-  }
-  if (info.size > MAX_SRC_BYTES) {
-    problems.add(at, `${path}.src`, `${displayFile(target)} is ${info.size} bytes; src: files are limited to ${MAX_SRC_BYTES} bytes`, 'copy large files with a command: resource instead');
-    return undefined;
-  }
-  return { content: await readFile(real, 'utf8'), src: target };
-}
-
-function escapes(folder: string, target: string): boolean {
-  const rel = relative(folder, target);
-  return rel === '' || rel === '..' || rel.startsWith(`..${'/'}`) || rel.startsWith('..\\') || isAbsolute(rel);
+  return { content: read.text, src: c.target };
 }

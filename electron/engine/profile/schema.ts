@@ -182,6 +182,8 @@ export const profileSchema = z.strictObject(
     role: z._default(z.enum(['dev', 'test', 'production'], want('dev, test or production')), 'dev'),
     // Checked and resolved before the rest (variables are needed to interpolate it).
     vars: z.optional(z.unknown()),
+    // Names whose values are masked everywhere; checked in load.ts (every file's list counts).
+    secrets: z.optional(z.unknown()),
     machines: z.record(z.string(), machineSchema, want('a map of machine names to machines')),
   },
   want('a map with name: and machines:'),

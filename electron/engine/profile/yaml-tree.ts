@@ -2,12 +2,11 @@
 // interpolating variables work on this tree, so that every later error can still name file:line:col,
 // even for a value inherited from a parent file.
 
-import { readFile } from 'node:fs/promises';
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument } from 'yaml';
-import type { Document, Node as YamlNode } from 'yaml';
+import type { Document, Node as YamlNode, YAMLMap } from 'yaml';
 import type { SourcePos } from '../../../shared/profile.js';
-import { ProfileError } from '../errors.js';
-import { Problems, displayFile } from './problems.js';
+import { Budget, LIMITS, bracketOverflow } from './limits.js';
+import { Problems } from './problems.js';
 
 export type Scalar = string | number | boolean | null;
 
@@ -20,8 +19,11 @@ export interface ScalarNode extends NodeBase {
   value: Scalar;
   /** The text as written, for numbers and booleans: `version: 1.10` is the string "1.10" where a string is wanted. */
   raw?: string;
-  /** Names of `${env.X}` variables whose values went into this string: such values are never echoed. */
-  envRefs?: string[];
+  /**
+   * References (`env.X`, `vars.x`) to environment values or secret variables that went into this
+   * string: such values are never echoed.
+   */
+  refs?: string[];
 }
 
 export interface MapEntry {
@@ -47,37 +49,31 @@ export interface ParsedFile {
   root: MapNode;
 }
 
-/** Reads and parses one YAML file. Malformed YAML and a non-map top level are ProfileErrors. */
-export async function parseProfileFile(file: string, text?: string): Promise<ParsedFile> {
-  let source = text;
-  if (source === undefined) {
-    try {
-      source = await readFile(file, 'utf8');
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      throw new ProfileError(`cannot read ${displayFile(file)}: ${code === 'EISDIR' ? 'it is a folder' : code === 'ENOENT' ? 'no such file' : (err as Error).message}`, {
-        where: displayFile(file),
-        hint: 'name a profile file (.yaml)',
-      });
-    }
-  }
-  return parseProfileText(file, source);
-}
-
-export function parseProfileText(file: string, source: string): ParsedFile {
+/** Parses one profile file's text. Malformed YAML, a non-map top level and a file past a limit are ProfileErrors. */
+export function parseProfileText(file: string, source: string, budget = new Budget()): ParsedFile {
+  budget.enter(file);
   const lineCounter = new LineCounter();
-  const doc = parseDocument(source, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
   const at = (offset: number): SourcePos => {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, col };
   };
   const problems = new Problems();
+  const overflow = bracketOverflow(source);
+  if (overflow !== undefined || source.length > LIMITS.fileBytes) {
+    // Positions are counted by the parser's line counter: feed it the lines without parsing.
+    lineCounter.addNewLine(0);
+    for (let i = source.indexOf('\n'); i !== -1; i = source.indexOf('\n', i + 1)) lineCounter.addNewLine(i + 1);
+    if (overflow !== undefined) problems.add(at(overflow), '', `more than ${LIMITS.brackets} brackets ([ or {) open at once`, 'write nested values as indented blocks; profiles never nest this deep');
+    else problems.add(at(0), '', `the file has ${source.length} characters, more than the limit of ${LIMITS.fileBytes}`, 'a profile is a small YAML file: split it, or move file contents to src: files');
+    problems.throwIfAny();
+  }
+  const doc = parseDocument(source, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
   for (const err of doc.errors) {
     problems.add(at(err.pos[0]), '', `invalid YAML: ${err.message}`, 'fix the YAML syntax at this position');
   }
   problems.throwIfAny();
 
-  const conv = new Converter(doc, at, problems);
+  const conv = new Converter(doc, at, problems, budget);
   const root = doc.contents ? conv.node(doc.contents as YamlNode, at(0)) : emptyMap(at(0));
   problems.throwIfAny();
   if (root.t !== 'map') {
@@ -97,60 +93,113 @@ class Converter {
     private readonly doc: Document,
     private readonly at: (offset: number) => SourcePos,
     private readonly problems: Problems,
+    private readonly budget: Budget,
   ) {}
 
   private depth = 0;
+  private nesting = 0;
+  private readonly aliases = new Map<YamlNode, YamlNode | null>();
+  private count = 0;
+
+  /**
+   * A node past a limit is reported once and read as null, so that the rest of the file is not
+   * walked: the first problem is the one to fix.
+   */
+  private stopped = false;
 
   node(n: YamlNode, fallback: SourcePos): PNode {
+    if (this.stopped) return { t: 'scalar', value: null, pos: fallback };
+    if (++this.count > LIMITS.nodes) {
+      this.stop(fallback, `the file holds more than ${LIMITS.nodes} values once its aliases (*name) are expanded`, 'an alias repeats what its anchor holds: aliases of aliases multiply; write the values out, or use extends');
+      return { t: 'scalar', value: null, pos: fallback };
+    }
+    if ((this.count & 1023) === 0) this.budget.tick(fallback);
     if (isAlias(n)) {
       // Anchors and aliases are plain YAML; a self-referencing alias would recurse forever.
       if (++this.depth > 64) {
         this.problems.add(fallback, '', 'YAML aliases nest too deeply (a recursive alias?)');
         return { t: 'scalar', value: null, pos: fallback };
       }
-      const target = n.resolve(this.doc);
+      // Resolving walks the whole document: once per alias, however often it is reached.
+      let target = this.aliases.get(n);
+      if (target === undefined) {
+        target = n.resolve(this.doc) ?? null;
+        this.aliases.set(n, target);
+      }
       const out = target ? this.node(target as YamlNode, fallback) : { t: 'scalar' as const, value: null, pos: fallback };
       this.depth--;
       return out;
     }
     const pos = n.range ? this.at(n.range[0]) : fallback;
+    if ((isMap(n) || isSeq(n)) && this.nesting >= LIMITS.depth) {
+      this.stop(pos, `maps and lists nest more than ${LIMITS.depth} deep`, 'profiles never nest this deep: look for a runaway indentation or bracket');
+      return { t: 'scalar', value: null, pos };
+    }
     if (isMap(n)) {
-      const entries = new Map<string, MapEntry>();
-      // `<<: *anchor` (YAML merge keys): the anchored map's entries, unless this map sets them.
-      const merged = new Map<string, MapEntry>();
-      for (const pair of n.items) {
-        const keyNode = pair.key as YamlNode | null;
-        const keyPos = keyNode && keyNode.range ? this.at(keyNode.range[0]) : pos;
-        if (isScalar(keyNode) && typeof keyNode.value === 'symbol') {
-          const source = this.node(pair.value as YamlNode, keyPos);
-          const sources = source.t === 'seq' ? source.items : [source];
-          for (const src of sources) {
-            if (src.t !== 'map') {
-              this.problems.add(src.pos, '', 'expected a map (an alias such as *defaults) after "<<:"');
-              continue;
-            }
-            for (const [k, e] of src.entries) if (!merged.has(k)) merged.set(k, e);
-          }
-          continue;
-        }
-        if (!isScalar(keyNode) || (keyNode.value !== null && typeof keyNode.value === 'object')) {
-          this.problems.add(keyPos, '', 'expected a plain key (a word such as "name"), found a complex key');
-          continue;
-        }
-        const key = String(keyNode.value);
-        const valueNode = pair.value as YamlNode | null;
-        // `key:` with nothing after it: the value's position is the key's.
-        const value: PNode = valueNode && !(isScalar(valueNode) && valueNode.value === null)
-          ? this.node(valueNode, keyPos)
-          : { t: 'scalar', value: null, pos: keyPos };
-        entries.set(key, { keyPos, value });
+      this.nesting++;
+      try {
+        return this.map(n, pos);
+      } finally {
+        this.nesting--;
       }
-      for (const [k, e] of merged) if (!entries.has(k)) entries.set(k, e);
-      return { t: 'map', pos, entries };
     }
     if (isSeq(n)) {
-      return { t: 'seq', pos, items: n.items.map((item) => this.node(item as YamlNode, pos)) };
+      this.nesting++;
+      try {
+        return { t: 'seq', pos, items: n.items.map((item) => this.node(item as YamlNode, pos)) };
+      } finally {
+        this.nesting--;
+      }
     }
+    return this.scalar(n, pos);
+  }
+
+  private stop(pos: SourcePos, message: string, hint: string): void {
+    this.problems.add(pos, '', message, hint);
+    this.stopped = true;
+  }
+
+  private map(n: YAMLMap, pos: SourcePos): PNode {
+    const entries = new Map<string, MapEntry>();
+    // `<<: *anchor` (YAML merge keys): the anchored map's entries, unless this map sets them.
+    const merged = new Map<string, MapEntry>();
+    for (const pair of n.items) {
+      const keyNode = pair.key as YamlNode | null;
+      const keyPos = keyNode && keyNode.range ? this.at(keyNode.range[0]) : pos;
+      if (isScalar(keyNode) && typeof keyNode.value === 'symbol') {
+        const source = this.node(pair.value as YamlNode, keyPos);
+        const sources = source.t === 'seq' ? source.items : [source];
+        for (const src of sources) {
+          if (src.t !== 'map') {
+            this.problems.add(src.pos, '', 'expected a map (an alias such as *defaults) after "<<:"');
+            continue;
+          }
+          for (const [k, e] of src.entries) if (!merged.has(k)) merged.set(k, e);
+        }
+        continue;
+      }
+      if (!isScalar(keyNode) || (keyNode.value !== null && typeof keyNode.value === 'object')) {
+        this.problems.add(keyPos, '', 'expected a plain key (a word such as "name"), found a complex key');
+        continue;
+      }
+      const key = String(keyNode.value);
+      if (key === '__proto__') {
+        // A plain object built from this map (for validation) would get a new prototype instead of a key.
+        this.problems.add(keyPos, '', 'the key "__proto__" is not allowed', 'rename the key');
+        continue;
+      }
+      const valueNode = pair.value as YamlNode | null;
+      // `key:` with nothing after it: the value's position is the key's.
+      const value: PNode = valueNode && !(isScalar(valueNode) && valueNode.value === null)
+        ? this.node(valueNode, keyPos)
+        : { t: 'scalar', value: null, pos: keyPos };
+      entries.set(key, { keyPos, value });
+    }
+    for (const [k, e] of merged) if (!entries.has(k)) entries.set(k, e);
+    return { t: 'map', pos, entries };
+  }
+
+  private scalar(n: YamlNode, pos: SourcePos): PNode {
     if (isScalar(n)) {
       const v = n.value;
       if (typeof v === 'number' || typeof v === 'boolean') {
@@ -214,7 +263,7 @@ export function describeNode(n: PNode | undefined): string {
   if (!n) return 'nothing';
   if (n.t === 'map') return 'a map';
   if (n.t === 'seq') return 'a list';
-  if (n.envRefs?.length) return `the value of \${env.${n.envRefs[0]}} (not shown)`;
+  if (n.refs?.length) return `the value of \${${n.refs[0]}} (not shown)`;
   return describeValue(n.value);
 }
 

@@ -137,7 +137,13 @@ const UNSET_ENV = 'prodlike-unset-env.invalid';
 async function productionProfileHosts(file: string, env: NodeJS.ProcessEnv): Promise<ProductionAddress[]> {
   // Production secrets are often not set on a developer's machine: they do not decide hosts, so an
   // unset variable is a placeholder here, and a host built from one is left out.
-  const lenient = new Proxy(env, { get: (t, k) => (typeof k === 'string' ? (t[k] ?? UNSET_ENV) : undefined) });
+  const value = (t: NodeJS.ProcessEnv, k: string | symbol) => (typeof k === 'string' ? (t[k] ?? UNSET_ENV) : undefined);
+  // Every name reads as set (the loader asks with Object.hasOwn, then reads).
+  const lenient = new Proxy({ ...env }, {
+    get: value,
+    has: (_t, k) => typeof k === 'string',
+    getOwnPropertyDescriptor: (t, k) => (typeof k === 'string' ? { value: value(t, k), writable: true, enumerable: true, configurable: true } : undefined),
+  });
   let p: Profile;
   try {
     p = await loadProfile(file, { env: lenient });
