@@ -46,7 +46,7 @@ export interface TrustedHostKey {
 }
 
 export interface StartRunRequest {
-  kind: Extract<RunKind, 'up' | 'plan' | 'down' | 'destroy' | 'use' | 'drift' | 'capture' | 'reconcile'>;
+  kind: RunKind;
   file: string;
   /** Baseline file for drift/reconcile against production; capture writes here. */
   baseline?: string;

@@ -39,7 +39,11 @@ export interface MachineResult {
   durationMs: number;
 }
 
-export type RunKind = 'up' | 'plan' | 'down' | 'destroy' | 'use' | 'drift' | 'capture' | 'reconcile';
+/** Every kind of run, once: the API schema, the CLI and the engine take their lists from here. */
+export const RUN_KINDS = ['up', 'plan', 'down', 'destroy', 'use', 'drift', 'capture', 'reconcile'] as const;
+export type RunKind = (typeof RUN_KINDS)[number];
+/** The runs that write to machines (refused on production). */
+export const WRITING_RUNS: ReadonlySet<RunKind> = new Set<RunKind>(['up', 'use', 'reconcile']);
 
 export interface RunSummary {
   ok: number;

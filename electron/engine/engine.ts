@@ -8,7 +8,7 @@ import type { ProfileDetail, ProfileSummary, Settings, StartRunRequest, TrustedH
 import type { DoctorCheck, DoctorFixResult, DoctorReport } from '../../shared/doctor.js';
 import type { EventSink, RunEvent } from '../../shared/events.js';
 import type { Profile } from '../../shared/profile.js';
-import { isDrift, type DriftReport, type ErrorInfo, type MachineResult, type ProfileStatus, type RunRecord, type RunResult, type RunSummary } from '../../shared/report.js';
+import { isDrift, WRITING_RUNS, type DriftReport, type ErrorInfo, type MachineResult, type ProfileStatus, type RunRecord, type RunResult, type RunSummary } from '../../shared/report.js';
 import type { UsePlan } from '../../shared/use-plan.js';
 import type { EngineApi, StartedRun } from './engine-api.js';
 import type { DoctorOptions, FixOptions } from './doctor/index.js';
@@ -42,7 +42,6 @@ export interface EngineOptions {
   allowProductionHosts?: boolean;
 }
 
-const WRITES: ReadonlySet<string> = new Set(['up', 'use', 'reconcile']);
 
 export class Engine implements EngineApi {
   readonly dataDir: string;
@@ -164,13 +163,13 @@ export class Engine implements EngineApi {
       profile = await this.loadProfile(req.file);
       redact = redactor(secretsOf(profile));
       emit({ type: 'run-start', runId, kind: req.kind, profile: profile.name, profileFile: profile.file, machines: profile.machines.map((m) => m.name), at: startedAt });
-      if (WRITES.has(req.kind) && profile.role === 'production') {
+      if (WRITING_RUNS.has(req.kind) && profile.role === 'production') {
         throw new RefusedError(`profile ${profile.name} has role: production, and Prodlike never writes to production`, {
           where: profile.file,
           hint: `\`prodlike capture ${path.relative(process.cwd(), profile.file)} --out baselines/production.yaml\` takes a read-only baseline; \`prodlike drift <local profile> --against <baseline>\` compares with it`,
         });
       }
-      if (WRITES.has(req.kind)) {
+      if (WRITING_RUNS.has(req.kind)) {
         const warn = (text: string) => emit({ type: 'log', runId, stream: 'warn', text });
         ctx.connectGuard = await guardProductionHosts(profile, {
           dataDir: this.dataDir,

@@ -3,6 +3,7 @@
 // against its channel's schema before a handler sees it. Paths must be absolute; sizes are bounded.
 
 import { z } from 'zod';
+import { RUN_KINDS } from '../../shared/report.js';
 import type { ApiChannel, ApiRequest } from '../../shared/api.js';
 
 const absPath = z
@@ -30,7 +31,7 @@ export const requestSchemas: Schemas = {
   'profiles:use-plan': z.object({ file: absPath }).strict(),
   'runs:start': z
     .object({
-      kind: z.enum(['up', 'plan', 'down', 'destroy', 'use', 'drift', 'capture', 'reconcile']),
+      kind: z.enum(RUN_KINDS),
       file: absPath,
       baseline: yamlPath.optional(),
       volumes: z.boolean().optional(),
