@@ -1,12 +1,11 @@
 // The first screen's machine checks in a real browser: an engine of the test's own is stopped, the
 // screen says so with a Fix button, the click starts it. Checked from outside with the docker CLI.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ownBridge } from '../support/own-bridge';
+import { secondEngine, type SecondEngine } from '../support/second-engine';
 import { Engine } from '../../electron/engine/engine';
 import { createHost, type Host } from '../../electron/host/handlers';
 import { PushHub } from '../../electron/host/push-hub';
@@ -24,18 +23,17 @@ describe.skipIf(!haveChromium() || !isRoot)('the first screen checks the machine
   let browser: Browser;
   let page: Page;
 
-  let bridge: ReturnType<typeof ownBridge>;
+  let engine2: SecondEngine;
 
   beforeAll(async () => {
-    bridge = ownBridge();
-    dir = await mkdtemp('/tmp/pl-doctor-e2e-');
-    sock = path.join(dir, 'docker.sock');
+    engine2 = await secondEngine('pl-doctor-e2e');
+    ({ dir, sock } = engine2);
     await mkdir(path.join(dir, 'profiles'));
     await writeFile(path.join(dir, 'profiles', 'app.yaml'), 'name: doctor-e2e\nmachines:\n  web:\n    docker: { image: pl-doctor-test/img:xyz }\n');
     const env = {
       ...process.env,
       DOCKER_HOST: `unix://${sock}`,
-      PRODLIKE_DOCKERD_ARGS: `--data-root ${dir}/data --exec-root ${dir}/exec --pidfile ${dir}/docker.pid --bridge=${bridge.name} --iptables=false`,
+      PRODLIKE_DOCKERD_ARGS: engine2.dockerdArgs,
       PRODLIKE_BASE_IMAGE: '',
     };
     const dataDir = path.join(dir, 'app-data');
@@ -51,18 +49,7 @@ describe.skipIf(!haveChromium() || !isRoot)('the first screen checks the machine
     await browser?.close();
     await web?.close();
     await host?.close();
-    const pidFile = path.join(dir, 'docker.pid');
-    if (existsSync(pidFile)) {
-      const pid = Number(readFileSync(pidFile, 'utf8'));
-      try {
-        process.kill(pid, 'SIGTERM');
-        for (let i = 0; i < 100 && existsSync(`/proc/${pid}`); i++) await new Promise((r) => setTimeout(r, 100));
-      } catch {
-        // already gone
-      }
-    }
-    await rm(dir, { recursive: true, force: true }).catch(() => undefined);
-    bridge?.remove();
+    await engine2?.stop();
   });
 
   it('shows a stopped engine with a Fix button, and the click starts it', async () => {

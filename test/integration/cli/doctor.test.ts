@@ -4,10 +4,10 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { chmod, chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, chown, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ownBridge } from '../../support/own-bridge.js';
+import { secondEngine, type SecondEngine } from '../../support/second-engine.js';
 import { BIN, workspace, type Workspace } from '../../support/cli.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -20,44 +20,31 @@ describe.skipIf(!isRoot || !hasDockerd)('prodlike doctor on an engine of its own
   let env: NodeJS.ProcessEnv;
   const dockerOn = (...args: string[]) => spawnSync('docker', ['-H', `unix://${sock}`, ...args], { encoding: 'utf8', timeout: 30_000 });
 
-  let bridge: ReturnType<typeof ownBridge>;
+  let engine2: SecondEngine;
 
   beforeAll(async () => {
-    bridge = ownBridge();
-    // Short: a unix socket's path has a limit of about 100 characters.
-    dir = await mkdtemp('/tmp/pl-doctor-');
-    sock = path.join(dir, 'docker.sock');
+    engine2 = await secondEngine('pl-doctor');
+    ({ dir, sock } = engine2);
     ws = await workspace();
     await ws.write('profiles/app.yaml', 'name: doctor-app\nmachines:\n  web:\n    docker: { image: debian:bookworm }\n');
     env = {
       DOCKER_HOST: `unix://${sock}`,
-      PRODLIKE_DOCKERD_ARGS: `--data-root ${dir}/data --exec-root ${dir}/exec --pidfile ${dir}/docker.pid --bridge=${bridge.name} --iptables=false`,
+      PRODLIKE_DOCKERD_ARGS: engine2.dockerdArgs,
       PRODLIKE_BASE_IMAGE: '',
     };
   });
 
   afterAll(async () => {
     // The engine doctor started for this test, by its pid file; never the machine's own.
-    const pidFile = path.join(dir, 'docker.pid');
-    if (existsSync(pidFile)) {
-      const pid = Number(readFileSync(pidFile, 'utf8'));
-      try {
-        process.kill(pid, 'SIGTERM');
-        for (let i = 0; i < 100 && existsSync(`/proc/${pid}`); i++) await new Promise((r) => setTimeout(r, 100));
-      } catch {
-        // already gone
-      }
-    }
-    await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    await engine2?.stop();
     if (ws) await rm(ws.dir, { recursive: true, force: true }).catch(() => undefined);
-    bridge?.remove();
   });
 
   it('a stopped engine is reported with the command that starts it on that socket', async () => {
     const r = await ws.run(['doctor'], { env });
     expect(r.code).toBe(1);
     expect(r.stdout).toContain(`✗ Docker engine running and reachable: The Docker engine is installed but not running: there is no socket at ${sock}`);
-    expect(r.stdout).toMatch(new RegExp(`\\$ \\S*dockerd --host unix://${sock} --data-root ${dir}/data --exec-root ${dir}/exec --pidfile ${dir}/docker.pid --bridge=${bridge.name} --iptables=false >>${ws.dataDir}/dockerd.log 2>&1 &`));
+    expect(r.stdout).toMatch(new RegExp(`\\$ \\S*dockerd --host unix://${sock} --data-root ${dir}/data --exec-root ${dir}/exec --pidfile ${dir}/docker.pid --bridge=pltest\\w+ --iptables=false >>${ws.dataDir}/dockerd.log 2>&1 &`));
     expect(r.stdout).toContain('can fix them');
 
     const j = await ws.run(['doctor', '--json'], { env });
