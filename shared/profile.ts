@@ -195,6 +195,8 @@ export interface Profile {
   file: string;
   /** Every file that went into it (the profile and its `extends` chain). */
   files: string[];
+  /** `cache: { from: <registry>/<repo> }`: where baked machine states are pulled from. */
+  cache?: { from?: string };
 }
 
 export function machineProvider(m: MachineSpec): 'docker' | 'ssh' {

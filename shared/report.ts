@@ -39,7 +39,7 @@ export interface MachineResult {
   durationMs: number;
 }
 
-export type RunKind = 'up' | 'plan' | 'down' | 'destroy' | 'use' | 'drift' | 'capture' | 'reconcile';
+export type RunKind = 'up' | 'plan' | 'down' | 'destroy' | 'use' | 'drift' | 'capture' | 'reconcile' | 'bake';
 
 export interface RunSummary {
   ok: number;

@@ -9,6 +9,7 @@ import type { DriftReport, ErrorInfo, RunResult } from '../../shared/report.js';
 import { Engine } from '../engine/engine.js';
 import { toErrorInfo } from '../engine/errors.js';
 import type { CliIo } from './main.js';
+import { cacheCommand, snapshotCommand } from './cache-commands.js';
 import { driftJunit, printDrift, printRunResult, printStatus } from './print.js';
 import { createRunRenderer } from './render-run.js';
 
@@ -23,6 +24,10 @@ export interface CliFlags {
   debug?: boolean;
   yes?: boolean;
   'i-know-this-is-production'?: boolean;
+  'no-cache'?: boolean;
+  all?: boolean;
+  'older-than'?: string;
+  push?: string;
 }
 
 export function printError(io: CliIo, info: ErrorInfo, json: boolean): void {
@@ -83,6 +88,10 @@ export async function runCommand(command: string, args: string[], flags: CliFlag
         else io.out(`trusted ${host}:${port} ${key.keyType} ${pc.bold(key.fingerprint)}\n  ${pc.dim('compare it with `ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub` on the host; `prodlike` refuses any other key for it')}`);
         return 0;
       }
+      case 'cache':
+        return await cacheCommand(engine, args, flags, io);
+      case 'snapshot':
+        return await snapshotCommand(engine, args, flags, io);
       default:
         return await runKind(engine, command as StartRunRequest['kind'], need('profile'), flags, io);
     }
@@ -106,6 +115,8 @@ async function runKind(engine: Engine, kind: StartRunRequest['kind'], file: stri
   }
   if (kind === 'reconcile' && !flags.against) throw Object.assign(new Error('reconcile needs --against <baseline>'), { hint: 'prodlike reconcile profiles/shop/dev.yaml --against baselines/production.yaml' });
   if (flags.volumes) req.volumes = true;
+  if (flags['no-cache']) req.noCache = true;
+  if (flags.push) req.push = flags.push;
 
   const json = !!flags.json;
   const renderer = json ? undefined : createRunRenderer({ tty: io.tty, verbose: !!flags.verbose, write: io.out });

@@ -24,6 +24,11 @@ Commands:
   capture <profile> --out <file>   read-only baseline of a production profile's hosts
   reconcile <profile> --against <baseline>   make local machines match production
   trust <host[:port]>      show a host's SSH key fingerprint and trust it
+  cache ls                 cached machine states: key, profile, machine, size, age, last used
+  cache prune              remove what the size cap would; --all everything; --older-than 7d unused that long
+  bake <profile>           build every Docker machine to its converged state and keep it in the cache
+      --push <registry>/<repo>   ... and push the states there (profiles pull them with cache: { from: })
+  snapshot save|restore|ls|rm <profile> [name]   save a running environment's machines and volumes, restore them
 
 A profile is a path, or a name looked up in ./profiles (e.g. shop/dev).
 
@@ -32,12 +37,13 @@ Options:
   -v, --verbose every resource and the commands' output
   --wait        wait for another run of the same profile instead of refusing
   --volumes     destroy: also remove named volumes
+  --no-cache    up/use: build every machine from its base image; neither use nor save the cache
   --i-know-this-is-production   allow writing to hosts listed in a baseline
   --debug       stack traces for errors
   -h, --help    this help;  --version  the version
 `;
 
-const COMMANDS = new Set(['list', 'validate', 'plan', 'up', 'status', 'use', 'down', 'destroy', 'drift', 'capture', 'reconcile', 'trust']);
+const COMMANDS = new Set(['list', 'validate', 'plan', 'up', 'status', 'use', 'down', 'destroy', 'drift', 'capture', 'reconcile', 'trust', 'cache', 'bake', 'snapshot']);
 
 export interface CliIo {
   out: (s: string) => void;
@@ -56,6 +62,10 @@ async function main(argv: string[]): Promise<number> {
         verbose: { type: 'boolean', short: 'v' },
         wait: { type: 'boolean' },
         volumes: { type: 'boolean' },
+        'no-cache': { type: 'boolean' },
+        all: { type: 'boolean' },
+        'older-than': { type: 'string' },
+        push: { type: 'string' },
         against: { type: 'string' },
         out: { type: 'string' },
         junit: { type: 'string' },

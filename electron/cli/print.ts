@@ -22,7 +22,7 @@ export function printRunResult(io: CliIo, r: RunResult, baseline?: string): void
   const parts = [`${s.ok} ok`, s.changed ? pc.yellow(`${s.changed} changed`) : '0 changed'];
   if (s.pending) parts.push(pc.cyan(`${s.pending} to change`));
   if (s.failed) parts.push(pc.red(`${s.failed} failed`));
-  const verb = { up: 'up', plan: 'plan', down: 'stopped', destroy: 'destroyed', use: 'now using', drift: 'drift', capture: 'captured', reconcile: 'reconciled' }[r.kind];
+  const verb = { up: 'up', plan: 'plan', down: 'stopped', destroy: 'destroyed', use: 'now using', drift: 'drift', capture: 'captured', reconcile: 'reconciled', bake: 'baked' }[r.kind];
   const machines = r.machines.length ? `, ${r.machines.length} machine(s): ${parts.join(', ')}` : '';
   const nothing = (r.kind === 'up' || r.kind === 'use') && r.ok && s.changed === 0 ? ' (nothing to change)' : '';
   const mark = r.ok ? pc.green('✓') : pc.red('✗');

@@ -29,10 +29,12 @@ export const requestSchemas: Schemas = {
   'profiles:get': z.object({ file: absPath }).strict(),
   'runs:start': z
     .object({
-      kind: z.enum(['up', 'plan', 'down', 'destroy', 'use', 'drift', 'capture', 'reconcile']),
+      kind: z.enum(['up', 'plan', 'down', 'destroy', 'use', 'drift', 'capture', 'reconcile', 'bake']),
       file: absPath,
       baseline: yamlPath.optional(),
       volumes: z.boolean().optional(),
+      noCache: z.boolean().optional(),
+      push: z.string().min(1).max(500).regex(/^[A-Za-z0-9._:/-]+$/, 'must be a registry repository such as 127.0.0.1:5000/shop').optional(),
     })
     .strict(),
   'runs:cancel': z.object({ runId: id }).strict(),
@@ -51,8 +53,11 @@ export const requestSchemas: Schemas = {
         .optional(),
       sshIdentity: z.string().max(4096).optional(),
       profileFolders: z.array(absPath).max(50).optional(),
+      cacheMaxGb: z.number().min(0).max(100_000).optional(),
     })
     .strict(),
+  'cache:list': none,
+  'cache:prune': z.object({ all: z.boolean().optional(), olderThanMs: z.number().int().min(0).optional() }).strict(),
   'hostkeys:list': none,
   'hostkeys:trust': z.object({ host, port }).strict(),
   'hostkeys:revoke': z.object({ host, port }).strict(),

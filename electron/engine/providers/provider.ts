@@ -3,12 +3,15 @@
 import type { EventSink } from '../../../shared/events.js';
 import type { MachineSpec, Profile } from '../../../shared/profile.js';
 import type { MachineStatus } from '../../../shared/report.js';
+import type { RunCacheOptions } from '../cache/run-cache-options.js';
 import type { Transport } from '../transport/transport.js';
 
 export interface RunContext {
   runId: string;
   emit: EventSink;
   signal?: AbortSignal;
+  /** `up`: how the environment cache is used (absent: not at all). */
+  cache?: RunCacheOptions;
 }
 
 export interface MachineProvider {
