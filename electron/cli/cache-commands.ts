@@ -2,22 +2,11 @@
 
 import pc from 'picocolors';
 import type { CacheEntryInfo } from '../../shared/api.js';
+import { formatBytes } from '../../shared/bytes.js';
 import type { Engine } from '../engine/engine.js';
 import { parseAge } from '../engine/cache/cache-evict.js';
 import type { CliFlags } from './commands.js';
 import type { CliIo } from './main.js';
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
-}
 
 export function formatAge(iso: string, now = Date.now()): string {
   const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));

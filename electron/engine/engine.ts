@@ -166,7 +166,8 @@ export class Engine implements EngineApi {
         return result;
       }
       if (req.kind === 'up' || req.kind === 'use') {
-        ctx.cache = { enabled: !req.noCache, secrets: secretBearingValues(profile, this.opts.env ?? process.env), ...(profile.cache?.from ? { from: profile.cache.from } : {}) };
+        // PRODLIKE_NO_CACHE=1 turns the cache off for a whole process (test suites that are not about it).
+        ctx.cache = { enabled: !req.noCache && !(this.opts.env ?? process.env).PRODLIKE_NO_CACHE, secrets: secretBearingValues(profile, this.opts.env ?? process.env), ...(profile.cache?.from ? { from: profile.cache.from } : {}) };
       }
       let machines: MachineResult[] = [];
       switch (req.kind) {

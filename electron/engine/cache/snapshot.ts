@@ -147,6 +147,8 @@ export async function snapshotList(provider: DockerProvider, profile: Profile): 
   const volumes = (await docker.listVolumes({ filters: { label: [`${LABEL_SNAPSHOT_PROFILE}=${profile.name}`] } })).Volumes ?? [];
   const byName = new Map<string, SnapshotInfo>();
   for (const img of images) {
+    // An image whose snapshot tag was removed while a container still used it is not a snapshot any more.
+    if (!(img.RepoTags ?? []).some((t) => t.startsWith(`${SNAPSHOT_REPO}:`))) continue;
     const l = img.Labels ?? {};
     const name = l[LABEL_SNAPSHOT]!;
     const s = byName.get(name) ?? { name, profile: profile.name, savedAt: l[LABEL_SNAPSHOT_SAVED_AT] ?? '', machines: [], volumes: [], sizeBytes: 0 };
@@ -166,7 +168,10 @@ export async function snapshotRemove(provider: DockerProvider, profile: Profile,
   const snap = (await snapshotList(provider, profile)).find((s) => s.name === name);
   if (!snap) throw new ProdlikeError(`no snapshot ${name} of ${profile.name}`, { hint: `\`prodlike snapshot ls ${profile.name}\` lists them` });
   const filter = { label: [`${LABEL_SNAPSHOT_PROFILE}=${profile.name}`, `${LABEL_SNAPSHOT}=${name}`] };
-  for (const img of await docker.listImages({ filters: filter })) await docker.getImage(img.Id).remove({ force: true });
+  // By tag: a restored container may still run from the image; its tag goes, its layers go with it.
+  for (const img of await docker.listImages({ filters: filter })) {
+    for (const ref of (img.RepoTags ?? []).filter((t) => t.startsWith(`${SNAPSHOT_REPO}:`))) await docker.getImage(ref).remove({ force: true });
+  }
   for (const v of (await docker.listVolumes({ filters: filter })).Volumes ?? []) await docker.getVolume(v.Name).remove();
   return snap;
 }
