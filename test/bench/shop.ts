@@ -136,7 +136,7 @@ export async function shopSuite(ctx: Ctx): Promise<void> {
   await destroy('--volumes');
 
   let composeCold: number | undefined;
-  let composeWarm: number[] = [];
+  const composeWarm: number[] = [];
   let composeName = 'docker compose v2 (not found)';
   if (!existsSync(COMPOSE_V2)) {
     ctx.results.skip(`${SECTION} (Compose v2 side)`, `Compose v2 not found at ${COMPOSE_V2}: run scripts/fetch-compose-v2.sh (Debian trixie's docker-compose, unpacked)`);
