@@ -34,6 +34,8 @@ export interface CacheEntry {
   sizeBytes: number;
   totalBytes: number;
   parent: string;
+  /** Every tag of the image that names this state (the local one, and bake's or a pull's registry tags). */
+  tags: string[];
 }
 
 /** Every cached state on the engine (of this cache format), newest first. */
@@ -82,6 +84,7 @@ export async function listCache(docker: Docker): Promise<CacheEntry[]> {
       totalBytes: img.Size,
       sizeBytes: Math.max(0, img.Size - (await parentSize(parent))),
       parent,
+      tags: (img.RepoTags ?? []).filter((t) => t.endsWith(`:${cacheTag(key)}`)),
     });
   }
   return out.sort((a, b) => b.savedAt.localeCompare(a.savedAt));
@@ -177,11 +180,17 @@ export async function removeEntries(docker: Docker, entries: CacheEntry[]): Prom
   const order = [...entries].sort((a, b) => b.prefix - a.prefix);
   for (const e of order) {
     try {
-      await docker.getImage(e.ref).remove({ noprune: false });
+      // The registry tags of the same state go too: otherwise the image (and its disk) would stay.
+      for (const tag of [...e.tags.filter((t) => t !== e.ref), e.ref]) {
+        try {
+          await docker.getImage(tag).remove({ noprune: false });
+        } catch (err) {
+          if (statusCode(err) !== 404) throw err;
+        }
+      }
       out.removed.push(e);
     } catch (err) {
-      if (statusCode(err) === 404) out.removed.push(e);
-      else out.kept.push({ entry: e, why: /container/i.test(engineMessage(err)) ? 'a container uses it' : engineMessage(err) });
+      out.kept.push({ entry: e, why: /container/i.test(engineMessage(err)) ? 'a container uses it' : engineMessage(err) });
     }
   }
   return out;

@@ -12,6 +12,8 @@ import { registryTags, startRegistry, type Registry } from '../../support/regist
 const NAME = unique('pl-it-cache');
 const CONTAINER = `${NAME}-m`;
 const SECRET = `pw-${Math.random().toString(36).slice(2, 10)}-x`;
+// Part of every cache key: states left by another run of this file never match.
+const RUN = Math.random().toString(36).slice(2, 10);
 const ENV = { PRODLIKE_NO_CACHE: '', SHOP_DB_PASSWORD: SECRET };
 
 let ws: Workspace;
@@ -26,7 +28,7 @@ ${opts.from ? `cache: { from: "${opts.from}" }\n` : ''}machines:
   m:
     docker:
       image: debian:bookworm
-      env: { SHOP_ENV: test }
+      env: { SHOP_ENV: test, TEST_RUN: ${RUN} }
       volumes: ["data:/srv/data"]
     resources:
       - package: tree
