@@ -12,14 +12,14 @@ import { parseVolume } from '../providers/config-hash.js';
 import { volumeName } from '../providers/docker-labels.js';
 import { cacheTag, containsSecret, longestMatch, machineKeys, type MachineKeys } from './cache-key.js';
 import { LABEL_CACHE_SAVED_AT, cacheRef } from './cache-labels.js';
-import { pullState, saveState, touch, type CacheEntry } from './cache-store.js';
+import { pullState, saveState, touch, type BaseConfig, type CachedState } from './cache-store.js';
 import { registerSession, type CacheSessionInfo } from './run-cache-options.js';
 
 /** A cached start: the image the container is created from, and what it covers. */
 export interface CacheStart {
   image: string;
   imageId: string;
-  entry: Pick<CacheEntry, 'key' | 'prefix' | 'total' | 'savedAt'>;
+  entry: Pick<CachedState, 'key' | 'prefix' | 'total' | 'savedAt'>;
   pulled: boolean;
 }
 
@@ -36,9 +36,20 @@ export class CacheSession implements CacheSessionInfo {
     readonly machine: MachineSpec & { docker: DockerMachineSpec },
     readonly keys: MachineKeys,
     private readonly existing: Set<string>,
-    private readonly base: { id: string; Entrypoint?: string[] | null; Cmd?: string[] | null; Env?: string[] | null },
+    private readonly baseImageId: string,
     private readonly ctx: RunContext,
   ) {}
+
+  private base?: Promise<BaseConfig>;
+
+  /** The base image's config, read at the first save (most starts save nothing). */
+  private baseConfig(): Promise<BaseConfig> {
+    this.base ??= this.docker
+      .getImage(this.baseImageId)
+      .inspect()
+      .then((i) => ({ Entrypoint: asList(i.Config.Entrypoint), Cmd: asList(i.Config.Cmd), Env: i.Config.Env ?? null }));
+    return this.base;
+  }
 
   attach(transport: object, containerId: string, from: { image: string; prefix: number }): void {
     this.containerId = containerId;
@@ -67,7 +78,7 @@ export class CacheSession implements CacheSessionInfo {
         profile: this.profile,
         machine: this.machine.name,
         parent: this.parent,
-        base: this.base,
+        base: await this.baseConfig(),
       });
       this.existing.add(key);
       this.saved.push(key);
@@ -104,21 +115,15 @@ export async function planStart(
   m: MachineSpec & { docker: DockerMachineSpec },
   baseImageId: string,
   ctx: RunContext,
-  local: CacheEntry[],
+  local: CachedState[],
 ): Promise<PlannedStart> {
   const opts = ctx.cache!;
   const envSecret = Object.values(m.docker.env).some((v) => opts.secrets.some((s) => v.includes(s)));
   // Commands see the container's environment: with a secret in it, their result may hold it.
   const isSecret = (r: ResourceSpec) => containsSecret(r, opts.secrets) || (envSecret && r.kind === 'command');
   const keys = machineKeys({ baseImageId, docker: m.docker, machine: m.name, resources: m.resources, isSecret });
-  const baseInfo = await docker.getImage(baseImageId).inspect();
   const byKey = new Map(local.map((e) => [e.key, e]));
-  const session = new CacheSession(docker, opts.profileLabel ?? profileName, m, keys, new Set(byKey.keys()), {
-    id: baseImageId,
-    Entrypoint: asList(baseInfo.Config.Entrypoint),
-    Cmd: asList(baseInfo.Config.Cmd),
-    Env: baseInfo.Config.Env ?? null,
-  }, ctx);
+  const session = new CacheSession(docker, opts.profileLabel ?? profileName, m, keys, new Set(byKey.keys()), baseImageId, ctx);
 
   // A named volume that does not exist yet would be filled from the image at its path, and a cached
   // image has nothing there (volumes are not in images): such a machine is built without the cache.
@@ -146,11 +151,14 @@ export async function planStart(
   }
   if (k === 0) return { session };
   const key = keys.keys[k]!;
-  await touch(docker, key);
   const image = cacheRef(cacheTag(key));
-  const info = await docker.getImage(image).inspect();
-  const entry = { key, prefix: k, total: m.resources.length, savedAt: info.Config?.Labels?.[LABEL_CACHE_SAVED_AT] ?? info.Created };
-  return { session, start: { image, imageId: info.Id, entry, pulled } };
+  await touch(docker, key);
+  let state = byKey.get(key);
+  if (!state) {
+    const info = await docker.getImage(image).inspect();
+    state = { key, id: info.Id, prefix: k, total: m.resources.length, savedAt: info.Config?.Labels?.[LABEL_CACHE_SAVED_AT] ?? info.Created };
+  }
+  return { session, start: { image, imageId: state.id, entry: { key, prefix: k, total: m.resources.length, savedAt: state.savedAt }, pulled } };
 }
 
 function asList(v: string | string[] | null | undefined): string[] | null {

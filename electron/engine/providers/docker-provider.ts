@@ -8,7 +8,7 @@ import type { MachineSpec, Profile } from '../../../shared/profile.js';
 import type { MachineState, MachineStatus } from '../../../shared/report.js';
 import { DockerError, toErrorInfo } from '../errors.js';
 import { cacheable, planStart, type PlannedStart } from '../cache/cache-session.js';
-import { listCache, type CacheEntry } from '../cache/cache-store.js';
+import { listCachedStates, type CachedState } from '../cache/cache-store.js';
 import { DockerExecTransport } from '../transport/docker-exec-transport.js';
 import type { Transport } from '../transport/transport.js';
 import { configHash, formatParts, normalizeDockerSpec, parseVolume } from './config-hash.js';
@@ -63,9 +63,14 @@ export class DockerProvider implements MachineProvider {
       else result.set(m.name, new DockerError(`machine ${m.name} is not a docker machine`, { where: m.name }));
     }
     let existing: Docker.ContainerInfo[];
+    let cached: CachedState[];
     try {
       await this.engine();
-      [, existing] = await Promise.all([this.ensureNetwork(profile), this.listProfile(profile.name)]);
+      [, existing, cached] = await Promise.all([
+        this.ensureNetwork(profile),
+        this.listProfile(profile.name),
+        ctx.cache?.enabled ? listCachedStates(this.docker).catch(() => []) : [],
+      ]);
     } catch (err) {
       const e = this.wrap(err);
       for (const m of wanted) {
@@ -76,7 +81,6 @@ export class DockerProvider implements MachineProvider {
     }
 
     const byMachine = groupByMachine(existing);
-    const cached = ctx.cache?.enabled ? await listCache(this.docker).catch(() => []) : [];
     const outcomes = await Promise.all(
       wanted.map((m) =>
         this.upMachine(profile, m, byMachine.get(m.name) ?? [], ctx, cached).catch((err: unknown) => {
@@ -106,7 +110,7 @@ export class DockerProvider implements MachineProvider {
     return result;
   }
 
-  private async upMachine(profile: Profile, m: DockerMachine, found: Docker.ContainerInfo[], ctx: RunContext, cached: CacheEntry[]): Promise<Transport> {
+  private async upMachine(profile: Profile, m: DockerMachine, found: Docker.ContainerInfo[], ctx: RunContext, cached: CachedState[]): Promise<Transport> {
     this.emit(ctx, m.name, 'image', 'start');
     let image: ImageResult;
     try {
@@ -162,7 +166,7 @@ export class DockerProvider implements MachineProvider {
   }
 
   /** Where a new container starts when the cache is on; a cache that cannot be read is only a warning. */
-  private async planCacheStart(profile: Profile, m: DockerMachine, imageId: string, ctx: RunContext, cached: CacheEntry[]): Promise<PlannedStart | undefined> {
+  private async planCacheStart(profile: Profile, m: DockerMachine, imageId: string, ctx: RunContext, cached: CachedState[]): Promise<PlannedStart | undefined> {
     if (!ctx.cache?.enabled || !cacheable(m.docker)) return undefined;
     try {
       const planned = await planStart(this.docker, profile.name, m, imageId, ctx, cached);
