@@ -195,7 +195,7 @@ export class Engine implements EngineApi {
           if ((await this.state.activeProfile())?.file === profile.file) await this.state.setActiveProfile(undefined);
           break;
       }
-      if (ctx.cache?.enabled || req.kind === 'bake') await this.keepCacheWithinCap(emit, runId);
+      if (ctx.cache?.saved || req.kind === 'bake') await this.keepCacheWithinCap(emit, runId);
       const result = end(machines);
       await this.record(runId, req, profile, startedAt, started, result.ok, result.summary);
       return result;

@@ -82,6 +82,7 @@ export class CacheSession implements CacheSessionInfo {
       });
       this.existing.add(key);
       this.saved.push(key);
+      if (this.ctx.cache) this.ctx.cache.saved = (this.ctx.cache.saved ?? 0) + 1;
       this.log('info', `saved to cache after ${n} of ${this.machine.resources.length} resources (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
     } catch (err) {
       this.log('warn', `could not save to cache: ${(err as Error).message}`);

@@ -20,6 +20,8 @@ export interface RunCacheOptions {
   from?: string;
   /** The profile name written on cached states (bake runs under a temporary name). */
   profileLabel?: string;
+  /** How many states this run saved (the size cap is checked only then). */
+  saved?: number;
   /** Told about every machine that uses the cache (bake collects them). */
   onSession?: (session: CacheSessionInfo) => void;
 }
