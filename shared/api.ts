@@ -34,6 +34,8 @@ export interface Settings {
   sshIdentity: string;
   /** Extra folders to look for profiles in (besides the built-in profiles folder). */
   profileFolders: string[];
+  /** The environment cache's size cap in GB; the least recently used states go first. */
+  cacheMaxGb: number;
 }
 
 export interface TrustedHostKey {
@@ -54,6 +56,43 @@ export interface StartRunRequest {
   volumes?: boolean;
   /** use: when the target fails, leave the previous profile stopped instead of starting it again. */
   noRollback?: boolean;
+  /** up/use: neither start from nor save to the environment cache. */
+  noCache?: boolean;
+  /** bake: push the baked states to this registry repository (`127.0.0.1:5000/shop`). */
+  push?: string;
+}
+
+/** One cached machine state (an image labelled prodlike.cache-*). */
+export interface CacheEntryInfo {
+  key: string;
+  profile: string;
+  machine: string;
+  /** Resources covered, of how many. */
+  prefix: number;
+  total: number;
+  savedAt: string;
+  lastUsed: string;
+  /** Bytes of its own layer. */
+  sizeBytes: number;
+}
+
+export interface CacheListing {
+  entries: CacheEntryInfo[];
+  totalBytes: number;
+  capBytes: number;
+}
+
+export interface CachePruneRequest {
+  /** Every cached state. */
+  all?: boolean;
+  /** Those not used for this long (ms). */
+  olderThanMs?: number;
+}
+
+export interface CachePruneResult {
+  removed: CacheEntryInfo[];
+  kept: { entry: CacheEntryInfo; why: string }[];
+  freedBytes: number;
 }
 
 export interface ShellOpenRequest {
@@ -77,6 +116,8 @@ export interface ApiChannels {
   'baselines:list': [void, { file: string; hosts: string[] }[]];
   'settings:get': [void, Settings];
   'settings:set': [Partial<Settings>, Settings];
+  'cache:list': [void, CacheListing];
+  'cache:prune': [CachePruneRequest, CachePruneResult];
   'hostkeys:list': [void, TrustedHostKey[]];
   'hostkeys:trust': [{ host: string; port: number }, TrustedHostKey];
   'hostkeys:revoke': [{ host: string; port: number }, { revoked: boolean }];
@@ -140,6 +181,8 @@ export const API_CHANNELS: readonly ApiChannel[] = [
   'baselines:list',
   'settings:get',
   'settings:set',
+  'cache:list',
+  'cache:prune',
   'hostkeys:list',
   'hostkeys:trust',
   'hostkeys:revoke',

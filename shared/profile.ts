@@ -200,6 +200,8 @@ export interface Profile {
    * loader as a non-enumerable property: never serialized, never sent to the UI.
    */
   readonly secrets?: readonly string[];
+  /** `cache: { from: <registry>/<repo> }`: where baked machine states are pulled from. */
+  cache?: { from?: string };
 }
 
 export function machineProvider(m: MachineSpec): 'docker' | 'ssh' {

@@ -40,10 +40,10 @@ export interface MachineResult {
 }
 
 /** Every kind of run, once: the API schema, the CLI and the engine take their lists from here. */
-export const RUN_KINDS = ['up', 'plan', 'down', 'destroy', 'use', 'drift', 'capture', 'reconcile'] as const;
+export const RUN_KINDS = ['up', 'plan', 'down', 'destroy', 'use', 'drift', 'capture', 'reconcile', 'bake'] as const;
 export type RunKind = (typeof RUN_KINDS)[number];
 /** The runs that write to machines (refused on production). */
-export const WRITING_RUNS: ReadonlySet<RunKind> = new Set<RunKind>(['up', 'use', 'reconcile']);
+export const WRITING_RUNS: ReadonlySet<RunKind> = new Set<RunKind>(['up', 'use', 'reconcile', 'bake']);
 
 export interface RunSummary {
   ok: number;

@@ -9,6 +9,7 @@ import type { DriftReport, ErrorInfo, RunResult } from '../../shared/report.js';
 import { Engine } from '../engine/engine.js';
 import { toErrorInfo } from '../engine/errors.js';
 import type { CliIo } from './io.js';
+import { cacheCommand, snapshotCommand } from './cache-commands.js';
 import { driftJunit, printDrift, printRunResult, printStatus } from './print.js';
 import { printUsePlan } from './print-use-plan.js';
 import { createRunRenderer } from './render-run.js';
@@ -30,6 +31,10 @@ export interface CliFlags {
   plan?: boolean;
   /** use: leave the previous profile stopped when the target fails. */
   'no-rollback'?: boolean;
+  'no-cache'?: boolean;
+  all?: boolean;
+  'older-than'?: string;
+  push?: string;
 }
 
 export function printError(io: CliIo, info: ErrorInfo, json: boolean): void {
@@ -106,6 +111,10 @@ export async function runCommand(command: string, args: string[], flags: CliFlag
         else printUsePlan(io, plan);
         return plan.problems.length ? 1 : 0;
       }
+      case 'cache':
+        return await cacheCommand(engine, args, flags, io);
+      case 'snapshot':
+        return await snapshotCommand(engine, args, flags, io);
       default:
         return await runKind(engine, command as StartRunRequest['kind'], need('profile'), flags, io);
     }
@@ -130,6 +139,8 @@ async function runKind(engine: Engine, kind: StartRunRequest['kind'], file: stri
   if (kind === 'reconcile' && !flags.against) throw Object.assign(new Error('reconcile needs --against <baseline>'), { hint: 'prodlike reconcile profiles/shop/dev.yaml --against baselines/production.yaml' });
   if (flags.volumes) req.volumes = true;
   if (flags['no-rollback']) req.noRollback = true;
+  if (flags['no-cache']) req.noCache = true;
+  if (flags.push) req.push = flags.push;
 
   const json = !!flags.json;
   const renderer = json ? undefined : createRunRenderer({ tty: io.tty, verbose: !!flags.verbose, write: io.out });

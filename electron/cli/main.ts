@@ -32,6 +32,11 @@ Commands:
   doctor                   check what runs need here (Docker engine, base images, disk, SSH keys)
       --fix                  do the fixes it can: start the engine, install docker.io, get the
                              base images (asks first; --yes for scripts)
+  cache ls                 cached machine states: key, profile, machine, size, age, last used
+  cache prune              remove what the size cap would; --all everything; --older-than 7d unused that long
+  bake <profile>           build every Docker machine to its converged state and keep it in the cache
+      --push <registry>/<repo>   ... and push the states there (profiles pull them with cache: { from: })
+  snapshot save|restore|ls|rm <profile> [name]   save a running environment's machines and volumes, restore them
 
 A profile is a path, or a name looked up in ./profiles (e.g. shop/dev).
 
@@ -41,12 +46,13 @@ Options:
   --wait        wait for another run of the same profile instead of refusing
   --volumes     destroy: also remove named volumes
   -y, --yes     doctor --fix: do the fixes without asking (for scripts)
+  --no-cache    up/use: build every machine from its base image; neither use nor save the cache
   --i-know-this-is-production   allow writing to hosts listed in a baseline
   --debug       stack traces for errors
   -h, --help    this help;  --version  the version
 `;
 
-const COMMANDS = new Set(['list', 'validate', 'plan', 'up', 'status', 'use', 'down', 'destroy', 'drift', 'capture', 'reconcile', 'trust', 'allow', 'doctor']);
+const COMMANDS = new Set(['list', 'validate', 'plan', 'up', 'status', 'use', 'down', 'destroy', 'drift', 'capture', 'reconcile', 'trust', 'allow', 'doctor', 'cache', 'bake', 'snapshot']);
 
 
 async function main(argv: string[]): Promise<number> {
@@ -60,6 +66,10 @@ async function main(argv: string[]): Promise<number> {
         verbose: { type: 'boolean', short: 'v' },
         wait: { type: 'boolean' },
         volumes: { type: 'boolean' },
+        'no-cache': { type: 'boolean' },
+        all: { type: 'boolean' },
+        'older-than': { type: 'string' },
+        push: { type: 'string' },
         against: { type: 'string' },
         out: { type: 'string' },
         junit: { type: 'string' },

@@ -23,7 +23,7 @@ export function printRunResult(io: CliIo, r: RunResult, baseline?: string): void
   if (s.pending) parts.push(pc.cyan(`${s.pending} to change`));
   if (s.failed) parts.push(pc.red(`${s.failed} failed`));
   if (s.skipped) parts.push(pc.dim(`${s.skipped} skipped`));
-  const verb = r.kind === 'use' && !r.ok ? 'switch to' : { up: 'up', plan: 'plan', down: 'stopped', destroy: 'destroyed', use: 'now using', drift: 'drift', capture: 'captured', reconcile: 'reconciled' }[r.kind];
+  const verb = r.kind === 'use' && !r.ok ? 'switch to' : { up: 'up', plan: 'plan', down: 'stopped', destroy: 'destroyed', use: 'now using', drift: 'drift', capture: 'captured', reconcile: 'reconciled', bake: 'baked' }[r.kind];
   const machines = r.machines.length ? `, ${r.machines.length} machine(s): ${parts.join(', ')}` : '';
   const nothing = (r.kind === 'up' || r.kind === 'use') && r.ok && s.changed === 0 ? ' (nothing to change)' : '';
   const mark = r.ok ? pc.green('✓') : pc.red('✗');

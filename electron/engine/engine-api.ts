@@ -1,7 +1,7 @@
 // The engine's facade: what the CLI, Electron's main process and the browser-mode server call.
 // Implemented by Engine (engine.ts). Node only; never imports electron.
 
-import type { ProfileDetail, ProfileSummary, Settings, StartRunRequest, TrustedHostKey } from '../../shared/api.js';
+import type { CacheListing, CachePruneRequest, CachePruneResult, ProfileDetail, ProfileSummary, Settings, StartRunRequest, TrustedHostKey } from '../../shared/api.js';
 import type { DoctorFixResult, DoctorReport } from '../../shared/doctor.js';
 import type { EventSink } from '../../shared/events.js';
 import type { Profile } from '../../shared/profile.js';
@@ -32,6 +32,9 @@ export interface EngineApi {
   lastDrift(file: string): Promise<DriftReport | null>;
   getSettings(): Promise<Settings>;
   setSettings(patch: Partial<Settings>): Promise<Settings>;
+  /** The environment cache: cached machine states on the Docker engine. */
+  cacheList(): Promise<CacheListing>;
+  cachePrune(req: CachePruneRequest): Promise<CachePruneResult>;
   listHostKeys(): Promise<TrustedHostKey[]>;
   /** Connects, reads the host key and trusts it (never silently: the caller shows the fingerprint). */
   trustHostKey(host: string, port: number): Promise<TrustedHostKey>;

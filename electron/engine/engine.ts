@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import type { ProfileDetail, ProfileSummary, Settings, StartRunRequest, TrustedHostKey } from '../../shared/api.js';
+import type { CacheListing, CachePruneRequest, CachePruneResult, ProfileDetail, ProfileSummary, Settings, StartRunRequest, TrustedHostKey } from '../../shared/api.js';
 import type { DoctorCheck, DoctorFixResult, DoctorReport } from '../../shared/doctor.js';
 import type { EventSink, RunEvent } from '../../shared/events.js';
 import type { Profile } from '../../shared/profile.js';
@@ -25,6 +25,8 @@ import { guardProductionHosts, productionMachines } from './runner/production-gu
 import { riskHash, riskySettings, type RiskySetting } from './profile/risky-settings.js';
 import { allowedHash, allowProfile } from './state/allowed.js';
 import { redactor, secretsOf, type Redact } from './secrets.js';
+import { secretBearingValues } from './cache/secret-bearing.js';
+import type { SnapshotInfo } from './cache/snapshot.js';
 import { AppState } from './state/app-state.js';
 import { defaultDataDir } from './state/data-dir.js';
 import { lockProfile } from './state/profile-lock.js';
@@ -180,7 +182,7 @@ export class Engine implements EngineApi {
           ...(req.baseline ? { baselineFile: req.baseline } : {}),
         });
       }
-      if (req.kind === 'up' || req.kind === 'use') await this.refuseUnallowedSettings(profile);
+      if (req.kind === 'up' || req.kind === 'use' || req.kind === 'bake') await this.refuseUnallowedSettings(profile);
       if (req.kind === 'plan' || req.kind === 'drift') {
         ctx.productionMachines = await productionMachines(profile, { dataDir: this.dataDir, folders: await this.profileFolders(), env: this.opts.env ?? process.env });
       }
@@ -204,9 +206,18 @@ export class Engine implements EngineApi {
         await this.record(runId, req, profile, startedAt, started, result.ok, result.summary);
         return result;
       }
+      if (req.kind === 'up' || req.kind === 'use') {
+        // PRODLIKE_NO_CACHE=1 turns the cache off for a whole process (test suites that are not about it).
+        ctx.cache = { enabled: !req.noCache && !(this.opts.env ?? process.env).PRODLIKE_NO_CACHE, secrets: secretBearingValues(profile), ...(profile.cache?.from ? { from: profile.cache.from } : {}) };
+      }
       let machines: MachineResult[] = [];
       let runError: ErrorInfo | undefined;
       switch (req.kind) {
+        case 'bake': {
+          const { runBake } = await import('./cache/bake.js');
+          machines = await runBake(await this.providers(), profile, ctx, { secrets: secretBearingValues(profile), ...(req.push ? { push: req.push } : {}) });
+          break;
+        }
         case 'up':
           machines = await runUp(await this.providers(), profile, ctx);
           await this.state.setActiveProfile({ name: profile.name, file: profile.file });
@@ -230,6 +241,7 @@ export class Engine implements EngineApi {
           if ((await this.state.activeProfile())?.file === profile.file) await this.state.setActiveProfile(undefined);
           break;
       }
+      if (ctx.cache?.saved || req.kind === 'bake') await this.keepCacheWithinCap(emit, runId);
       const result = end(machines, runError);
       await this.record(runId, req, profile, startedAt, started, result.ok, result.summary);
       return result;
@@ -262,6 +274,66 @@ export class Engine implements EngineApi {
 
   setSettings(patch: Partial<Settings>): Promise<Settings> {
     return this.state.setSettings(patch);
+  }
+
+  private async cacheClient() {
+    const [docker, store] = await Promise.all([(await this.providers()).docker().then((p) => p.client()), import('./cache/cache-store.js')]);
+    return { docker, store };
+  }
+
+  /** After a run that saved states: the least recently used go until the cache fits its cap. */
+  private async keepCacheWithinCap(emit: EventSink, runId: string): Promise<void> {
+    try {
+      const { docker, store } = await this.cacheClient();
+      const { removed } = await store.enforceCap(docker, gb((await this.state.settings()).cacheMaxGb));
+      if (removed.length) emit({ type: 'log', runId, stream: 'info', text: `cache: removed ${removed.length} least recently used state(s) to stay within the size cap` });
+    } catch (err) {
+      emit({ type: 'log', runId, stream: 'warn', text: `cache: could not apply the size cap: ${(err as Error).message}` });
+    }
+  }
+
+  async cacheList(): Promise<CacheListing> {
+    const { docker, store } = await this.cacheClient();
+    const entries = (await store.listCache(docker)).map(publicEntry);
+    return { entries, totalBytes: entries.reduce((n, e) => n + e.sizeBytes, 0), capBytes: gb((await this.state.settings()).cacheMaxGb) };
+  }
+
+  /** Without options: what the size cap would evict. `all`: everything; `olderThanMs`: unused that long. */
+  async cachePrune(req: CachePruneRequest): Promise<CachePruneResult> {
+    const { docker, store } = await this.cacheClient();
+    let outcome;
+    if (req.all || req.olderThanMs !== undefined) {
+      const now = Date.now();
+      const entries = (await store.listCache(docker)).filter((e) => req.all || now - Date.parse(e.lastUsed) > req.olderThanMs!);
+      outcome = await store.removeEntries(docker, entries);
+    } else {
+      outcome = await store.enforceCap(docker, gb((await this.state.settings()).cacheMaxGb));
+    }
+    return {
+      removed: outcome.removed.map(publicEntry),
+      kept: outcome.kept.map((k) => ({ entry: publicEntry(k.entry), why: k.why })),
+      freedBytes: outcome.removed.reduce((n, e) => n + e.sizeBytes, 0),
+    };
+  }
+
+  /** `snapshot save|restore|ls|rm`: under the profile's lock, like a run. */
+  async snapshot(op: 'save' | 'restore' | 'ls' | 'rm', file: string, name: string | undefined, log: (text: string) => void = () => undefined): Promise<SnapshotInfo[]> {
+    const profile = await this.loadProfile(file);
+    if (op === 'restore' && profile.role === 'production') {
+      throw new RefusedError(`profile ${profile.name} has role: production, and Prodlike never writes to production`, { where: profile.file });
+    }
+    const snap = await import('./cache/snapshot.js');
+    const docker = await (await this.providers()).docker();
+    if (op === 'ls') return snap.snapshotList(docker, profile);
+    const lock = await lockProfile(this.dataDir, profile.name, { runId: `snapshot-${op}`, kind: 'up' }, { waitMs: this.opts.lockWaitMs ?? 0 });
+    try {
+      const n = name ?? 'default';
+      if (op === 'save') return [await snap.snapshotSave(docker, profile, n, log)];
+      if (op === 'restore') return [await snap.snapshotRestore(docker, profile, n, log)];
+      return [await snap.snapshotRemove(docker, profile, n)];
+    } finally {
+      await lock.release();
+    }
   }
 
   /**
@@ -383,6 +455,12 @@ export class Engine implements EngineApi {
     for (const c of this.running.values()) c.abort();
     await Promise.all([this.providersFor?.set.close(), ...this.retired.map((s) => s.close())]);
   }
+}
+
+const gb = (n: number) => Math.round(n * 1024 ** 3);
+
+function publicEntry(e: { key: string; profile: string; machine: string; prefix: number; total: number; savedAt: string; lastUsed: string; sizeBytes: number }) {
+  return { key: e.key, profile: e.profile, machine: e.machine, prefix: e.prefix, total: e.total, savedAt: e.savedAt, lastUsed: e.lastUsed, sizeBytes: e.sizeBytes };
 }
 
 function expandHome(p: string): string {

@@ -96,6 +96,8 @@ export function createHost(opts: HostOptions): Host {
       }
       return s;
     },
+    'cache:list': () => engine.cacheList(),
+    'cache:prune': (req) => engine.cachePrune(req),
     'hostkeys:list': () => engine.listHostKeys(),
     'hostkeys:trust': ({ host, port }) => engine.trustHostKey(host, port),
     'hostkeys:revoke': async ({ host, port }) => ({ revoked: await engine.revokeHostKey(host, port) }),

@@ -36,6 +36,8 @@ export const requestSchemas: Schemas = {
       baseline: yamlPath.optional(),
       volumes: z.boolean().optional(),
       noRollback: z.boolean().optional(),
+      noCache: z.boolean().optional(),
+      push: z.string().min(1).max(500).regex(/^[A-Za-z0-9._:/-]+$/, 'must be a registry repository such as 127.0.0.1:5000/shop').optional(),
     })
     .strict(),
   'runs:cancel': z.object({ runId: id }).strict(),
@@ -54,8 +56,11 @@ export const requestSchemas: Schemas = {
         .optional(),
       sshIdentity: z.string().max(4096).optional(),
       profileFolders: z.array(absPath).max(50).optional(),
+      cacheMaxGb: z.number().min(0).max(100_000).optional(),
     })
     .strict(),
+  'cache:list': none,
+  'cache:prune': z.object({ all: z.boolean().optional(), olderThanMs: z.number().int().min(0).optional() }).strict(),
   'hostkeys:list': none,
   'hostkeys:trust': z.object({ host, port }).strict(),
   'hostkeys:revoke': z.object({ host, port }).strict(),

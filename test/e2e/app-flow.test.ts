@@ -178,6 +178,10 @@ describe.skipIf(!haveChromium())('the app in a browser', () => {
     await page.getByRole('button', { name: 'Settings' }).click();
     await page.getByRole('textbox', { name: 'Docker engine address' }).waitFor();
     await page.getByRole('table', { name: 'Trusted host keys' }).waitFor();
+    // The environment cache, as the engine lists it (by label): a summary line and a table.
+    const cache = page.getByRole('region', { name: 'Environment cache' });
+    await cache.getByRole('table', { name: 'Cached states' }).waitFor();
+    expect(await cache.textContent()).toMatch(/\d+ cached state\(s\), [\d.]+ (B|KB|MB|GB) of 20 GB/);
     await page.screenshot({ path: shot('08-settings') });
   });
 

@@ -34,7 +34,9 @@ export async function workspace(): Promise<Workspace> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'pl-ws-'));
   const dataDir = path.join(dir, '.data');
   await mkdir(path.join(dir, 'profiles'), { recursive: true });
-  const env = { ...process.env, PRODLIKE_DATA_DIR: dataDir, NO_COLOR: '1', FORCE_COLOR: '0' };
+  // The environment cache is off unless a test is about it (test/integration/cache): the other tests'
+  // machines would fill the engine with cached images and time commits they do not test.
+  const env = { ...process.env, PRODLIKE_DATA_DIR: dataDir, NO_COLOR: '1', FORCE_COLOR: '0', PRODLIKE_NO_CACHE: '1' };
   return {
     dir,
     dataDir,

@@ -55,6 +55,7 @@ export async function convertProfile(
   const d = parsed.data;
   const profile: Profile = { name: d.name, role: d.role, vars: meta.vars, machines, file: meta.file, files: meta.files };
   if (d.description !== undefined) profile.description = d.description;
+  if (d.cache?.from !== undefined) profile.cache = { from: d.cache.from };
   return profile;
 }
 

@@ -185,6 +185,7 @@ export const profileSchema = z.strictObject(
     // Names whose values are masked everywhere; checked in load.ts (every file's list counts).
     secrets: z.optional(z.unknown()),
     machines: z.record(z.string(), machineSchema, want('a map of machine names to machines')),
+    cache: z.optional(z.strictObject({ from: z.optional(str('a registry repository such as 127.0.0.1:5000/shop')) }, want('a map with from:'))),
   },
   want('a map with name: and machines:'),
 );

@@ -27,6 +27,8 @@ export interface DesiredContainer {
   spec: DockerMachineSpec;
   hash: string;
   parts: string;
+  /** Start from this image instead of `spec.image` (a cached state or a snapshot); the config hash stays the machine's. */
+  image?: string;
 }
 
 export function createOptions(d: DesiredContainer): Docker.ContainerCreateOptions {
@@ -50,7 +52,7 @@ export function createOptions(d: DesiredContainer): Docker.ContainerCreateOption
   const command = spec.command ? { Cmd: spec.command } : KEEP_ALIVE;
   return {
     name: containerName(profile.name, machine),
-    Image: spec.image,
+    Image: d.image ?? spec.image,
     Hostname: spec.hostname ?? machine,
     Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
     Labels: {

@@ -7,6 +7,8 @@ import type { MachinePhase } from '../../../shared/events.js';
 import type { MachineSpec, Profile } from '../../../shared/profile.js';
 import type { MachineState, MachineStatus } from '../../../shared/report.js';
 import { DockerError, toErrorInfo } from '../errors.js';
+import { cacheable, planStart, type PlannedStart } from '../cache/cache-session.js';
+import { listCachedStates, type CachedState } from '../cache/cache-store.js';
 import { DockerExecTransport } from '../transport/docker-exec-transport.js';
 import type { Transport } from '../transport/transport.js';
 import { parseVolume } from '../profile/docker-values.js';
@@ -76,9 +78,14 @@ export class DockerProvider implements MachineProvider {
       else result.set(m.name, new DockerError(`machine ${m.name} is not a docker machine`, { where: m.name }));
     }
     let existing: Docker.ContainerInfo[];
+    let cached: CachedState[];
     try {
       await this.engine();
-      [, existing] = await Promise.all([this.ensureNetwork(profile), this.listProfile(profile.name)]);
+      [, existing, cached] = await Promise.all([
+        this.ensureNetwork(profile),
+        this.listProfile(profile.name),
+        ctx.cache?.enabled ? listCachedStates(this.docker).catch(() => []) : [],
+      ]);
     } catch (err) {
       const e = this.wrap(err);
       for (const m of wanted) {
@@ -91,7 +98,7 @@ export class DockerProvider implements MachineProvider {
     const byMachine = groupByMachine(existing);
     const outcomes = await Promise.all(
       wanted.map((m) =>
-        this.upMachine(profile, m, byMachine.get(m.name) ?? [], ctx).catch((err: unknown) => {
+        this.upMachine(profile, m, byMachine.get(m.name) ?? [], ctx, cached).catch((err: unknown) => {
           if (err instanceof ReportedError) return err.error;
           const e = this.wrap(err);
           this.emit(ctx, m.name, 'provision', 'failed', undefined, e);
@@ -118,7 +125,7 @@ export class DockerProvider implements MachineProvider {
     return result;
   }
 
-  private async upMachine(profile: Profile, m: DockerMachine, found: Docker.ContainerInfo[], ctx: RunContext): Promise<Transport> {
+  private async upMachine(profile: Profile, m: DockerMachine, found: Docker.ContainerInfo[], ctx: RunContext, cached: CachedState[]): Promise<Transport> {
     this.emit(ctx, m.name, 'image', 'start');
     let image: ImageResult;
     try {
@@ -152,14 +159,38 @@ export class DockerProvider implements MachineProvider {
         op = { op: 'recreate', machine: m.name, container: op.container, cause: 'its network was replaced' };
       }
     }
+    let planned: PlannedStart | undefined;
     if (op.op === 'create' || op.op === 'recreate') {
       if (op.op === 'recreate') await removeContainer(this.docker, op.container.Id);
-      const container = await createAndStart(this.docker, { profile, machine: m.name, spec: m.docker, hash, parts: formatParts(parts) });
+      planned = await this.planCacheStart(profile, m, image.id, ctx, cached);
+      // The config hash is the machine's (base image included) whatever the container starts from: a
+      // cached start is how it was made, not what it is, so the next up keeps it.
+      const from = planned?.start ? { image: planned.start.image } : {};
+      const container = await createAndStart(this.docker, { profile, machine: m.name, spec: m.docker, hash, parts: formatParts(parts), ...from });
       id = container.id;
     }
-    const detail = describeOperation(op);
+    const start = planned?.start;
+    const cacheNote = start
+      ? ` from cache (saved ${start.entry.savedAt.slice(0, 16).replace('T', ' ')}, ${start.entry.prefix} of ${start.entry.total} resources${start.pulled ? `, pulled from ${ctx.cache?.from ?? 'the registry'}` : ''})`
+      : '';
+    const detail = describeOperation(op) + cacheNote;
     this.emit(ctx, m.name, 'provision', 'done', detail, undefined, 'running');
-    return new DockerExecTransport(id, { machine: m.name, name, docker: this.docker, address: this.address });
+    const transport = new DockerExecTransport(id, { machine: m.name, name, docker: this.docker, address: this.address });
+    planned?.session.attach(transport, id, { image: start?.imageId ?? image.id, prefix: start?.entry.prefix ?? 0 });
+    return transport;
+  }
+
+  /** Where a new container starts when the cache is on; a cache that cannot be read is only a warning. */
+  private async planCacheStart(profile: Profile, m: DockerMachine, imageId: string, ctx: RunContext, cached: CachedState[]): Promise<PlannedStart | undefined> {
+    if (!ctx.cache?.enabled || !cacheable(m.docker)) return undefined;
+    try {
+      const planned = await planStart(this.docker, profile.name, m, imageId, ctx, cached);
+      if (planned.why) ctx.emit({ type: 'log', runId: ctx.runId, machine: m.name, stream: 'info', text: `${m.name}: not started from cache: ${planned.why}` });
+      return planned;
+    } catch (err) {
+      ctx.emit({ type: 'log', runId: ctx.runId, machine: m.name, stream: 'warn', text: `${m.name}: cache not used: ${engineMessage(err)}` });
+      return undefined;
+    }
   }
 
   /**
@@ -377,6 +408,22 @@ export class DockerProvider implements MachineProvider {
       }),
     );
     return out;
+  }
+
+  /** The engine's client, once it answered (for the cache and snapshots). */
+  async client(): Promise<Docker> {
+    await this.call(async () => undefined);
+    return this.docker;
+  }
+
+  /** The profile's network, made when missing (a restored container joins it). */
+  async network(profile: Profile): Promise<void> {
+    await this.call(() => this.ensureNetwork(profile));
+  }
+
+  /** Every container of the profile, any state. */
+  containersOf(profile: string): Promise<Docker.ContainerInfo[]> {
+    return this.listProfile(profile);
   }
 
   async close(): Promise<void> {

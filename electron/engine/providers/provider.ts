@@ -4,6 +4,7 @@ import type { EventSink } from '../../../shared/events.js';
 import type { MachineSpec, Profile } from '../../../shared/profile.js';
 import type { MachineStatus } from '../../../shared/report.js';
 import type { ConnectGuard } from '../transport/address.js';
+import type { RunCacheOptions } from '../cache/run-cache-options.js';
 import type { Transport } from '../transport/transport.js';
 
 export interface RunContext {
@@ -17,6 +18,8 @@ export interface RunContext {
   signal?: AbortSignal;
   /** Set for runs that write: the production guard, run on each SSH connection's resolved address. */
   connectGuard?: ConnectGuard;
+  /** `up`: how the environment cache is used (absent: not at all). */
+  cache?: RunCacheOptions;
 }
 
 export interface MachineProvider {

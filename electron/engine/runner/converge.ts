@@ -92,7 +92,16 @@ function machineStatus(list: ResourceResult[]): MachineResult['status'] {
 // command starts may take a moment to answer).
 const confirmable = (spec: ResourceSpec) => spec.kind !== 'command';
 
-export async function converge(machine: MachineSpec, transport: Transport, mode: 'apply' | 'plan', ctx: RunContext, opts: { readOnly?: boolean } = {}): Promise<MachineResult> {
+export interface ConvergeOptions {
+  readOnly?: boolean;
+  /**
+   * Called (and awaited) each time the first `n` resources are all in sync, in order — the machine's
+   * disk then holds exactly their state: the environment cache saves it there (cache-session.ts).
+   */
+  afterPrefix?: (n: number) => Promise<void>;
+}
+
+export async function converge(machine: MachineSpec, transport: Transport, mode: 'apply' | 'plan', ctx: RunContext, opts: ConvergeOptions = {}): Promise<MachineResult> {
   const started = Date.now();
   const provider = machineProvider(machine);
   const emit = (r: ResourceResult, durationMs?: number) =>
@@ -135,6 +144,11 @@ export async function converge(machine: MachineSpec, transport: Transport, mode:
   };
 
   let applying = false;
+  let inSync = 0;
+  const advance = async (n: number) => {
+    inSync += n;
+    await opts.afterPrefix?.(inSync);
+  };
   // `probed` always holds the resources not decided yet, probed after the last change.
   while (probed.length > 0) {
     const head = probed[0]!;
@@ -147,6 +161,7 @@ export async function converge(machine: MachineSpec, transport: Transport, mode:
         skipFrom(probed, `not applied: ${head.spec.kind} ${head.spec.name} failed first`);
         break;
       }
+      await advance(1);
       continue;
     }
     if (ctx.signal?.aborted) {
@@ -220,6 +235,7 @@ export async function converge(machine: MachineSpec, transport: Transport, mode:
       skipFrom(probed, `not applied: ${notConverged} did not converge`);
       break;
     }
+    await advance(items.length);
   }
   if (applying) phase('apply', 'done');
   return finish();

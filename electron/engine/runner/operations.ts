@@ -7,6 +7,7 @@ import type { MachineResult } from '../../../shared/report.js';
 import { toErrorInfo } from '../errors.js';
 import type { RunContext } from '../providers/provider.js';
 import type { Transport } from '../transport/transport.js';
+import { afterPrefixHook } from '../cache/run-cache-options.js';
 import { converge, refOf } from './converge.js';
 import { attachAll, byProvider, upAll, type ProviderSet } from './machines.js';
 
@@ -24,7 +25,8 @@ async function convergeAll(profile: Profile, transports: Map<string, Transport |
       const t = transports.get(m.name);
       if (!t) return failedMachine(m, new Error(`machine ${m.name} was not brought up`), ctx);
       if (t instanceof Error) return failedMachine(m, t, ctx, mode === 'plan' ? 'probe' : 'provision');
-      return converge(m, t, mode, ctx);
+      const afterPrefix = mode === 'apply' ? afterPrefixHook(t) : undefined;
+      return converge(m, t, mode, ctx, afterPrefix ? { afterPrefix } : {});
     }),
   );
 }

@@ -12,7 +12,7 @@ interface StateFile {
   lastRuns: Record<string, RunRecord>;
 }
 
-const DEFAULT_SETTINGS: Settings = { dockerHost: '', sshIdentity: '', profileFolders: [] };
+const DEFAULT_SETTINGS: Settings = { dockerHost: '', sshIdentity: '', profileFolders: [], cacheMaxGb: 20 };
 const HISTORY_KEEP = 2000;
 
 export class AppState {

@@ -1,9 +1,11 @@
-// Settings: Docker engine address, SSH identity, profile folders, and the trusted host keys.
+// Settings: Docker engine address, SSH identity, cache cap, profile folders, the environment cache and
+// the trusted host keys.
 
 import { useState } from 'react';
 import type { Settings } from '../../../shared/api';
 import { api } from '../lib/api';
 import { useAction, useLoad } from '../lib/hooks';
+import { CacheSettings } from './CacheSettings';
 import { ErrorBox } from './ErrorBox';
 
 export function SettingsView() {
@@ -21,6 +23,8 @@ export function SettingsView() {
       <h2>Settings</h2>
       {settings.error && <ErrorBox error={settings.error} />}
       {settings.data && <SettingsForm initial={settings.data} />}
+
+      <CacheSettings />
 
       <h3>Trusted host keys</h3>
       {keys.error && <ErrorBox error={keys.error} />}
@@ -96,6 +100,10 @@ function SettingsForm({ initial }: { initial: Settings }) {
       <label className="field">
         <span>SSH identity file</span>
         <input value={form.sshIdentity} placeholder="default: ssh-agent" onChange={(e) => edit({ sshIdentity: e.target.value })} />
+      </label>
+      <label className="field">
+        <span>Environment cache size cap (GB)</span>
+        <input type="number" min={0} step={1} value={form.cacheMaxGb} onChange={(e) => edit({ cacheMaxGb: Number(e.target.value) })} />
       </label>
       <label className="field">
         <span>Profile folders (one per line)</span>

@@ -27,7 +27,8 @@ export async function startTestApp(): Promise<TestApp> {
   const dataDir = path.join(tmp, 'data');
   const profilesDir = path.join(tmp, 'profiles');
   await cp(FIXTURES, profilesDir, { recursive: true });
-  const engine = new Engine({ dataDir, profileFolders: [profilesDir] });
+  // The environment cache is off: the app flows are not about it, and would leave cached images behind.
+  const engine = new Engine({ dataDir, profileFolders: [profilesDir], env: { ...process.env, PRODLIKE_NO_CACHE: '1' } });
   const hub = new PushHub();
   const host = createHost({ engine, hub, mode: 'web', version: 'e2e', dataDir });
   await host.warm();

@@ -1,0 +1,70 @@
+// `prodlike cache ls|prune` and `prodlike snapshot save|restore|ls|rm`.
+
+import pc from 'picocolors';
+import type { CacheEntryInfo } from '../../shared/api.js';
+import { formatBytes } from '../../shared/bytes.js';
+import type { Engine } from '../engine/engine.js';
+import { parseAge } from '../engine/cache/cache-evict.js';
+import type { CliFlags } from './commands.js';
+import type { CliIo } from './io.js';
+
+export function formatAge(iso: string, now = Date.now()): string {
+  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  if (s < 60) return `${s}s ago`;
+  if (s < 3600) return `${Math.round(s / 60)}m ago`;
+  if (s < 86400) return `${Math.round(s / 3600)}h ago`;
+  return `${Math.round(s / 86400)}d ago`;
+}
+
+function usage(text: string): Error {
+  return Object.assign(new Error(text), { hint: 'prodlike --help lists the commands' });
+}
+
+function entryLine(e: CacheEntryInfo): string {
+  return `${e.key.slice(0, 12)}  ${`${e.profile}/${e.machine}`.padEnd(24)} ${`${e.prefix}/${e.total}`.padEnd(6)} ${formatBytes(e.sizeBytes).padStart(8)}  ${formatAge(e.savedAt).padEnd(9)} ${formatAge(e.lastUsed)}`;
+}
+
+export async function cacheCommand(engine: Engine, args: string[], flags: CliFlags, io: CliIo): Promise<number> {
+  const [sub] = args;
+  if (sub === 'ls') {
+    const listing = await engine.cacheList();
+    if (flags.json) return io.out(JSON.stringify(listing)), 0;
+    if (listing.entries.length === 0) return io.out('the cache is empty'), 0;
+    io.out(pc.dim(`${'KEY'.padEnd(12)}  ${'PROFILE/MACHINE'.padEnd(24)} ${'STEPS'.padEnd(6)} ${'SIZE'.padStart(8)}  ${'AGE'.padEnd(9)} LAST USED`));
+    for (const e of listing.entries) io.out(entryLine(e));
+    io.out(pc.dim(`${listing.entries.length} state(s), ${formatBytes(listing.totalBytes)} of ${formatBytes(listing.capBytes)}`));
+    return 0;
+  }
+  if (sub === 'prune') {
+    let olderThanMs: number | undefined;
+    if (flags['older-than'] !== undefined) {
+      olderThanMs = parseAge(flags['older-than']);
+      if (olderThanMs === undefined) throw Object.assign(new Error(`--older-than "${flags['older-than']}" is not a duration`), { hint: 'use a number and m, h, d or w: --older-than 7d' });
+    }
+    const res = await engine.cachePrune({ ...(flags.all ? { all: true } : {}), ...(olderThanMs !== undefined ? { olderThanMs } : {}) });
+    if (flags.json) return io.out(JSON.stringify(res)), 0;
+    for (const e of res.removed) io.out(`removed ${entryLine(e)}`);
+    for (const k of res.kept) io.out(`kept    ${entryLine(k.entry)}  ${pc.dim(`(${k.why})`)}`);
+    io.out(`${res.removed.length} state(s) removed, ${formatBytes(res.freedBytes)} freed`);
+    return 0;
+  }
+  throw usage(sub ? `unknown cache command "${sub}": use ls or prune` : 'cache needs ls or prune');
+}
+
+export async function snapshotCommand(engine: Engine, args: string[], flags: CliFlags, io: CliIo): Promise<number> {
+  const [op, profile, name] = args;
+  if (op !== 'save' && op !== 'restore' && op !== 'ls' && op !== 'rm') throw usage('snapshot needs save, restore, ls or rm: prodlike snapshot save <profile> [name]');
+  if (!profile) throw usage(`snapshot ${op} needs a profile: prodlike snapshot ${op} <profile>${op === 'ls' ? '' : ' [name]'}`);
+  const list = await engine.snapshot(op, profile, name, (t) => !flags.json && io.out(`  ${t}`));
+  if (flags.json) return io.out(JSON.stringify(op === 'ls' ? list : list[0])), 0;
+  if (op === 'ls') {
+    if (list.length === 0) io.out('no snapshots');
+    for (const s of list) io.out(`${s.name.padEnd(20)} ${formatAge(s.savedAt).padEnd(9)} ${formatBytes(s.sizeBytes).padStart(8)}  machines: ${s.machines.join(', ')}${s.volumes.length ? `  volumes: ${s.volumes.join(', ')}` : ''}`);
+    return 0;
+  }
+  const s = list[0]!;
+  const verb = { save: 'saved', restore: 'restored', rm: 'removed' }[op];
+  io.out(`${verb} snapshot ${s.name} of ${s.profile}: ${s.machines.join(', ')}${s.volumes.length ? ` (volumes: ${s.volumes.join(', ')})` : ''}`);
+  if (op === 'restore') io.out(pc.dim(`  services are not running after a restore: \`prodlike up ${profile}\` starts them`));
+  return 0;
+}

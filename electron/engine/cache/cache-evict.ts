@@ -1,0 +1,46 @@
+// Which cached states to remove, decided without an engine. Only states no other cached state was
+// built on are removed (removing a parent frees nothing while a child uses its layers), the least
+// recently used first, until the total fits the cap.
+
+export interface EvictionCandidate {
+  key: string;
+  /** The image ID, and the image it was committed from (its parent). */
+  id: string;
+  parent: string;
+  /** Bytes of its own layer (what removing it frees). */
+  ownBytes: number;
+  /** Epoch ms of its last use (or its save). */
+  lastUsed: number;
+}
+
+export function totalBytes(entries: readonly EvictionCandidate[]): number {
+  return entries.reduce((n, e) => n + e.ownBytes, 0);
+}
+
+/** Keys to remove, in order, so that the rest is at most `capBytes`. */
+export function chooseEvictions(entries: readonly EvictionCandidate[], capBytes: number): string[] {
+  const left = new Map(entries.map((e) => [e.id, e]));
+  let total = totalBytes(entries);
+  const out: string[] = [];
+  while (total > capBytes) {
+    const parents = new Set([...left.values()].map((e) => e.parent));
+    let victim: EvictionCandidate | undefined;
+    for (const e of left.values()) {
+      if (parents.has(e.id)) continue;
+      if (!victim || e.lastUsed < victim.lastUsed || (e.lastUsed === victim.lastUsed && e.key < victim.key)) victim = e;
+    }
+    if (!victim) break;
+    left.delete(victim.id);
+    total -= victim.ownBytes;
+    out.push(victim.key);
+  }
+  return out;
+}
+
+/** "30d", "12h", "90m", "2w" → milliseconds; undefined when it is not a duration. */
+export function parseAge(text: string): number | undefined {
+  const m = /^(\d+)\s*([mhdw])$/.exec(text.trim());
+  if (!m) return undefined;
+  const unit = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[m[2] as 'm' | 'h' | 'd' | 'w'];
+  return Number(m[1]) * unit;
+}

@@ -1,0 +1,112 @@
+// The environment cache's keys, decided without an engine. A machine's state after its first k resources
+// is decided by the base image, the container settings that commands see (env, hostname, volumes,
+// privileged), and those k resources as loaded (interpolated, `src:` files read). Key k chains key k-1
+// with resource k, so a change to resource j leaves keys 0..j-1 valid: the longest unchanged prefix is
+// reused, as Docker's build cache reuses layers.
+
+import { createHash } from 'node:crypto';
+import type { DockerMachineSpec, ResourceSpec } from '../../../shared/profile.js';
+
+/** Bump when what a key covers (or how a cached image is made) changes: old entries stop matching. */
+export const CACHE_FORMAT_VERSION = 1;
+
+/** Kinds whose apply is expensive (apt, builds): the state after them is worth saving. */
+const EXPENSIVE: ReadonlySet<ResourceSpec['kind']> = new Set(['package', 'command']);
+
+export interface MachineKeyInput {
+  /** The ID of the machine's base image (what `image:` resolved or was built to). */
+  baseImageId: string;
+  docker: Pick<DockerMachineSpec, 'env' | 'volumes' | 'privileged' | 'hostname'>;
+  machine: string;
+  resources: ResourceSpec[];
+  /** Whether a resource's value came from a secret: no saved state may include it. */
+  isSecret: (spec: ResourceSpec) => boolean;
+}
+
+export interface MachineKeys {
+  /** keys[k]: the state after the first k resources (keys[0]: the base container). */
+  keys: string[];
+  /** Prefix lengths a state is saved at, ascending. */
+  savePoints: number[];
+  /** Resources before this index may be saved; the first secret-bearing one stops it. */
+  limit: number;
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** Stable JSON: keys sorted at every level, so the same resource always hashes the same. */
+function stable(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stable).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stable(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * What of a resource decides the state it leaves: everything but where it was written (`pos`) and where
+ * a `src:` file lives on this computer (`src`); the file's content is in `content`, hashed.
+ */
+export function resourceFingerprint(spec: ResourceSpec): string {
+  const { pos: _pos, ...rest } = spec;
+  const out: Record<string, unknown> = { ...rest };
+  if (spec.kind === 'file') {
+    delete out.src;
+    if (spec.content !== undefined) out.content = `sha256:${sha256(spec.content)}`;
+  }
+  return sha256(stable(out));
+}
+
+export function machineKeys(input: MachineKeyInput): MachineKeys {
+  const base = stable({
+    v: CACHE_FORMAT_VERSION,
+    image: input.baseImageId,
+    env: input.docker.env,
+    volumes: [...input.docker.volumes].sort(),
+    privileged: input.docker.privileged,
+    hostname: input.docker.hostname ?? input.machine,
+  });
+  const keys = [sha256(base)];
+  for (const r of input.resources) keys.push(sha256(`${keys[keys.length - 1]!}\n${resourceFingerprint(r)}`));
+  const secretAt = input.resources.findIndex(input.isSecret);
+  const limit = secretAt < 0 ? input.resources.length : secretAt;
+  return { keys, savePoints: savePoints(input.resources, limit), limit };
+}
+
+/** After each expensive resource, and after the last one, never past `limit`. */
+export function savePoints(resources: ResourceSpec[], limit: number): number[] {
+  const out: number[] = [];
+  for (let k = 1; k <= limit; k++) {
+    if (k === resources.length || EXPENSIVE.has(resources[k - 1]!.kind)) out.push(k);
+  }
+  return out;
+}
+
+/** The longest save point whose key is available, or 0 (start from the base image). */
+export function longestMatch(keys: MachineKeys, available: (key: string) => boolean): number {
+  for (let i = keys.savePoints.length - 1; i >= 0; i--) {
+    const k = keys.savePoints[i]!;
+    if (available(keys.keys[k]!)) return k;
+  }
+  return 0;
+}
+
+/** Whether any string in the resource contains one of the secret values. */
+export function containsSecret(spec: ResourceSpec, secrets: readonly string[]): boolean {
+  if (secrets.length === 0) return false;
+  const walk = (v: unknown): boolean => {
+    if (typeof v === 'string') return secrets.some((s) => v.includes(s));
+    if (Array.isArray(v)) return v.some(walk);
+    if (v && typeof v === 'object') return Object.values(v).some(walk);
+    return false;
+  };
+  return walk(spec);
+}
+
+/** The image tag of a cached state: the key's first 32 hex digits (128 bits). */
+export function cacheTag(key: string): string {
+  return key.slice(0, 32);
+}

@@ -1,0 +1,167 @@
+// One machine's use of the cache during one `up`: where its container starts from (the longest cached
+// prefix of its resources, local or pulled from the profile's `cache.from`), and saving its state at
+// the save points converge reaches, when nothing is cached under that key yet.
+//
+// Saving is only done for a container created by this run: then the state after k resources is exactly
+// the base (or cached start) plus resources in order — an older container may hold anything.
+
+import type Docker from 'dockerode';
+import type { DockerMachineSpec, MachineSpec, ResourceSpec } from '../../../shared/profile.js';
+import type { RunContext } from '../providers/provider.js';
+import { parseVolume } from '../profile/docker-values.js';
+import { volumeName } from '../providers/docker-labels.js';
+import { cacheTag, containsSecret, longestMatch, machineKeys, type MachineKeys } from './cache-key.js';
+import { LABEL_CACHE_SAVED_AT, cacheRef } from './cache-labels.js';
+import { pullState, saveState, touch, type BaseConfig, type CachedState } from './cache-store.js';
+import { registerSession, type CacheSessionInfo } from './run-cache-options.js';
+
+/** A cached start: the image the container is created from, and what it covers. */
+export interface CacheStart {
+  image: string;
+  imageId: string;
+  entry: Pick<CachedState, 'key' | 'prefix' | 'total' | 'savedAt'>;
+  pulled: boolean;
+}
+
+export class CacheSession implements CacheSessionInfo {
+  containerId = '';
+  /** Image the container was created from. */
+  parent = '';
+  startPrefix = 0;
+  readonly saved: string[] = [];
+
+  constructor(
+    private readonly docker: Docker,
+    readonly profile: string,
+    readonly machine: MachineSpec & { docker: DockerMachineSpec },
+    readonly keys: MachineKeys,
+    private readonly existing: Set<string>,
+    private readonly baseImageId: string,
+    private readonly ctx: RunContext,
+  ) {}
+
+  private base?: Promise<BaseConfig>;
+
+  /** The base image's config, read at the first save (most starts save nothing). */
+  private baseConfig(): Promise<BaseConfig> {
+    this.base ??= this.docker
+      .getImage(this.baseImageId)
+      .inspect()
+      .then((i) => ({ Entrypoint: asList(i.Config.Entrypoint), Cmd: asList(i.Config.Cmd), Env: i.Config.Env ?? null }));
+    return this.base;
+  }
+
+  attach(transport: object, containerId: string, from: { image: string; prefix: number }): void {
+    this.containerId = containerId;
+    this.parent = from.image;
+    this.startPrefix = from.prefix;
+    registerSession(transport, this);
+    this.ctx.cache?.onSession?.(this);
+  }
+
+  /** The key of the full converged state, or the longest one that may be saved. */
+  get lastSavePoint(): number {
+    return this.keys.savePoints[this.keys.savePoints.length - 1] ?? 0;
+  }
+
+  async afterPrefix(n: number): Promise<void> {
+    if (n <= this.startPrefix || !this.keys.savePoints.includes(n)) return;
+    const key = this.keys.keys[n]!;
+    if (this.existing.has(key)) return;
+    const t0 = Date.now();
+    try {
+      await saveState(this.docker, {
+        containerId: this.containerId,
+        key,
+        prefix: n,
+        total: this.machine.resources.length,
+        profile: this.profile,
+        machine: this.machine.name,
+        parent: this.parent,
+        base: await this.baseConfig(),
+      });
+      this.existing.add(key);
+      this.saved.push(key);
+      if (this.ctx.cache) this.ctx.cache.saved = (this.ctx.cache.saved ?? 0) + 1;
+      this.log('info', `saved to cache after ${n} of ${this.machine.resources.length} resources (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    } catch (err) {
+      this.log('warn', `could not save to cache: ${(err as Error).message}`);
+    }
+  }
+
+  private log(stream: 'info' | 'warn', text: string): void {
+    this.ctx.emit({ type: 'log', runId: this.ctx.runId, machine: this.machine.name, stream, text: `${this.machine.name}: ${text}` });
+  }
+}
+
+/** Whether the machine's state can be reproduced from an image: anonymous volumes start empty. */
+export function cacheable(spec: DockerMachineSpec): boolean {
+  return !spec.volumes.map(parseVolume).some((v) => v.kind === 'anonymous');
+}
+
+export interface PlannedStart {
+  session: CacheSession;
+  start?: CacheStart;
+  /** Why the cache was not used to start (said in the run). */
+  why?: string;
+}
+
+/**
+ * Decides where a new container of the machine starts: computes its keys, looks for the longest cached
+ * prefix locally, then (when longer ones could exist) in the profile's registry.
+ */
+export async function planStart(
+  docker: Docker,
+  profileName: string,
+  m: MachineSpec & { docker: DockerMachineSpec },
+  baseImageId: string,
+  ctx: RunContext,
+  local: CachedState[],
+): Promise<PlannedStart> {
+  const opts = ctx.cache!;
+  const envSecret = Object.values(m.docker.env).some((v) => opts.secrets.some((s) => v.includes(s)));
+  // Commands see the container's environment: with a secret in it, their result may hold it.
+  const isSecret = (r: ResourceSpec) => containsSecret(r, opts.secrets) || (envSecret && r.kind === 'command');
+  const keys = machineKeys({ baseImageId, docker: m.docker, machine: m.name, resources: m.resources, isSecret });
+  const byKey = new Map(local.map((e) => [e.key, e]));
+  const session = new CacheSession(docker, opts.profileLabel ?? profileName, m, keys, new Set(byKey.keys()), baseImageId, ctx);
+
+  // A named volume that does not exist yet would be filled from the image at its path, and a cached
+  // image has nothing there (volumes are not in images): such a machine is built without the cache.
+  const named = m.docker.volumes.map(parseVolume).filter((v) => v.kind === 'volume');
+  for (const v of named) {
+    const exists = await docker
+      .getVolume(volumeName(profileName, v.source))
+      .inspect()
+      .then(() => true)
+      .catch(() => false);
+    if (!exists) return { session, why: `volume ${v.source} is new` };
+  }
+
+  let k = longestMatch(keys, (key) => byKey.has(key));
+  let pulled = false;
+  if (opts.from) {
+    for (const p of [...keys.savePoints].reverse()) {
+      if (p <= k) break;
+      if (await pullState(docker, opts.from, keys.keys[p]!)) {
+        k = p;
+        pulled = true;
+        break;
+      }
+    }
+  }
+  if (k === 0) return { session };
+  const key = keys.keys[k]!;
+  const image = cacheRef(cacheTag(key));
+  await touch(docker, key);
+  let state = byKey.get(key);
+  if (!state) {
+    const info = await docker.getImage(image).inspect();
+    state = { key, id: info.Id, prefix: k, total: m.resources.length, savedAt: info.Config?.Labels?.[LABEL_CACHE_SAVED_AT] ?? info.Created };
+  }
+  return { session, start: { image, imageId: state.id, entry: { key, prefix: k, total: m.resources.length, savedAt: state.savedAt }, pulled } };
+}
+
+function asList(v: string | string[] | null | undefined): string[] | null {
+  return v == null ? null : Array.isArray(v) ? v : [v];
+}

@@ -1,0 +1,300 @@
+// Cached states on the engine: images tagged prodlike-cache:<key> and labelled (cache-labels.ts).
+// Listing, saving (docker commit), marking as used (a re-tag updates the image's LastTagTime, which is
+// its "last used"), removing, and pulling/pushing them from/to a registry.
+
+import type Docker from 'dockerode';
+import { engineMessage, statusCode } from '../providers/docker-client.js';
+import { CACHE_FORMAT_VERSION, cacheTag } from './cache-key.js';
+import { chooseEvictions } from './cache-evict.js';
+import {
+  CACHE_REPO,
+  LABEL_CACHE_FORMAT,
+  LABEL_CACHE_KEY,
+  LABEL_CACHE_MACHINE,
+  LABEL_CACHE_PARENT,
+  LABEL_CACHE_PREFIX,
+  LABEL_CACHE_PROFILE,
+  LABEL_CACHE_SAVED_AT,
+  cacheRef,
+} from './cache-labels.js';
+
+export interface CacheEntry {
+  key: string;
+  /** prodlike-cache:<tag> */
+  ref: string;
+  id: string;
+  profile: string;
+  machine: string;
+  /** Resources covered, and of how many. */
+  prefix: number;
+  total: number;
+  savedAt: string;
+  lastUsed: string;
+  /** Bytes of its own layer; the image with its base is `totalBytes`. */
+  sizeBytes: number;
+  totalBytes: number;
+  parent: string;
+  /** Every tag of the image that names this state (the local one, and bake's or a pull's registry tags). */
+  tags: string[];
+}
+
+/** What `up` needs of the cached states: one image list, no inspects (a start must stay fast). */
+export interface CachedState {
+  key: string;
+  id: string;
+  prefix: number;
+  total: number;
+  savedAt: string;
+}
+
+export async function listCachedStates(docker: Docker): Promise<CachedState[]> {
+  const images = await docker.listImages({ filters: { label: [LABEL_CACHE_KEY] } });
+  return images
+    .filter((img) => img.Labels?.[LABEL_CACHE_FORMAT] === String(CACHE_FORMAT_VERSION) && (img.RepoTags ?? []).includes(cacheRef(cacheTag(img.Labels[LABEL_CACHE_KEY]!))))
+    .map((img) => {
+      const l = img.Labels;
+      const [prefix, total] = (l[LABEL_CACHE_PREFIX] ?? '0/0').split('/').map(Number) as [number, number];
+      return { key: l[LABEL_CACHE_KEY]!, id: img.Id, prefix, total, savedAt: l[LABEL_CACHE_SAVED_AT] ?? new Date(img.Created * 1000).toISOString() };
+    });
+}
+
+/** Every cached state on the engine (of this cache format), newest first. */
+export async function listCache(docker: Docker): Promise<CacheEntry[]> {
+  const images = await docker.listImages({ filters: { label: [LABEL_CACHE_KEY] } });
+  const sizes = new Map(images.map((i) => [i.Id, i.Size]));
+  const parentSize = async (id: string): Promise<number> => {
+    if (!id) return 0;
+    const known = sizes.get(id);
+    if (known !== undefined) return known;
+    const size = await docker
+      .getImage(id)
+      .inspect()
+      .then((i) => i.Size)
+      .catch(() => 0);
+    sizes.set(id, size);
+    return size;
+  };
+  const out: CacheEntry[] = [];
+  for (const img of images) {
+    const l = img.Labels ?? {};
+    if (l[LABEL_CACHE_FORMAT] !== String(CACHE_FORMAT_VERSION)) continue;
+    const key = l[LABEL_CACHE_KEY]!;
+    const ref = cacheRef(cacheTag(key));
+    // Only the image carrying its own cache tag counts (a pulled registry copy is tagged on pull).
+    if (!(img.RepoTags ?? []).includes(ref)) continue;
+    const [prefix, total] = (l[LABEL_CACHE_PREFIX] ?? '0/0').split('/').map(Number) as [number, number];
+    const info = await docker
+      .getImage(img.Id)
+      .inspect()
+      .catch(() => undefined);
+    const savedAt = l[LABEL_CACHE_SAVED_AT] ?? new Date(img.Created * 1000).toISOString();
+    const tagged = (info as { Metadata?: { LastTagTime?: string } } | undefined)?.Metadata?.LastTagTime;
+    const lastUsed = tagged && !tagged.startsWith('0001') ? new Date(tagged).toISOString() : savedAt;
+    const parent = l[LABEL_CACHE_PARENT] ?? '';
+    out.push({
+      key,
+      ref,
+      id: img.Id,
+      profile: l[LABEL_CACHE_PROFILE] ?? '',
+      machine: l[LABEL_CACHE_MACHINE] ?? '',
+      prefix,
+      total,
+      savedAt,
+      lastUsed,
+      totalBytes: img.Size,
+      sizeBytes: Math.max(0, img.Size - (await parentSize(parent))),
+      parent,
+      tags: (img.RepoTags ?? []).filter((t) => t.endsWith(`:${cacheTag(key)}`)),
+    });
+  }
+  return out.sort((a, b) => b.savedAt.localeCompare(a.savedAt));
+}
+
+export interface SaveRequest {
+  containerId: string;
+  key: string;
+  prefix: number;
+  total: number;
+  profile: string;
+  machine: string;
+  /** The image the container was created from. */
+  parent: string;
+  base: BaseConfig;
+}
+
+/** The config a committed image keeps from its base: it must run like its base, not like our keep-alive. */
+export interface BaseConfig {
+  Entrypoint?: string[] | null;
+  Cmd?: string[] | null;
+  Env?: string[] | null;
+}
+
+/**
+ * Commits a container's disk as an image. The container is paused meanwhile (Docker's default), so the
+ * layer is a consistent cut even while services write. The container's own environment (the profile's
+ * `env:`, possibly secrets) is not carried into the image: each of its variables is reset to the base
+ * image's value or to empty (the machine's container sets them again when created).
+ */
+export async function commitContainer(docker: Docker, containerId: string, to: { repo: string; tag: string; labels: Record<string, string>; base: BaseConfig; comment: string }): Promise<string> {
+  const container = docker.getContainer(containerId);
+  const info = await container.inspect();
+  const baseEnv = to.base.Env ?? [];
+  const keys = new Set(baseEnv.map((e) => e.split('=')[0]));
+  const env = [...baseEnv];
+  for (const e of info.Config.Env ?? []) {
+    const k = e.split('=')[0]!;
+    if (!keys.has(k)) {
+      env.push(`${k}=`);
+      keys.add(k);
+    }
+  }
+  const res = (await container.commit({
+    repo: to.repo,
+    tag: to.tag,
+    pause: true,
+    comment: to.comment,
+    Entrypoint: to.base.Entrypoint ?? [],
+    Cmd: to.base.Cmd ?? [],
+    Env: env,
+    Labels: to.labels,
+  })) as { Id: string };
+  return res.Id;
+}
+
+/**
+ * apt's binary caches (regenerated by apt on its next run) are half of a package layer's bytes: they
+ * are dropped before a save, which halves the commit's time and the cache's disk.
+ */
+const REGENERABLE = 'rm -f /var/cache/apt/pkgcache.bin /var/cache/apt/srcpkgcache.bin';
+
+async function dropRegenerable(docker: Docker, containerId: string): Promise<void> {
+  const exec = await docker.getContainer(containerId).exec({ Cmd: ['sh', '-c', REGENERABLE], AttachStdout: true, AttachStderr: true });
+  // Attached, read to its end: a detached start leaves a connection that keeps the process alive.
+  const stream = (await exec.start({ hijack: false, Detach: false, Tty: false })) as NodeJS.ReadableStream;
+  await new Promise<void>((resolve) => {
+    stream.on('end', resolve);
+    stream.on('error', () => resolve());
+    stream.on('close', resolve);
+    stream.resume();
+  });
+}
+
+export async function saveState(docker: Docker, req: SaveRequest): Promise<string> {
+  await dropRegenerable(docker, req.containerId).catch(() => undefined);
+  return commitContainer(docker, req.containerId, {
+    repo: CACHE_REPO,
+    tag: cacheTag(req.key),
+    base: req.base,
+    comment: `prodlike cache: ${req.profile}/${req.machine} after ${req.prefix} of ${req.total} resources`,
+    labels: {
+      [LABEL_CACHE_KEY]: req.key,
+      [LABEL_CACHE_PREFIX]: `${req.prefix}/${req.total}`,
+      [LABEL_CACHE_PROFILE]: req.profile,
+      [LABEL_CACHE_MACHINE]: req.machine,
+      [LABEL_CACHE_SAVED_AT]: new Date().toISOString(),
+      [LABEL_CACHE_PARENT]: req.parent,
+      [LABEL_CACHE_FORMAT]: String(CACHE_FORMAT_VERSION),
+    },
+  });
+}
+
+/** Marks a cached state as used now (for least-recently-used eviction). */
+export async function touch(docker: Docker, key: string): Promise<void> {
+  await docker
+    .getImage(cacheRef(cacheTag(key)))
+    .tag({ repo: CACHE_REPO, tag: cacheTag(key) })
+    .catch(() => undefined);
+}
+
+export interface RemoveOutcome {
+  removed: CacheEntry[];
+  /** Entries kept, with why (in use by a container, needed by another cached state). */
+  kept: { entry: CacheEntry; why: string }[];
+}
+
+/** Removes cached states (their cache tag; the layers go when nothing else uses them). */
+export async function removeEntries(docker: Docker, entries: CacheEntry[]): Promise<RemoveOutcome> {
+  const out: RemoveOutcome = { removed: [], kept: [] };
+  // Children first: a parent cannot go while a cached state built on it remains.
+  const order = [...entries].sort((a, b) => b.prefix - a.prefix);
+  for (const e of order) {
+    try {
+      // The registry tags of the same state go too: otherwise the image (and its disk) would stay.
+      for (const tag of [...e.tags.filter((t) => t !== e.ref), e.ref]) {
+        try {
+          await docker.getImage(tag).remove({ noprune: false });
+        } catch (err) {
+          if (statusCode(err) !== 404) throw err;
+        }
+      }
+      out.removed.push(e);
+    } catch (err) {
+      out.kept.push({ entry: e, why: /container/i.test(engineMessage(err)) ? 'a container uses it' : engineMessage(err) });
+    }
+  }
+  return out;
+}
+
+/** Keeps the cache within `capBytes`, removing the least recently used states first. */
+export async function enforceCap(docker: Docker, capBytes: number): Promise<RemoveOutcome> {
+  const entries = await listCache(docker);
+  const victims = new Set(
+    chooseEvictions(
+      entries.map((e) => ({ key: e.key, id: e.id, parent: e.parent, ownBytes: e.sizeBytes, lastUsed: Date.parse(e.lastUsed) })),
+      capBytes,
+    ),
+  );
+  if (victims.size === 0) return { removed: [], kept: [] };
+  return removeEntries(
+    docker,
+    entries.filter((e) => victims.has(e.key)),
+  );
+}
+
+/** Follows a pull or push stream; rejects on an in-band error. */
+export function followStream(docker: Docker, stream: NodeJS.ReadableStream): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let inBand: string | undefined;
+    docker.modem.followProgress(
+      stream,
+      (err) => (inBand !== undefined ? reject(new Error(inBand)) : err ? reject(err) : resolve()),
+      (e: { error?: string; errorDetail?: { message?: string } }) => {
+        const m = e.error ?? e.errorDetail?.message;
+        if (m !== undefined && inBand === undefined) inBand = m.trim();
+      },
+    );
+  });
+}
+
+/** `<registry>/<repo>:<tag>` for a key. */
+export function remoteRef(repo: string, key: string): string {
+  return `${repo}:${cacheTag(key)}`;
+}
+
+/**
+ * Pulls the cached state for `key` from `repo`; true when it was there and carries that key. The pulled
+ * image is tagged as a local cached state too, so later runs find it without the registry.
+ */
+export async function pullState(docker: Docker, repo: string, key: string): Promise<boolean> {
+  const ref = remoteRef(repo, key);
+  try {
+    await followStream(docker, (await docker.pull(ref)) as NodeJS.ReadableStream);
+  } catch {
+    return false;
+  }
+  const info = await docker
+    .getImage(ref)
+    .inspect()
+    .catch(() => undefined);
+  if (info?.Config?.Labels?.[LABEL_CACHE_KEY] !== key) return false;
+  await docker.getImage(ref).tag({ repo: CACHE_REPO, tag: cacheTag(key) });
+  return true;
+}
+
+/** Tags a local cached state for `repo` and pushes it. */
+export async function pushState(docker: Docker, repo: string, key: string): Promise<string> {
+  const ref = remoteRef(repo, key);
+  await docker.getImage(cacheRef(cacheTag(key))).tag({ repo, tag: cacheTag(key) });
+  await followStream(docker, (await docker.getImage(repo).push({ tag: cacheTag(key) })) as NodeJS.ReadableStream);
+  return ref;
+}

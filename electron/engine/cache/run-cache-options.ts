@@ -1,0 +1,39 @@
+// How a run uses the environment cache (set by the engine on the run's context), and the hook that
+// connects a machine's transport to its cache session. No runtime imports: the runner loads this
+// without loading the Docker client.
+
+export interface CacheSessionInfo {
+  readonly machine: { name: string };
+  readonly keys: { keys: string[]; savePoints: number[] };
+  /** Keys saved by this run. */
+  readonly saved: string[];
+  readonly lastSavePoint: number;
+  afterPrefix(n: number): Promise<void>;
+}
+
+export interface RunCacheOptions {
+  /** False with --no-cache: nothing is read from or written to the cache. */
+  enabled: boolean;
+  /** Secret values of the profile: a resource holding one is never saved. */
+  secrets: string[];
+  /** The profile's `cache.from` registry repository. */
+  from?: string;
+  /** The profile name written on cached states (bake runs under a temporary name). */
+  profileLabel?: string;
+  /** How many states this run saved (the size cap is checked only then). */
+  saved?: number;
+  /** Told about every machine that uses the cache (bake collects them). */
+  onSession?: (session: CacheSessionInfo) => void;
+}
+
+const sessions = new WeakMap<object, CacheSessionInfo>();
+
+export function registerSession(transport: object, session: CacheSessionInfo): void {
+  sessions.set(transport, session);
+}
+
+/** The converge hook of a transport whose container this run created with the cache on. */
+export function afterPrefixHook(transport: object): ((n: number) => Promise<void>) | undefined {
+  const s = sessions.get(transport);
+  return s ? (n) => s.afterPrefix(n) : undefined;
+}

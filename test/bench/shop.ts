@@ -1,0 +1,163 @@
+// 5. The whole shop (profiles/shop: 4 machines, apt packages, files, services) brought up fresh:
+// Prodlike cold (no cache, as before the cache existed), cold while saving to the cache, and from the
+// cache after `destroy`; against Docker Compose v2 with Dockerfiles of the same shop, cold (build
+// --no-cache + up) and `up -d --build` with a warm layer cache. Compose v2 is Debian trixie's package,
+// unpacked by scripts/fetch-compose-v2.sh (not installed).
+import { cp, mkdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { med, medianTimeline, ms, writeFileIn, type Ctx } from './context.js';
+import { purgeProfile } from './compose.js';
+import { log, median, must, PREFIX, rand, ROOT, run, tempDir, type Proc } from './lib.js';
+
+const SECTION = 'shop from cache';
+const COMPOSE_V2 = process.env.PL_BENCH_COMPOSE_V2 ?? '/opt/prodlike-bench/compose-v2/usr/libexec/docker/cli-plugins/docker-compose';
+
+/** The shop's dev profile without published ports (the bench must not clash with a running shop). */
+function shopProfile(name: string, runTag: string): string {
+  const env = `{ SHOP_ENV: "dev", PL_BENCH_RUN: "${runTag}" }`;
+  return `name: ${name}
+extends: ./base.yaml
+role: dev
+vars:
+  shop_env: dev
+machines:
+  web:
+    docker: { image: debian:bookworm, hostname: web, env: ${env} }
+  app:
+    docker: { image: debian:bookworm, hostname: app, env: ${env} }
+  db:
+    docker: { image: debian:bookworm, hostname: db, env: { PL_BENCH_RUN: "${runTag}" }, volumes: ["db-data:/var/lib/postgresql"] }
+  cache:
+    docker: { image: debian:bookworm, hostname: cache, env: { PL_BENCH_RUN: "${runTag}" } }
+`;
+}
+
+// The same shop as Dockerfiles: the same packages, files, lines and services (started as the command).
+const DOCKERFILES: Record<string, string> = {
+  web: `FROM debian:bookworm
+RUN apt-get update && apt-get install -y --no-install-recommends nginx
+RUN mkdir -p /srv/www && chmod 0755 /srv/www
+COPY index.html /srv/www/index.html
+COPY nginx-shop.conf /etc/nginx/sites-available/default
+RUN echo SHOP_ENV=dev >> /etc/environment
+CMD ["nginx", "-g", "daemon off;"]
+`,
+  app: `FROM debian:bookworm
+RUN apt-get update && apt-get install -y --no-install-recommends python3
+RUN useradd --system --home-dir /srv/shop --shell /usr/sbin/nologin shop \\
+ && install -d -o shop -g shop -m 0755 /srv/shop/app && install -d -o shop -g shop -m 0750 /var/log/shop
+COPY --chown=shop:root app/server.py /srv/shop/app/server.py
+RUN echo SHOP_ENV=dev >> /etc/environment \\
+ && echo SHOP_DB_URL=postgresql://shop@db/shop >> /etc/environment \\
+ && echo SHOP_CACHE_URL=redis://cache:6379/0 >> /etc/environment
+ENV SHOP_ENV=dev SHOP_PORT=8000
+CMD ["runuser", "-u", "shop", "--", "python3", "/srv/shop/app/server.py"]
+`,
+  db: `FROM debian:bookworm
+RUN apt-get update && apt-get install -y --no-install-recommends postgresql-15
+RUN sed -i "s/^#\\?listen_addresses =.*/listen_addresses = '*'/" /etc/postgresql/15/main/postgresql.conf \\
+ && echo "host shop shop 0.0.0.0/0 scram-sha-256" >> /etc/postgresql/15/main/pg_hba.conf
+CMD ["sh", "-c", "service postgresql start && (runuser -u postgres -- psql -tAc \\"SELECT 1 FROM pg_database WHERE datname = 'shop'\\" | grep -q 1 || (runuser -u postgres -- createuser shop && runuser -u postgres -- createdb -O shop shop)) && exec sleep infinity"]
+`,
+  cache: `FROM debian:bookworm
+RUN apt-get update && apt-get install -y --no-install-recommends redis-server
+RUN sed -i -E 's/^#? ?maxmemory .*/maxmemory 64mb/; s/^#? ?maxmemory-policy .*/maxmemory-policy allkeys-lru/' /etc/redis/redis.conf
+CMD ["redis-server", "/etc/redis/redis.conf", "--daemonize", "no", "--bind", "0.0.0.0"]
+`,
+};
+
+const COMPOSE_FILE = `services:
+${['web', 'app', 'db', 'cache']
+  .map((m) => `  ${m}:\n    build: ./${m}\n    init: true\n    hostname: ${m}${m === 'db' ? '\n    volumes: ["db-data:/var/lib/postgresql"]' : ''}`)
+  .join('\n')}
+volumes:
+  db-data: {}
+`;
+
+async function composeProject(): Promise<{ dir: string; project: string }> {
+  const dir = await tempDir('shop-compose');
+  const files = path.join(ROOT, 'profiles', 'shop', 'files');
+  for (const [m, text] of Object.entries(DOCKERFILES)) {
+    await mkdir(path.join(dir, m), { recursive: true });
+    await writeFile(path.join(dir, m, 'Dockerfile'), text);
+  }
+  await cp(path.join(files, 'index.html'), path.join(dir, 'web', 'index.html'));
+  await cp(path.join(files, 'nginx-shop.conf'), path.join(dir, 'web', 'nginx-shop.conf'));
+  await mkdir(path.join(dir, 'app', 'app'), { recursive: true });
+  await cp(path.join(files, 'app', 'server.py'), path.join(dir, 'app', 'app', 'server.py'));
+  await writeFile(path.join(dir, 'compose.yaml'), COMPOSE_FILE);
+  return { dir, project: `${PREFIX}shop-${rand()}`.replace(/[^a-z0-9_-]/g, '') };
+}
+
+async function removeCacheOf(profile: string): Promise<void> {
+  const ids = [...new Set((await run('docker', ['images', '-q', '--filter', `label=prodlike.cache-profile=${profile}`])).stdout.split('\n').filter(Boolean))];
+  if (ids.length) await run('docker', ['rmi', '-f', ...ids]);
+}
+
+export async function shopSuite(ctx: Ctx): Promise<void> {
+  const coldReps = ctx.quick ? 1 : 2;
+  const warmReps = ctx.quick ? 3 : 5;
+  const name = `${PREFIX}shop-${rand()}`;
+  const shopDir = path.join(ctx.cli.dir, 'profiles', 'bench-shop');
+  await mkdir(shopDir, { recursive: true });
+  await cp(path.join(ROOT, 'profiles', 'shop', 'base.yaml'), path.join(shopDir, 'base.yaml'));
+  await cp(path.join(ROOT, 'profiles', 'shop', 'files'), path.join(shopDir, 'files'), { recursive: true });
+  const write = (tag: string) => writeFileIn(ctx, `profiles/bench-shop/${name}.yaml`, shopProfile(name, tag));
+  let file = await write('cold');
+  ctx.cleanup.add(`shop ${name}`, async () => {
+    await ctx.cli.run(['destroy', file, '--volumes', '--json'], [0, 1]).catch(() => undefined);
+    await purgeProfile(name);
+    await removeCacheOf(name);
+  });
+  const up = (...extra: string[]) => ctx.cli.run(['up', file, '--json', ...extra]);
+  const destroy = (...extra: string[]) => ctx.cli.run(['destroy', file, '--json', ...extra]);
+
+  log(`${SECTION}: fresh up, cold, no cache (${coldReps}×)`);
+  const cold: Proc[] = [];
+  for (let i = 0; i < coldReps; i++) {
+    await destroy('--volumes');
+    cold.push(await up('--no-cache'));
+  }
+  log(`${SECTION}: fresh up, cold, saving to the cache (${coldReps}×)`);
+  const coldSave: Proc[] = [];
+  for (let i = 0; i < coldReps; i++) {
+    // A new run tag in every machine's env: a key no earlier run saved.
+    file = await write(`save-${rand()}`);
+    await destroy('--volumes');
+    coldSave.push(await up());
+  }
+  log(`${SECTION}: fresh up after destroy, from the cache (${warmReps}×)`);
+  const warm: Proc[] = [];
+  for (let i = 0; i < warmReps; i++) {
+    await destroy();
+    warm.push(await up());
+  }
+  await destroy('--volumes');
+
+  let composeCold: number | undefined;
+  const composeWarm: number[] = [];
+  let composeName = 'docker compose v2 (not found)';
+  if (!existsSync(COMPOSE_V2)) {
+    ctx.results.skip(`${SECTION} (Compose v2 side)`, `Compose v2 not found at ${COMPOSE_V2}: run scripts/fetch-compose-v2.sh (Debian trixie's docker-compose, unpacked)`);
+  } else {
+    const version = (await must(COMPOSE_V2, ['version', '--short'])).stdout.trim();
+    composeName = `docker compose ${version}`;
+    const { dir, project } = await composeProject();
+    const compose = (...args: string[]) => must(COMPOSE_V2, ['-p', project, ...args], { cwd: dir, timeoutMs: 900_000 });
+    ctx.cleanup.add(`compose ${project}`, () => compose('down', '-v', '--rmi', 'local', '-t', '0'));
+    log(`${SECTION}: Compose v2 cold build + up`);
+    const b = await compose('build', '--no-cache');
+    const u = await compose('up', '-d');
+    composeCold = b.ms + u.ms;
+    log(`${SECTION}: Compose v2 up -d --build, warm layer cache (${warmReps}×)`);
+    for (let i = 0; i < warmReps; i++) {
+      await compose('down', '-v', '-t', '0');
+      composeWarm.push((await compose('up', '-d', '--build')).ms);
+    }
+  }
+
+  ctx.results.add({ section: SECTION, metric: 'fresh up, 4 machines, cold (--no-cache)', prodlike: med(cold), peer: composeCold, peerName: `${composeName}: build --no-cache + up -d`, unit: 'ms', n: coldReps, samples: { prodlike: ms(cold), ...(composeCold !== undefined ? { peer: [composeCold] } : {}) }, timeline: medianTimeline(cold) });
+  ctx.results.add({ section: SECTION, metric: 'fresh up, 4 machines, cold, saving to the cache', prodlike: med(coldSave), peer: med(cold), peerName: 'prodlike up --no-cache', unit: 'ms', n: coldReps, samples: { prodlike: ms(coldSave), peer: ms(cold) }, timeline: medianTimeline(coldSave) });
+  ctx.results.add({ section: SECTION, metric: 'fresh up after destroy, 4 machines, from cache', prodlike: med(warm), peer: composeWarm.length ? median(composeWarm) : undefined, peerName: `${composeName}: up -d --build (warm layer cache)`, unit: 'ms', n: warmReps, samples: { prodlike: ms(warm), peer: composeWarm }, timeline: medianTimeline(warm) });
+}

@@ -1,0 +1,251 @@
+// The environment cache against a real Docker engine and a real registry: a machine built from cache
+// ends in exactly the state of one built fresh (compared with dpkg, getent, sha256sum and stat inside
+// the containers, not through Prodlike), a change reuses the longest unchanged prefix, secrets never
+// reach an image, prune removes what it says, bake → push → pull, and snapshots.
+//
+// One machine, reused across the file in order: fresh apt installs are the slow part.
+import { execFileSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { docker, dockerTry, exec, purge, unique, workspace, type CliRun, type Workspace } from '../../support/cli.js';
+import { registryTags, startRegistry, type Registry } from '../../support/registry.js';
+
+const NAME = unique('pl-it-cache');
+const CONTAINER = `${NAME}-m`;
+const SECRET = `pw-${Math.random().toString(36).slice(2, 10)}-x`;
+// Part of every cache key: states left by another run of this file never match.
+const RUN = Math.random().toString(36).slice(2, 10);
+const ENV = { PRODLIKE_NO_CACHE: '', SHOP_DB_PASSWORD: SECRET };
+
+let ws: Workspace;
+let file: string;
+let registry: Registry;
+let repo: string;
+
+/** The profile; `page` and `extraPackage` vary between the tests. */
+function profileText(opts: { page?: string; extraPackage?: string; from?: string } = {}): string {
+  return `name: ${NAME}
+${opts.from ? `cache: { from: "${opts.from}" }\n` : ''}machines:
+  m:
+    docker:
+      image: debian:bookworm
+      env: { SHOP_ENV: test, TEST_RUN: ${RUN} }
+      volumes: ["data:/srv/data"]
+    resources:
+      - package: tree
+      - user: shopper
+        groups: [users]
+      - directory: /srv/site
+        owner: shopper
+        mode: "0750"
+      - file: /srv/site/index.html
+        src: files/index.html
+        owner: shopper
+        mode: "0640"
+      - package: ${opts.extraPackage ?? 'file'}
+      - command: echo "built for $SHOP_ENV" > /opt/built && chmod 0600 /opt/built
+        creates: /opt/built
+      - file: /srv/site/page.html
+        content: "${opts.page ?? 'page one'}\\n"
+      - file: /srv/data/seed.txt
+        content: "seed\\n"
+      - file: /etc/shop/db.conf
+        content: "password=\${env.SHOP_DB_PASSWORD}\\n"
+        mode: "0600"
+`;
+}
+
+async function writeProfile(opts: Parameters<typeof profileText>[0] = {}): Promise<void> {
+  file = await ws.write('profiles/cache.yaml', profileText(opts));
+}
+
+const NAMED = ['/srv/site', '/srv/site/index.html', '/srv/site/page.html', '/opt/built', '/etc/shop/db.conf', '/srv/data/seed.txt'];
+
+/** The machine's state as the OS reports it: packages and versions, accounts, the named files. */
+function fingerprint(container: string): string {
+  return exec(
+    container,
+    `dpkg-query -W -f '\${Package} \${Version} \${db:Status-Abbrev}\\n' | sort
+getent passwd | sort; getent group | sort
+for f in ${NAMED.join(' ')}; do stat -c '%n %a %U %G %F' "$f"; [ -f "$f" ] && sha256sum "$f"; done`,
+  );
+}
+
+async function up(...args: string[]): Promise<CliRun & { results: Map<string, string> }> {
+  const run = await ws.run(['up', file, '--json', ...args], { env: ENV });
+  const results = new Map<string, string>();
+  let result: { machines: { resources: { kind: string; name: string; status: string }[] }[] } | undefined;
+  for (const line of run.stdout.split('\n')) {
+    if (line.startsWith('{"result"')) result = JSON.parse(line).result;
+  }
+  for (const r of result?.machines[0]?.resources ?? []) results.set(`${r.kind} ${r.name}`, r.status);
+  return { ...run, results };
+}
+
+const provisionDetail = (run: CliRun) =>
+  run.stdout
+    .split('\n')
+    .filter((l) => l.includes('"phase":"provision"') && l.includes('"status":"done"'))
+    .map((l) => JSON.parse(l).detail as string)
+    .join(' ');
+
+/** The cache images of this profile, by the engine's labels. */
+function cacheImages(): { id: string; key: string; prefix: string }[] {
+  const out = docker('images', '--filter', `label=prodlike.cache-profile=${NAME}`, '--format', '{{.ID}}');
+  return [...new Set(out ? out.split('\n') : [])].map((id) => ({
+    id,
+    key: docker('inspect', '-f', '{{index .Config.Labels "prodlike.cache-key"}}', id),
+    prefix: docker('inspect', '-f', '{{index .Config.Labels "prodlike.cache-prefix"}}', id),
+  }));
+}
+
+const containerPrefix = () => docker('inspect', '-f', '{{index .Config.Labels "prodlike.cache-prefix"}}', CONTAINER);
+
+let freshPrint = '';
+
+beforeAll(async () => {
+  ws = await workspace();
+  await ws.write('profiles/files/index.html', '<h1>shop</h1>\n');
+  await writeProfile();
+  registry = await startRegistry();
+  repo = `${registry.address}/${NAME}`;
+});
+
+afterAll(async () => {
+  purge(NAME);
+  for (const img of cacheImages()) dockerTry('rmi', '-f', img.id);
+  const snaps = docker('images', '--filter', `label=prodlike.snapshot-profile=${NAME}`, '-q');
+  if (snaps) dockerTry('rmi', '-f', ...new Set(snaps.split('\n')));
+  const vols = docker('volume', 'ls', '--filter', `label=prodlike.snapshot-profile=${NAME}`, '-q');
+  if (vols) dockerTry('volume', 'rm', ...vols.split('\n'));
+  const pulled = docker('images', repo, '-q');
+  if (pulled) dockerTry('rmi', '-f', ...new Set(pulled.split('\n')));
+  await registry?.stop();
+});
+
+describe('environment cache', () => {
+  it('a fresh up after destroy starts from the cache and ends equal to a fresh build', async () => {
+    const cold = await up();
+    expect(cold.code, cold.stderr).toBe(0);
+    expect(provisionDetail(cold)).toBe('created');
+    freshPrint = fingerprint(CONTAINER);
+    expect(freshPrint).toMatch(/^tree /m);
+    expect(cacheImages().map((i) => i.prefix).sort()).toEqual(['1/9', '5/9', '6/9']);
+
+    expect((await ws.run(['destroy', file], { env: ENV })).code).toBe(0);
+    const warm = await up();
+    expect(warm.code, warm.stderr).toBe(0);
+    expect(provisionDetail(warm)).toMatch(/^created from cache \(saved .*, 6 of 9 resources\)$/);
+    expect(containerPrefix()).toBe('6/9');
+    // Nothing expensive ran again: packages and the command were in the image.
+    expect(warm.results.get('package tree')).toBe('ok');
+    expect(warm.results.get('command echo "built for $SHOP_ENV" > /opt/built && chmod 0600 /opt/built')).toBe('ok');
+    expect(fingerprint(CONTAINER)).toBe(freshPrint);
+    expect(warm.ms).toBeLessThan(cold.ms / 2);
+
+    // The next up keeps the container: its config hash is the machine's, not the cached image's.
+    const again = await up();
+    expect(provisionDetail(again)).toBe('kept');
+    expect([...again.results.values()].every((s) => s === 'ok')).toBe(true);
+  });
+
+  it('a secret-bearing resource is applied but never in a cached image', async () => {
+    expect(exec(CONTAINER, 'cat /etc/shop/db.conf')).toBe(`password=${SECRET}`);
+    const images = cacheImages();
+    expect(images.length).toBeGreaterThan(0);
+    // The images as the engine stores them (every layer's files and each config), in one archive.
+    const ids = images.map((i) => i.id).join(' ');
+    const hits = execFileSync('sh', ['-c', `docker save ${ids} | grep -a -c -F '${SECRET}' || true`], { encoding: 'utf8', maxBuffer: 1 << 20 }).trim();
+    expect(hits).toBe('0');
+    // The same search finds the secret where it is: the container's own disk (so the search can fail).
+    const found = execFileSync('sh', ['-c', `docker export ${CONTAINER} | grep -a -c -F '${SECRET}' || true`], { encoding: 'utf8' }).trim();
+    expect(Number(found)).toBeGreaterThan(0);
+  });
+
+  it('changing one file reuses the package layer and applies only the rest', async () => {
+    await writeProfile({ page: 'page two' });
+    await ws.run(['destroy', file], { env: ENV });
+    const run = await up();
+    expect(run.code, run.stderr).toBe(0);
+    expect(provisionDetail(run)).toMatch(/from cache .*6 of 9 resources/);
+    expect(run.results.get('package file')).toBe('ok');
+    expect(run.results.get('file /srv/site/page.html')).toBe('changed');
+    expect(exec(CONTAINER, 'cat /srv/site/page.html')).toBe('page two');
+  });
+
+  it('changing a package invalidates the cache from that resource on', async () => {
+    await writeProfile({ page: 'page two', extraPackage: 'less' });
+    await ws.run(['destroy', file], { env: ENV });
+    const run = await up();
+    expect(run.code, run.stderr).toBe(0);
+    expect(provisionDetail(run)).toMatch(/from cache .*1 of 9 resources/);
+    expect(containerPrefix()).toBe('1/9');
+    expect(run.results.get('package tree')).toBe('ok');
+    expect(run.results.get('user shopper')).toBe('changed');
+    expect(run.results.get('package less')).toBe('changed');
+    expect(exec(CONTAINER, "dpkg-query -W -f '${Status}' less")).toBe('install ok installed');
+  });
+
+  it('--no-cache builds from the base image and ends in the same state as the cached build', async () => {
+    await writeProfile();
+    await ws.run(['destroy', file], { env: ENV });
+    const before = cacheImages().length;
+    const run = await up('--no-cache');
+    expect(run.code, run.stderr).toBe(0);
+    expect(provisionDetail(run)).toBe('created');
+    expect(docker('inspect', '-f', '{{.Config.Image}}', CONTAINER)).toBe('debian:bookworm');
+    expect(run.results.get('package tree')).toBe('changed');
+    expect(cacheImages().length).toBe(before);
+    expect(fingerprint(CONTAINER)).toBe(freshPrint);
+  });
+
+  it('snapshot save → a file and a package change → restore brings both back, volume included', async () => {
+    const save = await ws.run(['snapshot', 'save', file, 'before'], { env: ENV });
+    expect(save.code, save.stderr).toBe(0);
+    expect(save.stdout).toContain('volumes: data');
+    exec(CONTAINER, 'echo tampered > /srv/site/page.html && echo gone > /srv/data/seed.txt && dpkg -r tree >/dev/null');
+    expect(dockerTry('exec', CONTAINER, 'dpkg-query', '-W', 'tree').code).not.toBe(0);
+    const ls = await ws.run(['snapshot', 'ls', file], { env: ENV });
+    expect(ls.stdout).toMatch(/^before .*machines: m {2}volumes: data$/m);
+    const restore = await ws.run(['snapshot', 'restore', file, 'before'], { env: ENV });
+    expect(restore.code, restore.stderr).toBe(0);
+    expect(exec(CONTAINER, 'cat /srv/site/page.html')).toBe('page one');
+    expect(exec(CONTAINER, 'cat /srv/data/seed.txt')).toBe('seed');
+    expect(fingerprint(CONTAINER)).toBe(freshPrint);
+    // A restored machine is the profile's machine: up keeps it.
+    expect(provisionDetail(await up())).toBe('kept');
+    const rm = await ws.run(['snapshot', 'rm', file, 'before'], { env: ENV });
+    expect(rm.code).toBe(0);
+    expect(docker('images', `prodlike-snapshot`, '--format', '{{.Tag}}').split('\n').filter((t) => t.startsWith(NAME))).toEqual([]);
+    expect(docker('volume', 'ls', '--filter', `label=prodlike.snapshot-profile=${NAME}`, '-q')).toBe('');
+  });
+
+  it('bake pushes the states to a registry; after prune, up pulls the baked state and converges', async () => {
+    const bake = await ws.run(['bake', file, '--push', repo], { env: ENV });
+    expect(bake.code, bake.stdout + bake.stderr).toBe(0);
+    const keys = cacheImages().map((i) => i.key);
+    const tags = await registryTags(registry.address, NAME);
+    expect(tags.length).toBe(3);
+    for (const t of tags) expect(keys.some((k) => k.startsWith(t))).toBe(true);
+    // The bake's own containers are gone.
+    expect(docker('ps', '-a', '--filter', `label=prodlike.profile`, '--format', '{{.Names}}').split('\n').filter((n) => n.startsWith(`${NAME}-bake`))).toEqual([]);
+
+    // prune --all removes every local state, and says which.
+    const listed = JSON.parse((await ws.run(['cache', 'ls', '--json'], { env: ENV })).stdout) as { entries: { key: string }[] };
+    const mine = listed.entries.filter((e) => tags.some((t) => e.key.startsWith(t))).map((e) => e.key);
+    expect(mine.length).toBe(3);
+    await ws.run(['destroy', file], { env: ENV });
+    const prune = JSON.parse((await ws.run(['cache', 'prune', '--all', '--json'], { env: ENV })).stdout) as { removed: { key: string }[] };
+    const removed = prune.removed.map((e) => e.key);
+    for (const k of mine) expect(removed).toContain(k);
+    for (const k of removed) expect(docker('images', '--filter', `label=prodlike.cache-key=${k}`, '-q')).toBe('');
+    const pushed = docker('images', repo, '-q');
+    if (pushed) docker('rmi', '-f', ...new Set(pushed.split('\n')));
+
+    await writeProfile({ from: repo });
+    const run = await up();
+    expect(run.code, run.stderr).toBe(0);
+    expect(provisionDetail(run)).toMatch(new RegExp(`from cache .*6 of 9 resources, pulled from ${repo.replace(/[.]/g, '\\.')}`));
+    expect(run.results.get('package tree')).toBe('ok');
+    expect(fingerprint(CONTAINER)).toBe(freshPrint);
+  });
+});
