@@ -5,7 +5,7 @@ import type { CacheEntryInfo } from '../../shared/api.js';
 import { formatBytes } from '../../shared/bytes.js';
 import type { Engine } from '../engine/engine.js';
 import { parseAge } from '../engine/cache/cache-evict.js';
-import type { CliFlags } from './commands.js';
+import type { CliFlags } from './io.js';
 import type { CliIo } from './io.js';
 
 export function formatAge(iso: string, now = Date.now()): string {

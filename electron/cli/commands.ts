@@ -8,34 +8,13 @@ import type { StartRunRequest } from '../../shared/api.js';
 import type { DriftReport, ErrorInfo, RunResult } from '../../shared/report.js';
 import { Engine } from '../engine/engine.js';
 import { toErrorInfo } from '../engine/errors.js';
-import type { CliIo } from './io.js';
+import type { CliFlags, CliIo } from './io.js';
 import { cacheCommand, snapshotCommand } from './cache-commands.js';
 import { driftJunit, printDrift, printRunResult, printStatus } from './print.js';
 import { printUsePlan } from './print-use-plan.js';
 import { createRunRenderer } from './render-run.js';
 import { runDoctor } from './doctor.js';
 
-export interface CliFlags {
-  json?: boolean;
-  verbose?: boolean;
-  wait?: boolean;
-  volumes?: boolean;
-  against?: string;
-  out?: string;
-  junit?: string;
-  debug?: boolean;
-  yes?: boolean;
-  fix?: boolean;
-  'i-know-this-is-production'?: boolean;
-  /** use: print what the switch would do, and its preflight problems, without switching. */
-  plan?: boolean;
-  /** use: leave the previous profile stopped when the target fails. */
-  'no-rollback'?: boolean;
-  'no-cache'?: boolean;
-  all?: boolean;
-  'older-than'?: string;
-  push?: string;
-}
 
 export function printError(io: CliIo, info: ErrorInfo, json: boolean): void {
   if (json) {

@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline/promises';
 import pc from 'picocolors';
 import type { DoctorCheck, DoctorReport } from '../../shared/doctor.js';
 import type { Engine } from '../engine/engine.js';
-import type { CliFlags } from './commands.js';
+import type { CliFlags } from './io.js';
 import type { CliIo } from './io.js';
 
 const MARK = { ok: pc.green('✓'), warn: pc.yellow('!'), fail: pc.red('✗') } as const;

@@ -1,7 +1,30 @@
-// How the CLI talks to its terminal: the commands write through this, so tests can capture it.
+// How the CLI talks to its terminal (the commands write through CliIo, so tests can capture it), and
+// the options its command line parsed.
 
 export interface CliIo {
   out: (s: string) => void;
   err: (s: string) => void;
   tty: boolean;
+}
+
+export interface CliFlags {
+  json?: boolean;
+  verbose?: boolean;
+  wait?: boolean;
+  volumes?: boolean;
+  against?: string;
+  out?: string;
+  junit?: string;
+  debug?: boolean;
+  yes?: boolean;
+  fix?: boolean;
+  'i-know-this-is-production'?: boolean;
+  /** use: print what the switch would do, and its preflight problems, without switching. */
+  plan?: boolean;
+  /** use: leave the previous profile stopped when the target fails. */
+  'no-rollback'?: boolean;
+  'no-cache'?: boolean;
+  all?: boolean;
+  'older-than'?: string;
+  push?: string;
 }

@@ -3,7 +3,7 @@
 // base system's tools (no python), and redacts secret-looking environment values on the host, so they
 // never cross the wire.
 
-import { shq } from '../resources/sh.js';
+import { shq } from '../sh-command.js';
 
 /** Variable names whose values are never read out: the same rule on the host and in Prodlike. */
 export const SECRET_NAME = /PASS|SECRET|TOKEN|KEY|CREDENTIAL|PRIVATE|AUTH|CERT|SALT|SESSION|COOKIE|DSN/i;

@@ -3,9 +3,8 @@
 // Shapes only: rules that span keys (docker xor ssh, src inside the folder, ...) live in convert.ts.
 
 import * as z from 'zod/mini';
-import { envValueProblem } from '../resources/env-resource.js';
 import { parsePort, parseVolume } from './docker-values.js';
-import { SAFE_NAME } from '../resources/sh.js';
+import { envValueProblem, SAFE_NAME } from '../sh-command.js';
 
 /** Marks messages written here, as opposed to zod's defaults; a hint follows a newline. */
 export const MARK = '\u0001';

@@ -9,7 +9,7 @@ import type { MachineState, MachineStatus } from '../../../shared/report.js';
 import { DockerError, toErrorInfo } from '../errors.js';
 import { cacheable, planStart, type PlannedStart } from '../cache/cache-session.js';
 import { listCachedStates, type CachedState } from '../cache/cache-store.js';
-import { DockerExecTransport } from '../transport/docker-exec-transport.js';
+import { DockerExecTransport } from './docker-exec-transport.js';
 import type { Transport } from '../transport/transport.js';
 import { parseVolume } from '../profile/docker-values.js';
 import { configHash, formatParts, normalizeDockerSpec } from './config-hash.js';

@@ -1,7 +1,7 @@
 // Mode, owner and group: shared by file and directory. Owners may be given as names or numeric ids.
 
 import type { Change } from '../../../shared/report.js';
-import { joinSh, raw, sh, type ShellCommand } from './sh-command.js';
+import { joinSh, raw, sh, type ShellCommand } from '../sh-command.js';
 import { checkName, normMode, specMode } from './sh.js';
 
 export interface Attrs {

@@ -6,7 +6,7 @@
 
 import type { CommandResource } from '../../../shared/profile.js';
 import type { ResourceKind } from './resource.js';
-import { joinSh, raw, sh, type ShellCommand } from './sh-command.js';
+import { joinSh, raw, sh, type ShellCommand } from '../sh-command.js';
 import { APPLY_PRELUDE, checkEnvName, need, parseKv } from './sh.js';
 
 export interface CommandActual {

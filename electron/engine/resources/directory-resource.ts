@@ -4,7 +4,7 @@ import type { DirectoryResource } from '../../../shared/profile.js';
 import type { Change } from '../../../shared/report.js';
 import { attrChanges, attrScript, parseStat, STAT_FORMAT, type Attrs } from './attrs.js';
 import type { ResourceKind } from './resource.js';
-import { sh } from './sh-command.js';
+import { sh } from '../sh-command.js';
 import { APPLY_PRELUDE, checkAbsPath, need, parseKv } from './sh.js';
 
 export interface DirectoryActual extends Partial<Attrs> {

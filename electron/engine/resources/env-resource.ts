@@ -4,8 +4,10 @@
 
 import type { EnvResource } from '../../../shared/profile.js';
 import type { ResourceKind } from './resource.js';
-import { sh } from './sh-command.js';
+import { envValueProblem, sh } from '../sh-command.js';
 import { APPLY_PRELUDE, checkEnvName, need, parseKv } from './sh.js';
+
+export { envValueProblem };
 
 export const ENV_FILE = '/etc/environment';
 
@@ -38,16 +40,6 @@ export function parseEnvValue(line: string, name: string): string {
   return s;
 }
 
-/**
- * Why `value` cannot be written to ENV_FILE, or undefined when it can. The file is read by pam_env
- * and sourced by scripts (`. /etc/environment`): a value must mean itself to both, and run nothing.
- */
-export function envValueProblem(value: string): string | undefined {
-  if (/[\0\n\r]/.test(value)) return 'cannot contain a newline or NUL';
-  if (/["\\]/.test(value)) return 'cannot contain a double quote or a backslash';
-  if (/[$`]/.test(value) && value.includes("'")) return 'cannot contain both a single quote and a $ or backtick';
-  return undefined;
-}
 
 /**
  * The line for ENV_FILE: bare when the value is plain, in double quotes when only spaces and the like

@@ -7,7 +7,7 @@ import type { FileResource } from '../../../shared/profile.js';
 import type { Change } from '../../../shared/report.js';
 import { attrChanges, attrScript, parseStat, STAT_FORMAT, type Attrs } from './attrs.js';
 import type { ApplyStep, ResourceKind } from './resource.js';
-import { sh } from './sh-command.js';
+import { sh } from '../sh-command.js';
 import { APPLY_PRELUDE, checkAbsPath, decodeValue, need, parseKv } from './sh.js';
 
 /** Files at least this big are compared by hash only: their content is not sent back for a diff. */

@@ -3,7 +3,7 @@
 import type { GroupResource } from '../../../shared/profile.js';
 import type { Change } from '../../../shared/report.js';
 import type { ResourceKind } from './resource.js';
-import { sh, type ShellCommand } from './sh-command.js';
+import { sh, type ShellCommand } from '../sh-command.js';
 import { APPLY_PRELUDE, checkName, need, parseKv } from './sh.js';
 
 export interface GroupActual {

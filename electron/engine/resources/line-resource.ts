@@ -6,7 +6,7 @@
 import type { LineResource } from '../../../shared/profile.js';
 import type { Change } from '../../../shared/report.js';
 import type { ResourceKind } from './resource.js';
-import { sh } from './sh-command.js';
+import { sh } from '../sh-command.js';
 import { APPLY_PRELUDE, checkAbsPath, need, parseKv } from './sh.js';
 
 export interface LineActual {

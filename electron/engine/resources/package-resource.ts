@@ -10,7 +10,7 @@
 import type { PackageResource } from '../../../shared/profile.js';
 import type { Change } from '../../../shared/report.js';
 import type { ApplyStep, ResourceKind } from './resource.js';
-import { joinSh, raw, sh, type ShellCommand } from './sh-command.js';
+import { joinSh, raw, sh, type ShellCommand } from '../sh-command.js';
 import { APPLY_PRELUDE, need, parseKv } from './sh.js';
 
 const MANAGERS = ['apt', 'apk', 'dnf', 'yum'] as const;

@@ -7,7 +7,7 @@
 import type { ServiceResource } from '../../../shared/profile.js';
 import type { Change } from '../../../shared/report.js';
 import type { ResourceKind } from './resource.js';
-import { joinSh, raw, sh, type ShellCommand } from './sh-command.js';
+import { joinSh, raw, sh, type ShellCommand } from '../sh-command.js';
 import { APPLY_PRELUDE, checkName, need, parseKv } from './sh.js';
 
 export type InitSystem = 'systemd' | 'openrc' | 'sysv';

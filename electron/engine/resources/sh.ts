@@ -3,9 +3,9 @@
 // free-form values are encoded (base64, or hex when base64 is missing), so no content a machine holds
 // can be mistaken for structure.
 
-import { sh } from './sh-command.js';
+import { SAFE_NAME, sh } from '../sh-command.js';
 
-export { shq } from './sh-command.js';
+export { shq } from '../sh-command.js';
 
 /**
  * Functions available to every probe snippet (buildProbeScript puts this first).
@@ -70,11 +70,6 @@ export function specMode(mode: string | undefined, what: string): string | undef
   return m;
 }
 
-/**
- * User, group, owner and service names: a letter, digit or `_` first (so never an option such as `-R`),
- * then letters, digits and `_.@+-`, and a final `$` for Samba machine accounts. All digits is an id.
- */
-export const SAFE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.@+-]*\$?$/;
 
 /** Names go into globs, awk and command lines; keep them tame (the schema refuses the same). */
 export function checkName(name: string, what: string): string {

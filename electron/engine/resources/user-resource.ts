@@ -6,7 +6,7 @@ import type { UserResource } from '../../../shared/profile.js';
 import type { Change } from '../../../shared/report.js';
 import { entryProbe } from './group-resource.js';
 import type { ResourceKind } from './resource.js';
-import { joinSh, sh, type ShellCommand } from './sh-command.js';
+import { joinSh, sh, type ShellCommand } from '../sh-command.js';
 import { APPLY_PRELUDE, checkName, need, parseKv } from './sh.js';
 
 export interface UserActual {

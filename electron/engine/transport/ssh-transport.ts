@@ -11,7 +11,7 @@ import type { ConnectGuard } from './address.js';
 import { SshConnectionPool, type SshTarget } from './ssh-connection.js';
 
 /** Single-quotes a string for POSIX sh. */
-import { shq } from '../resources/sh.js';
+import { shq } from '../sh-command.js';
 
 export function sshTarget(spec: SshMachineSpec): SshTarget {
   const target: SshTarget = {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DockerProvider } from '../../../electron/engine/providers/docker-provider.js';
 import { DockerError } from '../../../electron/engine/errors.js';
-import { DockerExecTransport } from '../../../electron/engine/transport/docker-exec-transport.js';
+import { DockerExecTransport } from '../../../electron/engine/providers/docker-exec-transport.js';
 import type { Transport } from '../../../electron/engine/transport/transport.js';
 import {
   BASE_IMAGE,

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { joinSh, MASK, NOTHING, raw, secret, sh, shq, type ShellCommand } from '../../../electron/engine/resources/sh-command.js';
+import { joinSh, MASK, NOTHING, raw, secret, sh, shq, type ShellCommand } from '../../../electron/engine/sh-command.js';
 
 /** Runs the command's text under a real shell and returns the words it was given, one per line. */
 function argsUnder(shell: 'sh' | 'bash' | 'dash', cmd: ShellCommand): string[] {

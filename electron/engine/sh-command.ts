@@ -95,3 +95,20 @@ export function joinSh(parts: readonly ShellCommand[], separator = '\n'): ShellC
 
 /** The empty command, for a branch that adds nothing. */
 export const NOTHING = new ShellCommand('', '');
+
+/**
+ * User, group, owner and service names: a letter, digit or `_` first (so never an option such as `-R`),
+ * then letters, digits and `_.@+-`, and a final `$` for Samba machine accounts. All digits is an id.
+ */
+export const SAFE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.@+-]*\$?$/;
+
+/**
+ * Why `value` cannot be written to /etc/environment, or undefined when it can. The file is read by pam_env
+ * and sourced by scripts (`. /etc/environment`): a value must mean itself to both, and run nothing.
+ */
+export function envValueProblem(value: string): string | undefined {
+  if (/[\0\n\r]/.test(value)) return 'cannot contain a newline or NUL';
+  if (/["\\]/.test(value)) return 'cannot contain a double quote or a backslash';
+  if (/[$`]/.test(value) && value.includes("'")) return 'cannot contain both a single quote and a $ or backtick';
+  return undefined;
+}
