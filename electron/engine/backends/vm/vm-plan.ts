@@ -20,7 +20,7 @@ export function vmParts(spec: VmMachineSpec, imageId: string): VmParts {
     disk: {
       image: imageId,
       arch: spec.arch,
-      disk: spec.diskBytes === undefined ? 'image size' : String(spec.diskBytes),
+      disk: spec.diskBytes === undefined ? 'image size' : formatSize(spec.diskBytes),
     },
     boot: {
       cpus: String(spec.cpus),
@@ -32,6 +32,14 @@ export function vmParts(spec: VmMachineSpec, imageId: string): VmParts {
       append: spec.append ?? '',
     },
   };
+}
+
+/** 10737418240 → "10G", 1610612736 → "1536M": the largest unit that divides it. */
+export function formatSize(bytes: number): string {
+  for (const [unit, power] of [['T', 4], ['G', 3], ['M', 2], ['K', 1]] as const) {
+    if (bytes % 1024 ** power === 0) return `${bytes / 1024 ** power}${unit}`;
+  }
+  return String(bytes);
 }
 
 /** What the state folder says about a VM (state.json), as far as the plan needs it. */

@@ -670,11 +670,26 @@ async function keygen(file: string, comment: string): Promise<void> {
 }
 
 let facts: Promise<{ platform: string; arch: string; kvm: boolean }> | undefined;
+/**
+ * KVM needs /dev/kvm and hardware virtualization (vmx or svm): some hosts offer a /dev/kvm that
+ * runs only paravirtualized guests (kvm-pvm), where a normal kernel stops at its first instruction.
+ * PRODLIKE_VM_ACCEL=tcg (or kvm) decides it by hand.
+ */
 function hostFacts(): Promise<{ platform: string; arch: string; kvm: boolean }> {
-  return (facts ??= fs.access('/dev/kvm', constants.R_OK | constants.W_OK).then(
-    () => ({ platform: process.platform, arch: process.arch, kvm: true }),
-    () => ({ platform: process.platform, arch: process.arch, kvm: false }),
-  ));
+  return (facts ??= (async () => {
+    const forced = process.env.PRODLIKE_VM_ACCEL;
+    let kvm = false;
+    if (forced) kvm = forced === 'kvm';
+    else if (process.platform === 'linux') {
+      const dev = await fs.access('/dev/kvm', constants.R_OK | constants.W_OK).then(
+        () => true,
+        () => false,
+      );
+      const cpu = dev ? await fs.readFile('/proc/cpuinfo', 'utf8').catch(() => '') : '';
+      kvm = dev && /^flags\s*:.*\b(vmx|svm)\b/m.test(cpu);
+    }
+    return { platform: process.platform, arch: process.arch, kvm };
+  })());
 }
 
 /** virtiofs where virtiofsd runs (as root on Linux), else 9p. */
