@@ -25,6 +25,7 @@ Commands:
   capture <profile> --out <file>   read-only baseline of a production profile's hosts
   reconcile <profile> --against <baseline>   make local machines match production
   trust <host[:port]>      show a host's SSH key fingerprint and trust it
+  ssh <profile> <machine>  open a shell on a machine (container, host or VM)
 
 A profile is a path, or a name looked up in ./profiles (e.g. shop/dev).
 
@@ -38,7 +39,7 @@ Options:
   -h, --help    this help;  --version  the version
 `;
 
-const COMMANDS = new Set(['list', 'validate', 'plan', 'up', 'status', 'use', 'down', 'destroy', 'drift', 'capture', 'reconcile', 'trust']);
+const COMMANDS = new Set(['list', 'validate', 'plan', 'up', 'status', 'use', 'down', 'destroy', 'drift', 'capture', 'reconcile', 'trust', 'ssh']);
 
 
 async function main(argv: string[]): Promise<number> {

@@ -59,3 +59,20 @@ describe('a vm: machine', () => {
     expect((await profileError(noKernel.p())).message).toMatch(/p\.yaml:6:\d+: machines\.web\.vm: initrd: is for direct kernel boot: expected kernel: too/);
   });
 });
+
+describe('the shop/vms example', () => {
+  it('runs four VMs of Debian\'s cloud image, pinned by URL and sha512, on distinct 127.0.0.1 ports', async () => {
+    const p = await loadProfile(join(process.cwd(), 'profiles/shop/vms.yaml'), { env: {} });
+    expect(p.machines.map((m) => m.name)).toEqual(['web', 'app', 'db', 'cache']);
+    const ports = p.machines.flatMap((m) => {
+      expect(machineProvider(m)).toBe('vm');
+      expect(m.vm!.image).toMatch(/^https:\/\/cloud\.debian\.org\/images\/cloud\/bookworm\/\d{8}-\d{4}\/debian-12-genericcloud-amd64-\d{8}-\d{4}\.qcow2$/);
+      expect(m.vm!.sha512).toMatch(/^[0-9a-f]{128}$/);
+      return m.vm!.ports.map((port) => {
+        expect(port).toMatch(/^127\.0\.0\.1:/);
+        return port.split(':')[1];
+      });
+    });
+    expect(new Set(ports).size).toBe(4);
+  });
+});

@@ -42,6 +42,8 @@ import {
 } from './vm-plan.js';
 
 const run = promisify(execFile);
+// Colour and cursor sequences of the guest's console, dropped from the boot log.
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;?]*[A-Za-z]`, 'g');
 
 type VmMachine = MachineSpec & { vm: VmMachineSpec };
 
@@ -290,7 +292,7 @@ export class VmProvider implements MachineProvider {
       const lines = text.split('\n');
       // Whole lines only, as boot log (--verbose).
       for (const line of lines.slice(shown, lines.length - 1)) {
-        const clean = line.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '');
+        const clean = line.replace(ANSI, '').replace(/\r/g, '');
         if (clean.trim()) this.log(ctx, m.name, 'stdout', `boot: ${clean}`);
       }
       shown = Math.max(shown, lines.length - 1);
