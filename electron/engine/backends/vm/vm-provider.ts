@@ -26,6 +26,7 @@ import type { Transport } from '../../transport/transport.js';
 import { READY_MARK, VM_USER, writeSeed } from './cloud-init.js';
 import { ImageCache, qemuImgMissing, type BaseImage } from './images.js';
 import { qmp } from './qmp.js';
+import { kvmFacts } from './vm-doctor.js';
 import { VmError } from './vm-error.js';
 import {
   chooseAccel,
@@ -672,24 +673,11 @@ async function keygen(file: string, comment: string): Promise<void> {
 }
 
 let facts: Promise<{ platform: string; arch: string; kvm: boolean }> | undefined;
-/**
- * KVM needs /dev/kvm and hardware virtualization (vmx or svm): some hosts offer a /dev/kvm that
- * runs only paravirtualized guests (kvm-pvm), where a normal kernel stops at its first instruction.
- * PRODLIKE_VM_ACCEL=tcg (or kvm) decides it by hand.
- */
+/** PRODLIKE_VM_ACCEL=tcg (or kvm) decides by hand; otherwise KVM when it can run a normal kernel. */
 function hostFacts(): Promise<{ platform: string; arch: string; kvm: boolean }> {
   return (facts ??= (async () => {
     const forced = process.env.PRODLIKE_VM_ACCEL;
-    let kvm = false;
-    if (forced) kvm = forced === 'kvm';
-    else if (process.platform === 'linux') {
-      const dev = await fs.access('/dev/kvm', constants.R_OK | constants.W_OK).then(
-        () => true,
-        () => false,
-      );
-      const cpu = dev ? await fs.readFile('/proc/cpuinfo', 'utf8').catch(() => '') : '';
-      kvm = dev && /^flags\s*:.*\b(vmx|svm)\b/m.test(cpu);
-    }
+    const kvm = forced ? forced === 'kvm' : (await kvmFacts()).virt;
     return { platform: process.platform, arch: process.arch, kvm };
   })());
 }
