@@ -445,7 +445,11 @@ export class VmProvider implements MachineProvider {
         }
       }),
     );
-    await fs.rmdir(path.join(this.opts.dataDir, 'vms', profile.name)).catch(() => undefined);
+    // VMs of machines that left the profile go too: destroy leaves nothing of the profile behind.
+    const folder = path.join(this.opts.dataDir, 'vms', profile.name);
+    const names = new Set(profile.machines.map((m) => m.name));
+    for (const d of await fs.readdir(folder).catch(() => [] as string[])) if (!names.has(d)) await this.remove(path.join(folder, d));
+    await fs.rmdir(folder).catch(() => undefined);
   }
 
   /** Kills the VM's processes (the disk is going away: no clean shutdown needed) and removes its folder. */
