@@ -52,6 +52,7 @@ machines:
       memory: ${o.webMemory ?? '1G'}
       disk: 3G
       ports: ["127.0.0.1:${28000 + (process.pid % 1000)}:80"]
+      folders: ["./shared:/srv/shared"]
     resources:
       - package: tree
       - file: /etc/prodlike-test.txt
@@ -100,6 +101,13 @@ ${
         sshPort: Number(/hostfwd=tcp:127\.0\.0\.1:(\d+)-:22/.exec(m[3]!)![1]),
         memory: / -m (\S+)/.exec(m[3]!)![1]!,
       }));
+  }
+
+  /** Other processes serving this test's VMs (virtiofsd), from `ps`. */
+  function helpers(): string[] {
+    return execFileSync('ps', ['-eo', 'stat=,args=', '-ww'], { encoding: 'utf8' })
+      .split('\n')
+      .filter((l) => !/^\s*Z/.test(l) && l.includes('virtiofsd') && l.includes(path.join(ws.dataDir, 'vms', profile)));
   }
 
   /** Runs a command in the guest with the system ssh, trusting only the pre-generated host key. */
@@ -201,6 +209,12 @@ ${
     expect(await ssh('web', 'cat /etc/prodlike-test.txt')).toBe('hello from prodlike');
     expect(await ssh('web', 'systemctl is-enabled pl-demo; systemctl is-active pl-demo')).toBe('enabled\nactive');
 
+    // The synced folder (virtiofs as root on Linux, else 9p) works both ways.
+    await fs.writeFile(path.join(ws.dir, 'profiles/shared/from-host.txt'), 'host\n');
+    expect(await ssh('web', 'cat /srv/shared/from-host.txt')).toBe('host');
+    await ssh('web', 'echo guest | sudo tee /srv/shared/from-guest.txt >/dev/null');
+    expect(readFileSync(path.join(ws.dir, 'profiles/shared/from-guest.txt'), 'utf8')).toBe('guest\n');
+
     // The key files are the VM's own, readable only by their owner.
     for (const f of ['id_ed25519', 'ssh_host_ed25519_key', 'state.json']) expect(statSync(path.join(stateDir('web'), f)).mode & 0o077).toBe(0);
     expect(readFileSync(path.join(stateDir('web'), 'id_ed25519.pub'), 'utf8')).not.toBe(readFileSync(path.join(stateDir('db'), 'id_ed25519.pub'), 'utf8'));
@@ -245,6 +259,7 @@ ${
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout + r.stderr).toMatch(/stopped \(ACPI shutdown\)/);
     expect(qemus()).toEqual([]);
+    expect(helpers()).toEqual([]);
     expect(JSON.parse(readFileSync(path.join(stateDir('web'), 'state.json'), 'utf8')).pid).toBeUndefined();
   }, BOOT_MS);
 
@@ -277,6 +292,7 @@ ${
     const r = await ws.run(['destroy', file], { timeoutMs: 300_000 });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(qemus()).toEqual([]);
+    expect(helpers()).toEqual([]);
     expect(existsSync(stateDir('web'))).toBe(false);
     expect(existsSync(path.join(ws.dataDir, 'vms', profile)) ? readdirSync(path.join(ws.dataDir, 'vms', profile)) : []).toEqual([]);
     // The cached base stays for the next VM: one download per image.
