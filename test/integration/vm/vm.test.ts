@@ -201,7 +201,7 @@ ${
     const pregenerated = readFileSync(path.join(stateDir('web'), 'ssh_host_ed25519_key.pub'), 'utf8').split(' ').slice(0, 2).join(' ');
     expect(await ssh('web', "sudo cut -d' ' -f1,2 /etc/ssh/ssh_host_ed25519_key.pub")).toBe(pregenerated);
     expect(await ssh('web', 'ls /etc/ssh/ | grep -c "^ssh_host_.*_key$"')).toBe('1');
-    expect(await ssh('web', 'cloud-init status')).toContain('status: done');
+    expect(await ssh('web', 'cloud-init status --wait')).toContain('status: done');
     expect(await ssh('web', 'hostname')).toBe('web');
     expect(await ssh('db', 'hostname; cat /etc/db.txt')).toBe('db\ndb');
 

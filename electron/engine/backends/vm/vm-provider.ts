@@ -283,11 +283,21 @@ export class VmProvider implements MachineProvider {
     throw lastError!;
   }
 
-  /** Polls the serial log for the ready mark; fails early when qemu exits, with the log's last lines. */
+  /**
+   * Waits until the VM is ready: Prodlike's login works over SSH with the pre-generated host key (the
+   * `prodlike` user, its key and sudo are written by cloud-init's init stage, which runs before sshd;
+   * the config stage, which would restart sshd, is off), or cloud-init's ready mark is on the serial
+   * console, whichever comes first. Fails early when qemu exits, with the boot log's last lines.
+   */
   private async waitReady(m: VmMachine, state: VmStateFile, dir: string, ctx: RunContext): Promise<void> {
     const f = this.files(dir);
     const deadline = Date.now() + m.vm.bootTimeoutMs;
+    const transport = new SshTransport(this.sshSpec(dir, state), this.pool(dir));
     let shown = 0;
+    let connected = false;
+    let trying = false;
+    let nextTry = 0;
+    let lastError = '';
     for (;;) {
       const text = await fs.readFile(f.serial, 'utf8').catch(() => '');
       const lines = text.split('\n');
@@ -297,16 +307,31 @@ export class VmProvider implements MachineProvider {
         if (clean.trim()) this.log(ctx, m.name, 'stdout', `boot: ${clean}`);
       }
       shown = Math.max(shown, lines.length - 1);
-      if (text.includes(READY_MARK)) return;
+      if (connected || text.includes(READY_MARK)) return;
+      if (!trying && Date.now() >= nextTry) {
+        // One attempt at a time; before sshd listens, QEMU's forward closes at once.
+        trying = true;
+        nextTry = Date.now() + 1000;
+        transport.connect().then(
+          () => {
+            connected = true;
+            trying = false;
+          },
+          (err: Error) => {
+            lastError = err.message;
+            trying = false;
+          },
+        );
+      }
       if (!(await alive(state.pid!, dir))) {
         throw new VmError(`${m.name}: qemu stopped while the VM booted`, { where: m.name, hint: `see the boot log ${f.serial}`, details: { serialTail: tail(text) } });
       }
       if (ctx.signal?.aborted) throw new VmError(`${m.name}: cancelled while the VM booted`, { where: m.name });
       if (Date.now() > deadline) {
-        throw new VmError(`${m.name}: the VM did not finish booting within ${Math.round(m.vm.bootTimeoutMs / 1000)} s (cloud-init did not report done on the serial console)`, {
+        throw new VmError(`${m.name}: the VM did not become ready within ${Math.round(m.vm.bootTimeoutMs / 1000)} s (no SSH login, no cloud-init ready mark on the serial console)`, {
           where: m.name,
           hint: `see the boot log ${f.serial}; raise boot_timeout for slow hosts; the image needs cloud-init and a serial console (console=ttyS0)`,
-          details: { serialTail: tail(text) },
+          details: { serialTail: tail(text), lastSshError: lastError },
         });
       }
       await sleep(250);
