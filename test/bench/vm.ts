@@ -78,6 +78,13 @@ export async function vmSuite(ctx: Ctx): Promise<void> {
   log(`${SECTION}: prodlike up of the same VM`);
   const up = await must(process.execPath, [path.join(ROOT, 'bin/prodlike.mjs'), 'up', file, '--json'], { cwd: ctx.cli.dir, env: { ...ctx.cli.env, PRODLIKE_VM_ACCEL: accel }, timeoutMs: 1_200_000 });
   const note = `one boot each, ${accel}; by hand: ssh true at ${(sshMs / 1000).toFixed(1)} s, cloud-init done at ${(readyMs / 1000).toFixed(1)} s`;
+  // When the VM was ready (logged in over SSH): the arrival of the provision-done event.
+  const lines = up.stdout.split('\n');
+  const readyLine = lines.findIndex((l) => l.includes('"phase":"provision"') && l.includes('"status":"done"'));
+  const sshReadyMs = readyLine >= 0 ? up.lineTimes[readyLine] : undefined;
+  if (sshReadyMs !== undefined) {
+    ctx.results.add({ section: SECTION, metric: 'up → SSH ready (1 VM: create, boot, first login)', prodlike: sshReadyMs, peer: sshMs, peerName: 'qemu by hand, until ssh true', unit: 'ms', n: 1, note, target: { text: '≤ floor + 1 s', met: sshReadyMs <= sshMs + 1000 } });
+  }
   ctx.results.add({ section: SECTION, metric: 'up → SSH ready and configured (1 VM, 1 file)', prodlike: up.ms, peer: sshMs, peerName: 'qemu by hand, until ssh true', unit: 'ms', n: 1, note, target: { text: '≤ floor + 1 s', met: up.ms <= sshMs + 1000 } });
   ctx.results.add({ section: SECTION, metric: 'up → SSH ready and configured (1 VM, 1 file)', prodlike: up.ms, peer: readyMs, peerName: 'qemu by hand, until cloud-init done', unit: 'ms', n: 1, note, target: { text: '≤ floor + 1 s', met: up.ms <= readyMs + 1000 } });
   const noop = await must(process.execPath, [path.join(ROOT, 'bin/prodlike.mjs'), 'up', file, '--json'], { cwd: ctx.cli.dir, env: { ...ctx.cli.env, PRODLIKE_VM_ACCEL: accel } });

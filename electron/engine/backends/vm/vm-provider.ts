@@ -205,15 +205,13 @@ export class VmProvider implements MachineProvider {
     if (size !== undefined && size < image.virtualSize) {
       throw new VmError(`${m.name}: disk: is ${gib(size)}, smaller than the image's ${gib(image.virtualSize)}`, { where: m.name, hint: `give disk: at least ${gib(image.virtualSize)}, or leave it out` });
     }
-    await Promise.all([keygen(f.identity, `prodlike-${profile.name}-${m.name}`), keygen(f.hostKey, '')]);
     const overlay = ['create', '-q', '-f', 'qcow2', '-F', image.format, '-b', image.path, f.overlay];
     if (size !== undefined) overlay.push(String(size));
-    try {
-      await run('qemu-img', overlay);
-    } catch (err) {
+    const makeOverlay = run('qemu-img', overlay).catch((err: unknown) => {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw qemuImgMissing();
       throw new VmError(`${m.name}: cannot create the disk overlay: ${(err as { stderr?: string }).stderr?.trim() || (err as Error).message}`, { where: m.name });
-    }
+    });
+    await Promise.all([keygen(f.identity, `prodlike-${profile.name}-${m.name}`), keygen(f.hostKey, ''), makeOverlay]);
     const [authorizedKey, hostPrivate, hostPublic] = await Promise.all([fs.readFile(`${f.identity}.pub`, 'utf8'), fs.readFile(f.hostKey, 'utf8'), fs.readFile(`${f.hostKey}.pub`, 'utf8')]);
     await writeSeed(f.seed, {
       instanceId: `prodlike-${createHash('sha256').update(`${dir} ${Date.now()}`).digest('hex').slice(0, 12)}`,
@@ -312,7 +310,11 @@ export class VmProvider implements MachineProvider {
         // One attempt at a time; before sshd listens, QEMU's forward closes at once.
         trying = true;
         nextTry = Date.now() + 1000;
-        transport.connect().then(
+        // Early in the boot QEMU's forward holds a connection open that the guest never answers:
+        // wait for sshd's banner (a few seconds at most per try) before a full SSH handshake.
+        sshBanner(state.sshPort!, 3000)
+          .then(() => transport.connect())
+          .then(
           () => {
             connected = true;
             trying = false;
@@ -753,6 +755,23 @@ function socketPath(dir: string): string {
   const p = path.join(dir, 'qmp.sock');
   if (Buffer.byteLength(p) < 100) return p;
   return path.join(os.tmpdir(), `prodlike-qmp-${createHash('sha256').update(dir).digest('hex').slice(0, 16)}.sock`);
+}
+
+/** Resolves when something on 127.0.0.1:port sends an SSH banner within `timeoutMs`, else rejects. */
+function sshBanner(port: number, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const sock = net.createConnection({ host: '127.0.0.1', port });
+    const done = (err?: Error) => {
+      clearTimeout(timer);
+      sock.destroy();
+      if (err) reject(err);
+      else resolve();
+    };
+    const timer = setTimeout(() => done(new Error('no SSH banner yet')), timeoutMs);
+    sock.once('data', (d: Buffer) => (d.toString('latin1').startsWith('SSH-') ? done() : done(new Error('not an SSH server'))));
+    sock.once('error', (err) => done(err));
+    sock.once('close', () => done(new Error('closed before the SSH banner')));
+  });
 }
 
 function portFree(port: number): Promise<boolean> {
