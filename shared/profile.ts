@@ -54,6 +54,31 @@ export interface SshMachineSpec {
   commandTimeoutMs: number;
 }
 
+/** A local VM that Prodlike creates with QEMU (docs/profiles.md, `vm:`). */
+export interface VmMachineSpec {
+  /** An http(s) URL, or the absolute path of a local qcow2 or raw image. */
+  image: string;
+  /** Expected checksum of a URL image (hex): sha512 or sha256. */
+  sha512?: string;
+  sha256?: string;
+  /** Guest architecture: qemu-system-<arch>. */
+  arch: 'x86_64' | 'aarch64';
+  cpus: number;
+  memoryMiB: number;
+  /** Virtual disk size in bytes; absent: the image's own size. */
+  diskBytes?: number;
+  /** `[addr:]host:guest[/tcp|udp]`, forwarded from the host (to 127.0.0.1 when no address is given). */
+  ports: string[];
+  /** `/abs/host/path:/guest/path` synced folders. */
+  folders: string[];
+  /** Direct kernel boot (absolute paths). */
+  kernel?: string;
+  initrd?: string;
+  append?: string;
+  /** How long to wait for the first boot to finish (cloud-init done). */
+  bootTimeoutMs: number;
+}
+
 interface ResourceBase {
   /** Stable identity within a machine: `kind:name` (for `line`, also the match or text). */
   id: string;
@@ -181,6 +206,7 @@ export interface MachineSpec {
   mirrors?: string;
   docker?: DockerMachineSpec;
   ssh?: SshMachineSpec;
+  vm?: VmMachineSpec;
   resources: ResourceSpec[];
   pos?: SourcePos;
 }
@@ -204,6 +230,8 @@ export interface Profile {
   cache?: { from?: string };
 }
 
-export function machineProvider(m: MachineSpec): 'docker' | 'ssh' {
-  return m.docker ? 'docker' : 'ssh';
+export type ProviderName = 'docker' | 'ssh' | 'vm';
+
+export function machineProvider(m: MachineSpec): ProviderName {
+  return m.docker ? 'docker' : m.vm ? 'vm' : 'ssh';
 }

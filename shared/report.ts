@@ -32,7 +32,7 @@ export type MachineState = 'running' | 'stopped' | 'not-created' | 'unreachable'
 
 export interface MachineResult {
   machine: string;
-  provider: 'docker' | 'ssh';
+  provider: 'docker' | 'ssh' | 'vm';
   status: 'ok' | 'changed' | 'pending' | 'failed';
   resources: ResourceResult[];
   error?: ErrorInfo;
@@ -81,12 +81,15 @@ export interface ErrorInfo {
 
 export interface MachineStatus {
   machine: string;
-  provider: 'docker' | 'ssh';
+  provider: 'docker' | 'ssh' | 'vm';
   state: MachineState;
   /** Image for Docker machines, user@host:port for SSH ones. */
   target: string;
   ports: string[];
   containerId?: string;
+  /** VM machines: the acceleration QEMU uses (kvm, hvf, whpx, tcg) and how to log in by hand. */
+  accel?: string;
+  sshCommand?: string;
   /** Why the machine is unreachable (SSH machines: the connect error). */
   error?: ErrorInfo;
 }

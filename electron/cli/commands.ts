@@ -94,6 +94,11 @@ export async function runCommand(command: string, args: string[], flags: CliFlag
         return await cacheCommand(engine, args, flags, io);
       case 'snapshot':
         return await snapshotCommand(engine, args, flags, io);
+      case 'ssh': {
+        const file = need('profile');
+        if (!args[1]) throw Object.assign(new Error('ssh needs a machine'), { hint: 'prodlike ssh <profile> <machine>' });
+        return await openShell(engine, file, args[1]);
+      }
       default:
         return await runKind(engine, command as StartRunRequest['kind'], need('profile'), flags, io);
     }
@@ -140,6 +145,34 @@ async function runKind(engine: Engine, kind: StartRunRequest['kind'], file: stri
   }
   if (!result.ok) return 1;
   return kind === 'plan' && result.summary.pending > 0 ? 2 : 0;
+}
+
+/** An interactive shell on the machine, over this terminal (raw mode while it runs). */
+async function openShell(engine: Engine, file: string, machine: string): Promise<number> {
+  const { stdin, stdout } = process;
+  return new Promise<number>((resolve, reject) => {
+    let session: Awaited<ReturnType<Engine['openShell']>> | undefined;
+    const onData = (d: Buffer) => session?.write(d.toString('utf8'));
+    const onResize = () => void session?.resize(stdout.columns, stdout.rows);
+    const done = (code: number) => {
+      stdin.off('data', onData);
+      stdout.off('resize', onResize);
+      if (stdin.isTTY) stdin.setRawMode(false);
+      stdin.pause();
+      resolve(code < 0 ? 0 : code);
+    };
+    engine
+      .openShell(file, machine, { cols: stdout.columns || 80, rows: stdout.rows || 24 }, { onData: (d) => stdout.write(d), onExit: done })
+      .then((s) => {
+        session = s;
+        if (stdin.isTTY) stdin.setRawMode(true);
+        stdin.on('data', onData);
+        // Piped input: its end is the end of the session's input.
+        stdin.once('end', () => setTimeout(() => session?.close(), 2000));
+        stdin.resume();
+        stdout.on('resize', onResize);
+      }, reject);
+  });
 }
 
 async function finishDrift(report: DriftReport, flags: CliFlags, io: CliIo): Promise<number> {

@@ -28,6 +28,7 @@ Commands:
   capture <profile> --out <file>   read-only baseline of a production profile's hosts
   reconcile <profile> --against <baseline>   make local machines match production
   trust <host[:port]>      show a host's SSH key fingerprint and trust it
+  ssh <profile> <machine>  open a shell on a machine (container, host or VM)
   allow <profile>          allow a profile's privileged container or host bind mounts on this computer
   doctor                   check what runs need here (Docker engine, base images, disk, SSH keys)
       --fix                  do the fixes it can: start the engine, install docker.io, get the
@@ -52,7 +53,7 @@ Options:
   -h, --help    this help;  --version  the version
 `;
 
-const COMMANDS = new Set(['list', 'validate', 'plan', 'up', 'status', 'use', 'down', 'destroy', 'drift', 'capture', 'reconcile', 'trust', 'allow', 'doctor', 'cache', 'bake', 'snapshot']);
+const COMMANDS = new Set(['list', 'validate', 'plan', 'up', 'status', 'use', 'down', 'destroy', 'drift', 'capture', 'reconcile', 'trust', 'allow', 'doctor', 'cache', 'bake', 'snapshot', 'ssh']);
 
 
 async function main(argv: string[]): Promise<number> {

@@ -56,7 +56,8 @@ export function printStatus(io: CliIo, statuses: ProfileStatus[], all: boolean):
     for (const m of st.machines) {
       const state = m.state === 'running' ? pc.green(m.state) : m.state === 'stopped' ? pc.yellow(m.state) : pc.dim(m.state);
       const why = m.error ? pc.dim(`  (${m.error.message.split('\n')[0]})`) : '';
-      io.out(`    ${m.machine.padEnd(12)} ${m.provider.padEnd(7)} ${state.padEnd(20)} ${m.target}${m.ports.length ? '  ' + m.ports.join(', ') : ''}${why}`);
+      io.out(`    ${m.machine.padEnd(12)} ${m.provider.padEnd(7)} ${state.padEnd(20)} ${m.target}${m.ports.length ? '  ' + m.ports.join(', ') : ''}${m.accel ? `  ${m.accel}` : ''}${why}`);
+      if (m.sshCommand && m.state === 'running') io.out(`      ${pc.dim(m.sshCommand)}`);
     }
   }
 }

@@ -419,6 +419,10 @@ export class Engine implements EngineApi {
       const { SshProvider } = await import('./providers/ssh-provider.js');
       return shell.openSshShell(new SshProvider({ dataDir: this.dataDir, ...(sshIdentity ? { defaultIdentity: sshIdentity } : {}) }).pool, m.ssh, size, cb);
     }
+    if (m.vm) {
+      const target = await (await (await this.providers()).vm()).shellTarget(profile, m.name);
+      return shell.openSshShell(target.pool, target.spec, size, cb);
+    }
     // Only this machine's container: no status of the profile's other machines (SSH hosts included).
     const [st] = await (await (await this.providers()).docker()).status(profile, [m]);
     if (st?.state !== 'running' || !st.containerId) {

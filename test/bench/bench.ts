@@ -4,7 +4,8 @@
 //
 //   npm run bench                      everything (≈ 10 minutes)
 //   npm run bench -- --quick           fewer repetitions, one fresh container pair
-//   npm run bench -- --only ansible    one comparison: ansible | compose | scale | floor | shop (repeatable)
+//   npm run bench -- --only ansible    one comparison: ansible | compose | scale | floor | shop | vm (repeatable)
+//   npm run bench -- --only vm         a local QEMU VM against booting it by hand (only when asked: boots take minutes)
 //   npm run -s bench -- --json         the same figures as one JSON document on stdout (-s: no npm banner)
 //   npm run bench -- --markdown F      also write the report (Markdown) to F
 //   npm run bench -- --allow-use       measure `prodlike use` even when other profiles run (it stops them)
@@ -21,8 +22,9 @@ import { machineInfo, type MachineInfo } from './machine.js';
 import { ratio, Results, table, targetsSummary, timelines, type Figure } from './results.js';
 import { scaleSuite } from './scale.js';
 import { shopSuite } from './shop.js';
+import { vmSuite } from './vm.js';
 
-const SUITES = ['ansible', 'compose', 'scale', 'floor', 'shop'] as const;
+const SUITES = ['ansible', 'compose', 'scale', 'floor', 'shop', 'vm'] as const;
 type Suite = (typeof SUITES)[number];
 
 /** The issue's targets on figures that only have meaning once all are in. */
@@ -81,7 +83,7 @@ async function main(): Promise<number> {
   });
   const only = (values.only ?? []).flatMap((s) => s.split(','));
   for (const o of only) if (!SUITES.includes(o as Suite)) throw new Error(`--only ${o}: expected one of ${SUITES.join(', ')}`);
-  const want = (s: Suite) => !only.length || only.includes(s);
+  const want = (s: Suite) => (!only.length && s !== 'vm') || only.includes(s);
   const quick = !!values.quick;
 
   const info = await machineInfo();
@@ -98,6 +100,7 @@ async function main(): Promise<number> {
     if (want('compose')) await step(ctx, 'compose', () => composeSuite(ctx, { allowUse: !!values['allow-use'] }));
     if (want('scale')) await step(ctx, 'scale', () => scaleSuite(ctx));
     if (want('shop')) await step(ctx, 'shop', () => shopSuite(ctx));
+    if (want('vm')) await step(ctx, 'vm', () => vmSuite(ctx));
   } finally {
     log('cleaning up');
     await ctx.cleanup.runAll();

@@ -3,7 +3,7 @@
 
 import type { MachineSpec, Profile } from '../../../shared/profile.js';
 import { reportIssues } from './issues.js';
-import { convertDocker, convertSsh } from './machines.js';
+import { convertDocker, convertSsh, convertVm } from './machines.js';
 import { Problems, formatPath, suggest } from './problems.js';
 import { convertResources, stringifyMapValues, type SrcReader } from './resources.js';
 import { NAME_RE, profileSchema } from './schema.js';
@@ -31,12 +31,11 @@ export async function convertProfile(
       }
       const m = entry.value;
       if (m.t !== 'map') continue;
-      const hasDocker = m.entries.has('docker');
-      const hasSsh = m.entries.has('ssh');
-      if (hasDocker && hasSsh) {
-        problems.add(entry.keyPos, path, 'has both docker: and ssh:, expected exactly one', 'a machine is either a container (docker:) or a host (ssh:): keep one');
-      } else if (!hasDocker && !hasSsh && !misspeltProvider(m)) {
-        problems.add(entry.keyPos, path, 'has neither docker: nor ssh:, expected exactly one', 'add docker: with an image for a container, or ssh: with host and user for a host');
+      const ways = ['docker', 'ssh', 'vm'].filter((k) => m.entries.has(k));
+      if (ways.length > 1) {
+        problems.add(entry.keyPos, path, `has both ${ways.map((w) => `${w}:`).join(' and ')}, expected exactly one`, 'a machine is either a container (docker:), a host (ssh:) or a local VM (vm:): keep one');
+      } else if (ways.length === 0 && !misspeltProvider(m)) {
+        problems.add(entry.keyPos, path, 'has neither docker: nor ssh: nor vm:, expected exactly one', 'add docker: with an image for a container, ssh: with host and user for a host, or vm: with an image for a local VM');
       }
       const resources = await convertResources(m.entries.get('resources')?.value, path, problems, meta.readSrc);
       const data = parsed.success ? parsed.data.machines[name] : undefined;
@@ -48,6 +47,10 @@ export async function convertProfile(
         if (docker) spec.docker = docker;
       }
       if (data.ssh) spec.ssh = convertSsh(data.ssh, m);
+      if (data.vm) {
+        const vm = convertVm(data.vm, m, path, problems);
+        if (vm) spec.vm = vm;
+      }
       machines.push(spec);
     }
   }
@@ -98,5 +101,5 @@ function asText(n: PNode): PNode {
 
 /** `dockr:` is reported as an unknown key with a suggestion; "has neither docker: nor ssh:" would be noise. */
 function misspeltProvider(m: MapNode): boolean {
-  return [...m.entries.keys()].some((k) => suggest(k, ['docker', 'ssh']) !== undefined);
+  return [...m.entries.keys()].some((k) => suggest(k, ['docker', 'ssh', 'vm']) !== undefined);
 }

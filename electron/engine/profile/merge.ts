@@ -51,10 +51,11 @@ function isMachine(path: readonly string[]): boolean {
 /** `child` laid over `parent`; neither is modified. `path` is where the two maps sit in a profile. */
 export function mergeMaps(parent: MapNode, child: MapNode, path: string[] = []): MapNode {
   const entries = new Map(parent.entries);
-  // A machine is reached one way: a child naming `ssh:` replaces an inherited `docker:` and vice versa.
+  // A machine is reached one way: a child naming `ssh:` replaces an inherited `docker:` or `vm:`, and so on.
   if (isMachine(path)) {
-    if (child.entries.has('ssh') && !isNull(child.entries.get('ssh')!.value)) entries.delete('docker');
-    if (child.entries.has('docker') && !isNull(child.entries.get('docker')!.value)) entries.delete('ssh');
+    for (const way of ['docker', 'ssh', 'vm']) {
+      if (child.entries.has(way) && !isNull(child.entries.get(way)!.value)) for (const other of ['docker', 'ssh', 'vm']) if (other !== way) entries.delete(other);
+    }
   }
   for (const [key, entry] of child.entries) {
     const inherited = entries.get(key);

@@ -161,15 +161,52 @@ export const sshSchema = z.strictObject(
   want('a map with host:, port:, user: and identity:'),
 );
 
+// ----- vm: -----
+
+const SIZE_WORDS = 'a size such as "1G" or "512M"';
+const size = () => str(SIZE_WORDS).check(z.regex(/^\d+(\.\d+)?\s*([KMGT](i?B)?)?$/i, want(SIZE_WORDS, 'sizes are a number with K, M, G or T (powers of 1024), in quotes or not: 1G, 512M')));
+const hex = (bytes: number, name: string) =>
+  str(`a ${name} checksum (${bytes * 2} hex digits)`).check(z.regex(new RegExp(`^[0-9a-fA-F]{${bytes * 2}}$`), want(`a ${name} checksum (${bytes * 2} hex digits)`, `print it with \`${name}sum <file>\`, or copy it from the image's SHA${bytes * 8}SUMS`)));
+const VM_PORT_RE = /^(?:(?:\d{1,3}(?:\.\d{1,3}){3}):)?\d+:\d+(?:\/(?:tcp|udp))?$/;
+
+export const vmSchema = z.strictObject(
+  {
+    image: str('an image URL (https://…) or the path of a qcow2 or raw image'),
+    sha512: z.optional(hex(64, 'sha512')),
+    sha256: z.optional(hex(32, 'sha256')),
+    arch: z._default(z.enum(['x86_64', 'aarch64'], want('x86_64 or aarch64')), 'x86_64'),
+    cpus: z._default(z.number(want('a number of CPUs')).check(z.int(want('a whole number of CPUs')), z.minimum(1, want('at least 1 CPU')), z.maximum(64, want('at most 64 CPUs'))), 2),
+    memory: z._default(size(), '1G'),
+    disk: z.optional(size()),
+    ports: z._default(
+      z.array(
+        str('a port such as "127.0.0.1:8080:80"').check(z.regex(VM_PORT_RE, want('a port such as "127.0.0.1:8080:80" or "8080:80" (host:guest)', 'a VM forwards single ports: [address:]host:guest[/tcp|udp]'))),
+        want('a list of ports such as "127.0.0.1:8080:80"'),
+      ),
+      [],
+    ),
+    folders: z._default(
+      z.array(str('a folder such as "./src:/srv/src"').check(z.regex(/^[^:]+:\/[^:]*$/, want('a folder such as "./src:/srv/src" (host path:absolute guest path)'))), want('a list of folders')),
+      [],
+    ),
+    kernel: z.optional(str('the path of a kernel image')),
+    initrd: z.optional(str('the path of an initrd image')),
+    append: z.optional(str('a kernel command line')),
+    boot_timeout: z.optional(seconds()),
+  },
+  want('a map with image:, sha512:, cpus:, memory:, disk:, ports:'),
+);
+
 export const machineSchema = z.strictObject(
   {
     mirrors: z.optional(str('the name of a production host')),
     docker: z.optional(dockerSchema),
     ssh: z.optional(sshSchema),
+    vm: z.optional(vmSchema),
     // Each resource is checked against its kind's schema in convert.ts, where the kind is known.
     resources: z._default(z.array(z.unknown(), want('a list of resources')), []),
   },
-  want('a map with docker: or ssh:, and resources:'),
+  want('a map with docker:, ssh: or vm:, and resources:'),
 );
 
 export const profileSchema = z.strictObject(

@@ -8,7 +8,7 @@
 import path from 'node:path';
 import type { StartRunRequest } from '../../../shared/api.js';
 import type { EventSink } from '../../../shared/events.js';
-import type { MachineSpec, Profile } from '../../../shared/profile.js';
+import { machineProvider, type MachineSpec, type ProviderName, type Profile } from '../../../shared/profile.js';
 import { isDrift, type DriftFinding, type DriftReport, type ErrorInfo, type MachineResult } from '../../../shared/report.js';
 import { BaselineError, captureBaseline, readBaseline, writeBaseline, type Baseline, type BaselineHost } from '../baseline.js';
 import { ProdlikeError, RefusedError, toErrorInfo } from '../errors.js';
@@ -257,6 +257,7 @@ async function reconcile(file: string, profile: Profile, ctx: RunContext, opts: 
   return { machines: inProfileOrder(profile, results) };
 }
 
-function provider(profile: Profile, machine: string): 'docker' | 'ssh' {
-  return profile.machines.find((m) => m.name === machine)?.docker ? 'docker' : 'ssh';
+function provider(profile: Profile, machine: string): ProviderName {
+  const m = profile.machines.find((x) => x.name === machine);
+  return m ? machineProvider(m) : 'ssh';
 }

@@ -7,23 +7,27 @@ import type { DockerProvider } from '../providers/docker-provider.js';
 import type { MachineProvider, RunContext } from '../providers/provider.js';
 import type { SshProvider } from '../providers/ssh-provider.js';
 import type { Transport } from '../transport/transport.js';
+import type { VmProvider } from '../backends/vm/vm-provider.js';
 
 // Providers load on first use: a run that has no Docker machine never loads dockerode, one with no SSH
 // machine never loads ssh2 (they are most of the CLI's start-up time).
 export interface ProviderSet {
   docker(): Promise<DockerProvider>;
   ssh(): Promise<SshProvider>;
+  vm(): Promise<VmProvider>;
   close(): Promise<void>;
 }
 
 export function createProviders(opts: { dataDir: string; dockerHost?: string; sshIdentity?: string }): ProviderSet {
   let docker: Promise<DockerProvider> | undefined;
   let ssh: Promise<SshProvider> | undefined;
+  let vm: Promise<VmProvider> | undefined;
   return {
     docker: () => (docker ??= import('../providers/docker-provider.js').then((m) => new m.DockerProvider(opts.dockerHost ? { host: opts.dockerHost } : {}))),
     ssh: () => (ssh ??= import('../providers/ssh-provider.js').then((m) => new m.SshProvider({ dataDir: opts.dataDir, ...(opts.sshIdentity ? { defaultIdentity: opts.sshIdentity } : {}) }))),
+    vm: () => (vm ??= import('../backends/vm/vm-provider.js').then((m) => new m.VmProvider({ dataDir: opts.dataDir }))),
     async close() {
-      await Promise.all([docker?.then((p) => p.close()), ssh?.then((p) => p.close())]);
+      await Promise.all([docker?.then((p) => p.close()), ssh?.then((p) => p.close()), vm?.then((p) => p.close())]);
     },
   };
 }
@@ -35,6 +39,8 @@ export async function byProvider(providers: ProviderSet, machines: MachineSpec[]
   const out: { provider: MachineProvider; machines: MachineSpec[] }[] = [];
   if (docker.length) out.push({ provider: await providers.docker(), machines: docker });
   if (ssh.length) out.push({ provider: await providers.ssh(), machines: ssh });
+  const vm = machines.filter((m) => m.vm);
+  if (vm.length) out.push({ provider: await providers.vm(), machines: vm });
   return out;
 }
 
@@ -52,7 +58,14 @@ export async function attachAll(providers: ProviderSet, profile: Profile, machin
   const out = new Map<string, Transport | Error>();
   const docker = machines.filter((m) => m.docker);
   const ssh = machines.filter((m) => m.ssh);
+  const vm = machines.filter((m) => m.vm);
   await Promise.all([
+    vm.length
+      ? providers
+          .vm()
+          .then((p) => p.attach(profile, vm))
+          .then((m) => m.forEach((v, k) => out.set(k, v)))
+      : undefined,
     docker.length
       ? providers
           .docker()

@@ -46,7 +46,7 @@ export async function runPlan(providers: ProviderSet, profile: Profile, ctx: Run
     profile.machines.map(async (m) => {
       const t = transports.get(m.name);
       if (t && !(t instanceof Error)) return converge(m, t, 'plan', ctx, { readOnly: !!ctx.productionMachines?.has(m.name) });
-      if (m.docker) {
+      if (m.docker || m.vm) {
         const why = t instanceof Error ? t.message : 'not created';
         ctx.emit({ type: 'machine', runId: ctx.runId, machine: m.name, phase: 'provision', status: 'done', detail: `will be created or started (${why})` });
         const resources = m.resources.map((r) => {
@@ -54,7 +54,7 @@ export async function runPlan(providers: ProviderSet, profile: Profile, ctx: Run
           ctx.emit({ type: 'resource', runId: ctx.runId, machine: m.name, resource: refOf(r), status: 'pending', changes: [change] });
           return { ...refOf(r), status: 'pending' as const, changes: [change] };
         });
-        return { machine: m.name, provider: 'docker' as const, status: 'pending' as const, resources, durationMs: 0 };
+        return { machine: m.name, provider: machineProvider(m), status: 'pending' as const, resources, durationMs: 0 };
       }
       return failedMachine(m, t ?? new Error('not reachable'), ctx, 'probe');
     }),

@@ -1,7 +1,7 @@
 // The profile's machines: provider, image or host, state and ports. Live state from a run wins over the
 // last status read.
 
-import type { Profile } from '../../../shared/profile';
+import { machineProvider, type Profile } from '../../../shared/profile';
 import type { ProfileStatus } from '../../../shared/report';
 import type { RunView } from '../state/run-store';
 
@@ -22,11 +22,11 @@ export function MachinesTable({ profile, status, run }: { profile: Profile; stat
           const st = status?.machines.find((x) => x.machine === m.name);
           const live = run && !run.end ? run.machines.get(m.name) : undefined;
           const state = live?.state ?? st?.state ?? 'unknown';
-          const target = m.docker ? m.docker.image : m.ssh ? `${m.ssh.user}@${m.ssh.host}:${m.ssh.port}` : '';
+          const target = m.docker ? m.docker.image : m.ssh ? `${m.ssh.user}@${m.ssh.host}:${m.ssh.port}` : (m.vm?.image ?? '');
           return (
             <tr key={m.name}>
               <td>{m.name}</td>
-              <td>{m.docker ? 'docker' : 'ssh'}</td>
+              <td>{machineProvider(m)}</td>
               <td>
                 <code>{st?.target ?? target}</code>
               </td>
@@ -35,7 +35,7 @@ export function MachinesTable({ profile, status, run }: { profile: Profile; stat
                   {state}
                 </span>
               </td>
-              <td>{(st?.ports ?? m.docker?.ports ?? []).join(', ') || '—'}</td>
+              <td>{(st?.ports ?? m.docker?.ports ?? m.vm?.ports ?? []).join(', ') || '—'}</td>
             </tr>
           );
         })}
