@@ -230,6 +230,13 @@ export function decideChecks(f: DoctorFacts): Decided[] {
   out.push(diskCheck(f));
   const ssh = sshCheck(f);
   if (ssh) out.push(ssh);
+  for (const c of f.vm ?? []) {
+    const status = !c.ok ? 'fail' : c.warn ? 'warn' : 'ok';
+    const check: DoctorCheck = { id: `vm:${c.name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`, title: `VMs: ${c.name}`, status, detail: c.detail };
+    const packages = f.platform === 'linux' && ['QEMU', 'qemu-img', 'cloud-init seed'].includes(c.name);
+    if (status !== 'ok' && c.hint) check.fix = { description: c.hint, command: packages ? 'sudo apt-get install -y qemu-system-x86 qemu-utils cloud-image-utils' : c.hint, automatic: false };
+    out.push({ check });
+  }
   if (f.profileErrors.length) {
     out.push({ check: { id: 'profiles', title: 'Profiles load', status: 'warn', detail: `not checked (they do not load): ${f.profileErrors.join('; ')}`, fix: { description: 'See the error', command: 'prodlike validate <profile>', automatic: false } } });
   }

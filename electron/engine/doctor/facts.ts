@@ -1,6 +1,8 @@
 // What doctor knows about the machine: plain data, read once per check. The decisions (checks.ts) are
 // pure functions of this, so every message and fix is tested without touching the machine.
 
+import type { VmCheck } from '../backends/vm/vm-doctor.js';
+
 export interface SocketFacts {
   path: string;
   uid: number;
@@ -71,4 +73,6 @@ export interface DoctorFacts {
   disks: DiskFacts[];
   /** Profiles that did not load (doctor still checks the rest). */
   profileErrors: string[];
+  /** QEMU, qemu-img, a seed writer, acceleration and disk: only when a profile has vm: machines. */
+  vm?: VmCheck[];
 }

@@ -11,6 +11,7 @@ import { engineMessage } from '../providers/docker-client.js';
 import { listProfiles, loadProfile } from '../profile/index.js';
 import { splitArgs } from './checks.js';
 import type { DiskFacts, DoctorFacts, EngineAnswer, ImageUse, SocketFacts, SshUse } from './facts.js';
+import { vmChecks } from '../backends/vm/vm-doctor.js';
 
 export interface GatherOptions {
   env: NodeJS.ProcessEnv;
@@ -206,6 +207,7 @@ export async function gatherFacts(o: GatherOptions): Promise<DoctorFacts> {
     disks: o.socketPath ? await disks([engine.state === 'ok' && engine.rootDir ? engine.rootDir : '/var/lib/docker']) : [],
     profileErrors: loaded.errors,
   };
+  if (loaded.profiles.some((p) => p.machines.some((m) => m.vm))) facts.vm = await vmChecks(o.dataDir);
   if (dockerGroupEntry) facts.dockerGroup = { gid: dockerGroupEntry[0], members: dockerGroupEntry[1].members };
   if (o.socketPath) facts.socketPath = o.socketPath;
   if (socket) facts.socket = socket;

@@ -205,3 +205,20 @@ describe('doctor: disk space and SSH keys', () => {
     expect(check(facts(), 'ssh-keys')).toBeUndefined();
   });
 });
+
+describe('doctor for vm: machines', () => {
+  it('has no VM checks when no profile has vm: machines', () => {
+    expect(decideChecks(facts()).filter((d) => d.check.id.startsWith('vm:'))).toEqual([]);
+  });
+  it('shows each VM check: missing QEMU fails with the install command; plain emulation is a warning', () => {
+    const d = decideChecks(facts({ vm: [
+      { name: 'QEMU', ok: false, detail: 'qemu-system-x86_64 not found', hint: 'install QEMU (Debian/Ubuntu: apt install qemu-system-x86 qemu-utils cloud-image-utils; macOS: brew install qemu cdrtools)' },
+      { name: 'acceleration', ok: true, warn: true, detail: 'none: plain emulation (TCG), slow' },
+      { name: 'free disk', ok: true, detail: '40 GiB free' },
+    ] }));
+    const vm = d.filter((x) => x.check.id.startsWith('vm:')).map((x) => x.check);
+    expect(vm.map((c) => [c.id, c.status])).toEqual([['vm:qemu', 'fail'], ['vm:acceleration', 'warn'], ['vm:free-disk', 'ok']]);
+    expect(vm[0]!.fix).toMatchObject({ automatic: false, command: 'sudo apt-get install -y qemu-system-x86 qemu-utils cloud-image-utils' });
+    expect(toReport(d).ok).toBe(false);
+  });
+});
