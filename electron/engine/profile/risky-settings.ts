@@ -5,6 +5,7 @@
 // a profile may come from a colleague's branch. Pure: the engine decides with allowedSettings.
 
 import { createHash } from 'node:crypto';
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import type { Profile } from '../../../shared/profile.js';
 import { parseVolume } from './docker-values.js';
@@ -23,8 +24,17 @@ export interface RiskySetting {
 /** A container engine's control socket (or the folder that holds one): root on this computer. */
 const isEngineSocket = (p: string) => /(^|\/)(docker|podman|containerd)(\.sock)?$/.test(p) || /\/(docker|podman|containerd)\.sock$/.test(p);
 
+/** The path with its symlinks resolved, where it exists (a mount or a build reads the target). */
+function real(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
+}
+
 export function riskySettings(profile: Pick<Profile, 'file' | 'machines'>, home: string): RiskySetting[] {
-  const project = projectRoot(profile.file);
+  const project = real(projectRoot(profile.file));
   const out: RiskySetting[] = [];
   for (const m of profile.machines) {
     if (!m.docker) continue;
@@ -39,7 +49,8 @@ export function riskySettings(profile: Pick<Profile, 'file' | 'machines'>, home:
         continue; // the loader already refused it
       }
       if (v.kind !== 'bind') continue;
-      const src = path.resolve(v.source);
+      // The kernel follows symlinks when it mounts: `./host -> /` is a mount of /.
+      const src = real(path.resolve(v.source));
       const why = src === path.parse(src).root
         ? 'the whole file system of this computer'
         : isEngineSocket(src)
@@ -51,7 +62,7 @@ export function riskySettings(profile: Pick<Profile, 'file' | 'machines'>, home:
               : undefined;
       if (why) add(`volume ${text}`, why);
     }
-    if (m.docker.build && !isInside(project, path.resolve(m.docker.build.context))) {
+    if (m.docker.build && !isInside(project, real(path.resolve(m.docker.build.context)))) {
       add(`build context ${m.docker.build.context}`, `a folder outside the project (${project}) is sent to the engine`);
     }
   }

@@ -13,7 +13,7 @@
 // change is evaluated on today's state, and says so). Drift reuses probeAndDiff (drift.ts).
 
 import { machineProvider, type CommandResource, type MachineSpec, type ResourceSpec } from '../../../shared/profile.js';
-import type { Change, MachineResult, ResourceResult } from '../../../shared/report.js';
+import type { Change, ErrorInfo, MachineResult, ResourceResult } from '../../../shared/report.js';
 import { toErrorInfo } from '../errors.js';
 import type { RunContext } from '../providers/provider.js';
 import { diffAll, planApplySteps, probeAll, type PendingItem } from '../resources/index.js';
@@ -121,9 +121,12 @@ export async function converge(machine: MachineSpec, transport: Transport, mode:
   phase('probe', 'done');
 
   const results = new Map<string, ResourceResult>();
+  /** Why the machine failed when no resource of it did (cancelled, unreachable after a change). */
+  let machineError: ErrorInfo | undefined;
   const finish = (): MachineResult => {
     const list = machine.resources.map((s) => results.get(s.id)!);
-    return { machine: machine.name, provider, status: machineStatus(list), resources: list, durationMs: Date.now() - started };
+    const base = { machine: machine.name, provider, resources: list, durationMs: Date.now() - started };
+    return machineError ? { ...base, status: 'failed', error: machineError } : { ...base, status: machineStatus(list) };
   };
 
   if (mode === 'plan' || opts.readOnly) {
@@ -166,6 +169,7 @@ export async function converge(machine: MachineSpec, transport: Transport, mode:
     }
     if (ctx.signal?.aborted) {
       skipFrom(probed, 'run cancelled');
+      machineError = { name: 'Cancelled', message: `the run was cancelled before ${head.spec.kind} ${head.spec.name} was applied` };
       break;
     }
     if (!applying) {
@@ -205,6 +209,8 @@ export async function converge(machine: MachineSpec, transport: Transport, mode:
           emit(results.get(i.spec.id)!, Date.now() - t0);
         }
         skipFrom(rest, `not applied: the machine could not be probed after ${what}: ${perr.message}`);
+        // Applied, but unconfirmed and the rest undecided: the machine did not converge.
+        machineError = { ...perr, message: `the machine could not be probed after ${what}: ${perr.message}` };
         break;
       }
     }

@@ -1,5 +1,5 @@
 // Which Docker settings hand this computer to a profile, and what an allow is bound to.
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -32,6 +32,16 @@ describe('settings that hand this computer over', () => {
       `web: volume ${HOME}:/h — your SSH keys or home folder`,
       `web: volume /etc:/host-etc — a folder outside the project (${repo})`,
       `web: volume ${repo}/../elsewhere:/x — a folder outside the project (${repo})`,
+    ]);
+  });
+  it('a symlink inside the project that leads out is judged by where it leads (the kernel follows it)', () => {
+    symlinkSync('/', path.join(repo, 'host'));
+    symlinkSync('/var/run/docker.sock', path.join(repo, 'sock'));
+    symlinkSync('/tmp', path.join(repo, 'ctx'));
+    expect(risky(machine({ volumes: [`${repo}/host:/host`, `${repo}/sock:/s`], build: { context: path.join(repo, 'ctx'), args: {} } }))).toEqual([
+      `web: volume ${repo}/host:/host — the whole file system of this computer`,
+      `web: volume ${repo}/sock:/s — the container engine itself, which is root on this computer`,
+      `web: build context ${path.join(repo, 'ctx')} — a folder outside the project (${repo}) is sent to the engine`,
     ]);
   });
   it('a build context outside the project', () => {

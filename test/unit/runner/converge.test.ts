@@ -147,6 +147,33 @@ describe('converge: ordered evaluation over a scripted machine', () => {
     expect(result.resources[2]!.error!.message).toBe('not applied: service postgresql did not converge');
   });
 
+  it('a machine that cannot be probed after a change fails (it is not reported as converged)', async () => {
+    const { model } = dbMachine({ installed: true, running: false, dbExists: true });
+    const t = new ScriptedTransport(shop.resources, model);
+    const exec = t.exec.bind(t);
+    let probes = 0;
+    t.exec = async (script, opts) => {
+      if (script.includes('@@PL:') && ++probes === 2) throw new Error('connection lost');
+      return exec(script, opts);
+    };
+    const result = await converge(shop, t, 'apply', { runId: 'r', emit: () => {} });
+    expect(result.status).toBe('failed');
+    expect(result.error!.message).toBe('the machine could not be probed after service postgresql: connection lost');
+    expect(statuses(result)).toEqual({ 'postgresql-15': 'ok', postgresql: 'changed', [createdb.name]: 'skipped' });
+  });
+
+  it('a run cancelled between steps fails the machine, and says what was not applied', async () => {
+    const { model, ran } = dbMachine({ installed: true, running: false, dbExists: false });
+    const ac = new AbortController();
+    ac.abort();
+    const t = new ScriptedTransport(shop.resources, model);
+    const result = await converge(shop, t, 'apply', { runId: 'r', emit: () => {}, signal: ac.signal });
+    expect(ran).toEqual([]);
+    expect(result.status).toBe('failed');
+    expect(result.error!.name).toBe('Cancelled');
+    expect(statuses(result)).toEqual({ 'postgresql-15': 'ok', postgresql: 'skipped', [createdb.name]: 'skipped' });
+  });
+
   it('a command is confirmed by its run alone (no probe after it when nothing follows)', async () => {
     const m = machine([cmd('echo hi')]);
     const model: ScriptedModel = { probe: () => probeOutput.command({}), apply: () => ({}) };
