@@ -138,8 +138,9 @@ export class Engine implements EngineApi {
         const profile = await loadProfile(file, { env: this.opts.env ?? process.env });
         // The file may have changed since that profile was brought up: the same refusals as its own up.
         if (profile.role === 'production') throw new RefusedError(`profile ${profile.name} has role: production, and Prodlike never writes to production`, { where: profile.file });
-        await guardProductionHosts(profile, { dataDir: this.dataDir, folders: await this.profileFolders(), allowProductionHosts: !!this.opts.allowProductionHosts });
-        return { profile, redact: redactor(secretsOf(profile)) };
+        const connectGuard = await guardProductionHosts(profile, { dataDir: this.dataDir, folders: await this.profileFolders(), allowProductionHosts: !!this.opts.allowProductionHosts });
+        await this.refuseUnallowedSettings(profile);
+        return { profile, redact: redactor(secretsOf(profile)), connectGuard };
       },
       lock: async (name) => (await lockProfile(this.dataDir, name, { runId, kind: 'up' }, { waitMs: this.opts.lockWaitMs ?? 0 })).release,
     };

@@ -71,8 +71,11 @@ export function machineKeys(input: MachineKeyInput): MachineKeys {
   });
   const keys = [sha256(base)];
   for (const r of input.resources) keys.push(sha256(`${keys[keys.length - 1]!}\n${resourceFingerprint(r)}`));
-  const secretAt = input.resources.findIndex(input.isSecret);
-  const limit = secretAt < 0 ? input.resources.length : secretAt;
+  // A saved state stops before the first secret-bearing resource, and before the first command without
+  // a guard: such a command runs on every up, so a machine started past it would run it twice
+  // (`useradd app` fails the second time; `echo x >> f` leaves two lines).
+  const stopAt = input.resources.findIndex((r) => input.isSecret(r) || (r.kind === 'command' && r.creates === undefined && r.unless === undefined && r.onlyif === undefined));
+  const limit = stopAt < 0 ? input.resources.length : stopAt;
   return { keys, savePoints: savePoints(input.resources, limit), limit };
 }
 

@@ -10,6 +10,7 @@ import type { UsePlan } from '../../../shared/use-plan.js';
 import { ProdlikeError } from '../errors.js';
 import type { RunContext } from '../providers/provider.js';
 import type { Redact } from '../secrets.js';
+import type { ConnectGuard } from '../transport/address.js';
 import type { ProviderSet } from './machines.js';
 import { runUp } from './operations.js';
 import { preflightMessage, preflightUse } from './preflight.js';
@@ -20,7 +21,8 @@ export interface UseOptions {
   /** The active profile as recorded before the switch. */
   active?: { name: string; file: string };
   /** Loads a profile to roll back to, with the redaction of its secrets. */
-  load(file: string): Promise<{ profile: Profile; redact: Redact }>;
+  /** Loads a profile to roll back to, with the refusals of its own up (production, allow) and its guard. */
+  load(file: string): Promise<{ profile: Profile; redact: Redact; connectGuard?: ConnectGuard }>;
   /** Takes a profile's lock for its rollback; resolves to the release. */
   lock(profile: string): Promise<() => Promise<void>>;
 }
@@ -145,11 +147,14 @@ async function rollback(providers: ProviderSet, profile: Profile, plan: UsePlan,
       continue;
     }
     let release: (() => Promise<void>) | undefined;
+    let masks: Redact = (v) => v;
     try {
-      const { profile: prev, redact } = await opts.load(file);
+      const { profile: prev, redact, connectGuard } = await opts.load(file);
+      masks = redact;
       release = await opts.lock(prev.name);
-      const results = await runUp(providers, prev, { ...rbCtx, emit: (e) => asLog(rbCtx, prev.name, 'rollback-up')(redact(e)) });
-      const why = describeFailure(prev.name, results, []);
+      const results = await runUp(providers, prev, { ...rbCtx, ...(connectGuard ? { connectGuard } : {}), emit: (e) => asLog(rbCtx, prev.name, 'rollback-up')(redact(e)) });
+      // Its own secrets, which the switch's redaction (the target's) does not know.
+      const why = redact(describeFailure(prev.name, results, []));
       if (why) {
         failed.push(why);
         log(`rollback: ${why}`, 'warn');
@@ -159,8 +164,9 @@ async function rollback(providers: ProviderSet, profile: Profile, plan: UsePlan,
         log(`rolled back: ${prev.name} is up again (${prev.machines.map((m) => m.name).join(', ')})${active}`);
       }
     } catch (err) {
-      failed.push(`${s.profile}: ${(err as Error).message}`);
-      log(`rollback: could not start ${s.profile} again: ${(err as Error).message}`, 'warn');
+      const message = masks((err as Error).message);
+      failed.push(`${s.profile}: ${message}`);
+      log(`rollback: could not start ${s.profile} again: ${message}`, 'warn');
     } finally {
       await release?.();
     }

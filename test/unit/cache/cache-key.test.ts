@@ -6,7 +6,8 @@ import type { ResourceSpec } from '../../../shared/profile.js';
 
 const pkg = (name: string, version?: string): ResourceSpec => ({ id: `package:${name}`, kind: 'package', name, state: 'present', ...(version ? { version } : {}) });
 const file = (name: string, content: string, extra: Partial<ResourceSpec> = {}): ResourceSpec => ({ id: `file:${name}`, kind: 'file', name, content, state: 'present', ...extra }) as ResourceSpec;
-const cmd = (name: string): ResourceSpec => ({ id: `command:${name}`, kind: 'command', name, env: {} });
+// Guarded, as commands in a cached prefix must be (an unguarded one runs on every up).
+const cmd = (name: string): ResourceSpec => ({ id: `command:${name}`, kind: 'command', name, env: {}, creates: `/var/lib/done-${name.length}` });
 const svc = (name: string): ResourceSpec => ({ id: `service:${name}`, kind: 'service', name, state: 'running' });
 
 const input = (resources: ResourceSpec[], over: Partial<MachineKeyInput> = {}): MachineKeyInput => ({
@@ -61,6 +62,13 @@ describe('cache keys', () => {
 });
 
 describe('save points', () => {
+  it('stop before the first command without a guard (it runs on every up: a machine started past it would run it twice)', () => {
+    const unguarded: ResourceSpec = { id: 'command:useradd app', kind: 'command', name: 'useradd app', env: {} };
+    const k = machineKeys(input([pkg('nginx'), unguarded, pkg('curl')]));
+    expect(k.limit).toBe(1);
+    expect(k.savePoints).toEqual([1]);
+  });
+
   it('after each package and command, and after the last resource', () => {
     expect(savePoints(shop, shop.length)).toEqual([1, 3, 5]);
   });
