@@ -120,12 +120,20 @@ export class Engine implements EngineApi {
   async planUse(file: string): Promise<UsePlan> {
     const profile = await this.loadProfile(file);
     const active = await this.state.activeProfile();
-    const { plan } = await preflightUse(await this.providers(), profile, active ? { active } : {});
+    // The refusals first: a plan connects to the target's SSH hosts, and never to a production one.
+    const refusals: UsePlan['problems'] = [];
+    const refused = (err: unknown) => refusals.push({ kind: 'profile', message: (err as Error).message, ...((err as ProdlikeError).hint ? { hint: (err as ProdlikeError).hint! } : {}) });
+    let connectGuard: RunContext['connectGuard'];
     try {
-      await guardProductionHosts(profile, { dataDir: this.dataDir, folders: await this.profileFolders(), allowProductionHosts: !!this.opts.allowProductionHosts });
+      connectGuard = await guardProductionHosts(profile, { dataDir: this.dataDir, folders: await this.profileFolders(), allowProductionHosts: !!this.opts.allowProductionHosts });
     } catch (err) {
-      plan.problems.unshift({ kind: 'profile', message: (err as Error).message, ...((err as ProdlikeError).hint ? { hint: (err as ProdlikeError).hint! } : {}) });
+      refused(err);
     }
+    await this.refuseUnallowedSettings(profile).catch(refused);
+    const { plan } = refusals.length && !connectGuard
+      ? await preflightUse(await this.providers(), { ...profile, machines: profile.machines.filter((m) => !m.ssh) }, active ? { active } : {})
+      : await preflightUse(await this.providers(), profile, active ? { active } : {});
+    plan.problems.unshift(...refusals);
     return redactor(secretsOf(profile))(plan);
   }
 

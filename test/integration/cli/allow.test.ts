@@ -37,6 +37,10 @@ describe('prodlike allow', () => {
       expect(r.stderr).toMatch(/priv\.yaml:3:3/);
       expect(r.stderr).toContain('prodlike allow profiles/priv.yaml');
     }
+    // use --plan (and the app's switch dialog) lists it among the problems.
+    const plan = await ws.run(['use', priv, '--plan']);
+    expect(plan.code).toBe(1);
+    expect(plan.stdout + plan.stderr).toContain('asks for settings that hand this computer over');
     expect(containersOf(PRIV)).toEqual([]);
   });
 
