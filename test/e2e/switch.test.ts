@@ -43,8 +43,10 @@ async function switchTo(name: string, stops: string | null): Promise<void> {
   expect(text).toMatch(/Starts .*: web \((create|start)/);
   // Nothing has been stopped while the plan is shown.
   if (stops) expect(containersOf(stops).get('web')).toBe('running');
-  await dialog.getByRole('button', { name: 'Switch' }).click();
   const state = page.getByRole('region', { name: 'Run' }).locator('.run-state');
+  await dialog.getByRole('button', { name: 'Switch' }).click();
+  // The panel still shows the previous switch's result until this run starts: wait for this one.
+  await expect.poll(async () => (await state.textContent()) ?? '', { timeout: 30_000, interval: 50 }).toBe('running');
   await expect.poll(async () => (await state.textContent()) ?? '', { timeout: 120_000, interval: 250 }).toMatch(/succeeded|failed/);
   expect(await state.textContent()).toBe('succeeded');
   await page.getByRole('button', { name: new RegExp(`^${name} \\(active\\)`) }).waitFor();
