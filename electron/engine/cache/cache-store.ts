@@ -3,6 +3,7 @@
 // its "last used"), removing, and pulling/pushing them from/to a registry.
 
 import type Docker from 'dockerode';
+import type { CacheEntryInfo } from '../../../shared/api.js';
 import { engineMessage, statusCode } from '../providers/docker-client.js';
 import { CACHE_FORMAT_VERSION, cacheTag } from './cache-key.js';
 import { chooseEvictions } from './cache-evict.js';
@@ -18,20 +19,12 @@ import {
   cacheRef,
 } from './cache-labels.js';
 
-export interface CacheEntry {
-  key: string;
+/** A cached state as the CLI and the app list it (CacheEntryInfo), with what the store needs too. */
+export interface CacheEntry extends CacheEntryInfo {
   /** prodlike-cache:<tag> */
   ref: string;
   id: string;
-  profile: string;
-  machine: string;
-  /** Resources covered, and of how many. */
-  prefix: number;
-  total: number;
-  savedAt: string;
-  lastUsed: string;
-  /** Bytes of its own layer; the image with its base is `totalBytes`. */
-  sizeBytes: number;
+  /** The image with its base; `sizeBytes` is its own layer. */
   totalBytes: number;
   parent: string;
   /** Every tag of the image that names this state (the local one, and bake's or a pull's registry tags). */

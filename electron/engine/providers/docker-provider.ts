@@ -3,10 +3,9 @@
 // list per profile answers "what is there", and the config hash label decides keep or recreate.
 
 import type Docker from 'dockerode';
-import type { MachinePhase } from '../../../shared/events.js';
 import type { MachineSpec, Profile } from '../../../shared/profile.js';
 import type { MachineState, MachineStatus } from '../../../shared/report.js';
-import { DockerError, toErrorInfo } from '../errors.js';
+import { DockerError } from '../errors.js';
 import { cacheable, planStart, type PlannedStart } from '../cache/cache-session.js';
 import { listCachedStates, type CachedState } from '../cache/cache-store.js';
 import { DockerExecTransport } from './docker-exec-transport.js';
@@ -26,7 +25,7 @@ import {
   profileFilter,
   volumeName,
 } from './docker-labels.js';
-import type { MachineProvider, RunContext } from './provider.js';
+import { emitMachine, type MachineProvider, type RunContext } from './provider.js';
 
 export interface DockerProviderOptions {
   /** Defaults to the process-wide client for `host`, or DOCKER_HOST. */
@@ -89,7 +88,7 @@ export class DockerProvider implements MachineProvider {
     } catch (err) {
       const e = this.wrap(err);
       for (const m of wanted) {
-        this.emit(ctx, m.name, 'provision', 'failed', undefined, e);
+        emitMachine(ctx, m.name, 'provision', 'failed', undefined, e);
         result.set(m.name, e);
       }
       return result;
@@ -101,7 +100,7 @@ export class DockerProvider implements MachineProvider {
         this.upMachine(profile, m, byMachine.get(m.name) ?? [], ctx, cached).catch((err: unknown) => {
           if (err instanceof ReportedError) return err.error;
           const e = this.wrap(err);
-          this.emit(ctx, m.name, 'provision', 'failed', undefined, e);
+          emitMachine(ctx, m.name, 'provision', 'failed', undefined, e);
           return e;
         }),
       ),
@@ -115,9 +114,9 @@ export class DockerProvider implements MachineProvider {
           const machine = c.Labels[LABEL_MACHINE] ?? c.Names[0]?.slice(1) ?? c.Id.slice(0, 12);
           try {
             await removeContainer(this.docker, c.Id);
-            this.emit(ctx, machine, 'remove', 'done', 'removed (no longer in the profile)', undefined, 'not-created');
+            emitMachine(ctx, machine, 'remove', 'done', 'removed (no longer in the profile)', undefined, 'not-created');
           } catch (err) {
-            this.emit(ctx, machine, 'remove', 'failed', undefined, this.wrap(err));
+            emitMachine(ctx, machine, 'remove', 'failed', undefined, this.wrap(err));
           }
         }),
       );
@@ -126,18 +125,18 @@ export class DockerProvider implements MachineProvider {
   }
 
   private async upMachine(profile: Profile, m: DockerMachine, found: Docker.ContainerInfo[], ctx: RunContext, cached: CachedState[]): Promise<Transport> {
-    this.emit(ctx, m.name, 'image', 'start');
+    emitMachine(ctx, m.name, 'image', 'start');
     let image: ImageResult;
     try {
       image = await this.image(m, ctx);
     } catch (err) {
       const e = this.wrap(err);
-      this.emit(ctx, m.name, 'image', 'failed', undefined, e);
+      emitMachine(ctx, m.name, 'image', 'failed', undefined, e);
       throw new ReportedError(e);
     }
-    this.emit(ctx, m.name, 'image', 'done', image.how);
+    emitMachine(ctx, m.name, 'image', 'done', image.how);
 
-    this.emit(ctx, m.name, 'provision', 'start');
+    emitMachine(ctx, m.name, 'provision', 'start');
     const { hash, parts } = configHash(normalizeDockerSpec(m.name, m.docker, image.id));
     const name = containerName(profile.name, m.name);
     const { operation, extras } = planMachine(found, { machine: m.name, name, hash, parts });
@@ -174,7 +173,7 @@ export class DockerProvider implements MachineProvider {
       ? ` from cache (saved ${start.entry.savedAt.slice(0, 16).replace('T', ' ')}, ${start.entry.prefix} of ${start.entry.total} resources${start.pulled ? `, pulled from ${ctx.cache?.from ?? 'the registry'}` : ''})`
       : '';
     const detail = describeOperation(op) + cacheNote;
-    this.emit(ctx, m.name, 'provision', 'done', detail, undefined, 'running');
+    emitMachine(ctx, m.name, 'provision', 'done', detail, undefined, 'running');
     const transport = new DockerExecTransport(id, { machine: m.name, name, docker: this.docker, address: this.address });
     planned?.session.attach(transport, id, { image: start?.imageId ?? image.id, prefix: start?.entry.prefix ?? 0 });
     return transport;
@@ -271,18 +270,18 @@ export class DockerProvider implements MachineProvider {
     await Promise.all(
       running.map(async (c) => {
         const machine = c.Labels[LABEL_MACHINE] ?? c.Id.slice(0, 12);
-        this.emit(ctx, machine, 'stop', 'start');
+        emitMachine(ctx, machine, 'stop', 'start');
         try {
           await this.docker.getContainer(c.Id).stop({ t: this.stopTimeout });
-          this.emit(ctx, machine, 'stop', 'done', 'stopped', undefined, 'stopped');
+          emitMachine(ctx, machine, 'stop', 'done', 'stopped', undefined, 'stopped');
         } catch (err) {
           if (statusCode(err) === 304 || statusCode(err) === 404) {
-            this.emit(ctx, machine, 'stop', 'done', 'already stopped', undefined, 'stopped');
+            emitMachine(ctx, machine, 'stop', 'done', 'already stopped', undefined, 'stopped');
             return;
           }
           const e = this.wrap(err);
           failures.push(e);
-          this.emit(ctx, machine, 'stop', 'failed', undefined, e);
+          emitMachine(ctx, machine, 'stop', 'failed', undefined, e);
         }
       }),
     );
@@ -299,14 +298,14 @@ export class DockerProvider implements MachineProvider {
     await Promise.all(
       doomed.map(async (c) => {
         const machine = c.Labels[LABEL_MACHINE] ?? c.Id.slice(0, 12);
-        this.emit(ctx, machine, 'remove', 'start');
+        emitMachine(ctx, machine, 'remove', 'start');
         try {
           await removeContainer(this.docker, c.Id);
-          this.emit(ctx, machine, 'remove', 'done', 'removed', undefined, 'not-created');
+          emitMachine(ctx, machine, 'remove', 'done', 'removed', undefined, 'not-created');
         } catch (err) {
           const e = this.wrap(err);
           failures.push(e);
-          this.emit(ctx, machine, 'remove', 'failed', undefined, e);
+          emitMachine(ctx, machine, 'remove', 'failed', undefined, e);
         }
       }),
     );
@@ -460,18 +459,7 @@ export class DockerProvider implements MachineProvider {
     return new Error(String(err));
   }
 
-  private emit(ctx: RunContext, machine: string, phase: MachinePhase, status: 'start' | 'done' | 'failed', detail?: string, error?: Error, state?: MachineState): void {
-    ctx.emit({
-      type: 'machine',
-      runId: ctx.runId,
-      machine,
-      phase,
-      status,
-      ...(detail !== undefined && { detail }),
-      ...(state !== undefined && { state }),
-      ...(error !== undefined && { error: toErrorInfo(error) }),
-    });
-  }
+
 }
 
 /** An error whose `machine … failed` event was already emitted (by the image phase). */

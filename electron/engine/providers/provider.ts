@@ -1,8 +1,9 @@
 // A provider manages machines' lifecycle: Docker creates containers, SSH connects to existing hosts.
 
-import type { EventSink } from '../../../shared/events.js';
+import type { EventSink, MachinePhase } from '../../../shared/events.js';
 import type { MachineSpec, Profile } from '../../../shared/profile.js';
-import type { MachineStatus } from '../../../shared/report.js';
+import type { MachineState, MachineStatus } from '../../../shared/report.js';
+import { toErrorInfo } from '../errors.js';
 import type { ConnectGuard } from '../transport/address.js';
 import type { RunCacheOptions } from '../cache/run-cache-options.js';
 import type { Transport } from '../transport/transport.js';
@@ -35,4 +36,18 @@ export interface MachineProvider {
   status(profile: Profile, machines: MachineSpec[]): Promise<MachineStatus[]>;
   /** Releases connections. */
   close(): Promise<void>;
+}
+
+/** A `machine` event, as every backend reports its lifecycle phases. */
+export function emitMachine(ctx: RunContext, machine: string, phase: MachinePhase, status: 'start' | 'done' | 'failed', detail?: string, error?: Error, state?: MachineState): void {
+  ctx.emit({
+    type: 'machine',
+    runId: ctx.runId,
+    machine,
+    phase,
+    status,
+    ...(detail ? { detail } : {}),
+    ...(state ? { state } : {}),
+    ...(error ? { error: toErrorInfo(error) } : {}),
+  });
 }

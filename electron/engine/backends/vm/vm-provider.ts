@@ -13,11 +13,10 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { MachinePhase } from '../../../../shared/events.js';
 import type { MachineSpec, Profile, SshMachineSpec, VmMachineSpec } from '../../../../shared/profile.js';
 import type { MachineState, MachineStatus } from '../../../../shared/report.js';
 import { toErrorInfo } from '../../errors.js';
-import type { MachineProvider, RunContext } from '../../providers/provider.js';
+import { emitMachine, type MachineProvider, type RunContext } from '../../providers/provider.js';
 import { readJson, writeFileAtomic } from '../../state/atomic-file.js';
 import { HostKeyStore } from '../../transport/host-keys.js';
 import { SshConnectionPool } from '../../transport/ssh-connection.js';
@@ -117,7 +116,7 @@ export class VmProvider implements MachineProvider {
           results.set(m.name, await this.upMachine(profile, m, ctx));
         } catch (err) {
           const e = err instanceof Reported ? err.inner : err instanceof Error ? err : new Error(String(err));
-          if (!(err instanceof Reported)) this.emit(ctx, m.name, 'provision', 'failed', undefined, e);
+          if (!(err instanceof Reported)) emitMachine(ctx, m.name, 'provision', 'failed', undefined, e);
           results.set(m.name, e);
         }
       }),
@@ -136,27 +135,27 @@ export class VmProvider implements MachineProvider {
         .map(async (machine) => {
           try {
             await this.remove(this.stateDir(profile.name, machine));
-            this.emit(ctx, machine, 'remove', 'done', 'removed (no longer in the profile)', undefined, 'not-created');
+            emitMachine(ctx, machine, 'remove', 'done', 'removed (no longer in the profile)', undefined, 'not-created');
           } catch (err) {
-            this.emit(ctx, machine, 'remove', 'failed', undefined, err as Error);
+            emitMachine(ctx, machine, 'remove', 'failed', undefined, err as Error);
           }
         }),
     );
   }
 
   private async upMachine(profile: Profile, m: VmMachine, ctx: RunContext): Promise<Transport> {
-    this.emit(ctx, m.name, 'image', 'start');
+    emitMachine(ctx, m.name, 'image', 'start');
     let image: BaseImage;
     try {
       const task = `download ${path.basename(m.vm.image)}`;
       image = await this.images.resolve(m.vm, (current, total) => ctx.emit({ type: 'progress', runId: ctx.runId, machine: m.name, task, current, ...(total ? { total } : {}) }));
     } catch (err) {
-      this.emit(ctx, m.name, 'image', 'failed', undefined, err as Error);
+      emitMachine(ctx, m.name, 'image', 'failed', undefined, err as Error);
       throw new Reported(err as Error);
     }
-    this.emit(ctx, m.name, 'image', 'done', image.how);
+    emitMachine(ctx, m.name, 'image', 'done', image.how);
 
-    this.emit(ctx, m.name, 'provision', 'start');
+    emitMachine(ctx, m.name, 'provision', 'start');
     const dir = this.stateDir(profile.name, m.name);
     const want = vmParts(m.vm, image.id);
     let state = await this.readState(dir);
@@ -193,7 +192,7 @@ export class VmProvider implements MachineProvider {
       const r = await transport.exec(mounts);
       if (r.code !== 0) throw new VmError(`${m.name}: the synced folders could not be mounted: ${r.stderr.trim()}`, { where: m.name, hint: `the guest needs ${state!.folders} support in its kernel` });
     }
-    this.emit(ctx, m.name, 'provision', 'done', `${describeOperation(op)}, ${state!.accel}, ssh 127.0.0.1:${state!.sshPort}`, undefined, 'running');
+    emitMachine(ctx, m.name, 'provision', 'done', `${describeOperation(op)}, ${state!.accel}, ssh 127.0.0.1:${state!.sshPort}`, undefined, 'running');
     return transport;
   }
 
@@ -407,21 +406,21 @@ export class VmProvider implements MachineProvider {
         const dir = this.stateDir(profile.name, m.name);
         const state = await this.readState(dir);
         if (!state) {
-          this.emit(ctx, m.name, 'stop', 'done', 'not created', undefined, 'not-created');
+          emitMachine(ctx, m.name, 'stop', 'done', 'not created', undefined, 'not-created');
           return;
         }
-        this.emit(ctx, m.name, 'stop', 'start');
+        emitMachine(ctx, m.name, 'stop', 'start');
         try {
           if (!state.pid || !(await alive(state.pid, dir))) {
             const note = state.pid ? `was not running (qemu pid ${state.pid} had been killed or had crashed)` : 'already stopped';
             await this.writeState(dir, withoutPid(state));
-            this.emit(ctx, m.name, 'stop', 'done', note, undefined, 'stopped');
+            emitMachine(ctx, m.name, 'stop', 'done', note, undefined, 'stopped');
             return;
           }
           const how = await this.shutdown(state, dir, ctx, m.name);
-          this.emit(ctx, m.name, 'stop', 'done', how, undefined, 'stopped');
+          emitMachine(ctx, m.name, 'stop', 'done', how, undefined, 'stopped');
         } catch (err) {
-          this.emit(ctx, m.name, 'stop', 'failed', undefined, err as Error);
+          emitMachine(ctx, m.name, 'stop', 'failed', undefined, err as Error);
         }
       }),
     );
@@ -460,15 +459,15 @@ export class VmProvider implements MachineProvider {
           () => false,
         );
         if (!exists) {
-          this.emit(ctx, m.name, 'remove', 'done', 'not created', undefined, 'not-created');
+          emitMachine(ctx, m.name, 'remove', 'done', 'not created', undefined, 'not-created');
           return;
         }
-        this.emit(ctx, m.name, 'remove', 'start');
+        emitMachine(ctx, m.name, 'remove', 'start');
         try {
           await this.remove(dir);
-          this.emit(ctx, m.name, 'remove', 'done', 'removed', undefined, 'not-created');
+          emitMachine(ctx, m.name, 'remove', 'done', 'removed', undefined, 'not-created');
         } catch (err) {
-          this.emit(ctx, m.name, 'remove', 'failed', undefined, err as Error);
+          emitMachine(ctx, m.name, 'remove', 'failed', undefined, err as Error);
         }
       }),
     );
@@ -579,18 +578,7 @@ export class VmProvider implements MachineProvider {
     }
   }
 
-  private emit(ctx: RunContext, machine: string, phase: MachinePhase, status: 'start' | 'done' | 'failed', detail?: string, error?: Error, state?: MachineState): void {
-    ctx.emit({
-      type: 'machine',
-      runId: ctx.runId,
-      machine,
-      phase,
-      status,
-      ...(detail ? { detail } : {}),
-      ...(state ? { state } : {}),
-      ...(error ? { error: toErrorInfo(error) } : {}),
-    });
-  }
+
 
   private log(ctx: RunContext, machine: string, stream: 'stdout' | 'warn', text: string): void {
     ctx.emit({ type: 'log', runId: ctx.runId, machine, stream, text });
