@@ -71,3 +71,22 @@ export function containersOf(profile: string, all = true): string[] {
 }
 
 export const unique = (prefix: string) => `${prefix}-${Math.random().toString(36).slice(2, 7)}`;
+
+/**
+ * A small two-machine profile the CLI tests switch between: `one` publishes `port` and names its
+ * profile in /etc/profile-name; `extra` adds resources to `one`, `more` to `two`.
+ */
+export const twoMachineProfile = (name: string, port: number, extra = '', more = '') => `
+name: ${name}
+machines:
+  one:
+    docker: { image: debian:bookworm, ports: ["${port}:80"] }
+    resources:
+      - file: /etc/profile-name
+        content: "${name}\\n"
+${extra}
+  two:
+    docker: { image: debian:bookworm }
+    resources:
+      - directory: /srv/two
+${more}`;

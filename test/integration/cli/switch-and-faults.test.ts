@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { containersOf, docker, exec, purge, unique, workspace, type Workspace } from '../../support/cli.js';
+import { twoMachineProfile, containersOf, docker, exec, purge, unique, workspace, type Workspace } from '../../support/cli.js';
 
 const A = unique('pl-it-a');
 const B = unique('pl-it-b');
@@ -11,20 +11,7 @@ const F = unique('pl-it-fail');
 const K = unique('pl-it-kill');
 const I = unique('pl-it-img');
 
-const small = (name: string, port: number, extra = '') => `
-name: ${name}
-machines:
-  one:
-    docker: { image: debian:bookworm, ports: ["${port}:80"] }
-    resources:
-      - file: /etc/profile-name
-        content: "${name}\\n"
-${extra}
-  two:
-    docker: { image: debian:bookworm }
-    resources:
-      - directory: /srv/two
-`;
+const small = twoMachineProfile;
 
 let ws: Workspace;
 beforeAll(async () => {

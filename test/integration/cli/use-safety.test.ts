@@ -2,7 +2,7 @@
 // and a rollback to the previous profile when the target fails after all. Checked with the docker CLI.
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { containersOf, docker, dockerTry, exec, purge, unique, workspace, type Workspace } from '../../support/cli.js';
+import { twoMachineProfile, containersOf, docker, dockerTry, exec, purge, unique, workspace, type Workspace } from '../../support/cli.js';
 import { startSshd, testKey } from '../../support/sshd.js';
 
 const A = unique('pl-us-a');
@@ -15,20 +15,7 @@ const PROJECT = unique('pl-us-compose');
 const base = 21000 + Math.floor(Math.random() * 2000) * 4;
 const [PORT_A, PORT_HELD, PORT_PROC, PORT_C] = [base, base + 1, base + 2, base + 3];
 
-const profile = (name: string, port: number, extra = '', more = '') => `
-name: ${name}
-machines:
-  one:
-    docker: { image: debian:bookworm, ports: ["${port}:80"] }
-    resources:
-      - file: /etc/profile-name
-        content: "${name}\\n"
-${extra}
-  two:
-    docker: { image: debian:bookworm }
-    resources:
-      - directory: /srv/two
-${more}`;
+const profile = twoMachineProfile;
 
 /** The running containers this file made (the engine is shared: other tests come and go meanwhile). */
 function mine(): string {
