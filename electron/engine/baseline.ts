@@ -9,7 +9,7 @@ import type { Profile } from '../../shared/profile.js';
 import { ProdlikeError, toErrorInfo } from './errors.js';
 import { gatherFacts, type HostFacts, type PathFact } from './facts/index.js';
 import { writeFileAtomic } from './state/atomic-file.js';
-import type { Transport } from './transport/transport.js';
+import type { Transport } from './transport.js';
 import {
   BASELINE_FORMAT,
   BASELINE_VERSION,

@@ -8,7 +8,7 @@ import type { Profile } from '../../shared/profile.js';
 import type { DriftReport, ProfileStatus, RunRecord, RunResult } from '../../shared/report.js';
 import type { FixOptions } from './doctor/index.js';
 import type { UsePlan } from '../../shared/use-plan.js';
-import type { ShellCallbacks, ShellSession } from './shell.js';
+import type { ShellCallbacks, ShellSession } from './backends/shell.js';
 
 export interface StartedRun {
   runId: string;

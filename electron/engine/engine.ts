@@ -12,10 +12,10 @@ import { isDrift, WRITING_RUNS, type DriftReport, type ErrorInfo, type MachineRe
 import type { UsePlan } from '../../shared/use-plan.js';
 import type { EngineApi, StartedRun } from './engine-api.js';
 import type { DoctorOptions, FixOptions } from './doctor/index.js';
-import type { ShellCallbacks, ShellSession } from './shell.js';
+import type { ShellCallbacks, ShellSession } from './backends/shell.js';
 import { ProdlikeError, RefusedError, toErrorInfo } from './errors.js';
 import { listProfiles, loadProfile, resolveProfileArg } from './profile/index.js';
-import type { RunContext } from './providers/provider.js';
+import type { RunContext } from './backends/backend.js';
 import { createProviders, statusAll, type ProviderSet } from './runner/machines.js';
 import { runDestroy, runDown, runPlan, runUp } from './runner/operations.js';
 import { preflightUse } from './runner/preflight.js';
@@ -26,7 +26,7 @@ import { riskHash, riskySettings, type RiskySetting } from './profile/risky-sett
 import { allowedHash, allowProfile } from './state/allowed.js';
 import { redactor, secretsOf, type Redact } from './secrets.js';
 import { secretBearingValues } from './cache/secret-bearing.js';
-import type { SnapshotInfo } from './cache/snapshot.js';
+import type { SnapshotInfo } from './backends/docker/snapshot.js';
 import { AppState } from './state/app-state.js';
 import { defaultDataDir } from './state/data-dir.js';
 import { lockProfile } from './state/profile-lock.js';
@@ -223,7 +223,7 @@ export class Engine implements EngineApi {
       let runError: ErrorInfo | undefined;
       switch (req.kind) {
         case 'bake': {
-          const { runBake } = await import('./cache/bake.js');
+          const { runBake } = await import('./runner/bake.js');
           machines = await runBake(await this.providers(), profile, ctx, { secrets: secretBearingValues(profile), ...(req.push ? { push: req.push } : {}) });
           break;
         }
@@ -286,7 +286,7 @@ export class Engine implements EngineApi {
   }
 
   private async cacheClient() {
-    const [docker, store] = await Promise.all([(await this.providers()).docker().then((p) => p.client()), import('./cache/cache-store.js')]);
+    const [docker, store] = await Promise.all([(await this.providers()).docker().then((p) => p.client()), import('./backends/docker/cache-store.js')]);
     return { docker, store };
   }
 
@@ -331,7 +331,7 @@ export class Engine implements EngineApi {
     if (op === 'restore' && profile.role === 'production') {
       throw new RefusedError(`profile ${profile.name} has role: production, and Prodlike never writes to production`, { where: profile.file });
     }
-    const snap = await import('./cache/snapshot.js');
+    const snap = await import('./backends/docker/snapshot.js');
     const docker = await (await this.providers()).docker();
     if (op === 'ls') return snap.snapshotList(docker, profile);
     const lock = await lockProfile(this.dataDir, profile.name, { runId: `snapshot-${op}`, kind: 'up' }, { waitMs: this.opts.lockWaitMs ?? 0 });
@@ -369,7 +369,7 @@ export class Engine implements EngineApi {
 
   // host-keys.ts loads ssh2: only when host keys are asked for.
   private async hostKeys() {
-    const { HostKeyStore, fetchHostKey } = await import('./transport/host-keys.js');
+    const { HostKeyStore, fetchHostKey } = await import('./backends/ssh/host-keys.js');
     return { store: HostKeyStore.inDataDir(this.dataDir), fetchHostKey };
   }
 
@@ -421,24 +421,8 @@ export class Engine implements EngineApi {
     const profile = await this.loadProfile(file);
     const m = profile.machines.find((x) => x.name === machine);
     if (!m) throw new ProdlikeError(`No machine "${machine}" in profile ${profile.name}.`, { where: profile.file });
-    const shell = await import('./shell.js');
-    const { dockerHost, sshIdentity } = await this.connectionSettings();
-    if (m.ssh) {
-      // A provider (and pool) of the shell's own: closing the shell closes only its connections.
-      const { SshProvider } = await import('./providers/ssh-provider.js');
-      return shell.openSshShell(new SshProvider({ dataDir: this.dataDir, ...(sshIdentity ? { defaultIdentity: sshIdentity } : {}) }).pool, m.ssh, size, cb);
-    }
-    if (m.vm) {
-      const target = await (await (await this.providers()).vm()).shellTarget(profile, m.name);
-      return shell.openSshShell(target.pool, target.spec, size, cb);
-    }
-    // Only this machine's container: no status of the profile's other machines (SSH hosts included).
-    const [st] = await (await (await this.providers()).docker()).status(profile, [m]);
-    if (st?.state !== 'running' || !st.containerId) {
-      throw new ProdlikeError(`Machine "${machine}" is ${st?.state ?? 'unknown'}.`, { hint: 'Set up the profile first.' });
-    }
-    const { getDocker } = await import('./providers/docker-client.js');
-    return shell.openDockerShell(getDocker(dockerHost || undefined).docker, st.containerId, size, cb);
+    const { providerFor } = await import('./runner/machines.js');
+    return (await providerFor(await this.providers(), m)).openShell(profile, m, size, cb);
   }
 
   private async doctorOptions(interactive: boolean): Promise<DoctorOptions> {

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { ShellOpenRequest } from '../../shared/api.js';
 import type { EngineApi } from '../engine/engine-api.js';
 import { ProdlikeError } from '../engine/errors.js';
-import type { ShellSession } from '../engine/shell.js';
+import type { ShellSession } from '../engine/backends/shell.js';
 import type { PushHub } from './push-hub.js';
 
 export class ShellManager {

@@ -4,7 +4,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll } from 'vitest';
-import type { ExecOptions, ExecResult, Transport } from '../../electron/engine/transport/transport.js';
+import type { ExecOptions, ExecResult, Transport } from '../../electron/engine/transport.js';
 
 export class DockerCliTransport implements Transport {
   readonly target: string;

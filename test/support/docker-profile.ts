@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import type { DockerMachineSpec, MachineSpec, Profile } from '../../shared/profile.js';
 import type { RunEvent } from '../../shared/events.js';
-import type { RunContext } from '../../electron/engine/providers/provider.js';
+import type { RunContext } from '../../electron/engine/backends/backend.js';
 
 export const BASE_IMAGE = process.env.PRODLIKE_BASE_IMAGE ?? 'debian:bookworm';
 

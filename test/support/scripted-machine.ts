@@ -5,7 +5,7 @@
 
 import type { ResourceSpec } from '../../shared/profile.js';
 import { kindOf } from '../../electron/engine/resources/index.js';
-import type { ExecOptions, ExecResult, Transport } from '../../electron/engine/transport/transport.js';
+import type { ExecOptions, ExecResult, Transport } from '../../electron/engine/transport.js';
 
 export interface ScriptedModel {
   /** What the probe snippet of `spec` prints on this machine now (the kind's key=value lines). */

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, closeSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
-import { engineMessage } from '../providers/docker-client.js';
+import { engineMessage } from '../backends/docker/client.js';
 import { MMDEBSTRAP_INCLUDE, type FixAction } from './checks.js';
 import { askEngine } from './gather.js';
 

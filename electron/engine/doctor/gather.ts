@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import type { Profile } from '../../../shared/profile.js';
-import { engineMessage } from '../providers/docker-client.js';
+import { engineMessage } from '../backends/docker/client.js';
 import { listProfiles, loadProfile } from '../profile/index.js';
 import { splitArgs } from './checks.js';
 import type { DiskFacts, DoctorFacts, EngineAnswer, ImageUse, SocketFacts, SshUse } from './facts.js';

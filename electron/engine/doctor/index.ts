@@ -4,7 +4,7 @@
 
 import Docker from 'dockerode';
 import type { DoctorCheck, DoctorFixResult, DoctorReport, FixOutcome } from '../../../shared/doctor.js';
-import { dockerEndpoint } from '../providers/docker-client.js';
+import { dockerEndpoint } from '../backends/docker/client.js';
 import { decideChecks, type Decided } from './checks.js';
 import { runFix, FixFailed } from './fixes.js';
 import { gatherFacts, type GatherOptions } from './gather.js';

@@ -1,6 +1,6 @@
 // Facts about a host, gathered by one read-only probe in one round-trip over any transport.
 
-import type { Transport } from '../transport/transport.js';
+import type { Transport } from '../transport.js';
 import { FactsError, parseFacts } from './parse.js';
 import { probeScript } from './probe-script.js';
 import type { HostFacts } from './types.js';

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { ResourceSpec } from '../../../shared/profile.js';
 import type { Change } from '../../../shared/report.js';
 import { ProdlikeError } from '../errors.js';
-import type { Transport } from '../transport/transport.js';
+import type { Transport } from '../transport.js';
 import { kindOf } from './registry.js';
 import type { ApplyStep } from './resource.js';
 import { decodeText, PROBE_PRELUDE, shq } from './sh.js';

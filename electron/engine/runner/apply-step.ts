@@ -4,9 +4,9 @@
 
 import type { MachineSpec, ResourceSpec } from '../../../shared/profile.js';
 import type { ErrorInfo } from '../../../shared/report.js';
-import type { RunContext } from '../providers/provider.js';
+import type { RunContext } from '../backends/backend.js';
 import type { ApplyStep } from '../resources/index.js';
-import type { ExecResult, Transport } from '../transport/transport.js';
+import type { ExecResult, Transport } from '../transport.js';
 
 /** How many of the last output lines a failure shows. */
 export const TAIL_LINES = 10;

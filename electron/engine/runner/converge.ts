@@ -15,9 +15,9 @@
 import { machineProvider, type CommandResource, type MachineSpec, type ResourceSpec } from '../../../shared/profile.js';
 import type { Change, ErrorInfo, MachineResult, ResourceResult } from '../../../shared/report.js';
 import { toErrorInfo } from '../errors.js';
-import type { RunContext } from '../providers/provider.js';
+import type { RunContext } from '../backends/backend.js';
 import { diffAll, planApplySteps, probeAll, type PendingItem } from '../resources/index.js';
-import type { Transport } from '../transport/transport.js';
+import type { Transport } from '../transport.js';
 import { runApplyStep } from './apply-step.js';
 
 export interface Probed {

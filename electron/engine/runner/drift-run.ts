@@ -13,8 +13,8 @@ import { isDrift, type DriftFinding, type DriftReport, type ErrorInfo, type Mach
 import { BaselineError, captureBaseline, readBaseline, writeBaseline, type Baseline, type BaselineHost } from '../baseline.js';
 import { ProdlikeError, RefusedError, toErrorInfo } from '../errors.js';
 import { gatherFacts } from '../facts/index.js';
-import type { RunContext } from '../providers/provider.js';
-import type { Transport } from '../transport/transport.js';
+import type { RunContext } from '../backends/backend.js';
+import type { Transport } from '../transport.js';
 import { compareWithBaseline, pathsToGather } from './baseline-drift.js';
 import { converge } from './converge.js';
 import { driftAgainstProfile } from './drift.js';
@@ -83,9 +83,9 @@ async function driftReport(profile: Profile, ctx: RunContext, opts: DriftRunOpti
   const errors: MachineError[] = [];
   await Promise.all(
     profile.machines.map(async (m) => {
-      const t = transports.get(m.name);
-      if (!t || t instanceof Error) {
-        const error = toErrorInfo(t ?? new Error('not reachable'));
+      const { transport: t, error: unreachable } = transports.reach(m.name);
+      if (!t) {
+        const error = toErrorInfo(unreachable);
         errors.push({ machine: m.name, error });
         machineFailed(ctx, m.name, error);
         return;
@@ -157,9 +157,9 @@ async function driftAgainstBaseline(file: string, profile: Profile, ctx: RunCont
   await Promise.all(
     pairs.map(async (pair) => {
       const name = pair.machine.name;
-      const t = transports.get(name);
+      const { transport: t, error: unreachable } = transports.reach(name);
       // A machine that could not be reached was announced by its provider already.
-      if (!t || t instanceof Error) return void errors.push({ machine: name, error: toErrorInfo(t ?? new Error(`machine ${name} is not reachable`)) });
+      if (!t) return void errors.push({ machine: name, error: toErrorInfo(unreachable) });
       try {
         for (const f of await compareOne(pair, t, ctx)) {
           findings.push(f);
@@ -235,9 +235,9 @@ async function reconcile(file: string, profile: Profile, ctx: RunContext, opts: 
     pairs.map(async (pair) => {
       const name = pair.machine.name;
       const started = Date.now();
-      const t = transports.get(name);
-      if (!t || t instanceof Error) {
-        const error = toErrorInfo(t ?? new Error(`machine ${name} is not reachable`));
+      const { transport: t, error: unreachable } = transports.reach(name);
+      if (!t) {
+        const error = toErrorInfo(unreachable);
         return void results.push({ machine: name, provider: provider(profile, name), status: 'failed', resources: [], error, durationMs: 0 });
       }
       try {

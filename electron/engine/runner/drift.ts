@@ -2,8 +2,8 @@
 
 import type { MachineSpec, ResourceSpec } from '../../../shared/profile.js';
 import type { Change, DriftFinding, DriftStatus } from '../../../shared/report.js';
-import type { RunContext } from '../providers/provider.js';
-import type { Transport } from '../transport/transport.js';
+import type { RunContext } from '../backends/backend.js';
+import type { Transport } from '../transport.js';
 import { probeAndDiff, refOf } from './converge.js';
 
 /**

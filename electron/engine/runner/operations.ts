@@ -5,8 +5,7 @@
 import { machineProvider, type MachineSpec, type Profile } from '../../../shared/profile.js';
 import type { MachineResult } from '../../../shared/report.js';
 import { toErrorInfo } from '../errors.js';
-import type { RunContext } from '../providers/provider.js';
-import type { Transport } from '../transport/transport.js';
+import type { ReachedMachines, RunContext } from '../backends/backend.js';
 import { afterPrefixHook } from '../cache/run-cache-options.js';
 import { converge, refOf } from './converge.js';
 import { attachAll, byProvider, upAll, type ProviderSet } from './machines.js';
@@ -19,12 +18,11 @@ function failedMachine(m: MachineSpec, err: Error, ctx: RunContext, phase: 'prov
   return { machine: m.name, provider: machineProvider(m), status: 'failed', resources, error, durationMs: 0 };
 }
 
-async function convergeAll(profile: Profile, transports: Map<string, Transport | Error>, mode: 'apply' | 'plan', ctx: RunContext): Promise<MachineResult[]> {
+async function convergeAll(profile: Profile, machines: ReachedMachines, mode: 'apply' | 'plan', ctx: RunContext): Promise<MachineResult[]> {
   return Promise.all(
     profile.machines.map(async (m) => {
-      const t = transports.get(m.name);
-      if (!t) return failedMachine(m, new Error(`machine ${m.name} was not brought up`), ctx);
-      if (t instanceof Error) return failedMachine(m, t, ctx, mode === 'plan' ? 'probe' : 'provision');
+      const { transport: t, error } = machines.reach(m.name);
+      if (!t) return failedMachine(m, error, ctx, mode === 'plan' ? 'probe' : 'provision');
       const afterPrefix = mode === 'apply' ? afterPrefixHook(t) : undefined;
       return converge(m, t, mode, ctx, afterPrefix ? { afterPrefix } : {});
     }),
@@ -44,10 +42,10 @@ export async function runPlan(providers: ProviderSet, profile: Profile, ctx: Run
   const transports = await attachAll(providers, profile, profile.machines, ctx);
   return Promise.all(
     profile.machines.map(async (m) => {
-      const t = transports.get(m.name);
-      if (t && !(t instanceof Error)) return converge(m, t, 'plan', ctx, { readOnly: !!ctx.productionMachines?.has(m.name) });
+      const { transport: t, error } = transports.reach(m.name);
+      if (t) return converge(m, t, 'plan', ctx, { readOnly: !!ctx.productionMachines?.has(m.name) });
       if (m.docker || m.vm) {
-        const why = t instanceof Error ? t.message : 'not created';
+        const why = error.message;
         ctx.emit({ type: 'machine', runId: ctx.runId, machine: m.name, phase: 'provision', status: 'done', detail: `will be created or started (${why})` });
         const resources = m.resources.map((r) => {
           const change = { field: 'machine', summary: `will be applied once ${m.name} runs` };
@@ -56,7 +54,7 @@ export async function runPlan(providers: ProviderSet, profile: Profile, ctx: Run
         });
         return { machine: m.name, provider: machineProvider(m), status: 'pending' as const, resources, durationMs: 0 };
       }
-      return failedMachine(m, t ?? new Error('not reachable'), ctx, 'probe');
+      return failedMachine(m, error, ctx, 'probe');
     }),
   );
 }

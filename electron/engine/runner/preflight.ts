@@ -9,9 +9,9 @@ import net from 'node:net';
 import type { Profile } from '../../../shared/profile.js';
 import type { PreflightProblem, UsePlan, UsePlanStart, UsePlanStop } from '../../../shared/use-plan.js';
 import { parsePort } from '../profile/docker-values.js';
-import { LABEL_MACHINE, LABEL_PROFILE, LABEL_PROFILE_FILE } from '../providers/docker-labels.js';
-import type { ImageAvailability } from '../providers/docker-image.js';
-import type { EngineSnapshot, RunningContainer } from '../providers/docker-provider.js';
+import { LABEL_MACHINE, LABEL_PROFILE, LABEL_PROFILE_FILE } from '../backends/docker/labels.js';
+import type { ImageAvailability } from '../backends/docker/image.js';
+import type { EngineSnapshot, RunningContainer } from '../backends/docker/provider.js';
 import type { ProviderSet } from './machines.js';
 
 export const COMPOSE_PROJECT_LABEL = 'com.docker.compose.project';

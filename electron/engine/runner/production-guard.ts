@@ -32,7 +32,7 @@ import { peek } from '../profile/find.js';
 import { repositoryRoot } from '../profile/project.js';
 import { parseProfileText, scalarText } from '../profile/yaml-tree.js';
 import { writeFileAtomic } from '../state/atomic-file.js';
-import { canonicalIp, hostForm, isShortName, isThisMachine, placeOf, type ConnectGuard, type HostForm, type ResolvedEndpoint } from '../transport/address.js';
+import { canonicalIp, hostForm, isShortName, isThisMachine, placeOf, type ConnectGuard, type HostForm, type ResolvedEndpoint } from '../backends/ssh/address.js';
 
 export interface ProductionAddress {
   /** host:port as in the baseline or the production profile. */

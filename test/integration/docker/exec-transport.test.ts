@@ -1,6 +1,6 @@
 // DockerExecTransport against a real container started with the docker CLI (not through the provider).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DockerExecTransport } from '../../../electron/engine/providers/docker-exec-transport.js';
+import { DockerExecTransport } from '../../../electron/engine/backends/docker/exec-transport.js';
 import { BASE_IMAGE, docker, dockerExec, dockerTry, uniqueProfile } from '../../support/docker-profile.js';
 
 const NAME = `${uniqueProfile('pl-dkr-exec')}-box`;

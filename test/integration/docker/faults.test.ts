@@ -4,10 +4,10 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DockerProvider } from '../../../electron/engine/providers/docker-provider.js';
+import { DockerProvider } from '../../../electron/engine/backends/docker/provider.js';
 import { DockerError } from '../../../electron/engine/errors.js';
-import { DockerExecTransport } from '../../../electron/engine/providers/docker-exec-transport.js';
-import type { Transport } from '../../../electron/engine/transport/transport.js';
+import { DockerExecTransport } from '../../../electron/engine/backends/docker/exec-transport.js';
+import type { Transport } from '../../../electron/engine/transport.js';
 import {
   BASE_IMAGE,
   containerId,

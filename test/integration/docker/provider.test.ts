@@ -1,8 +1,8 @@
 // DockerProvider's lifecycle against the real engine; every result is checked with the docker CLI.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MachineSpec, Profile } from '../../../shared/profile.js';
-import { DockerProvider } from '../../../electron/engine/providers/docker-provider.js';
-import type { Transport } from '../../../electron/engine/transport/transport.js';
+import { DockerProvider } from '../../../electron/engine/backends/docker/provider.js';
+import type { Transport } from '../../../electron/engine/transport.js';
 import {
   BASE_IMAGE,
   containerId,

@@ -4,7 +4,7 @@ import { expect } from 'vitest';
 import type { ResourceSpec } from '../../../shared/profile.js';
 import type { Change } from '../../../shared/report.js';
 import { kindOf, probeAll } from '../../../electron/engine/resources/index.js';
-import type { Transport } from '../../../electron/engine/transport/transport.js';
+import type { Transport } from '../../../electron/engine/transport.js';
 
 export async function probeOne(t: Transport, spec: ResourceSpec): Promise<{ actual: unknown; changes: Change[] }> {
   const out = (await probeAll(t, [spec])).get(spec.id)!;

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LineResource } from '../../../shared/profile.js';
 import { buildProbeScript, diffAll, probeAll } from '../../../electron/engine/resources/index.js';
-import { DockerExecTransport } from '../../../electron/engine/providers/docker-exec-transport.js';
+import { DockerExecTransport } from '../../../electron/engine/backends/docker/exec-transport.js';
 import { dockerSh, startContainer } from '../../support/docker-cli-transport.js';
 
 let box: { name: string; remove: () => void };

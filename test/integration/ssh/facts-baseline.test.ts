@@ -9,8 +9,8 @@ import type { RunEvent } from '../../../shared/events.js';
 import type { Profile, ResourceSpec } from '../../../shared/profile.js';
 import { captureBaseline, readBaseline, serializeBaseline, writeBaseline } from '../../../electron/engine/baseline.js';
 import { gatherFacts } from '../../../electron/engine/facts/index.js';
-import { SshProvider } from '../../../electron/engine/providers/ssh-provider.js';
-import { SshTransport } from '../../../electron/engine/transport/ssh-transport.js';
+import { SshProvider } from '../../../electron/engine/backends/ssh/provider.js';
+import { SshTransport } from '../../../electron/engine/backends/ssh/transport.js';
 import { startSshd, type Sshd } from '../../support/sshd.js';
 import { keySources, specFor, trust, type KeySources } from './helpers.js';
 

@@ -5,8 +5,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SshMachineSpec } from '../../../shared/profile.js';
-import { HostKeyStore } from '../../../electron/engine/transport/host-keys.js';
-import { SshConnectionPool } from '../../../electron/engine/transport/ssh-connection.js';
+import { HostKeyStore } from '../../../electron/engine/backends/ssh/host-keys.js';
+import { SshConnectionPool } from '../../../electron/engine/backends/ssh/connection.js';
 import type { Sshd } from '../../support/sshd.js';
 
 export function specFor(sshd: Sshd, over: Partial<SshMachineSpec> = {}): SshMachineSpec {

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../../shared/events.js';
 import type { MachineSpec, Profile } from '../../../shared/profile.js';
-import { SshProvider } from '../../../electron/engine/providers/ssh-provider.js';
+import { SshProvider } from '../../../electron/engine/backends/ssh/provider.js';
 import { closedPort, startSshd, type Sshd } from '../../support/sshd.js';
 import { keySources, specFor, trust } from './helpers.js';
 

@@ -2,7 +2,7 @@
 
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SshTransport } from '../../../electron/engine/transport/ssh-transport.js';
+import { SshTransport } from '../../../electron/engine/backends/ssh/transport.js';
 import { createNetwork, startSshd, type Sshd } from '../../support/sshd.js';
 import { keySources, specFor, trust, type KeySources } from './helpers.js';
 

@@ -1,6 +1,6 @@
 // The normalization behind the config hash: port and volume specs, and what counts as a change.
 import { describe, expect, it } from 'vitest';
-import { changedParts, configHash, formatParts, normalizeDockerSpec } from '../../../electron/engine/providers/config-hash.js';
+import { changedParts, configHash, formatParts, normalizeDockerSpec } from '../../../electron/engine/backends/docker/config-hash.js';
 import { formatPortBinding, parsePort, parseVolume } from '../../../electron/engine/profile/docker-values.js';
 import { dockerMachine } from '../../support/docker-profile.js';
 

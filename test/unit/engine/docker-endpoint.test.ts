@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dockerEndpoint } from '../../../electron/engine/providers/docker-client.js';
+import { dockerEndpoint } from '../../../electron/engine/backends/docker/client.js';
 
 describe('the Docker engine address', () => {
   it('is the default socket when nothing is set', () => {

@@ -1,8 +1,8 @@
 // Golden specs of the Docker plan (Compose's plan_test.go): what `up` does to each machine, and why,
 // decided from the containers that exist — no engine involved.
 import { describe, expect, it } from 'vitest';
-import { configHash, formatParts, normalizeDockerSpec } from '../../../electron/engine/providers/config-hash.js';
-import { describeOperation, orphans, planMachine, type ObservedContainer } from '../../../electron/engine/providers/docker-plan.js';
+import { configHash, formatParts, normalizeDockerSpec } from '../../../electron/engine/backends/docker/config-hash.js';
+import { describeOperation, orphans, planMachine, type ObservedContainer } from '../../../electron/engine/backends/docker/plan.js';
 import type { DockerMachineSpec } from '../../../shared/profile.js';
 
 const spec = (over: Partial<DockerMachineSpec> = {}): DockerMachineSpec => ({ image: 'debian:bookworm', ports: ['127.0.0.1:8080:80'], env: { A: '1' }, volumes: [], privileged: false, ...over });

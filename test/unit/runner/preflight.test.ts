@@ -5,7 +5,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RunningContainer } from '../../../electron/engine/providers/docker-provider.js';
+import type { RunningContainer } from '../../../electron/engine/backends/docker/provider.js';
 import {
   addressesOverlap,
   bindTest,

@@ -2,7 +2,7 @@
 
 import { lookup } from 'node:dns/promises';
 import { describe, expect, it } from 'vitest';
-import { canonicalIp, hostForm, isShortName, isThisMachine, parseIPv4, placeOf } from '../../../electron/engine/transport/address.js';
+import { canonicalIp, hostForm, isShortName, isThisMachine, parseIPv4, placeOf } from '../../../electron/engine/backends/ssh/address.js';
 
 describe('parseIPv4 (inet_aton forms)', () => {
   it.each([

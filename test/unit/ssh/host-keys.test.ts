@@ -14,7 +14,7 @@ import {
   keyType,
   knownHostsName,
   parseKnownHosts,
-} from '../../../electron/engine/transport/host-keys.js';
+} from '../../../electron/engine/backends/ssh/host-keys.js';
 
 const KEY_A = 'AAAAC3NzaC1lZDI1NTE5AAAAIFVjNguNk69lwYCmVoXvxzEJUhsFEhygOmwXH8bF5Wlm';
 const KEY_B = 'AAAAC3NzaC1lZDI1NTE5AAAAIIERaWaxk+zwqfwI3pomeo4YWdB9CWUx3GdlTeIYNrgA';

@@ -16,12 +16,13 @@ import { promisify } from 'node:util';
 import type { MachineSpec, Profile, SshMachineSpec, VmMachineSpec } from '../../../../shared/profile.js';
 import type { MachineState, MachineStatus } from '../../../../shared/report.js';
 import { toErrorInfo } from '../../errors.js';
-import { emitMachine, type MachineProvider, type RunContext } from '../../providers/provider.js';
+import { emitMachine, type MachineProvider, type RunContext, type ShellCallbacks, type ShellSession } from '../backend.js';
+import { openSshShell } from '../shell.js';
 import { readJson, writeFileAtomic } from '../../state/atomic-file.js';
-import { HostKeyStore } from '../../transport/host-keys.js';
-import { SshConnectionPool } from '../../transport/ssh-connection.js';
-import { SshTransport } from '../../transport/ssh-transport.js';
-import type { Transport } from '../../transport/transport.js';
+import { HostKeyStore } from '../ssh/host-keys.js';
+import { SshConnectionPool } from '../ssh/connection.js';
+import { SshTransport } from '../ssh/transport.js';
+import type { Transport } from '../../transport.js';
 import { READY_MARK, VM_USER, writeSeed } from './cloud-init.js';
 import { ImageCache, qemuImgMissing, type BaseImage } from './images.js';
 import { qmp } from './qmp.js';
@@ -527,6 +528,11 @@ export class VmProvider implements MachineProvider {
         return out;
       }),
     );
+  }
+
+  async openShell(profile: Profile, m: MachineSpec, size: { cols: number; rows: number }, cb: ShellCallbacks): Promise<ShellSession> {
+    const target = await this.shellTarget(profile, m.name);
+    return openSshShell(target.pool, target.spec, size, cb);
   }
 
   /** What `prodlike ssh` and the app's shell need: the SSH spec of a running VM, or why not. */

@@ -6,11 +6,11 @@ import { createHash } from 'node:crypto';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type Docker from 'dockerode';
-import type { DockerBuildSpec, DockerMachineSpec } from '../../../shared/profile.js';
-import { DockerError } from '../errors.js';
-import { engineMessage, isEngineUnreachable, statusCode } from './docker-client.js';
-import { LABEL_BUILD_HASH } from './docker-labels.js';
-import type { RunContext } from './provider.js';
+import type { DockerBuildSpec, DockerMachineSpec } from '../../../../shared/profile.js';
+import { DockerError } from '../../errors.js';
+import { engineMessage, isEngineUnreachable, statusCode } from './client.js';
+import { LABEL_BUILD_HASH } from './labels.js';
+import type { RunContext } from '../backend.js';
 
 export interface ImageResult {
   id: string;

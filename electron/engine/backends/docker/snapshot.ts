@@ -4,13 +4,13 @@
 // and only starts its services (a snapshot holds the disk, not the processes).
 
 import type Docker from 'dockerode';
-import type { MachineSpec, Profile } from '../../../shared/profile.js';
-import { ProdlikeError } from '../errors.js';
-import { parseVolume } from '../profile/docker-values.js';
-import { configHash, formatParts, normalizeDockerSpec } from '../providers/config-hash.js';
-import { createAndStart, removeContainer } from '../providers/docker-container.js';
-import { LABEL_MACHINE, LABEL_VOLUME, containerName, ownerLabels, volumeName } from '../providers/docker-labels.js';
-import type { DockerProvider } from '../providers/docker-provider.js';
+import type { MachineSpec, Profile } from '../../../../shared/profile.js';
+import { ProdlikeError } from '../../errors.js';
+import { parseVolume } from '../../profile/docker-values.js';
+import { configHash, formatParts, normalizeDockerSpec } from './config-hash.js';
+import { createAndStart, removeContainer } from './container.js';
+import { LABEL_MACHINE, LABEL_VOLUME, containerName, ownerLabels, volumeName } from './labels.js';
+import type { DockerProvider } from './provider.js';
 import {
   LABEL_SNAPSHOT,
   LABEL_SNAPSHOT_MACHINE,
@@ -18,7 +18,7 @@ import {
   LABEL_SNAPSHOT_SAVED_AT,
   LABEL_SNAPSHOT_VOLUME,
   SNAPSHOT_REPO,
-} from './cache-labels.js';
+} from '../../cache/cache-labels.js';
 import { commitContainer } from './cache-store.js';
 
 export interface SnapshotInfo {

@@ -6,11 +6,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Profile } from '../../../shared/profile.js';
 import type { MachineResult } from '../../../shared/report.js';
-import type { RunContext } from '../providers/provider.js';
-import type { ProviderSet } from '../runner/machines.js';
-import { runUp } from '../runner/operations.js';
-import { listCache, pushState } from './cache-store.js';
-import type { CacheSessionInfo } from './run-cache-options.js';
+import type { RunContext } from '../backends/backend.js';
+import type { ProviderSet } from './machines.js';
+import { runUp } from './operations.js';
+import { listCache, pushState } from '../backends/docker/cache-store.js';
+import type { CacheSessionInfo } from '../cache/run-cache-options.js';
 
 export async function runBake(providers: ProviderSet, profile: Profile, ctx: RunContext, opts: { push?: string; secrets: string[] }): Promise<MachineResult[]> {
   const log = (text: string, stream: 'info' | 'warn' = 'info') => ctx.emit({ type: 'log', runId: ctx.runId, stream, text });

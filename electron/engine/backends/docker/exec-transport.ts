@@ -6,9 +6,9 @@ import type { Duplex, Readable } from 'node:stream';
 import { Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type Docker from 'dockerode';
-import { DockerError, ProdlikeError } from '../errors.js';
-import { engineMessage, engineUnreachableError, getDocker, isEngineUnreachable, statusCode } from './docker-client.js';
-import type { ExecOptions, ExecResult, Transport } from '../transport/transport.js';
+import { DockerError, ProdlikeError } from '../../errors.js';
+import { engineMessage, engineUnreachableError, getDocker, isEngineUnreachable, statusCode } from './client.js';
+import type { ExecOptions, ExecResult, Transport } from '../../transport.js';
 
 /** Environment variable that marks every process of one exec, so a timed-out one can be found and killed. */
 const MARK = 'PRODLIKE_EXEC_ID';

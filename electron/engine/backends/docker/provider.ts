@@ -3,19 +3,19 @@
 // list per profile answers "what is there", and the config hash label decides keep or recreate.
 
 import type Docker from 'dockerode';
-import type { MachineSpec, Profile } from '../../../shared/profile.js';
-import type { MachineState, MachineStatus } from '../../../shared/report.js';
-import { DockerError } from '../errors.js';
-import { cacheable, planStart, type PlannedStart } from '../cache/cache-session.js';
-import { listCachedStates, type CachedState } from '../cache/cache-store.js';
-import { DockerExecTransport } from './docker-exec-transport.js';
-import type { Transport } from '../transport/transport.js';
-import { parseVolume } from '../profile/docker-values.js';
+import type { MachineSpec, Profile } from '../../../../shared/profile.js';
+import type { MachineState, MachineStatus } from '../../../../shared/report.js';
+import { DockerError } from '../../errors.js';
+import { cacheable, planStart, type PlannedStart } from './cache-session.js';
+import { listCachedStates, type CachedState } from './cache-store.js';
+import { DockerExecTransport } from './exec-transport.js';
+import type { Transport } from '../../transport.js';
+import { parseVolume } from '../../profile/docker-values.js';
 import { configHash, formatParts, normalizeDockerSpec } from './config-hash.js';
-import { engineMessage, engineUnreachableError, getDocker, isEngineUnreachable, pingDocker, statusCode } from './docker-client.js';
-import { createAndStart, removeContainer } from './docker-container.js';
-import { ensureImage, imageAvailability, type ImageAvailability, type ImageResult } from './docker-image.js';
-import { currentContainer, describeOperation, orphans, planMachine, type MachineOperation } from './docker-plan.js';
+import { engineMessage, engineUnreachableError, getDocker, isEngineUnreachable, pingDocker, statusCode } from './client.js';
+import { createAndStart, removeContainer } from './container.js';
+import { ensureImage, imageAvailability, type ImageAvailability, type ImageResult } from './image.js';
+import { currentContainer, describeOperation, orphans, planMachine, type MachineOperation } from './plan.js';
 import {
   LABEL_MACHINE,
   LABEL_PROFILE,
@@ -24,8 +24,9 @@ import {
   ownerLabels,
   profileFilter,
   volumeName,
-} from './docker-labels.js';
-import { emitMachine, type MachineProvider, type RunContext } from './provider.js';
+} from './labels.js';
+import { emitMachine, type MachineProvider, type RunContext, type ShellCallbacks, type ShellSession } from '../backend.js';
+import { openDockerShell } from '../shell.js';
 
 export interface DockerProviderOptions {
   /** Defaults to the process-wide client for `host`, or DOCKER_HOST. */
@@ -334,6 +335,15 @@ export class DockerProvider implements MachineProvider {
       );
     }
     if (failures.length) throw failures[0];
+  }
+
+  async openShell(profile: Profile, m: MachineSpec, size: { cols: number; rows: number }, cb: ShellCallbacks): Promise<ShellSession> {
+    // Only this machine's container: no status of the profile's other machines.
+    const [st] = await this.status(profile, [m]);
+    if (st?.state !== 'running' || !st.containerId) {
+      throw new DockerError(`Machine "${m.name}" is ${st?.state ?? 'unknown'}.`, { where: m.name, hint: `Set up the profile first: prodlike up ${profile.name}` });
+    }
+    return openDockerShell(this.docker, st.containerId, size, cb);
   }
 
   async status(profile: Profile, machines: MachineSpec[]): Promise<MachineStatus[]> {

@@ -4,14 +4,14 @@
 
 import { StringDecoder } from 'node:string_decoder';
 import type { ClientChannel } from 'ssh2';
-import type { SshMachineSpec } from '../../../shared/profile.js';
-import { SshError } from '../errors.js';
-import type { ExecOptions, ExecResult, Transport } from './transport.js';
+import type { SshMachineSpec } from '../../../../shared/profile.js';
+import { SshError } from '../../errors.js';
+import type { ExecOptions, ExecResult, Transport } from '../../transport.js';
 import type { ConnectGuard } from './address.js';
-import { SshConnectionPool, type SshTarget } from './ssh-connection.js';
+import { SshConnectionPool, type SshTarget } from './connection.js';
 
 /** Single-quotes a string for POSIX sh. */
-import { shq } from '../sh-command.js';
+import { shq } from '../../sh-command.js';
 
 export function sshTarget(spec: SshMachineSpec): SshTarget {
   const target: SshTarget = {

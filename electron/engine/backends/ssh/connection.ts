@@ -9,7 +9,7 @@ import { promises as fs } from 'node:fs';
 import { NodeSSH, type Config } from 'node-ssh';
 import type { Client } from 'ssh2';
 import ssh2 from 'ssh2';
-import { SshError } from '../errors.js';
+import { SshError } from '../../errors.js';
 import { canonicalIp, type ConnectGuard, type ResolvedEndpoint } from './address.js';
 import { connectError, hostKeyCheck, type HostKeyOptions } from './host-keys.js';
 

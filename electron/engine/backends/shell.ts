@@ -5,9 +5,9 @@
 
 import type Docker from 'dockerode';
 import type { Duplex } from 'node:stream';
-import type { SshMachineSpec } from '../../shared/profile.js';
-import type { SshConnectionPool } from './transport/ssh-connection.js';
-import { sshTarget } from './transport/ssh-transport.js';
+import type { SshMachineSpec } from '../../../shared/profile.js';
+import type { SshConnectionPool } from './ssh/connection.js';
+import { sshTarget } from './ssh/transport.js';
 
 export interface ShellSession {
   write(data: string): void;

@@ -6,14 +6,14 @@
 // the base (or cached start) plus resources in order — an older container may hold anything.
 
 import type Docker from 'dockerode';
-import type { DockerMachineSpec, MachineSpec, ResourceSpec } from '../../../shared/profile.js';
-import type { RunContext } from '../providers/provider.js';
-import { parseVolume } from '../profile/docker-values.js';
-import { volumeName } from '../providers/docker-labels.js';
-import { cacheTag, containsSecret, longestMatch, machineKeys, type MachineKeys } from './cache-key.js';
-import { LABEL_CACHE_SAVED_AT, cacheRef } from './cache-labels.js';
+import type { DockerMachineSpec, MachineSpec, ResourceSpec } from '../../../../shared/profile.js';
+import type { RunContext } from '../backend.js';
+import { parseVolume } from '../../profile/docker-values.js';
+import { volumeName } from './labels.js';
+import { cacheTag, containsSecret, longestMatch, machineKeys, type MachineKeys } from '../../cache/cache-key.js';
+import { LABEL_CACHE_SAVED_AT, cacheRef } from '../../cache/cache-labels.js';
 import { pullState, saveState, touch, type BaseConfig, type CachedState } from './cache-store.js';
-import { registerSession, type CacheSessionInfo } from './run-cache-options.js';
+import { registerSession, type CacheSessionInfo } from '../../cache/run-cache-options.js';
 
 /** A cached start: the image the container is created from, and what it covers. */
 export interface CacheStart {

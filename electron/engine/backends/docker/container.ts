@@ -2,10 +2,10 @@
 // and creating it (with its labelled volumes) in a way that converges after an interrupted run.
 
 import type Docker from 'dockerode';
-import type { DockerMachineSpec, Profile } from '../../../shared/profile.js';
-import { DockerError } from '../errors.js';
-import { parsePort, parseVolume } from '../profile/docker-values.js';
-import { engineMessage, statusCode } from './docker-client.js';
+import type { DockerMachineSpec, Profile } from '../../../../shared/profile.js';
+import { DockerError } from '../../errors.js';
+import { parsePort, parseVolume } from '../../profile/docker-values.js';
+import { engineMessage, statusCode } from './client.js';
 import {
   LABEL_CONFIG_HASH,
   LABEL_CONFIG_PARTS,
@@ -16,7 +16,7 @@ import {
   networkName,
   ownerLabels,
   volumeName,
-} from './docker-labels.js';
+} from './labels.js';
 
 /** Keeps the container alive so configuration can run, whatever the image's CMD (often a shell that exits). */
 const KEEP_ALIVE = { Entrypoint: ['sleep'], Cmd: ['infinity'] };

@@ -3,9 +3,9 @@
 // on its own so that a recreate can say what changed ("image", "ports", ...).
 
 import { createHash } from 'node:crypto';
-import type { DockerMachineSpec } from '../../../shared/profile.js';
-import { formatPortBinding, parsePort, parseVolume } from '../profile/docker-values.js';
-import { byKey } from '../by-key.js';
+import type { DockerMachineSpec } from '../../../../shared/profile.js';
+import { formatPortBinding, parsePort, parseVolume } from '../../profile/docker-values.js';
+import { byKey } from '../../by-key.js';
 
 export interface NormalizedDockerSpec {
   image: { ref: string; id: string; build: unknown };

@@ -2,15 +2,16 @@
 // only connects (verifying host keys, and sudo when `become` is set) and hands out transports that share
 // one connection per user@host:port for the whole run.
 
-import type { MachineSpec, Profile } from '../../../shared/profile.js';
-import type { MachineStatus } from '../../../shared/report.js';
-import { SshError, toErrorInfo } from '../errors.js';
-import type { ConnectGuard } from '../transport/address.js';
-import { HostKeyStore } from '../transport/host-keys.js';
-import { SshConnectionPool } from '../transport/ssh-connection.js';
-import { SshTransport } from '../transport/ssh-transport.js';
-import type { Transport } from '../transport/transport.js';
-import type { MachineProvider, RunContext } from './provider.js';
+import type { MachineSpec, Profile } from '../../../../shared/profile.js';
+import type { MachineStatus } from '../../../../shared/report.js';
+import { SshError, toErrorInfo } from '../../errors.js';
+import type { ConnectGuard } from './address.js';
+import { HostKeyStore } from './host-keys.js';
+import { SshConnectionPool } from './connection.js';
+import { SshTransport } from './transport.js';
+import type { Transport } from '../../transport.js';
+import type { MachineProvider, RunContext, ShellCallbacks, ShellSession } from '../backend.js';
+import { openSshShell } from '../shell.js';
 
 export interface SshProviderOptions {
   /** The app's data folder: the trusted host keys live there (trusted-host-keys.json). */
@@ -25,14 +26,31 @@ export interface SshProviderOptions {
 
 export class SshProvider implements MachineProvider {
   readonly pool: SshConnectionPool;
+  private readonly opts: SshProviderOptions;
 
   constructor(opts: SshProviderOptions) {
+    this.opts = opts;
+    this.pool = SshProvider.newPool(opts);
+  }
+
+  private static newPool(opts: SshProviderOptions): SshConnectionPool {
     const hostKeys: ConstructorParameters<typeof SshConnectionPool>[0]['hostKeys'] = { store: HostKeyStore.inDataDir(opts.dataDir) };
     if (opts.knownHostsFiles) hostKeys.knownHostsFiles = opts.knownHostsFiles;
     const poolOpts: ConstructorParameters<typeof SshConnectionPool>[0] = { hostKeys };
     if (opts.agentSocket !== undefined) poolOpts.agentSocket = opts.agentSocket;
     if (opts.defaultIdentity) poolOpts.defaultIdentity = opts.defaultIdentity;
-    this.pool = new SshConnectionPool(poolOpts);
+    return new SshConnectionPool(poolOpts);
+  }
+
+  /** Existing hosts: attaching is connecting, as `up` does. */
+  attach(profile: Profile, machines: MachineSpec[], ctx: RunContext): Promise<Map<string, Transport | Error>> {
+    return this.up(profile, machines, ctx);
+  }
+
+  async openShell(_profile: Profile, m: MachineSpec, size: { cols: number; rows: number }, cb: ShellCallbacks): Promise<ShellSession> {
+    if (!m.ssh) throw new SshError(`machine ${m.name} has no ssh: section`, { where: m.name });
+    // A pool of the shell's own (same trusted keys): closing the shell closes only its connections.
+    return openSshShell(SshProvider.newPool(this.opts), m.ssh, size, cb);
   }
 
   async up(_profile: Profile, machines: MachineSpec[], ctx: RunContext): Promise<Map<string, Transport | Error>> {

@@ -3,10 +3,10 @@
 // its "last used"), removing, and pulling/pushing them from/to a registry.
 
 import type Docker from 'dockerode';
-import type { CacheEntryInfo } from '../../../shared/api.js';
-import { engineMessage, statusCode } from '../providers/docker-client.js';
-import { CACHE_FORMAT_VERSION, cacheTag } from './cache-key.js';
-import { chooseEvictions } from './cache-evict.js';
+import type { CacheEntryInfo } from '../../../../shared/api.js';
+import { engineMessage, statusCode } from './client.js';
+import { CACHE_FORMAT_VERSION, cacheTag } from '../../cache/cache-key.js';
+import { chooseEvictions } from '../../cache/cache-evict.js';
 import {
   CACHE_REPO,
   LABEL_CACHE_FORMAT,
@@ -17,7 +17,7 @@ import {
   LABEL_CACHE_PROFILE,
   LABEL_CACHE_SAVED_AT,
   cacheRef,
-} from './cache-labels.js';
+} from '../../cache/cache-labels.js';
 
 /** A cached state as the CLI and the app list it (CacheEntryInfo), with what the store needs too. */
 export interface CacheEntry extends CacheEntryInfo {

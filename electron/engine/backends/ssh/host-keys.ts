@@ -9,9 +9,9 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 // ssh2 is CommonJS: its named exports are not visible to Node's ESM loader, the default export is.
 import ssh2 from 'ssh2';
-import type { TrustedHostKey } from '../../../shared/api.js';
-import { SshError } from '../errors.js';
-import { readJson, writeFileAtomic } from '../state/atomic-file.js';
+import type { TrustedHostKey } from '../../../../shared/api.js';
+import { SshError } from '../../errors.js';
+import { readJson, writeFileAtomic } from '../../state/atomic-file.js';
 
 /** OpenSSH's form: `SHA256:` + base64 of the SHA-256 of the key blob, without `=` padding. */
 export function fingerprint(key: Buffer): string {

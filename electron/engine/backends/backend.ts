@@ -1,12 +1,18 @@
-// A provider manages machines' lifecycle: Docker creates containers, SSH connects to existing hosts.
+// A machine backend: one folder each (docker/, ssh/, vm/), one interface here. A backend owns its
+// machines' lifecycle (Docker creates containers, SSH connects to existing hosts, VM boots QEMU), hands
+// out a Transport to run commands on them, and opens interactive shells. How its machines are written in
+// a profile is its schema; what `up` will do is its pure plan (docker/plan.ts, vm/vm-plan.ts).
 
 import type { EventSink, MachinePhase } from '../../../shared/events.js';
 import type { MachineSpec, Profile } from '../../../shared/profile.js';
 import type { MachineState, MachineStatus } from '../../../shared/report.js';
-import { toErrorInfo } from '../errors.js';
-import type { ConnectGuard } from '../transport/address.js';
+import { ProdlikeError, toErrorInfo } from '../errors.js';
+import type { ConnectGuard } from './ssh/address.js';
 import type { RunCacheOptions } from '../cache/run-cache-options.js';
-import type { Transport } from '../transport/transport.js';
+import type { Transport } from '../transport.js';
+import type { ShellCallbacks, ShellSession } from './shell.js';
+
+export type { ShellCallbacks, ShellSession };
 
 export interface RunContext {
   /**
@@ -23,6 +29,21 @@ export interface RunContext {
   cache?: RunCacheOptions;
 }
 
+/** One machine as a backend hands it back: a transport to run commands on it, or why there is none. */
+export type Reached = { machine: string; transport: Transport; error?: undefined } | { machine: string; transport?: undefined; error: Error };
+
+/**
+ * The machines of one `up` or attach, by name. `reach` is the one place that turns "no entry" and "an
+ * error" into a reason, so every caller reports an unreachable machine the same way.
+ */
+export class ReachedMachines extends Map<string, Transport | Error> {
+  reach(machine: string): Reached {
+    const t = this.get(machine);
+    if (t === undefined) return { machine, error: new ProdlikeError(`machine ${machine} was not brought up`, { where: machine }) };
+    return t instanceof Error ? { machine, error: t } : { machine, transport: t };
+  }
+}
+
 export interface MachineProvider {
   /**
    * Makes the machines exist and run (in parallel) and returns a transport to each, or the error that
@@ -33,7 +54,14 @@ export interface MachineProvider {
   stop(profile: Profile, machines: MachineSpec[], ctx: RunContext): Promise<void>;
   /** Removes what the provider created for these machines (volumes only when asked). */
   destroy(profile: Profile, machines: MachineSpec[], opts: { volumes: boolean }, ctx: RunContext): Promise<void>;
+  /**
+   * Transports to machines that exist and run now, creating or starting nothing (plan, drift, reconcile).
+   * A machine that is not running maps to an Error that says so.
+   */
+  attach(profile: Profile, machines: MachineSpec[], ctx: RunContext): Promise<Map<string, Transport | Error>>;
   status(profile: Profile, machines: MachineSpec[]): Promise<MachineStatus[]>;
+  /** An interactive shell on a running machine (the app's terminal); its connection is the shell's own. */
+  openShell(profile: Profile, machine: MachineSpec, size: { cols: number; rows: number }, cb: ShellCallbacks): Promise<ShellSession>;
   /** Releases connections. */
   close(): Promise<void>;
 }

@@ -4,7 +4,7 @@
 // as golden specs (test/unit/providers/docker-plan.test.ts).
 
 import { changedParts } from './config-hash.js';
-import { LABEL_CONFIG_HASH, LABEL_CONFIG_PARTS, LABEL_MACHINE } from './docker-labels.js';
+import { LABEL_CONFIG_HASH, LABEL_CONFIG_PARTS, LABEL_MACHINE } from './labels.js';
 
 /** The fields of a listed container the plan looks at (a subset of dockerode's ContainerInfo). */
 export interface ObservedContainer {

@@ -3,7 +3,7 @@
 
 import http from 'node:http';
 import Docker from 'dockerode';
-import { DockerError } from '../errors.js';
+import { DockerError } from '../../errors.js';
 
 const DEFAULT_SOCKET = '/var/run/docker.sock';
 
