@@ -3,7 +3,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { haveChromium, launchBrowser, shot } from './support/browser';
-import { containerId, containersOf, docker } from './support/docker';
+import { machineContainerId, containerStates, docker } from '../support/docker.js';
 import { startTestApp, type TestApp } from './support/web-app';
 
 const RUN_TIMEOUT = 180_000;
@@ -90,16 +90,16 @@ describe.skipIf(!haveChromium())('the app in a browser', () => {
     for (const r of results) expect(['ok', 'changed']).toContain(r);
 
     // The same, seen by Docker.
-    expect(containersOf('e2e-alpha')).toEqual(new Map([['web', 'running'], ['worker', 'running']]));
-    const web = containerId('e2e-alpha', 'web');
+    expect(containerStates('e2e-alpha')).toEqual(new Map([['web', 'running'], ['worker', 'running']]));
+    const web = machineContainerId('e2e-alpha', 'web');
     expect(docker('exec', web, 'cat', '/etc/e2e-app.conf')).toBe('listen = 8080\nworkers = 2');
     expect(docker('exec', web, 'cat', '/srv/www/index.html')).toBe('<h1>hello from alpha</h1>');
     expect(docker('exec', web, 'grep', '-x', 'APP_ENV=e2e', '/etc/environment')).toBe('APP_ENV=e2e');
-    expect(docker('exec', containerId('e2e-alpha', 'worker'), 'stat', '-c', '%a', '/var/lib/worker')).toBe('750');
+    expect(docker('exec', machineContainerId('e2e-alpha', 'worker'), 'stat', '-c', '%a', '/var/lib/worker')).toBe('750');
   });
 
   it('drift shows exactly the file changed inside the container, with its diff', async () => {
-    docker('exec', containerId('e2e-alpha', 'web'), 'sh', '-c', "sed -i 's/workers = 2/workers = 8/' /etc/e2e-app.conf");
+    docker('exec', machineContainerId('e2e-alpha', 'web'), 'sh', '-c', "sed -i 's/workers = 2/workers = 8/' /etc/e2e-app.conf");
     await page.getByRole('tab', { name: 'Drift' }).click();
     const t = Date.now();
     await page.getByRole('button', { name: 'Check drift' }).click();
@@ -121,7 +121,7 @@ describe.skipIf(!haveChromium())('the app in a browser', () => {
     await page.getByRole('button', { name: 'Reconcile' }).click();
     const summary = page.getByRole('status', { name: 'Drift summary' });
     await expect.poll(() => summary.textContent(), { timeout: RUN_TIMEOUT }).toMatch(/^In sync/);
-    expect(docker('exec', containerId('e2e-alpha', 'web'), 'cat', '/etc/e2e-app.conf')).toBe('listen = 8080\nworkers = 2');
+    expect(docker('exec', machineContainerId('e2e-alpha', 'web'), 'cat', '/etc/e2e-app.conf')).toBe('listen = 8080\nworkers = 2');
     await page.screenshot({ path: shot('04-in-sync') });
   });
 
@@ -153,11 +153,11 @@ describe.skipIf(!haveChromium())('the app in a browser', () => {
     // The plan first: what stops, what starts; nothing has happened yet.
     const dialog = page.getByRole('dialog', { name: 'Switch to e2e-beta?' });
     await expect.poll(() => dialog.getByLabel('Switch plan').textContent()).toMatch(/Stops:.*e2e-alpha \((web, worker|worker, web)\)/);
-    expect(containersOf('e2e-alpha').get('web')).toBe('running');
+    expect(containerStates('e2e-alpha').get('web')).toBe('running');
     await dialog.getByRole('button', { name: 'Switch' }).click();
     expect(await runFinished(page)).toBe('succeeded');
-    expect(containersOf('e2e-beta').get('api')).toBe('running');
-    for (const state of containersOf('e2e-alpha').values()) expect(state).not.toBe('running');
+    expect(containerStates('e2e-beta').get('api')).toBe('running');
+    for (const state of containerStates('e2e-alpha').values()) expect(state).not.toBe('running');
     const running = docker('ps', '--filter', 'label=prodlike.profile=e2e-alpha', '-q');
     expect(running).toBe('');
     await page.getByRole('button', { name: /^e2e-beta \(active\)/ }).waitFor();

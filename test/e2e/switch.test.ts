@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { haveChromium, launchBrowser, shot } from './support/browser';
-import { containersOf, docker } from './support/docker';
+import { containerStates, docker } from '../support/docker.js';
 import { startTestApp, type TestApp } from './support/web-app';
 
 const suffix = Math.random().toString(36).slice(2, 7);
@@ -42,7 +42,7 @@ async function switchTo(name: string, stops: string | null): Promise<void> {
   if (stops) expect(text).toMatch(new RegExp(`Stops: (.*; )?${stops} \\(web\\)`));
   expect(text).toMatch(/Starts .*: web \((create|start)/);
   // Nothing has been stopped while the plan is shown.
-  if (stops) expect(containersOf(stops).get('web')).toBe('running');
+  if (stops) expect(containerStates(stops).get('web')).toBe('running');
   const state = page.getByRole('region', { name: 'Run' }).locator('.run-state');
   await dialog.getByRole('button', { name: 'Switch' }).click();
   // The panel still shows the previous switch's result until this run starts: wait for this one.
@@ -81,7 +81,7 @@ describe.skipIf(!haveChromium())('switching profiles in the app', () => {
     for (const [target, stops] of steps) {
       await switchTo(target, stops);
       const other = target === DEV ? TEST : DEV;
-      expect(containersOf(target).get('web')).toBe('running');
+      expect(containerStates(target).get('web')).toBe('running');
       expect(docker('ps', '--filter', `label=prodlike.profile=${other}`, '-q')).toBe('');
       expect(docker('exec', `${target}-web`, 'cat', '/etc/which')).toBe(target);
       expect(docker('port', `${target}-web`, '80/tcp')).toBe(`127.0.0.1:${PORT}`);

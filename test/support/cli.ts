@@ -1,7 +1,6 @@
 // Runs the real `prodlike` command (the built bundle, as a user would) and the docker CLI, for
 // integration tests that check Prodlike's results independently of Prodlike.
 import { execFile, spawn } from 'node:child_process';
-import { docker } from './docker-profile.js';
 import { existsSync } from 'node:fs';
 import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -62,13 +61,8 @@ export async function workspace(): Promise<Workspace> {
   };
 }
 
-// The docker CLI: an independent look at what Prodlike did (shared with the provider's tests).
-export { containerId, docker, dockerTry, dockerExec as exec, purgeProfile as purge } from './docker-profile.js';
-
-export function containersOf(profile: string, all = true): string[] {
-  const out = docker('ps', ...(all ? ['-a'] : []), '--filter', `label=prodlike.profile=${profile}`, '--format', '{{.Names}}');
-  return out ? out.split('\n').sort() : [];
-}
+// The docker CLI: an independent look at what Prodlike did.
+export { containerIdOf, containerNames, docker, dockerTry, dockerExec as exec, purgeProfile as purge } from './docker.js';
 
 export const unique = (prefix: string) => `${prefix}-${Math.random().toString(36).slice(2, 7)}`;
 

@@ -18,6 +18,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { dockerAsync } from './docker.js';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -77,10 +78,6 @@ export function testKey(): Promise<TestKey> {
   return sharedKey;
 }
 
-export async function docker(...args: string[]): Promise<string> {
-  const { stdout } = await run('docker', args, { maxBuffer: 64 * 1024 * 1024 });
-  return stdout;
-}
 
 /** Pipes `input` into `docker <args>` (execFile has no stdin option with promisify). */
 function dockerWithInput(args: string[], input: string): Promise<string> {
@@ -128,14 +125,14 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
   if (network) args.push('--network', network);
   if (publish) args.push('-p', '127.0.0.1::22');
   args.push(SSHD_IMAGE, 'sh', '-c', ENTRYPOINT);
-  const containerId = (await docker(...args)).trim();
-  const exec = (script: string) => docker('exec', containerId, 'sh', '-c', script);
+  const containerId = (await dockerAsync(...args)).trim();
+  const exec = (script: string) => dockerAsync('exec', containerId, 'sh', '-c', script);
   try {
     await dockerWithInput(['exec', '-i', containerId, 'sh', '-c', SETUP], `${key.publicKey}\n`);
     let port = 0;
     if (publish) {
       // "127.0.0.1:49153" (one line per address family; we publish only on 127.0.0.1).
-      const out = (await docker('port', containerId, '22/tcp')).trim().split('\n')[0] ?? '';
+      const out = (await dockerAsync('port', containerId, '22/tcp')).trim().split('\n')[0] ?? '';
       port = Number(out.slice(out.lastIndexOf(':') + 1));
       await waitForBanner('127.0.0.1', port, 15_000);
     } else {
@@ -161,12 +158,12 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
         return next;
       },
       async stop() {
-        await docker('rm', '-f', containerId).catch(() => undefined);
+        await dockerAsync('rm', '-f', containerId).catch(() => undefined);
       },
     };
     return sshd;
   } catch (err) {
-    await docker('rm', '-f', containerId).catch(() => undefined);
+    await dockerAsync('rm', '-f', containerId).catch(() => undefined);
     throw err;
   }
 }
@@ -207,16 +204,16 @@ async function waitUntil(check: () => Promise<boolean>, timeoutMs: number): Prom
 /** A docker network for jump-host setups; remove() deletes it (after its containers are gone). */
 export async function createNetwork(): Promise<{ name: string; remove(): Promise<void> }> {
   const name = `prodlike-test-net-${process.pid}-${Date.now().toString(36)}-${counter++}`;
-  await docker('network', 'create', '--label', SSHD_LABEL, name);
-  return { name, remove: async () => void (await docker('network', 'rm', name).catch(() => undefined)) };
+  await dockerAsync('network', 'create', '--label', SSHD_LABEL, name);
+  return { name, remove: async () => void (await dockerAsync('network', 'rm', name).catch(() => undefined)) };
 }
 
 /** Removes every leftover test sshd container and network (from a crashed run). */
 export async function removeAllTestSshd(): Promise<void> {
-  const ids = (await docker('ps', '-aq', '--filter', `label=${SSHD_LABEL}`)).split('\n').filter(Boolean);
-  if (ids.length) await docker('rm', '-f', ...ids).catch(() => undefined);
-  const nets = (await docker('network', 'ls', '-q', '--filter', `label=${SSHD_LABEL}`)).split('\n').filter(Boolean);
-  if (nets.length) await docker('network', 'rm', ...nets).catch(() => undefined);
+  const ids = (await dockerAsync('ps', '-aq', '--filter', `label=${SSHD_LABEL}`)).split('\n').filter(Boolean);
+  if (ids.length) await dockerAsync('rm', '-f', ...ids).catch(() => undefined);
+  const nets = (await dockerAsync('network', 'ls', '-q', '--filter', `label=${SSHD_LABEL}`)).split('\n').filter(Boolean);
+  if (nets.length) await dockerAsync('network', 'rm', ...nets).catch(() => undefined);
 }
 
 /** A port on 127.0.0.1 that nothing listens on (bound, then released). */

@@ -3,7 +3,7 @@
 // settings. Checked with docker. (A privileged container cannot start in this sandbox, so the allowed
 // runs use bind mounts; privileged is checked for its refusal.)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { containersOf, docker, purge, unique, workspace, type Workspace } from '../../support/cli.js';
+import { containerNames, docker, purge, unique, workspace, type Workspace } from '../../support/cli.js';
 
 const NAME = unique('pl-it-allow');
 const PRIV = unique('pl-it-priv');
@@ -41,14 +41,14 @@ describe('prodlike allow', () => {
     const plan = await ws.run(['use', priv, '--plan']);
     expect(plan.code).toBe(1);
     expect(plan.stdout + plan.stderr).toContain('asks for settings that hand this computer over');
-    expect(containersOf(PRIV)).toEqual([]);
+    expect(containerNames(PRIV)).toEqual([]);
   });
 
   it('a bind mount of the Docker socket is refused until allowed, then mounted', async () => {
     const r = await ws.run(['up', file]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('machine box: volume /var/run/docker.sock:/var/run/docker.sock (the container engine itself, which is root on this computer)');
-    expect(containersOf(NAME)).toEqual([]);
+    expect(containerNames(NAME)).toEqual([]);
     const a = await ws.run(['allow', file]);
     expect(a.code, a.stderr).toBe(0);
     expect(a.stdout).toContain('box: volume /var/run/docker.sock:/var/run/docker.sock');

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { twoMachineProfile, containersOf, docker, exec, purge, unique, workspace, type Workspace } from '../../support/cli.js';
+import { twoMachineProfile, containerNames, docker, exec, purge, unique, workspace, type Workspace } from '../../support/cli.js';
 
 const A = unique('pl-it-a');
 const B = unique('pl-it-b');
@@ -26,17 +26,17 @@ describe('prodlike use', () => {
     const a = await ws.write('profiles/a.yaml', small(A, 18090));
     const b = await ws.write('profiles/b.yaml', small(B, 18090));
     expect((await ws.run(['up', a])).code).toBe(0);
-    expect(containersOf(A, false)).toHaveLength(2);
+    expect(containerNames(A, false)).toHaveLength(2);
     const r = await ws.run(['use', b]);
     expect(r.code).toBe(0);
-    expect(containersOf(A, false)).toEqual([]); // stopped ...
-    expect(containersOf(A, true)).toHaveLength(2); // ... not removed
-    expect(containersOf(B, false)).toHaveLength(2);
+    expect(containerNames(A, false)).toEqual([]); // stopped ...
+    expect(containerNames(A, true)).toHaveLength(2); // ... not removed
+    expect(containerNames(B, false)).toHaveLength(2);
     expect(exec(`${B}-one`, 'cat /etc/profile-name')).toBe(B);
     const back = await ws.run(['use', a]);
     expect(back.code).toBe(0);
-    expect(containersOf(B, false)).toEqual([]);
-    expect(containersOf(A, false)).toHaveLength(2);
+    expect(containerNames(B, false)).toEqual([]);
+    expect(containerNames(A, false)).toHaveLength(2);
     const status = JSON.parse((await ws.run(['status', '--json'])).stdout);
     expect(status.find((s: { profile: string }) => s.profile === A).active).toBe(true);
   });
@@ -46,8 +46,8 @@ describe('prodlike use', () => {
     const r = await ws.run(['use', c]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`stopped ${A}/one`);
-    expect(containersOf(A, false)).toEqual([]);
-    expect(containersOf(C, false)).toHaveLength(2);
+    expect(containerNames(A, false)).toEqual([]);
+    expect(containerNames(C, false)).toHaveLength(2);
     expect(exec(`${C}-one`, 'cat /etc/profile-name')).toBe(C);
   });
 });
@@ -75,7 +75,7 @@ describe('failures', () => {
         creates: /srv/slow-done`));
     const child = ws.spawn(['up', k]);
     // Wait until the slow command has started on the machine, then kill the CLI in the middle of it.
-    const started = () => containersOf(K, false).length === 2 && exec(`${K}-one`, 'test -e /srv/slow-started && echo yes || true') === 'yes';
+    const started = () => containerNames(K, false).length === 2 && exec(`${K}-one`, 'test -e /srv/slow-started && echo yes || true') === 'yes';
     for (let i = 0; i < 300 && !started(); i++) await new Promise((r) => setTimeout(r, 100));
     expect(started()).toBe(true);
     child.kill('SIGKILL');
@@ -85,7 +85,7 @@ describe('failures', () => {
     expect(existsSync(path.join(ws.dataDir, 'locks', `${K}.lock`))).toBe(true);
     const r = await ws.run(['up', k]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(containersOf(K)).toEqual([`${K}-one`, `${K}-two`]);
+    expect(containerNames(K)).toEqual([`${K}-one`, `${K}-two`]);
     expect(exec(`${K}-one`, 'cat /etc/profile-name; test -e /srv/slow-done && echo done')).toBe(`${K}\ndone`);
   });
 
@@ -144,7 +144,7 @@ describe('bad input: one clear error, nothing applied', () => {
       expect(r.code).toBe(1);
       expect(r.stdout + r.stderr).toMatch(expected);
       expect(r.stdout + r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+\)?\n/);
-      expect(containersOf('x')).toEqual([]);
+      expect(containerNames('x')).toEqual([]);
       const v = await ws.run(['validate', p]);
       expect(v.code).toBe(1);
     });

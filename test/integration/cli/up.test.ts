@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { containerId, containersOf, docker, dockerTry, exec, purge, unique, workspace, type Workspace } from '../../support/cli.js';
+import { containerIdOf, containerNames, docker, dockerTry, exec, purge, unique, workspace, type Workspace } from '../../support/cli.js';
 
 const NAME = unique('pl-it-up');
 
@@ -61,7 +61,7 @@ describe('prodlike up', () => {
     const r = await ws.run(['up', file]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(containersOf(NAME)).toEqual([`${NAME}-app`, `${NAME}-web`]);
+    expect(containerNames(NAME)).toEqual([`${NAME}-app`, `${NAME}-web`]);
     const labels = JSON.parse(docker('inspect', '-f', '{{json .Config.Labels}}', `${NAME}-web`));
     expect(labels['prodlike.profile']).toBe(NAME);
     expect(labels['prodlike.machine']).toBe('web');
@@ -78,12 +78,12 @@ describe('prodlike up', () => {
   });
 
   it('re-running up on an unchanged profile changes nothing and says so', async () => {
-    const ids = [containerId(`${NAME}-web`), containerId(`${NAME}-app`)];
+    const ids = [containerIdOf(`${NAME}-web`), containerIdOf(`${NAME}-app`)];
     const r = await ws.run(['up', file]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/0 changed/);
     expect(r.stdout).toMatch(/nothing to change/);
-    expect([containerId(`${NAME}-web`), containerId(`${NAME}-app`)]).toEqual(ids);
+    expect([containerIdOf(`${NAME}-web`), containerIdOf(`${NAME}-app`)]).toEqual(ids);
   });
 
   it('plan shows a file edited inside a container as a diff, exits 2, and up restores it', async () => {
@@ -120,13 +120,13 @@ describe('prodlike up', () => {
   });
 
   it('a changed port recreates only that machine', async () => {
-    const appId = containerId(`${NAME}-app`);
-    const webId = containerId(`${NAME}-web`);
+    const appId = containerIdOf(`${NAME}-app`);
+    const webId = containerIdOf(`${NAME}-web`);
     await ws.write('profiles/app.yaml', profileText(NAME, { webPort: 18081 }));
     const r = await ws.run(['up', file]);
     expect(r.code).toBe(0);
-    expect(containerId(`${NAME}-app`)).toBe(appId);
-    expect(containerId(`${NAME}-web`)).not.toBe(webId);
+    expect(containerIdOf(`${NAME}-app`)).toBe(appId);
+    expect(containerIdOf(`${NAME}-web`)).not.toBe(webId);
     expect(docker('port', `${NAME}-web`, '80/tcp')).toBe('127.0.0.1:18081');
     // the recreated machine is configured again; the named volume kept its data
     expect(exec(`${NAME}-web`, 'cat /srv/www/index.html')).toBe(`<h1>hello from ${NAME}</h1>`);
@@ -134,11 +134,11 @@ describe('prodlike up', () => {
 
   it('a changed image recreates only that machine', async () => {
     docker('tag', 'debian:bookworm', 'pl-it/other:1');
-    const webId = containerId(`${NAME}-web`);
+    const webId = containerIdOf(`${NAME}-web`);
     await ws.write('profiles/app.yaml', profileText(NAME, { webPort: 18081, appImage: 'pl-it/other:1' }));
     const r = await ws.run(['up', file]);
     expect(r.code).toBe(0);
-    expect(containerId(`${NAME}-web`)).toBe(webId);
+    expect(containerIdOf(`${NAME}-web`)).toBe(webId);
     expect(docker('inspect', '-f', '{{.Config.Image}}', `${NAME}-app`)).toBe('pl-it/other:1');
   });
 
@@ -163,11 +163,11 @@ describe('prodlike up', () => {
   it('down stops the machines and keeps them; destroy leaves no object with the profile label but the volume', async () => {
     const down = await ws.run(['down', file]);
     expect(down.code).toBe(0);
-    expect(containersOf(NAME, false)).toEqual([]);
-    expect(containersOf(NAME, true).length).toBe(2);
+    expect(containerNames(NAME, false)).toEqual([]);
+    expect(containerNames(NAME, true).length).toBe(2);
     const destroy = await ws.run(['destroy', file]);
     expect(destroy.code).toBe(0);
-    expect(containersOf(NAME)).toEqual([]);
+    expect(containerNames(NAME)).toEqual([]);
     expect(docker('network', 'ls', '--filter', `label=prodlike.profile=${NAME}`, '-q')).toBe('');
     expect(docker('volume', 'ls', '--filter', `label=prodlike.profile=${NAME}`, '-q')).not.toBe('');
     expect((await ws.run(['destroy', file, '--volumes'])).code).toBe(0);

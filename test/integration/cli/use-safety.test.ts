@@ -2,7 +2,7 @@
 // and a rollback to the previous profile when the target fails after all. Checked with the docker CLI.
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { twoMachineProfile, containersOf, docker, dockerTry, exec, purge, unique, workspace, type Workspace } from '../../support/cli.js';
+import { twoMachineProfile, containerNames, docker, dockerTry, exec, purge, unique, workspace, type Workspace } from '../../support/cli.js';
 import { startSshd, testKey } from '../../support/sshd.js';
 
 const A = unique('pl-us-a');
@@ -66,7 +66,7 @@ describe('use: the preflight stops nothing when the target cannot come up', () =
     expect(text).toContain('image pl-us/not-here:1 is not present and cannot be pulled');
     expect(text).not.toMatch(/\n\s+at .+:\d+:\d+\)?\n/);
     expect(mine()).toBe(before);
-    expect(containersOf(B)).toEqual([]);
+    expect(containerNames(B)).toEqual([]);
     expect(await activeProfile(ws)).toBe(A);
     const refused = JSON.parse((await ws.run(['use', b, '--json'])).stdout.trim().split('\n').at(-1)!) as { result: { ok: boolean; error: { name: string; details: { problems: unknown[] } } } };
     expect(refused.result.ok).toBe(false);
@@ -96,7 +96,7 @@ describe('use: the preflight stops nothing when the target cannot come up', () =
     const r = await ws.run(['use', b]);
     expect(r.code).toBe(0);
     expect(docker('ps', '--filter', `label=prodlike.profile=${A}`, '-q')).toBe('');
-    expect(containersOf(B, false)).toEqual([`${B}-one`, `${B}-two`]);
+    expect(containerNames(B, false)).toEqual([`${B}-one`, `${B}-two`]);
   });
 });
 
@@ -133,7 +133,7 @@ describe('use: a target that fails after the preflight', () => {
     // Other tests' profiles on the shared engine may be stopped with it and listed too.
     expect(r.stdout + r.stderr).toMatch(new RegExp(`not rolled back \\(--no-rollback\\): ${F}'s machines are left as they are; (.*, )?${A}(, .*)? stays? stopped`));
     expect(docker('ps', '--filter', `label=prodlike.profile=${A}`, '-q')).toBe('');
-    expect(containersOf(F, false)).toEqual([`${F}-one`, `${F}-two`]);
+    expect(containerNames(F, false)).toEqual([`${F}-one`, `${F}-two`]);
     expect(await activeProfile(ws)).toBe(F);
   });
 });
@@ -155,8 +155,8 @@ describe('use: speed', () => {
       runs.push({ ms: result.result.durationMs, preflight: Number(preflight![1]), cli: r.ms });
     }
     console.log('use between provisioned profiles: run ms / preflight ms / whole CLI process ms:', runs.map((x) => `${x.ms} / ${x.preflight} / ${x.cli}`).join(', '));
-    expect(containersOf(A, false)).toHaveLength(2);
-    expect(containersOf(C, false)).toEqual([]);
+    expect(containerNames(A, false)).toHaveLength(2);
+    expect(containerNames(C, false)).toEqual([]);
     // The target is 2 s for the run, preflight included (reported above); the bounds leave room for a
     // loaded CI machine, where starting a container alone can take a second. The median of four: the
     // engine is shared with other tests, one slow start is not the switch's doing.

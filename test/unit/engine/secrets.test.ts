@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadProfile } from '../../../electron/engine/profile/index.js';
 import { MASK, looksLikeCredential, looksLikeToken, redactor, secretParts, secretsOf } from '../../../electron/engine/secrets.js';
-import { folder, profileError } from '../profile/fixture.js';
+import { folder, profileError } from './profile/fixture.js';
 
 const URL_SECRET = 'postgres://shop:S3cr3t@db/shop';
 

@@ -1,7 +1,7 @@
 // What `up` will do to each Docker machine, decided without an engine (Compose's plan.go): from the
 // containers that exist (by label) and the desired config hash, one operation per machine with its
 // cause, and the orphans to remove. The provider only carries the plan out; the decisions are tested
-// as golden specs (test/unit/providers/docker-plan.test.ts).
+// as golden specs (test/unit/engine/backends/docker/plan.test.ts).
 
 import { changedParts } from './config-hash.js';
 import { LABEL_CONFIG_HASH, LABEL_CONFIG_PARTS, LABEL_MACHINE } from './labels.js';

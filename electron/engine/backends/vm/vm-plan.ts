@@ -1,6 +1,6 @@
 // The pure part of the vm backend: what a VM's configuration is (the parts recorded in its state
 // folder), what `up` will do to it (create / start / keep / restart / recreate, with the cause), the
-// acceleration to use, and QEMU's command line. No I/O here: unit-tested in test/unit/vm/.
+// acceleration to use, and QEMU's command line. No I/O here: unit-tested in test/unit/engine/backends/vm/.
 
 import type { VmMachineSpec } from '../../../../shared/profile.js';
 
