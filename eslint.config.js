@@ -21,9 +21,21 @@ export default tseslint.config(
     },
   },
   {
-    files: ['electron/engine/**/*.ts', 'electron/cli/**/*.ts', 'electron/host/**/*.ts', 'electron/web/**/*.ts'],
+    files: ['electron/engine/**/*.ts', 'electron/cli/**/*.ts', 'electron/api/**/*.ts', 'electron/web/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'The engine, CLI and web host run without Electron.' }] }],
+    },
+  },
+  {
+    // The engine is a Node library: the front ends (CLI, API handlers, web server, Electron main and
+    // preload) use it; it never reaches up into them.
+    files: ['electron/engine/**/*.ts'],
+    ignores: ['electron/engine/resources/*-resource.ts', 'electron/engine/resources/attrs.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [{ name: 'electron', message: 'The engine, CLI and web host run without Electron.' }],
+        patterns: [{ group: ['**/cli/*', '**/api/*', '**/web/*', '**/main/*', '**/preload/*', '**/renderer/**'], message: 'The engine never imports a front end (cli, api, web, main, preload, renderer).' }],
+      }],
     },
   },
   {

@@ -4,13 +4,13 @@ import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NONCE_PLACEHOLDER } from './electron/host/renderer-page';
+import { NONCE_PLACEHOLDER } from './electron/api/renderer-page';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 // base './': the same build loads from app://prodlike in Electron and from http://127.0.0.1 in browser mode.
 // html.cspNonce: Vite marks its tags and writes <meta property="csp-nonce">; each page load replaces the
-// placeholder with a fresh nonce (see electron/host/renderer-page.ts).
+// placeholder with a fresh nonce (see electron/api/renderer-page.ts).
 export default defineConfig({
   root: path.join(here, 'renderer'),
   base: './',

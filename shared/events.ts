@@ -84,7 +84,6 @@ export type RunEvent =
       total?: number;
     };
 
-export type RunEventType = RunEvent['type'];
 
 /** Receives the events of a run. Must not throw; must be cheap (it is on the hot path). */
 export type EventSink = (event: RunEvent) => void;

@@ -16,7 +16,7 @@ import type { ShellCallbacks, ShellSession } from './backends/shell.js';
 import { ProdlikeError, RefusedError, toErrorInfo } from './errors.js';
 import { listProfiles, loadProfile, resolveProfileArg } from './profile/index.js';
 import type { RunContext } from './backends/backend.js';
-import { createProviders, statusAll, type ProviderSet } from './runner/machines.js';
+import { createProviders, statusAll, type ProviderSet } from './runner/backends.js';
 import { runDestroy, runDown, runPlan, runUp } from './runner/operations.js';
 import { preflightUse } from './runner/preflight.js';
 import { runUse, type UseOptions } from './runner/use.js';
@@ -27,7 +27,7 @@ import { allowedHash, allowProfile } from './state/allowed.js';
 import { redactor, secretsOf, type Redact } from './secrets.js';
 import { secretBearingValues } from './cache/secret-bearing.js';
 import type { SnapshotInfo } from './backends/docker/snapshot.js';
-import { AppState } from './state/app-state.js';
+import { AppState } from './state/engine-state.js';
 import { defaultDataDir } from './state/data-dir.js';
 import { lockProfile } from './state/profile-lock.js';
 
@@ -421,7 +421,7 @@ export class Engine implements EngineApi {
     const profile = await this.loadProfile(file);
     const m = profile.machines.find((x) => x.name === machine);
     if (!m) throw new ProdlikeError(`No machine "${machine}" in profile ${profile.name}.`, { where: profile.file });
-    const { providerFor } = await import('./runner/machines.js');
+    const { providerFor } = await import('./runner/backends.js');
     return (await providerFor(await this.providers(), m)).openShell(profile, m, size, cb);
   }
 

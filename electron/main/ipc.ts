@@ -1,14 +1,14 @@
 // One ipcMain.handle per API channel. Each checks that the call comes from our own page (app://prodlike)
 // in the main frame of our own window, then goes through the same validation and envelope as browser
-// mode (host/dispatch.ts).
+// mode (api/dispatch.ts).
 // Pushes go to the window in batches: thousands of log lines a second must not mean thousands of IPC
 // messages.
 
 import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
 import { API_CHANNELS } from '../../shared/api.js';
-import { dispatch } from '../host/dispatch.js';
-import type { Handlers } from '../host/handlers.js';
-import type { PushHub } from '../host/push-hub.js';
+import { dispatch } from '../api/dispatch.js';
+import type { Handlers } from '../api/handlers.js';
+import type { PushHub } from '../api/push-hub.js';
 import { PUSH_CHANNEL } from '../preload/ipc-names.js';
 import { ipcCallerAllowed } from './app-url.js';
 

@@ -4,9 +4,9 @@
 import { app, BrowserWindow } from 'electron';
 import path from 'node:path';
 import { Engine } from '../engine/engine.js';
-import { APP_VERSION } from '../host/app-version.js';
-import { createHost } from '../host/handlers.js';
-import { PushHub } from '../host/push-hub.js';
+import { APP_VERSION } from '../api/app-version.js';
+import { createHost } from '../api/handlers.js';
+import { PushHub } from '../api/push-hub.js';
 import { forwardPushes, registerIpc } from './ipc.js';
 import { notifyLongRuns } from './notify.js';
 import { createTray } from './tray.js';

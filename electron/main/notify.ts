@@ -1,7 +1,7 @@
 // A desktop notification when a long run ends, so nobody has to watch a 3-minute setup.
 
 import { Notification, type BrowserWindow } from 'electron';
-import type { PushHub } from '../host/push-hub.js';
+import type { PushHub } from '../api/push-hub.js';
 
 const LONG_RUN_MS = 10_000;
 

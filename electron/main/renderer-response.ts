@@ -4,7 +4,7 @@
 // No Electron import: tested with plain Requests.
 
 import { readFile } from 'node:fs/promises';
-import { contentTypeFor, newNonce, pageWithNonce, rendererCsp, rendererPath } from '../host/renderer-page.js';
+import { contentTypeFor, newNonce, pageWithNonce, rendererCsp, rendererPath } from '../api/renderer-page.js';
 import { APP_HOST, APP_SCHEME } from './app-url.js';
 
 const COMMON_HEADERS = { 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store' };

@@ -2,8 +2,8 @@
 // menu is rebuilt when something changes (a run ends, folders change), never on a timer.
 
 import { Menu, nativeImage, Tray, type MenuItemConstructorOptions } from 'electron';
-import type { Handlers } from '../host/handlers.js';
-import type { PushHub } from '../host/push-hub.js';
+import type { Handlers } from '../api/handlers.js';
+import type { PushHub } from '../api/push-hub.js';
 import { TRAY_ICON_DATA_URL } from './tray-icon.js';
 
 interface TrayOptions {

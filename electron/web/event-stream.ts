@@ -2,7 +2,7 @@
 // reconnects by itself (EventSource), and the browser shows nothing of it when idle.
 
 import type { ServerResponse } from 'node:http';
-import type { PushHub } from '../host/push-hub.js';
+import type { PushHub } from '../api/push-hub.js';
 import { SECURITY_HEADERS } from './security.js';
 
 export function openEventStream(res: ServerResponse, hub: PushHub): void {

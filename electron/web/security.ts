@@ -7,7 +7,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { TOKEN_HEADER } from '../../shared/api.js';
-import { rendererCsp } from '../host/renderer-page.js';
+import { rendererCsp } from '../api/renderer-page.js';
 
 export function newToken(): string {
   return randomBytes(24).toString('base64url');

@@ -6,9 +6,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Engine } from '../engine/engine.js';
-import { APP_VERSION } from '../host/app-version.js';
-import { createHost } from '../host/handlers.js';
-import { PushHub } from '../host/push-hub.js';
+import { APP_VERSION } from '../api/app-version.js';
+import { createHost } from '../api/handlers.js';
+import { PushHub } from '../api/push-hub.js';
 import { startWebServer } from './web-server.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

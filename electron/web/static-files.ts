@@ -4,7 +4,7 @@
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { contentTypeFor, newNonce, pageWithNonce, rendererPath } from '../host/renderer-page.js';
+import { contentTypeFor, newNonce, pageWithNonce, rendererPath } from '../api/renderer-page.js';
 import { SECURITY_HEADERS, securityHeaders } from './security.js';
 
 export async function serveStatic(root: string, encodedPathname: string, req: IncomingMessage, res: ServerResponse): Promise<void> {

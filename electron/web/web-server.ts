@@ -8,10 +8,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { dispatch } from '../host/dispatch.js';
-import type { Handlers } from '../host/handlers.js';
-import { httpStatusFor } from '../host/host-errors.js';
-import type { PushHub } from '../host/push-hub.js';
+import { dispatch } from '../api/dispatch.js';
+import type { Handlers } from '../api/handlers.js';
+import { httpStatusFor } from '../api/request-errors.js';
+import type { PushHub } from '../api/push-hub.js';
 import { openEventStream } from './event-stream.js';
 import { hostAllowed, isJsonContentType, newToken, originAllowed, queryCarriesToken, SECURITY_HEADERS, tokenAllowed } from './security.js';
 import { serveStatic } from './static-files.js';

@@ -2,13 +2,13 @@
 
 import type { Transport } from '../transport.js';
 import { FactsError, parseFacts } from './parse.js';
-import { probeScript } from './probe-script.js';
+import { probeScript } from './facts-script.js';
 import type { HostFacts } from './types.js';
 
 export type { GroupFact, HostFacts, OsFacts, PathFact, PortFact, ServiceFact, ServiceState, UserFact } from './types.js';
 export { REDACTED } from './types.js';
 export { FactsError, isSecret, parseFacts } from './parse.js';
-export { probeScript, SECRET_NAME } from './probe-script.js';
+export { probeScript, SECRET_NAME } from './facts-script.js';
 
 /**
  * Runs the probe on the machine behind `transport` and returns what it found. `paths` are the files and

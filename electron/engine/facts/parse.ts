@@ -1,7 +1,7 @@
 // Parses the probe's output into HostFacts. Pure (no I/O), so every tool's output format is unit-tested.
 
 import { ProdlikeError } from '../errors.js';
-import { SECRET_NAME } from './probe-script.js';
+import { SECRET_NAME } from './facts-script.js';
 import {
   REDACTED,
   type GroupFact,

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { Profile } from '../../../shared/profile.js';
 import type { MachineResult } from '../../../shared/report.js';
 import type { RunContext } from '../backends/backend.js';
-import type { ProviderSet } from './machines.js';
+import type { ProviderSet } from './backends.js';
 import { runUp } from './operations.js';
 import { listCache, pushState } from '../backends/docker/cache-store.js';
 import type { CacheSessionInfo } from '../cache/run-cache-options.js';

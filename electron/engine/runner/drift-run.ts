@@ -18,7 +18,7 @@ import type { Transport } from '../transport.js';
 import { compareWithBaseline, pathsToGather } from './baseline-drift.js';
 import { converge } from './converge.js';
 import { driftAgainstProfile } from './drift.js';
-import { attachAll, type ProviderSet } from './machines.js';
+import { attachAll, type ProviderSet } from './backends.js';
 import { registerProductionHosts } from './production-guard.js';
 import { reconcilePlan } from './reconcile.js';
 

@@ -8,7 +8,7 @@ import { toErrorInfo } from '../errors.js';
 import type { ReachedMachines, RunContext } from '../backends/backend.js';
 import { afterPrefixHook } from '../cache/run-cache-options.js';
 import { converge, refOf } from './converge.js';
-import { attachAll, byProvider, upAll, type ProviderSet } from './machines.js';
+import { attachAll, byProvider, upAll, type ProviderSet } from './backends.js';
 
 function failedMachine(m: MachineSpec, err: Error, ctx: RunContext, phase: 'provision' | 'probe' = 'provision'): MachineResult {
   const error = toErrorInfo(err);

@@ -12,7 +12,7 @@ import { parsePort } from '../profile/docker-values.js';
 import { LABEL_MACHINE, LABEL_PROFILE, LABEL_PROFILE_FILE } from '../backends/docker/labels.js';
 import type { ImageAvailability } from '../backends/docker/image.js';
 import type { EngineSnapshot, RunningContainer } from '../backends/docker/provider.js';
-import type { ProviderSet } from './machines.js';
+import type { ProviderSet } from './backends.js';
 
 export const COMPOSE_PROJECT_LABEL = 'com.docker.compose.project';
 

@@ -11,7 +11,7 @@ import { ProdlikeError } from '../errors.js';
 import type { RunContext } from '../backends/backend.js';
 import type { Redact } from '../secrets.js';
 import type { ConnectGuard } from '../backends/ssh/address.js';
-import type { ProviderSet } from './machines.js';
+import type { ProviderSet } from './backends.js';
 import { runUp } from './operations.js';
 import { preflightMessage, preflightUse } from './preflight.js';
 

@@ -1,5 +1,5 @@
 // The page's CSP allows no inline styles except <style> elements carrying this page load's nonce
-// (electron/host/renderer-page.ts). xterm.js's DOM renderer creates <style> elements for its row sizes
+// (electron/api/renderer-page.ts). xterm.js's DOM renderer creates <style> elements for its row sizes
 // and theme and has no nonce option, so the <style> elements our scripts create get the nonce stamped
 // at creation, before insertion (a nonce added later does not count). Markup injected into the page
 // does not go through createElement, so its styles stay blocked.

@@ -4,8 +4,8 @@ import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Engine } from '../../../electron/engine/engine';
-import { createHost, type Host } from '../../../electron/host/handlers';
-import { PushHub } from '../../../electron/host/push-hub';
+import { createHost, type Host } from '../../../electron/api/handlers';
+import { PushHub } from '../../../electron/api/push-hub';
 import { startWebServer, type WebServer } from '../../../electron/web/web-server';
 
 export const ROOT = path.resolve(import.meta.dirname, '../../..');

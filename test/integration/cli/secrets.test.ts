@@ -4,8 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOKEN_HEADER } from '../../../shared/api.js';
 import { Engine } from '../../../electron/engine/engine.js';
-import { createHost } from '../../../electron/host/handlers.js';
-import { PushHub } from '../../../electron/host/push-hub.js';
+import { createHost } from '../../../electron/api/handlers.js';
+import { PushHub } from '../../../electron/api/push-hub.js';
 import { startWebServer } from '../../../electron/web/web-server.js';
 import { ROOT, exec, purge, unique, workspace, type Workspace } from '../../support/cli.js';
 

@@ -1,7 +1,7 @@
 // How both front ends map a URL path to a file of the built renderer, and the policy they send with it.
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { contentTypeFor, NONCE_PLACEHOLDER, newNonce, pageWithNonce, rendererCsp, rendererPath } from '../../../electron/host/renderer-page';
+import { contentTypeFor, NONCE_PLACEHOLDER, newNonce, pageWithNonce, rendererCsp, rendererPath } from '../../../electron/api/renderer-page';
 
 const root = path.resolve('/srv/renderer');
 

@@ -3,7 +3,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NONCE_PLACEHOLDER } from '../../../electron/host/renderer-page';
+import { NONCE_PLACEHOLDER } from '../../../electron/api/renderer-page';
 import { rendererResponse } from '../../../electron/main/renderer-response';
 
 let root: string;

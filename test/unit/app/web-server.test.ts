@@ -5,9 +5,9 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Handlers } from '../../../electron/host/handlers';
-import { PushHub } from '../../../electron/host/push-hub';
-import { NONCE_PLACEHOLDER } from '../../../electron/host/renderer-page';
+import type { Handlers } from '../../../electron/api/handlers';
+import { PushHub } from '../../../electron/api/push-hub';
+import { NONCE_PLACEHOLDER } from '../../../electron/api/renderer-page';
 import { startWebServer, type WebServer } from '../../../electron/web/web-server';
 
 const TOKEN = 'unit-test-token-0123456789abcdefghij';

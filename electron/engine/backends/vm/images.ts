@@ -169,10 +169,3 @@ async function removeIfEmpty(part: string, dir: string): Promise<void> {
   if (size === 0) await fs.rm(part, { force: true });
   if (size === undefined || size === 0) await fs.rmdir(dir).catch(() => undefined);
 }
-
-/** For tests and `doctor`: the hex digest of a file. */
-export async function fileDigest(file: string, algorithm: 'sha512' | 'sha256'): Promise<string> {
-  const h = createHash(algorithm);
-  await pipeline(createReadStream(file), h);
-  return h.digest('hex');
-}

@@ -12,7 +12,7 @@ import {
   parseSysv,
   procAddress,
 } from '../../../../electron/engine/facts/parse.js';
-import { probeScript } from '../../../../electron/engine/facts/probe-script.js';
+import { probeScript } from '../../../../electron/engine/facts/facts-script.js';
 
 describe('packages', () => {
   it('dpkg: only installed ones; a second architecture gets name:arch', () => {

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../../../shared/report.js';
-import { AppState } from '../../../../electron/engine/state/app-state.js';
+import { AppState } from '../../../../electron/engine/state/engine-state.js';
 
 const rec = (file: string, kind: RunRecord['kind'], ok = true): RunRecord => ({
   runId: Math.random().toString(36).slice(2),

@@ -1,4 +1,4 @@
-// Errors of the host layer itself (not the engine's): they decide the HTTP status in browser mode.
+// Errors of the API layer itself (not the engine's): they decide the HTTP status in browser mode.
 
 import type { ErrorInfo } from '../../shared/report.js';
 

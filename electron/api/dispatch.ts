@@ -3,7 +3,7 @@
 
 import { API_CHANNELS, type ApiChannel, type ApiEnvelope, type ApiRequest, type ApiResult } from '../../shared/api.js';
 import { toErrorInfo } from '../engine/errors.js';
-import { InvalidRequestError, UnknownChannelError } from './host-errors.js';
+import { InvalidRequestError, UnknownChannelError } from './request-errors.js';
 import { describeIssues, requestSchemas } from './schemas.js';
 
 /** One handler per channel of the API contract. */

@@ -2,10 +2,10 @@
 // every outcome crosses as an envelope.
 import { describe, expect, it } from 'vitest';
 import { API_CHANNELS } from '../../../shared/api';
-import { dispatch } from '../../../electron/host/dispatch';
-import type { Handlers } from '../../../electron/host/handlers';
-import { httpStatusFor } from '../../../electron/host/host-errors';
-import { requestSchemas } from '../../../electron/host/schemas';
+import { dispatch } from '../../../electron/api/dispatch';
+import type { Handlers } from '../../../electron/api/handlers';
+import { httpStatusFor } from '../../../electron/api/request-errors';
+import { requestSchemas } from '../../../electron/api/schemas';
 import { ProdlikeError } from '../../../electron/engine/errors';
 
 const handlers = new Proxy({} as Handlers, {
