@@ -9,7 +9,8 @@ import { displayFile } from '../profile/problems.js';
 import { scalarText, type MapNode, type PNode } from '../profile/yaml-tree.js';
 import { parseDotEnv } from './compose-interpolate.js';
 import type { ComposeProject, ComposeService } from './compose-read.js';
-import type { ImportedMachine, ImportedProfile, ImportNote } from './import-types.js';
+import { ENV_REF, type ImportedMachine, type ImportedProfile, type ImportNote } from './import-types.js';
+import { SECRET_NAME } from '../facts/index.js';
 
 export interface MapOptions {
   /** Compose profiles to enable (`--profile`); services in other profiles are left out, and listed. */
@@ -374,8 +375,8 @@ function volumeSpec(n: PNode, rel: (p: string) => string, note: Note): string | 
     note(n.pos, 'volumes', 'a volume needs a target path');
     return undefined;
   }
-  // A host path (., .., /, ~) is a bind mount, relative to the Compose file; anything else a volume name.
-  if (source && /^(\.|\/|~)/.test(source) && !source.startsWith('~')) source = rel(source);
+  // A relative host path is relative to the Compose file; the profile's are relative to the profile.
+  if (source && /^\.\.?(\/|$)/.test(source)) source = rel(source);
   return `${source ? `${source}:` : ''}${target}${readOnly ? ':ro' : ''}`;
 }
 
@@ -449,8 +450,13 @@ async function mapEnvironment(project: ComposeProject, svc: ComposeService, opts
     }
   }
   const environment = svc.node.entries.get('environment')?.value;
-  const set = (k: string, v: string | undefined, pos: SourcePos) => {
-    if (v !== undefined) env[k] = v;
+  const set = (k: string, v: string | undefined, pos: SourcePos, refs?: string[]) => {
+    // `POSTGRES_PASSWORD: ${PW}`: the key says secret, so the variable is referenced, not copied.
+    const only = refs?.length === 1 ? refs[0]! : undefined;
+    if (v !== undefined && only && SECRET_NAME.test(k) && v === project.plainLookup(only) && v.length >= 4) {
+      project.envRefs.add(only);
+      env[k] = ENV_REF(only);
+    } else if (v !== undefined) env[k] = v;
     else {
       // `- NAME` with no value: Compose passes the variable through from the environment.
       const from = project.lookup(k);
@@ -458,13 +464,13 @@ async function mapEnvironment(project: ComposeProject, svc: ComposeService, opts
       else note(pos, `environment.${k}`, `${k} has no value and is not set here; Compose would leave it out`);
     }
   };
-  if (environment?.t === 'map') for (const [k, e] of environment.entries) set(k, scalarText(e.value), e.keyPos);
+  if (environment?.t === 'map') for (const [k, e] of environment.entries) set(k, scalarText(e.value), e.keyPos, e.value.t === 'scalar' ? e.value.refs : undefined);
   else if (environment?.t === 'seq') {
     for (const item of environment.items) {
       const text = scalarText(item);
       if (text === undefined) continue;
       const eq = text.indexOf('=');
-      set(eq < 0 ? text : text.slice(0, eq), eq < 0 ? undefined : text.slice(eq + 1), item.pos);
+      set(eq < 0 ? text : text.slice(0, eq), eq < 0 ? undefined : text.slice(eq + 1), item.pos, item.t === 'scalar' ? item.refs : undefined);
     }
   }
   return env;

@@ -218,7 +218,8 @@ function interpolateTree(n: PNode, lookup: Lookup, problems: Problems): PNode {
     case 'scalar': {
       if (typeof n.value !== 'string' || !n.value.includes('$')) return n;
       try {
-        return { ...n, value: interpolate(n.value, lookup).value };
+        const { value, used } = interpolate(n.value, lookup);
+        return used.length ? { ...n, value, refs: used } : { ...n, value };
       } catch (err) {
         if (!(err instanceof InterpolationError)) throw err;
         problems.add(n.pos, '', err.message, err.hint);

@@ -63,9 +63,7 @@ export function convertDocker(
   if (d.user) spec.user = d.user;
   if (d.healthcheck) spec.healthcheck = convertHealthcheck(d.healthcheck);
   if (d.depends_on) {
-    spec.dependsOn = Array.isArray(d.depends_on)
-      ? d.depends_on.map((machine) => ({ machine, condition: 'started' as const }))
-      : Object.entries(d.depends_on).map(([machine, v]) => ({ machine, condition: v.condition === 'service_healthy' ? ('healthy' as const) : ('started' as const) }));
+    spec.dependsOn = Object.entries(d.depends_on).map(([machine, v]) => ({ machine, condition: v.condition === 'service_healthy' ? ('healthy' as const) : ('started' as const) }));
   }
   if (d.aliases?.length) spec.aliases = d.aliases;
   if (d.hostname) spec.hostname = d.hostname;

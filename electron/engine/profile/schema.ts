@@ -135,18 +135,17 @@ const healthcheckSchema = z.strictObject(
 );
 
 const DEPENDS_CONDITIONS = ['service_started', 'service_healthy'] as const;
-const dependsOnSchema = z.union(
-  [
-    z.array(str('a machine name')),
-    z.record(
-      z.string(),
-      z.strictObject(
-        { condition: z._default(z.enum(DEPENDS_CONDITIONS, want('service_started or service_healthy')), 'service_started') },
-        want('a map with condition: service_started or service_healthy'),
-      ),
+// A list of names is the map form with default conditions (one schema, so errors name the exact key).
+const dependsOnSchema = preprocess(
+  (v) => (Array.isArray(v) ? Object.fromEntries(v.map((n) => [String(n), {}])) : v),
+  z.record(
+    z.string(),
+    z.strictObject(
+      { condition: z._default(z.enum(DEPENDS_CONDITIONS, want('service_started or service_healthy')), 'service_started') },
+      want('a map with condition: service_started or service_healthy'),
     ),
-  ],
-  want('a list of machine names, or a map of machine names to { condition: service_healthy }'),
+    want('a list of machine names, or a map of machine names to { condition: service_healthy }'),
+  ),
 );
 
 export const dockerSchema = z.strictObject(
