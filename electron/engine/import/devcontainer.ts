@@ -54,7 +54,6 @@ export async function importDevcontainer(file: string, opts: DevcontainerOptions
   const workspace = path.basename(folder) === '.devcontainer' ? path.dirname(folder) : folder;
   const problems = new Problems();
   const notes: ImportNote[] = [];
-  const at = (k: string) => root.entries.get(k)!.keyPos;
   const value = (k: string) => root.entries.get(k)?.value;
   const containerWorkspace = scalarText(value('workspaceFolder'));
   const vars = substitution(opts.env, workspace, containerWorkspace ?? `/workspaces/${path.basename(workspace)}`, problems);

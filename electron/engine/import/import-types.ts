@@ -31,5 +31,7 @@ export interface ImportedProfile {
 }
 
 /** Marks a secret-looking variable inside an imported string; the writer turns it into `${env.NAME}`. */
-export const ENV_REF = (name: string) => `\u0000${name}\u0000`;
-export const ENV_REF_RE = /\u0000([A-Za-z_][A-Za-z0-9_]*)\u0000/g;
+export const ENV_REF = (name: string) => `\u0000prodlike-env:${name}\u0000`;
+// NUL-delimited: a Compose value would need this exact NUL sequence (an escape) to be taken for it.
+// eslint-disable-next-line no-control-regex
+export const ENV_REF_RE = /\u0000prodlike-env:([A-Za-z_][A-Za-z0-9_]*)\u0000/g;
