@@ -5,7 +5,6 @@
 import path from 'node:path';
 import type { SourcePos } from '../../../shared/profile.js';
 import { parsePort } from '../profile/docker-values.js';
-import { displayFile } from '../profile/problems.js';
 import { scalarText, type MapNode, type PNode } from '../profile/yaml-tree.js';
 import { parseDotEnv } from './compose-interpolate.js';
 import type { ComposeProject, ComposeService } from './compose-read.js';
@@ -120,7 +119,7 @@ export async function mapCompose(project: ComposeProject, opts: MapOptions): Pro
     }
   }
 
-  const files = project.files.map((f) => displayFile(f)).join(', ');
+  const files = project.files.map((f) => fromProfile(opts.outDir, f)).join(', ');
   notes.sort((a, b) => (a.pos.file === b.pos.file ? a.pos.line - b.pos.line || a.pos.col - b.pos.col : a.pos.file < b.pos.file ? -1 : 1));
   return { name: project.name, description: `Imported from ${files}`, machines, notes, envRefs: [...project.envRefs].sort() };
 }
@@ -147,7 +146,7 @@ async function mapService(project: ComposeProject, svc: ComposeService, names: M
   const folder = path.dirname(svc.file);
   const rel = (p: string) => relativeTo(opts.outDir, path.resolve(folder, p));
   const docker: Record<string, unknown> = {};
-  const comments = [`service "${svc.name}" from ${displayFile(svc.file)}:${svc.keyPos.line}`];
+  const comments = [`service "${svc.name}" from ${fromProfile(opts.outDir, svc.file)}:${svc.keyPos.line}`];
   const value = (k: string) => n.entries.get(k)?.value;
   const keyPos = (k: string) => n.entries.get(k)!.keyPos;
 
@@ -247,6 +246,12 @@ function strings(n: PNode | undefined): string[] {
   return [];
 }
 
+/** A file as a comment in the profile names it: relative to the profile's folder (where it is read). */
+export function fromProfile(outDir: string, file: string): string {
+  const r = path.relative(outDir, file);
+  return r && !path.isAbsolute(r) ? r : file;
+}
+
 /** A path as the profile writes it: relative to its folder (`./x`, `../x`), absolute when far away. */
 export function relativeTo(outDir: string, abs: string): string {
   const r = path.relative(outDir, abs);
@@ -325,7 +330,7 @@ function portSpec(n: PNode, note: Note): string | undefined {
     const ip = get('host_ip');
     const proto = get('protocol');
     for (const [k, e] of n.entries) {
-      if (!['target', 'published', 'host_ip', 'protocol', 'mode', 'name', 'app_protocol'].includes(k)) note(e.keyPos, `ports.${k}`, `port option ${k} is not supported`);
+      if (!['target', 'published', 'host_ip', 'protocol'].includes(k)) note(e.keyPos, `ports.${k}`, `port option ${k} is not supported`);
     }
     const ipText = ip ? (ip.includes(':') ? `[${ip}]:` : `${ip}:`) : '';
     spec = `${ipText}${published ? `${published}:` : ip ? ':' : ''}${target}${proto && proto !== 'tcp' ? `/${proto}` : ''}`;
@@ -414,7 +419,8 @@ function mapDependsOn(n: PNode, names: Map<string, string>, note: Note): unknown
           const c = scalarText(v.value) ?? 'service_started';
           if (c === 'service_healthy') condition = c;
           else if (c === 'service_completed_successfully') note(v.keyPos, 'depends_on', `${s}: service_completed_successfully is imported as service_started (Prodlike machines keep running; one-shot services are not supported)`);
-        } else if (k !== 'required') note(v.keyPos, `depends_on.${s}.${k}`, `depends_on ${k} is not supported`);
+        } else if (k === 'required' && v.value.t === 'scalar' && v.value.value === false) note(v.keyPos, `depends_on.${s}.required`, `${s} is waited for as a required dependency (up fails when it does)`);
+        else if (k !== 'required') note(v.keyPos, `depends_on.${s}.${k}`, `depends_on ${k} is not supported`);
       }
     }
     out[names.get(s)!] = { condition };

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { SourcePos } from '../../../shared/profile.js';
 import { SECRET_NAME } from '../facts/index.js';
+import { ProfileError } from '../errors.js';
 import { Problems, suggest } from '../profile/problems.js';
 import { parseProfileText, type MapNode, type PNode } from '../profile/yaml-tree.js';
 import { looksLikeCredential } from '../secrets.js';
@@ -94,7 +95,7 @@ export async function readCompose(files: string[], opts: ReadOptions): Promise<C
       else problems.add({ file, line: 1, col: 1 }, '', what, 'name a Compose file (compose.yaml, docker-compose.yml)');
       return undefined;
     }
-    const root = interpolateTree(parseProfileText(file, text).root, lookup, problems) as MapNode;
+    const root = interpolateTree(parseComposeText(file, text).root, lookup, problems) as MapNode;
     cache.set(file, root);
     return root;
   };
@@ -135,6 +136,19 @@ export async function readCompose(files: string[], opts: ReadOptions): Promise<C
   problems.throwIfAny();
   const projectName = profileName(name ?? opts.env.COMPOSE_PROJECT_NAME ?? path.basename(dir));
   return { files: abs, dir, name: projectName, services, top, dotEnv, envRefs, lookup, plainLookup: plain };
+}
+
+/** The YAML tree with positions (and the profile loader's limits), its messages in Compose's words. */
+function parseComposeText(file: string, text: string) {
+  try {
+    return parseProfileText(file, text);
+  } catch (err) {
+    if (!(err instanceof ProfileError) || !err.message.includes('profile keys')) throw err;
+    throw new ProfileError(err.message.replace(/a map of profile keys \(name, machines, \.\.\.\)/, 'a map of Compose keys (services, volumes, ...)'), {
+      where: err.where,
+      hint: 'a Compose file starts with "services:" at the top level',
+    });
+  }
 }
 
 /** A Compose project name → a profile name: lowercase letters, digits and dashes. */

@@ -9,7 +9,7 @@ import type { SourcePos } from '../../../shared/profile.js';
 import { ProfileError } from '../errors.js';
 import { Problems, displayFile } from '../profile/problems.js';
 import { scalarText, type MapNode, type PNode } from '../profile/yaml-tree.js';
-import { mapCompose, relativeTo } from './compose-map.js';
+import { fromProfile, mapCompose, relativeTo } from './compose-map.js';
 import { profileName, readCompose } from './compose-read.js';
 import type { ImportedMachine, ImportedProfile, ImportNote } from './import-types.js';
 
@@ -94,14 +94,14 @@ export async function importDevcontainer(file: string, opts: DevcontainerOptions
     profile = await mapCompose(project, { activeProfiles: opts.profiles, outDir: path.dirname(out), readText: opts.readText });
     const svcName = profile.machines.find((m) => m.comments[0]?.startsWith(`service "${service}"`));
     machine = svcName ?? profile.machines[0]!;
-    machine.comments.push(`the dev container of ${displayFile(file)}`);
+    machine.comments.push(`the dev container of ${fromProfile(path.dirname(out), file)}`);
     profile.notes.push(...notes);
   } else {
     const name = profileName(str(value('name')) ?? path.basename(workspace));
     out = opts.outFor(name);
     const rel = (p: string) => relativeTo(path.dirname(out), path.resolve(folder, p));
-    machine = { name: 'dev', comments: [`the dev container of ${displayFile(file)}`], docker: {}, resources: [] };
-    profile = { name, description: `Imported from ${displayFile(file)}`, machines: [machine], notes, envRefs: [] };
+    machine = { name: 'dev', comments: [`the dev container of ${fromProfile(path.dirname(out), file)}`], docker: {}, resources: [] };
+    profile = { name, description: `Imported from ${fromProfile(path.dirname(out), file)}`, machines: [machine], notes, envRefs: [] };
     const image = str(value('image'));
     const build = value('build');
     const legacyDockerfile = str(value('dockerFile'));

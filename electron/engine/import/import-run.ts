@@ -54,7 +54,12 @@ export async function runImport(kind: 'compose' | 'devcontainer', file: string |
   const env = opts.env ?? process.env;
   let source: string;
   if (kind === 'compose') source = file ? path.resolve(cwd, file) : await findComposeFile(cwd);
-  else source = path.resolve(cwd, file ?? '.devcontainer/devcontainer.json');
+  else if (file) source = path.resolve(cwd, file);
+  else {
+    // Where Dev Containers look: .devcontainer/devcontainer.json, then .devcontainer.json.
+    source = path.resolve(cwd, '.devcontainer/devcontainer.json');
+    if (!(await exists(source)) && (await exists(path.resolve(cwd, '.devcontainer.json')))) source = path.resolve(cwd, '.devcontainer.json');
+  }
   if (!(await exists(source))) throw new ProfileError(`${displayFile(source)} does not exist`, { where: displayFile(source), hint: kind === 'compose' ? 'name the Compose file to import' : 'name the devcontainer.json to import' });
 
   // The output folder decides relative paths, so it is chosen first; the default needs the name.
@@ -77,7 +82,7 @@ export async function runImport(kind: 'compose' | 'devcontainer', file: string |
     throw new ProfileError(`${displayFile(out)} exists already`, { where: displayFile(out), hint: 'choose another file with --out, or replace it with --force' });
   }
   const command = `prodlike import ${kind} ${path.relative(path.dirname(out), source) || source}`;
-  const text = renderProfile(imported, command);
+  const text = renderProfile(imported, command, path.dirname(out));
   await writeValidated(out, text, { ...Object.fromEntries(dotEnv), ...env });
   return { file: out, name: imported.name, machines: imported.machines.map((m) => m.name), notes: imported.notes, envRefs: imported.envRefs };
 }

@@ -3,11 +3,12 @@
 
 import { Document, isMap, isPair, isScalar, type YAMLMap } from 'yaml';
 import { where } from '../profile/problems.js';
+import { fromProfile } from './compose-map.js';
 import { ENV_REF_RE, type ImportedProfile, type ImportNote } from './import-types.js';
 
 /** A string as a profile value: `${` is literal in what Compose produced, except secret references. */
 function profileString(s: string): string {
-  return s.replace(/\$\{/g, '$${').replace(ENV_REF_RE, (_, name: string) => `\${env.${name}}`);
+  return s.replace(/\$\{/g, () => '$${').replace(ENV_REF_RE, (_, name: string) => `\${env.${name}}`);
 }
 
 function strings(v: unknown): unknown {
@@ -17,11 +18,14 @@ function strings(v: unknown): unknown {
   return v;
 }
 
-export function formatNote(n: ImportNote): string {
-  return `${where(n.pos)}: ${n.service ? `services.${n.service}.` : ''}${n.key}: ${n.message}`;
+/** One note as a line: `compose.yaml:14:5: services.web.restart: why`; files relative to `dir` when given. */
+export function formatNote(n: ImportNote, dir?: string): string {
+  const at = dir ? `${fromProfile(dir, n.pos.file)}:${n.pos.line}:${n.pos.col}` : where(n.pos);
+  return `${at}: ${n.service ? `services.${n.service}.` : ''}${n.key}: ${n.message}`;
 }
 
-export function renderProfile(p: ImportedProfile, command: string): string {
+/** The profile's text; `dir` is its folder (the files the comments name are relative to it). */
+export function renderProfile(p: ImportedProfile, command: string, dir?: string): string {
   const machines: Record<string, unknown> = {};
   for (const m of p.machines) machines[m.name] = strings({ docker: m.docker, ...(m.resources.length ? { resources: m.resources } : {}) });
   const doc = new Document({ name: p.name, description: p.description, machines });
@@ -32,7 +36,7 @@ export function renderProfile(p: ImportedProfile, command: string): string {
   }
   if (p.notes.length) {
     header.push('', ' Not imported (the profile format has no equivalent, or the value was left out):');
-    for (const n of p.notes) header.push(`   ${formatNote(n)}`);
+    for (const n of p.notes) header.push(`   ${formatNote(n, dir)}`);
   }
   doc.commentBefore = header.join('\n');
   const node = doc.get('machines', true);

@@ -149,11 +149,29 @@ describe('import compose: services → machines', () => {
   });
 });
 
+describe('import compose: the written profile', () => {
+  it('says where each machine came from and lists what was not imported, with files relative to the profile', async () => {
+    const { p, dir } = await imported({ 'compose.yaml': `services:\n  web:\n    image: x\n    restart: always\n    depends_on:\n      db: { condition: service_started, required: false }\n  db:\n    image: "a$\${b}"\n` });
+    const text = renderProfile(p, 'prodlike import compose', join(dir, 'profiles', p.name));
+    expect(text).toContain('#   ../../compose.yaml:4:5: services.web.restart: Prodlike does not restart containers');
+    expect(text).toContain('#   ../../compose.yaml:6:41: services.web.depends_on.db.required:');
+    expect(text).toMatch(/  # service "web" from \.\.\/\.\.\/compose\.yaml:2\n  web:/);
+    // A literal "\${" (from $$ in Compose) stays literal in the profile.
+    expect(parse(text).machines.db.docker.image).toBe('a$${b}');
+  });
+});
+
 describe('import compose: located errors', () => {
   it('an extends of a missing service names the extends', async () => {
     const dir = await folder({ 'compose.yaml': `services:\n  web:\n    extends: other\n` });
     const err = await profileError(readCompose([join(dir, 'compose.yaml')], { env: {} }));
     expect(err.message).toMatch(/compose\.yaml:3:14: services\.web\.extends: compose\.yaml has no service "other"/);
+  });
+
+  it('a file that is not a map says so in Compose\'s words', async () => {
+    const dir = await folder({ 'compose.yaml': `- web\n- db\n` });
+    const err = await profileError(readCompose([join(dir, 'compose.yaml')], { env: {} }));
+    expect(err.message).toMatch(/compose\.yaml:1:1: expected a map of Compose keys \(services, volumes, \.\.\.\), found a list/);
   });
 
   it('all problems of a file at once, in file order', async () => {
