@@ -155,7 +155,7 @@ describe('import compose: the written profile', () => {
     const text = renderProfile(p, 'prodlike import compose', join(dir, 'profiles', p.name));
     expect(text).toContain('#   ../../compose.yaml:4:5: services.web.restart: Prodlike does not restart containers');
     expect(text).toContain('#   ../../compose.yaml:6:41: services.web.depends_on.db.required:');
-    expect(text).toMatch(/  # service "web" from \.\.\/\.\.\/compose\.yaml:2\n  web:/);
+    expect(text).toMatch(/ {2}# service "web" from \.\.\/\.\.\/compose\.yaml:2\n {2}web:/);
     // A literal "\${" (from $$ in Compose) stays literal in the profile.
     expect(parse(text).machines.db.docker.image).toBe('a$${b}');
   });
