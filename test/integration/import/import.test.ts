@@ -310,3 +310,22 @@ describe('import: bad input is one located error, and nothing is written', () =>
     });
   }
 });
+
+describe('import: the output file', () => {
+  it('an existing profile is not replaced without --force; --json reports the profile and the notes', async () => {
+    const ws = await workspace();
+    await ws.write('compose.yaml', 'services:\n  web:\n    image: debian:bookworm\n    restart: always\n');
+    const first = await ws.run(['import', 'compose', '--out', 'profiles/web/dev.yaml', '--json']);
+    expect(first.code, first.stderr).toBe(0);
+    const result = JSON.parse(first.stdout) as { ok: boolean; name: string; machines: string[]; notes: { key: string; service: string; text: string }[] };
+    expect(result).toMatchObject({ ok: true, machines: ['web'], notes: [{ key: 'restart', service: 'web', text: expect.stringMatching(/^compose\.yaml:4:5: services\.web\.restart: /) }] });
+    const file = path.join(ws.dir, 'profiles', 'web', 'dev.yaml');
+    await writeFile(file, readFileSync(file, 'utf8') + '# edited by hand\n');
+    const again = await ws.run(['import', 'compose', '--out', 'profiles/web/dev.yaml']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('profiles/web/dev.yaml exists already');
+    expect(readFileSync(file, 'utf8')).toContain('# edited by hand');
+    expect((await ws.run(['import', 'compose', '--out', 'profiles/web/dev.yaml', '--force'])).code).toBe(0);
+    expect(readFileSync(file, 'utf8')).not.toContain('# edited by hand');
+  });
+});
