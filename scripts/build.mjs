@@ -45,6 +45,8 @@ const common = {
   absWorkingDir: root,
   // Native or optional modules that must be resolved at run time, not bundled.
   external: ['electron', 'cpu-features', './crypto/build/Release/sshcrypto.node', 'ssh2'],
+  // jsonc-parser's "main" is a UMD build whose require('./impl/…') calls a bundler cannot follow.
+  alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
 };
 
 const esm = {

@@ -15,6 +15,24 @@ export interface DockerBuildSpec {
   context: string;
   dockerfile?: string;
   args: Record<string, string>;
+  /** The build stage to stop at (`docker build --target`). */
+  target?: string;
+}
+
+/** A container health check, as Docker runs it (`HEALTHCHECK`). Durations in milliseconds. */
+export interface DockerHealthcheck {
+  /** `["CMD", ...]`, `["CMD-SHELL", "..."]` or `["NONE"]` (turns the image's check off). */
+  test?: string[];
+  intervalMs?: number;
+  timeoutMs?: number;
+  startPeriodMs?: number;
+  retries?: number;
+}
+
+/** A machine this one starts after; `healthy`: after its health check passes (Compose's service_healthy). */
+export interface DockerDependency {
+  machine: string;
+  condition: 'started' | 'healthy';
 }
 
 export interface DockerMachineSpec {
@@ -28,6 +46,18 @@ export interface DockerMachineSpec {
   volumes: string[];
   /** Overrides the image's command. Default keeps the container alive (`sleep infinity`). */
   command?: string[];
+  /** Overrides the image's entrypoint (and then its command too, as in Docker). */
+  entrypoint?: string[];
+  /** false: without command/entrypoint, run the image's own (a service) instead of `sleep infinity`. */
+  keepAlive?: boolean;
+  workingDir?: string;
+  /** The container's user (`USER`); Prodlike's own commands still run as root. */
+  user?: string;
+  healthcheck?: DockerHealthcheck;
+  /** Machines started before this one (in `up`), in the order written. */
+  dependsOn?: DockerDependency[];
+  /** More DNS names for the container on the profile's network (its machine name is one already). */
+  aliases?: string[];
   hostname?: string;
   privileged: boolean;
 }

@@ -27,4 +27,8 @@ export interface CliFlags {
   all?: boolean;
   'older-than'?: string;
   push?: string;
+  /** import compose: Compose profiles to enable. */
+  profile?: string[];
+  /** import: replace an existing profile file. */
+  force?: boolean;
 }

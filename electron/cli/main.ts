@@ -38,6 +38,10 @@ Commands:
   bake <profile>           build every Docker machine to its converged state and keep it in the cache
       --push <registry>/<repo>   ... and push the states there (profiles pull them with cache: { from: })
   snapshot save|restore|ls|rm <profile> [name]   save a running environment's machines and volumes, restore them
+  import compose [file]    write a profile from a Compose file (default ./compose.yaml, docker-compose.yml)
+      --out <file>           where (default profiles/<name>/dev.yaml); --force replaces it
+      --profile <name>       also import the services of this Compose profile (repeatable)
+  import devcontainer [file]   ... from .devcontainer/devcontainer.json
 
 A profile is a path, or a name looked up in ./profiles (e.g. shop/dev).
 
@@ -53,7 +57,7 @@ Options:
   -h, --help    this help;  --version  the version
 `;
 
-const COMMANDS = new Set(['list', 'validate', 'plan', 'up', 'status', 'use', 'down', 'destroy', 'drift', 'capture', 'reconcile', 'trust', 'allow', 'doctor', 'cache', 'bake', 'snapshot', 'ssh']);
+const COMMANDS = new Set(['list', 'validate', 'plan', 'up', 'status', 'use', 'down', 'destroy', 'drift', 'capture', 'reconcile', 'trust', 'allow', 'doctor', 'cache', 'bake', 'snapshot', 'ssh', 'import']);
 
 
 async function main(argv: string[]): Promise<number> {
@@ -82,6 +86,8 @@ async function main(argv: string[]): Promise<number> {
         'i-know-this-is-production': { type: 'boolean' },
         plan: { type: 'boolean' },
         'no-rollback': { type: 'boolean' },
+        profile: { type: 'string', multiple: true },
+        force: { type: 'boolean' },
       },
     });
   } catch (err) {

@@ -3,7 +3,7 @@
 
 import type { MachineSpec, Profile } from '../../../shared/profile.js';
 import { reportIssues } from './issues.js';
-import { convertDocker, convertSsh, convertVm } from './machines.js';
+import { checkDependencies, convertDocker, convertSsh, convertVm } from './machines.js';
 import { Problems, formatPath, suggest } from './problems.js';
 import { convertResources, stringifyMapValues, type SrcReader } from './resources.js';
 import { NAME_RE, profileSchema } from './schema.js';
@@ -53,6 +53,7 @@ export async function convertProfile(
       }
       machines.push(spec);
     }
+    checkDependencies(machines, machinesNode, problems);
   }
   if (!parsed.success || problems.size) return undefined;
   const d = parsed.data;

@@ -4,7 +4,7 @@
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type * as z from 'zod/mini';
-import type { DockerMachineSpec, SshMachineSpec, VmMachineSpec } from '../../../shared/profile.js';
+import type { DockerHealthcheck, DockerMachineSpec, MachineSpec, SshMachineSpec, VmMachineSpec } from '../../../shared/profile.js';
 import { Problems } from './problems.js';
 import type { dockerSchema, sshSchema, vmSchema } from './schema.js';
 import { locate, type MapNode, type PNode } from './yaml-tree.js';
@@ -54,10 +54,80 @@ export function convertDocker(
       args: d.build.args,
     };
     if (d.build.dockerfile) spec.build.dockerfile = d.build.dockerfile;
+    if (d.build.target) spec.build.target = d.build.target;
   }
   if (d.command !== undefined) spec.command = typeof d.command === 'string' ? ['sh', '-c', d.command] : d.command;
+  if (d.entrypoint !== undefined) spec.entrypoint = typeof d.entrypoint === 'string' ? ['sh', '-c', d.entrypoint] : d.entrypoint;
+  if (d.keep_alive === false) spec.keepAlive = false;
+  if (d.working_dir) spec.workingDir = d.working_dir;
+  if (d.user) spec.user = d.user;
+  if (d.healthcheck) spec.healthcheck = convertHealthcheck(d.healthcheck);
+  if (d.depends_on) {
+    spec.dependsOn = Object.entries(d.depends_on).map(([machine, v]) => ({ machine, condition: v.condition === 'service_healthy' ? ('healthy' as const) : ('started' as const) }));
+  }
+  if (d.aliases?.length) spec.aliases = d.aliases;
   if (d.hostname) spec.hostname = d.hostname;
   return spec;
+}
+
+function convertHealthcheck(h: NonNullable<DockerInput['healthcheck']>): DockerHealthcheck {
+  if (h.disable) return { test: ['NONE'] };
+  const out: DockerHealthcheck = {};
+  if (h.test !== undefined) out.test = typeof h.test === 'string' ? ['CMD-SHELL', h.test] : h.test;
+  if (h.interval) out.intervalMs = parseDuration(h.interval);
+  if (h.timeout) out.timeoutMs = parseDuration(h.timeout);
+  if (h.start_period) out.startPeriodMs = parseDuration(h.start_period);
+  if (h.retries !== undefined) out.retries = h.retries;
+  return out;
+}
+
+const DURATION_UNITS_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** A Go duration as Compose writes them ("1m30s", "500ms") → milliseconds; NaN when it is not one. */
+export function parseDuration(text: string): number {
+  let ms = 0;
+  let rest = text.trim();
+  if (!rest) return NaN;
+  while (rest) {
+    const m = /^(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)/.exec(rest);
+    if (!m) return NaN;
+    ms += Number(m[1]) * DURATION_UNITS_MS[m[2]!]!;
+    rest = rest.slice(m[0].length);
+  }
+  return ms;
+}
+
+/**
+ * `depends_on` across machines: each names another docker machine of the profile, and there is no
+ * cycle (a cycle would wait forever).
+ */
+export function checkDependencies(machines: MachineSpec[], machinesNode: MapNode, problems: Problems): void {
+  const docker = new Map(machines.filter((m) => m.docker).map((m) => [m.name, m.docker!]));
+  const at = (name: string) => locate(machinesNode, [name, 'docker', 'depends_on']).node.pos;
+  for (const [name, spec] of docker) {
+    for (const dep of spec.dependsOn ?? []) {
+      if (dep.machine === name) problems.add(at(name), `machines.${name}.docker.depends_on`, `"${name}" depends on itself`, 'remove it from its own depends_on');
+      else if (!docker.has(dep.machine)) {
+        const known = machines.some((m) => m.name === dep.machine);
+        problems.add(at(name), `machines.${name}.docker.depends_on`, `expected the name of a docker machine of this profile, found "${dep.machine}"${known ? ' (not a docker machine)' : ''}`, `the docker machines are: ${[...docker.keys()].join(', ')}`);
+      }
+    }
+  }
+  // A cycle: depth-first search with colours.
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (name: string, trail: string[]): boolean => {
+    if (state.get(name) === 'done') return false;
+    if (state.get(name) === 'visiting') {
+      const cycle = [...trail.slice(trail.indexOf(name)), name];
+      problems.add(at(cycle[0]!), `machines.${cycle[0]}.docker.depends_on`, `depends_on makes a cycle: ${cycle.join(' → ')}`, 'a machine cannot wait for one that waits for it: remove one of these dependencies');
+      return true;
+    }
+    state.set(name, 'visiting');
+    for (const dep of docker.get(name)?.dependsOn ?? []) if (docker.has(dep.machine) && dep.machine !== name && visit(dep.machine, [...trail, name])) return true;
+    state.set(name, 'done');
+    return false;
+  };
+  for (const name of docker.keys()) if (visit(name, [])) break;
 }
 
 export function convertSsh(s: SshInput, machineNode: MapNode): SshMachineSpec {

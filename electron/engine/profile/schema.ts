@@ -102,8 +102,49 @@ const dockerBuild = preprocess(
       context: str('a folder path (relative to the profile file)'),
       dockerfile: z.optional(str('a Dockerfile path (relative to the context)')),
       args: z._default(stringMap('string'), {}),
+      target: z.optional(str('the name of a build stage')),
     },
-    want('a folder path, or a map with context:, dockerfile: and args:'),
+    want('a folder path, or a map with context:, dockerfile:, args: and target:'),
+  ),
+);
+
+const DURATION_WORDS = 'a duration such as "10s", "1m30s" or "500ms"';
+const duration = () => str(DURATION_WORDS).check(z.regex(/^(\d+(\.\d+)?(ns|us|ms|s|m|h))+$/, want(DURATION_WORDS)));
+
+const healthcheckSchema = z.strictObject(
+  {
+    // As in Compose: a string runs with the container's shell; a list starts with CMD, CMD-SHELL or NONE.
+    test: z.optional(
+      z.union(
+        [
+          z.string(),
+          z.array(z.string()).check(
+            z.refine<string[]>((v) => ['CMD', 'CMD-SHELL', 'NONE'].includes(v[0] ?? ''), want('a list starting with "CMD", "CMD-SHELL" or "NONE"')),
+          ),
+        ],
+        want('a shell command, or a list such as ["CMD", "pg_isready"]'),
+      ),
+    ),
+    interval: z.optional(duration()),
+    timeout: z.optional(duration()),
+    start_period: z.optional(duration()),
+    retries: z.optional(z.number(want('a number of retries')).check(z.int(want('a whole number of retries')), z.minimum(1, want('at least 1 retry')))),
+    disable: z.optional(bool()),
+  },
+  want('a map with test:, interval:, timeout:, retries:, start_period:'),
+);
+
+const DEPENDS_CONDITIONS = ['service_started', 'service_healthy'] as const;
+// A list of names is the map form with default conditions (one schema, so errors name the exact key).
+const dependsOnSchema = preprocess(
+  (v) => (Array.isArray(v) ? Object.fromEntries(v.map((n) => [String(n), {}])) : v),
+  z.record(
+    z.string(),
+    z.strictObject(
+      { condition: z._default(z.enum(DEPENDS_CONDITIONS, want('service_started or service_healthy')), 'service_started') },
+      want('a map with condition: service_started or service_healthy'),
+    ),
+    want('a list of machine names, or a map of machine names to { condition: service_healthy }'),
   ),
 );
 
@@ -129,6 +170,13 @@ export const dockerSchema = z.strictObject(
     command: z.optional(z.union([z.string(), z.array(z.string())], want('a command string or a list of strings'))),
     hostname: z.optional(str('a host name')),
     privileged: z._default(bool(), false),
+    entrypoint: z.optional(z.union([z.string(), z.array(z.string())], want('an entrypoint string or a list of strings'))),
+    keep_alive: z.optional(bool()),
+    working_dir: z.optional(absPath('directory')),
+    user: z.optional(str('a user such as "postgres" or "1000:1000"')),
+    healthcheck: z.optional(healthcheckSchema),
+    depends_on: z.optional(dependsOnSchema),
+    aliases: z.optional(z.array(str('a host name').check(z.regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, want('a host name such as "database"'))), want('a list of host names'))),
   },
   want('a map with image: (or build:), ports:, env:, volumes:'),
 );

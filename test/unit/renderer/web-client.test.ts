@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { ApiError, type ApiPush, type ProdlikeApi } from '../../../shared/api';
-import { toApiError, withApiErrors } from '../../../renderer/src/lib/request-errors';
+import { toApiError, withApiErrors } from '../../../renderer/src/lib/api-errors';
 import { createSseParser, createWebApi, takeToken } from '../../../renderer/src/lib/web-client';
 import { canTrust, hostOf } from '../../../renderer/src/lib/host-key';
 

@@ -15,13 +15,20 @@ export interface NormalizedDockerSpec {
   command: string[] | null;
   hostname: string;
   privileged: boolean;
+  // Present only when set, so that a machine that does not use them keeps the hash it had before them.
+  entrypoint?: string[];
+  keepAlive?: false;
+  workingDir?: string;
+  user?: string;
+  healthcheck?: unknown;
+  aliases?: string[];
 }
 
 export function normalizeDockerSpec(machine: string, spec: DockerMachineSpec, imageId: string): NormalizedDockerSpec {
   const build = spec.build
-    ? { context: spec.build.context, dockerfile: spec.build.dockerfile ?? 'Dockerfile', args: Object.entries(byKey(spec.build.args)) }
+    ? { context: spec.build.context, dockerfile: spec.build.dockerfile ?? 'Dockerfile', args: Object.entries(byKey(spec.build.args)), ...(spec.build.target ? { target: spec.build.target } : {}) }
     : null;
-  return {
+  const n: NormalizedDockerSpec = {
     image: { ref: spec.image, id: imageId, build },
     ports: spec.ports.flatMap(parsePort).map(formatPortBinding).sort(),
     env: Object.entries(byKey(spec.env)).map(([k, v]) => `${k}=${v}`),
@@ -33,6 +40,13 @@ export function normalizeDockerSpec(machine: string, spec: DockerMachineSpec, im
     hostname: spec.hostname ?? machine,
     privileged: spec.privileged,
   };
+  if (spec.entrypoint) n.entrypoint = spec.entrypoint;
+  if (spec.keepAlive === false && !spec.command && !spec.entrypoint) n.keepAlive = false;
+  if (spec.workingDir) n.workingDir = spec.workingDir;
+  if (spec.user) n.user = spec.user;
+  if (spec.healthcheck) n.healthcheck = spec.healthcheck;
+  if (spec.aliases?.length) n.aliases = [...spec.aliases].sort();
+  return n;
 }
 
 function sha256(value: unknown): string {

@@ -2,7 +2,7 @@
 // and creating it (with its labelled volumes) in a way that converges after an interrupted run.
 
 import type Docker from 'dockerode';
-import type { DockerMachineSpec, Profile } from '../../../../shared/profile.js';
+import type { DockerHealthcheck, DockerMachineSpec, Profile } from '../../../../shared/profile.js';
 import { DockerError } from '../../errors.js';
 import { parsePort, parseVolume } from '../../profile/docker-values.js';
 import { engineMessage, statusCode } from './client.js';
@@ -49,7 +49,7 @@ export function createOptions(d: DesiredContainer): Docker.ContainerCreateOption
     else if (v.kind === 'bind') binds.push(`${v.source}:${v.target}${mode}`);
     else binds.push(`${volumeName(profile.name, v.source)}:${v.target}${mode}`);
   }
-  const command = spec.command ? { Cmd: spec.command } : KEEP_ALIVE;
+  const command = containerCommand(spec);
   return {
     name: containerName(profile.name, machine),
     Image: d.image ?? spec.image,
@@ -62,6 +62,9 @@ export function createOptions(d: DesiredContainer): Docker.ContainerCreateOption
       [LABEL_CONFIG_PARTS]: d.parts,
     },
     ...command,
+    ...(spec.workingDir ? { WorkingDir: spec.workingDir } : {}),
+    ...(spec.user ? { User: spec.user } : {}),
+    ...(spec.healthcheck ? { Healthcheck: healthcheckOptions(spec.healthcheck) } : {}),
     ExposedPorts: exposed,
     Volumes: anonymous,
     HostConfig: {
@@ -73,8 +76,30 @@ export function createOptions(d: DesiredContainer): Docker.ContainerCreateOption
       Binds: binds,
       NetworkMode: net,
     },
-    NetworkingConfig: { EndpointsConfig: { [net]: { Aliases: [machine] } } },
+    NetworkingConfig: { EndpointsConfig: { [net]: { Aliases: [machine, ...(spec.aliases ?? [])] } } },
   };
+}
+
+/**
+ * Entrypoint and command: the profile's when given (an entrypoint replaces the image's command too, as
+ * in Docker); the image's own with `keep_alive: false`; else `sleep infinity` so configuration can run.
+ */
+function containerCommand(spec: DockerMachineSpec): { Entrypoint?: string[]; Cmd?: string[] } {
+  if (spec.entrypoint) return { Entrypoint: spec.entrypoint, Cmd: spec.command ?? [] };
+  if (spec.command) return { Cmd: spec.command };
+  return spec.keepAlive === false ? {} : KEEP_ALIVE;
+}
+
+const NS_PER_MS = 1_000_000;
+
+function healthcheckOptions(h: DockerHealthcheck): Docker.HealthConfig {
+  const out: Docker.HealthConfig = {};
+  if (h.test) out.Test = h.test;
+  if (h.intervalMs !== undefined) out.Interval = Math.round(h.intervalMs * NS_PER_MS);
+  if (h.timeoutMs !== undefined) out.Timeout = Math.round(h.timeoutMs * NS_PER_MS);
+  if (h.startPeriodMs !== undefined) out.StartPeriod = Math.round(h.startPeriodMs * NS_PER_MS);
+  if (h.retries !== undefined) out.Retries = h.retries;
+  return out;
 }
 
 /** Named volumes are created up front so they carry the profile's labels (Binds would create bare ones). */

@@ -88,7 +88,7 @@ export async function pullImage(docker: Docker, ref: string, machine: string, ct
  */
 export async function buildFingerprint(build: DockerBuildSpec): Promise<{ hash: string; files: string[] }> {
   const h = createHash('sha256');
-  h.update(JSON.stringify({ dockerfile: build.dockerfile ?? 'Dockerfile', args: Object.entries(build.args).sort() }));
+  h.update(JSON.stringify({ dockerfile: build.dockerfile ?? 'Dockerfile', args: Object.entries(build.args).sort(), ...(build.target ? { target: build.target } : {}) }));
   const files: string[] = [];
   async function walk(rel: string): Promise<void> {
     const entries = await readdir(path.join(build.context, rel), { withFileTypes: true });
@@ -125,6 +125,7 @@ export async function buildImage(docker: Docker, spec: DockerMachineSpec & { bui
       t: spec.image,
       dockerfile: spec.build.dockerfile ?? 'Dockerfile',
       buildargs: spec.build.args,
+      ...(spec.build.target ? { target: spec.build.target } : {}),
       labels: { [LABEL_BUILD_HASH]: fingerprint.hash },
       rm: true,
       forcerm: true,

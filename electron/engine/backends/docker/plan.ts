@@ -77,3 +77,27 @@ export function describeOperation(op: MachineOperation): string {
       return `recreated (${op.cause})`;
   }
 }
+
+/** What a dependency's container looks like, from `docker inspect` (State). */
+export interface DependencyState {
+  status: string;
+  /** State.Health.Status: starting, healthy, unhealthy; absent when the container has no health check. */
+  health?: string;
+  exitCode?: number;
+}
+
+export type DependencyVerdict = 'ready' | 'wait' | { failed: string };
+
+/**
+ * Whether a machine may start after a dependency (Compose's depends_on conditions): started once it
+ * runs, healthy once its health check passed. A dependency that stopped, or is unhealthy, fails it.
+ */
+export function dependencyVerdict(condition: 'started' | 'healthy', s: DependencyState): DependencyVerdict {
+  if (s.status === 'exited' || s.status === 'dead') return { failed: `it exited (code ${s.exitCode ?? '?'})` };
+  if (s.status !== 'running') return 'wait';
+  if (condition === 'started') return 'ready';
+  if (s.health === undefined) return { failed: 'it has no health check, so it can never be healthy' };
+  if (s.health === 'healthy') return 'ready';
+  if (s.health === 'unhealthy') return { failed: 'its health check failed (unhealthy)' };
+  return 'wait';
+}

@@ -15,6 +15,7 @@ import { configHash, formatParts, normalizeDockerSpec } from './config-hash.js';
 import { engineMessage, engineUnreachableError, getDocker, isEngineUnreachable, pingDocker, statusCode } from './client.js';
 import { createAndStart, removeContainer } from './container.js';
 import { ensureImage, imageAvailability, type ImageAvailability, type ImageResult } from './image.js';
+import { StartGate } from './depends.js';
 import { currentContainer, describeOperation, orphans, planMachine, type MachineOperation } from './plan.js';
 import {
   LABEL_MACHINE,
@@ -96,11 +97,13 @@ export class DockerProvider implements MachineProvider {
     }
 
     const byMachine = groupByMachine(existing);
+    const gate = new StartGate(wanted.map((m) => m.name));
     const outcomes = await Promise.all(
       wanted.map((m) =>
-        this.upMachine(profile, m, byMachine.get(m.name) ?? [], ctx, cached).catch((err: unknown) => {
+        this.upMachine(profile, m, byMachine.get(m.name) ?? [], ctx, cached, gate).catch((err: unknown) => {
+          const e = err instanceof ReportedError ? err.error : this.wrap(err);
+          gate.failed(m.name, e);
           if (err instanceof ReportedError) return err.error;
-          const e = this.wrap(err);
           emitMachine(ctx, m.name, 'provision', 'failed', undefined, e);
           return e;
         }),
@@ -125,7 +128,7 @@ export class DockerProvider implements MachineProvider {
     return result;
   }
 
-  private async upMachine(profile: Profile, m: DockerMachine, found: Docker.ContainerInfo[], ctx: RunContext, cached: CachedState[]): Promise<Transport> {
+  private async upMachine(profile: Profile, m: DockerMachine, found: Docker.ContainerInfo[], ctx: RunContext, cached: CachedState[], gate: StartGate): Promise<Transport> {
     emitMachine(ctx, m.name, 'image', 'start');
     let image: ImageResult;
     try {
@@ -138,6 +141,7 @@ export class DockerProvider implements MachineProvider {
     emitMachine(ctx, m.name, 'image', 'done', image.how);
 
     emitMachine(ctx, m.name, 'provision', 'start');
+    await gate.waitFor(this.docker, m.name, m.docker, (dep) => containerName(profile.name, dep), ctx.signal);
     const { hash, parts } = configHash(normalizeDockerSpec(m.name, m.docker, image.id));
     const name = containerName(profile.name, m.name);
     const { operation, extras } = planMachine(found, { machine: m.name, name, hash, parts });
@@ -169,6 +173,7 @@ export class DockerProvider implements MachineProvider {
       const container = await createAndStart(this.docker, { profile, machine: m.name, spec: m.docker, hash, parts: formatParts(parts), ...from });
       id = container.id;
     }
+    gate.done(m.name, id);
     const start = planned?.start;
     const cacheNote = start
       ? ` from cache (saved ${start.entry.savedAt.slice(0, 16).replace('T', ' ')}, ${start.entry.prefix} of ${start.entry.total} resources${start.pulled ? `, pulled from ${ctx.cache?.from ?? 'the registry'}` : ''})`
