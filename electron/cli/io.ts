@@ -27,4 +27,8 @@ export interface CliFlags {
   all?: boolean;
   'older-than'?: string;
   push?: string;
+  /** Run in this process even when an agent is running. */
+  'no-agent'?: boolean;
+  /** drift: run it in the agent on this schedule (15m, 1h, off). */
+  every?: string;
 }
