@@ -86,6 +86,8 @@ export async function runViaAgent(command: string, args: string[], flags: CliFla
   } catch (err) {
     sock.destroy();
     if (err instanceof AgentMismatch) {
+      // An agent of another build: a new one replaces it (once its runs are done) for the next command.
+      if (err.build && autoStartAllowed(ctx.env)) spawnAgent(ctx.cliMain, paths, ctx.env);
       if (flags.debug) io.err(pc.dim(`prodlike: running in-process: ${err.message}`));
       return undefined;
     }
@@ -155,9 +157,9 @@ export async function agentCommand(args: string[], flags: CliFlags, io: CliIo, c
     }
     case 'start': {
       let st = await agentStatus(paths.socket);
-      if (!st) {
+      if (!st || st.build !== identity(ctx).build) {
         spawnAgent(ctx.cliMain, paths, ctx.env);
-        st = await waitForAgent(paths.socket);
+        st = await waitForAgent(paths.socket, 15_000, identity(ctx).build);
       }
       if (!st) {
         printError(io, { name: 'AgentError', message: 'the agent did not start', hint: `its log says why: ${paths.log}` }, json);
@@ -218,9 +220,9 @@ export async function scheduleDrift(args: string[], flags: CliFlags, io: CliIo, 
     else io.out('no agent running: nothing is scheduled');
     return 0;
   }
-  if (!st) {
+  if (!st || (everyMs > 0 && st.build !== identity(ctx).build)) {
     spawnAgent(ctx.cliMain, paths, ctx.env);
-    st = await waitForAgent(paths.socket);
+    st = await waitForAgent(paths.socket, 15_000, identity(ctx).build);
     if (!st) return fail('the agent did not start', `its log says why: ${paths.log}`);
   }
   const sock = await connectAgent(paths.socket);

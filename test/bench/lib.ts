@@ -167,7 +167,8 @@ export interface Cli {
 
 export function makeCli(dir: string): Cli {
   const home = path.join(dir, 'home');
-  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, PRODLIKE_DATA_DIR: path.join(dir, 'data'), NO_COLOR: '1', FORCE_COLOR: '0' };
+  // Without the background agent unless a row says otherwise: each run starts cold, as the figures say.
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, PRODLIKE_DATA_DIR: path.join(dir, 'data'), NO_COLOR: '1', FORCE_COLOR: '0', PRODLIKE_NO_AGENT: '1' };
   return {
     dir,
     env,

@@ -3,7 +3,7 @@
 // one (RunStarter). Light on purpose: no engine code loads here.
 
 import { spawn } from 'node:child_process';
-import { openSync, closeSync, statSync, truncateSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, statSync, truncateSync } from 'node:fs';
 import net from 'node:net';
 import type { StartRunRequest } from '../../../shared/api.js';
 import type { EventSink, RunEvent } from '../../../shared/events.js';
@@ -90,18 +90,27 @@ export function spawnAgent(cliMain: string, paths: AgentPaths, env: NodeJS.Proce
   }
 }
 
-export async function waitForAgent(socket: string, timeoutMs = 15_000): Promise<AgentStatus | undefined> {
+/** Waits for an agent to answer (of this build, when given). */
+export async function waitForAgent(socket: string, timeoutMs = 15_000, build?: string): Promise<AgentStatus | undefined> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const st = await agentStatus(socket, 1000);
-    if (st) return st;
+    if (st && (!build || st.build === build)) return st;
     await new Promise((r) => setTimeout(r, 50));
   }
   return undefined;
 }
 
 /** What the agent said when it did not take the run: the CLI runs it in-process instead. */
-export class AgentMismatch extends Error {}
+export class AgentMismatch extends Error {
+  constructor(
+    why: string,
+    /** The agent is another build of Prodlike (not another environment). */
+    readonly build: boolean,
+  ) {
+    super(why);
+  }
+}
 
 /**
  * A run in the agent, for runKind: the request is sent at once (`open`), so a mismatch is known before
@@ -113,6 +122,8 @@ export class AgentRun {
   private sink: ((m: AgentMessage) => void) | undefined;
   private readonly ended: Promise<void>;
   runId = '';
+  /** The agent's pid (its locks hold it). */
+  pid = 0;
   /** The run's first event: what the history needs if the agent dies before the result. */
   startEvent: Extract<RunEvent, { type: 'run-start' }> | undefined;
 
@@ -137,7 +148,8 @@ export class AgentRun {
     const run = new AgentRun(sock, req, () => answered());
     await first;
     const m = run.messages[0];
-    if (m?.t === 'mismatch') throw new AgentMismatch(m.why);
+    if (m?.t === 'mismatch') throw new AgentMismatch(m.why, m.build === true);
+    if (m?.t === 'accepted') run.pid = m.pid;
     return run;
   }
 
@@ -153,7 +165,12 @@ export class AgentRun {
         };
         for (const m of this.messages.splice(0)) onMessage(m);
         this.sink = onMessage;
-        const done = this.ended.then(() => result ?? recover(this.runId, failure ?? 'the Prodlike agent stopped during the run (killed or crashed)'));
+        const done = this.ended.then(async () => {
+          if (result) return result;
+          // Killed: its socket closes a moment before the process is gone, and its locks with it.
+          await gone(this.pid, 3000);
+          return recover(this.runId, failure ?? 'the Prodlike agent stopped during the run (killed or crashed)');
+        });
         return { runId: this.runId, done };
       },
       cancel: () => {
@@ -161,5 +178,19 @@ export class AgentRun {
         return true;
       },
     };
+  }
+}
+
+/** Waits (up to `ms`) until the process has exited: no such pid, or a zombie not reaped yet. */
+async function gone(pid: number, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (pid && Date.now() < deadline) {
+    try {
+      process.kill(pid, 0);
+      if (/^\S+ \(.*\) [ZX]/s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))) return;
+    } catch {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 20));
   }
 }

@@ -47,10 +47,12 @@ export interface AgentStatus {
 }
 
 export type AgentMessage =
+  /** The run was taken (first answer to a run): by this process. */
+  | { t: 'accepted'; pid: number }
   | { t: 'event'; event: RunEvent }
   | { t: 'result'; result: RunResult | DriftReport }
   /** This agent is not for that CLI (another build or environment): run in-process instead. */
-  | { t: 'mismatch'; why: string }
+  | { t: 'mismatch'; why: string; build?: boolean }
   | { t: 'error'; error: ErrorInfo }
   | { t: 'status'; status: AgentStatus }
   | { t: 'stopping'; running: number }

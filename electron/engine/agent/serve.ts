@@ -3,7 +3,7 @@
 
 import { promises as fs } from 'node:fs';
 import { AgentServer } from './server.js';
-import { probeAgent } from './client.js';
+import { agentStatus, stopAgent } from './client.js';
 import { ensureRuntimeDir, type AgentPaths } from './paths.js';
 
 export const DEFAULT_IDLE_EXIT_MS = 10 * 60_000;
@@ -38,7 +38,10 @@ export async function serveAgent(paths: AgentPaths, opts: { build: string; versi
   ensureRuntimeDir(paths.dir);
   if (!(await takeStartLock(paths.startLock))) return undefined;
   try {
-    if (await probeAgent(paths.socket)) return undefined;
+    const other = await agentStatus(paths.socket);
+    if (other?.build === opts.build) return undefined;
+    // Another build (Prodlike was updated or rebuilt): it stops once its runs are done, this one takes over.
+    if (other) await stopAgent(paths.socket);
     const server = new AgentServer({
       paths,
       ...opts,

@@ -168,11 +168,12 @@ export class AgentServer {
       case 'run': {
         const why = this.mismatch(msg);
         if (why) {
-          send({ t: 'mismatch', why });
+          send({ t: 'mismatch', why, build: msg.build !== this.opts.build });
           sock.end();
           return;
         }
         let finished = false;
+        send({ t: 'accepted', pid: process.pid });
         const started = this.startRun(msg.req, msg.opts, (event) => send({ t: 'event', event }));
         this.emitter.set(sock, (m) => {
           if (m.op === 'cancel') started.cancel();
