@@ -49,7 +49,8 @@ export function runRequest(kind: StartRunRequest['kind'], file: string, flags: C
 export async function runKind(engine: RunStarter, kind: StartRunRequest['kind'], file: string, flags: CliFlags, io: CliIo): Promise<number> {
   const req = runRequest(kind, file, flags);
   const json = !!flags.json;
-  const renderer = json ? undefined : createRunRenderer({ tty: io.tty, verbose: !!flags.verbose, write: io.out });
+  const live = io.tty && !json ? (await import('log-update')).default : undefined;
+  const renderer = json ? undefined : createRunRenderer({ tty: io.tty, verbose: !!flags.verbose, write: io.out, ...(live ? { live } : {}) });
   const started = engine.start(req, (e) => (json ? io.out(JSON.stringify(e)) : renderer!.onEvent(e)));
   const onSigint = () => {
     engine.cancel(started.runId);
