@@ -114,7 +114,8 @@ export class AgentServer {
   private touch(): void {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
-    if (this.stopping || this.running.size || this.watchers.size || this.scheduler.size) return;
+    // Infinity: no idle exit (the app serving as the agent while it is open).
+    if (this.stopping || this.running.size || this.watchers.size || this.scheduler.size || !Number.isFinite(this.opts.idleExitMs)) return;
     this.idleTimer = setTimeout(() => void this.stop(`idle for ${formatEvery(this.opts.idleExitMs)}`), this.opts.idleExitMs);
   }
 
