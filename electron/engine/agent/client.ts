@@ -101,6 +101,8 @@ export async function waitForAgent(socket: string, timeoutMs = 15_000, build?: s
   return undefined;
 }
 
+const ACCEPT_TIMEOUT_MS = 10_000;
+
 /** What the agent said when it did not take the run: the CLI runs it in-process instead. */
 export class AgentMismatch extends Error {
   constructor(
@@ -146,7 +148,13 @@ export class AgentRun {
     let answered!: () => void;
     const first = new Promise<void>((r) => (answered = r));
     const run = new AgentRun(sock, req, () => answered());
-    await first;
+    // An agent that accepts connections but does not answer (its loop stuck): this run goes in-process.
+    // Had it taken the run after all, the run's lock keeps the two from interleaving.
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), ACCEPT_TIMEOUT_MS)));
+    const answer = await Promise.race([first, late]);
+    clearTimeout(timer);
+    if (answer === 'late') throw new AgentMismatch(`the agent did not answer in ${ACCEPT_TIMEOUT_MS / 1000} s`, false);
     const m = run.messages[0];
     if (m?.t === 'mismatch') throw new AgentMismatch(m.why, m.build === true);
     if (m?.t === 'accepted') run.pid = m.pid;

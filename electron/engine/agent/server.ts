@@ -74,7 +74,7 @@ export class AgentServer {
     }
     await fs.chmod(socket, 0o600);
     await this.scheduler.load();
-    this.log(`agent ${process.pid} listening on ${socket} (build ${this.opts.build}, exits after ${formatEvery(this.opts.idleExitMs)} idle)${this.scheduler.size ? `, ${this.scheduler.size} drift schedule(s)` : ''}`);
+    this.log(`agent ${process.pid} listening on ${socket} (build ${this.opts.build}, ${Number.isFinite(this.opts.idleExitMs) ? `exits after ${formatEvery(this.opts.idleExitMs)} idle` : 'no idle exit'})${this.scheduler.size ? `, ${this.scheduler.size} drift schedule(s)` : ''}`);
     this.touch();
   }
 
@@ -207,7 +207,11 @@ export class AgentServer {
         return;
       }
       case 'unschedule': {
-        const file = path.resolve(msg.cwd, msg.file);
+        // As the schedule was set: a path or a name, from the CLI's folder (a file since deleted by its path).
+        const file = await this.engineFor({ cwd: msg.cwd, env: process.env, lockWaitMs: 0, debug: false, allowProductionHosts: false })
+          .loadProfile(msg.file)
+          .then((p) => p.file)
+          .catch(() => path.resolve(msg.cwd, msg.file));
         const removed = await this.scheduler.remove(file);
         // A name (shop/dev) rather than a path: match the schedules by profile name.
         if (!removed.length) for (const s of this.scheduler.list().filter((x) => x.profile === msg.file)) removed.push(...(await this.scheduler.remove(s.file)));
