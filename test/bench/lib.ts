@@ -163,6 +163,8 @@ export interface Cli {
   knownHosts: string;
   /** Runs `prodlike <args>`, timed, with peak memory. */
   run(args: string[], ok?: number[]): Promise<Proc>;
+  /** The same through the background agent (started by `agent start`; `agent stop` ends it). */
+  runAgent(args: string[], ok?: number[]): Promise<Proc>;
 }
 
 export function makeCli(dir: string): Cli {
@@ -174,6 +176,7 @@ export function makeCli(dir: string): Cli {
     env,
     knownHosts: path.join(home, '.ssh', 'known_hosts'),
     run: (args, ok = [0]) => must(process.execPath, [BIN, ...args], { cwd: dir, env, memory: true, timeoutMs: 900_000 }, ok),
+    runAgent: (args, ok = [0]) => must(process.execPath, [BIN, ...args], { cwd: dir, env: { ...env, PRODLIKE_NO_AGENT: '', CI: '' }, memory: true, timeoutMs: 900_000 }, ok),
   };
 }
 
