@@ -83,7 +83,8 @@ export function spawnAgent(cliMain: string, paths: AgentPaths, env: NodeJS.Proce
   }
   const log = openSync(paths.log, 'a', 0o600);
   try {
-    const child = spawn(process.execPath, [cliMain, 'agent', 'serve'], { detached: true, stdio: ['ignore', log, log], env, cwd: paths.dir });
+    // The data folder as an absolute path: a relative PRODLIKE_DATA_DIR would resolve from the agent's folder.
+    const child = spawn(process.execPath, [cliMain, 'agent', 'serve'], { detached: true, stdio: ['ignore', log, log], env: { ...env, PRODLIKE_DATA_DIR: paths.dataDir }, cwd: paths.dir });
     child.unref();
   } finally {
     closeSync(log);
