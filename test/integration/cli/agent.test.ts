@@ -8,6 +8,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, containersOf, docker, exec, purge, unique, workspace, type CliRun, type Workspace } from '../../support/cli.js';
+import { startSshd, testKey } from '../../support/sshd.js';
 
 const NAME = unique('pl-it-agent');
 let ws: Workspace;
@@ -206,6 +207,39 @@ describe('prodlike agent', () => {
     expect(stop.code).toBe(0);
     expect(stop.stdout).toContain(`stopped scheduled drift of ${NAME}`);
     expect((await status()).agent!.schedules).toEqual([]);
+  });
+
+  it('an SSH host: the agent keeps its connection open between runs (the same TCP connection serves the next run)', async () => {
+    const sshd = await startSshd();
+    try {
+      const { identity } = await testKey();
+      const S = unique('pl-it-agent-ssh');
+      const f = await ws.write('profiles/ssh.yaml', `name: ${S}\nmachines:\n  db:\n    ssh: { host: 127.0.0.1, port: ${sshd.port}, user: root, identity: ${identity} }\n    resources:\n      - directory: /srv/${S}\n`);
+      expect((await run(['trust', `127.0.0.1:${sshd.port}`])).code).toBe(0);
+      await waitFor('the agent', async () => ((await run(['agent', 'start'])).code === 0 ? true : undefined));
+      // Established connections to sshd's port 22, by the client's port, as the container's kernel sees them.
+      const peers = async () =>
+        (await sshd.exec('cat /proc/net/tcp /proc/net/tcp6 2>/dev/null'))
+          .split('\n')
+          .map((l) => l.trim().split(/\s+/))
+          .filter((c) => c[1]?.endsWith(':0016') && c[3] === '01')
+          .map((c) => c[2]!)
+          .sort();
+      const first = await run(['up', f]);
+      expect(first.code, first.stdout + first.stderr).toBe(0);
+      expect((await sshd.exec(`test -d /srv/${S} && echo yes`)).trim()).toBe('yes');
+      const open = await peers();
+      expect(open).toHaveLength(1);
+      const second = await run(['up', f]);
+      expect(second.code).toBe(0);
+      expect(second.stdout).toContain('nothing to change');
+      expect(await peers()).toEqual(open);
+      // In-process, the connection is the run's own and closes with it.
+      expect((await run(['up', f, '--no-agent'])).code).toBe(0);
+      expect(await peers()).toEqual(open);
+    } finally {
+      await sshd.stop();
+    }
   });
 
   it('a bad interval is one clear error', async () => {
