@@ -15,9 +15,6 @@ import type { CliFlags, CliIo } from './io.js';
 import { printError, runKind, runRequest } from './run-kind.js';
 import { VERSION } from './version.js';
 
-/** The commands that are runs (and so may go to the agent). `use --plan` is not one. */
-export const RUN_COMMANDS = new Set(['plan', 'up', 'down', 'destroy', 'drift', 'capture', 'reconcile', 'bake', 'use']);
-
 export interface AgentContext {
   /** This CLI's bundle (dist/cli/main.mjs): what an agent is started from, and its build. */
   cliMain: string;

@@ -65,8 +65,8 @@ Options:
 const COMMANDS = new Set(['list', 'validate', 'plan', 'up', 'status', 'use', 'down', 'destroy', 'drift', 'capture', 'reconcile', 'trust', 'allow', 'doctor', 'cache', 'bake', 'snapshot', 'ssh', 'agent']);
 
 
-// The run commands (as agent-cli.ts's RUN_COMMANDS; repeated so that other commands skip loading it).
-const RUN_COMMANDS_LIGHT = new Set(['plan', 'up', 'down', 'destroy', 'drift', 'capture', 'reconcile', 'bake', 'use']);
+// The commands that are runs, and so may go to the agent (`use --plan` is not one).
+const RUN_COMMANDS = new Set(['plan', 'up', 'down', 'destroy', 'drift', 'capture', 'reconcile', 'bake', 'use']);
 
 async function main(argv: string[]): Promise<number> {
   let parsed;
@@ -117,7 +117,7 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const io: CliIo = { out: (s) => process.stdout.write(s + '\n'), err: (s) => process.stderr.write(s + '\n'), tty: !!process.stdout.isTTY && !values.json };
-  if (command === 'agent' || (command === 'drift' && values.every !== undefined) || (RUN_COMMANDS_LIGHT.has(command) && !(command === 'use' && values.plan) && !values['no-agent'])) {
+  if (command === 'agent' || (command === 'drift' && values.every !== undefined) || (RUN_COMMANDS.has(command) && !(command === 'use' && values.plan) && !values['no-agent'])) {
     // The agent's client is light: a run handed to a warm agent never loads the engine here.
     const agent = await import('./agent-cli.js');
     const ctx = { cliMain: fileURLToPath(import.meta.url), env: process.env };
