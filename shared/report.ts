@@ -115,6 +115,8 @@ export interface RunRecord {
   summary: RunSummary;
   /** For drift runs: how many findings were not in sync. */
   drifted?: number;
+  /** Why the run failed, when it never finished (the agent running it was killed). */
+  error?: ErrorInfo;
 }
 
 /** `not-checked`: deliberately not evaluated (a command's user guards on production); not drift. */

@@ -1,33 +1,23 @@
 // The commands behind `prodlike`. Each returns its exit code; errors are printed as one message with
 // where and what to do, never a stack (unless --debug).
 
-import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pc from 'picocolors';
 import type { StartRunRequest } from '../../shared/api.js';
-import type { DriftReport, ErrorInfo, RunResult } from '../../shared/report.js';
+import type { RunResult } from '../../shared/report.js';
 import { Engine } from '../engine/engine.js';
 import { toErrorInfo } from '../engine/errors.js';
 import type { CliFlags, CliIo } from './io.js';
 import { cacheCommand, snapshotCommand } from './cache-commands.js';
-import { driftJunit, printDrift, printRunResult, printStatus } from './print.js';
+import { printStatus } from './print.js';
 import { printUsePlan } from './print-use-plan.js';
-import { createRunRenderer } from './render-run.js';
+import { printError, runKind } from './run-kind.js';
 import { runDoctor } from './doctor.js';
 import { importCommand } from './import-command.js';
 
+// Moved to run-kind.ts (the agent's client renders runs without loading the engine); kept importable here.
+export { printError };
 
-export function printError(io: CliIo, info: ErrorInfo, json: boolean): void {
-  if (json) {
-    io.out(JSON.stringify({ error: info }));
-    return;
-  }
-  io.err(`${pc.red('error:')} ${info.message}`);
-  if (info.where && !info.message.includes(info.where)) io.err(`  ${pc.dim('at')} ${info.where}`);
-  if (info.hint) io.err(`  ${pc.dim('→')} ${info.hint}`);
-  const stack = info.details?.stack;
-  if (typeof stack === 'string') io.err(pc.dim(stack));
-}
 
 export async function runCommand(command: string, args: string[], flags: CliFlags, io: CliIo): Promise<number> {
   const engine = new Engine({
@@ -116,40 +106,6 @@ export async function runCommand(command: string, args: string[], flags: CliFlag
   }
 }
 
-async function runKind(engine: Engine, kind: StartRunRequest['kind'], file: string, flags: CliFlags, io: CliIo): Promise<number> {
-  const req: StartRunRequest = { kind, file };
-  if (flags.against) req.baseline = path.resolve(flags.against);
-  if (kind === 'capture') {
-    if (!flags.out) throw Object.assign(new Error('capture needs --out <file>'), { hint: 'prodlike capture profiles/shop/production.yaml --out baselines/production.yaml' });
-    req.baseline = path.resolve(flags.out);
-  }
-  if (kind === 'reconcile' && !flags.against) throw Object.assign(new Error('reconcile needs --against <baseline>'), { hint: 'prodlike reconcile profiles/shop/dev.yaml --against baselines/production.yaml' });
-  if (flags.volumes) req.volumes = true;
-  if (flags['no-rollback']) req.noRollback = true;
-  if (flags['no-cache']) req.noCache = true;
-  if (flags.push) req.push = flags.push;
-
-  const json = !!flags.json;
-  const renderer = json ? undefined : createRunRenderer({ tty: io.tty, verbose: !!flags.verbose, write: io.out });
-  const started = engine.start(req, (e) => (json ? io.out(JSON.stringify(e)) : renderer!.onEvent(e)));
-  const onSigint = () => {
-    engine.cancel(started.runId);
-  };
-  process.once('SIGINT', onSigint);
-  const result = await started.done;
-  process.off('SIGINT', onSigint);
-  renderer?.stop();
-
-  if ('findings' in result) return finishDrift(result, flags, io);
-  if (json) io.out(JSON.stringify({ result }));
-  else {
-    if (result.error) printError(io, result.error, false);
-    printRunResult(io, result, req.baseline);
-  }
-  if (!result.ok) return 1;
-  return kind === 'plan' && result.summary.pending > 0 ? 2 : 0;
-}
-
 /** An interactive shell on the machine, over this terminal (raw mode while it runs). */
 async function openShell(engine: Engine, file: string, machine: string): Promise<number> {
   const { stdin, stdout } = process;
@@ -176,14 +132,6 @@ async function openShell(engine: Engine, file: string, machine: string): Promise
         stdout.on('resize', onResize);
       }, reject);
   });
-}
-
-async function finishDrift(report: DriftReport, flags: CliFlags, io: CliIo): Promise<number> {
-  if (flags.junit) await writeFile(flags.junit, driftJunit(report));
-  if (flags.json) io.out(JSON.stringify({ report }));
-  else printDrift(io, report);
-  if (report.errors.length) return 1;
-  return report.inSync ? 0 : 2;
 }
 
 export type { RunResult };

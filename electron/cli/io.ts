@@ -31,4 +31,8 @@ export interface CliFlags {
   profile?: string[];
   /** import: replace an existing profile file. */
   force?: boolean;
+  /** Run in this process even when an agent is running. */
+  'no-agent'?: boolean;
+  /** drift: run it in the agent on this schedule (15m, 1h, off). */
+  every?: string;
 }

@@ -1,6 +1,7 @@
 // `prodlike`: the command line over the engine. Exit codes as Terraform's -detailed-exitcode:
 // 0 done / in sync, 1 error, 2 changes pending (plan) or drift found (drift).
 
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
 import type { CliIo } from './io.js';
@@ -42,6 +43,12 @@ Commands:
       --out <file>           where (default profiles/<name>/dev.yaml); --force replaces it
       --profile <name>       also import the services of this Compose profile (repeatable)
   import devcontainer [file]   ... from .devcontainer/devcontainer.json
+  agent status|start|stop  the background agent that keeps the engine, Docker and SSH connections warm
+                           between commands (runs start it; it exits after 10 idle minutes; status
+                           exits 3 when none runs)
+  drift --every 15m <profile> [--against <baseline>]   check for drift on a schedule, in the agent
+                           (results in the run history, a notice when drift appears or goes away);
+                           --every off stops it
 
 A profile is a path, or a name looked up in ./profiles (e.g. shop/dev).
 
@@ -53,12 +60,17 @@ Options:
   -y, --yes     doctor --fix: do the fixes without asking (for scripts)
   --no-cache    up/use: build every machine from its base image; neither use nor save the cache
   --i-know-this-is-production   allow writing to hosts listed in a baseline
+  --no-agent    run in this process even when an agent is running (also PRODLIKE_NO_AGENT=1;
+                CI=true only keeps runs from starting one)
   --debug       stack traces for errors
   -h, --help    this help;  --version  the version
 `;
 
-const COMMANDS = new Set(['list', 'validate', 'plan', 'up', 'status', 'use', 'down', 'destroy', 'drift', 'capture', 'reconcile', 'trust', 'allow', 'doctor', 'cache', 'bake', 'snapshot', 'ssh', 'import']);
+const COMMANDS = new Set(['list', 'validate', 'plan', 'up', 'status', 'use', 'down', 'destroy', 'drift', 'capture', 'reconcile', 'trust', 'allow', 'doctor', 'cache', 'bake', 'snapshot', 'ssh', 'import', 'agent']);
 
+
+// The commands that are runs, and so may go to the agent (`use --plan` is not one).
+const RUN_COMMANDS = new Set(['plan', 'up', 'down', 'destroy', 'drift', 'capture', 'reconcile', 'bake', 'use']);
 
 async function main(argv: string[]): Promise<number> {
   let parsed;
@@ -88,6 +100,8 @@ async function main(argv: string[]): Promise<number> {
         'no-rollback': { type: 'boolean' },
         profile: { type: 'string', multiple: true },
         force: { type: 'boolean' },
+        'no-agent': { type: 'boolean' },
+        every: { type: 'string' },
       },
     });
   } catch (err) {
@@ -109,6 +123,17 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const io: CliIo = { out: (s) => process.stdout.write(s + '\n'), err: (s) => process.stderr.write(s + '\n'), tty: !!process.stdout.isTTY && !values.json };
+  if (command === 'agent' || (command === 'drift' && values.every !== undefined) || (RUN_COMMANDS.has(command) && !(command === 'use' && values.plan) && !values['no-agent'])) {
+    // The agent's client is light: a run handed to a warm agent never loads the engine here.
+    const agent = await import('./agent-cli.js');
+    const ctx = { cliMain: fileURLToPath(import.meta.url), env: process.env };
+    if (command === 'agent') return agent.agentCommand(rest, values, io, ctx);
+    if (values.every !== undefined) return agent.scheduleDrift(rest, values, io, ctx);
+    if (agent.agentAllowed(values, process.env)) {
+      const code = await agent.runViaAgent(command, rest, values, io, ctx);
+      if (code !== undefined) return code;
+    }
+  }
   // The engine (dockerode, ssh2, ...) loads only for commands that need it: --version and --help stay fast.
   const { runCommand } = await import('./commands.js');
   return runCommand(command, rest, values, io);

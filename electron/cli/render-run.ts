@@ -2,7 +2,7 @@
 // lines otherwise. Results that matter (changed, failed, pending, drift) are printed for good, with
 // their diffs; resources that were already right are only counted.
 
-import logUpdate from 'log-update';
+import type logUpdateModule from 'log-update';
 import pc from 'picocolors';
 import type { RunEvent } from '../../shared/events.js';
 import type { Change, DriftStatus, ResourceStatus } from '../../shared/report.js';
@@ -62,7 +62,13 @@ export function formatChanges(changes: Change[], indent = '      '): string[] {
   return out;
 }
 
-export function createRunRenderer(opts: { tty: boolean; verbose: boolean; write?: (s: string) => void }): RunRenderer {
+/**
+ * `live`: log-update, for the live machine lines on a terminal. The caller loads it (only on a
+ * terminal: it and its dependencies are ~20 ms of every run's start-up); without it there are none.
+ */
+export function createRunRenderer(opts: { tty: boolean; verbose: boolean; write?: (s: string) => void; live?: typeof logUpdateModule }): RunRenderer {
+  const logUpdate = opts.live!;
+  opts = { ...opts, tty: opts.tty && !!opts.live };
   const write = opts.write ?? ((s: string) => process.stdout.write(s + '\n'));
   const machines = new Map<string, MachineLine>();
   let frame = 0;

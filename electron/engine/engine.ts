@@ -42,6 +42,13 @@ export interface EngineOptions {
   debug?: boolean;
   /** Allow writing to hosts listed in a production baseline (--i-know-this-is-production). */
   allowProductionHosts?: boolean;
+  /** Where relative profile paths and ./profiles are found; default process.cwd() (the agent runs for many folders). */
+  cwd?: string;
+  /**
+   * Machine backends shared with other engines, by connection settings (the agent keeps its Docker client
+   * and SSH connections warm between commands). The engine uses them and never closes them.
+   */
+  sharedProviders?: Map<string, ProviderSet>;
 }
 
 
@@ -66,7 +73,7 @@ export class Engine implements EngineApi {
 
   async profileFolders(): Promise<string[]> {
     const settings = await this.state.settings();
-    const base = this.opts.profileFolders ?? [path.resolve('profiles')];
+    const base = this.opts.profileFolders ?? [path.resolve(this.opts.cwd ?? process.cwd(), 'profiles')];
     return [...new Set([...base, ...settings.profileFolders].map((f) => path.resolve(f)))];
   }
 
@@ -75,7 +82,7 @@ export class Engine implements EngineApi {
   }
 
   async loadProfile(fileOrName: string): Promise<Profile> {
-    const file = resolveProfileArg(fileOrName, { cwd: process.cwd(), folders: await this.profileFolders() });
+    const file = resolveProfileArg(fileOrName, { cwd: this.opts.cwd ?? process.cwd(), folders: await this.profileFolders() });
     return loadProfile(file, { env: this.opts.env ?? process.env });
   }
 
@@ -359,6 +366,12 @@ export class Engine implements EngineApi {
   private async providers(): Promise<ProviderSet> {
     const { dockerHost, sshIdentity } = await this.connectionSettings();
     const key = JSON.stringify([dockerHost, sshIdentity]);
+    const shared = this.opts.sharedProviders;
+    if (shared) {
+      let set = shared.get(key);
+      if (!set) shared.set(key, (set = createProviders({ dataDir: this.dataDir, dockerHost, sshIdentity })));
+      return set;
+    }
     if (!this.providersFor || this.providersFor.key !== key) {
       // A run may still be using the old set: it is closed with the engine, not now.
       if (this.providersFor) this.retired.push(this.providersFor.set);

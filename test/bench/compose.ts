@@ -69,6 +69,13 @@ export async function composeSuite(ctx: Ctx, opts: { allowUse: boolean }): Promi
   const [cNo, pNo] = await interleave(ctx.reps, 1, [haveCompose ? () => compose('up', '-d') : skipCompose, () => prodlike('up')]);
   ctx.results.add({ section: SECTION, metric: 'no-change up, 3 containers', prodlike: med(pNo!), peer: haveCompose ? med(cNo!) : undefined, peerName: 'docker-compose up -d', unit: 'ms', n: ctx.reps, samples: { prodlike: ms(pNo!), peer: ms(cNo!) }, timeline: medianTimeline(pNo!) });
 
+  log(`${SECTION}: no-change up through the agent`);
+  await ctx.cli.runAgent(['agent', 'start']);
+  ctx.cleanup.add('agent', () => ctx.cli.runAgent(['agent', 'stop']));
+  await ctx.cli.runAgent(['up', pl.file, '--json']);
+  const [cAg, pAg] = await interleave(ctx.reps, 1, [haveCompose ? () => compose('up', '-d') : skipCompose, () => ctx.cli.runAgent(['up', pl.file, '--json'])]);
+  ctx.results.add({ section: SECTION, metric: 'no-change up, 3 containers, with the agent', prodlike: med(pAg!), peer: haveCompose ? med(cAg!) : undefined, peerName: 'docker-compose up -d', unit: 'ms', n: ctx.reps, samples: { prodlike: ms(pAg!), peer: ms(cAg!) }, timeline: medianTimeline(pAg!), target: haveCompose ? { text: 'no slower than Compose', met: med(pAg!) <= med(cAg!) } : undefined });
+
   log(`${SECTION}: stop / start`);
   const stopC: number[] = [];
   const startC: number[] = [];
@@ -97,6 +104,10 @@ export async function composeSuite(ctx: Ctx, opts: { allowUse: boolean }): Promi
   const [no10] = await interleave(ctx.reps, 1, [() => ctx.cli.run(['up', p10.file, '--json'])]);
   for (const r of no10!) if (summary(r).changed !== 0) throw new Error(`3×10 no-change up changed ${summary(r).changed}`);
   ctx.results.add({ section: SECTION, metric: 'no-change up, 3 containers × 10 resources', prodlike: med(no10!), unit: 'ms', n: ctx.reps, samples: { prodlike: ms(no10!) }, timeline: medianTimeline(no10!) });
+  await ctx.cli.runAgent(['up', p10.file, '--json']);
+  const [ag10] = await interleave(ctx.reps, 1, [() => ctx.cli.runAgent(['up', p10.file, '--json'])]);
+  for (const r of ag10!) if (summary(r).changed !== 0) throw new Error(`3×10 no-change up (agent) changed ${summary(r).changed}`);
+  ctx.results.add({ section: SECTION, metric: 'no-change up, 3 containers × 10 resources, with the agent', prodlike: med(ag10!), unit: 'ms', n: ctx.reps, samples: { prodlike: ms(ag10!) }, timeline: medianTimeline(ag10!), target: { text: '≤ 400 ms', met: med(ag10!) <= 400 } });
   const drift10 = (await interleave(ctx.reps, 1, [() => ctx.cli.run(['drift', p10.file, '--json'])]))[0]!;
   ctx.results.add({ section: SECTION, metric: 'drift, 3 containers × 10 resources', prodlike: med(drift10), unit: 'ms', n: ctx.reps, samples: { prodlike: ms(drift10) }, timeline: medianTimeline(drift10) });
   await ctx.cli.run(['destroy', p10.file, '--json']);

@@ -163,16 +163,20 @@ export interface Cli {
   knownHosts: string;
   /** Runs `prodlike <args>`, timed, with peak memory. */
   run(args: string[], ok?: number[]): Promise<Proc>;
+  /** The same through the background agent (started by `agent start`; `agent stop` ends it). */
+  runAgent(args: string[], ok?: number[]): Promise<Proc>;
 }
 
 export function makeCli(dir: string): Cli {
   const home = path.join(dir, 'home');
-  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, PRODLIKE_DATA_DIR: path.join(dir, 'data'), NO_COLOR: '1', FORCE_COLOR: '0' };
+  // Without the background agent unless a row says otherwise: each run starts cold, as the figures say.
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, PRODLIKE_DATA_DIR: path.join(dir, 'data'), NO_COLOR: '1', FORCE_COLOR: '0', PRODLIKE_NO_AGENT: '1' };
   return {
     dir,
     env,
     knownHosts: path.join(home, '.ssh', 'known_hosts'),
     run: (args, ok = [0]) => must(process.execPath, [BIN, ...args], { cwd: dir, env, memory: true, timeoutMs: 900_000 }, ok),
+    runAgent: (args, ok = [0]) => must(process.execPath, [BIN, ...args], { cwd: dir, env: { ...env, PRODLIKE_NO_AGENT: '', CI: '' }, memory: true, timeoutMs: 900_000 }, ok),
   };
 }
 

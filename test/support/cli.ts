@@ -35,7 +35,9 @@ export async function workspace(): Promise<Workspace> {
   await mkdir(path.join(dir, 'profiles'), { recursive: true });
   // The environment cache is off unless a test is about it (test/integration/cache): the other tests'
   // machines would fill the engine with cached images and time commits they do not test.
-  const env = { ...process.env, PRODLIKE_DATA_DIR: dataDir, NO_COLOR: '1', FORCE_COLOR: '0', PRODLIKE_NO_CACHE: '1' };
+  // No background agent either (test/integration/cli/agent.test.ts is about it): a run would start one per
+  // workspace, which would outlive the test.
+  const env = { ...process.env, PRODLIKE_DATA_DIR: dataDir, NO_COLOR: '1', FORCE_COLOR: '0', PRODLIKE_NO_CACHE: '1', PRODLIKE_NO_AGENT: '1' };
   return {
     dir,
     dataDir,

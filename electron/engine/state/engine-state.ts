@@ -39,6 +39,8 @@ export class AppState {
 
   async setActiveProfile(active: StateFile['activeProfile']): Promise<void> {
     const s = await this.read();
+    // Every up sets it, mostly to what it was: no write (an fsync) for that.
+    if (s.activeProfile?.file === active?.file && s.activeProfile?.name === active?.name) return;
     s.activeProfile = active;
     await writeFileAtomic(this.stateFile, JSON.stringify(s, null, 2));
   }

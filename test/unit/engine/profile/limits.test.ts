@@ -24,7 +24,7 @@ describe('bounded loading', () => {
     const text = `name: x\nvars:\n  ${levels.join('\n  ')}\n${WEB}`;
     const { value: err, ms } = await timed(profileError(loadText(text)));
     expect(err.message).toMatch(/p\.yaml:\d+:\d+: the file holds more than 100000 values once its aliases \(\*name\) are expanded/);
-    expect(ms).toBeLessThan(2000);
+    expect(ms).toBeLessThan(5000); // unbounded, this takes minutes; a loaded 2-core machine needs headroom
   });
 
   it('a variable doubling itself 29 times is a located error, not a RangeError', async () => {
@@ -33,7 +33,7 @@ describe('bounded loading', () => {
     const text = `name: x\nvars:\n  ${vars.join('\n  ')}\n${WEB}`;
     const { value: err, ms } = await timed(profileError(loadText(text)));
     expect(err.message).toMatch(/p\.yaml:\d+:\d+: vars\.v\d+: expands to more than 1048576 characters/);
-    expect(ms).toBeLessThan(2000);
+    expect(ms).toBeLessThan(5000); // unbounded, this takes minutes; a loaded 2-core machine needs headroom
   });
 
   it('many strings each taking a large variable stop at the total', async () => {

@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -49,5 +51,19 @@ describe('profile lock', () => {
     const next = await lockProfile(dir, 'shop-dev', { runId: 'r2', kind: 'up' }, { waitMs: 5000 });
     expect(Date.now() - t).toBeGreaterThanOrEqual(250);
     await next.release();
+  });
+
+  it.skipIf(process.platform !== 'linux')('takes over a lock whose holder was killed but not reaped yet (a zombie answers kill 0)', async () => {
+    const dir = await tmp();
+    await mkdir(path.join(dir, 'locks'), { recursive: true });
+    // `sleep 0.1` ends under a parent that exec'd into `sleep 5` and never reaps it: a zombie for 5 s.
+    const parent = spawn('sh', ['-c', 'sleep 0.1 & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const pid = Number(await new Promise<string>((r) => parent.stdout.once('data', (d: Buffer) => r(d.toString()))));
+    await new Promise((r) => setTimeout(r, 400));
+    expect(readFileSync(`/proc/${pid}/stat`, 'utf8')).toMatch(/\) Z/);
+    await writeFile(path.join(dir, 'locks', 'shop-dev.lock'), JSON.stringify({ pid, runId: 'killed', kind: 'up', startedAt: '2026-01-01T00:00:00Z' }));
+    const held = await lockProfile(dir, 'shop-dev', { runId: 'next', kind: 'up' });
+    await held.release();
+    parent.kill();
   });
 });

@@ -1,0 +1,88 @@
+// A run command (up, plan, drift, …) from its request to its exit code: the same rendering, output and
+// exit codes whether the engine runs in this process or in the agent (it only needs start and cancel),
+// and no import of the engine, so that a run handed to the agent does not load it here.
+
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import pc from 'picocolors';
+import type { StartRunRequest } from '../../shared/api.js';
+import type { EventSink } from '../../shared/events.js';
+import type { DriftReport, ErrorInfo, RunResult } from '../../shared/report.js';
+import type { CliFlags, CliIo } from './io.js';
+import { driftJunit, printDrift, printRunResult } from './print.js';
+import { createRunRenderer } from './render-run.js';
+
+/** What a run needs of an engine: the local Engine, or the agent's over its socket. */
+export interface RunStarter {
+  start(req: StartRunRequest, emit?: EventSink): { runId: string; done: Promise<RunResult | DriftReport> };
+  cancel(runId: string): boolean;
+}
+
+export function printError(io: CliIo, info: ErrorInfo, json: boolean): void {
+  if (json) {
+    io.out(JSON.stringify({ error: info }));
+    return;
+  }
+  io.err(`${pc.red('error:')} ${info.message}`);
+  if (info.where && !info.message.includes(info.where)) io.err(`  ${pc.dim('at')} ${info.where}`);
+  if (info.hint) io.err(`  ${pc.dim('→')} ${info.hint}`);
+  const stack = info.details?.stack;
+  if (typeof stack === 'string') io.err(pc.dim(stack));
+}
+
+/** The request a run command's arguments make; throws (with a hint) when one is missing. */
+export function runRequest(kind: StartRunRequest['kind'], file: string, flags: CliFlags): StartRunRequest {
+  const req: StartRunRequest = { kind, file };
+  if (flags.against) req.baseline = path.resolve(flags.against);
+  if (kind === 'capture') {
+    if (!flags.out) throw Object.assign(new Error('capture needs --out <file>'), { hint: 'prodlike capture profiles/shop/production.yaml --out baselines/production.yaml' });
+    req.baseline = path.resolve(flags.out);
+  }
+  if (kind === 'reconcile' && !flags.against) throw Object.assign(new Error('reconcile needs --against <baseline>'), { hint: 'prodlike reconcile profiles/shop/dev.yaml --against baselines/production.yaml' });
+  if (flags.volumes) req.volumes = true;
+  if (flags['no-rollback']) req.noRollback = true;
+  if (flags['no-cache']) req.noCache = true;
+  if (flags.push) req.push = flags.push;
+  return req;
+}
+
+export async function runKind(engine: RunStarter, kind: StartRunRequest['kind'], file: string, flags: CliFlags, io: CliIo): Promise<number> {
+  const req = runRequest(kind, file, flags);
+  const json = !!flags.json;
+  const live = io.tty && !json ? (await import('log-update')).default : undefined;
+  const renderer = json ? undefined : createRunRenderer({ tty: io.tty, verbose: !!flags.verbose, write: io.out, ...(live ? { live } : {}) });
+  const started = engine.start(req, (e) => (json ? io.out(JSON.stringify(e)) : renderer!.onEvent(e)));
+  const onSigint = () => {
+    engine.cancel(started.runId);
+  };
+  process.once('SIGINT', onSigint);
+  let result: RunResult | DriftReport;
+  try {
+    result = await started.done;
+  } finally {
+    process.off('SIGINT', onSigint);
+    renderer?.stop();
+  }
+  return finishRun(result, req, flags, io);
+}
+
+/** Prints a run's result and decides the exit code (0 done / in sync, 1 failed, 2 pending or drift). */
+export async function finishRun(result: RunResult | DriftReport, req: StartRunRequest, flags: CliFlags, io: CliIo): Promise<number> {
+  const json = !!flags.json;
+  if ('findings' in result) return finishDrift(result, flags, io);
+  if (json) io.out(JSON.stringify({ result }));
+  else {
+    if (result.error) printError(io, result.error, false);
+    printRunResult(io, result, req.baseline);
+  }
+  if (!result.ok) return 1;
+  return req.kind === 'plan' && result.summary.pending > 0 ? 2 : 0;
+}
+
+async function finishDrift(report: DriftReport, flags: CliFlags, io: CliIo): Promise<number> {
+  if (flags.junit) await writeFile(flags.junit, driftJunit(report));
+  if (flags.json) io.out(JSON.stringify({ report }));
+  else printDrift(io, report);
+  if (report.errors.length) return 1;
+  return report.inSync ? 0 : 2;
+}
