@@ -8,6 +8,8 @@ import type { CommandResource } from '../../../shared/profile.js';
 import type { ResourceKind } from './resource.js';
 import { joinSh, raw, sh, type ShellCommand } from '../sh-command.js';
 import { APPLY_PRELUDE, checkEnvName, need, parseKv } from './sh.js';
+import * as z from 'zod/mini';
+import { absPath, envMap, NO_NUL, opt, resourceCommon, shellText } from '../profile/schema-parts.js';
 
 export interface CommandActual {
   /** Whether `creates` exists; undefined without that guard. */
@@ -39,8 +41,23 @@ export function hasGuard(spec: CommandResource): boolean {
   return spec.creates !== undefined || spec.unless !== undefined || spec.onlyif !== undefined;
 }
 
-export const commandKind: ResourceKind<CommandResource, CommandActual> = {
+const schema = z.strictObject({
+  command: shellText('a shell command'),
+  creates: z.optional(absPath('file').check(NO_NUL)),
+  unless: z.optional(shellText('a shell command')),
+  onlyif: z.optional(shellText('a shell command')),
+  cwd: z.optional(absPath('directory').check(NO_NUL)),
+  env: z._default(envMap(), {}),
+  ...resourceCommon,
+});
+type Data = z.output<typeof schema>;
+
+export const commandKind: ResourceKind<CommandResource, CommandActual, Data> = {
   kind: 'command',
+
+  schema,
+  textMaps: ['env'],
+  fromProfile: (d) => ({ ...opt('creates', d.creates), ...opt('unless', d.unless), ...opt('onlyif', d.onlyif), ...opt('cwd', d.cwd), env: d.env }),
 
   probe(spec) {
     // Cheapest guard first; later guards are only evaluated when the earlier ones do not skip.
@@ -90,4 +107,5 @@ exec sh -c ${spec.name} </dev/null
 `.text,
     };
   },
+
 };
