@@ -122,6 +122,6 @@ export interface ResourceKind<S extends ResourceSpec = ResourceSpec, A = unknown
     /** The spec with production's values substituted; `status` is the finding's about `kind:name`. */
     pin?(spec: S, host: BaselineHost, status: (kind: string, name: string) => DriftStatus): S;
     /** Why a finding about this kind is beyond reconcile, or undefined when it can fix it. */
-    cannotFix?(finding: DriftFinding): string | undefined;
+    cannotFix?(finding: DriftFinding, host: BaselineHost): string | undefined;
   };
 }

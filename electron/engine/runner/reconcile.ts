@@ -31,7 +31,7 @@ export function reconcilePlan(machine: MachineSpec, host: BaselineHost, findings
   for (const f of findings) {
     if (f.machine !== machine.name || f.status === 'in-sync') continue;
     const kind = f.resource.kind;
-    const beyond = isKindName(kind) ? KINDS[kind].reconcile?.cannotFix?.(f) : undefined;
+    const beyond = isKindName(kind) ? KINDS[kind].reconcile?.cannotFix?.(f, host) : undefined;
     if (kind === 'os') {
       unfixable.push({ finding: f, why: 'the OS release differs: change the image (docker) or the VM, reconcile does not reinstall machines' });
     } else if (!namedKeys.has(key(kind, f.resource.name))) {
