@@ -12,6 +12,7 @@ import { lineKind } from './line-resource.js';
 import { packageKind } from './package-resource.js';
 import type { ResourceKind } from './resource.js';
 import { serviceKind } from './service-resource.js';
+import { symlinkKind } from './symlink-resource.js';
 import { userKind } from './user-resource.js';
 
 type KindMap = { [K in ResourceKindName]: ResourceKind<Extract<ResourceSpec, { kind: K }>, unknown> };
@@ -20,6 +21,7 @@ export const KINDS: KindMap = {
   package: packageKind,
   file: fileKind,
   directory: directoryKind,
+  symlink: symlinkKind,
   line: lineKind,
   user: userKind,
   group: groupKind,
