@@ -56,7 +56,14 @@ export const commandKind: ResourceKind<CommandResource, CommandActual, Data> = {
   kind: 'command',
 
   schema,
+  savePoint: true,
   textMaps: ['env'],
+  // Without a guard a command is an action, not a state; with one, the guard is the state it stands for.
+  action: (spec) => !hasGuard(spec),
+  // A command's run is its confirmation: without guards it would only say "would run" again, and a guard
+  // is what the user wrote to skip it next time, not a promise that it holds right away (a daemon a
+  // command starts may take a moment to answer).
+  confirmByProbe: false,
   fromProfile: (d) => ({ ...opt('creates', d.creates), ...opt('unless', d.unless), ...opt('onlyif', d.onlyif), ...opt('cwd', d.cwd), env: d.env }),
 
   probe(spec) {

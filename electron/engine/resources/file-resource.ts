@@ -189,6 +189,9 @@ mv -f -- "$_pl_t" "$_pl_p" || _pl_fail ${`${what}: cannot move the new content i
 
   // Every file the baseline records (the production profile named it); a path it does not record is
   // unknown, not absent.
+  // The environment cache keys a file by its content's hash, not by where `src:` lives on this computer.
+  fingerprint: (spec) => ({ ...spec, src: undefined, content: spec.content === undefined ? undefined : `sha256:${sha256(spec.content)}` }),
+
   baseline: {
     records: (spec) => [{ section: 'files', name: spec.name }],
     compare: ({ host, facts, ownedElsewhere }) =>

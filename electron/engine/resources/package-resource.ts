@@ -79,6 +79,7 @@ export const packageKind: ResourceKind<PackageResource, PackageActual, Data> = {
   kind: 'package',
 
   schema,
+  savePoint: true,
   fromProfile: (d) => ({ ...opt('version', d.version), state: d.state }),
 
   probe(spec) {

@@ -106,6 +106,27 @@ export interface ResourceKind<S extends ResourceSpec = ResourceSpec, A = unknown
    */
   applyBatch?(items: { spec: S; actual: A; changes: Change[] }[]): ApplyStep;
 
+  /**
+   * Whether this resource is an action that runs on every apply rather than a state (a command without a
+   * guard): drift never reports it, and the environment cache saves no state past it. Default: a state.
+   */
+  action?(spec: S): boolean;
+  /**
+   * false: a successful apply is its own confirmation, and the runner does not probe it again (a command:
+   * a guard is what the user wrote to skip it next time, not a promise that it holds at once).
+   */
+  readonly confirmByProbe?: false;
+
+  // ----- the environment cache (cache/cache-key.ts) -----
+
+  /** Its apply is expensive (apt, builds): the machine's state after it is worth saving. */
+  readonly savePoint?: boolean;
+  /**
+   * What of a spec decides the state it leaves, when that is not the spec as loaded (a file: its
+   * content's hash, not where `src:` lives on this computer). `pos` is never part of it.
+   */
+  fingerprint?(spec: S): object;
+
   // ----- production baselines -----
 
   baseline?: {
