@@ -109,7 +109,8 @@ export interface VmMachineSpec {
   bootTimeoutMs: number;
 }
 
-interface ResourceBase {
+/** What every resource spec has; each kind adds its own attributes. */
+export interface ResourceBase {
   /** Stable identity within a machine: `kind:name` (for `line`, also the match or text). */
   id: string;
   pos?: SourcePos;
@@ -205,30 +206,27 @@ export interface ServiceResource extends ResourceBase {
   enabled?: boolean;
 }
 
-export type ResourceSpec =
-  | PackageResource
-  | FileResource
-  | DirectoryResource
-  | LineResource
-  | UserResource
-  | GroupResource
-  | CommandResource
-  | EnvResource
-  | ServiceResource;
+/**
+ * Every resource kind's spec, by kind name. The engine's registry (resources/registry.ts) is the list of
+ * kinds; a kind added after these declares its spec in its own module with module augmentation
+ * (`declare module '…/shared/profile.js' { interface ResourceKinds { symlink: SymlinkResource } }`), so
+ * that adding a kind needs no edit here.
+ */
+export interface ResourceKinds {
+  package: PackageResource;
+  file: FileResource;
+  directory: DirectoryResource;
+  line: LineResource;
+  user: UserResource;
+  group: GroupResource;
+  command: CommandResource;
+  env: EnvResource;
+  service: ServiceResource;
+}
 
-export type ResourceKindName = ResourceSpec['kind'];
+export type ResourceKindName = keyof ResourceKinds;
 
-export const RESOURCE_KINDS: readonly ResourceKindName[] = [
-  'package',
-  'file',
-  'directory',
-  'line',
-  'user',
-  'group',
-  'command',
-  'env',
-  'service',
-];
+export type ResourceSpec = ResourceKinds[ResourceKindName];
 
 export interface MachineSpec {
   name: string;

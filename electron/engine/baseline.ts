@@ -8,6 +8,8 @@ import type { EventSink } from '../../shared/events.js';
 import type { Profile } from '../../shared/profile.js';
 import { ProdlikeError, toErrorInfo } from './errors.js';
 import { gatherFacts, type HostFacts, type PathFact } from './facts/index.js';
+import { kindOf } from './resources/registry.js';
+import type { BaselineSection } from './resources/resource.js';
 import { writeFileAtomic } from './state/atomic-file.js';
 import type { Transport } from './transport.js';
 import {
@@ -41,15 +43,11 @@ function directoryEntry(p: PathFact | undefined): BaselineDirectory {
   return p.type === 'symlink' ? { type: p.type, ...owned, target: p.target } : { type: p.type, ...owned };
 }
 
-/** What a machine's resources ask the probe to look at. */
+/** What a machine's resources ask the probe to look at (each kind's `baseline.records`). */
 export function namedInProfile(resources: Profile['machines'][number]['resources']) {
-  const named = { files: new Set<string>(), directories: new Set<string>(), users: new Set<string>(), groups: new Set<string>(), services: new Set<string>() };
+  const named: Record<BaselineSection, Set<string>> = { files: new Set(), directories: new Set(), users: new Set(), groups: new Set(), services: new Set() };
   for (const r of resources) {
-    if (r.kind === 'file' || r.kind === 'line') named.files.add(r.name);
-    else if (r.kind === 'directory') named.directories.add(r.name);
-    else if (r.kind === 'user') named.users.add(r.name);
-    else if (r.kind === 'group') named.groups.add(r.name);
-    else if (r.kind === 'service') named.services.add(r.name);
+    for (const rec of kindOf(r).baseline?.records?.(r) ?? []) named[rec.section].add(rec.name);
   }
   return named;
 }

@@ -6,12 +6,10 @@
 
 import { createHash } from 'node:crypto';
 import type { DockerMachineSpec, ResourceSpec } from '../../../shared/profile.js';
+import { kindOf } from '../resources/registry.js';
 
 /** Bump when what a key covers (or how a cached image is made) changes: old entries stop matching. */
 export const CACHE_FORMAT_VERSION = 1;
-
-/** Kinds whose apply is expensive (apt, builds): the state after them is worth saving. */
-const EXPENSIVE: ReadonlySet<ResourceSpec['kind']> = new Set(['package', 'command']);
 
 export interface MachineKeyInput {
   /** The ID of the machine's base image (what `image:` resolved or was built to). */
@@ -47,17 +45,12 @@ function stable(value: unknown): string {
 }
 
 /**
- * What of a resource decides the state it leaves: everything but where it was written (`pos`) and where
- * a `src:` file lives on this computer (`src`); the file's content is in `content`, hashed.
+ * What of a resource decides the state it leaves: everything but where it was written (`pos`), or what
+ * its kind says (a file: its content hashed, not where a `src:` file lives on this computer).
  */
 export function resourceFingerprint(spec: ResourceSpec): string {
-  const { pos: _pos, ...rest } = spec;
-  const out: Record<string, unknown> = { ...rest };
-  if (spec.kind === 'file') {
-    delete out.src;
-    if (spec.content !== undefined) out.content = `sha256:${sha256(spec.content)}`;
-  }
-  return sha256(stable(out));
+  const { pos: _pos, ...rest } = (kindOf(spec).fingerprint?.(spec) ?? spec) as ResourceSpec;
+  return sha256(stable(rest));
 }
 
 export function machineKeys(input: MachineKeyInput): MachineKeys {
@@ -71,19 +64,19 @@ export function machineKeys(input: MachineKeyInput): MachineKeys {
   });
   const keys = [sha256(base)];
   for (const r of input.resources) keys.push(sha256(`${keys[keys.length - 1]!}\n${resourceFingerprint(r)}`));
-  // A saved state stops before the first secret-bearing resource, and before the first command without
-  // a guard: such a command runs on every up, so a machine started past it would run it twice
+  // A saved state stops before the first secret-bearing resource, and before the first action (a command
+  // without a guard): such a command runs on every up, so a machine started past it would run it twice
   // (`useradd app` fails the second time; `echo x >> f` leaves two lines).
-  const stopAt = input.resources.findIndex((r) => input.isSecret(r) || (r.kind === 'command' && r.creates === undefined && r.unless === undefined && r.onlyif === undefined));
+  const stopAt = input.resources.findIndex((r) => input.isSecret(r) || kindOf(r).action?.(r) === true);
   const limit = stopAt < 0 ? input.resources.length : stopAt;
   return { keys, savePoints: savePoints(input.resources, limit), limit };
 }
 
-/** After each expensive resource, and after the last one, never past `limit`. */
+/** After each resource whose kind is a save point (expensive), and after the last one, never past `limit`. */
 export function savePoints(resources: ResourceSpec[], limit: number): number[] {
   const out: number[] = [];
   for (let k = 1; k <= limit; k++) {
-    if (k === resources.length || EXPENSIVE.has(resources[k - 1]!.kind)) out.push(k);
+    if (k === resources.length || kindOf(resources[k - 1]!).savePoint === true) out.push(k);
   }
   return out;
 }

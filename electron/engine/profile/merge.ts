@@ -3,7 +3,8 @@
 
 import type { MapNode, PNode, SeqNode } from './yaml-tree.js';
 import { scalarText } from './yaml-tree.js';
-import { RESOURCE_KINDS, type ResourceKindName } from '../../../shared/profile.js';
+import type { ResourceKindName } from '../../../shared/profile.js';
+import { isKindName, KINDS } from '../resources/registry.js';
 
 /** Keys that describe one file and are never inherited. */
 export const PER_FILE_KEYS = ['name', 'abstract', 'extends', 'vars', 'secrets'] as const;
@@ -13,22 +14,21 @@ export function resourceKind(n: PNode): ResourceKindName | undefined {
   if (n.t !== 'map') return undefined;
   const first = n.entries.keys().next();
   if (first.done) return undefined;
-  return (RESOURCE_KINDS as readonly string[]).includes(first.value) ? (first.value as ResourceKindName) : undefined;
+  return isKindName(first.value) ? first.value : undefined;
 }
 
 /**
- * A resource's identity within a machine: `kind:name`; for `line`, `line:path:(match ?? text)`, so
- * that several lines of one file are several resources. Undefined when the node is too malformed to
- * have one (validation reports why).
+ * A resource's identity within a machine: `kind:name`, or what its kind says (for `line`,
+ * `line:path:(match ?? text)`, so that several lines of one file are several resources). Undefined when
+ * the node is too malformed to have one (validation reports why).
  */
 export function resourceId(n: PNode): string | undefined {
   const kind = resourceKind(n);
   if (!kind || n.t !== 'map') return undefined;
   const name = scalarText(n.entries.get(kind)?.value);
   if (name === undefined) return undefined;
-  if (kind !== 'line') return `${kind}:${name}`;
-  const key = scalarText(n.entries.get('match')?.value) ?? scalarText(n.entries.get('text')?.value);
-  return `line:${name}:${key ?? ''}`;
+  const identity = KINDS[kind].identity;
+  return identity ? identity(name, n) : `${kind}:${name}`;
 }
 
 function isDrop(n: PNode): boolean {

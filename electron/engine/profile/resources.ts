@@ -1,17 +1,16 @@
 // A machine's `resources:` list → ResourceSpec[]. Each item is checked against the schema of its
-// kind (its first key); `src:` files are read here, and only from inside the profile's own folder.
+// kind (its first key; the kind's module in resources/ says the rest); `src:` files are read here, and
+// only from inside the profile's own folder.
 
 import { dirname } from 'node:path';
-import type * as z from 'zod/mini';
-import { RESOURCE_KINDS, type ResourceSpec, type SourcePos } from '../../../shared/profile.js';
+import type { ResourceSpec, SourcePos } from '../../../shared/profile.js';
+import { isKindName, KIND_NAMES, KINDS } from '../resources/registry.js';
+import type { LoadContext, ResourceKind } from '../resources/resource.js';
 import { confine, describeRead, readBounded, type ReadResult } from './files.js';
 import { reportIssues } from './issues.js';
 import { resourceId, resourceKind } from './merge.js';
 import { Problems, displayFile, suggest } from './problems.js';
-import { resourceSchemas, type ResourceKindKey } from './schema.js';
 import { describeNode, scalarText, toPlain, type MapNode, type PNode } from './yaml-tree.js';
-
-type Out<K extends ResourceKindKey> = z.output<(typeof resourceSchemas)[K]>;
 
 /** `src:` files larger than this are not configuration; reading them would only slow every load. */
 export const MAX_SRC_BYTES = 4 * 1024 * 1024;
@@ -44,7 +43,7 @@ export async function convertResources(list: PNode | undefined, machinePath: str
 }
 
 async function convertResource(item: PNode, path: string, problems: Problems, readSrcFile: SrcReader): Promise<ResourceSpec | undefined> {
-  const kindsHint = `a resource is a map whose first key is its kind (${RESOURCE_KINDS.join(', ')}), such as "- package: nginx"`;
+  const kindsHint = `a resource is a map whose first key is its kind (${KIND_NAMES.join(', ')}), such as "- package: nginx"`;
   if (item.t !== 'map') {
     problems.add(item.pos, path, `expected a resource, found ${describeNode(item)}`, kindsHint);
     return undefined;
@@ -52,20 +51,20 @@ async function convertResource(item: PNode, path: string, problems: Problems, re
   const kind = resourceKind(item);
   if (!kind) {
     const [firstKey, firstEntry] = item.entries.entries().next().value ?? ['', undefined];
-    const later = [...item.entries.keys()].find((k) => (RESOURCE_KINDS as readonly string[]).includes(k));
+    const later = [...item.entries.keys()].find((k) => isKindName(k));
     const pos = firstEntry?.keyPos ?? item.pos;
     if (later) {
       problems.add(pos, path, `the first key must be the resource's kind, found "${firstKey}" before "${later}"`, `move "${later}:" to the first line of this resource`);
     } else {
-      const near = suggest(firstKey, RESOURCE_KINDS);
+      const near = suggest(firstKey, KIND_NAMES);
       problems.add(pos, path, `unknown resource kind "${firstKey}"${near ? ` (did you mean "${near}"?)` : ''}`, kindsHint);
     }
     return undefined;
   }
-  const schema = resourceSchemas[kind];
-  const parsed = schema.safeParse(toPlain(withStringValues(item)));
+  const kindModule = KINDS[kind] as ResourceKind;
+  const parsed = kindModule.schema.safeParse(toPlain(withStringValues(item, kindModule)));
   if (!parsed.success) {
-    reportIssues(parsed.error.issues, schema, item, path, problems);
+    reportIssues(parsed.error.issues, kindModule.schema, item, path, problems);
     return undefined;
   }
   const id = resourceId(item)!;
@@ -78,118 +77,31 @@ async function convertResource(item: PNode, path: string, problems: Problems, re
     );
     return undefined;
   }
-  const base = { id, pos: item.pos };
   const name = String((parsed.data as Record<string, unknown>)[kind]);
-  switch (kind) {
-    case 'package': {
-      const d = parsed.data as Out<'package'>;
-      return { ...base, kind, name, ...opt('version', d.version), state: d.state };
-    }
-    case 'file': {
-      const d = parsed.data as Out<'file'>;
-      if (d.content !== undefined && d.src !== undefined) {
-        problems.add(item.entries.get('src')!.keyPos, path, 'content: and src: both give the file\'s content', 'keep one of them');
-        return undefined;
-      }
-      if (d.state === 'absent' && (d.content !== undefined || d.src !== undefined)) {
-        problems.add(item.pos, path, 'state: absent removes the file, so content: or src: cannot apply', 'remove content:/src:, or the state: absent');
-        return undefined;
-      }
-      const read = d.src === undefined ? {} : await readSrc(item, d.src, path, problems, readSrcFile);
-      if (!read) return undefined;
-      return {
-        ...base,
-        kind,
-        name,
-        ...opt('content', d.content),
-        ...read,
-        ...opt('mode', normalMode(d.mode)),
-        ...opt('owner', d.owner),
-        ...opt('group', d.group),
-        state: d.state,
-      };
-    }
-    case 'directory': {
-      const d = parsed.data as Out<'directory'>;
-      return { ...base, kind, name, ...opt('mode', normalMode(d.mode)), ...opt('owner', d.owner), ...opt('group', d.group), state: d.state };
-    }
-    case 'line': {
-      const d = parsed.data as Out<'line'>;
-      if (d.text === undefined && !(d.state === 'absent' && d.match !== undefined)) {
-        problems.add(item.pos, path, '"text" is required: expected the line of text', 'add text: (only state: absent with match: can do without)');
-        return undefined;
-      }
-      return { ...base, kind, name, text: d.text ?? '', ...opt('match', d.match), state: d.state };
-    }
-    case 'user': {
-      const d = parsed.data as Out<'user'>;
-      return {
-        ...base,
-        kind,
-        name,
-        ...opt('uid', d.uid),
-        groups: d.groups,
-        ...opt('shell', d.shell),
-        ...opt('home', d.home),
-        system: d.system,
-        state: d.state,
-      };
-    }
-    case 'group': {
-      const d = parsed.data as Out<'group'>;
-      return { ...base, kind, name, ...opt('gid', d.gid), system: d.system, state: d.state };
-    }
-    case 'command': {
-      const d = parsed.data as Out<'command'>;
-      return {
-        ...base,
-        kind,
-        name,
-        ...opt('creates', d.creates),
-        ...opt('unless', d.unless),
-        ...opt('onlyif', d.onlyif),
-        ...opt('cwd', d.cwd),
-        env: d.env,
-      };
-    }
-    case 'env': {
-      const d = parsed.data as Out<'env'>;
-      if (d.value === undefined && d.state !== 'absent') {
-        problems.add(item.pos, path, '"value" is required: expected a string', 'add value: (or state: absent to remove the variable)');
-        return undefined;
-      }
-      return { ...base, kind, name, value: d.value ?? '', state: d.state };
-    }
-    case 'service': {
-      const d = parsed.data as Out<'service'>;
-      return { ...base, kind, name, state: d.state, ...opt('enabled', d.enabled) };
-    }
-  }
-}
-
-/** Only set keys that have a value, so that the result has no `key: undefined`. */
-function opt<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
-}
-
-/** "644" and "0644" are one mode; resources compare the 4-digit form. */
-function normalMode(mode: unknown): string | undefined {
-  return typeof mode === 'string' ? mode.padStart(4, '0') : undefined;
+  const ctx: LoadContext = {
+    problem: (message, hint, key) => problems.add(key === undefined ? item.pos : (item.entries.get(key)?.keyPos ?? item.pos), path, message, hint),
+    readSrc: (src) => readSrc(item, src, path, problems, readSrcFile),
+  };
+  const fields = await kindModule.fromProfile(parsed.data, ctx);
+  if (!fields) return undefined;
+  return { id, pos: item.pos, kind, name, ...fields } as ResourceSpec;
 }
 
 /**
  * Values that are strings by nature, where YAML's numbers and booleans are meant as written:
- * `value: 8080`, `env: { DEBUG: true }`.
+ * `value: 8080`, `env: { DEBUG: true }` (the keys and maps the kind names).
  */
-function withStringValues(item: MapNode): MapNode {
+function withStringValues(item: MapNode, kindModule: ResourceKind): MapNode {
   const entries = new Map(item.entries);
-  const value = entries.get('value');
-  if (value && value.value.t === 'scalar' && value.value.value !== null && typeof value.value.value !== 'string') {
-    entries.set('value', { ...value, value: { ...value.value, value: scalarText(value.value)! } });
+  for (const key of kindModule.textKeys ?? []) {
+    const value = entries.get(key);
+    if (value && value.value.t === 'scalar' && value.value.value !== null && typeof value.value.value !== 'string') {
+      entries.set(key, { ...value, value: { ...value.value, value: scalarText(value.value)! } });
+    }
   }
-  const env = entries.get('env');
-  if (env && env.value.t === 'map' && item.entries.keys().next().value === 'command') {
-    entries.set('env', { ...env, value: stringifyMapValues(env.value) });
+  for (const key of kindModule.textMaps ?? []) {
+    const map = entries.get(key);
+    if (map && map.value.t === 'map') entries.set(key, { ...map, value: stringifyMapValues(map.value) });
   }
   return { ...item, entries };
 }
@@ -208,7 +120,7 @@ export function stringifyMapValues(m: MapNode): MapNode {
  * `src:` is relative to the file that names it and must stay inside that file's folder, symlinks
  * resolved: a profile is untrusted input, and loading one must not read files elsewhere on the machine.
  */
-async function readSrc(item: MapNode, src: string, path: string, problems: Problems, readFile: SrcReader): Promise<{ content?: string; src?: string } | undefined> {
+async function readSrc(item: MapNode, src: string, path: string, problems: Problems, readFile: SrcReader): Promise<{ content: string; src: string } | undefined> {
   const node = item.entries.get('src')!.value;
   const at = node.pos;
   const folder = dirname(at.file);

@@ -1,80 +1,21 @@
 // The YAML schema of profile format version 1 (docs/profiles.md is its user-facing reference).
-// Every check carries the words a user sees after "expected": `want('a string like "0644"')`.
+// Every check carries the words a user sees after "expected" (schema-parts.ts); each resource kind's
+// schema lives in its module (resources/<kind>-resource.ts).
 // Shapes only: rules that span keys (docker xor ssh, src inside the folder, ...) live in convert.ts.
 
 import * as z from 'zod/mini';
 import { parsePort, parseVolume } from './docker-values.js';
-import { envValueProblem, SAFE_NAME } from '../sh-command.js';
+import { absPath, bool, MARK, preprocess, str, want } from './schema-parts.js';
 
-/** Marks messages written here, as opposed to zod's defaults; a hint follows a newline. */
-export const MARK = '\u0001';
-
-function want(expected: string, hint?: string): { error: () => string } {
-  const message = `${MARK}${expected}${hint ? `\n${hint}` : ''}`;
-  return { error: () => message };
-}
+export { MARK };
 
 export const NAME_RE = /^[a-z0-9][a-z0-9-]*$/;
 const NAME_WORDS = 'a name of lowercase letters, digits and dashes (such as "shop-dev")';
 
-const str = (expected = 'a string') => z.string(want(expected));
-const bool = () => z.boolean(want('true or false', 'YAML booleans are true and false (yes/no are strings)'));
 const seconds = () => z.number(want('a number of seconds')).check(z.positive(want('a number of seconds greater than 0')));
 const portNumber = () =>
   z.number(want('a port number (1-65535)')).check(z.int(want('a port number (1-65535)')), z.minimum(1, want('a port number (1-65535)')), z.maximum(65535, want('a port number (1-65535)')));
 const stringMap = (expected: string) => z.record(z.string(), str(expected), want(`a map of names to ${expected}s`));
-const state = () => z.enum(['present', 'absent'], want('present or absent'));
-const absPath = (what: string) => str(`an absolute ${what} path`).check(z.startsWith('/', want(`an absolute ${what} path (starting with /)`)));
-const mode = () =>
-  str('a string like "0644"').check(
-    z.regex(/^[0-7]{3,4}$/, want('a string like "0644" (3 or 4 octal digits)', 'modes are octal digits in quotes, such as "0644" or "0755"')),
-  );
-const id = (what: string) =>
-  z.number(want(`a numeric ${what}`)).check(
-    z.int(want(`a whole number ${what}`)),
-    z.minimum(0, want(`a ${what} of 0 or more`)),
-    z.maximum(4294967294, want(`a ${what} below 4294967295`)),
-  );
-
-// ----- what a machine's shell cannot take (resources are applied by sh scripts) -----
-
-const NO_NUL = z.refine<string>((v) => !v.includes('\0'), want('text without a NUL character', 'no command line or file name can hold a NUL (\\0)'));
-const ONE_LINE = z.refine<string>((v) => !/[\n\0]/.test(v), want('a single line (no newline or NUL)'));
-/** Text that goes into a shell command (a command, a guard, an env value): anything but NUL. */
-const shellText = (expected: string) => str(expected).check(NO_NUL);
-/** A path on the machine that a resource manages: absolute, one line, no NUL. */
-const machinePath = (what: string) => absPath(what).check(ONE_LINE);
-/**
- * A user or group name (or a numeric id): a letter, digit or _ first, so that no tool can take it for
- * an option (`-R`), then letters, digits and _.@+-.
- */
-const NAME_HINT = 'names start with a letter, digit or _ and hold only letters, digits and _.@+-';
-const accountName = (what: string) => str(`a ${what} name`).check(z.regex(SAFE_NAME, want(`a ${what} name such as "www-data"`, NAME_HINT)));
-const newAccountName = (what: string) =>
-  accountName(what).check(z.refine<string>((v) => !/^\d+$/.test(v), want(`a ${what} name that is not all digits`, 'a name of digits only would be read as an id')));
-/** useradd refuses a home or shell with ":" (the passwd field separator) or a newline. */
-const passwdField = (expected: string) => str(expected).check(z.refine<string>((v) => !/[:\n\0]/.test(v), want(`${expected} without ":", newline or NUL`)));
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const ENV_NAME_WORDS = 'an environment variable name such as SHOP_ENV';
-const envMap = () =>
-  z.record(z.string().check(z.regex(ENV_NAME)), shellText('a string'), {
-    error: (issue) => `${MARK}${issue.code === 'invalid_key' ? `keys that are environment variable names (letters, digits and _, such as SHOP_ENV)` : 'a map of names to strings'}`,
-  });
-/** A value /etc/environment can hold so that pam_env and `. /etc/environment` both read it as written. */
-const envValue = () =>
-  str('a string').check(
-    z.refine<string>((v) => envValueProblem(v) === undefined, {
-      error: (issue) => `${MARK}a value for /etc/environment, which ${envValueProblem(String(issue.input)) ?? 'cannot hold it'}`,
-    }),
-  );
-/** One string, or a list of them. */
-const oneOrMany = (expected: string, item: z.ZodMiniString = str(expected)) =>
-  preprocess((v) => (typeof v === 'string' ? [v] : v), z.array(item, want(`${expected} or a list of them`)));
-
-/** classic zod's z.preprocess, which zod/mini leaves out: a transform piped into a schema. */
-function preprocess<T extends z.ZodMiniType>(fn: (v: unknown) => unknown, schema: T) {
-  return z.pipe(z.transform(fn), schema);
-}
 
 // ----- machines -----
 
@@ -251,7 +192,7 @@ export const machineSchema = z.strictObject(
     docker: z.optional(dockerSchema),
     ssh: z.optional(sshSchema),
     vm: z.optional(vmSchema),
-    // Each resource is checked against its kind's schema in convert.ts, where the kind is known.
+    // Each resource is checked against its kind's schema (its module in resources/) in resources.ts.
     resources: z._default(z.array(z.unknown(), want('a list of resources')), []),
   },
   want('a map with docker:, ssh: or vm:, and resources:'),
@@ -273,84 +214,6 @@ export const profileSchema = z.strictObject(
   },
   want('a map with name: and machines:'),
 );
-
-// ----- resources: the first key is the kind, its value the name -----
-
-const common = { drop: z.optional(bool()) };
-
-export const resourceSchemas = {
-  package: z.strictObject({
-    package: str('a package name').check(z.regex(/^[A-Za-z0-9][A-Za-z0-9+._:@-]*$/, want('a package name such as "nginx" (letters, digits and +._:@-, not starting with -)'))),
-    version: z.optional(str('a version string such as "1.22.*"').check(z.regex(/^[A-Za-z0-9.+~:_*?-]*$/, want('a version or a glob such as "1.22.*" (letters, digits and .+~:_*?-)')))),
-    state: z._default(state(), 'present'),
-    ...common,
-  }),
-  file: z.strictObject({
-    file: machinePath('file'),
-    content: z.optional(str('the file content as a string')),
-    src: z.optional(str('a file path relative to the profile file')),
-    mode: z.optional(mode()),
-    owner: z.optional(accountName('user')),
-    group: z.optional(accountName('group')),
-    state: z._default(state(), 'present'),
-    ...common,
-  }),
-  directory: z.strictObject({
-    directory: machinePath('directory'),
-    mode: z.optional(mode()),
-    owner: z.optional(accountName('user')),
-    group: z.optional(accountName('group')),
-    state: z._default(state(), 'present'),
-    ...common,
-  }),
-  line: z.strictObject({
-    line: machinePath('file'),
-    text: z.optional(str('the line of text').check(ONE_LINE)),
-    match: z.optional(str('a regular expression').check(ONE_LINE)),
-    state: z._default(state(), 'present'),
-    ...common,
-  }),
-  user: z.strictObject({
-    user: newAccountName('user'),
-    uid: z.optional(id('uid')),
-    groups: z._default(oneOrMany('a group name', accountName('group')), []),
-    shell: z.optional(passwdField('a shell path')),
-    home: z.optional(machinePath('home').check(z.refine<string>((v) => !v.includes(':'), want('an absolute home path without ":"')))),
-    system: z._default(bool(), false),
-    state: z._default(state(), 'present'),
-    ...common,
-  }),
-  group: z.strictObject({
-    group: newAccountName('group'),
-    gid: z.optional(id('gid')),
-    system: z._default(bool(), false),
-    state: z._default(state(), 'present'),
-    ...common,
-  }),
-  command: z.strictObject({
-    command: shellText('a shell command'),
-    creates: z.optional(absPath('file').check(NO_NUL)),
-    unless: z.optional(shellText('a shell command')),
-    onlyif: z.optional(shellText('a shell command')),
-    cwd: z.optional(absPath('directory').check(NO_NUL)),
-    env: z._default(envMap(), {}),
-    ...common,
-  }),
-  env: z.strictObject({
-    env: str('an environment variable name').check(z.regex(ENV_NAME, want(ENV_NAME_WORDS))),
-    value: z.optional(envValue()),
-    state: z._default(state(), 'present'),
-    ...common,
-  }),
-  service: z.strictObject({
-    service: str('a service name').check(z.regex(SAFE_NAME, want('a service name such as "nginx"', 'service names start with a letter, digit or _ and hold only letters, digits and _.@+-'))),
-    state: z._default(z.enum(['running', 'stopped'], want('running or stopped')), 'running'),
-    enabled: z.optional(bool()),
-    ...common,
-  }),
-} as const;
-
-export type ResourceKindKey = keyof typeof resourceSchemas;
 
 // ----- walking a schema, for "did you mean" -----
 

@@ -1,6 +1,8 @@
-// Mode, owner and group: shared by file and directory. Owners may be given as names or numeric ids.
+// Mode, owner and group: shared by file and directory (diff, apply, and reconcile's pinning). Owners may
+// be given as names or numeric ids.
 
 import type { Change } from '../../../shared/report.js';
+import type { BaselineDirectory, BaselineFile } from '../baseline-schema.js';
 import { joinSh, raw, sh, type ShellCommand } from '../sh-command.js';
 import { checkName, normMode, specMode } from './sh.js';
 
@@ -65,4 +67,17 @@ export function attrScript(spec: AttrSpec, pathVar: `$${string}`, what: string):
     lines.push(sh`chown -- ${who} ${path} || _pl_fail ${`${what}: cannot set owner/group to ${who} (does the user or group exist?)`}`);
   }
   return joinSh(lines);
+}
+
+/**
+ * Reconcile: production's mode, owner and group for a file or directory the profile keeps present (its
+ * content stays the profile's: a baseline holds hashes, never content). "UNKNOWN": production's uid/gid
+ * has no name; a number would mean another account here.
+ */
+export function pinAttrs<S extends AttrSpec & { state: 'present' | 'absent' }>(spec: S, prod: BaselineFile | BaselineDirectory | undefined): S {
+  if (!prod || 'absent' in prod || 'type' in prod || spec.state === 'absent') return spec;
+  const out = { ...spec, mode: prod.mode.padStart(4, '0') };
+  if (prod.owner !== 'UNKNOWN') out.owner = prod.owner;
+  if (prod.group !== 'UNKNOWN') out.group = prod.group;
+  return out;
 }

@@ -8,6 +8,8 @@ import type { CommandResource } from '../../../shared/profile.js';
 import type { ResourceKind } from './resource.js';
 import { joinSh, raw, sh, type ShellCommand } from '../sh-command.js';
 import { APPLY_PRELUDE, checkEnvName, need, parseKv } from './sh.js';
+import * as z from 'zod/mini';
+import { absPath, envMap, NO_NUL, opt, resourceCommon, shellText } from '../profile/schema-parts.js';
 
 export interface CommandActual {
   /** Whether `creates` exists; undefined without that guard. */
@@ -39,8 +41,30 @@ export function hasGuard(spec: CommandResource): boolean {
   return spec.creates !== undefined || spec.unless !== undefined || spec.onlyif !== undefined;
 }
 
-export const commandKind: ResourceKind<CommandResource, CommandActual> = {
+const schema = z.strictObject({
+  command: shellText('a shell command'),
+  creates: z.optional(absPath('file').check(NO_NUL)),
+  unless: z.optional(shellText('a shell command')),
+  onlyif: z.optional(shellText('a shell command')),
+  cwd: z.optional(absPath('directory').check(NO_NUL)),
+  env: z._default(envMap(), {}),
+  ...resourceCommon,
+});
+type Data = z.output<typeof schema>;
+
+export const commandKind: ResourceKind<CommandResource, CommandActual, Data> = {
   kind: 'command',
+
+  schema,
+  savePoint: true,
+  textMaps: ['env'],
+  // Without a guard a command is an action, not a state; with one, the guard is the state it stands for.
+  action: (spec) => !hasGuard(spec),
+  // A command's run is its confirmation: without guards it would only say "would run" again, and a guard
+  // is what the user wrote to skip it next time, not a promise that it holds right away (a daemon a
+  // command starts may take a moment to answer).
+  confirmByProbe: false,
+  fromProfile: (d) => ({ ...opt('creates', d.creates), ...opt('unless', d.unless), ...opt('onlyif', d.onlyif), ...opt('cwd', d.cwd), env: d.env }),
 
   probe(spec) {
     // Cheapest guard first; later guards are only evaluated when the earlier ones do not skip.
@@ -90,4 +114,5 @@ exec sh -c ${spec.name} </dev/null
 `.text,
     };
   },
+
 };

@@ -6,6 +6,10 @@ import { attrChanges, attrScript, parseStat, STAT_FORMAT, type Attrs } from './a
 import type { ResourceKind } from './resource.js';
 import { sh } from '../sh-command.js';
 import { APPLY_PRELUDE, checkAbsPath, need, parseKv } from './sh.js';
+import * as z from 'zod/mini';
+import { accountName, machinePath, mode, normalMode, opt, resourceCommon, state } from '../profile/schema-parts.js';
+import { pathChanges, pathPresence } from './baseline-compare.js';
+import { pinAttrs } from './attrs.js';
 
 export interface DirectoryActual extends Partial<Attrs> {
   type: 'absent' | 'directory' | 'file' | 'other';
@@ -17,8 +21,21 @@ function path(spec: DirectoryResource): string {
   return p;
 }
 
-export const directoryKind: ResourceKind<DirectoryResource, DirectoryActual> = {
+const schema = z.strictObject({
+  directory: machinePath('directory'),
+  mode: z.optional(mode()),
+  owner: z.optional(accountName('user')),
+  group: z.optional(accountName('group')),
+  state: z._default(state(), 'present'),
+  ...resourceCommon,
+});
+type Data = z.output<typeof schema>;
+
+export const directoryKind: ResourceKind<DirectoryResource, DirectoryActual, Data> = {
   kind: 'directory',
+
+  schema,
+  fromProfile: (d) => ({ ...opt('mode', normalMode(d.mode)), ...opt('owner', d.owner), ...opt('group', d.group), state: d.state }),
 
   probe(spec) {
     return sh`_pl_p=${path(spec)}
@@ -70,5 +87,22 @@ mkdir -p -- "$_pl_p" || _pl_fail ${`${what}: cannot create`}
 ${attrScript(spec, '$_pl_p', what)}
 `.text,
     };
+  },
+
+  // Every directory the baseline records (the production profile named it).
+  baseline: {
+    records: (spec) => [{ section: 'directories', name: spec.name }],
+    compare: ({ host, facts, ownedElsewhere }) =>
+      Object.entries(host.directories)
+        .filter(([p]) => !ownedElsewhere('directories', p))
+        .map(([name, prod]) => {
+          const [status, changes] = pathPresence(facts.paths[name], prod, (local, entry) => pathChanges(local, entry, 'directory'));
+          return { name, status, changes };
+        }),
+  },
+
+  reconcile: {
+    pin: (spec, host) => pinAttrs(spec, host.directories[spec.name]),
+    cannotFix: (f) => (f.status === 'drifted' ? undefined : `reconcile does not create or remove directories: production ${f.status === 'missing' ? 'has' : 'lacks'} it; change the profile`),
   },
 };

@@ -6,6 +6,10 @@ import type { EnvResource } from '../../../shared/profile.js';
 import type { ResourceKind } from './resource.js';
 import { envValueProblem, sh } from '../sh-command.js';
 import { APPLY_PRELUDE, checkEnvName, need, parseKv } from './sh.js';
+import * as z from 'zod/mini';
+import { ENV_NAME, envValue, resourceCommon, state, str, want } from '../profile/schema-parts.js';
+import { presence, unique } from './baseline-compare.js';
+import { REDACTED } from '../facts/types.js';
 
 export { envValueProblem };
 
@@ -53,8 +57,26 @@ export function formatEnvLine(name: string, value: string): string {
   return /[$`]/.test(value) ? `${name}='${value}'` : `${name}="${value}"`;
 }
 
-export const envKind: ResourceKind<EnvResource, EnvActual> = {
+const schema = z.strictObject({
+  env: str('an environment variable name').check(z.regex(ENV_NAME, want('an environment variable name such as SHOP_ENV'))),
+  value: z.optional(envValue()),
+  state: z._default(state(), 'present'),
+  ...resourceCommon,
+});
+type Data = z.output<typeof schema>;
+
+export const envKind: ResourceKind<EnvResource, EnvActual, Data> = {
   kind: 'env',
+
+  schema,
+  textKeys: ['value'],
+  fromProfile(d, ctx) {
+    if (d.value === undefined && d.state !== 'absent') {
+      ctx.problem('"value" is required: expected a string', 'add value: (or state: absent to remove the variable)');
+      return undefined;
+    }
+    return { value: d.value ?? '', state: d.state };
+  },
 
   probe(spec) {
     const name = checkEnvName(spec.name, 'env');
@@ -114,5 +136,24 @@ fi
 `.text,
       stdin: `${line}\n`,
     };
+  },
+
+  baseline: {
+    compare: ({ host, facts, specs }) =>
+      unique(specs.map((s) => s.name)).map((name) => {
+        const [status, changes] = presence(facts.env[name], host.env[name], (local, prod) =>
+          // A redacted value can only be compared for presence: its value never left the host.
+          local === prod || local === REDACTED || prod === REDACTED ? [] : [{ field: 'value', summary: `${name}=${local} → ${prod} (production)`, before: local, after: prod }],
+        );
+        return { name, status, changes };
+      }),
+  },
+
+  // Production's value, unless it was redacted.
+  reconcile: {
+    pin(spec, host) {
+      const prod = host.env[spec.name];
+      return prod !== undefined && prod !== REDACTED ? { ...spec, state: 'present', value: prod } : spec;
+    },
   },
 };

@@ -9,6 +9,10 @@ import { attrChanges, attrScript, parseStat, STAT_FORMAT, type Attrs } from './a
 import type { ApplyStep, ResourceKind } from './resource.js';
 import { sh } from '../sh-command.js';
 import { APPLY_PRELUDE, checkAbsPath, decodeValue, need, parseKv } from './sh.js';
+import * as z from 'zod/mini';
+import { accountName, machinePath, mode, normalMode, opt, resourceCommon, state, str } from '../profile/schema-parts.js';
+import { pathChanges, pathPresence } from './baseline-compare.js';
+import { pinAttrs } from './attrs.js';
 
 /** Files at least this big are compared by hash only: their content is not sent back for a diff. */
 export const DIFF_MAX_BYTES = 256 * 1024;
@@ -64,8 +68,35 @@ function contentChange(spec: FileResource, actual: FileActual): Change | undefin
   return { ...base, summary, diff: patch };
 }
 
-export const fileKind: ResourceKind<FileResource, FileActual> = {
+const schema = z.strictObject({
+  file: machinePath('file'),
+  content: z.optional(str('the file content as a string')),
+  src: z.optional(str('a file path relative to the profile file')),
+  mode: z.optional(mode()),
+  owner: z.optional(accountName('user')),
+  group: z.optional(accountName('group')),
+  state: z._default(state(), 'present'),
+  ...resourceCommon,
+});
+type Data = z.output<typeof schema>;
+
+export const fileKind: ResourceKind<FileResource, FileActual, Data> = {
   kind: 'file',
+
+  schema,
+  async fromProfile(d, ctx) {
+    if (d.content !== undefined && d.src !== undefined) {
+      ctx.problem('content: and src: both give the file\'s content', 'keep one of them', 'src');
+      return undefined;
+    }
+    if (d.state === 'absent' && (d.content !== undefined || d.src !== undefined)) {
+      ctx.problem('state: absent removes the file, so content: or src: cannot apply', 'remove content:/src:, or the state: absent');
+      return undefined;
+    }
+    const read = d.src === undefined ? {} : await ctx.readSrc(d.src);
+    if (!read) return undefined;
+    return { ...opt('content', d.content), ...read, ...opt('mode', normalMode(d.mode)), ...opt('owner', d.owner), ...opt('group', d.group), state: d.state };
+  },
 
   probe(spec) {
     const p = checkAbsPath(spec.name, 'file');
@@ -154,5 +185,26 @@ mv -f -- "$_pl_t" "$_pl_p" || _pl_fail ${`${what}: cannot move the new content i
 `.text,
       stdin: spec.content,
     };
+  },
+
+  // Every file the baseline records (the production profile named it); a path it does not record is
+  // unknown, not absent.
+  // The environment cache keys a file by its content's hash, not by where `src:` lives on this computer.
+  fingerprint: (spec) => ({ ...spec, src: undefined, content: spec.content === undefined ? undefined : `sha256:${sha256(spec.content)}` }),
+
+  baseline: {
+    records: (spec) => [{ section: 'files', name: spec.name }],
+    compare: ({ host, facts, ownedElsewhere }) =>
+      Object.entries(host.files)
+        .filter(([p]) => !ownedElsewhere('files', p))
+        .map(([name, prod]) => {
+          const [status, changes] = pathPresence(facts.paths[name], prod, (local, entry) => pathChanges(local, entry, 'file'));
+          return { name, status, changes };
+        }),
+  },
+
+  reconcile: {
+    pin: (spec, host) => pinAttrs(spec, host.files[spec.name]),
+    cannotFix: (f) => (f.status === 'drifted' ? undefined : `reconcile does not create or remove files: production ${f.status === 'missing' ? 'has' : 'lacks'} it; change the profile`),
   },
 };

@@ -5,6 +5,9 @@ import type { Change } from '../../../shared/report.js';
 import type { ResourceKind } from './resource.js';
 import { sh, type ShellCommand } from '../sh-command.js';
 import { APPLY_PRELUDE, checkName, need, parseKv } from './sh.js';
+import * as z from 'zod/mini';
+import { bool, id, newAccountName, opt, resourceCommon, state } from '../profile/schema-parts.js';
+import { namedOrRecordedAbsent, presence } from './baseline-compare.js';
 
 export interface GroupActual {
   exists: boolean;
@@ -32,8 +35,20 @@ function groupName(spec: GroupResource): string {
   return checkName(spec.name, 'group');
 }
 
-export const groupKind: ResourceKind<GroupResource, GroupActual> = {
+const schema = z.strictObject({
+  group: newAccountName('group'),
+  gid: z.optional(id('gid')),
+  system: z._default(bool(), false),
+  state: z._default(state(), 'present'),
+  ...resourceCommon,
+});
+type Data = z.output<typeof schema>;
+
+export const groupKind: ResourceKind<GroupResource, GroupActual, Data> = {
   kind: 'group',
+
+  schema,
+  fromProfile: (d) => ({ ...opt('gid', d.gid), system: d.system, state: d.state }),
 
   probe(spec) {
     return entryProbe('group', groupName(spec), 'group').text;
@@ -73,5 +88,22 @@ else addgroup${gid}${spec.system ? sh` -S` : sh``} ${name}; fi || _pl_fail ${`${
 groupmod -g ${spec.gid!} ${name} || _pl_fail ${`${what}: cannot change the gid to ${spec.gid} (is it taken?)`}`;
     }
     return { script: sh`${APPLY_PRELUDE}${body}\n`.text };
+  },
+
+  baseline: {
+    records: (spec) => [{ section: 'groups', name: spec.name }],
+    compare: ({ host, facts, specs }) =>
+      namedOrRecordedAbsent(specs, host.groups).map((name) => {
+        const prod = host.groups[name];
+        const [status, changes] = presence(facts.groups[name], prod && !('absent' in prod) ? prod : undefined, () => []);
+        return { name, status, changes };
+      }),
+  },
+
+  reconcile: {
+    pin(spec, host) {
+      const prod = host.groups[spec.name];
+      return prod && !('absent' in prod) ? { ...spec, state: 'present' } : spec;
+    },
   },
 };

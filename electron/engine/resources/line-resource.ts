@@ -8,6 +8,9 @@ import type { Change } from '../../../shared/report.js';
 import type { ResourceKind } from './resource.js';
 import { sh } from '../sh-command.js';
 import { APPLY_PRELUDE, checkAbsPath, need, parseKv } from './sh.js';
+import * as z from 'zod/mini';
+import { machinePath, ONE_LINE, opt, resourceCommon, state, str } from '../profile/schema-parts.js';
+import { scalarText } from '../profile/yaml-tree.js';
 
 export interface LineActual {
   fileExists: boolean;
@@ -42,8 +45,31 @@ END { if (!done && !seen) print t }`;
 const ABSENT_AWK = `BEGIN { t = ENVIRON["PL_TEXT"]; m = ENVIRON["PL_MATCH"] }
 !($0 == t || (m != "" && $0 ~ m))`;
 
-export const lineKind: ResourceKind<LineResource, LineActual> = {
+const schema = z.strictObject({
+  line: machinePath('file'),
+  text: z.optional(str('the line of text').check(ONE_LINE)),
+  match: z.optional(str('a regular expression').check(ONE_LINE)),
+  state: z._default(state(), 'present'),
+  ...resourceCommon,
+});
+type Data = z.output<typeof schema>;
+
+export const lineKind: ResourceKind<LineResource, LineActual, Data> = {
   kind: 'line',
+
+  schema,
+  // Several lines of one file are several resources: `line:path:(match ?? text)`.
+  identity(name, node) {
+    const key = scalarText(node.entries.get('match')?.value) ?? scalarText(node.entries.get('text')?.value);
+    return `line:${name}:${key ?? ''}`;
+  },
+  fromProfile(d, ctx) {
+    if (d.text === undefined && !(d.state === 'absent' && d.match !== undefined)) {
+      ctx.problem('"text" is required: expected the line of text', 'add text: (only state: absent with match: can do without)');
+      return undefined;
+    }
+    return { text: d.text ?? '', ...opt('match', d.match), state: d.state };
+  },
 
   probe(spec) {
     check(spec);
@@ -114,5 +140,14 @@ fi
 `.text,
       stdin: `${spec.text}\n${spec.match ?? ''}\n`,
     };
+  },
+
+  // Capture records the file a line lives in; drift compares it as that file, and reconcile counts it
+  // as named by the profile.
+  baseline: {
+    records: (spec) => [{ section: 'files', name: spec.name }],
+  },
+  reconcile: {
+    subjects: (spec) => [`file:${spec.name}`],
   },
 };

@@ -12,6 +12,9 @@ import type { Change } from '../../../shared/report.js';
 import type { ApplyStep, ResourceKind } from './resource.js';
 import { joinSh, raw, sh, type ShellCommand } from '../sh-command.js';
 import { APPLY_PRELUDE, need, parseKv } from './sh.js';
+import * as z from 'zod/mini';
+import { opt, resourceCommon, state, str, want } from '../profile/schema-parts.js';
+import { presence, unique } from './baseline-compare.js';
 
 const MANAGERS = ['apt', 'apk', 'dnf', 'yum'] as const;
 export type PackageManager = (typeof MANAGERS)[number];
@@ -64,8 +67,20 @@ else
   echo 'no supported package manager (apt, apk, dnf, yum) on this machine' >&2
 fi`);
 
-export const packageKind: ResourceKind<PackageResource, PackageActual> = {
+const schema = z.strictObject({
+  package: str('a package name').check(z.regex(/^[A-Za-z0-9][A-Za-z0-9+._:@-]*$/, want('a package name such as "nginx" (letters, digits and +._:@-, not starting with -)'))),
+  version: z.optional(str('a version string such as "1.22.*"').check(z.regex(/^[A-Za-z0-9.+~:_*?-]*$/, want('a version or a glob such as "1.22.*" (letters, digits and .+~:_*?-)')))),
+  state: z._default(state(), 'present'),
+  ...resourceCommon,
+});
+type Data = z.output<typeof schema>;
+
+export const packageKind: ResourceKind<PackageResource, PackageActual, Data> = {
   kind: 'package',
+
+  schema,
+  savePoint: true,
+  fromProfile: (d) => ({ ...opt('version', d.version), state: d.state }),
 
   probe(spec) {
     return sh`_pl_n=${pkgName(spec)}\n${PROBE}`.text;
@@ -115,6 +130,32 @@ export const packageKind: ResourceKind<PackageResource, PackageActual> = {
     const remove = items.filter((i) => i.spec.state === 'absent');
     const body = manager === 'apt' ? aptScript(install, remove) : manager === 'apk' ? apkScript(install, remove) : rpmScript(manager, install, remove);
     return { script: sh`${APPLY_PRELUDE}${body}`.text } satisfies ApplyStep;
+  },
+
+  // A baseline lists every package production has: "not in the baseline" means production lacks it.
+  baseline: {
+    compare: ({ host, facts, specs }) =>
+      unique(specs.map((s) => s.name)).map((name) => {
+        const [status, changes] = presence(facts.packages[name], host.packages[name], (local, prod) =>
+          local === prod ? [] : [{ field: 'version', summary: `${name} ${local} → ${prod} (production)`, before: local, after: prod }],
+        );
+        return { name, status, changes };
+      }),
+  },
+
+  // Pinned to production's exact version when drift found it different or missing; a package
+  // production lacks becomes `state: absent` (only because the local profile names it).
+  reconcile: {
+    pin(spec, host, status) {
+      const s = status('package', spec.name);
+      const prod = host.packages[spec.name];
+      if ((s === 'drifted' || s === 'missing') && prod !== undefined) return { ...spec, state: 'present', version: prod };
+      if (s === 'extra') {
+        const { version: _drop, ...rest } = spec;
+        return { ...rest, state: 'absent' };
+      }
+      return spec;
+    },
   },
 };
 

@@ -1,4 +1,6 @@
-// Which ResourceKind handles a spec.
+// The resource kinds: one module each (resource.ts says what a module holds). Adding a kind is its
+// module, a line here, and its tests: the loader, capture, baseline drift and reconcile go through this
+// list. The order is the one error hints list the kinds in and baseline drift reports them in.
 
 import type { ResourceKindName, ResourceSpec } from '../../../shared/profile.js';
 import { commandKind } from './command-resource.js';
@@ -10,6 +12,7 @@ import { lineKind } from './line-resource.js';
 import { packageKind } from './package-resource.js';
 import type { ResourceKind } from './resource.js';
 import { serviceKind } from './service-resource.js';
+import { symlinkKind } from './symlink-resource.js';
 import { userKind } from './user-resource.js';
 
 type KindMap = { [K in ResourceKindName]: ResourceKind<Extract<ResourceSpec, { kind: K }>, unknown> };
@@ -18,13 +21,24 @@ export const KINDS: KindMap = {
   package: packageKind,
   file: fileKind,
   directory: directoryKind,
+  symlink: symlinkKind,
   line: lineKind,
   user: userKind,
   group: groupKind,
   command: commandKind,
-  env: envKind,
   service: serviceKind,
+  env: envKind,
 };
+
+/** Every kind's name, in registry order. */
+export const KIND_NAMES = Object.keys(KINDS) as readonly ResourceKindName[];
+
+/** Every kind's module, in registry order. */
+export const KIND_LIST = Object.values(KINDS) as readonly ResourceKind[];
+
+export function isKindName(name: string): name is ResourceKindName {
+  return Object.hasOwn(KINDS, name);
+}
 
 export function kindOf<S extends ResourceSpec>(spec: S): ResourceKind<S, unknown> {
   const kind = KINDS[spec.kind];

@@ -9,6 +9,10 @@ import type { Change } from '../../../shared/report.js';
 import type { ResourceKind } from './resource.js';
 import { joinSh, raw, sh, type ShellCommand } from '../sh-command.js';
 import { APPLY_PRELUDE, checkName, need, parseKv } from './sh.js';
+import * as z from 'zod/mini';
+import { bool, opt, resourceCommon, str, want } from '../profile/schema-parts.js';
+import { namedOrRecordedAbsent, presence } from './baseline-compare.js';
+import { SAFE_NAME } from '../sh-command.js';
 
 export type InitSystem = 'systemd' | 'openrc' | 'sysv';
 
@@ -25,8 +29,19 @@ function unit(spec: ServiceResource): string {
   return checkName(spec.name, 'service');
 }
 
-export const serviceKind: ResourceKind<ServiceResource, ServiceActual> = {
+const schema = z.strictObject({
+  service: str('a service name').check(z.regex(SAFE_NAME, want('a service name such as "nginx"', 'service names start with a letter, digit or _ and hold only letters, digits and _.@+-'))),
+  state: z._default(z.enum(['running', 'stopped'], want('running or stopped')), 'running'),
+  enabled: z.optional(bool()),
+  ...resourceCommon,
+});
+type Data = z.output<typeof schema>;
+
+export const serviceKind: ResourceKind<ServiceResource, ServiceActual, Data> = {
   kind: 'service',
+
+  schema,
+  fromProfile: (d) => ({ state: d.state, ...opt('enabled', d.enabled) }),
 
   probe(spec) {
     return sh`_pl_s=${unit(spec)}
@@ -126,5 +141,26 @@ trap 'rm -f "$_pl_log"' EXIT
 cat "$_pl_log"`);
     }
     return { script: sh`${APPLY_PRELUDE}${joinSh(lines)}\n`.text };
+  },
+
+  baseline: {
+    records: (spec) => [{ section: 'services', name: spec.name }],
+    compare: ({ host, facts, specs }) =>
+      namedOrRecordedAbsent(specs, host.services).map((name) => {
+        const prod = host.services[name];
+        const [status, changes] = presence(facts.services[name], prod && !('absent' in prod) ? prod : undefined, (local, p) =>
+          local.state === p.state ? [] : [{ field: 'state', summary: `${name} ${local.state} → ${p.state} (production)`, before: local.state, after: p.state }],
+        );
+        return { name, status, changes };
+      }),
+  },
+
+  // Running or stopped as in production.
+  reconcile: {
+    pin(spec, host) {
+      const prod = host.services[spec.name];
+      if (!prod || 'absent' in prod || (prod.state !== 'running' && prod.state !== 'stopped')) return spec;
+      return { ...spec, state: prod.state };
+    },
   },
 };

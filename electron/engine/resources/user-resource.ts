@@ -8,6 +8,9 @@ import { entryProbe } from './group-resource.js';
 import type { ResourceKind } from './resource.js';
 import { joinSh, sh, type ShellCommand } from '../sh-command.js';
 import { APPLY_PRELUDE, checkName, need, parseKv } from './sh.js';
+import * as z from 'zod/mini';
+import { accountName, bool, id, machinePath, newAccountName, oneOrMany, opt, passwdField, resourceCommon, state, want } from '../profile/schema-parts.js';
+import { namedOrRecordedAbsent, presence } from './baseline-compare.js';
 
 export interface UserActual {
   exists: boolean;
@@ -29,8 +32,23 @@ function missingGroups(spec: UserResource, actual: UserActual): string[] {
   return spec.groups.filter((g) => !have.has(g));
 }
 
-export const userKind: ResourceKind<UserResource, UserActual> = {
+const schema = z.strictObject({
+  user: newAccountName('user'),
+  uid: z.optional(id('uid')),
+  groups: z._default(oneOrMany('a group name', accountName('group')), []),
+  shell: z.optional(passwdField('a shell path')),
+  home: z.optional(machinePath('home').check(z.refine<string>((v) => !v.includes(':'), want('an absolute home path without ":"')))),
+  system: z._default(bool(), false),
+  state: z._default(state(), 'present'),
+  ...resourceCommon,
+});
+type Data = z.output<typeof schema>;
+
+export const userKind: ResourceKind<UserResource, UserActual, Data> = {
   kind: 'user',
+
+  schema,
+  fromProfile: (d) => ({ ...opt('uid', d.uid), groups: d.groups, ...opt('shell', d.shell), ...opt('home', d.home), system: d.system, state: d.state }),
 
   probe(spec) {
     const name = userName(spec);
@@ -129,5 +147,28 @@ fi`);
       }
     }
     return { script: sh`${APPLY_PRELUDE}${joinSh(lines)}\n`.text };
+  },
+
+  // Supplementary groups compared as sets.
+  baseline: {
+    records: (spec) => [{ section: 'users', name: spec.name }],
+    compare: ({ host, facts, specs }) =>
+      namedOrRecordedAbsent(specs, host.users).map((name) => {
+        const prod = host.users[name];
+        const [status, changes] = presence(facts.users[name], prod && !('absent' in prod) ? prod : undefined, (local, p) => {
+          const [a, b] = [[...local.groups].sort().join(','), [...p.groups].sort().join(',')];
+          return a === b ? [] : [{ field: 'groups', summary: `groups ${a || '(none)'} → ${b || '(none)'} (production)`, before: a, after: b }];
+        });
+        return { name, status, changes };
+      }),
+  },
+
+  // Present, with production's supplementary groups added.
+  reconcile: {
+    pin(spec, host) {
+      const prod = host.users[spec.name];
+      if (!prod || 'absent' in prod) return spec;
+      return { ...spec, state: 'present', groups: [...new Set([...spec.groups, ...prod.groups])] };
+    },
   },
 };

@@ -16,7 +16,7 @@ import { machineProvider, type CommandResource, type MachineSpec, type ResourceS
 import type { Change, ErrorInfo, MachineResult, ResourceResult } from '../../../shared/report.js';
 import { toErrorInfo } from '../errors.js';
 import type { RunContext } from '../backends/backend.js';
-import { diffAll, planApplySteps, probeAll, type PendingItem } from '../resources/index.js';
+import { diffAll, kindOf, planApplySteps, probeAll, type PendingItem } from '../resources/index.js';
 import type { Transport } from '../transport.js';
 import { runApplyStep } from './apply-step.js';
 
@@ -87,10 +87,8 @@ function machineStatus(list: ResourceResult[]): MachineResult['status'] {
   return 'ok';
 }
 
-// A command's run is its confirmation: without guards it would only say "would run" again, and a guard
-// is what the user wrote to skip it next time, not a promise that it holds right away (a daemon a
-// command starts may take a moment to answer).
-const confirmable = (spec: ResourceSpec) => spec.kind !== 'command';
+// Whether a successful apply is probed again to confirm it (not a command's: resource.ts, confirmByProbe).
+const confirmable = (spec: ResourceSpec) => kindOf(spec).confirmByProbe !== false;
 
 export interface ConvergeOptions {
   readOnly?: boolean;

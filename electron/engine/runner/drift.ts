@@ -4,6 +4,7 @@ import type { MachineSpec, ResourceSpec } from '../../../shared/profile.js';
 import type { Change, DriftFinding, DriftStatus } from '../../../shared/report.js';
 import type { RunContext } from '../backends/backend.js';
 import type { Transport } from '../transport.js';
+import { kindOf } from '../resources/registry.js';
 import { probeAndDiff, refOf } from './converge.js';
 
 /**
@@ -52,10 +53,10 @@ export async function driftAgainstProfile(machine: MachineSpec, transport: Trans
         changes: [{ field: 'probe', summary: `could not be read: ${p.error}` }],
       };
     }
-    // A command without guards is an action, not a state: never drift. With a guard (creates, unless,
+    // An action (a command without guards) is not a state: never drift. With a guard (creates, unless,
     // onlyif) the guard is the state it stands for, so "would run" is drift.
     const s = p.spec;
-    if (s.kind === 'command' && !s.creates && !s.unless && !s.onlyif) return findingFor(machine.name, s, []);
+    if (kindOf(s).action?.(s)) return findingFor(machine.name, s, []);
     return findingFor(machine.name, p.spec, p.changes);
   });
 }
