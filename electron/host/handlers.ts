@@ -72,6 +72,23 @@ export function createHost(opts: HostOptions): Host {
     }
   }
 
+  const notYet = (what: string) => async (): Promise<never> => {
+    throw new ProdlikeError(`${what} is not available yet in this build.`);
+  };
+  const issue9Handlers = {
+    'runs:get': notYet('Run details'),
+    'runs:active': notYet('Active runs'),
+    'status:watch': notYet('Live status'),
+    'status:unwatch': notYet('Live status'),
+    'drift:adopt-preview': notYet('Adopt into profile'),
+    'drift:adopt-apply': notYet('Adopt into profile'),
+    'machines:logs': notYet('Container logs'),
+    'machines:logs-stop': notYet('Container logs'),
+    'machines:restart': notYet('Restart'),
+    'shell:list': notYet('Shell list'),
+    'shell:attach': notYet('Shell attach'),
+  } satisfies Partial<Handlers>;
+
   const handlers: Handlers = {
     'app:info': async () => ({ version: opts.version, mode: opts.mode, dataDir: opts.dataDir }),
     'profiles:list': () => engine.listProfiles(),
@@ -105,6 +122,7 @@ export function createHost(opts: HostOptions): Host {
     'shell:input': async ({ shellId, data }) => shells.input(shellId, data),
     'shell:resize': ({ shellId, cols, rows }) => shells.resize(shellId, cols, rows),
     'shell:close': async ({ shellId }) => shells.close(shellId),
+    ...issue9Handlers,
     'doctor:check': () => engine.doctor(),
     // Only a fix the engine itself decided for that check runs (the request names a check, not a command).
     'doctor:fix': ({ id }) => engine.doctorFix({ only: [id], confirm: async () => true }),
