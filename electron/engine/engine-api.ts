@@ -9,6 +9,8 @@ import type { DriftReport, ProfileStatus, RunRecord, RunResult } from '../../sha
 import type { FixOptions } from './doctor/index.js';
 import type { UsePlan } from '../../shared/use-plan.js';
 import type { ShellCallbacks, ShellSession } from './shell.js';
+import type { RunDetail } from '../../shared/history.js';
+import type { MachineStateChange } from '../../shared/machines-live.js';
 
 export interface StartedRun {
   runId: string;
@@ -49,5 +51,14 @@ export interface EngineApi {
   doctor(): Promise<DoctorReport>;
   /** Does doctor's automatic fixes; the caller gets consent (`confirm`, asked before each fix). */
   doctorFix(opts: FixOptions): Promise<DoctorFixResult>;
+  /** One run in full (history detail), also while it runs. Throws when the history does not have it. */
+  runDetail(runId: string): Promise<RunDetail>;
+  /** The runs going now. */
+  activeRuns(): RunRecord[];
+  /** Machine state changes as they happen (Docker events; SSH checks of watched profiles). */
+  subscribeMachines(listener: (change: MachineStateChange) => void): () => void;
+  /** Marks a profile as on screen (a lease, renewed by calling again with the id); returns its status. */
+  watchStatus(file: string, watchId?: string): Promise<{ watchId: string; status: ProfileStatus }>;
+  unwatchStatus(watchId: string): void;
   close(): Promise<void>;
 }

@@ -30,6 +30,10 @@ import type { SnapshotInfo } from './cache/snapshot.js';
 import { AppState } from './state/app-state.js';
 import { defaultDataDir } from './state/data-dir.js';
 import { lockProfile } from './state/profile-lock.js';
+import { StatusWatch } from './status-watch.js';
+import { RunHistoryStore, RunRecorder } from './state/run-history.js';
+import type { RunDetail } from '../../shared/history.js';
+import type { MachineStateChange } from '../../shared/machines-live.js';
 
 export interface EngineOptions {
   dataDir?: string;
@@ -52,10 +56,53 @@ export class Engine implements EngineApi {
   private readonly retired: ProviderSet[] = [];
   private readonly running = new Map<string, AbortController>();
   private readonly listeners = new Set<EventSink>();
+  private statusWatch?: StatusWatch;
+  /** Runs going now, collecting their history detail. */
+  private readonly recorders = new Map<string, RunRecorder>();
+  private readonly runStore: RunHistoryStore;
 
   constructor(private readonly opts: EngineOptions = {}) {
     this.dataDir = opts.dataDir ?? defaultDataDir(opts.env);
     this.state = new AppState(this.dataDir);
+    this.runStore = new RunHistoryStore(this.dataDir);
+  }
+
+  /** One run in full: from memory while it runs, else from the history. */
+  async runDetail(runId: string): Promise<RunDetail> {
+    const live = this.recorders.get(runId);
+    if (live) return live.detail(true);
+    const kept = await this.runStore.get(runId);
+    if (!kept) throw new ProdlikeError(`No run ${runId} in the history.`, { hint: 'The history keeps the newest runs; `prodlike history` lists them.' });
+    return kept;
+  }
+
+  /** The runs going now. */
+  activeRuns(): RunRecord[] {
+    return [...this.recorders.values()].map((r) => r.detail(true).record);
+  }
+
+  private liveStatus(): StatusWatch {
+    this.statusWatch ??= new StatusWatch({
+      docker: async () => (await (await this.providers()).docker()).client(),
+      loadProfile: (file) => this.loadProfile(file),
+    });
+    return this.statusWatch;
+  }
+
+  /** Machine state changes as they happen (Docker events; SSH checks of watched profiles). */
+  subscribeMachines(listener: (change: MachineStateChange) => void): () => void {
+    return this.liveStatus().subscribe(listener);
+  }
+
+  /** The profile on screen: its status now, and its SSH machines checked until the lease ends. */
+  async watchStatus(file: string, watchId?: string): Promise<{ watchId: string; status: ProfileStatus }> {
+    const profile = await this.loadProfile(file);
+    const [id, status] = await Promise.all([this.liveStatus().watch(profile.file, watchId), this.statusOf(profile)]);
+    return { watchId: id, status };
+  }
+
+  unwatchStatus(watchId: string): void {
+    this.liveStatus().unwatch(watchId);
   }
 
   /** Every event of every run, for hosts that fan them out (IPC, server-sent events). */
@@ -91,9 +138,10 @@ export class Engine implements EngineApi {
   }
 
   async statusOf(profile: Profile): Promise<ProfileStatus> {
-    const [machines, active, lastRun] = await Promise.all([statusAll(await this.providers(), profile), this.state.activeProfile(), this.state.lastRun(profile.file)]);
+    const [machines, active, lastRun, lastFailure] = await Promise.all([statusAll(await this.providers(), profile), this.state.activeProfile(), this.state.lastRun(profile.file), this.state.lastFailure(profile.file)]);
     const st: ProfileStatus = { profile: profile.name, file: profile.file, role: profile.role, active: active?.file === profile.file, machines };
     if (lastRun) st.lastRun = lastRun;
+    if (lastFailure) st.lastFailure = lastFailure;
     return st;
   }
 
@@ -105,7 +153,10 @@ export class Engine implements EngineApi {
       emit?.(e);
       for (const l of this.listeners) l(e);
     };
-    const done = this.execute(runId, req, sink, controller.signal).finally(() => this.running.delete(runId));
+    const done = this.execute(runId, req, sink, controller.signal).finally(() => {
+      this.running.delete(runId);
+      this.recorders.delete(runId);
+    });
     return { runId, done };
   }
 
@@ -158,7 +209,14 @@ export class Engine implements EngineApi {
     const started = Date.now();
     const startedAt = new Date(started).toISOString();
     let redact: Redact = (v) => v;
-    const emit: EventSink = (e) => rawEmit(redact(e));
+    const recorder = new RunRecorder({ runId, kind: req.kind, profile: req.file, profileFile: req.file, ok: false, startedAt, durationMs: 0, summary: { ok: 0, changed: 0, pending: 0, failed: 0 } });
+    this.recorders.set(runId, recorder);
+    // The history sees what every front end sees: events after the redactor.
+    const emit: EventSink = (e) => {
+      const masked = redact(e);
+      recorder.add(masked);
+      rawEmit(masked);
+    };
     const ctx: RunContext = { runId, emit, signal };
     let profile: Profile | undefined;
     let release: (() => Promise<void>) | undefined;
@@ -212,7 +270,7 @@ export class Engine implements EngineApi {
           return redact(report);
         }
         const result = end(report.machines);
-        await this.record(runId, req, profile, startedAt, started, result.ok, result.summary);
+        await this.record(runId, req, profile, startedAt, started, result.ok, result.summary, undefined, result.error ?? firstFailure(result.machines));
         return result;
       }
       if (req.kind === 'up' || req.kind === 'use') {
@@ -252,21 +310,31 @@ export class Engine implements EngineApi {
       }
       if (ctx.cache?.saved || req.kind === 'bake') await this.keepCacheWithinCap(emit, runId);
       const result = end(machines, runError);
-      await this.record(runId, req, profile, startedAt, started, result.ok, result.summary);
+      await this.record(runId, req, profile, startedAt, started, result.ok, result.summary, undefined, result.error ?? firstFailure(result.machines));
       return result;
     } catch (err) {
       const error = toErrorInfo(err, this.opts.debug);
       if (!profile) emit({ type: 'run-start', runId, kind: req.kind, profile: req.file, profileFile: req.file, machines: [], at: startedAt });
-      return end([], error);
+      const result = end([], error);
+      // A run refused or broken before it began is a run too: it stays in the history with its reason.
+      const refused = !profile || err instanceof RefusedError;
+      await this.record(runId, req, profile ?? { name: req.file, file: req.file }, startedAt, started, false, result.summary, undefined, result.error, refused).catch(() => undefined);
+      return result;
     } finally {
       await release?.();
     }
   }
 
-  private async record(runId: string, req: StartRunRequest, profile: Profile, startedAt: string, started: number, ok: boolean, summary: RunSummary, drifted?: number) {
+  private async record(runId: string, req: StartRunRequest, profile: Pick<Profile, 'name' | 'file'>, startedAt: string, started: number, ok: boolean, summary: RunSummary, drifted?: number, error?: ErrorInfo, refused = false) {
     const rec: RunRecord = { runId, kind: req.kind, profile: profile.name, profileFile: profile.file, ok, startedAt, durationMs: Date.now() - started, summary };
     if (drifted !== undefined) rec.drifted = drifted;
-    await this.state.recordRun(rec);
+    if (error) rec.error = error;
+    await this.state.recordRun(rec, { last: !refused });
+    const recorder = this.recorders.get(runId);
+    if (recorder) {
+      // Kept in full beside the list; a history that cannot be written must not fail the run.
+      await this.runStore.save({ ...recorder.detail(false), record: rec }).catch(() => undefined);
+    }
   }
 
   history(file?: string, limit?: number): Promise<RunRecord[]> {
@@ -465,6 +533,7 @@ export class Engine implements EngineApi {
   }
 
   async close(): Promise<void> {
+    this.statusWatch?.close();
     for (const c of this.running.values()) c.abort();
     await Promise.all([this.providersFor?.set.close(), ...this.retired.map((s) => s.close())]);
   }
@@ -478,6 +547,16 @@ function publicEntry(e: { key: string; profile: string; machine: string; prefix:
 
 function expandHome(p: string): string {
   return p.replace(/^~(?=$|\/)/, os.homedir());
+}
+
+/** What a failed run's record says when the run itself has no error: its first machine or resource failure. */
+function firstFailure(machines: MachineResult[]): ErrorInfo | undefined {
+  for (const m of machines) {
+    if (m.error) return m.error;
+    const r = m.resources.find((x) => x.status === 'failed' && x.error);
+    if (r?.error) return r.error;
+  }
+  return undefined;
 }
 
 export function summarize(machines: MachineResult[]): RunSummary {

@@ -35,7 +35,18 @@ export function createHost(opts: HostOptions): Host {
   const { engine, hub } = opts;
   const shells = new ShellManager(engine, hub);
   // The engine-wide stream: runs reach the UI however they were started (tray, window, another tab).
-  const unsubscribe = engine.subscribe((event) => hub.publish({ type: 'run-event', event }));
+  // A run's end changes its profile's status (last run, last failure): tell the front ends to read it again.
+  const runFiles = new Map<string, string>();
+  const unsubscribe = engine.subscribe((event) => {
+    hub.publish({ type: 'run-event', event });
+    if (event.type === 'run-start') runFiles.set(event.runId, event.profileFile);
+    if (event.type === 'run-end') {
+      const file = runFiles.get(event.runId);
+      runFiles.delete(event.runId);
+      if (file) hub.publish({ type: 'status-changed', file });
+    }
+  });
+  const unsubscribeMachines = engine.subscribeMachines((change) => hub.publish({ type: 'machine-state', change }));
 
   let unwatch: () => void = () => undefined;
   const rewatch = async () => {
@@ -76,10 +87,10 @@ export function createHost(opts: HostOptions): Host {
     throw new ProdlikeError(`${what} is not available yet in this build.`);
   };
   const issue9Handlers = {
-    'runs:get': notYet('Run details'),
-    'runs:active': notYet('Active runs'),
-    'status:watch': notYet('Live status'),
-    'status:unwatch': notYet('Live status'),
+    'runs:get': ({ runId }: { runId: string }) => engine.runDetail(runId),
+    'runs:active': async () => engine.activeRuns(),
+    'status:watch': async ({ file, watchId }: { file: string; watchId?: string }) => engine.watchStatus(await knownProfile(file), watchId),
+    'status:unwatch': async ({ watchId }: { watchId: string }) => engine.unwatchStatus(watchId),
     'drift:adopt-preview': notYet('Adopt into profile'),
     'drift:adopt-apply': notYet('Adopt into profile'),
     'machines:logs': notYet('Container logs'),
@@ -136,6 +147,7 @@ export function createHost(opts: HostOptions): Host {
     },
     close: async () => {
       unsubscribe();
+      unsubscribeMachines();
       unwatch();
       shells.closeAll();
       await engine.close();
