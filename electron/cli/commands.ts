@@ -14,6 +14,7 @@ import { driftJunit, printDrift, printRunResult, printStatus } from './print.js'
 import { printUsePlan } from './print-use-plan.js';
 import { createRunRenderer } from './render-run.js';
 import { runDoctor } from './doctor.js';
+import { historyCommand, logsCommand } from './history-commands.js';
 
 
 export function printError(io: CliIo, info: ErrorInfo, json: boolean): void {
@@ -94,6 +95,10 @@ export async function runCommand(command: string, args: string[], flags: CliFlag
         return await cacheCommand(engine, args, flags, io);
       case 'snapshot':
         return await snapshotCommand(engine, args, flags, io);
+      case 'history':
+        return await historyCommand(engine, args, flags, io);
+      case 'logs':
+        return await logsCommand(engine, args, flags, io);
       case 'ssh': {
         const file = need('profile');
         if (!args[1]) throw Object.assign(new Error('ssh needs a machine'), { hint: 'prodlike ssh <profile> <machine>' });

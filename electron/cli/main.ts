@@ -38,6 +38,8 @@ Commands:
   bake <profile>           build every Docker machine to its converged state and keep it in the cache
       --push <registry>/<repo>   ... and push the states there (profiles pull them with cache: { from: })
   snapshot save|restore|ls|rm <profile> [name]   save a running environment's machines and volumes, restore them
+  history [profile]        the runs kept: when, what, how long, the result (newest first)
+  logs <run>               one run: what it changed, with diffs, and its full log
 
 A profile is a path, or a name looked up in ./profiles (e.g. shop/dev).
 
@@ -53,7 +55,7 @@ Options:
   -h, --help    this help;  --version  the version
 `;
 
-const COMMANDS = new Set(['list', 'validate', 'plan', 'up', 'status', 'use', 'down', 'destroy', 'drift', 'capture', 'reconcile', 'trust', 'allow', 'doctor', 'cache', 'bake', 'snapshot', 'ssh']);
+const COMMANDS = new Set(['list', 'validate', 'plan', 'up', 'status', 'use', 'down', 'destroy', 'drift', 'capture', 'reconcile', 'trust', 'allow', 'doctor', 'cache', 'bake', 'snapshot', 'ssh', 'history', 'logs']);
 
 
 async function main(argv: string[]): Promise<number> {
