@@ -130,6 +130,7 @@ async function runKind(engine: Engine, kind: StartRunRequest['kind'], file: stri
   if (flags['no-rollback']) req.noRollback = true;
   if (flags['no-cache']) req.noCache = true;
   if (flags.push) req.push = flags.push;
+  if (flags['from-plan']) req.planId = flags['from-plan'];
 
   const json = !!flags.json;
   const renderer = json ? undefined : createRunRenderer({ tty: io.tty, verbose: !!flags.verbose, write: io.out });
@@ -147,6 +148,7 @@ async function runKind(engine: Engine, kind: StartRunRequest['kind'], file: stri
   else {
     if (result.error) printError(io, result.error, false);
     printRunResult(io, result, req.baseline);
+    if (kind === 'plan' && result.ok && result.summary.pending > 0) io.out(pc.dim(`apply exactly this plan: prodlike up ${file} --from-plan ${result.runId}`));
   }
   if (!result.ok) return 1;
   return kind === 'plan' && result.summary.pending > 0 ? 2 : 0;

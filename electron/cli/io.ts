@@ -27,4 +27,6 @@ export interface CliFlags {
   all?: boolean;
   'older-than'?: string;
   push?: string;
+  /** up: the plan run whose changes to apply (refused if the machines changed since). */
+  'from-plan'?: string;
 }

@@ -15,6 +15,7 @@ Commands:
   validate <profile>       check a profile: "ok", or errors with file:line:col
   plan <profile>           what up would change, with diffs (exit 2 when changes are pending)
   up <profile>             create/start the machines and apply the profile
+      --from-plan <run>      apply exactly what that plan showed; refuses if a machine changed since
   status [profile]         machines, state, ports, last run
   use <profile>            switch: stop the other profiles' machines, bring this one up; checks
                            ports, images and SSH hosts first and stops nothing if one fails
@@ -84,6 +85,7 @@ async function main(argv: string[]): Promise<number> {
         'i-know-this-is-production': { type: 'boolean' },
         plan: { type: 'boolean' },
         'no-rollback': { type: 'boolean' },
+        'from-plan': { type: 'string' },
       },
     });
   } catch (err) {

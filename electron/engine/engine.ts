@@ -17,7 +17,8 @@ import { ProdlikeError, RefusedError, toErrorInfo } from './errors.js';
 import { listProfiles, loadProfile, resolveProfileArg } from './profile/index.js';
 import type { RunContext } from './providers/provider.js';
 import { createProviders, statusAll, type ProviderSet } from './runner/machines.js';
-import { runDestroy, runDown, runPlan, runUp } from './runner/operations.js';
+import { runDestroy, runDown, runPlan, runUp, runUpOnly } from './runner/operations.js';
+import { planDifferences } from './runner/plan-check.js';
 import { preflightUse } from './runner/preflight.js';
 import { runUse, type UseOptions } from './runner/use.js';
 import { runDriftOrBaseline } from './runner/drift-run.js';
@@ -249,6 +250,9 @@ export class Engine implements EngineApi {
           ...(req.baseline ? { baselineFile: req.baseline } : {}),
         });
       }
+      if ((req.only || req.planId) && req.kind !== 'up') {
+        throw new ProdlikeError(`only and planId are for up runs, not ${req.kind}`, { hint: 'to put one drift finding right, start an up run with only: [{ machine, resource }]' });
+      }
       if (req.kind === 'up' || req.kind === 'use' || req.kind === 'bake') await this.refuseUnallowedSettings(profile);
       if (req.kind === 'plan' || req.kind === 'drift') {
         ctx.productionMachines = await productionMachines(profile, { dataDir: this.dataDir, folders: await this.profileFolders(), env: this.opts.env ?? process.env });
@@ -286,6 +290,13 @@ export class Engine implements EngineApi {
           break;
         }
         case 'up':
+          if (req.planId) await this.checkPlan(req.planId, profile, ctx, redact);
+          if (req.only) {
+            // One resource put right is not a switch to this profile, nor a state worth caching.
+            delete ctx.cache;
+            machines = await runUpOnly(await this.providers(), profile, req.only, ctx);
+            break;
+          }
           machines = await runUp(await this.providers(), profile, ctx);
           await this.state.setActiveProfile({ name: profile.name, file: profile.file });
           break;
@@ -323,6 +334,30 @@ export class Engine implements EngineApi {
     } finally {
       await release?.();
     }
+  }
+
+  /**
+   * "Apply this plan": the machines are probed again (silently) and must look exactly as the plan saw
+   * them; otherwise the run refuses before it changes anything, listing what differs.
+   */
+  private async checkPlan(planId: string, profile: Profile, ctx: RunContext, redact: Redact): Promise<void> {
+    const plan = await this.runStore.get(planId);
+    const again = `make a new plan and look at it: prodlike plan ${path.relative(process.cwd(), profile.file) || profile.file}`;
+    if (!plan || plan.record.kind !== 'plan') throw new RefusedError(`there is no plan ${planId} in the history`, { hint: again });
+    if (plan.record.profileFile !== profile.file) throw new RefusedError(`plan ${planId} is a plan of ${plan.record.profile} (${plan.record.profileFile}), not of ${profile.name}`, { hint: again });
+    if (!plan.record.ok) throw new RefusedError(`plan ${planId} did not complete (${plan.record.error?.message ?? 'a machine could not be probed'}), so there is nothing to apply`, { hint: again });
+    const probe = new RunRecorder({ ...plan.record, runId: ctx.runId });
+    await runPlan(await this.providers(), profile, { runId: ctx.runId, emit: (e) => probe.add(redact(e)), ...(ctx.signal ? { signal: ctx.signal } : {}) });
+    const now = probe.detail(false);
+    const diffs = planDifferences(plan.resources, now.resources);
+    for (const m of now.machineErrors) diffs.push(`machine ${m.machine}: ${m.error.message}`);
+    if (diffs.length) {
+      throw new RefusedError(`the machines changed since plan ${planId} was made, so it was not applied (nothing was changed): ${diffs.slice(0, 5).join('; ')}${diffs.length > 5 ? `; and ${diffs.length - 5} more` : ''}`, {
+        hint: again,
+        details: { differences: diffs },
+      });
+    }
+    ctx.emit({ type: 'log', runId: ctx.runId, stream: 'info', text: `plan ${planId}: the machines are as the plan saw them; applying it` });
   }
 
   private async record(runId: string, req: StartRunRequest, profile: Pick<Profile, 'name' | 'file'>, startedAt: string, started: number, ok: boolean, summary: RunSummary, drifted?: number, error?: ErrorInfo, refused = false) {
