@@ -10,6 +10,7 @@ import type { FixOptions } from './doctor/index.js';
 import type { UsePlan } from '../../shared/use-plan.js';
 import type { ShellCallbacks, ShellSession } from './shell.js';
 import type { RunDetail } from '../../shared/history.js';
+import type { AdoptPreview, AdoptRequest, AdoptResult } from '../../shared/adopt.js';
 import type { MachineStateChange } from '../../shared/machines-live.js';
 
 export interface StartedRun {
@@ -60,5 +61,8 @@ export interface EngineApi {
   /** Marks a profile as on screen (a lease, renewed by calling again with the id); returns its status. */
   watchStatus(file: string, watchId?: string): Promise<{ watchId: string; status: ProfileStatus }>;
   unwatchStatus(watchId: string): void;
+  /** Adopt into profile: the preview (diffs of the files it would write), then the write on confirm. */
+  adoptPreview(req: AdoptRequest): Promise<AdoptPreview>;
+  adoptApply(adoptId: string): Promise<AdoptResult>;
   close(): Promise<void>;
 }

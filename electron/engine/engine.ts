@@ -34,6 +34,10 @@ import { lockProfile } from './state/profile-lock.js';
 import { StatusWatch } from './status-watch.js';
 import { RunHistoryStore, RunRecorder } from './state/run-history.js';
 import type { RunDetail } from '../../shared/history.js';
+import type { AdoptPreview, AdoptRequest, AdoptResult } from '../../shared/adopt.js';
+import type { AdoptWrite } from './runner/adopt-run.js';
+import { writeFileAtomic } from './state/atomic-file.js';
+import { promises as fs } from 'node:fs';
 import type { MachineStateChange } from '../../shared/machines-live.js';
 
 export interface EngineOptions {
@@ -61,6 +65,8 @@ export class Engine implements EngineApi {
   /** Runs going now, collecting their history detail. */
   private readonly recorders = new Map<string, RunRecorder>();
   private readonly runStore: RunHistoryStore;
+  /** Adopt previews waiting for their confirm (a few minutes), by id. */
+  private readonly adoptions = new Map<string, { writes: AdoptWrite[]; expires: number }>();
 
   constructor(private readonly opts: EngineOptions = {}) {
     this.dataDir = opts.dataDir ?? defaultDataDir(opts.env);
@@ -75,6 +81,34 @@ export class Engine implements EngineApi {
     const kept = await this.runStore.get(runId);
     if (!kept) throw new ProdlikeError(`No run ${runId} in the history.`, { hint: 'The history keeps the newest runs; `prodlike history` lists them.' });
     return kept;
+  }
+
+  /** Adopt into profile, step one: what taking the machine's value would write (nothing is written). */
+  async adoptPreview(req: AdoptRequest): Promise<AdoptPreview> {
+    const profile = await this.loadProfile(req.file);
+    const { prepareAdopt, unifiedDiff } = await import('./runner/adopt-run.js');
+    const prepared = await prepareAdopt(await this.providers(), profile, req);
+    const now = Date.now();
+    for (const [id, a] of this.adoptions) if (a.expires < now) this.adoptions.delete(id);
+    const adoptId = randomUUID();
+    this.adoptions.set(adoptId, { writes: prepared.writes, expires: now + ADOPT_TTL_MS });
+    return { adoptId, summary: prepared.summary, files: prepared.writes.map((w) => ({ path: w.path, diff: unifiedDiff(w) })) };
+  }
+
+  /** Step two: writes exactly the preview, refusing if a file changed since it was made. */
+  async adoptApply(adoptId: string): Promise<AdoptResult> {
+    const a = this.adoptions.get(adoptId);
+    if (!a || a.expires < Date.now()) throw new ProdlikeError('This adopt preview has expired or was already used.', { hint: 'Adopt again to see a fresh preview.' });
+    for (const w of a.writes) {
+      const now = await fs.readFile(w.path, 'utf8').catch(() => undefined);
+      if (now !== w.before) throw new ProdlikeError(`${w.path} changed since the preview, so nothing was written`, { hint: 'Adopt again to see a fresh preview.' });
+    }
+    this.adoptions.delete(adoptId);
+    for (const w of a.writes) {
+      const mode = (await fs.stat(w.path)).mode & 0o777;
+      await writeFileAtomic(w.path, w.after, mode);
+    }
+    return { written: a.writes.map((w) => w.path) };
   }
 
   /** The runs going now. */
@@ -575,6 +609,7 @@ export class Engine implements EngineApi {
 }
 
 const gb = (n: number) => Math.round(n * 1024 ** 3);
+const ADOPT_TTL_MS = 10 * 60_000;
 
 function publicEntry(e: { key: string; profile: string; machine: string; prefix: number; total: number; savedAt: string; lastUsed: string; sizeBytes: number }) {
   return { key: e.key, profile: e.profile, machine: e.machine, prefix: e.prefix, total: e.total, savedAt: e.savedAt, lastUsed: e.lastUsed, sizeBytes: e.sizeBytes };
