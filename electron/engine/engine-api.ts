@@ -5,7 +5,7 @@ import type { CacheListing, CachePruneRequest, CachePruneResult, ProfileDetail, 
 import type { DoctorFixResult, DoctorReport } from '../../shared/doctor.js';
 import type { EventSink } from '../../shared/events.js';
 import type { Profile } from '../../shared/profile.js';
-import type { DriftReport, ProfileStatus, RunRecord, RunResult } from '../../shared/report.js';
+import type { DriftReport, MachineStatus, ProfileStatus, RunRecord, RunResult } from '../../shared/report.js';
 import type { FixOptions } from './doctor/index.js';
 import type { UsePlan } from '../../shared/use-plan.js';
 import type { ShellCallbacks, ShellSession } from './shell.js';
@@ -64,5 +64,8 @@ export interface EngineApi {
   /** Adopt into profile: the preview (diffs of the files it would write), then the write on confirm. */
   adoptPreview(req: AdoptRequest): Promise<AdoptPreview>;
   adoptApply(adoptId: string): Promise<AdoptResult>;
+  /** A Docker machine's container logs: the last lines, then (follow) new ones until stopped. */
+  machineLogs(file: string, machine: string, opts: { follow: boolean; tail: number }, onLines: (lines: string[]) => void, onEnd: (err?: Error) => void): Promise<{ lines: string[]; stop(): void }>;
+  restartMachine(file: string, machine: string): Promise<MachineStatus>;
   close(): Promise<void>;
 }

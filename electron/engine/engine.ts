@@ -8,7 +8,7 @@ import type { CacheListing, CachePruneRequest, CachePruneResult, ProfileDetail, 
 import type { DoctorCheck, DoctorFixResult, DoctorReport } from '../../shared/doctor.js';
 import type { EventSink, RunEvent } from '../../shared/events.js';
 import type { Profile } from '../../shared/profile.js';
-import { isDrift, WRITING_RUNS, type DriftReport, type ErrorInfo, type MachineResult, type ProfileStatus, type RunRecord, type RunResult, type RunSummary } from '../../shared/report.js';
+import { isDrift, WRITING_RUNS, type DriftReport, type ErrorInfo, type MachineResult, type MachineStatus, type ProfileStatus, type RunRecord, type RunResult, type RunSummary } from '../../shared/report.js';
 import type { UsePlan } from '../../shared/use-plan.js';
 import type { EngineApi, StartedRun } from './engine-api.js';
 import type { DoctorOptions, FixOptions } from './doctor/index.js';
@@ -109,6 +109,36 @@ export class Engine implements EngineApi {
       await writeFileAtomic(w.path, w.after, mode);
     }
     return { written: a.writes.map((w) => w.path) };
+  }
+
+  /** A running Docker machine's container, or an error that says why there is none. */
+  private async containerOf(file: string, machine: string): Promise<{ profile: Profile; id: string; docker: import('dockerode') }> {
+    const profile = await this.loadProfile(file);
+    const m = profile.machines.find((x) => x.name === machine);
+    if (!m) throw new ProdlikeError(`No machine "${machine}" in profile ${profile.name}.`, { where: profile.file });
+    if (!m.docker) throw new ProdlikeError(`Machine "${machine}" is ${m.ssh ? 'an SSH host' : 'a VM'}: container logs and restart are for Docker machines.`, { hint: m.ssh ? 'restart it on the host itself' : 'stop and start the profile' });
+    const provider = await (await this.providers()).docker();
+    const [st] = await provider.status(profile, [m]);
+    if (!st?.containerId) throw new ProdlikeError(`Machine "${machine}" has no container yet.`, { hint: 'Set up the profile first.' });
+    return { profile, id: st.containerId, docker: await provider.client() };
+  }
+
+  /** Container logs: the last `tail` lines, then (follow) new ones through `onLines` until stopped. */
+  async machineLogs(file: string, machine: string, opts: { follow: boolean; tail: number }, onLines: (lines: string[]) => void, onEnd: (err?: Error) => void): Promise<{ lines: string[]; stop(): void }> {
+    const { profile, id, docker } = await this.containerOf(file, machine);
+    const { containerLogs } = await import('./providers/docker-logs.js');
+    const redact = redactor(secretsOf(profile));
+    const r = await containerLogs(docker, id, opts, (lines) => onLines(redact(lines)), onEnd);
+    return { lines: redact(r.lines), stop: () => r.follow?.stop() };
+  }
+
+  /** Restarts a Docker machine's container; returns its status after. */
+  async restartMachine(file: string, machine: string): Promise<MachineStatus> {
+    const { profile, id, docker } = await this.containerOf(file, machine);
+    await docker.getContainer(id).restart({ t: 10 });
+    const m = profile.machines.find((x) => x.name === machine)!;
+    const [st] = await (await (await this.providers()).docker()).status(profile, [m]);
+    return st!;
   }
 
   /** The runs going now. */

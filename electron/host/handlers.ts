@@ -5,7 +5,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { EngineApi } from '../engine/engine-api.js';
-import { ProdlikeError } from '../engine/errors.js';
+import { randomUUID } from 'node:crypto';
+import { ProdlikeError, toErrorInfo } from '../engine/errors.js';
 import { dispatch, type Handlers } from './dispatch.js';
 
 export type { Handlers };
@@ -83,9 +84,8 @@ export function createHost(opts: HostOptions): Host {
     }
   }
 
-  const notYet = (what: string) => async (): Promise<never> => {
-    throw new ProdlikeError(`${what} is not available yet in this build.`);
-  };
+  /** Followed container logs, by stream id: stopped by logs-stop, or when the host closes. */
+  const logStreams = new Map<string, () => void>();
   const issue9Handlers = {
     'runs:get': ({ runId }: { runId: string }) => engine.runDetail(runId),
     'runs:active': async () => engine.activeRuns(),
@@ -93,11 +93,28 @@ export function createHost(opts: HostOptions): Host {
     'status:unwatch': async ({ watchId }: { watchId: string }) => engine.unwatchStatus(watchId),
     'drift:adopt-preview': async (req: { file: string; machine: string; resource: string }) => engine.adoptPreview({ ...req, file: await knownProfile(req.file) }),
     'drift:adopt-apply': ({ adoptId }: { adoptId: string }) => engine.adoptApply(adoptId),
-    'machines:logs': notYet('Container logs'),
-    'machines:logs-stop': notYet('Container logs'),
-    'machines:restart': notYet('Restart'),
-    'shell:list': notYet('Shell list'),
-    'shell:attach': notYet('Shell attach'),
+    'machines:logs': async (req: { file: string; machine: string; follow: boolean; tail?: number }) => {
+      const streamId = randomUUID();
+      const r = await engine.machineLogs(
+        await knownProfile(req.file),
+        req.machine,
+        { follow: req.follow, tail: req.tail ?? 200 },
+        (lines) => hub.publish({ type: 'machine-logs', streamId, lines }),
+        (err) => {
+          logStreams.delete(streamId);
+          hub.publish({ type: 'machine-logs-end', streamId, ...(err ? { error: toErrorInfo(err) } : {}) });
+        },
+      );
+      if (req.follow) logStreams.set(streamId, r.stop);
+      return { streamId, lines: r.lines };
+    },
+    'machines:logs-stop': async ({ streamId }: { streamId: string }) => {
+      logStreams.get(streamId)?.();
+      logStreams.delete(streamId);
+    },
+    'machines:restart': async ({ file, machine }: { file: string; machine: string }) => engine.restartMachine(await knownProfile(file), machine),
+    'shell:list': async () => shells.list(),
+    'shell:attach': async ({ shellId }: { shellId: string }) => shells.attach(shellId),
   } satisfies Partial<Handlers>;
 
   const handlers: Handlers = {
@@ -148,6 +165,7 @@ export function createHost(opts: HostOptions): Host {
     close: async () => {
       unsubscribe();
       unsubscribeMachines();
+      for (const stop of logStreams.values()) stop();
       unwatch();
       shells.closeAll();
       await engine.close();
