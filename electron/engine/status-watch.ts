@@ -45,13 +45,28 @@ export class StatusWatch {
     if (!this.docker) {
       const gen = this.generation;
       let inner: EventWatch | undefined;
-      this.docker = { stop: () => inner?.stop() };
-      void this.deps.docker().then(
-        (d) => {
-          if (gen === this.generation) inner = watchDockerEvents(d, (c) => this.publish(c));
+      let retry: NodeJS.Timeout | undefined;
+      let delay = 2000;
+      this.docker = {
+        stop: () => {
+          if (retry) clearTimeout(retry);
+          inner?.stop();
         },
-        () => undefined,
-      );
+      };
+      // The engine may not be up yet (the app starts first): try again now and then, doubling to 30 s.
+      const connect = () =>
+        void this.deps.docker().then(
+          (d) => {
+            if (gen === this.generation) inner = watchDockerEvents(d, (c) => this.publish(c));
+          },
+          () => {
+            if (gen !== this.generation) return;
+            retry = setTimeout(connect, delay);
+            retry.unref?.();
+            delay = Math.min(delay * 2, 30_000);
+          },
+        );
+      connect();
     }
     return () => {
       this.listeners.delete(listener);
