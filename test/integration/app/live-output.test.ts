@@ -72,4 +72,28 @@ describe('a run you can watch', () => {
       expect(progress.at(-1)).toMatchObject({ task: 'finished', current: 1, total: 1 });
     }
   });
+
+  it("streams apt's output while it installs (a stand-in apt-get that prints a line every 200 ms)", async () => {
+    // apt's output used to go to a file printed when the step ended. A stand-in apt-get, earlier on PATH
+    // than the real one, prints slowly; the package then does not converge, which is not the point here.
+    const aptFile = path.join(path.dirname(file), 'apt.yaml');
+    const fake = '#!/bin/sh\ni=1; while [ $i -le 12 ]; do echo "Unpacking part $i ..."; i=$((i+1)); sleep 0.2; done\n';
+    writeFileSync(
+      aptFile,
+      `name: ${name}-apt\nrole: test\nmachines:\n  box:\n    docker: { image: ${BASE_IMAGE} }\n    resources:\n      - file: /usr/local/bin/apt-get\n        content: ${JSON.stringify(fake)}\n        mode: "0755"\n      - package: pl-no-such-package\n`,
+    );
+    try {
+      const arrived: { e: RunEvent; t: number }[] = [];
+      await engine.start({ kind: 'up', file: aptFile }, (e) => arrived.push({ e, t: Date.now() })).done;
+      const logs = arrived.filter((a) => a.e.type === 'log' && a.e.machine === 'box' && a.e.stream === 'stdout' && a.e.text.includes('Unpacking part'));
+      const lines = logs.flatMap((a) => (a.e.type === 'log' ? a.e.text.split('\n').filter((l) => l.startsWith('Unpacking part')) : []));
+      // Twelve lines per apt-get call (update, then install).
+      expect(lines.slice(0, 12)).toEqual(Array.from({ length: 12 }, (_, i) => `Unpacking part ${i + 1} ...`));
+      expect(logs.length).toBeGreaterThanOrEqual(8);
+      expect(logs.at(-1)!.t - logs[0]!.t).toBeGreaterThan(1500);
+      expect(arrived.some((a) => a.e.type === 'progress' && a.e.machine === 'box' && a.e.task === 'installing pl-no-such-package')).toBe(true);
+    } finally {
+      purgeProfile(`${name}-apt`);
+    }
+  });
 });
