@@ -5,8 +5,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { EngineApi } from '../engine/engine-api.js';
-import { randomUUID } from 'node:crypto';
-import { ProdlikeError, toErrorInfo } from '../engine/errors.js';
+import { ProdlikeError } from '../engine/errors.js';
 import { dispatch, type Handlers } from './dispatch.js';
 
 export type { Handlers };
@@ -14,6 +13,7 @@ import type { PushHub } from './push-hub.js';
 import { findBaselines } from '../engine/baseline.js';
 import { watchProfileFolders } from './profile-watch.js';
 import { ShellManager } from './shells.js';
+import { createLiveSide } from './live-handlers.js';
 
 
 export interface HostOptions {
@@ -36,18 +36,7 @@ export function createHost(opts: HostOptions): Host {
   const { engine, hub } = opts;
   const shells = new ShellManager(engine, hub);
   // The engine-wide stream: runs reach the UI however they were started (tray, window, another tab).
-  // A run's end changes its profile's status (last run, last failure): tell the front ends to read it again.
-  const runFiles = new Map<string, string>();
-  const unsubscribe = engine.subscribe((event) => {
-    hub.publish({ type: 'run-event', event });
-    if (event.type === 'run-start') runFiles.set(event.runId, event.profileFile);
-    if (event.type === 'run-end') {
-      const file = runFiles.get(event.runId);
-      runFiles.delete(event.runId);
-      if (file) hub.publish({ type: 'status-changed', file });
-    }
-  });
-  const unsubscribeMachines = engine.subscribeMachines((change) => hub.publish({ type: 'machine-state', change }));
+  const unsubscribe = engine.subscribe((event) => hub.publish({ type: 'run-event', event }));
 
   let unwatch: () => void = () => undefined;
   const rewatch = async () => {
@@ -84,38 +73,7 @@ export function createHost(opts: HostOptions): Host {
     }
   }
 
-  /** Followed container logs, by stream id: stopped by logs-stop, or when the host closes. */
-  const logStreams = new Map<string, () => void>();
-  const issue9Handlers = {
-    'runs:get': ({ runId }: { runId: string }) => engine.runDetail(runId),
-    'runs:active': async () => engine.activeRuns(),
-    'status:watch': async ({ file, watchId }: { file: string; watchId?: string }) => engine.watchStatus(await knownProfile(file), watchId),
-    'status:unwatch': async ({ watchId }: { watchId: string }) => engine.unwatchStatus(watchId),
-    'drift:adopt-preview': async (req: { file: string; machine: string; resource: string }) => engine.adoptPreview({ ...req, file: await knownProfile(req.file) }),
-    'drift:adopt-apply': ({ adoptId }: { adoptId: string }) => engine.adoptApply(adoptId),
-    'machines:logs': async (req: { file: string; machine: string; follow: boolean; tail?: number }) => {
-      const streamId = randomUUID();
-      const r = await engine.machineLogs(
-        await knownProfile(req.file),
-        req.machine,
-        { follow: req.follow, tail: req.tail ?? 200 },
-        (lines) => hub.publish({ type: 'machine-logs', streamId, lines }),
-        (err) => {
-          logStreams.delete(streamId);
-          hub.publish({ type: 'machine-logs-end', streamId, ...(err ? { error: toErrorInfo(err) } : {}) });
-        },
-      );
-      if (req.follow) logStreams.set(streamId, r.stop);
-      return { streamId, lines: r.lines };
-    },
-    'machines:logs-stop': async ({ streamId }: { streamId: string }) => {
-      logStreams.get(streamId)?.();
-      logStreams.delete(streamId);
-    },
-    'machines:restart': async ({ file, machine }: { file: string; machine: string }) => engine.restartMachine(await knownProfile(file), machine),
-    'shell:list': async () => shells.list(),
-    'shell:attach': async ({ shellId }: { shellId: string }) => shells.attach(shellId),
-  } satisfies Partial<Handlers>;
+  const live = createLiveSide({ engine, hub, shells, knownProfile });
 
   const handlers: Handlers = {
     'app:info': async () => ({ version: opts.version, mode: opts.mode, dataDir: opts.dataDir }),
@@ -150,7 +108,7 @@ export function createHost(opts: HostOptions): Host {
     'shell:input': async ({ shellId, data }) => shells.input(shellId, data),
     'shell:resize': ({ shellId, cols, rows }) => shells.resize(shellId, cols, rows),
     'shell:close': async ({ shellId }) => shells.close(shellId),
-    ...issue9Handlers,
+    ...live.handlers,
     'doctor:check': () => engine.doctor(),
     // Only a fix the engine itself decided for that check runs (the request names a check, not a command).
     'doctor:fix': ({ id }) => engine.doctorFix({ only: [id], confirm: async () => true }),
@@ -164,8 +122,7 @@ export function createHost(opts: HostOptions): Host {
     },
     close: async () => {
       unsubscribe();
-      unsubscribeMachines();
-      for (const stop of logStreams.values()) stop();
+      live.close();
       unwatch();
       shells.closeAll();
       await engine.close();
