@@ -100,7 +100,7 @@ describe('container logs and restart', () => {
     const st = await call('machines:restart', { file, machine: 'box' });
     expect(st.state).toBe('running');
     expect(docker('inspect', '-f', '{{.State.StartedAt}}', box)).not.toBe(before);
-    const states = () => pushes.slice(n).flatMap((p) => (p.type === 'machine-state' && p.change.machine === 'box' ? [p.change.state] : []));
+    const states = () => pushes.slice(n).flatMap((p) => (p.type === 'machine-state' && p.change.profile === name && p.change.machine === 'box' ? [p.change.state] : []));
     await until('stopped then running', () => states().join(',') === 'stopped,running' || states().length >= 2);
     expect(states()).toEqual(['stopped', 'running']);
   });
