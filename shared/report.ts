@@ -101,6 +101,11 @@ export interface ProfileStatus {
   active: boolean;
   machines: MachineStatus[];
   lastRun?: RunRecord;
+  /**
+   * The last failed run that changes machines (up, use, reconcile, down, destroy, bake), when no such run
+   * succeeded after it: the profile shows as failed until the next good one.
+   */
+  lastFailure?: RunRecord;
 }
 
 /** One line of the run history (JSON lines in the data folder). */
@@ -115,7 +120,7 @@ export interface RunRecord {
   summary: RunSummary;
   /** For drift runs: how many findings were not in sync. */
   drifted?: number;
-  /** Why the run failed, when it never finished (the agent running it was killed). */
+  /** Why the run failed (masked like everything else; also when it never finished: the agent running it was killed). */
   error?: ErrorInfo;
 }
 

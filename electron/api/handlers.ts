@@ -13,6 +13,7 @@ import type { PushHub } from './push-hub.js';
 import { findBaselines } from '../engine/baseline.js';
 import { watchProfileFolders } from './profile-watch.js';
 import { ShellManager } from './shells.js';
+import { createLiveSide } from './live-handlers.js';
 
 
 export interface HostOptions {
@@ -72,6 +73,8 @@ export function createHost(opts: HostOptions): Host {
     }
   }
 
+  const live = createLiveSide({ engine, hub, shells, knownProfile });
+
   const handlers: Handlers = {
     'app:info': async () => ({ version: opts.version, mode: opts.mode, dataDir: opts.dataDir }),
     'profiles:list': () => engine.listProfiles(),
@@ -105,6 +108,7 @@ export function createHost(opts: HostOptions): Host {
     'shell:input': async ({ shellId, data }) => shells.input(shellId, data),
     'shell:resize': ({ shellId, cols, rows }) => shells.resize(shellId, cols, rows),
     'shell:close': async ({ shellId }) => shells.close(shellId),
+    ...live.handlers,
     'doctor:check': () => engine.doctor(),
     // Only a fix the engine itself decided for that check runs (the request names a check, not a command).
     'doctor:fix': ({ id }) => engine.doctorFix({ only: [id], confirm: async () => true }),
@@ -118,6 +122,7 @@ export function createHost(opts: HostOptions): Host {
     },
     close: async () => {
       unsubscribe();
+      live.close();
       unwatch();
       shells.closeAll();
       await engine.close();

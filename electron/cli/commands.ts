@@ -13,6 +13,7 @@ import { printStatus } from './print.js';
 import { printUsePlan } from './print-use-plan.js';
 import { printError, runKind } from './run-kind.js';
 import { runDoctor } from './doctor.js';
+import { historyCommand, logsCommand } from './history-commands.js';
 import { importCommand } from './import-command.js';
 
 // Moved to run-kind.ts (the agent's client renders runs without loading the engine); kept importable here.
@@ -87,6 +88,10 @@ export async function runCommand(command: string, args: string[], flags: CliFlag
         return await snapshotCommand(engine, args, flags, io);
       case 'import':
         return await importCommand(args, flags, io);
+      case 'history':
+        return await historyCommand(engine, args, flags, io);
+      case 'logs':
+        return await logsCommand(engine, args, flags, io);
       case 'ssh': {
         const file = need('profile');
         if (!args[1]) throw Object.assign(new Error('ssh needs a machine'), { hint: 'prodlike ssh <profile> <machine>' });

@@ -35,4 +35,6 @@ export interface CliFlags {
   'no-agent'?: boolean;
   /** drift: run it in the agent on this schedule (15m, 1h, off). */
   every?: string;
+  /** up: the plan run whose changes to apply (refused if the machines changed since). */
+  'from-plan'?: string;
 }

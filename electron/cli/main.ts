@@ -16,6 +16,7 @@ Commands:
   validate <profile>       check a profile: "ok", or errors with file:line:col
   plan <profile>           what up would change, with diffs (exit 2 when changes are pending)
   up <profile>             create/start the machines and apply the profile
+      --from-plan <run>      apply exactly what that plan showed; refuses if a machine changed since
   status [profile]         machines, state, ports, last run
   use <profile>            switch: stop the other profiles' machines, bring this one up; checks
                            ports, images and SSH hosts first and stops nothing if one fails
@@ -49,6 +50,8 @@ Commands:
   drift --every 15m <profile> [--against <baseline>]   check for drift on a schedule, in the agent
                            (results in the run history, a notice when drift appears or goes away);
                            --every off stops it
+  history [profile]        the runs kept: when, what, how long, the result (newest first)
+  logs <run>               one run: what it changed, with diffs, and its full log
 
 A profile is a path, or a name looked up in ./profiles (e.g. shop/dev).
 
@@ -66,7 +69,7 @@ Options:
   -h, --help    this help;  --version  the version
 `;
 
-const COMMANDS = new Set(['list', 'validate', 'plan', 'up', 'status', 'use', 'down', 'destroy', 'drift', 'capture', 'reconcile', 'trust', 'allow', 'doctor', 'cache', 'bake', 'snapshot', 'ssh', 'import', 'agent']);
+const COMMANDS = new Set(['list', 'validate', 'plan', 'up', 'status', 'use', 'down', 'destroy', 'drift', 'capture', 'reconcile', 'trust', 'allow', 'doctor', 'cache', 'bake', 'snapshot', 'ssh', 'import', 'agent', 'history', 'logs']);
 
 
 // The commands that are runs, and so may go to the agent (`use --plan` is not one).
@@ -102,6 +105,7 @@ async function main(argv: string[]): Promise<number> {
         force: { type: 'boolean' },
         'no-agent': { type: 'boolean' },
         every: { type: 'string' },
+        'from-plan': { type: 'string' },
       },
     });
   } catch (err) {

@@ -52,6 +52,9 @@ export function printStatus(io: CliIo, statuses: ProfileStatus[], all: boolean):
   for (const st of statuses) {
     const last = st.lastRun ? `last ${st.lastRun.kind} ${st.lastRun.ok ? pc.green('ok') : pc.red('failed')} ${st.lastRun.startedAt}` : 'never run';
     io.out(`${st.active ? pc.green('●') : ' '} ${pc.bold(st.profile)} ${pc.dim(`(${st.role}, ${path.relative(process.cwd(), st.file)})`)}  ${pc.dim(last)}`);
+    // Failed until a good run: a later plan or drift does not hide it.
+    const f = st.lastFailure;
+    if (f && f.runId !== st.lastRun?.runId) io.out(`    ${pc.red(`failed: ${f.kind} ${f.startedAt}`)}${f.error ? pc.dim(`  ${f.error.message.split('\n')[0]}`) : ''}  ${pc.dim(`(prodlike logs ${f.runId})`)}`);
     if (all && st.machines.every((m) => m.state === 'not-created')) continue;
     for (const m of st.machines) {
       const state = m.state === 'running' ? pc.green(m.state) : m.state === 'stopped' ? pc.yellow(m.state) : pc.dim(m.state);

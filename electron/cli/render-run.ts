@@ -144,12 +144,14 @@ export function createRunRenderer(opts: { tty: boolean; verbose: boolean; write?
           break;
         case 'log':
           if (!e.machine && e.stream !== 'stdout' && e.stream !== 'stderr') persist(`  ${e.stream === 'warn' ? pc.yellow(e.text.trimEnd()) : e.text.trimEnd()}`);
-          else if (opts.verbose || e.stream === 'warn') persist(`  ${pc.dim(`[${e.machine ?? '-'}]`)} ${e.stream === 'warn' ? pc.yellow(e.text.trimEnd()) : pc.dim(e.text.trimEnd())}`);
+          // A command's output comes in batches of lines: each line gets the machine's prefix.
+          else if (opts.verbose || e.stream === 'warn') persist(e.text.trimEnd().split('\n').map((l) => `  ${pc.dim(`[${e.machine ?? '-'}]`)} ${e.stream === 'warn' ? pc.yellow(l) : pc.dim(l)}`).join('\n'));
           break;
         case 'progress': {
           if (e.machine) {
             const m = machine(e.machine);
-            m.detail = e.total ? `${e.task} ${Math.round(((e.current ?? 0) / e.total) * 100)}%` : e.task;
+            // A machine's step (phase set) counts resources; other progress (a pull) is a share of bytes.
+            m.detail = e.phase && e.total ? `${e.task} (${e.current ?? 0}/${e.total})` : e.total ? `${e.task} ${Math.round(((e.current ?? 0) / e.total) * 100)}%` : e.task;
           }
           break;
         }

@@ -43,6 +43,7 @@ export function runRequest(kind: StartRunRequest['kind'], file: string, flags: C
   if (flags['no-rollback']) req.noRollback = true;
   if (flags['no-cache']) req.noCache = true;
   if (flags.push) req.push = flags.push;
+  if (flags['from-plan']) req.planId = flags['from-plan'];
   return req;
 }
 
@@ -74,6 +75,7 @@ export async function finishRun(result: RunResult | DriftReport, req: StartRunRe
   else {
     if (result.error) printError(io, result.error, false);
     printRunResult(io, result, req.baseline);
+    if (req.kind === 'plan' && result.ok && result.summary.pending > 0) io.out(pc.dim(`apply exactly this plan: prodlike up ${req.file} --from-plan ${result.runId}`));
   }
   if (!result.ok) return 1;
   return req.kind === 'plan' && result.summary.pending > 0 ? 2 : 0;

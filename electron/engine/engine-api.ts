@@ -5,10 +5,13 @@ import type { CacheListing, CachePruneRequest, CachePruneResult, ProfileDetail, 
 import type { DoctorFixResult, DoctorReport } from '../../shared/doctor.js';
 import type { EventSink } from '../../shared/events.js';
 import type { Profile } from '../../shared/profile.js';
-import type { DriftReport, ProfileStatus, RunRecord, RunResult } from '../../shared/report.js';
+import type { DriftReport, MachineStatus, ProfileStatus, RunRecord, RunResult } from '../../shared/report.js';
 import type { FixOptions } from './doctor/index.js';
 import type { UsePlan } from '../../shared/use-plan.js';
 import type { ShellCallbacks, ShellSession } from './backends/shell.js';
+import type { RunDetail } from '../../shared/history.js';
+import type { AdoptPreview, AdoptRequest, AdoptResult } from '../../shared/adopt.js';
+import type { MachineStateChange } from '../../shared/machines-live.js';
 
 export interface StartedRun {
   runId: string;
@@ -49,5 +52,20 @@ export interface EngineApi {
   doctor(): Promise<DoctorReport>;
   /** Does doctor's automatic fixes; the caller gets consent (`confirm`, asked before each fix). */
   doctorFix(opts: FixOptions): Promise<DoctorFixResult>;
+  /** One run in full (history detail), also while it runs. Throws when the history does not have it. */
+  runDetail(runId: string): Promise<RunDetail>;
+  /** The runs going now. */
+  activeRuns(): RunRecord[];
+  /** Machine state changes as they happen (Docker events; SSH checks of watched profiles). */
+  subscribeMachines(listener: (change: MachineStateChange) => void): () => void;
+  /** Marks a profile as on screen (a lease, renewed by calling again with the id); returns its status. */
+  watchStatus(file: string, watchId?: string): Promise<{ watchId: string; status: ProfileStatus }>;
+  unwatchStatus(watchId: string): void;
+  /** Adopt into profile: the preview (diffs of the files it would write), then the write on confirm. */
+  adoptPreview(req: AdoptRequest): Promise<AdoptPreview>;
+  adoptApply(adoptId: string): Promise<AdoptResult>;
+  /** A Docker machine's container logs: the last lines, then (follow) new ones until stopped. */
+  machineLogs(file: string, machine: string, opts: { follow: boolean; tail: number }, onLines: (lines: string[]) => void, onEnd: (err?: Error) => void): Promise<{ lines: string[]; stop(): void }>;
+  restartMachine(file: string, machine: string): Promise<MachineStatus>;
   close(): Promise<void>;
 }

@@ -8,7 +8,7 @@ import type { CacheListing, CachePruneRequest, CachePruneResult, ProfileDetail, 
 import type { DoctorCheck, DoctorFixResult, DoctorReport } from '../../shared/doctor.js';
 import type { EventSink, RunEvent } from '../../shared/events.js';
 import type { Profile } from '../../shared/profile.js';
-import { isDrift, WRITING_RUNS, type DriftReport, type ErrorInfo, type MachineResult, type ProfileStatus, type RunRecord, type RunResult, type RunSummary } from '../../shared/report.js';
+import { isDrift, WRITING_RUNS, type DriftReport, type ErrorInfo, type MachineResult, type MachineStatus, type ProfileStatus, type RunRecord, type RunResult, type RunSummary } from '../../shared/report.js';
 import type { UsePlan } from '../../shared/use-plan.js';
 import type { EngineApi, StartedRun } from './engine-api.js';
 import type { DoctorOptions, FixOptions } from './doctor/index.js';
@@ -17,7 +17,8 @@ import { ProdlikeError, RefusedError, toErrorInfo } from './errors.js';
 import { listProfiles, loadProfile, resolveProfileArg } from './profile/index.js';
 import type { RunContext } from './backends/backend.js';
 import { createProviders, statusAll, type ProviderSet } from './runner/backends.js';
-import { runDestroy, runDown, runPlan, runUp } from './runner/operations.js';
+import { runDestroy, runDown, runPlan, runUp, runUpOnly } from './runner/operations.js';
+import { planDifferences } from './runner/plan-check.js';
 import { preflightUse } from './runner/preflight.js';
 import { runUse, type UseOptions } from './runner/use.js';
 import { runDriftOrBaseline } from './runner/drift-run.js';
@@ -30,6 +31,14 @@ import type { SnapshotInfo } from './backends/docker/snapshot.js';
 import { AppState } from './state/engine-state.js';
 import { defaultDataDir } from './state/data-dir.js';
 import { lockProfile } from './state/profile-lock.js';
+import { StatusWatch } from './status-watch.js';
+import { RunHistoryStore, RunRecorder } from './state/run-history.js';
+import type { RunDetail } from '../../shared/history.js';
+import type { AdoptPreview, AdoptRequest, AdoptResult } from '../../shared/adopt.js';
+import type { AdoptWrite } from './runner/adopt-run.js';
+import { writeFileAtomic } from './state/atomic-file.js';
+import { promises as fs } from 'node:fs';
+import type { MachineStateChange } from '../../shared/machines-live.js';
 
 export interface EngineOptions {
   dataDir?: string;
@@ -59,10 +68,113 @@ export class Engine implements EngineApi {
   private readonly retired: ProviderSet[] = [];
   private readonly running = new Map<string, AbortController>();
   private readonly listeners = new Set<EventSink>();
+  private statusWatch?: StatusWatch;
+  /** Runs going now, collecting their history detail. */
+  private readonly recorders = new Map<string, RunRecorder>();
+  private readonly runStore: RunHistoryStore;
+  /** Adopt previews waiting for their confirm (a few minutes), by id. */
+  private readonly adoptions = new Map<string, { writes: AdoptWrite[]; expires: number }>();
 
   constructor(private readonly opts: EngineOptions = {}) {
     this.dataDir = opts.dataDir ?? defaultDataDir(opts.env);
     this.state = new AppState(this.dataDir);
+    this.runStore = new RunHistoryStore(this.dataDir);
+  }
+
+  /** One run in full: from memory while it runs, else from the history. */
+  async runDetail(runId: string): Promise<RunDetail> {
+    const live = this.recorders.get(runId);
+    if (live) return live.detail(true);
+    const kept = await this.runStore.get(runId);
+    if (!kept) throw new ProdlikeError(`No run ${runId} in the history.`, { hint: 'The history keeps the newest runs; `prodlike history` lists them.' });
+    return kept;
+  }
+
+  /** Adopt into profile, step one: what taking the machine's value would write (nothing is written). */
+  async adoptPreview(req: AdoptRequest): Promise<AdoptPreview> {
+    const profile = await this.loadProfile(req.file);
+    const { prepareAdopt, unifiedDiff } = await import('./runner/adopt-run.js');
+    const prepared = await prepareAdopt(await this.providers(), profile, req);
+    const now = Date.now();
+    for (const [id, a] of this.adoptions) if (a.expires < now) this.adoptions.delete(id);
+    const adoptId = randomUUID();
+    this.adoptions.set(adoptId, { writes: prepared.writes, expires: now + ADOPT_TTL_MS });
+    return { adoptId, summary: prepared.summary, files: prepared.writes.map((w) => ({ path: w.path, diff: unifiedDiff(w) })) };
+  }
+
+  /** Step two: writes exactly the preview, refusing if a file changed since it was made. */
+  async adoptApply(adoptId: string): Promise<AdoptResult> {
+    const a = this.adoptions.get(adoptId);
+    if (!a || a.expires < Date.now()) throw new ProdlikeError('This adopt preview has expired or was already used.', { hint: 'Adopt again to see a fresh preview.' });
+    for (const w of a.writes) {
+      const now = await fs.readFile(w.path, 'utf8').catch(() => undefined);
+      if (now !== w.before) throw new ProdlikeError(`${w.path} changed since the preview, so nothing was written`, { hint: 'Adopt again to see a fresh preview.' });
+    }
+    this.adoptions.delete(adoptId);
+    for (const w of a.writes) {
+      const mode = (await fs.stat(w.path)).mode & 0o777;
+      await writeFileAtomic(w.path, w.after, mode);
+    }
+    return { written: a.writes.map((w) => w.path) };
+  }
+
+  /** A running Docker machine's container, or an error that says why there is none. */
+  private async containerOf(file: string, machine: string): Promise<{ profile: Profile; id: string; docker: import('dockerode') }> {
+    const profile = await this.loadProfile(file);
+    const m = profile.machines.find((x) => x.name === machine);
+    if (!m) throw new ProdlikeError(`No machine "${machine}" in profile ${profile.name}.`, { where: profile.file });
+    if (!m.docker) throw new ProdlikeError(`Machine "${machine}" is ${m.ssh ? 'an SSH host' : 'a VM'}: container logs and restart are for Docker machines.`, { hint: m.ssh ? 'restart it on the host itself' : 'stop and start the profile' });
+    const provider = await (await this.providers()).docker();
+    const [st] = await provider.status(profile, [m]);
+    if (!st?.containerId) throw new ProdlikeError(`Machine "${machine}" has no container yet.`, { hint: 'Set up the profile first.' });
+    return { profile, id: st.containerId, docker: await provider.client() };
+  }
+
+  /** Container logs: the last `tail` lines, then (follow) new ones through `onLines` until stopped. */
+  async machineLogs(file: string, machine: string, opts: { follow: boolean; tail: number }, onLines: (lines: string[]) => void, onEnd: (err?: Error) => void): Promise<{ lines: string[]; stop(): void }> {
+    const { profile, id, docker } = await this.containerOf(file, machine);
+    const { containerLogs } = await import('./backends/docker/logs.js');
+    const redact = redactor(secretsOf(profile));
+    const r = await containerLogs(docker, id, opts, (lines) => onLines(redact(lines)), onEnd);
+    return { lines: redact(r.lines), stop: () => r.follow?.stop() };
+  }
+
+  /** Restarts a Docker machine's container; returns its status after. */
+  async restartMachine(file: string, machine: string): Promise<MachineStatus> {
+    const { profile, id, docker } = await this.containerOf(file, machine);
+    await docker.getContainer(id).restart({ t: 10 });
+    const m = profile.machines.find((x) => x.name === machine)!;
+    const [st] = await (await (await this.providers()).docker()).status(profile, [m]);
+    return st!;
+  }
+
+  /** The runs going now. */
+  activeRuns(): RunRecord[] {
+    return [...this.recorders.values()].map((r) => r.detail(true).record);
+  }
+
+  private liveStatus(): StatusWatch {
+    this.statusWatch ??= new StatusWatch({
+      docker: async () => (await (await this.providers()).docker()).client(),
+      loadProfile: (file) => this.loadProfile(file),
+    });
+    return this.statusWatch;
+  }
+
+  /** Machine state changes as they happen (Docker events; SSH checks of watched profiles). */
+  subscribeMachines(listener: (change: MachineStateChange) => void): () => void {
+    return this.liveStatus().subscribe(listener);
+  }
+
+  /** The profile on screen: its status now, and its SSH machines checked until the lease ends. */
+  async watchStatus(file: string, watchId?: string): Promise<{ watchId: string; status: ProfileStatus }> {
+    const profile = await this.loadProfile(file);
+    const [id, status] = await Promise.all([this.liveStatus().watch(profile.file, watchId), this.statusOf(profile)]);
+    return { watchId: id, status };
+  }
+
+  unwatchStatus(watchId: string): void {
+    this.liveStatus().unwatch(watchId);
   }
 
   /** Every event of every run, for hosts that fan them out (IPC, server-sent events). */
@@ -98,9 +210,10 @@ export class Engine implements EngineApi {
   }
 
   async statusOf(profile: Profile): Promise<ProfileStatus> {
-    const [machines, active, lastRun] = await Promise.all([statusAll(await this.providers(), profile), this.state.activeProfile(), this.state.lastRun(profile.file)]);
+    const [machines, active, lastRun, lastFailure] = await Promise.all([statusAll(await this.providers(), profile), this.state.activeProfile(), this.state.lastRun(profile.file), this.state.lastFailure(profile.file)]);
     const st: ProfileStatus = { profile: profile.name, file: profile.file, role: profile.role, active: active?.file === profile.file, machines };
     if (lastRun) st.lastRun = lastRun;
+    if (lastFailure) st.lastFailure = lastFailure;
     return st;
   }
 
@@ -112,7 +225,10 @@ export class Engine implements EngineApi {
       emit?.(e);
       for (const l of this.listeners) l(e);
     };
-    const done = this.execute(runId, req, sink, controller.signal).finally(() => this.running.delete(runId));
+    const done = this.execute(runId, req, sink, controller.signal).finally(() => {
+      this.running.delete(runId);
+      this.recorders.delete(runId);
+    });
     return { runId, done };
   }
 
@@ -165,7 +281,14 @@ export class Engine implements EngineApi {
     const started = Date.now();
     const startedAt = new Date(started).toISOString();
     let redact: Redact = (v) => v;
-    const emit: EventSink = (e) => rawEmit(redact(e));
+    const recorder = new RunRecorder({ runId, kind: req.kind, profile: req.file, profileFile: req.file, ok: false, startedAt, durationMs: 0, summary: { ok: 0, changed: 0, pending: 0, failed: 0 } });
+    this.recorders.set(runId, recorder);
+    // The history sees what every front end sees: events after the redactor.
+    const emit: EventSink = (e) => {
+      const masked = redact(e);
+      recorder.add(masked);
+      rawEmit(masked);
+    };
     const ctx: RunContext = { runId, emit, signal };
     let profile: Profile | undefined;
     let release: (() => Promise<void>) | undefined;
@@ -198,6 +321,9 @@ export class Engine implements EngineApi {
           ...(req.baseline ? { baselineFile: req.baseline } : {}),
         });
       }
+      if ((req.only || req.planId) && req.kind !== 'up') {
+        throw new ProdlikeError(`only and planId are for up runs, not ${req.kind}`, { hint: 'to put one drift finding right, start an up run with only: [{ machine, resource }]' });
+      }
       if (req.kind === 'up' || req.kind === 'use' || req.kind === 'bake') await this.refuseUnallowedSettings(profile);
       if (req.kind === 'plan' || req.kind === 'drift') {
         ctx.productionMachines = await productionMachines(profile, { dataDir: this.dataDir, folders: await this.profileFolders(), env: this.opts.env ?? process.env });
@@ -219,7 +345,7 @@ export class Engine implements EngineApi {
           return redact(report);
         }
         const result = end(report.machines);
-        await this.record(runId, req, profile, startedAt, started, result.ok, result.summary);
+        await this.record(runId, req, profile, startedAt, started, result.ok, result.summary, undefined, result.error ?? firstFailure(result.machines));
         return result;
       }
       if (req.kind === 'up' || req.kind === 'use') {
@@ -235,6 +361,13 @@ export class Engine implements EngineApi {
           break;
         }
         case 'up':
+          if (req.planId) await this.checkPlan(req.planId, profile, ctx, redact);
+          if (req.only) {
+            // One resource put right is not a switch to this profile, nor a state worth caching.
+            delete ctx.cache;
+            machines = await runUpOnly(await this.providers(), profile, req.only, ctx);
+            break;
+          }
           machines = await runUp(await this.providers(), profile, ctx);
           await this.state.setActiveProfile({ name: profile.name, file: profile.file });
           break;
@@ -259,21 +392,55 @@ export class Engine implements EngineApi {
       }
       if (ctx.cache?.saved || req.kind === 'bake') await this.keepCacheWithinCap(emit, runId);
       const result = end(machines, runError);
-      await this.record(runId, req, profile, startedAt, started, result.ok, result.summary);
+      await this.record(runId, req, profile, startedAt, started, result.ok, result.summary, undefined, result.error ?? firstFailure(result.machines));
       return result;
     } catch (err) {
       const error = toErrorInfo(err, this.opts.debug);
       if (!profile) emit({ type: 'run-start', runId, kind: req.kind, profile: req.file, profileFile: req.file, machines: [], at: startedAt });
-      return end([], error);
+      const result = end([], error);
+      // A run refused or broken before it began is a run too: it stays in the history with its reason.
+      const refused = !profile || err instanceof RefusedError;
+      await this.record(runId, req, profile ?? { name: req.file, file: req.file }, startedAt, started, false, result.summary, undefined, result.error, refused).catch(() => undefined);
+      return result;
     } finally {
       await release?.();
     }
   }
 
-  private async record(runId: string, req: StartRunRequest, profile: Profile, startedAt: string, started: number, ok: boolean, summary: RunSummary, drifted?: number) {
+  /**
+   * "Apply this plan": the machines are probed again (silently) and must look exactly as the plan saw
+   * them; otherwise the run refuses before it changes anything, listing what differs.
+   */
+  private async checkPlan(planId: string, profile: Profile, ctx: RunContext, redact: Redact): Promise<void> {
+    const plan = await this.runStore.get(planId);
+    const again = `make a new plan and look at it: prodlike plan ${path.relative(process.cwd(), profile.file) || profile.file}`;
+    if (!plan || plan.record.kind !== 'plan') throw new RefusedError(`there is no plan ${planId} in the history`, { hint: again });
+    if (plan.record.profileFile !== profile.file) throw new RefusedError(`plan ${planId} is a plan of ${plan.record.profile} (${plan.record.profileFile}), not of ${profile.name}`, { hint: again });
+    if (!plan.record.ok) throw new RefusedError(`plan ${planId} did not complete (${plan.record.error?.message ?? 'a machine could not be probed'}), so there is nothing to apply`, { hint: again });
+    const probe = new RunRecorder({ ...plan.record, runId: ctx.runId });
+    await runPlan(await this.providers(), profile, { runId: ctx.runId, emit: (e) => probe.add(redact(e)), ...(ctx.signal ? { signal: ctx.signal } : {}) });
+    const now = probe.detail(false);
+    const diffs = planDifferences(plan.resources, now.resources);
+    for (const m of now.machineErrors) diffs.push(`machine ${m.machine}: ${m.error.message}`);
+    if (diffs.length) {
+      throw new RefusedError(`the machines changed since plan ${planId} was made, so it was not applied (nothing was changed): ${diffs.slice(0, 5).join('; ')}${diffs.length > 5 ? `; and ${diffs.length - 5} more` : ''}`, {
+        hint: again,
+        details: { differences: diffs },
+      });
+    }
+    ctx.emit({ type: 'log', runId: ctx.runId, stream: 'info', text: `plan ${planId}: the machines are as the plan saw them; applying it` });
+  }
+
+  private async record(runId: string, req: StartRunRequest, profile: Pick<Profile, 'name' | 'file'>, startedAt: string, started: number, ok: boolean, summary: RunSummary, drifted?: number, error?: ErrorInfo, refused = false) {
     const rec: RunRecord = { runId, kind: req.kind, profile: profile.name, profileFile: profile.file, ok, startedAt, durationMs: Date.now() - started, summary };
     if (drifted !== undefined) rec.drifted = drifted;
-    await this.state.recordRun(rec);
+    if (error) rec.error = error;
+    await this.state.recordRun(rec, { last: !refused });
+    const recorder = this.recorders.get(runId);
+    if (recorder) {
+      // Kept in full beside the list; a history that cannot be written must not fail the run.
+      await this.runStore.save({ ...recorder.detail(false), record: rec }).catch(() => undefined);
+    }
   }
 
   history(file?: string, limit?: number): Promise<RunRecord[]> {
@@ -462,12 +629,14 @@ export class Engine implements EngineApi {
   }
 
   async close(): Promise<void> {
+    this.statusWatch?.close();
     for (const c of this.running.values()) c.abort();
     await Promise.all([this.providersFor?.set.close(), ...this.retired.map((s) => s.close())]);
   }
 }
 
 const gb = (n: number) => Math.round(n * 1024 ** 3);
+const ADOPT_TTL_MS = 10 * 60_000;
 
 function publicEntry(e: { key: string; profile: string; machine: string; prefix: number; total: number; savedAt: string; lastUsed: string; sizeBytes: number }) {
   return { key: e.key, profile: e.profile, machine: e.machine, prefix: e.prefix, total: e.total, savedAt: e.savedAt, lastUsed: e.lastUsed, sizeBytes: e.sizeBytes };
@@ -475,6 +644,16 @@ function publicEntry(e: { key: string; profile: string; machine: string; prefix:
 
 function expandHome(p: string): string {
   return p.replace(/^~(?=$|\/)/, os.homedir());
+}
+
+/** What a failed run's record says when the run itself has no error: its first machine or resource failure. */
+function firstFailure(machines: MachineResult[]): ErrorInfo | undefined {
+  for (const m of machines) {
+    if (m.error) return m.error;
+    const r = m.resources.find((x) => x.status === 'failed' && x.error);
+    if (r?.error) return r.error;
+  }
+  return undefined;
 }
 
 export function summarize(machines: MachineResult[]): RunSummary {

@@ -3,6 +3,7 @@
 // host key was verified like every other (same pool, same trusted keys).
 // Node only: the host layer wires a session's output to the renderer.
 
+import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
 import type { Duplex } from 'node:stream';
 import type { SshMachineSpec } from '../../../shared/profile.js';
@@ -24,19 +25,41 @@ export interface ShellCallbacks {
 // Prefer bash for line editing; an image without it still gets a working sh.
 const SHELL_CMD = ['/bin/sh', '-c', 'if command -v bash >/dev/null 2>&1; then exec bash -l; else exec sh -l; fi'];
 
+/** Marks every process of one shell (children inherit it), so closing can end them all. */
+const SHELL_MARK = 'PRODLIKE_SHELL_ID';
+
+/**
+ * Ends a shell's processes in the container: HUP (as a terminal's hang-up), then KILL what is left a
+ * second later. Docker does not end an exec when its connection closes, and EOF means nothing to a
+ * shell on a TTY: without this every closed terminal left a `bash -l` behind.
+ */
+function endMarked(container: Docker.Container, mark: string): Promise<void> {
+  const pids = `for d in /proc/[0-9]*; do if grep -q '${SHELL_MARK}=${mark}' "$d/environ" 2>/dev/null; then echo "\${d#/proc/}"; fi; done`;
+  const script = `p=$(${pids}); [ -n "$p" ] && kill -HUP $p 2>/dev/null; sleep 1; p=$(${pids}); [ -n "$p" ] && kill -9 $p 2>/dev/null; true`;
+  return container
+    .exec({ Cmd: ['sh', '-c', script], User: 'root', AttachStdout: false, AttachStderr: false })
+    .then((e) => e.start({ Detach: true }))
+    .then(
+      () => undefined,
+      () => undefined, // the container may be gone, which ended the shell too
+    );
+}
+
 export async function openDockerShell(
   docker: Docker,
   containerId: string,
   size: { cols: number; rows: number },
   cb: ShellCallbacks,
 ): Promise<ShellSession> {
-  const exec = await docker.getContainer(containerId).exec({
+  const mark = randomBytes(8).toString('hex');
+  const container = docker.getContainer(containerId);
+  const exec = await container.exec({
     Cmd: SHELL_CMD,
     AttachStdin: true,
     AttachStdout: true,
     AttachStderr: true,
     Tty: true,
-    Env: ['TERM=xterm-256color', `COLUMNS=${size.cols}`, `LINES=${size.rows}`],
+    Env: ['TERM=xterm-256color', `COLUMNS=${size.cols}`, `LINES=${size.rows}`, `${SHELL_MARK}=${mark}`],
   });
   const stream = (await exec.start({ hijack: true, stdin: true, Tty: true })) as Duplex;
   // With a TTY, Docker sends one raw stream (no stdout/stderr multiplexing header).
@@ -64,9 +87,9 @@ export async function openDockerShell(
       if (!exited) await exec.resize({ h: rows, w: cols }).catch(() => undefined);
     },
     close: () => {
-      // Ending stdin makes the shell exit; destroy in case a foreground program ignores EOF.
-      stream.end();
-      setTimeout(() => stream.destroy(), 500).unref();
+      // The shell and whatever it started end on the machine; then the connection goes.
+      void endMarked(container, mark).finally(() => stream.destroy());
+      setTimeout(() => stream.destroy(), 3000).unref();
     },
   };
 }

@@ -167,13 +167,20 @@ function aptScript(install: Item[], remove: Item[]): ShellCommand {
   const out: ShellCommand[] = [
     sh`export DEBIAN_FRONTEND=noninteractive`,
     sh`_pl_log=$(mktemp) || _pl_fail 'cannot create a temporary file'`,
-    sh`trap 'rm -f "$_pl_log"' EXIT`,
+    sh`trap 'rm -f "$_pl_log" "$_pl_log.rc"' EXIT`,
     sh`_pl_updated=0`,
+    // apt's output goes to the run's log as it is printed (tee), and to a file for the failure's tail;
+    // stdbuf makes apt and dpkg write each line at once into the pipe instead of in 4 KiB blocks.
+    sh`_pl_live() {
+  if command -v stdbuf >/dev/null 2>&1; then set -- stdbuf -oL -eL "$@"; fi
+  { "$@" 2>&1; echo "$?" >"$_pl_log.rc"; } | tee "$_pl_log"
+  return "$(cat "$_pl_log.rc" 2>/dev/null || echo 1)"
+}`,
     // Lists are fetched at most once per step.
     sh`_pl_update() {
   [ "$_pl_updated" = 1 ] && return 0
   _pl_updated=1
-  apt-get -q update >"$_pl_log" 2>&1 || { tail -n 20 "$_pl_log" >&2; _pl_fail "apt-get update failed: $(grep '^[EW]:' "$_pl_log" | tail -n 1)"; }
+  _pl_live apt-get -q update || { tail -n 20 "$_pl_log" >&2; _pl_fail "apt-get update failed: $(grep '^[EW]:' "$_pl_log" | tail -n 1)"; }
 }`,
     sh`_pl_aptfail() { tail -n 20 "$_pl_log" >&2; _pl_fail "$1: $(grep '^E:' "$_pl_log" | tail -n 1)"; }`,
   ];
@@ -197,7 +204,7 @@ function aptScript(install: Item[], remove: Item[]): ShellCommand {
 set -- "$@" ${`${name}=`}"$_pl_v"`);
       }
     }
-    out.push(sh`_pl_install() { ${apt} --no-install-recommends --allow-downgrades install "$@" >"$_pl_log" 2>&1; }
+    out.push(sh`_pl_install() { _pl_live ${apt} --no-install-recommends --allow-downgrades install "$@"; }
 if ! _pl_install "$@"; then
   if [ "$_pl_updated" = 0 ] && grep -qE 'Unable to locate|has no installation candidate|was not found|Failed to fetch' "$_pl_log"; then
     _pl_update
@@ -205,12 +212,10 @@ if ! _pl_install "$@"; then
   else
     _pl_aptfail ${`${what(install)}: apt-get install failed`}
   fi
-fi
-cat "$_pl_log"`);
+fi`);
   }
   if (remove.length) {
-    out.push(sh`${apt} remove ${remove.map((i) => pkgName(i.spec))} >"$_pl_log" 2>&1 || _pl_aptfail ${`${what(remove)}: apt-get remove failed`}
-cat "$_pl_log"`);
+    out.push(sh`_pl_live ${apt} remove ${remove.map((i) => pkgName(i.spec))} || _pl_aptfail ${`${what(remove)}: apt-get remove failed`}`);
   }
   return sh`${joinSh(out)}\n`;
 }

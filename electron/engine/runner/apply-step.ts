@@ -7,6 +7,7 @@ import type { ErrorInfo } from '../../../shared/report.js';
 import type { RunContext } from '../backends/backend.js';
 import type { ApplyStep } from '../resources/index.js';
 import type { ExecResult, Transport } from '../transport.js';
+import { LineStream } from './log-lines.js';
 
 /** How many of the last output lines a failure shows. */
 export const TAIL_LINES = 10;
@@ -40,17 +41,22 @@ export async function runApplyStep(
   ctx: RunContext,
 ): Promise<ErrorInfo | undefined> {
   const where = `machine ${machine.name}, ${what}${spec.pos ? ` (${spec.pos.file}:${spec.pos.line}:${spec.pos.col})` : ''}`;
-  const log = (stream: 'stdout' | 'stderr') => (chunk: string) =>
-    ctx.emit({ type: 'log', runId: ctx.runId, machine: machine.name, stream, text: chunk });
+  // Line by line as the command prints, batched (log-lines.ts): the log is live during a long install.
+  const out = new LineStream({ runId: ctx.runId, machine: machine.name, stream: 'stdout', emit: ctx.emit });
+  const err = new LineStream({ runId: ctx.runId, machine: machine.name, stream: 'stderr', emit: ctx.emit });
   try {
     const res = await transport.exec(step.script, {
       ...(step.stdin !== undefined ? { stdin: step.stdin } : {}),
-      onStdout: log('stdout'),
-      onStderr: log('stderr'),
+      onStdout: (chunk) => out.write(chunk),
+      onStderr: (chunk) => err.write(chunk),
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     });
+    out.end();
+    err.end();
     return res.code === 0 ? undefined : stepFailure(what, machine.name, where, res);
-  } catch (err) {
-    return { name: 'ApplyFailed', message: `${what} could not run on machine ${machine.name}: ${err instanceof Error ? err.message : String(err)}`, where };
+  } catch (e) {
+    out.end();
+    err.end();
+    return { name: 'ApplyFailed', message: `${what} could not run on machine ${machine.name}: ${e instanceof Error ? e.message : String(e)}`, where };
   }
 }

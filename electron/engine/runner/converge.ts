@@ -19,6 +19,7 @@ import type { RunContext } from '../backends/backend.js';
 import { diffAll, kindOf, planApplySteps, probeAll, type PendingItem } from '../resources/index.js';
 import type { Transport } from '../transport.js';
 import { runApplyStep } from './apply-step.js';
+import { stepWords } from './step-words.js';
 
 export interface Probed {
   spec: ResourceSpec;
@@ -107,7 +108,12 @@ export async function converge(machine: MachineSpec, transport: Transport, mode:
   const phase = (p: 'probe' | 'apply' | 'verify', status: 'start' | 'done') => ctx.emit({ type: 'machine', runId: ctx.runId, machine: machine.name, phase: p, status });
   const probeOpts: ProbeOptions = { ...(ctx.signal ? { signal: ctx.signal } : {}), ...(opts.readOnly ? { readOnly: true } : {}) };
 
+  const total = machine.resources.length;
+  const progress = (task: string, current: number, p: 'probe' | 'apply') =>
+    ctx.emit({ type: 'progress', runId: ctx.runId, machine: machine.name, task, current, total, phase: p, at: new Date().toISOString() });
+
   phase('probe', 'start');
+  progress(`checking ${total} resource${total === 1 ? '' : 's'}`, 0, 'probe');
   let probed: Probed[];
   try {
     probed = await probeAndDiff(transport, machine.resources, probeOpts);
@@ -182,6 +188,7 @@ export async function converge(machine: MachineSpec, transport: Transport, mode:
     }
     const { items, step } = planApplySteps(run)[0]!;
     const what = items.map((i) => `${i.spec.kind} ${i.spec.name}`).join(', ');
+    progress(stepWords(items), results.size, 'apply');
     const t0 = Date.now();
     const error = await runApplyStep(machine, transport, step, items[0]!.spec, what, ctx);
     const rest = probed.slice(items.length);
@@ -241,6 +248,9 @@ export async function converge(machine: MachineSpec, transport: Transport, mode:
     }
     await advance(items.length);
   }
-  if (applying) phase('apply', 'done');
+  if (applying) {
+    progress('finished', results.size, 'apply');
+    phase('apply', 'done');
+  }
   return finish();
 }

@@ -4,7 +4,7 @@
 
 import { machineProvider, type MachineSpec, type Profile } from '../../../shared/profile.js';
 import type { MachineResult } from '../../../shared/report.js';
-import { toErrorInfo } from '../errors.js';
+import { ProdlikeError, toErrorInfo } from '../errors.js';
 import type { ReachedMachines, RunContext } from '../backends/backend.js';
 import { afterPrefixHook } from '../cache/run-cache-options.js';
 import { converge, refOf } from './converge.js';
@@ -67,4 +67,24 @@ export async function runDown(providers: ProviderSet, profile: Profile, ctx: Run
 export async function runDestroy(providers: ProviderSet, profile: Profile, volumes: boolean, ctx: RunContext): Promise<MachineResult[]> {
   await Promise.all((await byProvider(providers, profile.machines)).map((g) => g.provider.destroy(profile, g.machines, { volumes }, ctx)));
   return [];
+}
+
+/**
+ * "Reconcile this one": up for only the named resources. Their machines are brought up as usual (no
+ * other machine, and no orphan removal: that needs the whole profile); their other resources are
+ * neither probed nor changed.
+ */
+export async function runUpOnly(providers: ProviderSet, profile: Profile, only: { machine: string; resource: string }[], ctx: RunContext): Promise<MachineResult[]> {
+  const wanted = new Map<string, Set<string>>();
+  for (const o of only) {
+    const m = profile.machines.find((x) => x.name === o.machine);
+    if (!m) throw new ProdlikeError(`No machine "${o.machine}" in profile ${profile.name}.`, { where: profile.file });
+    if (!m.resources.some((r) => r.id === o.resource)) {
+      throw new ProdlikeError(`Machine ${o.machine} of profile ${profile.name} has no resource ${o.resource}.`, { where: m.pos ? `${m.pos.file}:${m.pos.line}:${m.pos.col}` : profile.file, hint: 'the profile may have changed since the check: check again' });
+    }
+    wanted.set(o.machine, (wanted.get(o.machine) ?? new Set()).add(o.resource));
+  }
+  const machines = profile.machines.filter((m) => wanted.has(m.name)).map((m) => ({ ...m, resources: m.resources.filter((r) => wanted.get(m.name)!.has(r.id)) }));
+  const transports = await upAll(providers, profile, machines, ctx);
+  return convergeAll({ ...profile, machines }, transports, 'apply', ctx);
 }

@@ -10,7 +10,12 @@ import { readJson, writeFileAtomic } from './atomic-file.js';
 interface StateFile {
   activeProfile?: { name: string; file: string };
   lastRuns: Record<string, RunRecord>;
+  /** Per profile file: the last failed run that changes machines, until one of them succeeds. */
+  lastFailures?: Record<string, RunRecord>;
 }
+
+/** The runs whose failure leaves a profile failed until one of them succeeds (not plan, drift, capture). */
+const CHANGING_RUNS: ReadonlySet<RunRecord['kind']> = new Set<RunRecord['kind']>(['up', 'use', 'reconcile', 'down', 'destroy', 'bake']);
 
 const DEFAULT_SETTINGS: Settings = { dockerHost: '', sshIdentity: '', profileFolders: [], cacheMaxGb: 20 };
 const HISTORY_KEEP = 2000;
@@ -49,9 +54,19 @@ export class AppState {
     return (await this.read()).lastRuns[profileFile];
   }
 
-  async recordRun(rec: RunRecord): Promise<void> {
+  async lastFailure(profileFile: string): Promise<RunRecord | undefined> {
+    return (await this.read()).lastFailures?.[profileFile];
+  }
+
+  /** `last: false`: only into the history (a run refused before it touched anything leaves the status as it was). */
+  async recordRun(rec: RunRecord, opts: { last?: boolean } = {}): Promise<void> {
     const s = await this.read();
-    s.lastRuns[rec.profileFile] = rec;
+    if (opts.last !== false) s.lastRuns[rec.profileFile] = rec;
+    if (opts.last !== false && CHANGING_RUNS.has(rec.kind)) {
+      s.lastFailures ??= {};
+      if (rec.ok) delete s.lastFailures[rec.profileFile];
+      else s.lastFailures[rec.profileFile] = rec;
+    }
     await writeFileAtomic(this.stateFile, JSON.stringify(s, null, 2));
     await fs.mkdir(this.dir, { recursive: true });
     await fs.appendFile(this.historyFile, JSON.stringify(rec) + '\n', { mode: 0o600 });
