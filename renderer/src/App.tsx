@@ -7,6 +7,7 @@ import type { DriftReport, ProfileStatus } from '../../shared/report';
 import { DoctorPanel } from './components/DoctorPanel';
 import { ErrorBox } from './components/ErrorBox';
 import { ProfileView } from './components/ProfileView';
+import { RunAnnouncer } from './components/RunAnnouncer';
 import { SettingsView } from './components/SettingsView';
 import { Sidebar, type Selection } from './components/Sidebar';
 import { api } from './lib/api';
@@ -85,11 +86,16 @@ export function App() {
         {!selected && (
           <div className="empty">
             <h1>Prodlike</h1>
-            <p>Pick a profile on the left to set it up, switch to it, or check it for drift.</p>
+            <p>
+              {profiles && profiles.length === 0
+                ? 'No profiles yet: add the folder that holds your profile files in Settings (bottom left). The checks below say what this machine still needs.'
+                : 'Pick a profile on the left to set it up, switch to it, or check it for drift. The checks below say whether this machine is ready.'}
+            </p>
             <DoctorPanel />
           </div>
         )}
       </main>
+      <RunAnnouncer />
     </div>
   );
 }

@@ -87,7 +87,7 @@ describe.skipIf(!haveChromium())('the app in a browser', () => {
     await expect.poll(() => machines.getByTestId('machine-state-worker').textContent()).toBe('running');
     const results = await page.getByRole('table', { name: 'Resources' }).locator('.result').allTextContents();
     expect(results.length).toBe(6);
-    for (const r of results) expect(['ok', 'changed']).toContain(r);
+    for (const r of results) expect(['up to date', 'changed']).toContain(r);
 
     // The same, seen by Docker.
     expect(containersOf('e2e-alpha')).toEqual(new Map([['web', 'running'], ['worker', 'running']]));

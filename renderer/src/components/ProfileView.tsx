@@ -1,5 +1,6 @@
 // One profile: what it is, its machines and resources, the actions, and its live run; Drift and Shell
-// in tabs. An invalid profile shows its error (file:line) and nothing else.
+// in tabs. An invalid profile shows its error (file:line) and nothing else. The run panel comes first
+// (pinned while the run goes on); a shell, once opened, stays open while other tabs are shown.
 
 import { lazy, Suspense, useEffect, useState } from 'react';
 import type { ProfileSummary, StartRunRequest } from '../../../shared/api';
@@ -14,8 +15,30 @@ import { MachinesTable } from './MachinesTable';
 import { ResourcesTable } from './ResourcesTable';
 import { RunPanel } from './RunPanel';
 import { UsePlanView } from './UsePlanView';
+import { formatElapsed, RUN_LABEL } from '../state/words';
+import type { RunRecord } from '../../../shared/report';
 
 type Tab = 'overview' | 'drift' | 'shell';
+
+/** What each action does, on hover and for screen readers (aria-description). */
+const ACTION_HELP = {
+  up: "Create and start this profile's machines and apply its resources. Other profiles keep running.",
+  use: "Stop every other profile's machines, then set this one up. Shows what stops and starts before anything happens.",
+  plan: 'Check what Set up would change, without changing anything.',
+  down: "Stop this profile's machines. Nothing is removed.",
+  destroy: "Remove this profile's containers and network (named volumes are kept).",
+} as const;
+
+function LastRun({ rec }: { rec: RunRecord }) {
+  const when = new Date(rec.startedAt);
+  return (
+    <p className="muted last-run" data-testid="last-run">
+      Last run: {RUN_LABEL[rec.kind] ?? rec.kind}{' '}
+      <span className={rec.ok ? 'ok-text' : 'bad-text'}>{rec.ok ? 'succeeded' : 'failed'}</span>, {when.toLocaleString()} (
+      {formatElapsed(rec.durationMs)})
+    </p>
+  );
+}
 
 // xterm.js is most of the bundle: load it when a shell is first opened, not at start-up.
 const ShellView = lazy(() => import('./ShellView').then((m) => ({ default: m.ShellView })));
@@ -25,6 +48,12 @@ export function ProfileView({ summary }: { summary: ProfileSummary }) {
   const version = useRunStoreVersion();
   const detail = useLoad(() => api.call('profiles:get', { file }), [file]);
   const [tab, setTab] = useState<Tab>('overview');
+  // A shell, once its tab was shown, stays mounted (hidden) so that changing tabs does not end it.
+  const [shellMounted, setShellMounted] = useState(false);
+  const show = (t: Tab) => {
+    setTab(t);
+    if (t === 'shell') setShellMounted(true);
+  };
   const [confirmDestroy, setConfirmDestroy] = useState(false);
   // The switch's plan, asked for when the button is pressed and shown before anything happens.
   const [usePlan, setUsePlan] = useState<UsePlan | null>(null);
@@ -55,6 +84,9 @@ export function ProfileView({ summary }: { summary: ProfileSummary }) {
   const run = runStore.latestRun(file);
   const running = run && !run.end;
   const production = d?.profile.role === 'production';
+  const busyWhy = running ? `${RUN_LABEL[run.kind] ?? run.kind} is running: wait for it to end or cancel it.` : undefined;
+  const help = (what: keyof typeof ACTION_HELP, why?: string) => (why ? `${ACTION_HELP[what]} Unavailable now: ${why}` : ACTION_HELP[what]);
+  const activeWhy = d?.status.active ? 'it is already the active profile.' : undefined;
 
   return (
     <div className="profile">
@@ -68,28 +100,39 @@ export function ProfileView({ summary }: { summary: ProfileSummary }) {
           <p className="muted">
             <code>{file}</code>
           </p>
+          {d?.status.lastRun && <LastRun rec={d.status.lastRun} />}
         </div>
         <div className="actions" role="toolbar" aria-label="Profile actions">
           {production ? (
             <span className="readonly">Production: read-only. Capture a baseline in Drift.</span>
           ) : (
             <>
-              <button type="button" className="primary" onClick={() => void start.run('up')} disabled={!!running}>
+              <button type="button" className="primary" onClick={() => void start.run('up')} disabled={!!running} title={help('up', busyWhy)}>
                 Set up
               </button>
-              <button type="button" onClick={() => void planUse.run()} disabled={!!running || d?.status.active || planUse.busy}>
+              <button
+                type="button"
+                onClick={() => void planUse.run()}
+                disabled={!!running || d?.status.active || planUse.busy}
+                title={help('use', busyWhy ?? activeWhy)}
+              >
                 {planUse.busy ? 'Checking…' : 'Switch to this profile'}
               </button>
-              <button type="button" onClick={() => void start.run('plan')} disabled={!!running}>
+              <button type="button" onClick={() => void start.run('plan')} disabled={!!running} title={help('plan', busyWhy)}>
                 Plan
               </button>
-              <button type="button" onClick={() => void start.run('down')} disabled={!!running}>
+              <button type="button" onClick={() => void start.run('down')} disabled={!!running} title={help('down', busyWhy)}>
                 Stop
               </button>
-              <button type="button" className="danger" onClick={() => setConfirmDestroy(true)} disabled={!!running}>
+              <button type="button" className="danger" onClick={() => setConfirmDestroy(true)} disabled={!!running} title={help('destroy', busyWhy)}>
                 Destroy
               </button>
             </>
+          )}
+          {!production && busyWhy && (
+            <p className="muted action-note" data-testid="action-note">
+              {busyWhy}
+            </p>
           )}
         </div>
       </header>
@@ -100,7 +143,23 @@ export function ProfileView({ summary }: { summary: ProfileSummary }) {
 
       <div role="tablist" aria-label="Profile sections" className="tabs">
         {(['overview', 'drift', 'shell'] as const).map((t) => (
-          <button key={t} role="tab" type="button" aria-selected={tab === t} onClick={() => setTab(t)}>
+          <button
+            key={t}
+            role="tab"
+            type="button"
+            aria-selected={tab === t}
+            onClick={() => show(t)}
+            onKeyDown={(e) => {
+              // Arrow keys move between tabs, as in every tab list.
+              const order = ['overview', 'drift', 'shell'] as const;
+              const i = order.indexOf(t);
+              const next = e.key === 'ArrowRight' ? order[(i + 1) % 3] : e.key === 'ArrowLeft' ? order[(i + 2) % 3] : undefined;
+              if (next) {
+                show(next);
+                (e.currentTarget.parentElement?.children[order.indexOf(next)] as HTMLElement | undefined)?.focus();
+              }
+            }}
+          >
             {t === 'overview' ? 'Overview' : t === 'drift' ? 'Drift' : 'Shell'}
           </button>
         ))}
@@ -108,9 +167,9 @@ export function ProfileView({ summary }: { summary: ProfileSummary }) {
 
       {d && tab === 'overview' && (
         <div role="tabpanel" aria-label="Overview">
+          {run && <RunPanel run={run} version={version} profile={d.profile} />}
           <MachinesTable profile={d.profile} status={d.status} run={run} />
           <ResourcesTable profile={d.profile} />
-          {run && <RunPanel run={run} version={version} />}
         </div>
       )}
       {d && tab === 'drift' && (
@@ -118,8 +177,8 @@ export function ProfileView({ summary }: { summary: ProfileSummary }) {
           <DriftView detail={d} version={version} />
         </div>
       )}
-      {d && tab === 'shell' && (
-        <div role="tabpanel" aria-label="Shell">
+      {d && shellMounted && (
+        <div role="tabpanel" aria-label="Shell" hidden={tab !== 'shell'}>
           <Suspense fallback={<div className="muted">Loading terminal…</div>}>
             <ShellView detail={d} />
           </Suspense>

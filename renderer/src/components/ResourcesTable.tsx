@@ -3,6 +3,7 @@
 import type { Profile } from '../../../shared/profile';
 import { runStore } from '../state/app-state';
 import { resourceKey } from '../state/run-store';
+import { RESOURCE_STATUS_LABEL } from '../state/words';
 
 export function ResourcesTable({ profile }: { profile: Profile }) {
   const results = runStore.lastResults(profile.file);
@@ -30,10 +31,10 @@ export function ResourcesTable({ profile }: { profile: Profile }) {
                 <td>
                   {last ? (
                     <span className={`result result-${last.status}`} title={last.changes.map((c) => c.summary).join('\n')}>
-                      {last.status}
+                      {RESOURCE_STATUS_LABEL[last.status]}
                     </span>
                   ) : (
-                    <span className="muted">—</span>
+                    <span className="muted" title="Not run since this page was opened">—</span>
                   )}
                   {last?.error && <div className="error-inline">{last.error.message}</div>}
                 </td>

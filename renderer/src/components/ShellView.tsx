@@ -53,6 +53,8 @@ function Term({ file, machine, onExit }: { file: string; machine: string; onExit
       if (shellId) api.call('shell:input', { shellId, data }).catch((e: unknown) => setError(toApiError(e)));
     });
     const ro = new ResizeObserver(() => {
+      // Hidden (another tab is shown): keep the size it had, the shell goes on behind.
+      if (!host.current || host.current.clientWidth === 0) return;
       fit.fit();
       if (shellId) void api.call('shell:resize', { shellId, cols: term.cols, rows: term.rows }).catch(() => undefined);
     });

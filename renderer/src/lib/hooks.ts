@@ -56,5 +56,6 @@ export function useLoad<T>(load: () => Promise<T>, key: unknown[]) {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [...key, tick]);
   const reload = useCallback(() => setTick((t) => t + 1), []);
-  return { data, error, reload };
+  // Only the first load counts as loading: a reload keeps showing what was there.
+  return { data, error, reload, loading: data === null && error === null };
 }

@@ -14,6 +14,11 @@ export interface MachineView {
   detail?: string;
   state?: MachineState;
   error?: ErrorInfo;
+  /** When its first event and its failure arrived (ms since the epoch, this page's clock). */
+  startedAt?: number;
+  failedAt?: number;
+  /** When its latest machine or resource event arrived: its end, once it has finished. */
+  lastAt?: number;
 }
 
 export interface ResourceView {
@@ -33,6 +38,9 @@ export interface RunView {
   profile: string;
   profileFile: string;
   startedAt: string;
+  /** When this page heard of the run (ms since the epoch), for elapsed times. */
+  startedMs: number;
+  endedMs?: number;
   machines: Map<string, MachineView>;
   /** Keyed by `${machine}\u0000${resource id}`. */
   resources: Map<string, ResourceView>;
@@ -55,6 +63,7 @@ export class RunStore {
   /** profile file → its newest drift run. */
   private readonly latestDrift = new Map<string, string>();
   private readonly endListeners = new Set<(end: RunEnd, run: RunView) => void>();
+  private readonly startListeners = new Set<(run: RunView) => void>();
   readonly batch: FrameBatcher;
 
   constructor(schedule?: Schedule) {
@@ -94,6 +103,12 @@ export class RunStore {
     return () => this.endListeners.delete(l);
   }
 
+  /** Called at once when a run starts (to announce it). */
+  onRunStart(l: (run: RunView) => void): () => void {
+    this.startListeners.add(l);
+    return () => this.startListeners.delete(l);
+  }
+
   apply(e: RunEvent): void {
     if (e.type === 'run-start') {
       const run: RunView = {
@@ -102,6 +117,7 @@ export class RunStore {
         profile: e.profile,
         profileFile: e.profileFile,
         startedAt: e.at,
+        startedMs: Date.now(),
         machines: new Map(e.machines.map((m) => [m, { name: m }])),
         resources: new Map(),
         findings: [],
@@ -112,6 +128,7 @@ export class RunStore {
       this.latest.set(e.profileFile, e.runId);
       if (e.kind === 'drift') this.latestDrift.set(e.profileFile, e.runId);
       this.trim();
+      for (const l of this.startListeners) l(run);
       this.batch.changed();
       return;
     }
@@ -125,11 +142,16 @@ export class RunStore {
         if (e.detail !== undefined) m.detail = e.detail;
         if (e.state !== undefined) m.state = e.state;
         m.error = e.error;
+        m.startedAt ??= Date.now();
+        m.lastAt = Date.now();
+        if (e.status === 'failed') m.failedAt ??= Date.now();
         run.machines.set(e.machine, m);
         if (e.status !== 'start') run.progress.delete(e.machine);
         break;
       }
-      case 'resource':
+      case 'resource': {
+        const m = run.machines.get(e.machine);
+        if (m) m.lastAt = Date.now();
         run.resources.set(resourceKey(e.machine, e.resource.id), {
           machine: e.machine,
           ref: e.resource,
@@ -139,17 +161,19 @@ export class RunStore {
           durationMs: e.durationMs,
         });
         break;
+      }
       case 'drift':
         run.findings.push(e.finding);
         break;
       case 'log':
-        run.log.append(e.text, e.stream, e.machine);
+        run.log.append(e.text, e.stream, e.machine, Date.now());
         break;
       case 'progress':
         run.progress.set(e.machine ?? '', { task: e.task, current: e.current, total: e.total });
         break;
       case 'run-end':
         run.end = e;
+        run.endedMs = Date.now();
         run.progress.clear();
         for (const l of this.endListeners) l(e, run);
         break;
