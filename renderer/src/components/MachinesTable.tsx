@@ -56,7 +56,7 @@ export function MachinesTable({ profile, status, run }: { profile: Profile; stat
       <thead>
         <tr>
           <th>Machine</th>
-          <th>Kind</th>
+          <th>Backend</th>
           <th>Image / host</th>
           <th>State</th>
           <th>Ports</th>
