@@ -6,8 +6,15 @@
 import type { DoctorFixResult, DoctorReport } from './doctor.js';
 import type { RunEvent } from './events.js';
 import type { Profile, Role } from './profile.js';
-import type { DriftReport, ErrorInfo, ProfileStatus, RunKind, RunRecord } from './report.js';
+import type { DriftReport, ErrorInfo, MachineStatus, ProfileStatus, RunKind, RunRecord } from './report.js';
 import type { UsePlan } from './use-plan.js';
+import type { RunDetail } from './history.js';
+import type { MachineLogsRequest, MachineStateChange, ShellAttach, ShellInfo, StatusWatchRequest } from './machines-live.js';
+import type { AdoptPreview, AdoptRequest, AdoptResult } from './adopt.js';
+
+export type * from './history.js';
+export type * from './machines-live.js';
+export type * from './adopt.js';
 
 export interface ProfileSummary {
   /** Absolute path: the identity of a profile in the API. */
@@ -60,6 +67,16 @@ export interface StartRunRequest {
   noCache?: boolean;
   /** bake: push the baked states to this registry repository (`127.0.0.1:5000/shop`). */
   push?: string;
+  /**
+   * up/reconcile: only these resources ("reconcile this one": a drift finding's machine and resource id).
+   * The machine is brought up as usual; its other resources are neither probed nor changed.
+   */
+  only?: { machine: string; resource: string }[];
+  /**
+   * up: apply exactly what this plan run showed (its runId). The machines are probed again first; if
+   * anything differs from what the plan saw, the run refuses and changes nothing.
+   */
+  planId?: string;
 }
 
 /** One cached machine state (an image labelled prodlike.cache-*). */
@@ -112,6 +129,25 @@ export interface ApiChannels {
   'runs:start': [StartRunRequest, { runId: string }];
   'runs:cancel': [{ runId: string }, { cancelled: boolean }];
   'runs:history': [{ file?: string; limit?: number }, RunRecord[]];
+  /** One run in full (diffs of what it changed, its whole log); also a run still going. */
+  'runs:get': [{ runId: string }, RunDetail];
+  /** Runs going now (a reloaded page picks up their panel, then reads `runs:get` for the log so far). */
+  'runs:active': [void, RunRecord[]];
+  /** Marks a profile as on screen: returns its status now; `machine-state` pushes follow. Renew with watchId. */
+  'status:watch': [StatusWatchRequest, { watchId: string; status: ProfileStatus }];
+  'status:unwatch': [{ watchId: string }, void];
+  /** Adopt into profile: the YAML (or src file) diff that taking the machine's value would write. */
+  'drift:adopt-preview': [AdoptRequest, AdoptPreview];
+  /** Writes exactly the preview; refuses if a file changed since. */
+  'drift:adopt-apply': [{ adoptId: string }, AdoptResult];
+  /** Container logs: the last lines, then (follow) `machine-logs` pushes until stopped. */
+  'machines:logs': [MachineLogsRequest, { streamId: string; lines: string[] }];
+  'machines:logs-stop': [{ streamId: string }, void];
+  /** Restarts a Docker machine's container (SSH: refused; VM: restarted through QMP where supported). */
+  'machines:restart': [{ file: string; machine: string }, MachineStatus];
+  /** Open shells (to re-attach after a tab change or reload). */
+  'shell:list': [void, ShellInfo[]];
+  'shell:attach': [{ shellId: string }, ShellAttach];
   'drift:last': [{ file: string }, DriftReport | null];
   'baselines:list': [void, { file: string; hosts: string[] }[]];
   'settings:get': [void, Settings];
@@ -140,7 +176,13 @@ export type ApiPush =
   | { type: 'run-event'; event: RunEvent }
   | { type: 'shell-data'; shellId: string; data: string }
   | { type: 'shell-exit'; shellId: string; code: number }
-  | { type: 'profiles-changed' };
+  | { type: 'profiles-changed' }
+  /** A machine's state changed (Docker event, or an SSH reachability check). */
+  | { type: 'machine-state'; change: MachineStateChange }
+  /** A profile's status changed as a whole (a run ended: lastRun / lastFailure): read it again. */
+  | { type: 'status-changed'; file: string }
+  | { type: 'machine-logs'; streamId: string; lines: string[] }
+  | { type: 'machine-logs-end'; streamId: string; error?: ErrorInfo };
 
 /** What the renderer sees as `window.prodlike`, whichever transport is behind it. */
 export interface ProdlikeApi {
@@ -177,6 +219,17 @@ export const API_CHANNELS: readonly ApiChannel[] = [
   'runs:start',
   'runs:cancel',
   'runs:history',
+  'runs:get',
+  'runs:active',
+  'status:watch',
+  'status:unwatch',
+  'drift:adopt-preview',
+  'drift:adopt-apply',
+  'machines:logs',
+  'machines:logs-stop',
+  'machines:restart',
+  'shell:list',
+  'shell:attach',
   'drift:last',
   'baselines:list',
   'settings:get',

@@ -72,16 +72,28 @@ export type RunEvent =
       runId: string;
       machine?: string;
       stream: 'stdout' | 'stderr' | 'info' | 'warn';
+      /**
+       * One or more complete lines, joined with "\n" (no trailing newline). A command's output is sent
+       * line by line as it is produced, in batches at most 100 ms apart (a partial last line waits for its
+       * newline, or for the command's end).
+       */
       text: string;
+      /** When the batch's first line was produced (ISO time). */
+      at?: string;
     }
   | {
       type: 'progress';
       runId: string;
       machine?: string;
-      /** What is in progress: "pull debian:bookworm", "apt-get install nginx". */
+      /** What is in progress, in a person's words: "pulling debian:bookworm", "installing postgresql-15". */
       task: string;
+      /** With a machine: resources done so far, of `total` resources of the machine. */
       current?: number;
       total?: number;
+      /** The machine's phase at that moment. */
+      phase?: MachinePhase;
+      /** ISO time the task started (for an elapsed time). */
+      at?: string;
     };
 
 export type RunEventType = RunEvent['type'];

@@ -101,6 +101,11 @@ export interface ProfileStatus {
   active: boolean;
   machines: MachineStatus[];
   lastRun?: RunRecord;
+  /**
+   * The last failed run that changes machines (up, use, reconcile, down, destroy, bake), when no such run
+   * succeeded after it: the profile shows as failed until the next good one.
+   */
+  lastFailure?: RunRecord;
 }
 
 /** One line of the run history (JSON lines in the data folder). */
@@ -115,6 +120,8 @@ export interface RunRecord {
   summary: RunSummary;
   /** For drift runs: how many findings were not in sync. */
   drifted?: number;
+  /** Why the run failed (masked like everything else). */
+  error?: ErrorInfo;
 }
 
 /** `not-checked`: deliberately not evaluated (a command's user guards on production); not drift. */
