@@ -2,12 +2,14 @@
 // in tabs. An invalid profile shows its error (file:line) and nothing else. The run panel comes first
 // (pinned while the run goes on); a shell, once opened, stays open while other tabs are shown.
 
-import { lazy, Suspense, useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
 import type { ProfileSummary, StartRunRequest } from '../../../shared/api';
 import type { UsePlan } from '../../../shared/use-plan';
 import { api } from '../lib/api';
-import { useAction, useLoad, useRunStoreVersion } from '../lib/hooks';
-import { runStore } from '../state/app-state';
+import { useAction, useLoad, useMachineStatesVersion, useRunStoreVersion } from '../lib/hooks';
+import { machineStates, runStore } from '../state/app-state';
+import { withLiveStates } from '../state/machine-states';
+import { WATCH_LEASE_MS } from '../../../shared/machines-live';
 import { ConfirmDialog } from './ConfirmDialog';
 import { DriftView } from './DriftView';
 import { ErrorBox } from './ErrorBox';
@@ -29,11 +31,11 @@ const ACTION_HELP = {
   destroy: "Remove this profile's containers and network (named volumes are kept).",
 } as const;
 
-function LastRun({ rec }: { rec: RunRecord }) {
+function LastRun({ rec, failure }: { rec: RunRecord; failure?: boolean }) {
   const when = new Date(rec.startedAt);
   return (
-    <p className="muted last-run" data-testid="last-run">
-      Last run: {RUN_LABEL[rec.kind] ?? rec.kind}{' '}
+    <p className="muted last-run" data-testid={failure ? 'last-failure' : 'last-run'} title={rec.error?.message}>
+      {failure ? 'Last failure' : 'Last run'}: {RUN_LABEL[rec.kind] ?? rec.kind}{' '}
       <span className={rec.ok ? 'ok-text' : 'bad-text'}>{rec.ok ? 'succeeded' : 'failed'}</span>, {when.toLocaleString()} (
       {formatElapsed(rec.durationMs)})
     </p>
@@ -46,7 +48,8 @@ const ShellView = lazy(() => import('./ShellView').then((m) => ({ default: m.She
 export function ProfileView({ summary }: { summary: ProfileSummary }) {
   const file = summary.file;
   const version = useRunStoreVersion();
-  const detail = useLoad(() => api.call('profiles:get', { file }), [file]);
+  const detail = useLoad(async () => ({ ...(await api.call('profiles:get', { file })), readAt: Date.now() }), [file]);
+  const liveVersion = useMachineStatesVersion();
   const [tab, setTab] = useState<Tab>('overview');
   // A shell, once its tab was shown, stays mounted (hidden) so that changing tabs does not end it.
   const [shellMounted, setShellMounted] = useState(false);
@@ -65,8 +68,36 @@ export function ProfileView({ summary }: { summary: ProfileSummary }) {
   // A run of this profile, or a switch (which stops the others), changes machine states: read them again.
   const { reload } = detail;
   useEffect(() => runStore.onRunEnd((_end, run) => (run.profileFile === file || run.kind === 'use') && reload()), [reload, file]);
-  // The file changed on disk: show what it says now.
-  useEffect(() => api.subscribe((p) => p.type === 'profiles-changed' && reload()), [reload]);
+  // The file changed on disk, or a run ended elsewhere: show what it says now.
+  useEffect(() => api.subscribe((p) => (p.type === 'profiles-changed' || (p.type === 'status-changed' && p.file === file)) && reload()), [reload, file]);
+  // While this profile is on screen the engine watches its machines (SSH reachability) and pushes their
+  // state changes; the watch is a lease, renewed well before it ends. An engine without watches: no-op.
+  useEffect(() => {
+    let watchId: string | undefined;
+    let stopped = false;
+    const renew = () =>
+      api.call('status:watch', { file, ...(watchId ? { watchId } : {}) }).then(
+        (r) => {
+          if (stopped) void api.call('status:unwatch', { watchId: r.watchId }).catch(() => undefined);
+          watchId = r.watchId;
+        },
+        () => undefined,
+      );
+    void renew();
+    const timer = setInterval(() => void renew(), Math.floor(WATCH_LEASE_MS * 0.75));
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+      if (watchId) void api.call('status:unwatch', { watchId }).catch(() => undefined);
+    };
+  }, [file]);
+
+  const loaded = detail.data;
+  // The status as read, with the machine states that changed since laid over it (as the sidebar does).
+  const d = useMemo(
+    () => (loaded ? { ...loaded, status: withLiveStates(loaded.status, loaded.readAt, machineStates) } : null),
+    [loaded, liveVersion], // eslint-disable-line react-hooks/exhaustive-deps
+  );
 
   if (summary.error) {
     return (
@@ -80,7 +111,6 @@ export function ProfileView({ summary }: { summary: ProfileSummary }) {
     );
   }
 
-  const d = detail.data;
   const run = runStore.latestRun(file);
   const running = run && !run.end;
   const production = d?.profile.role === 'production';
@@ -101,6 +131,7 @@ export function ProfileView({ summary }: { summary: ProfileSummary }) {
             <code>{file}</code>
           </p>
           {d?.status.lastRun && <LastRun rec={d.status.lastRun} />}
+          {d?.status.lastFailure && d.status.lastFailure.runId !== d.status.lastRun?.runId && <LastRun rec={d.status.lastFailure} failure />}
         </div>
         <div className="actions" role="toolbar" aria-label="Profile actions">
           {production ? (

@@ -11,6 +11,9 @@ const SETS_UP = new Set(['up', 'use', 'reconcile']);
 export function profileBadge(summary: ProfileSummary, status?: ProfileStatus | null, drift?: DriftReport | null): Badge {
   if (summary.error) return 'invalid';
   if (!status) return 'unknown';
+  // The engine's own answer (a failed run that changes machines, with no good one after it), else the
+  // last run when it was such a run.
+  if (status.lastFailure) return 'failed';
   if (status.lastRun && !status.lastRun.ok && SETS_UP.has(status.lastRun.kind)) return 'failed';
   const states = status.machines.map((m) => m.state);
   if (states.length > 0 && states.every((s) => s === 'not-created')) return 'not created';

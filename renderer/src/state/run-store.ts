@@ -166,7 +166,7 @@ export class RunStore {
         run.findings.push(e.finding);
         break;
       case 'log':
-        run.log.append(e.text, e.stream, e.machine, Date.now());
+        run.log.append(e.text, e.stream, e.machine, e.at ? Date.parse(e.at) : Date.now());
         break;
       case 'progress':
         run.progress.set(e.machine ?? '', { task: e.task, current: e.current, total: e.total });
