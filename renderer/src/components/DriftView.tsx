@@ -3,7 +3,7 @@
 // reconcile in one click. Nothing from an older check stays on screen after a newer one.
 
 import { Fragment, useEffect, useEffectEvent, useMemo, useRef, useState } from 'react';
-import type { ProfileDetail } from '../../../shared/api';
+import type { AdoptPreview, ProfileDetail } from '../../../shared/api';
 import type { DriftFinding, ErrorInfo } from '../../../shared/report';
 import { api } from '../lib/api';
 import { useAction, useLoad } from '../lib/hooks';
@@ -11,6 +11,7 @@ import { runStore } from '../state/app-state';
 import { describeChange, findingKey, hasHashes } from '../state/drift-format';
 import { countByStatus, defaultFilter, DRIFT_LABELS, DRIFT_STATUSES, filterFindings, findingDiff, toggleStatus } from '../state/drift-filters';
 import { groupErrors, groupTitle } from '../state/errors';
+import { ConfirmDialog } from './ConfirmDialog';
 import { DiffView } from './DiffView';
 import { ErrorBox } from './ErrorBox';
 import { RunPanel } from './RunPanel';
@@ -56,6 +57,21 @@ export function DriftView({ detail, version }: { detail: ProfileDetail; version:
     api.call('runs:start', { kind, file, ...(b ? { baseline: b } : {}) }),
   );
   const capture = useAction((path: string) => api.call('runs:start', { kind: 'capture', file, baseline: path }));
+  // One finding: reconcile only it, or take the machine's value into the profile (YAML diff first).
+  const reconcileOne = useAction((machine: string, resource: string) => api.call('runs:start', { kind: 'up', file, only: [{ machine, resource }] }));
+  const [adoptFor, setAdoptFor] = useState<{ preview: AdoptPreview; name: string } | null>(null);
+  const [adopted, setAdopted] = useState<string[] | null>(null);
+  const previewAdopt = useAction(async (machine: string, resource: string, name: string) => {
+    setAdopted(null);
+    setAdoptFor({ preview: await api.call('drift:adopt-preview', { file, machine, resource }), name });
+  });
+  const applyAdopt = useAction(async (adoptId: string) => {
+    const r = await api.call('drift:adopt-apply', { adoptId });
+    setAdopted(r.written);
+    setAdoptFor(null);
+    // The profile now says what the machine has: check again to show it in sync.
+    void start.run('drift');
+  });
   const baselineArg = against === 'baseline' && baseline ? baseline : undefined;
 
   // When a check ends, load the full report (it has the machines that could not be checked); when a
@@ -65,6 +81,12 @@ export function DriftView({ detail, version }: { detail: ProfileDetail; version:
   // The run can end before runs:start has even answered, so a flag, not the run id, says it was ours.
   const reconciling = useRef(false);
   const capturing = useRef<string | null>(null);
+  const reconcileFinding = (x: DriftFinding) => {
+    reconciling.current = true;
+    void reconcileOne.run(x.machine, x.resource.id).then((r) => {
+      if (!r) reconciling.current = false;
+    });
+  };
   const reconcile = () => {
     reconciling.current = true;
     void start.run(baselineArg ? 'reconcile' : 'up', baselineArg).then((r) => {
@@ -207,6 +229,14 @@ export function DriftView({ detail, version }: { detail: ProfileDetail; version:
       )}
 
       {start.error && <ErrorBox error={start.error} />}
+      {reconcileOne.error && <ErrorBox error={reconcileOne.error} title="Could not reconcile this finding" />}
+      {previewAdopt.error && <ErrorBox error={previewAdopt.error} title="Could not prepare the adoption" />}
+      {applyAdopt.error && <ErrorBox error={applyAdopt.error} title="The profile was not changed" />}
+      {adopted && (
+        <div className="banner banner-ok" role="status" aria-label="Adopted">
+          Written to the profile: {adopted.map((w) => <code key={w}>{w} </code>)}
+        </div>
+      )}
       {last.error && <ErrorBox error={last.error} />}
       {machineErrors.map((g) => (
         <ErrorBox key={`${g.error.message}\u0000${g.error.where ?? ''}`} error={g.error} title={groupTitle(g).replace(/ failed$/, ' could not be checked')} />
@@ -242,6 +272,7 @@ export function DriftView({ detail, version }: { detail: ProfileDetail; version:
             <th>In the profile</th>
             <th>On the machine</th>
             <th>Diff</th>
+            <th>Actions</th>
           </tr>
         </thead>
         <tbody>
@@ -274,10 +305,38 @@ export function DriftView({ detail, version }: { detail: ProfileDetail; version:
                       <span className="muted">{x.changes.map((c) => c.summary.replace(/;?\s*sha256 [0-9a-f]+…?(?:\s*→\s*[0-9a-f]+…?)?/g, '')).join('; ')}</span>
                     )}
                   </td>
+                  <td>
+                    {x.resource.kind !== 'os' && x.status !== 'in-sync' && x.status !== 'not-checked' && (
+                      <span className="finding-actions">
+                        <button
+                          type="button"
+                          className="icon-button"
+                          onClick={() => reconcileFinding(x)}
+                          disabled={production || !!running || !!baselineArg}
+                          aria-label={`Reconcile ${x.resource.name} on ${x.machine}`}
+                          title={production ? 'Production is read-only' : baselineArg ? 'Against a baseline, use Reconcile above' : 'Apply the profile to this resource only, then check again'}
+                        >
+                          Reconcile this one
+                        </button>
+                        {x.status === 'drifted' && (
+                          <button
+                            type="button"
+                            className="icon-button"
+                            onClick={() => void previewAdopt.run(x.machine, x.resource.id, x.resource.name)}
+                            disabled={!!running || !!baselineArg || previewAdopt.busy}
+                            aria-label={`Adopt ${x.resource.name} from ${x.machine} into the profile`}
+                            title={baselineArg ? 'Adopting works against the profile' : "Take the machine's value into the profile (you see the YAML change first)"}
+                          >
+                            Adopt into profile
+                          </button>
+                        )}
+                      </span>
+                    )}
+                  </td>
                 </tr>
                 {isOpen && (
                   <tr className="diff-row">
-                    <td colSpan={6}>
+                    <td colSpan={7}>
                       <DiffView diff={diff!} label={`Diff of ${x.resource.name}`} />
                     </td>
                   </tr>
@@ -287,13 +346,37 @@ export function DriftView({ detail, version }: { detail: ProfileDetail; version:
           })}
           {shown.length === 0 && (
             <tr>
-              <td colSpan={6} className={checking || last.loading ? 'loading' : 'muted'} data-testid="drift-empty">
+              <td colSpan={7} className={checking || last.loading ? 'loading' : 'muted'} data-testid="drift-empty">
                 {emptyText}
               </td>
             </tr>
           )}
         </tbody>
       </table>
+
+      <ConfirmDialog
+        open={!!adoptFor}
+        title={`Adopt ${adoptFor?.name ?? ''} into the profile?`}
+        confirmLabel={applyAdopt.busy ? 'Writing…' : 'Write to the profile'}
+        confirmTone="primary"
+        confirmDisabled={applyAdopt.busy}
+        onCancel={() => setAdoptFor(null)}
+        onConfirm={() => adoptFor && void applyAdopt.run(adoptFor.preview.adoptId)}
+      >
+        {adoptFor && (
+          <div className="adopt-preview">
+            <p>{adoptFor.preview.summary}. Comments and order in the file are kept.</p>
+            {adoptFor.preview.files.map((f) => (
+              <div key={f.path}>
+                <p>
+                  <code>{f.path}</code>
+                </p>
+                <DiffView diff={f.diff} label={`Change to ${f.path}`} legend={['− now', '+ after']} />
+              </div>
+            ))}
+          </div>
+        )}
+      </ConfirmDialog>
     </div>
   );
 }

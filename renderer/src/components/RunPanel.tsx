@@ -13,6 +13,7 @@ import { formatElapsed, RUN_LABEL } from '../state/words';
 import { ErrorBox } from './ErrorBox';
 import { LogPane } from './LogPane';
 import { notificationsAvailable, useNotifyPermission } from '../lib/notify';
+import { PlanChanges } from './PlanChanges';
 
 function Elapsed({ from, to, label }: { from?: number; to?: number; label?: string }) {
   const now = useNow(from !== undefined && to === undefined);
@@ -87,6 +88,7 @@ export function RunPanel({ run, version, profile }: { run: RunView; version: num
           })}
         </tbody>
       </table>
+      {run.kind === 'plan' && end && <PlanChanges run={run} />}
       <LogPane log={run.log} version={version} machines={[...run.machines.keys()]} />
     </section>
   );
