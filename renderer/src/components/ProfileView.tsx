@@ -12,6 +12,7 @@ import { withLiveStates } from '../state/machine-states';
 import { WATCH_LEASE_MS } from '../../../shared/machines-live';
 import { ConfirmDialog } from './ConfirmDialog';
 import { DriftView } from './DriftView';
+import { HistoryView } from './HistoryView';
 import { ErrorBox } from './ErrorBox';
 import { MachinesTable } from './MachinesTable';
 import { ResourcesTable } from './ResourcesTable';
@@ -20,7 +21,9 @@ import { UsePlanView } from './UsePlanView';
 import { formatElapsed, RUN_LABEL } from '../state/words';
 import type { RunRecord } from '../../../shared/report';
 
-type Tab = 'overview' | 'drift' | 'shell';
+type Tab = 'overview' | 'drift' | 'history' | 'shell';
+const TABS: readonly Tab[] = ['overview', 'drift', 'history', 'shell'];
+const TAB_LABEL: Record<Tab, string> = { overview: 'Overview', drift: 'Drift', history: 'History', shell: 'Shell' };
 
 /** What each action does, on hover and for screen readers (aria-description). */
 const ACTION_HELP = {
@@ -173,7 +176,7 @@ export function ProfileView({ summary }: { summary: ProfileSummary }) {
       {detail.error && <ErrorBox error={detail.error} />}
 
       <div role="tablist" aria-label="Profile sections" className="tabs">
-        {(['overview', 'drift', 'shell'] as const).map((t) => (
+        {TABS.map((t) => (
           <button
             key={t}
             role="tab"
@@ -182,16 +185,16 @@ export function ProfileView({ summary }: { summary: ProfileSummary }) {
             onClick={() => show(t)}
             onKeyDown={(e) => {
               // Arrow keys move between tabs, as in every tab list.
-              const order = ['overview', 'drift', 'shell'] as const;
-              const i = order.indexOf(t);
-              const next = e.key === 'ArrowRight' ? order[(i + 1) % 3] : e.key === 'ArrowLeft' ? order[(i + 2) % 3] : undefined;
+              const i = TABS.indexOf(t);
+              const n = TABS.length;
+              const next = e.key === 'ArrowRight' ? TABS[(i + 1) % n] : e.key === 'ArrowLeft' ? TABS[(i + n - 1) % n] : undefined;
               if (next) {
                 show(next);
-                (e.currentTarget.parentElement?.children[order.indexOf(next)] as HTMLElement | undefined)?.focus();
+                (e.currentTarget.parentElement?.children[TABS.indexOf(next)] as HTMLElement | undefined)?.focus();
               }
             }}
           >
-            {t === 'overview' ? 'Overview' : t === 'drift' ? 'Drift' : 'Shell'}
+            {TAB_LABEL[t]}
           </button>
         ))}
       </div>
@@ -206,6 +209,11 @@ export function ProfileView({ summary }: { summary: ProfileSummary }) {
       {d && tab === 'drift' && (
         <div role="tabpanel" aria-label="Drift">
           <DriftView detail={d} version={version} />
+        </div>
+      )}
+      {d && tab === 'history' && (
+        <div role="tabpanel" aria-label="History">
+          <HistoryView file={file} />
         </div>
       )}
       {d && shellMounted && (

@@ -4,7 +4,7 @@
 
 import type { MachinePhase } from '../../../shared/events';
 import type { ResourceKindName } from '../../../shared/profile';
-import type { MachineState, ResourceStatus, RunKind, RunSummary } from '../../../shared/report';
+import type { MachineState, ResourceStatus, RunKind, RunRecord, RunSummary } from '../../../shared/report';
 
 export const RUN_LABEL: Record<RunKind, string> = {
   up: 'Set up',
@@ -144,4 +144,17 @@ export function runEndWords(kind: RunKind, profile: string, ok: boolean, summary
     summary.failed ? `${summary.failed} failed` : '',
   ].filter(Boolean);
   return `${RUN_LABEL[kind] ?? kind} of ${profile} ${ok ? 'succeeded' : 'failed'} in ${formatElapsed(durationMs)}${parts.length ? `: ${parts.join(', ')}` : ''}`;
+}
+
+/** "2 changed · 1 failed", "3 not in sync", "nothing to do". */
+export function recordSummary(r: RunRecord): string {
+  if (r.kind === 'drift') return r.drifted ? `${r.drifted} not in sync` : 'in sync';
+  const s = r.summary;
+  const parts = [
+    s.changed ? `${s.changed} changed` : '',
+    s.pending ? `${s.pending} would change` : '',
+    s.failed ? `${s.failed} failed` : '',
+    s.skipped ? `${s.skipped} skipped` : '',
+  ].filter(Boolean);
+  return parts.length ? parts.join(' · ') : s.ok ? `${s.ok} up to date` : 'done';
 }

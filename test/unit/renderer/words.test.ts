@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detailWords, formatElapsed, machineStepWords, resourceDoing, runEndWords, runStartWords } from '../../../renderer/src/state/words';
+import { detailWords, formatElapsed, machineStepWords, recordSummary, resourceDoing, runEndWords, runStartWords } from '../../../renderer/src/state/words';
 
 describe('state words', () => {
   it('says what a machine does in a person\'s words, never the engine\'s', () => {
@@ -43,5 +43,17 @@ describe('state words', () => {
     expect(runEndWords('up', 'shop-dev', true, { ok: 3, changed: 2, pending: 0, failed: 0 }, 12_300)).toBe('Set up of shop-dev succeeded in 12.3 s: 2 changed');
     expect(runEndWords('plan', 'p', true, { ok: 1, changed: 0, pending: 1, failed: 0 }, 800)).toBe('Plan of p succeeded in 0.8 s: 1 would change');
     expect(runEndWords('use', 'p', false, { ok: 0, changed: 0, pending: 0, failed: 1 }, 1000)).toBe('Switch of p failed in 1.0 s: 1 failed');
+  });
+});
+
+describe('a history line', () => {
+  const rec = (kind: 'up' | 'drift', summary: { ok: number; changed: number; pending: number; failed: number; skipped?: number }, drifted?: number) => ({
+    runId: 'r', kind, profile: 'p', profileFile: '/p.yaml', ok: true, startedAt: '', durationMs: 1, summary, ...(drifted !== undefined ? { drifted } : {}),
+  });
+  it('says what the run did', () => {
+    expect(recordSummary(rec('up', { ok: 3, changed: 2, pending: 0, failed: 1 }))).toBe('2 changed · 1 failed');
+    expect(recordSummary(rec('up', { ok: 3, changed: 0, pending: 0, failed: 0 }))).toBe('3 up to date');
+    expect(recordSummary(rec('drift', { ok: 0, changed: 0, pending: 0, failed: 0 }, 2))).toBe('2 not in sync');
+    expect(recordSummary(rec('drift', { ok: 0, changed: 0, pending: 0, failed: 0 }, 0))).toBe('in sync');
   });
 });
