@@ -118,7 +118,7 @@ describe.skipIf(!haveChromium())('the app in a browser', () => {
   });
 
   it('reconcile brings it back in sync in one click', async () => {
-    await page.getByRole('button', { name: 'Reconcile' }).click();
+    await page.getByRole('button', { name: 'Reconcile', exact: true }).click();
     const summary = page.getByRole('status', { name: 'Drift summary' });
     await expect.poll(() => summary.textContent(), { timeout: RUN_TIMEOUT }).toMatch(/^In sync/);
     expect(docker('exec', containerId('e2e-alpha', 'web'), 'cat', '/etc/e2e-app.conf')).toBe('listen = 8080\nworkers = 2');
