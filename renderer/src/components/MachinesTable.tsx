@@ -139,6 +139,13 @@ export function MachinesTable({ profile, status, run }: { profile: Profile; stat
               </tr>
             );
           })}
+          {profile.machines.length === 0 && (
+            <tr>
+              <td colSpan={6} className="muted">
+                No machines yet: add one under <code>machines:</code> in <code>{profile.file}</code> (see profiles/ for examples).
+              </td>
+            </tr>
+          )}
         </tbody>
       </table>
       {logsOf && <MachineLogs key={logsOf} file={profile.file} machine={logsOf} onClose={() => setLogsOf(null)} />}

@@ -42,6 +42,13 @@ export function ResourcesTable({ profile }: { profile: Profile }) {
             );
           }),
         )}
+        {profile.machines.every((m) => m.resources.length === 0) && (
+          <tr>
+            <td colSpan={4} className="muted">
+              No resources yet: list packages, files, services… under each machine&apos;s <code>resources:</code>. Set up then only starts the machines.
+            </td>
+          </tr>
+        )}
       </tbody>
     </table>
   );

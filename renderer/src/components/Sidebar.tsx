@@ -42,7 +42,7 @@ export function Sidebar(props: {
                 className={`profile-item${isSel ? ' selected' : ''}`}
                 aria-current={isSel ? 'page' : undefined}
                 aria-label={`${p.name}${where ? ` (${where})` : ''}${st?.active ? ' (active)' : ''}, ${badge}`}
-                title={p.file}
+                title={[p.file, ...(st?.machines ?? []).filter((m) => m.error).map((m) => `${m.machine}: ${m.error!.message}`)].join('\n')}
                 onClick={() => props.onSelect({ view: 'profile', file: p.file })}
               >
                 <span className="profile-name">
