@@ -56,6 +56,18 @@ export function App() {
         },
       );
     void loadList();
+    // Runs going on when the page loaded (started before a reload, or from the CLI): their panels.
+    api.call('runs:active', undefined).then(
+      (active) => {
+        for (const rec of active) {
+          void Promise.all([api.call('runs:get', { runId: rec.runId }), api.call('profiles:get', { file: rec.profileFile })]).then(
+            ([detail, prof]) => runStore.adoptRunning(detail, prof.profile.machines.map((m) => m.name)),
+            () => undefined,
+          );
+        }
+      },
+      () => undefined,
+    );
     const unsubscribe = api.subscribe((p) => {
       if (p.type === 'profiles-changed') void loadList();
       // A run ended somewhere (another window, the CLI): its last run and last failure changed.

@@ -1,7 +1,7 @@
 // Live state of runs, built only from the event stream (the same events the CLI prints). Events are
 // applied as they arrive (cheap, in place); views are told once per frame.
 
-import type { ApiPush } from '../../../shared/api';
+import type { ApiPush, RunDetail } from '../../../shared/api';
 import type { MachinePhase, RunEvent } from '../../../shared/events';
 import type { Change, DriftFinding, ErrorInfo, MachineState, ResourceRef, ResourceStatus, RunKind } from '../../../shared/report';
 import { FrameBatcher, type Schedule } from './frame-batch';
@@ -51,6 +51,9 @@ export interface RunView {
 }
 
 const KEEP_RUNS = 20;
+/** Events kept for a run this page has not seen start (until `adoptRunning` or the cap). */
+const KEEP_ORPHAN_EVENTS = 20_000;
+const KEEP_ORPHAN_RUNS = 5;
 
 export function resourceKey(machine: string, id: string): string {
   return `${machine}\u0000${id}`;
@@ -64,6 +67,8 @@ export class RunStore {
   private readonly latestDrift = new Map<string, string>();
   private readonly endListeners = new Set<(end: RunEnd, run: RunView) => void>();
   private readonly startListeners = new Set<(run: RunView) => void>();
+  /** Events of runs that started before this page loaded, kept until the run is adopted. */
+  private readonly orphans = new Map<string, RunEvent[]>();
   readonly batch: FrameBatcher;
 
   constructor(schedule?: Schedule) {
@@ -133,7 +138,11 @@ export class RunStore {
       return;
     }
     const run = this.runs.get(e.runId);
-    if (!run) return; // a run that started before this page loaded: its history is in runs:history
+    if (!run) {
+      // A run that started before this page loaded: kept until adoptRunning takes it (runs:active).
+      this.keepOrphan(e);
+      return;
+    }
     switch (e.type) {
       case 'machine': {
         const m = run.machines.get(e.machine) ?? { name: e.machine };
@@ -179,6 +188,56 @@ export class RunStore {
         break;
     }
     this.batch.changed();
+  }
+
+  /**
+   * A run going on when the page loaded (runs:active, then runs:get): its panel is built from what the
+   * engine kept so far, then the events that arrived meanwhile are applied (log lines the snapshot
+   * already has are skipped by their time).
+   */
+  adoptRunning(detail: RunDetail, machines: string[]): void {
+    const rec = detail.record;
+    if (this.runs.has(rec.runId) || !detail.running) return;
+    const buffered = this.orphans.get(rec.runId) ?? [];
+    this.orphans.delete(rec.runId);
+    this.apply({ type: 'run-start', runId: rec.runId, kind: rec.kind, profile: rec.profile, profileFile: rec.profileFile, machines, at: rec.startedAt });
+    const run = this.runs.get(rec.runId)!;
+    run.startedMs = Date.parse(rec.startedAt) || run.startedMs;
+    let lastAt = -Infinity;
+    for (const l of detail.log) {
+      const at = Date.parse(l.at);
+      run.log.append(l.text, l.stream, l.machine, at);
+      if (at > lastAt) lastAt = at;
+    }
+    for (const r of detail.resources) {
+      run.resources.set(resourceKey(r.machine, r.resource.id), { machine: r.machine, ref: r.resource, status: r.status, changes: r.changes, ...(r.error ? { error: r.error } : {}) });
+    }
+    for (const { machine, error } of detail.machineErrors) {
+      const m = run.machines.get(machine) ?? { name: machine };
+      m.error = error;
+      m.status = 'failed';
+      run.machines.set(machine, m);
+    }
+    for (const e of buffered) {
+      if (e.type === 'log' && e.at && Date.parse(e.at) <= lastAt) continue;
+      this.apply(e);
+    }
+    this.batch.changed();
+  }
+
+  private keepOrphan(e: RunEvent): void {
+    let list = this.orphans.get(e.runId);
+    if (!list) {
+      if (this.orphans.size >= KEEP_ORPHAN_RUNS) this.orphans.delete(this.orphans.keys().next().value as string);
+      list = [];
+      this.orphans.set(e.runId, list);
+    }
+    if (e.type === 'run-end') {
+      // Ended before it was adopted: nothing to pick up.
+      this.orphans.delete(e.runId);
+      return;
+    }
+    if (list.length < KEEP_ORPHAN_EVENTS) list.push(e);
   }
 
   private trim(): void {

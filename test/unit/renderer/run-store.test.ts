@@ -56,3 +56,44 @@ describe('RunStore', () => {
     expect(store.runs.size).toBe(0);
   });
 });
+
+describe('RunStore: a run going on when the page loaded', () => {
+  const record = { runId: 'old', kind: 'up' as const, profile: 'dev', profileFile: '/p/dev.yaml', ok: false, startedAt: '2026-01-01T10:00:00.000Z', durationMs: 0, summary: { ok: 0, changed: 0, pending: 0, failed: 0 } };
+
+  it('is built from the engine snapshot, then the events that came meanwhile, without repeating log lines', () => {
+    const store = new RunStore(() => undefined);
+    // Events arrive before the snapshot: one line the snapshot has, one it does not.
+    store.apply({ type: 'log', runId: 'old', machine: 'web', stream: 'stdout', text: 'line 2', at: '2026-01-01T10:00:02.000Z' });
+    store.apply({ type: 'log', runId: 'old', machine: 'web', stream: 'stdout', text: 'line 3', at: '2026-01-01T10:00:03.000Z' });
+    store.apply({ type: 'resource', runId: 'old', machine: 'web', resource: { id: 'file:/b', kind: 'file', name: '/b' }, status: 'changed', changes: [] });
+    expect(store.latestRun('/p/dev.yaml')).toBeUndefined();
+    store.adoptRunning(
+      {
+        record,
+        running: true,
+        resources: [{ machine: 'web', resource: { id: 'file:/a', kind: 'file', name: '/a' }, status: 'changed', changes: [] }],
+        machineErrors: [],
+        log: [
+          { at: '2026-01-01T10:00:01.000Z', machine: 'web', stream: 'stdout', text: 'line 1' },
+          { at: '2026-01-01T10:00:02.000Z', machine: 'web', stream: 'stdout', text: 'line 2' },
+        ],
+        logDropped: 0,
+      },
+      ['web', 'db'],
+    );
+    const run = store.latestRun('/p/dev.yaml')!;
+    expect(run.log.slice(0, 10).map((l) => l.text)).toEqual(['line 1', 'line 2', 'line 3']);
+    expect([...run.resources.keys()].sort()).toEqual([resourceKey('web', 'file:/a'), resourceKey('web', 'file:/b')]);
+    expect([...run.machines.keys()]).toEqual(['web', 'db']);
+    expect(run.startedMs).toBe(Date.parse(record.startedAt));
+    // Later events apply as usual, and the end ends it.
+    store.apply({ type: 'run-end', runId: 'old', kind: 'up', profile: 'dev', ok: true, summary: { ok: 1, changed: 1, pending: 0, failed: 0 }, durationMs: 5000 });
+    expect(run.end?.ok).toBe(true);
+  });
+
+  it('a run that ended before it was picked up, or is no longer running, is not shown as running', () => {
+    const store = new RunStore(() => undefined);
+    store.adoptRunning({ record, running: false, resources: [], machineErrors: [], log: [], logDropped: 0 }, ['web']);
+    expect(store.latestRun('/p/dev.yaml')).toBeUndefined();
+  });
+});
