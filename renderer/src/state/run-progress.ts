@@ -55,7 +55,7 @@ export function machineProgress(run: RunView, profile?: Profile | null): Machine
 }
 
 function finishedWords(run: RunView, last: string, done: number, total: number): string {
-  if (!run.end?.ok && total > 0 && done < total) return `stopped after ${done} of ${total}`;
+  if (!run.end?.ok && total > 0 && done < total) return `not finished: ${done} of ${total} done`;
   switch (run.kind) {
     case 'up':
     case 'use':

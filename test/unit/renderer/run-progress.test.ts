@@ -58,6 +58,6 @@ describe('run progress per machine', () => {
     const s = store();
     s.apply({ type: 'resource', runId: 'r', machine: 'db', resource: { id: 'package:postgresql-15', kind: 'package', name: 'postgresql-15' }, status: 'changed', changes: [] });
     s.apply({ type: 'run-end', runId: 'r', kind: 'up', profile: 'dev', ok: false, summary: { ok: 0, changed: 1, pending: 0, failed: 0 }, durationMs: 10 });
-    expect(machineProgress(s.latestRun('/p/dev.yaml')!, profile)[0]!.words).toBe('stopped after 1 of 2');
+    expect(machineProgress(s.latestRun('/p/dev.yaml')!, profile)[0]!.words).toBe('not finished: 1 of 2 done');
   });
 });
