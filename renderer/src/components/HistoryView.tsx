@@ -7,6 +7,7 @@ import type { RunDetail } from '../../../shared/api';
 import { api } from '../lib/api';
 import { useLoad } from '../lib/hooks';
 import { runStore } from '../state/app-state';
+import { withRecentRuns } from '../state/run-store';
 import { groupErrors, groupTitle } from '../state/errors';
 import { LogBuffer } from '../state/log-buffer';
 import { formatElapsed, recordSummary, RESOURCE_STATUS_LABEL, RUN_LABEL } from '../state/words';
@@ -68,10 +69,11 @@ export function HistoryView({ file }: { file: string }) {
   useEffect(() => api.subscribe((p) => p.type === 'status-changed' && p.file === file && reload()), [reload, file]);
   if (history.error) return <ErrorBox error={history.error} title="The history could not be read" />;
   if (!history.data) return <p className="loading">Loading the history…</p>;
-  if (history.data.length === 0) return <p className="muted">No run yet. Set up, Plan or Check drift, and each run is kept here with its log.</p>;
+  const list = withRecentRuns(history.data, runStore.endedRecords(file));
+  if (list.length === 0) return <p className="muted">No run yet. Set up, Plan or Check drift, and each run is kept here with its log.</p>;
   return (
     <ol className="history-list" aria-label="Run history">
-      {history.data.map((r) => (
+      {list.map((r) => (
         <li key={r.runId} className="history-item">
           <button type="button" aria-expanded={open === r.runId} onClick={() => setOpen(open === r.runId ? null : r.runId)}>
             <strong>{RUN_LABEL[r.kind] ?? r.kind}</strong>

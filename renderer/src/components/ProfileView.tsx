@@ -9,6 +9,7 @@ import { api } from '../lib/api';
 import { useAction, useLoad, useMachineStatesVersion, useRunStoreVersion } from '../lib/hooks';
 import { machineStates, runStore } from '../state/app-state';
 import { withLiveStates } from '../state/machine-states';
+import { withRecentRuns } from '../state/run-store';
 import { WATCH_LEASE_MS } from '../../../shared/machines-live';
 import { ConfirmDialog } from './ConfirmDialog';
 import { DriftView } from './DriftView';
@@ -117,6 +118,8 @@ export function ProfileView({ summary }: { summary: ProfileSummary }) {
   const run = runStore.latestRun(file);
   const running = run && !run.end;
   const production = d?.profile.role === 'production';
+  // The newest of what the engine recorded and what this page saw end (the record lands just after the end).
+  const lastRun = d ? withRecentRuns(d.status.lastRun ? [d.status.lastRun] : [], runStore.endedRecords(file))[0] : undefined;
   const busyWhy = running ? `${RUN_LABEL[run.kind] ?? run.kind} is running: wait for it to end or cancel it.` : undefined;
   const help = (what: keyof typeof ACTION_HELP, why?: string) => (why ? `${ACTION_HELP[what]} Unavailable now: ${why}` : ACTION_HELP[what]);
   const activeWhy = d?.status.active ? 'it is already the active profile.' : undefined;
@@ -133,7 +136,7 @@ export function ProfileView({ summary }: { summary: ProfileSummary }) {
           <p className="muted">
             <code>{file}</code>
           </p>
-          {d?.status.lastRun && <LastRun rec={d.status.lastRun} />}
+          {lastRun && <LastRun rec={lastRun} />}
           {d?.status.lastFailure && d.status.lastFailure.runId !== d.status.lastRun?.runId && <LastRun rec={d.status.lastFailure} failure />}
         </div>
         <div className="actions" role="toolbar" aria-label="Profile actions">

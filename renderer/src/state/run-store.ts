@@ -3,7 +3,7 @@
 
 import type { ApiPush, RunDetail } from '../../../shared/api';
 import type { MachinePhase, RunEvent } from '../../../shared/events';
-import type { Change, DriftFinding, ErrorInfo, MachineState, ResourceRef, ResourceStatus, RunKind } from '../../../shared/report';
+import type { Change, DriftFinding, ErrorInfo, MachineState, ResourceRef, ResourceStatus, RunKind, RunRecord } from '../../../shared/report';
 import { FrameBatcher, type Schedule } from './frame-batch';
 import { LogBuffer } from './log-buffer';
 
@@ -83,6 +83,16 @@ export class RunStore {
   latestRun(file: string): RunView | undefined {
     const id = this.latest.get(file);
     return id ? this.runs.get(id) : undefined;
+  }
+
+  /** The runs of a profile this page saw end, as records, newest first. */
+  endedRecords(file: string): RunRecord[] {
+    const out: RunRecord[] = [];
+    for (const run of this.runs.values()) {
+      const rec = run.profileFile === file ? recordOf(run) : undefined;
+      if (rec) out.unshift(rec);
+    }
+    return out;
   }
 
   latestDriftRun(file: string): RunView | undefined {
@@ -248,4 +258,24 @@ export class RunStore {
       if (!keep.has(id)) this.runs.delete(id);
     }
   }
+}
+
+/** An ended run as a history record (what the engine records when it ends). */
+export function recordOf(run: RunView): RunRecord | undefined {
+  if (!run.end) return undefined;
+  const rec: RunRecord = { runId: run.runId, kind: run.kind, profile: run.profile, profileFile: run.profileFile, ok: run.end.ok, startedAt: run.startedAt, durationMs: run.end.durationMs, summary: run.end.summary };
+  if (run.kind === 'drift') rec.drifted = run.findings.filter((f) => f.status !== 'in-sync' && f.status !== 'not-checked').length;
+  if (run.end.error) rec.error = run.end.error;
+  return rec;
+}
+
+/**
+ * The engine's history with the runs this page saw end that it does not list yet (the engine writes its
+ * record just after the run's end event, so a list read at that moment can miss it), newest first.
+ */
+export function withRecentRuns(history: readonly RunRecord[], seen: readonly RunRecord[]): RunRecord[] {
+  const known = new Set(history.map((r) => r.runId));
+  const extra = seen.filter((r) => !known.has(r.runId));
+  if (extra.length === 0) return history as RunRecord[];
+  return [...extra, ...history].sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt));
 }

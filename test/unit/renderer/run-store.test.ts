@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../../shared/events';
-import { resourceKey, RunStore } from '../../../renderer/src/state/run-store';
+import { resourceKey, RunStore, withRecentRuns } from '../../../renderer/src/state/run-store';
 
 function manualStore() {
   const queue: (() => void)[] = [];
@@ -95,5 +95,23 @@ describe('RunStore: a run going on when the page loaded', () => {
     const store = new RunStore(() => undefined);
     store.adoptRunning({ record, running: false, resources: [], machineErrors: [], log: [], logDropped: 0 }, ['web']);
     expect(store.latestRun('/p/dev.yaml')).toBeUndefined();
+  });
+});
+
+describe('recent runs and the history', () => {
+  const rec = (runId: string, startedAt: string) => ({ runId, kind: 'up' as const, profile: 'dev', profileFile: '/p/dev.yaml', ok: true, startedAt, durationMs: 1, summary: { ok: 0, changed: 0, pending: 0, failed: 0 } });
+  it('adds the runs seen ending that the engine does not list yet, newest first, once', () => {
+    const history = [rec('b', '2026-01-01T10:00:02Z'), rec('a', '2026-01-01T10:00:01Z')];
+    expect(withRecentRuns(history, [rec('c', '2026-01-01T10:00:03Z'), rec('b', '2026-01-01T10:00:02Z')]).map((r) => r.runId)).toEqual(['c', 'b', 'a']);
+    expect(withRecentRuns(history, [])).toBe(history);
+  });
+  it('a run seen ending is a record with its result', () => {
+    const store = new RunStore(() => undefined);
+    store.apply(start);
+    expect(store.endedRecords('/p/dev.yaml')).toEqual([]);
+    store.apply({ type: 'run-end', runId: 'r1', kind: 'up', profile: 'dev', ok: false, summary: { ok: 1, changed: 0, pending: 0, failed: 1 }, durationMs: 42, error: { name: 'E', message: 'no' } });
+    expect(store.endedRecords('/p/dev.yaml')).toEqual([
+      { runId: 'r1', kind: 'up', profile: 'dev', profileFile: '/p/dev.yaml', ok: false, startedAt: start.type === 'run-start' ? start.at : '', durationMs: 42, summary: { ok: 1, changed: 0, pending: 0, failed: 1 }, error: { name: 'E', message: 'no' } },
+    ]);
   });
 });
