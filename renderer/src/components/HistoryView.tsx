@@ -56,7 +56,7 @@ function RunDetailView({ runId }: { runId: string }) {
         </ul>
       )}
       {d.logDropped > 0 && <p className="muted">{d.logDropped.toLocaleString()} log lines were left out of the history (the first and last are kept).</p>}
-      <LogPane log={log} version={log.version} machines={[...new Set(d.log.map((l) => l.machine).filter((m): m is string => !!m))]} />
+      <LogPane log={log} version={log.version} done machines={[...new Set(d.log.map((l) => l.machine).filter((m): m is string => !!m))]} />
     </div>
   );
 }

@@ -39,7 +39,7 @@ function marked(spans: Span[], query: string): { span: Span; hit: boolean }[] {
   return out;
 }
 
-export function LogPane({ log, version, machines = [] }: { log: LogBuffer; version: number; machines?: string[] }) {
+export function LogPane({ log, version, machines = [], done = false }: { log: LogBuffer; version: number; machines?: string[]; done?: boolean }) {
   const ref = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
   const [height, setHeight] = useState(320);
@@ -189,10 +189,10 @@ export function LogPane({ log, version, machines = [] }: { log: LogBuffer; versi
           </span>
         )}
       </div>
-      <div ref={ref} className="log-pane" role="log" aria-label="Run log" tabIndex={0} onScroll={onScroll}>
+      <div ref={ref} className={`log-pane${total === 0 && done ? ' log-pane-empty' : ''}`} role="log" aria-label="Run log" tabIndex={0} onScroll={onScroll}>
         <div className="log-spacer" style={{ height: total * ROW }}>
           {rows}
-          {total === 0 && <div className="log-empty">{filtered ? 'No line matches.' : 'No output yet.'}</div>}
+          {total === 0 && <div className="log-empty">{filtered ? 'No line matches.' : done ? 'No output.' : 'No output yet.'}</div>}
         </div>
       </div>
     </div>

@@ -89,7 +89,7 @@ export function RunPanel({ run, version, profile }: { run: RunView; version: num
         </tbody>
       </table>
       {run.kind === 'plan' && end && <PlanChanges run={run} />}
-      <LogPane log={run.log} version={version} machines={[...run.machines.keys()]} />
+      <LogPane log={run.log} version={version} machines={[...run.machines.keys()]} done={!!end} />
     </section>
   );
 }

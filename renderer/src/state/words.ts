@@ -156,5 +156,7 @@ export function recordSummary(r: RunRecord): string {
     s.failed ? `${s.failed} failed` : '',
     s.skipped ? `${s.skipped} skipped` : '',
   ].filter(Boolean);
-  return parts.length ? parts.join(' · ') : s.ok ? `${s.ok} up to date` : 'done';
+  if (parts.length) return parts.join(' · ');
+  if (!r.ok) return r.error ? r.error.message.split('\n')[0]!.slice(0, 120) : 'nothing applied';
+  return s.ok ? `${s.ok} up to date` : 'done';
 }

@@ -57,3 +57,11 @@ describe('a history line', () => {
     expect(recordSummary(rec('drift', { ok: 0, changed: 0, pending: 0, failed: 0 }, 0))).toBe('in sync');
   });
 });
+
+describe('a failed run in the history', () => {
+  it('says why when nothing was counted', () => {
+    const r = { runId: 'r', kind: 'up' as const, profile: 'p', profileFile: '/p.yaml', ok: false, startedAt: '', durationMs: 1, summary: { ok: 0, changed: 0, pending: 0, failed: 0 } };
+    expect(recordSummary(r)).toBe('nothing applied');
+    expect(recordSummary({ ...r, error: { name: 'E', message: 'the machines changed since plan x was made\nmore' } })).toBe('the machines changed since plan x was made');
+  });
+});
