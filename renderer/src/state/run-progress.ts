@@ -37,7 +37,10 @@ export function machineProgress(run: RunView, profile?: Profile | null): Machine
     if (run.kind === 'drift') done = Math.min(resources.length, findingsBy.get(m.name) ?? 0);
     const failed = m.status === 'failed' || !!m.error;
     const p = run.progress.get(m.name);
-    const task = p ? `${p.task}${p.total ? ` ${Math.round(((p.current ?? 0) / p.total) * 100)}%` : ''}` : undefined;
+    // The engine's own words for the step win; its resource count too, when it gives one (a phase's
+    // progress counts resources; an image pull's counts bytes, shown as a percentage).
+    const task = p ? (p.phase ? p.task : `${p.task}${p.total ? ` ${Math.round(((p.current ?? 0) / p.total) * 100)}%` : ''}`) : undefined;
+    if (p?.phase && p.total !== undefined && p.total === resources.length) done = Math.max(done, p.current ?? 0);
     const finished = !!run.end || failed || (resources.length > 0 && done === resources.length && m.status === 'done');
     let words = machineStepWords({ phase: m.phase, status: m.status, detail: m.detail, current, task });
     if (run.end && !failed && m.status !== 'failed') words = finishedWords(run, words, done, resources.length);

@@ -45,7 +45,8 @@ export interface RunView {
   /** Keyed by `${machine}\u0000${resource id}`. */
   resources: Map<string, ResourceView>;
   findings: DriftFinding[];
-  progress: Map<string, { task: string; current?: number; total?: number }>;
+  /** By machine; `phase` set means current/total count the machine's resources (else bytes of a pull). */
+  progress: Map<string, { task: string; current?: number; total?: number; phase?: MachinePhase }>;
   log: LogBuffer;
   end?: RunEnd;
 }
@@ -188,7 +189,7 @@ export class RunStore {
         run.log.append(e.text, e.stream, e.machine, e.at ? Date.parse(e.at) : Date.now());
         break;
       case 'progress':
-        run.progress.set(e.machine ?? '', { task: e.task, current: e.current, total: e.total });
+        run.progress.set(e.machine ?? '', { task: e.task, current: e.current, total: e.total, ...(e.phase ? { phase: e.phase } : {}) });
         break;
       case 'run-end':
         run.end = e;

@@ -116,8 +116,8 @@ export function machineStepWords(s: MachineStep): string {
   if (!s.phase || !s.status) return 'waiting';
   if (s.status === 'failed') return `failed while ${PHASE_DOING[s.phase]}`;
   if (s.status === 'start') {
-    if (s.phase === 'apply' && s.current) return resourceDoing(s.current.kind, s.current.name);
     if (s.task) return s.task;
+    if (s.phase === 'apply' && s.current) return resourceDoing(s.current.kind, s.current.name);
     if (s.detail) return detailWords(s.detail);
     return PHASE_DOING[s.phase];
   }

@@ -61,3 +61,15 @@ describe('run progress per machine', () => {
     expect(machineProgress(s.latestRun('/p/dev.yaml')!, profile)[0]!.words).toBe('not finished: 1 of 2 done');
   });
 });
+
+describe('run progress with the engine\'s own words', () => {
+  it('uses the engine\'s step words and resource count when it sends them, and a pull as a percentage', () => {
+    const s = store();
+    s.apply({ type: 'machine', runId: 'r', machine: 'db', phase: 'apply', status: 'start' });
+    s.apply({ type: 'progress', runId: 'r', machine: 'db', task: 'changing the version of postgresql-15', current: 1, total: 2, phase: 'apply' });
+    expect(machineProgress(s.latestRun('/p/dev.yaml')!, profile)[0]).toMatchObject({ words: 'changing the version of postgresql-15', done: 1, total: 2 });
+    s.apply({ type: 'machine', runId: 'r', machine: 'web', phase: 'image', status: 'start' });
+    s.apply({ type: 'progress', runId: 'r', machine: 'web', task: 'pulling debian:bookworm', current: 25, total: 100 });
+    expect(machineProgress(s.latestRun('/p/dev.yaml')!, profile)[1]).toMatchObject({ words: 'pulling debian:bookworm 25%', done: 0, total: 1 });
+  });
+});
