@@ -114,8 +114,14 @@ describe.skipIf(!haveChromium())('acting on drift and plans in the app', () => {
     await page.getByRole('tab', { name: 'Drift' }).click();
     await checkDrift(/2 findings not in sync/);
     await page.getByRole('button', { name: 'Reconcile /etc/other.conf on box' }).click();
-    await checkDrift(/1 finding not in sync/);
-    const rows = page.getByRole('table', { name: 'Drift findings' }).locator('tbody tr');
+    await expect.poll(() => exec('cat /etc/other.conf'), { timeout: RUN_TIMEOUT, interval: 200 }).toBe('other = yes');
+    // The app checks again by itself once the reconcile ends: wait for that check to be over.
+    const table = page.getByRole('table', { name: 'Drift findings' });
+    const summary = page.getByRole('status', { name: 'Drift summary' });
+    await expect
+      .poll(async () => `${await table.getAttribute('aria-busy')} ${(await summary.count()) ? await summary.textContent() : ''}`, { timeout: RUN_TIMEOUT, interval: 100 })
+      .toMatch(/^false 1 finding not in sync/);
+    const rows = table.locator('tbody tr');
     expect(await rows.count()).toBe(1);
     expect(await rows.first().textContent()).toContain('/etc/act.conf');
     expect(exec('cat /etc/other.conf')).toBe('other = yes');

@@ -130,7 +130,8 @@ describe.skipIf(!haveChromium())('the app in a browser', () => {
     await page.getByRole('button', { name: 'Open shell' }).click();
     await page.getByLabel('Terminal on web').waitFor();
     const term = page.locator('.xterm-rows');
-    await page.waitForTimeout(500);
+    // Type once the shell has printed its prompt (keys sent before it starts are lost on a loaded machine).
+    await expect.poll(() => term.textContent(), { timeout: 10_000 }).toMatch(/[#$]\s*$/);
     await page.keyboard.type('echo shell-says-$((6*7))\n');
     await expect.poll(() => term.textContent(), { timeout: 10_000 }).toContain('shell-says-42');
     // xterm.js sizes its rows with <style> elements it creates: under the CSP (no 'unsafe-inline') they
@@ -181,7 +182,7 @@ describe.skipIf(!haveChromium())('the app in a browser', () => {
     // The environment cache, as the engine lists it (by label): a summary line and a table.
     const cache = page.getByRole('region', { name: 'Environment cache' });
     await cache.getByRole('table', { name: 'Cached states' }).waitFor();
-    expect(await cache.textContent()).toMatch(/\d+ cached state\(s\), [\d.]+ (B|KB|MB|GB) of 20 GB/);
+    await expect.poll(() => cache.textContent()).toMatch(/\d+ cached state\(s\), [\d.]+ (B|KB|MB|GB) of 20 GB/);
     await page.screenshot({ path: shot('08-settings') });
   });
 

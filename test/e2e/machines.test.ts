@@ -100,7 +100,7 @@ describe.skipIf(!haveChromium())('machines you can use', () => {
     await page.getByRole('button', { name: 'Open shell' }).click();
     await page.getByLabel('Terminal on box').waitFor();
     const term = page.locator('.xterm-rows');
-    await page.waitForTimeout(500);
+    await expect.poll(() => term.textContent(), { timeout: 10_000 }).toMatch(/[#$]\s*$/);
     await page.keyboard.type('echo mark-$((6*7))\n');
     await expect.poll(() => term.textContent(), { timeout: 10_000 }).toContain('mark-42');
     expect(shellProcesses().length).toBeGreaterThan(0);
