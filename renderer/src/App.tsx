@@ -1,22 +1,26 @@
 // The window: a sidebar of profiles and a main pane (a profile, or Settings). Profile statuses are read
-// when the list loads and again when a run ends; nothing polls.
+// when the list loads and again when a run ends (or the engine says a status changed); machine states
+// that change in between come as pushes and are laid over them. Nothing polls.
 
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { ApiError, ProfileSummary } from '../../shared/api';
 import type { DriftReport, ProfileStatus } from '../../shared/report';
 import { DoctorPanel } from './components/DoctorPanel';
 import { ErrorBox } from './components/ErrorBox';
 import { ProfileView } from './components/ProfileView';
+import { RunAnnouncer } from './components/RunAnnouncer';
 import { SettingsView } from './components/SettingsView';
 import { Sidebar, type Selection } from './components/Sidebar';
 import { api } from './lib/api';
 import { toApiError } from './lib/api-errors';
-import { runStore } from './state/app-state';
+import { useMachineStatesVersion } from './lib/hooks';
+import { machineStates, runStore } from './state/app-state';
+import { withLiveStates } from './state/machine-states';
 
 export function App() {
   const [profiles, setProfiles] = useState<ProfileSummary[] | null>(null);
   const [listError, setListError] = useState<ApiError | null>(null);
-  const [statuses, setStatuses] = useState(new Map<string, ProfileStatus>());
+  const [statuses, setStatuses] = useState(new Map<string, { status: ProfileStatus; readAt: number }>());
   const [drifts, setDrifts] = useState(new Map<string, DriftReport | null>());
   const [selected, setSelected] = useState<Selection>(null);
   const listRef = useRef<ProfileSummary[]>([]);
@@ -26,7 +30,7 @@ export function App() {
     for (const p of list) {
       if (p.error) continue;
       api.call('profiles:get', { file: p.file }).then(
-        (d) => setStatuses((m) => new Map(m).set(p.file, d.status)),
+        (d) => setStatuses((m) => new Map(m).set(p.file, { status: d.status, readAt: Date.now() })),
         () => undefined,
       );
       if (!withDrift) continue;
@@ -52,8 +56,22 @@ export function App() {
         },
       );
     void loadList();
+    // Runs going on when the page loaded (started before a reload, or from the CLI): their panels.
+    api.call('runs:active', undefined).then(
+      (active) => {
+        for (const rec of active) {
+          void Promise.all([api.call('runs:get', { runId: rec.runId }), api.call('profiles:get', { file: rec.profileFile })]).then(
+            ([detail, prof]) => runStore.adoptRunning(detail, prof.profile.machines.map((m) => m.name)),
+            () => undefined,
+          );
+        }
+      },
+      () => undefined,
+    );
     const unsubscribe = api.subscribe((p) => {
       if (p.type === 'profiles-changed') void loadList();
+      // A run ended somewhere (another window, the CLI): its last run and last failure changed.
+      if (p.type === 'status-changed') refreshStatuses(listRef.current.filter((x) => x.file === p.file), false);
     });
     // A run changes its own profile's machines; only a switch (use) changes other profiles' too. Only a
     // drift run writes a new drift report. (Each status may connect to SSH hosts: ask only what changed.)
@@ -73,11 +91,17 @@ export function App() {
     if (shown) performance.mark('prodlike:profiles-shown');
   }, [shown]);
 
+  const liveVersion = useMachineStatesVersion();
+  const shownStatuses = useMemo(
+    () => new Map([...statuses].map(([file, s]) => [file, withLiveStates(s.status, s.readAt, machineStates)])),
+    [statuses, liveVersion], // eslint-disable-line react-hooks/exhaustive-deps
+  );
+
   const summary = selected?.view === 'profile' ? profiles?.find((p) => p.file === selected.file) : undefined;
 
   return (
     <div className="app">
-      <Sidebar profiles={profiles} statuses={statuses} drifts={drifts} selected={selected} onSelect={setSelected} />
+      <Sidebar profiles={profiles} statuses={shownStatuses} drifts={drifts} selected={selected} onSelect={setSelected} />
       <main className="main">
         {listError && <ErrorBox error={listError} title="Profiles could not be listed" />}
         {selected?.view === 'settings' && <SettingsView />}
@@ -85,11 +109,16 @@ export function App() {
         {!selected && (
           <div className="empty">
             <h1>Prodlike</h1>
-            <p>Pick a profile on the left to set it up, switch to it, or check it for drift.</p>
+            <p>
+              {profiles && profiles.length === 0
+                ? 'No profiles yet: add the folder that holds your profile files in Settings (bottom left). The checks below say what this machine still needs.'
+                : 'Pick a profile on the left to set it up, switch to it, or check it for drift. The checks below say whether this machine is ready.'}
+            </p>
             <DoctorPanel />
           </div>
         )}
       </main>
+      <RunAnnouncer />
     </div>
   );
 }

@@ -87,7 +87,7 @@ describe.skipIf(!haveChromium())('the app in a browser', () => {
     await expect.poll(() => machines.getByTestId('machine-state-worker').textContent()).toBe('running');
     const results = await page.getByRole('table', { name: 'Resources' }).locator('.result').allTextContents();
     expect(results.length).toBe(6);
-    for (const r of results) expect(['ok', 'changed']).toContain(r);
+    for (const r of results) expect(['up to date', 'changed']).toContain(r);
 
     // The same, seen by Docker.
     expect(containerStates('e2e-alpha')).toEqual(new Map([['web', 'running'], ['worker', 'running']]));
@@ -118,7 +118,7 @@ describe.skipIf(!haveChromium())('the app in a browser', () => {
   });
 
   it('reconcile brings it back in sync in one click', async () => {
-    await page.getByRole('button', { name: 'Reconcile' }).click();
+    await page.getByRole('button', { name: 'Reconcile', exact: true }).click();
     const summary = page.getByRole('status', { name: 'Drift summary' });
     await expect.poll(() => summary.textContent(), { timeout: RUN_TIMEOUT }).toMatch(/^In sync/);
     expect(docker('exec', machineContainerId('e2e-alpha', 'web'), 'cat', '/etc/e2e-app.conf')).toBe('listen = 8080\nworkers = 2');
@@ -130,7 +130,8 @@ describe.skipIf(!haveChromium())('the app in a browser', () => {
     await page.getByRole('button', { name: 'Open shell' }).click();
     await page.getByLabel('Terminal on web').waitFor();
     const term = page.locator('.xterm-rows');
-    await page.waitForTimeout(500);
+    // Type once the shell has printed its prompt (keys sent before it starts are lost on a loaded machine).
+    await expect.poll(() => term.textContent(), { timeout: 10_000 }).toMatch(/[#$]\s*$/);
     await page.keyboard.type('echo shell-says-$((6*7))\n');
     await expect.poll(() => term.textContent(), { timeout: 10_000 }).toContain('shell-says-42');
     // xterm.js sizes its rows with <style> elements it creates: under the CSP (no 'unsafe-inline') they
@@ -181,7 +182,7 @@ describe.skipIf(!haveChromium())('the app in a browser', () => {
     // The environment cache, as the engine lists it (by label): a summary line and a table.
     const cache = page.getByRole('region', { name: 'Environment cache' });
     await cache.getByRole('table', { name: 'Cached states' }).waitFor();
-    expect(await cache.textContent()).toMatch(/\d+ cached state\(s\), [\d.]+ (B|KB|MB|GB) of 20 GB/);
+    await expect.poll(() => cache.textContent()).toMatch(/\d+ cached state\(s\), [\d.]+ (B|KB|MB|GB) of 20 GB/);
     await page.screenshot({ path: shot('08-settings') });
   });
 

@@ -1,21 +1,50 @@
 // One profile: what it is, its machines and resources, the actions, and its live run; Drift and Shell
-// in tabs. An invalid profile shows its error (file:line) and nothing else.
+// in tabs. An invalid profile shows its error (file:line) and nothing else. The run panel comes first
+// (pinned while the run goes on); a shell, once opened, stays open while other tabs are shown.
 
-import { lazy, Suspense, useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
 import type { ProfileSummary, StartRunRequest } from '../../../shared/api';
 import type { UsePlan } from '../../../shared/use-plan';
 import { api } from '../lib/api';
-import { useAction, useLoad, useRunStoreVersion } from '../lib/hooks';
-import { runStore } from '../state/app-state';
+import { useAction, useLoad, useMachineStatesVersion, useRunStoreVersion } from '../lib/hooks';
+import { machineStates, runStore } from '../state/app-state';
+import { withLiveStates } from '../state/machine-states';
+import { withRecentRuns } from '../state/run-store';
+import { WATCH_LEASE_MS } from '../../../shared/machines-live';
 import { ConfirmDialog } from './ConfirmDialog';
 import { DriftView } from './DriftView';
+import { HistoryView } from './HistoryView';
 import { ErrorBox } from './ErrorBox';
 import { MachinesTable } from './MachinesTable';
 import { ResourcesTable } from './ResourcesTable';
 import { RunPanel } from './RunPanel';
 import { UsePlanView } from './UsePlanView';
+import { formatElapsed, RUN_LABEL } from '../state/words';
+import type { RunRecord } from '../../../shared/report';
 
-type Tab = 'overview' | 'drift' | 'shell';
+type Tab = 'overview' | 'drift' | 'history' | 'shell';
+const TABS: readonly Tab[] = ['overview', 'drift', 'history', 'shell'];
+const TAB_LABEL: Record<Tab, string> = { overview: 'Overview', drift: 'Drift', history: 'History', shell: 'Shell' };
+
+/** What each action does, on hover and for screen readers (aria-description). */
+const ACTION_HELP = {
+  up: "Create and start this profile's machines and apply its resources. Other profiles keep running.",
+  use: "Stop every other profile's machines, then set this one up. Shows what stops and starts before anything happens.",
+  plan: 'Check what Set up would change, without changing anything.',
+  down: "Stop this profile's machines. Nothing is removed.",
+  destroy: "Remove this profile's containers and network (named volumes are kept).",
+} as const;
+
+function LastRun({ rec, failure }: { rec: RunRecord; failure?: boolean }) {
+  const when = new Date(rec.startedAt);
+  return (
+    <p className="muted last-run" data-testid={failure ? 'last-failure' : 'last-run'} title={rec.error?.message}>
+      {failure ? 'Last failure' : 'Last run'}: {RUN_LABEL[rec.kind] ?? rec.kind}{' '}
+      <span className={rec.ok ? 'ok-text' : 'bad-text'}>{rec.ok ? 'succeeded' : 'failed'}</span>, {when.toLocaleString()} (
+      {formatElapsed(rec.durationMs)})
+    </p>
+  );
+}
 
 // xterm.js is most of the bundle: load it when a shell is first opened, not at start-up.
 const ShellView = lazy(() => import('./ShellView').then((m) => ({ default: m.ShellView })));
@@ -23,8 +52,15 @@ const ShellView = lazy(() => import('./ShellView').then((m) => ({ default: m.She
 export function ProfileView({ summary }: { summary: ProfileSummary }) {
   const file = summary.file;
   const version = useRunStoreVersion();
-  const detail = useLoad(() => api.call('profiles:get', { file }), [file]);
+  const detail = useLoad(async () => ({ ...(await api.call('profiles:get', { file })), readAt: Date.now() }), [file]);
+  const liveVersion = useMachineStatesVersion();
   const [tab, setTab] = useState<Tab>('overview');
+  // A shell, once its tab was shown, stays mounted (hidden) so that changing tabs does not end it.
+  const [shellMounted, setShellMounted] = useState(false);
+  const show = (t: Tab) => {
+    setTab(t);
+    if (t === 'shell') setShellMounted(true);
+  };
   const [confirmDestroy, setConfirmDestroy] = useState(false);
   // The switch's plan, asked for when the button is pressed and shown before anything happens.
   const [usePlan, setUsePlan] = useState<UsePlan | null>(null);
@@ -36,8 +72,36 @@ export function ProfileView({ summary }: { summary: ProfileSummary }) {
   // A run of this profile, or a switch (which stops the others), changes machine states: read them again.
   const { reload } = detail;
   useEffect(() => runStore.onRunEnd((_end, run) => (run.profileFile === file || run.kind === 'use') && reload()), [reload, file]);
-  // The file changed on disk: show what it says now.
-  useEffect(() => api.subscribe((p) => p.type === 'profiles-changed' && reload()), [reload]);
+  // The file changed on disk, or a run ended elsewhere: show what it says now.
+  useEffect(() => api.subscribe((p) => (p.type === 'profiles-changed' || (p.type === 'status-changed' && p.file === file)) && reload()), [reload, file]);
+  // While this profile is on screen the engine watches its machines (SSH reachability) and pushes their
+  // state changes; the watch is a lease, renewed well before it ends. An engine without watches: no-op.
+  useEffect(() => {
+    let watchId: string | undefined;
+    let stopped = false;
+    const renew = () =>
+      api.call('status:watch', { file, ...(watchId ? { watchId } : {}) }).then(
+        (r) => {
+          if (stopped) void api.call('status:unwatch', { watchId: r.watchId }).catch(() => undefined);
+          watchId = r.watchId;
+        },
+        () => undefined,
+      );
+    void renew();
+    const timer = setInterval(() => void renew(), Math.floor(WATCH_LEASE_MS * 0.75));
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+      if (watchId) void api.call('status:unwatch', { watchId }).catch(() => undefined);
+    };
+  }, [file]);
+
+  const loaded = detail.data;
+  // The status as read, with the machine states that changed since laid over it (as the sidebar does).
+  const d = useMemo(
+    () => (loaded ? { ...loaded, status: withLiveStates(loaded.status, loaded.readAt, machineStates) } : null),
+    [loaded, liveVersion], // eslint-disable-line react-hooks/exhaustive-deps
+  );
 
   if (summary.error) {
     return (
@@ -51,10 +115,14 @@ export function ProfileView({ summary }: { summary: ProfileSummary }) {
     );
   }
 
-  const d = detail.data;
   const run = runStore.latestRun(file);
   const running = run && !run.end;
   const production = d?.profile.role === 'production';
+  // The newest of what the engine recorded and what this page saw end (the record lands just after the end).
+  const lastRun = d ? withRecentRuns(d.status.lastRun ? [d.status.lastRun] : [], runStore.endedRecords(file))[0] : undefined;
+  const busyWhy = running ? `${RUN_LABEL[run.kind] ?? run.kind} is running: wait for it to end or cancel it.` : undefined;
+  const help = (what: keyof typeof ACTION_HELP, why?: string) => (why ? `${ACTION_HELP[what]} Unavailable now: ${why}` : ACTION_HELP[what]);
+  const activeWhy = d?.status.active ? 'it is already the active profile.' : undefined;
 
   return (
     <div className="profile">
@@ -68,28 +136,40 @@ export function ProfileView({ summary }: { summary: ProfileSummary }) {
           <p className="muted">
             <code>{file}</code>
           </p>
+          {lastRun && <LastRun rec={lastRun} />}
+          {d?.status.lastFailure && d.status.lastFailure.runId !== d.status.lastRun?.runId && <LastRun rec={d.status.lastFailure} failure />}
         </div>
         <div className="actions" role="toolbar" aria-label="Profile actions">
           {production ? (
             <span className="readonly">Production: read-only. Capture a baseline in Drift.</span>
           ) : (
             <>
-              <button type="button" className="primary" onClick={() => void start.run('up')} disabled={!!running}>
+              <button type="button" className="primary" onClick={() => void start.run('up')} disabled={!!running} title={help('up', busyWhy)}>
                 Set up
               </button>
-              <button type="button" onClick={() => void planUse.run()} disabled={!!running || d?.status.active || planUse.busy}>
+              <button
+                type="button"
+                onClick={() => void planUse.run()}
+                disabled={!!running || d?.status.active || planUse.busy}
+                title={help('use', busyWhy ?? activeWhy)}
+              >
                 {planUse.busy ? 'Checking…' : 'Switch to this profile'}
               </button>
-              <button type="button" onClick={() => void start.run('plan')} disabled={!!running}>
+              <button type="button" onClick={() => void start.run('plan')} disabled={!!running} title={help('plan', busyWhy)}>
                 Plan
               </button>
-              <button type="button" onClick={() => void start.run('down')} disabled={!!running}>
+              <button type="button" onClick={() => void start.run('down')} disabled={!!running} title={help('down', busyWhy)}>
                 Stop
               </button>
-              <button type="button" className="danger" onClick={() => setConfirmDestroy(true)} disabled={!!running}>
+              <button type="button" className="danger" onClick={() => setConfirmDestroy(true)} disabled={!!running} title={help('destroy', busyWhy)}>
                 Destroy
               </button>
             </>
+          )}
+          {!production && busyWhy && (
+            <p className="muted action-note" data-testid="action-note">
+              {busyWhy}
+            </p>
           )}
         </div>
       </header>
@@ -99,18 +179,34 @@ export function ProfileView({ summary }: { summary: ProfileSummary }) {
       {detail.error && <ErrorBox error={detail.error} />}
 
       <div role="tablist" aria-label="Profile sections" className="tabs">
-        {(['overview', 'drift', 'shell'] as const).map((t) => (
-          <button key={t} role="tab" type="button" aria-selected={tab === t} onClick={() => setTab(t)}>
-            {t === 'overview' ? 'Overview' : t === 'drift' ? 'Drift' : 'Shell'}
+        {TABS.map((t) => (
+          <button
+            key={t}
+            role="tab"
+            type="button"
+            aria-selected={tab === t}
+            onClick={() => show(t)}
+            onKeyDown={(e) => {
+              // Arrow keys move between tabs, as in every tab list.
+              const i = TABS.indexOf(t);
+              const n = TABS.length;
+              const next = e.key === 'ArrowRight' ? TABS[(i + 1) % n] : e.key === 'ArrowLeft' ? TABS[(i + n - 1) % n] : undefined;
+              if (next) {
+                show(next);
+                (e.currentTarget.parentElement?.children[TABS.indexOf(next)] as HTMLElement | undefined)?.focus();
+              }
+            }}
+          >
+            {TAB_LABEL[t]}
           </button>
         ))}
       </div>
 
       {d && tab === 'overview' && (
         <div role="tabpanel" aria-label="Overview">
+          {run && <RunPanel run={run} version={version} profile={d.profile} />}
           <MachinesTable profile={d.profile} status={d.status} run={run} />
           <ResourcesTable profile={d.profile} />
-          {run && <RunPanel run={run} version={version} />}
         </div>
       )}
       {d && tab === 'drift' && (
@@ -118,8 +214,13 @@ export function ProfileView({ summary }: { summary: ProfileSummary }) {
           <DriftView detail={d} version={version} />
         </div>
       )}
-      {d && tab === 'shell' && (
-        <div role="tabpanel" aria-label="Shell">
+      {d && tab === 'history' && (
+        <div role="tabpanel" aria-label="History">
+          <HistoryView file={file} />
+        </div>
+      )}
+      {d && shellMounted && (
+        <div role="tabpanel" aria-label="Shell" hidden={tab !== 'shell'}>
           <Suspense fallback={<div className="muted">Loading terminal…</div>}>
             <ShellView detail={d} />
           </Suspense>

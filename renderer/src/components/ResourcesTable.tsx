@@ -3,6 +3,7 @@
 import type { Profile } from '../../../shared/profile';
 import { runStore } from '../state/app-state';
 import { resourceKey } from '../state/run-store';
+import { RESOURCE_STATUS_LABEL } from '../state/words';
 
 export function ResourcesTable({ profile }: { profile: Profile }) {
   const results = runStore.lastResults(profile.file);
@@ -30,16 +31,23 @@ export function ResourcesTable({ profile }: { profile: Profile }) {
                 <td>
                   {last ? (
                     <span className={`result result-${last.status}`} title={last.changes.map((c) => c.summary).join('\n')}>
-                      {last.status}
+                      {RESOURCE_STATUS_LABEL[last.status]}
                     </span>
                   ) : (
-                    <span className="muted">—</span>
+                    <span className="muted" title="Not run since this page was opened">—</span>
                   )}
                   {last?.error && <div className="error-inline">{last.error.message}</div>}
                 </td>
               </tr>
             );
           }),
+        )}
+        {profile.machines.every((m) => m.resources.length === 0) && (
+          <tr>
+            <td colSpan={4} className="muted">
+              No resources yet: list packages, files, services… under each machine&apos;s <code>resources:</code>. Set up then only starts the machines.
+            </td>
+          </tr>
         )}
       </tbody>
     </table>

@@ -1,66 +1,95 @@
-// A run as it happens: overall state, per-machine progress, the log, and Cancel.
+// A run as it happens: one row per machine (what it is doing, resources done of total, elapsed, a bar),
+// the run's elapsed time, Cancel, and the log. While the run goes on the panel is pinned to the top of
+// the view (styles: .run-panel-live), so it never sits below the fold.
 
+import type { Profile } from '../../../shared/profile';
 import type { RunView } from '../state/run-store';
 import { api } from '../lib/api';
+import { useNow } from '../lib/clock';
 import { useAction } from '../lib/hooks';
+import { groupErrors, groupTitle } from '../state/errors';
+import { machineProgress } from '../state/run-progress';
+import { formatElapsed, RUN_LABEL } from '../state/words';
 import { ErrorBox } from './ErrorBox';
 import { LogPane } from './LogPane';
+import { notificationsAvailable, useNotifyPermission } from '../lib/notify';
+import { PlanChanges } from './PlanChanges';
 
-const KIND_LABEL: Record<string, string> = {
-  up: 'Set up',
-  plan: 'Plan',
-  down: 'Stop',
-  destroy: 'Destroy',
-  use: 'Switch',
-  drift: 'Drift check',
-  capture: 'Capture baseline',
-  reconcile: 'Reconcile',
-};
+function Elapsed({ from, to, label }: { from?: number; to?: number; label?: string }) {
+  const now = useNow(from !== undefined && to === undefined);
+  if (from === undefined) return <span className="elapsed muted">—</span>;
+  const ms = (to ?? Math.max(now, from)) - from;
+  return (
+    <span className="elapsed" aria-label={label ? `${label} ${formatElapsed(ms)}` : undefined}>
+      {formatElapsed(ms)}
+    </span>
+  );
+}
 
-export function RunPanel({ run, version }: { run: RunView; version: number }) {
+export function RunPanel({ run, version, profile }: { run: RunView; version: number; profile?: Profile | null }) {
   const cancel = useAction(() => api.call('runs:cancel', { runId: run.runId }));
+  const [permission, askPermission] = useNotifyPermission();
   const end = run.end;
   const state = !end ? 'running' : end.ok ? 'succeeded' : 'failed';
+  const rows = machineProgress(run, profile);
+  const errors = groupErrors([...[...run.machines.values()].map((m) => ({ who: m.name, error: m.error })), { who: 'the run', error: end?.error }]);
+  const label = RUN_LABEL[run.kind] ?? run.kind;
   return (
-    <section className="run-panel" aria-label="Run">
+    <section className={`run-panel${end ? '' : ' run-panel-live'}`} aria-label="Run">
       <header className="run-head">
         <h3>
-          {KIND_LABEL[run.kind] ?? run.kind} <span className={`run-state run-${state}`}>{state}</span>
+          {label} <span className={`run-state run-${state}`}>{state}</span>
+          <Elapsed from={run.startedMs} to={end ? run.startedMs + end.durationMs : undefined} label="Run time" />
         </h3>
         {end && (
-          <span className="muted">
-            {end.summary.ok} ok · {end.summary.changed} changed · {end.summary.pending} pending · {end.summary.failed} failed ·{' '}
-            {(end.durationMs / 1000).toFixed(1)} s
+          <span className="muted run-summary">
+            {end.summary.ok} up to date · {end.summary.changed} changed · {end.summary.pending} would change · {end.summary.failed} failed
+            {end.summary.skipped ? ` · ${end.summary.skipped} skipped` : ''}
           </span>
         )}
         {!end && (
-          <button type="button" onClick={() => void cancel.run()} disabled={cancel.busy}>
-            Cancel
-          </button>
+          <span className="run-buttons">
+            {notificationsAvailable() && permission === 'default' && (
+              <button type="button" onClick={() => void askPermission()} title="A desktop notification when a run that takes more than 10 seconds ends">
+                Notify me when done
+              </button>
+            )}
+            <button type="button" onClick={() => void cancel.run()} disabled={cancel.busy} title="Stop after the step that is running now; nothing half-applied is kept as done">
+              {cancel.busy ? 'Cancelling…' : 'Cancel'}
+            </button>
+          </span>
         )}
       </header>
-      {end?.error && <ErrorBox error={end.error} title="The run failed" />}
-      {cancel.error && <ErrorBox error={cancel.error} />}
-      <ul className="machine-progress" aria-label="Machine progress">
-        {[...run.machines.values()].map((m) => {
-          const p = run.progress.get(m.name);
-          return (
-            <li key={m.name} className={`mp mp-${m.status ?? 'waiting'}`}>
-              <strong>{m.name}</strong> <span>{m.phase ?? 'waiting'}</span> <span className="muted">{m.status === 'start' ? '…' : m.status ?? ''}</span>{' '}
-              {m.detail && <span className="muted">{m.detail}</span>}
-              {p && (
-                <span className="muted">
-                  {' '}
-                  {p.task}
-                  {p.total ? ` ${Math.round(((p.current ?? 0) / p.total) * 100)}%` : ''}
-                </span>
-              )}
-              {m.error && <ErrorBox error={m.error} title={`${m.name} failed`} />}
-            </li>
-          );
-        })}
-      </ul>
-      <LogPane log={run.log} version={version} />
+      {errors.map((g) => (
+        <ErrorBox key={`${g.error.message}\u0000${g.error.where ?? ''}`} error={g.error} title={groupTitle(g)} />
+      ))}
+      {cancel.error && <ErrorBox error={cancel.error} title="Could not cancel" />}
+      <table className="machine-progress" aria-label="Machine progress">
+        <tbody>
+          {rows.map((m) => {
+            const fraction = m.total > 0 ? m.done / m.total : m.finished ? 1 : undefined;
+            return (
+              <tr key={m.name} className={`mp${m.failed ? ' mp-failed' : ''}`} data-testid={`progress-${m.name}`}>
+                <th scope="row">{m.name}</th>
+                <td className="mp-words">{m.words}</td>
+                <td className="mp-count">{m.total > 0 ? `${m.done} / ${m.total}` : ''}</td>
+                <td className="mp-bar">
+                  <progress
+                    aria-label={`${m.name} progress`}
+                    max={1}
+                    {...(fraction !== undefined ? { value: fraction } : {})}
+                  />
+                </td>
+                <td className="mp-time">
+                  <Elapsed from={m.startedAt} to={m.endedAt} />
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      {run.kind === 'plan' && end && <PlanChanges run={run} />}
+      <LogPane log={run.log} version={version} machines={[...run.machines.keys()]} done={!!end} />
     </section>
   );
 }

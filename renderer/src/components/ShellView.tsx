@@ -4,7 +4,7 @@ import { FitAddon } from '@xterm/addon-fit';
 import { Terminal } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
 import { useEffect, useRef, useState } from 'react';
-import type { ApiError, ProfileDetail } from '../../../shared/api';
+import type { ApiError, ProfileDetail, ShellInfo } from '../../../shared/api';
 import { api } from '../lib/api';
 import { toApiError } from '../lib/api-errors';
 import { stampStyleNonces } from '../lib/csp-nonce';
@@ -13,7 +13,8 @@ import { ErrorBox } from './ErrorBox';
 // xterm.js writes <style> elements; the CSP lets them apply only with the page's nonce.
 stampStyleNonces();
 
-function Term({ file, machine, onExit }: { file: string; machine: string; onExit(code: number): void }) {
+/** A terminal on a new shell, or (attach) on one already open on the engine, repainted from its backlog. */
+function Term({ file, machine, attach, onExit }: { file: string; machine: string; attach?: string; onExit(code: number): void }) {
   const host = useRef<HTMLDivElement>(null);
   const [error, setError] = useState<ApiError | null>(null);
 
@@ -36,7 +37,16 @@ function Term({ file, machine, onExit }: { file: string; machine: string; onExit
         onExit(p.code);
       }
     });
-    api.call('shell:open', { file, machine, cols: term.cols, rows: term.rows }).then(
+    const opened = attach
+      ? api.call('shell:attach', { shellId: attach }).then((a) => {
+          // Output pushed before the attach answered is in the backlog too.
+          early.length = 0;
+          term.write(a.backlog);
+          void api.call('shell:resize', { shellId: attach, cols: term.cols, rows: term.rows }).catch(() => undefined);
+          return { shellId: attach };
+        })
+      : api.call('shell:open', { file, machine, cols: term.cols, rows: term.rows });
+    opened.then(
       (r) => {
         if (closed) {
           void api.call('shell:close', { shellId: r.shellId });
@@ -53,6 +63,8 @@ function Term({ file, machine, onExit }: { file: string; machine: string; onExit
       if (shellId) api.call('shell:input', { shellId, data }).catch((e: unknown) => setError(toApiError(e)));
     });
     const ro = new ResizeObserver(() => {
+      // Hidden (another tab is shown): keep the size it had, the shell goes on behind.
+      if (!host.current || host.current.clientWidth === 0) return;
       fit.fit();
       if (shellId) void api.call('shell:resize', { shellId, cols: term.cols, rows: term.rows }).catch(() => undefined);
     });
@@ -65,7 +77,7 @@ function Term({ file, machine, onExit }: { file: string; machine: string; onExit
       if (shellId) void api.call('shell:close', { shellId }).catch(() => undefined);
       term.dispose();
     };
-  }, [file, machine, onExit]);
+  }, [file, machine, attach, onExit]);
 
   return (
     <>
@@ -78,7 +90,19 @@ function Term({ file, machine, onExit }: { file: string; machine: string; onExit
 export function ShellView({ detail }: { detail: ProfileDetail }) {
   const machines = detail.profile.machines;
   const [machine, setMachine] = useState(machines[0]?.name ?? '');
-  const [open, setOpen] = useState<{ machine: string; n: number } | null>(null);
+  const [open, setOpen] = useState<{ machine: string; n: number; attach?: string } | null>(null);
+  // Shells still open on the engine (this page was reloaded, or another window opened them): attach.
+  const [others, setOthers] = useState<ShellInfo[]>([]);
+  useEffect(() => {
+    let live = true;
+    api.call('shell:list', undefined).then(
+      (list) => live && setOthers(list.filter((x) => x.file === detail.profile.file)),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [detail.profile.file, open]);
   const [exited, setExited] = useState<number | null>(null);
   return (
     <div className="shell">
@@ -108,8 +132,23 @@ export function ShellView({ detail }: { detail: ProfileDetail }) {
           </button>
         )}
         {exited !== null && <span className="muted">Shell exited ({exited}).</span>}
+        {others
+          .filter((x) => x.shellId !== open?.attach)
+          .map((x) => (
+            <button
+              key={x.shellId}
+              type="button"
+              title={`A shell opened ${new Date(x.startedAt).toLocaleString()}, still running`}
+              onClick={() => {
+                setExited(null);
+                setOpen({ machine: x.machine, n: (open?.n ?? 0) + 1, attach: x.shellId });
+              }}
+            >
+              Attach to the shell on {x.machine}
+            </button>
+          ))}
       </div>
-      {open && <Term key={`${open.machine}-${open.n}`} file={detail.profile.file} machine={open.machine} onExit={setExited} />}
+      {open && <Term key={`${open.machine}-${open.n}`} file={detail.profile.file} machine={open.machine} {...(open.attach ? { attach: open.attach } : {})} onExit={setExited} />}
     </div>
   );
 }

@@ -1,11 +1,16 @@
 import { useCallback, useEffect, useLayoutEffect, useRef, useState, useSyncExternalStore } from 'react';
-import { runStore } from '../state/app-state';
+import { machineStates, runStore } from '../state/app-state';
 import { toApiError } from './api-errors';
 import type { ApiError } from '../../../shared/api';
 
 /** Re-renders the caller at most once per frame while run events arrive; never when idle. */
 export function useRunStoreVersion(): number {
   return useSyncExternalStore(runStore.batch.subscribe, runStore.batch.getVersion);
+}
+
+/** Re-renders the caller (at most once per frame) when a machine's state changes. */
+export function useMachineStatesVersion(): number {
+  return useSyncExternalStore(machineStates.batch.subscribe, machineStates.batch.getVersion);
 }
 
 /** An API action with a busy flag and an error a person can act on. */
@@ -56,5 +61,6 @@ export function useLoad<T>(load: () => Promise<T>, key: unknown[]) {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [...key, tick]);
   const reload = useCallback(() => setTick((t) => t + 1), []);
-  return { data, error, reload };
+  // Only the first load counts as loading: a reload keeps showing what was there.
+  return { data, error, reload, loading: data === null && error === null };
 }

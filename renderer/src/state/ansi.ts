@@ -51,3 +51,18 @@ export class AnsiCache {
     return spans;
   }
 }
+
+/** The spans of characters [start, end) of a line's plain text (one row of a wrapped line). */
+export function sliceSpans(spans: readonly Span[], start: number, end: number): Span[] {
+  if (start === 0 && end === Infinity) return spans as Span[];
+  const out: Span[] = [];
+  let pos = 0;
+  for (const s of spans) {
+    const from = Math.max(start, pos);
+    const to = Math.min(end, pos + s.text.length);
+    if (to > from) out.push({ ...s, text: s.text.slice(from - pos, to - pos) });
+    pos += s.text.length;
+    if (pos >= end) break;
+  }
+  return out;
+}

@@ -5,6 +5,8 @@ export interface LogLine {
   text: string;
   stream: 'stdout' | 'stderr' | 'info' | 'warn';
   machine?: string;
+  /** When it arrived (ms since the epoch), for the timestamps column. */
+  at?: number;
 }
 
 export class LogBuffer {
@@ -25,10 +27,10 @@ export class LogBuffer {
   }
 
   /** Adds a chunk of output; it may hold several lines. A trailing newline does not make an empty row. */
-  append(text: string, stream: LogLine['stream'], machine?: string): void {
+  append(text: string, stream: LogLine['stream'], machine?: string, at?: number): void {
     const parts = text.split(/\r?\n/);
     if (parts.length > 1 && parts[parts.length - 1] === '') parts.pop();
-    for (const p of parts) this.lines.push({ text: p, stream, machine });
+    for (const p of parts) this.lines.push(at === undefined ? { text: p, stream, machine } : { text: p, stream, machine, at });
     if (this.lines.length > this.cap) {
       // Drop a tenth at once: one splice per many appends, not one per line.
       const n = this.lines.length - Math.floor(this.cap * 0.9);

@@ -3,11 +3,18 @@
 import type { ProfileSummary } from '../../../shared/api';
 import type { DriftReport, ProfileStatus } from '../../../shared/report';
 
-export type Badge = 'running' | 'partly running' | 'stopped' | 'not created' | 'unreachable' | 'drifted' | 'invalid' | 'unknown';
+export type Badge = 'running' | 'partly running' | 'stopped' | 'not created' | 'unreachable' | 'drifted' | 'failed' | 'invalid' | 'unknown';
+
+/** Runs whose failure leaves the machines not as the profile says, until the next good one. */
+const SETS_UP = new Set(['up', 'use', 'reconcile']);
 
 export function profileBadge(summary: ProfileSummary, status?: ProfileStatus | null, drift?: DriftReport | null): Badge {
   if (summary.error) return 'invalid';
   if (!status) return 'unknown';
+  // The engine's own answer (a failed run that changes machines, with no good one after it), else the
+  // last run when it was such a run.
+  if (status.lastFailure) return 'failed';
+  if (status.lastRun && !status.lastRun.ok && SETS_UP.has(status.lastRun.kind)) return 'failed';
   const states = status.machines.map((m) => m.state);
   if (states.length > 0 && states.every((s) => s === 'not-created')) return 'not created';
   const running = states.filter((s) => s === 'running').length;

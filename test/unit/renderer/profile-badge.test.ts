@@ -35,4 +35,12 @@ describe('profile badge', () => {
     expect(profileBadge(summary, status('running', 'running'), drifted)).toBe('drifted');
     expect(profileBadge(summary, status('stopped', 'stopped'), drifted)).toBe('stopped');
   });
+  it('failed after a failed set up or switch, until the next good one', () => {
+    const rec = (kind: 'up' | 'use' | 'drift', ok: boolean) => ({ runId: 'r', kind, profile: 'dev', profileFile: '/p/dev.yaml', ok, startedAt: '', durationMs: 1, summary: { ok: 0, changed: 0, pending: 0, failed: 1 } });
+    expect(profileBadge(summary, { ...status('running', 'running'), lastRun: rec('up', false) })).toBe('failed');
+    expect(profileBadge(summary, { ...status('running', 'running'), lastRun: rec('use', false) })).toBe('failed');
+    expect(profileBadge(summary, { ...status('running', 'running'), lastRun: rec('up', true) })).toBe('running');
+    // A failed drift check is not a failed environment.
+    expect(profileBadge(summary, { ...status('running', 'running'), lastRun: rec('drift', false) })).toBe('running');
+  });
 });
