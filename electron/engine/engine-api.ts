@@ -1,7 +1,7 @@
 // The engine's facade: what the CLI, Electron's main process and the browser-mode server call.
 // Implemented by Engine (engine.ts). Node only; never imports electron.
 
-import type { CacheListing, CachePruneRequest, CachePruneResult, ProfileDetail, ProfileSummary, Settings, StartRunRequest, TrustedHostKey } from '../../shared/api.js';
+import type { CacheListing, CachePruneRequest, CachePruneResult, DockerEngineInfo, ProfileDetail, ProfileSummary, Settings, StartRunRequest, TrustedHostKey } from '../../shared/api.js';
 import type { DoctorFixResult, DoctorReport } from '../../shared/doctor.js';
 import type { EventSink } from '../../shared/events.js';
 import type { Profile } from '../../shared/profile.js';
@@ -49,5 +49,7 @@ export interface EngineApi {
   doctor(): Promise<DoctorReport>;
   /** Does doctor's automatic fixes; the caller gets consent (`confirm`, asked before each fix). */
   doctorFix(opts: FixOptions): Promise<DoctorFixResult>;
+  /** The Docker engine runs use, why, and the Docker CLI's contexts. */
+  dockerEngine(): Promise<DockerEngineInfo>;
   close(): Promise<void>;
 }

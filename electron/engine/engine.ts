@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import type { CacheListing, CachePruneRequest, CachePruneResult, ProfileDetail, ProfileSummary, Settings, StartRunRequest, TrustedHostKey } from '../../shared/api.js';
+import type { CacheListing, CachePruneRequest, CachePruneResult, DockerEngineInfo, ProfileDetail, ProfileSummary, Settings, StartRunRequest, TrustedHostKey } from '../../shared/api.js';
 import type { DoctorCheck, DoctorFixResult, DoctorReport } from '../../shared/doctor.js';
 import type { EventSink, RunEvent } from '../../shared/events.js';
 import type { Profile } from '../../shared/profile.js';
@@ -346,23 +346,32 @@ export class Engine implements EngineApi {
   }
 
   /**
-   * The Docker engine: DOCKER_HOST when the environment sets it (an explicit choice for this process),
-   * else the app's setting, else the default socket; SSH machines without an identity of their own are
-   * offered the settings' default identity. Providers are rebuilt when those settings change.
+   * The Docker engine, in the docker CLI's order (backends/docker/engine-context.ts): the app's setting (an
+   * address, or a context), DOCKER_HOST, DOCKER_CONTEXT, the CLI's current context, the default socket;
+   * SSH machines (and ssh:// engines) without an identity of their own are offered the settings' default
+   * identity. Providers are rebuilt when those settings change.
    */
-  private async connectionSettings(): Promise<{ dockerHost: string; sshIdentity: string }> {
-    const env = this.opts.env ?? process.env;
+  private async connectionSettings(): Promise<{ dockerHost: string; dockerContext: string; sshIdentity: string }> {
     const settings = await this.state.settings();
-    return { dockerHost: env.DOCKER_HOST ? '' : settings.dockerHost, sshIdentity: expandHome(settings.sshIdentity) };
+    return { dockerHost: settings.dockerHost, dockerContext: settings.dockerHost ? '' : (settings.dockerContext ?? ''), sshIdentity: expandHome(settings.sshIdentity) };
+  }
+
+  /** Which Docker engine runs use now, and why (doctor and Settings show it). */
+  async dockerEngine(): Promise<DockerEngineInfo> {
+    const { dockerHost, dockerContext } = await this.connectionSettings();
+    const { describeEngine } = await import('./backends/docker/engine-info.js');
+    return describeEngine({ host: dockerHost, context: dockerContext }, this.opts.env ?? process.env);
   }
 
   private async providers(): Promise<ProviderSet> {
-    const { dockerHost, sshIdentity } = await this.connectionSettings();
-    const key = JSON.stringify([dockerHost, sshIdentity]);
+    const { dockerHost, dockerContext, sshIdentity } = await this.connectionSettings();
+    const env = this.opts.env ?? process.env;
+    // The environment is part of the key: DOCKER_HOST/DOCKER_CONTEXT decide when the settings do not.
+    const key = JSON.stringify([dockerHost, dockerContext, sshIdentity, env.DOCKER_HOST ?? '', env.DOCKER_CONTEXT ?? '']);
     if (!this.providersFor || this.providersFor.key !== key) {
       // A run may still be using the old set: it is closed with the engine, not now.
       if (this.providersFor) this.retired.push(this.providersFor.set);
-      this.providersFor = { key, set: createProviders({ dataDir: this.dataDir, dockerHost, sshIdentity }) };
+      this.providersFor = { key, set: createProviders({ dataDir: this.dataDir, dockerHost, dockerContext, sshIdentity, env }) };
     }
     return this.providersFor.set;
   }
@@ -426,8 +435,8 @@ export class Engine implements EngineApi {
   }
 
   private async doctorOptions(interactive: boolean): Promise<DoctorOptions> {
-    const { dockerHost, sshIdentity } = await this.connectionSettings();
-    return { env: this.opts.env ?? process.env, dataDir: this.dataDir, profileFolders: await this.profileFolders(), dockerHost, sshIdentity, interactive };
+    const { dockerHost, dockerContext, sshIdentity } = await this.connectionSettings();
+    return { env: this.opts.env ?? process.env, dataDir: this.dataDir, profileFolders: await this.profileFolders(), dockerHost, dockerContext, sshIdentity, interactive };
   }
 
   /** `interactive`: a person at a terminal could answer sudo's password prompt. */

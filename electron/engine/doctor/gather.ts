@@ -19,6 +19,10 @@ export interface GatherOptions {
   profileFolders: string[];
   /** The engine doctor checks (the app's setting or DOCKER_HOST), and a client for it. */
   engineAddress: string;
+  /** Why that engine: "context build-box (DOCKER_CONTEXT)". */
+  engineWhy?: string;
+  /** The choice did not resolve (a missing context): the engine check fails with this. */
+  engineError?: string;
   socketPath?: string;
   docker: Docker;
   sshIdentity?: string;
@@ -162,7 +166,7 @@ async function disks(paths: string[]): Promise<DiskFacts[]> {
 export async function gatherFacts(o: GatherOptions): Promise<DoctorFacts> {
   const uid = process.getuid?.() ?? 1000;
   const user = os.userInfo().username;
-  const [root, groupMap, engine, loaded] = await Promise.all([rootAccess(uid, o.env), groups(), askEngine(o.docker), loadAll(o.profileFolders, o.env)]);
+  const [root, groupMap, engine, loaded] = await Promise.all([rootAccess(uid, o.env), groups(), o.engineError ? ({ state: 'error', message: o.engineError } as const) : askEngine(o.docker), loadAll(o.profileFolders, o.env)]);
   const dockerGroupEntry = [...groupMap].find(([, g]) => g.name === 'docker');
   const socket = o.socketPath ? await socketFacts(o.socketPath, groupMap) : undefined;
   const images = imageUses(loaded.profiles);
@@ -197,6 +201,7 @@ export async function gatherFacts(o: GatherOptions): Promise<DoctorFacts> {
     systemd: existsSync('/run/systemd/system'),
     bin,
     engineAddress: o.engineAddress,
+    ...(o.engineWhy ? { engineWhy: o.engineWhy } : {}),
     defaultSocket: !!o.socketPath && DEFAULT_SOCKETS.has(o.socketPath),
     engine,
     dockerdArgs: splitArgs(o.env.PRODLIKE_DOCKERD_ARGS),

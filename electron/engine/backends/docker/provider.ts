@@ -2,7 +2,7 @@
 // The engine's labels are the only record of what exists (as in Docker Compose): one label-filtered
 // list per profile answers "what is there", and the config hash label decides keep or recreate.
 
-import type Docker from 'dockerode';
+import Docker from 'dockerode';
 import type { MachineSpec, Profile } from '../../../../shared/profile.js';
 import type { MachineState, MachineStatus } from '../../../../shared/report.js';
 import { DockerError } from '../../errors.js';
@@ -12,6 +12,7 @@ import { DockerExecTransport } from './exec-transport.js';
 import type { Transport } from '../../transport.js';
 import { parseVolume } from '../../profile/docker-values.js';
 import { configHash, formatParts, normalizeDockerSpec } from './config-hash.js';
+import type { SshDialOptions, SshEngineDial } from './ssh-dial.js';
 import { engineMessage, engineUnreachableError, getDocker, isEngineUnreachable, pingDocker, statusCode } from './client.js';
 import { createAndStart, removeContainer } from './container.js';
 import { ensureImage, imageAvailability, type ImageAvailability, type ImageResult } from './image.js';
@@ -35,6 +36,12 @@ export interface DockerProviderOptions {
   host?: string;
   /** The engine's address, for messages (with `docker`). */
   address?: string;
+  /** A Docker CLI context (the app's setting), when `host` is not set. */
+  context?: string;
+  /** DOCKER_HOST, DOCKER_CONTEXT, DOCKER_CONFIG, … (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** For ssh:// engines: trusted host keys (data folder) and the default identity. */
+  ssh?: SshDialOptions;
   /** Seconds the engine waits after SIGTERM before SIGKILL on stop (default 3; init makes it moot). */
   stopTimeoutSeconds?: number;
 }
@@ -59,14 +66,27 @@ export class DockerProvider implements MachineProvider {
   private readonly docker: Docker;
   private readonly address: string;
   private readonly stopTimeout: number;
+  /** Set when the engine is reached over SSH (ssh://): published ports are forwarded through it. */
+  readonly ssh?: SshEngineDial;
+  private readonly unresolved?: DockerError;
   private pinged?: Promise<void>;
   /** One pull or build per image at a time, however many machines use it. */
   private readonly imageJobs = new Map<string, Promise<ImageResult>>();
 
   constructor(opts: DockerProviderOptions = {}) {
-    const shared = opts.docker ? { docker: opts.docker, address: opts.address ?? 'the configured Docker host' } : getDocker(opts.host);
+    let shared: { docker: Docker; address: string; ssh?: SshEngineDial };
+    try {
+      shared = opts.docker
+        ? { docker: opts.docker, address: opts.address ?? 'the configured Docker host' }
+        : getDocker({ ...(opts.host ? { host: opts.host } : {}), ...(opts.context ? { context: opts.context } : {}) }, { ...(opts.env ? { env: opts.env } : {}), ...(opts.ssh ? { ssh: opts.ssh } : {}) });
+    } catch (err) {
+      // A context that does not exist, a TLS file that cannot be read: every machine fails with it.
+      this.unresolved = err instanceof DockerError ? err : new DockerError(String(err));
+      shared = { docker: new Docker({ socketPath: '/nonexistent/prodlike-unresolved.sock' }), address: 'the chosen Docker engine' };
+    }
     this.docker = shared.docker;
     this.address = shared.address;
+    if (shared.ssh) this.ssh = shared.ssh;
     this.stopTimeout = opts.stopTimeoutSeconds ?? 3;
   }
 
@@ -437,6 +457,8 @@ export class DockerProvider implements MachineProvider {
 
   async close(): Promise<void> {
     // The client is shared by the process; its keep-alive sockets are unref'd by the agent when idle.
+    // An ssh:// engine's SSH connection would keep the process alive: closed (the next call reopens it).
+    await this.ssh?.close();
   }
 
   /** One API call per profile: every container (any state) labelled with it. */
@@ -455,6 +477,7 @@ export class DockerProvider implements MachineProvider {
 
   /** Pings once per provider; a failed ping is retried on the next call (the engine may have started). */
   private engine(): Promise<void> {
+    if (this.unresolved) return Promise.reject(this.unresolved);
     this.pinged ??= pingDocker(this.docker, this.address).catch((err: unknown) => {
       this.pinged = undefined;
       throw err;
@@ -463,6 +486,7 @@ export class DockerProvider implements MachineProvider {
   }
 
   private wrap(err: unknown): Error {
+    if (this.unresolved) return this.unresolved;
     if (err instanceof DockerError) return err;
     if (isEngineUnreachable(err)) return engineUnreachableError(this.address, err);
     if (err instanceof Error) return err;
