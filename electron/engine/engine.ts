@@ -42,6 +42,11 @@ export interface EngineOptions {
   debug?: boolean;
   /** Allow writing to hosts listed in a production baseline (--i-know-this-is-production). */
   allowProductionHosts?: boolean;
+  /**
+   * Remote (ssh://) Docker engines: the command of the background process that keeps published ports
+   * forwarded after this process ends (the CLI passes itself with `__forward`); unset: in this process.
+   */
+  forwarderCommand?: string[];
 }
 
 
@@ -371,7 +376,7 @@ export class Engine implements EngineApi {
     if (!this.providersFor || this.providersFor.key !== key) {
       // A run may still be using the old set: it is closed with the engine, not now.
       if (this.providersFor) this.retired.push(this.providersFor.set);
-      this.providersFor = { key, set: createProviders({ dataDir: this.dataDir, dockerHost, dockerContext, sshIdentity, env }) };
+      this.providersFor = { key, set: createProviders({ dataDir: this.dataDir, dockerHost, dockerContext, sshIdentity, env, ...(this.opts.forwarderCommand ? { forwarderCommand: this.opts.forwarderCommand } : {}) }) };
     }
     return this.providersFor.set;
   }

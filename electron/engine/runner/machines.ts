@@ -17,7 +17,7 @@ export interface ProviderSet {
   close(): Promise<void>;
 }
 
-export function createProviders(opts: { dataDir: string; dockerHost?: string; dockerContext?: string; sshIdentity?: string; env?: NodeJS.ProcessEnv }): ProviderSet {
+export function createProviders(opts: { dataDir: string; dockerHost?: string; dockerContext?: string; sshIdentity?: string; env?: NodeJS.ProcessEnv; forwarderCommand?: string[] }): ProviderSet {
   let docker: Promise<DockerProvider> | undefined;
   let ssh: Promise<SshProvider> | undefined;
   let vm: Promise<VmProvider> | undefined;
@@ -36,6 +36,7 @@ function dockerOptions(opts: Parameters<typeof createProviders>[0]): import('../
   if (opts.dockerHost) o.host = opts.dockerHost;
   if (opts.dockerContext) o.context = opts.dockerContext;
   if (opts.env) o.env = opts.env;
+  if (opts.forwarderCommand) o.forwarderCommand = opts.forwarderCommand;
   return o;
 }
 

@@ -35,7 +35,14 @@ export function MachinesTable({ profile, status, run }: { profile: Profile; stat
                   {state}
                 </span>
               </td>
-              <td>{(st?.ports ?? m.docker?.ports ?? m.vm?.ports ?? []).join(', ') || '—'}</td>
+              <td>
+                {(st?.ports ?? m.docker?.ports ?? m.vm?.ports ?? []).join(', ') || '—'}
+                {st?.forwarded?.map((f) => (
+                  <div key={f} className="muted" title="forwarded from the remote Docker engine">
+                    forwarded {f}
+                  </div>
+                ))}
+              </td>
             </tr>
           );
         })}

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
-import { DockerError } from '../../errors.js';
+import { DockerError, ProdlikeError } from '../../errors.js';
 import { DEFAULT_SOCKET, resolveEngine, type EngineChoice, type ResolvedEngine } from './engine-context.js';
 import { defaultDataDir } from '../../state/data-dir.js';
 import { parseSshEngine, SshEngineDial, type SshDialOptions, type SshEngineTarget } from './ssh-dial.js';
@@ -153,6 +153,8 @@ export async function pingDocker(docker: Docker, address: string): Promise<void>
   try {
     await docker.ping();
   } catch (err) {
+    // An ssh:// engine's own failure (host key, authentication, no docker CLI there) says it best.
+    if (err instanceof ProdlikeError) throw err;
     throw engineUnreachableError(address, err);
   }
 }
