@@ -36,6 +36,13 @@ export interface FixOptions {
   engineWaitMs?: number;
 }
 
+/** An ssh:// engine's SSH connection, closed when doctor is done (it would keep the process alive). */
+const sshDials = new WeakMap<GatherOptions, SshEngineDial>();
+
+async function done(g: GatherOptions): Promise<void> {
+  await sshDials.get(g)?.close();
+}
+
 function gatherOptions(o: DoctorOptions): GatherOptions {
   let engine: ResolvedEngine;
   let ep: DockerEndpoint;
@@ -48,7 +55,8 @@ function gatherOptions(o: DoctorOptions): GatherOptions {
     return { env: o.env, dataDir: o.dataDir, profileFolders: o.profileFolders, engineAddress: o.dockerContext || o.env.DOCKER_CONTEXT || 'the chosen context', engineError: message, docker: new Docker({ socketPath: '/nonexistent' }), interactive: !!o.interactive };
   }
   const options: Docker.DockerOptions & { agent?: unknown } = { ...ep.options };
-  if (ep.ssh) Object.assign(options, { protocol: 'http', host: 'docker', port: 80, agent: new SshEngineDial(ep.ssh, { dataDir: o.dataDir, ...(o.sshIdentity ? { identity: o.sshIdentity } : {}) }).agent() });
+  const dial = ep.ssh ? new SshEngineDial(ep.ssh, { dataDir: o.dataDir, ...(o.sshIdentity ? { identity: o.sshIdentity } : {}) }) : undefined;
+  if (dial) Object.assign(options, { protocol: 'http', host: 'docker', port: 80, agent: dial.agent() });
   const g: GatherOptions = {
     env: o.env,
     dataDir: o.dataDir,
@@ -60,6 +68,7 @@ function gatherOptions(o: DoctorOptions): GatherOptions {
     interactive: !!o.interactive,
   };
   if (ep.options.socketPath && ep.address.startsWith('unix://')) g.socketPath = ep.options.socketPath;
+  if (dial) sshDials.set(g, dial);
   if (o.sshIdentity) g.sshIdentity = o.sshIdentity;
   return g;
 }
@@ -70,7 +79,8 @@ export function toReport(decided: Decided[]): DoctorReport {
 }
 
 export async function diagnose(o: DoctorOptions): Promise<{ report: DoctorReport; decided: Decided[] }> {
-  const decided = decideChecks(await gatherFacts(gatherOptions(o)));
+  const g = gatherOptions(o);
+  const decided = decideChecks(await gatherFacts(g).finally(() => done(g)));
   return { report: toReport(decided), decided };
 }
 
@@ -85,6 +95,14 @@ export function fixable(decided: Decided[], only?: string[]): Decided[] {
 
 export async function fixMachine(o: DoctorOptions, f: FixOptions): Promise<DoctorFixResult> {
   const g = gatherOptions(o);
+  try {
+    return await fixRounds(g, f);
+  } finally {
+    await done(g);
+  }
+}
+
+async function fixRounds(g: GatherOptions, f: FixOptions): Promise<DoctorFixResult> {
   const attempted = new Set<string>();
   const fixes: FixOutcome[] = [];
   // Each fix can enable the next one (install → start → images); a bound in case a fix "succeeds"

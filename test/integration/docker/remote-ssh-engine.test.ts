@@ -159,6 +159,13 @@ describe('a remote Docker engine over SSH (DOCKER_HOST=ssh://…)', () => {
     expect(await curlHere()).toBe('hello from the build box\n');
   });
 
+  it('doctor says which engine it checked and why, and ends (its SSH connection closed)', async () => {
+    const t = Date.now();
+    const r = await prodlike(['doctor']);
+    expect(r.out).toContain(`at ssh://root@${BOX_IP}, from DOCKER_HOST`);
+    expect(Date.now() - t).toBeLessThan(60_000);
+  });
+
   it('down stops the container on the engine and the forward here', async () => {
     const r = await prodlike(['down', file]);
     expect(r.code).toBe(0);
