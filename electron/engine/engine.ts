@@ -55,6 +55,8 @@ export class Engine implements EngineApi {
   readonly state: AppState;
   private providersFor?: { key: string; set: ProviderSet };
   private readonly retired: ProviderSet[] = [];
+  /** Provider sets of profiles with an engine of their own, by engine. */
+  private readonly profileEngines = new Map<string, ProviderSet>();
   private readonly running = new Map<string, AbortController>();
   private readonly listeners = new Set<EventSink>();
 
@@ -96,7 +98,7 @@ export class Engine implements EngineApi {
   }
 
   async statusOf(profile: Profile): Promise<ProfileStatus> {
-    const [machines, active, lastRun] = await Promise.all([statusAll(await this.providers(), profile), this.state.activeProfile(), this.state.lastRun(profile.file)]);
+    const [machines, active, lastRun] = await Promise.all([statusAll(await this.providers(profile), profile), this.state.activeProfile(), this.state.lastRun(profile.file)]);
     const st: ProfileStatus = { profile: profile.name, file: profile.file, role: profile.role, active: active?.file === profile.file, machines };
     if (lastRun) st.lastRun = lastRun;
     return st;
@@ -136,8 +138,8 @@ export class Engine implements EngineApi {
     }
     await this.refuseUnallowedSettings(profile).catch(refused);
     const { plan } = refusals.length && !connectGuard
-      ? await preflightUse(await this.providers(), { ...profile, machines: profile.machines.filter((m) => !m.ssh) }, active ? { active } : {})
-      : await preflightUse(await this.providers(), profile, active ? { active } : {});
+      ? await preflightUse(await this.providers(profile), { ...profile, machines: profile.machines.filter((m) => !m.ssh) }, active ? { active } : {})
+      : await preflightUse(await this.providers(profile), profile, active ? { active } : {});
     plan.problems.unshift(...refusals);
     return redactor(secretsOf(profile))(plan);
   }
@@ -205,7 +207,7 @@ export class Engine implements EngineApi {
         release = lock.release;
       }
       if (req.kind === 'drift' || req.kind === 'capture' || req.kind === 'reconcile') {
-        const report = await runDriftOrBaseline(req, profile, ctx, { providers: await this.providers(), allowProductionHosts: !!this.opts.allowProductionHosts, dataDir: this.dataDir });
+        const report = await runDriftOrBaseline(req, profile, ctx, { providers: await this.providers(profile), allowProductionHosts: !!this.opts.allowProductionHosts, dataDir: this.dataDir });
         if ('findings' in report) {
           // A drift run "succeeds" when every machine was checked; what it found is the report.
           const drifted = report.findings.filter((f) => isDrift(f.status)).length;
@@ -229,15 +231,15 @@ export class Engine implements EngineApi {
       switch (req.kind) {
         case 'bake': {
           const { runBake } = await import('./runner/bake.js');
-          machines = await runBake(await this.providers(), profile, ctx, { secrets: secretBearingValues(profile), ...(req.push ? { push: req.push } : {}) });
+          machines = await runBake(await this.providers(profile), profile, ctx, { secrets: secretBearingValues(profile), ...(req.push ? { push: req.push } : {}) });
           break;
         }
         case 'up':
-          machines = await runUp(await this.providers(), profile, ctx);
+          machines = await runUp(await this.providers(profile), profile, ctx);
           await this.state.setActiveProfile({ name: profile.name, file: profile.file });
           break;
         case 'use': {
-          const outcome = await runUse(await this.providers(), profile, ctx, this.useOptions(runId, !req.noRollback, await this.state.activeProfile()));
+          const outcome = await runUse(await this.providers(profile), profile, ctx, this.useOptions(runId, !req.noRollback, await this.state.activeProfile()));
           machines = outcome.machines;
           // After a rollback the previous profile runs again (or was meant to), and stays the active one.
           if (!outcome.rollbackTried) await this.state.setActiveProfile({ name: profile.name, file: profile.file });
@@ -245,13 +247,13 @@ export class Engine implements EngineApi {
           break;
         }
         case 'plan':
-          machines = await runPlan(await this.providers(), profile, ctx);
+          machines = await runPlan(await this.providers(profile), profile, ctx);
           break;
         case 'down':
-          machines = await runDown(await this.providers(), profile, ctx);
+          machines = await runDown(await this.providers(profile), profile, ctx);
           break;
         case 'destroy':
-          machines = await runDestroy(await this.providers(), profile, !!req.volumes, ctx);
+          machines = await runDestroy(await this.providers(profile), profile, !!req.volumes, ctx);
           if ((await this.state.activeProfile())?.file === profile.file) await this.state.setActiveProfile(undefined);
           break;
       }
@@ -337,7 +339,7 @@ export class Engine implements EngineApi {
       throw new RefusedError(`profile ${profile.name} has role: production, and Prodlike never writes to production`, { where: profile.file });
     }
     const snap = await import('./backends/docker/snapshot.js');
-    const docker = await (await this.providers()).docker();
+    const docker = await (await this.providers(profile)).docker();
     if (op === 'ls') return snap.snapshotList(docker, profile);
     const lock = await lockProfile(this.dataDir, profile.name, { runId: `snapshot-${op}`, kind: 'up' }, { waitMs: this.opts.lockWaitMs ?? 0 });
     try {
@@ -356,9 +358,12 @@ export class Engine implements EngineApi {
    * SSH machines (and ssh:// engines) without an identity of their own are offered the settings' default
    * identity. Providers are rebuilt when those settings change.
    */
-  private async connectionSettings(): Promise<{ dockerHost: string; dockerContext: string; sshIdentity: string }> {
+  private async connectionSettings(profile?: Pick<Profile, 'engine'>): Promise<{ dockerHost: string; dockerContext: string; sshIdentity: string }> {
     const settings = await this.state.settings();
-    return { dockerHost: settings.dockerHost, dockerContext: settings.dockerHost ? '' : (settings.dockerContext ?? ''), sshIdentity: expandHome(settings.sshIdentity) };
+    const sshIdentity = expandHome(settings.sshIdentity);
+    // A profile's own `engine:` comes before the app's setting.
+    if (profile?.engine) return { dockerHost: profile.engine.host ?? '', dockerContext: profile.engine.context ?? '', sshIdentity };
+    return { dockerHost: settings.dockerHost, dockerContext: settings.dockerHost ? '' : (settings.dockerContext ?? ''), sshIdentity };
   }
 
   /** Which Docker engine runs use now, and why (doctor and Settings show it). */
@@ -368,7 +373,19 @@ export class Engine implements EngineApi {
     return describeEngine({ host: dockerHost, context: dockerContext }, this.opts.env ?? process.env);
   }
 
-  private async providers(): Promise<ProviderSet> {
+  /** The providers for a profile's runs: its own engine (`engine:`), else the app's. */
+  private async providers(profile?: Pick<Profile, 'engine'>): Promise<ProviderSet> {
+    if (profile?.engine) {
+      const { dockerHost, dockerContext, sshIdentity } = await this.connectionSettings(profile);
+      const env = this.opts.env ?? process.env;
+      const key = JSON.stringify([dockerHost, dockerContext, sshIdentity]);
+      let set = this.profileEngines.get(key);
+      if (!set) {
+        set = createProviders({ dataDir: this.dataDir, dockerHost, dockerContext, sshIdentity, env, ...(this.opts.forwarderCommand ? { forwarderCommand: this.opts.forwarderCommand } : {}) });
+        this.profileEngines.set(key, set);
+      }
+      return set;
+    }
     const { dockerHost, dockerContext, sshIdentity } = await this.connectionSettings();
     const env = this.opts.env ?? process.env;
     // The environment is part of the key: DOCKER_HOST/DOCKER_CONTEXT decide when the settings do not.
@@ -436,7 +453,7 @@ export class Engine implements EngineApi {
     const m = profile.machines.find((x) => x.name === machine);
     if (!m) throw new ProdlikeError(`No machine "${machine}" in profile ${profile.name}.`, { where: profile.file });
     const { providerFor } = await import('./runner/machines.js');
-    return (await providerFor(await this.providers(), m)).openShell(profile, m, size, cb);
+    return (await providerFor(await this.providers(profile), m)).openShell(profile, m, size, cb);
   }
 
   private async doctorOptions(interactive: boolean): Promise<DoctorOptions> {
@@ -464,7 +481,7 @@ export class Engine implements EngineApi {
 
   async close(): Promise<void> {
     for (const c of this.running.values()) c.abort();
-    await Promise.all([this.providersFor?.set.close(), ...this.retired.map((s) => s.close())]);
+    await Promise.all([this.providersFor?.set.close(), ...this.retired.map((s) => s.close()), ...[...this.profileEngines.values()].map((s) => s.close())]);
   }
 }
 

@@ -1,5 +1,6 @@
 // The app's "Docker engine address" setting decides which engine runs talk to (before DOCKER_HOST, as
 // `docker --host` does); without it, a Docker CLI context (DOCKER_CONTEXT, or the one the CLI's config names).
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -66,6 +67,26 @@ describe('the Docker engine address setting', () => {
       expect(((await e2.start({ kind: 'up', file }).done) as RunResult).ok).toBe(true);
     } finally {
       await e2.close();
+    }
+  });
+
+  it('a profile\'s own engine: comes before the setting', async () => {
+    const dir = path.dirname(file);
+    const own = path.join(dir, 'own.yaml');
+    writeFileSync(own, `name: ${NAME}-own\nengine: { host: "unix:///var/run/docker.sock" }\nmachines:\n  box:\n    docker: { image: debian:bookworm }\n`);
+    const nowhere = path.join(dir, 'nowhere.yaml');
+    writeFileSync(nowhere, `name: ${NAME}-nowhere\nengine: { host: "unix:///tmp/pl-no-engine-profile.sock" }\nmachines:\n  box:\n    docker: { image: debian:bookworm }\n`);
+    await engine.setSettings({ dockerHost: 'unix:///tmp/pl-no-engine-here.sock' });
+    try {
+      const up = (await engine.start({ kind: 'up', file: own }).done) as RunResult;
+      expect(up.ok).toBe(true);
+      expect(execFileSync('docker', ['inspect', '-f', '{{.State.Running}}', `${NAME}-own-box`]).toString().trim()).toBe('true');
+      const failed = (await engine.start({ kind: 'up', file: nowhere }).done) as RunResult;
+      expect(failed.ok).toBe(false);
+      expect(JSON.stringify(failed)).toContain('Docker engine not running at unix:///tmp/pl-no-engine-profile.sock');
+    } finally {
+      await engine.setSettings({ dockerHost: '' });
+      purgeProfile(`${NAME}-own`);
     }
   });
 });
