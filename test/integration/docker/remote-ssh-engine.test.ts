@@ -15,6 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN } from '../../support/cli.js';
 import { docker, purgeProfile, uniqueProfile } from '../../support/docker-profile.js';
 import { testKey, waitForBanner } from '../../support/sshd.js';
+import { Engine } from '../../../electron/engine/engine.js';
+import type { RunResult } from '../../../shared/report.js';
 
 const run = promisify(execFile);
 const tag = Math.random().toString(36).slice(2, 7);
@@ -43,6 +45,19 @@ mkdir -p /run/sshd /root/.ssh
 printf '%s\\n' "$KEY" > /root/.ssh/authorized_keys
 chmod 700 /root/.ssh; chmod 600 /root/.ssh/authorized_keys
 exec /usr/sbin/sshd -D -e`;
+
+/** A machine that serves /srv/greeting over HTTP on port 8000, published on `published`. */
+const greeter = (name: string, published: string) => `name: ${name}
+machines:
+  web:
+    docker:
+      image: debian:bookworm
+      ports: ["${published}:8000"]
+      command: ["perl", "-MIO::Socket::INET", "-e", "$s = IO::Socket::INET->new(LocalPort => 8000, Listen => 5, ReuseAddr => 1) or die; while ($c = $s->accept) { sysread($c, $b, 4096); open(my $f, '<', '/srv/greeting') or next; my $g = <$f>; print $c \\"HTTP/1.0 200 OK\\\\r\\\\n\\\\r\\\\n$g\\"; close $c }"]
+    resources:
+      - file: /srv/greeting
+        content: "hello from the build box\\n"
+`;
 
 /** The CLI on the developer's computer (the namespace). */
 function prodlike(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string }> {
@@ -96,20 +111,7 @@ beforeAll(async () => {
   delete env.SSH_AUTH_SOCK;
   delete env.DOCKER_CONTEXT;
   file = path.join(dir, 'remote.yaml');
-  writeFileSync(
-    file,
-    `name: ${NAME}
-machines:
-  web:
-    docker:
-      image: debian:bookworm
-      ports: ["127.0.0.1:${PORT}:8000"]
-      command: ["perl", "-MIO::Socket::INET", "-e", "$s = IO::Socket::INET->new(LocalPort => 8000, Listen => 5, ReuseAddr => 1) or die; while ($c = $s->accept) { sysread($c, $b, 4096); open(my $f, '<', '/srv/greeting') or next; my $g = <$f>; print $c \\"HTTP/1.0 200 OK\\\\r\\\\n\\\\r\\\\n$g\\"; close $c }"]
-    resources:
-      - file: /srv/greeting
-        content: "hello from the build box\\n"
-`,
-  );
+  writeFileSync(file, greeter(NAME, `127.0.0.1:${PORT}`));
 }, 120_000);
 
 afterAll(async () => {
@@ -171,5 +173,31 @@ describe('a remote Docker engine over SSH (DOCKER_HOST=ssh://…)', () => {
     expect(r.code).toBe(0);
     expect(docker('inspect', '-f', '{{.State.Running}}', `${NAME}-web`)).toBe('false');
     expect(await curlHere()).toMatch(/^curl failed/);
+  });
+
+  it('in the app (the engine in this process, a host key trusted in Prodlike), forwards run in-process', async () => {
+    // This process shares the box's network, so the port is published on the box's own address; the
+    // forward makes it answer on this 127.0.0.1, where nothing else listens on that port.
+    const port2 = PORT + 1;
+    const name2 = `${NAME}-app`;
+    const file2 = path.join(dir, 'app.yaml');
+    writeFileSync(file2, greeter(name2, `${BOX_IP}:${port2}`));
+    const engine = new Engine({ dataDir: path.join(dir, 'app-data'), profileFolders: [dir], env });
+    try {
+      await engine.setSettings({ sshIdentity: (await testKey()).identity });
+      await engine.trustHostKey(BOX_IP, 22);
+      const up = (await engine.start({ kind: 'up', file: file2 }).done) as RunResult;
+      expect(up.ok).toBe(true);
+      const got = await run('curl', ['-s', '--max-time', '5', `http://127.0.0.1:${port2}/`]).then((r) => r.stdout, (e: Error) => e.message);
+      expect(got).toBe('hello from the build box\n');
+      const st = await engine.status(file2);
+      expect(st.machines[0]!.forwarded).toEqual([`127.0.0.1:${port2} → ${BOX_IP}:${port2} on ssh://root@${BOX_IP}`]);
+      expect(((await engine.start({ kind: 'destroy', file: file2 }).done) as RunResult).ok).toBe(true);
+      const after = await run('curl', ['-s', '--max-time', '3', `http://127.0.0.1:${port2}/`]).then(() => 'answered', () => 'refused');
+      expect(after).toBe('refused');
+    } finally {
+      await engine.close();
+      purgeProfile(name2);
+    }
   });
 });
