@@ -128,7 +128,7 @@ function engineCheck(f: DoctorFacts): Decided {
   const title = 'Docker engine running and reachable';
   switch (f.engine.state) {
     case 'ok':
-      return { check: { id, title, status: 'ok', detail: `Docker ${f.engine.version} at ${f.engineAddress}${f.engineWhy ? `, from ${f.engineWhy}` : ''}` } };
+      return { check: { id, title, status: 'ok', detail: `${f.engine.product ?? 'Docker'} ${f.engine.version} at ${f.engineAddress}${f.engineWhy ? `, from ${f.engineWhy}` : ''}` } };
     case 'denied': {
       const { detail, fix } = permissionFix(f);
       return { check: { id, title, status: 'fail', detail, fix } };

@@ -13,7 +13,7 @@ export interface SocketFacts {
 }
 
 export type EngineAnswer =
-  | { state: 'ok'; version: string; rootDir?: string }
+  | { state: 'ok'; version: string; rootDir?: string; /** "Podman" when Podman's Docker API answers. */ product?: string }
   /** Nothing listens (no socket file, connection refused): the engine is stopped or not installed. */
   | { state: 'down'; message: string }
   /** The socket is there and refuses this user (EACCES). */

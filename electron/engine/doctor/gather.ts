@@ -81,14 +81,15 @@ async function socketFacts(socketPath: string, names: Map<number, { name: string
 
 export async function askEngine(docker: Docker, timeoutMs = 5000): Promise<EngineAnswer> {
   try {
-    const v = (await Promise.race([docker.version(), new Promise<never>((_, reject) => setTimeout(() => reject(Object.assign(new Error(`no answer in ${timeoutMs / 1000} s`), { code: 'ETIMEDOUT' })), timeoutMs).unref())])) as { Version?: string };
+    const v = (await Promise.race([docker.version(), new Promise<never>((_, reject) => setTimeout(() => reject(Object.assign(new Error(`no answer in ${timeoutMs / 1000} s`), { code: 'ETIMEDOUT' })), timeoutMs).unref())])) as { Version?: string; Components?: { Name?: string }[] };
+    const podman = (v.Components ?? []).some((c) => /podman/i.test(c.Name ?? ''));
     let rootDir: string | undefined;
     try {
       rootDir = ((await docker.info()) as { DockerRootDir?: string }).DockerRootDir;
     } catch {
       // The version is enough to say the engine answers.
     }
-    return { state: 'ok', version: v.Version ?? 'unknown', ...(rootDir ? { rootDir } : {}) };
+    return { state: 'ok', version: v.Version ?? 'unknown', ...(rootDir ? { rootDir } : {}), ...(podman ? { product: 'Podman' } : {}) };
   } catch (err) {
     const code = (err as { code?: string }).code;
     const message = code ? `${code}: ${engineMessage(err)}` : engineMessage(err);

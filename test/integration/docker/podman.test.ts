@@ -95,6 +95,11 @@ const cli = (args: string[]) => ws.run(args, { env: { DOCKER_HOST: `unix://${soc
 describe.skipIf(!havePodman)('Podman through its Docker-compatible API', () => {
   let firstId = '';
 
+  it('doctor names Podman as the engine, and why it is the one used', async () => {
+    const r = await cli(['doctor']);
+    expect(r.stdout + r.stderr).toMatch(new RegExp(`Podman \\d+\\.\\d+\\.\\d+ at unix://${sock.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, from DOCKER_HOST`));
+  });
+
   it('up creates the machines, labelled and with their config hash, and converges them', async () => {
     const r = await cli(['up', file]);
     expect(r.stderr + r.stdout).not.toContain('failed');
