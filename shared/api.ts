@@ -37,12 +37,38 @@ export interface ProfileDetail {
 export interface Settings {
   /** Docker engine address (DOCKER_HOST form); empty means the default socket. */
   dockerHost: string;
+  /** A Docker CLI context to use (when dockerHost is empty); empty: DOCKER_HOST, DOCKER_CONTEXT, the CLI's current one. */
+  dockerContext?: string;
   /** Default SSH identity file; empty means ssh-agent. */
   sshIdentity: string;
   /** Extra folders to look for profiles in (besides the built-in profiles folder). */
   profileFolders: string[];
   /** The environment cache's size cap in GB; the least recently used states go first. */
   cacheMaxGb: number;
+}
+
+/** A Docker CLI context (~/.docker/contexts), as Settings lists them. */
+export interface DockerContextSummary {
+  name: string;
+  /** Its engine address (DOCKER_HOST form). */
+  host: string;
+  description?: string;
+  /** The one the docker CLI uses now (DOCKER_CONTEXT, or the config's currentContext). */
+  current: boolean;
+}
+
+/** Which Docker engine runs use, and why (doctor and Settings show it). */
+export interface DockerEngineInfo {
+  /** DOCKER_HOST form; empty when the choice does not resolve (see error). */
+  address: string;
+  /** Where the address came from: the app's setting, DOCKER_HOST, DOCKER_CONTEXT, the CLI's config, the default. */
+  source: 'setting' | 'DOCKER_HOST' | 'DOCKER_CONTEXT' | 'config' | 'default';
+  context: string;
+  /** "context build-box (DOCKER_CONTEXT)". */
+  why: string;
+  contexts: DockerContextSummary[];
+  /** The chosen context does not exist, or the CLI's files do not parse. */
+  error?: ErrorInfo;
 }
 
 export interface TrustedHostKey {
@@ -165,6 +191,8 @@ export interface ApiChannels {
   'doctor:check': [void, DoctorReport];
   /** The Fix button: does that check's fix (the click is the consent), then the checks again. */
   'doctor:fix': [{ id: string }, DoctorFixResult];
+  /** The Docker engine runs use, why, and the contexts Settings can pick from. */
+  'docker:engine': [void, DockerEngineInfo];
 }
 
 export type ApiChannel = keyof ApiChannels;
@@ -245,4 +273,5 @@ export const API_CHANNELS: readonly ApiChannel[] = [
   'shell:close',
   'doctor:check',
   'doctor:fix',
+  'docker:engine',
 ];

@@ -256,6 +256,8 @@ export interface Profile {
   readonly secrets?: readonly string[];
   /** `cache: { from: <registry>/<repo> }`: where baked machine states are pulled from. */
   cache?: { from?: string };
+  /** `engine: { host: ssh://me@box }` or `{ context: box }`: the Docker engine for its containers (before the app's setting). */
+  engine?: { host?: string; context?: string };
 }
 
 export type ProviderName = 'docker' | 'ssh' | 'vm';

@@ -90,6 +90,8 @@ export interface MachineStatus {
   /** VM machines: the acceleration QEMU uses (kvm, hvf, whpx, tcg) and how to log in by hand. */
   accel?: string;
   sshCommand?: string;
+  /** Remote (ssh://) engines: its published ports forwarded to this computer ("127.0.0.1:8080 → 127.0.0.1:8080 on ssh://me@box"). */
+  forwarded?: string[];
   /** Why the machine is unreachable (SSH machines: the connect error). */
   error?: ErrorInfo;
 }

@@ -112,6 +112,7 @@ export function createHost(opts: HostOptions): Host {
     'doctor:check': () => engine.doctor(),
     // Only a fix the engine itself decided for that check runs (the request names a check, not a command).
     'doctor:fix': ({ id }) => engine.doctorFix({ only: [id], confirm: async () => true }),
+    'docker:engine': () => engine.dockerEngine(),
   };
 
   return {

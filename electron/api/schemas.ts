@@ -67,6 +67,11 @@ export const requestSchemas: Schemas = {
         .max(1000)
         .regex(/^$|^(unix|tcp|npipe|ssh):\/\//, 'must be empty or start with unix://, tcp://, npipe:// or ssh://')
         .optional(),
+      dockerContext: z
+        .string()
+        .max(200)
+        .regex(/^$|^[A-Za-z0-9][A-Za-z0-9_.+-]*$/, 'must be empty or a Docker context name')
+        .optional(),
       sshIdentity: z.string().max(4096).optional(),
       profileFolders: z.array(absPath).max(50).optional(),
       cacheMaxGb: z.number().min(0).max(100_000).optional(),
@@ -74,6 +79,7 @@ export const requestSchemas: Schemas = {
     .strict(),
   'cache:list': none,
   'cache:prune': z.object({ all: z.boolean().optional(), olderThanMs: z.number().int().min(0).optional() }).strict(),
+  'docker:engine': none,
   'hostkeys:list': none,
   'hostkeys:trust': z.object({ host, port }).strict(),
   'hostkeys:revoke': z.object({ host, port }).strict(),

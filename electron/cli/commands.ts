@@ -25,6 +25,8 @@ export async function runCommand(command: string, args: string[], flags: CliFlag
     lockWaitMs: flags.wait ? 30 * 60_000 : 0,
     debug: !!flags.debug,
     allowProductionHosts: !!flags['i-know-this-is-production'],
+    // Remote (ssh://) engines: this CLI, run in the background, keeps the published ports forwarded.
+    ...(process.argv[1] ? { forwarderCommand: [process.execPath, process.argv[1], '__forward'] } : {}),
   });
   const json = !!flags.json;
   try {

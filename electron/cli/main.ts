@@ -76,6 +76,8 @@ const COMMANDS = new Set(['list', 'validate', 'plan', 'up', 'status', 'use', 'do
 const RUN_COMMANDS = new Set(['plan', 'up', 'down', 'destroy', 'drift', 'capture', 'reconcile', 'bake', 'use']);
 
 async function main(argv: string[]): Promise<number> {
+  // The background process that forwards a remote engine's published ports (started by `up`).
+  if (argv[0] === '__forward' && process.env.PRODLIKE_FORWARD) return (await import('../engine/backends/docker/port-forward.js')).forwarderMain();
   let parsed;
   try {
     parsed = parseArgs({

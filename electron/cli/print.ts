@@ -61,6 +61,7 @@ export function printStatus(io: CliIo, statuses: ProfileStatus[], all: boolean):
       const why = m.error ? pc.dim(`  (${m.error.message.split('\n')[0]})`) : '';
       io.out(`    ${m.machine.padEnd(12)} ${m.provider.padEnd(7)} ${state.padEnd(20)} ${m.target}${m.ports.length ? '  ' + m.ports.join(', ') : ''}${m.accel ? `  ${m.accel}` : ''}${why}`);
       if (m.sshCommand && m.state === 'running') io.out(`      ${pc.dim(m.sshCommand)}`);
+      for (const f of m.forwarded ?? []) io.out(`      ${pc.dim('forwarded')} ${f}`);
     }
   }
 }

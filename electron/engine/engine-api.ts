@@ -1,7 +1,7 @@
 // The engine's facade: what the CLI, Electron's main process and the browser-mode server call.
 // Implemented by Engine (engine.ts). Node only; never imports electron.
 
-import type { CacheListing, CachePruneRequest, CachePruneResult, ProfileDetail, ProfileSummary, Settings, StartRunRequest, TrustedHostKey } from '../../shared/api.js';
+import type { CacheListing, CachePruneRequest, CachePruneResult, DockerEngineInfo, ProfileDetail, ProfileSummary, Settings, StartRunRequest, TrustedHostKey } from '../../shared/api.js';
 import type { DoctorFixResult, DoctorReport } from '../../shared/doctor.js';
 import type { EventSink } from '../../shared/events.js';
 import type { Profile } from '../../shared/profile.js';
@@ -67,5 +67,7 @@ export interface EngineApi {
   /** A Docker machine's container logs: the last lines, then (follow) new ones until stopped. */
   machineLogs(file: string, machine: string, opts: { follow: boolean; tail: number }, onLines: (lines: string[]) => void, onEnd: (err?: Error) => void): Promise<{ lines: string[]; stop(): void }>;
   restartMachine(file: string, machine: string): Promise<MachineStatus>;
+  /** The Docker engine runs use, why, and the Docker CLI's contexts. */
+  dockerEngine(): Promise<DockerEngineInfo>;
   close(): Promise<void>;
 }

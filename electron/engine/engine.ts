@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import type { CacheListing, CachePruneRequest, CachePruneResult, ProfileDetail, ProfileSummary, Settings, StartRunRequest, TrustedHostKey } from '../../shared/api.js';
+import type { CacheListing, CachePruneRequest, CachePruneResult, DockerEngineInfo, ProfileDetail, ProfileSummary, Settings, StartRunRequest, TrustedHostKey } from '../../shared/api.js';
 import type { DoctorCheck, DoctorFixResult, DoctorReport } from '../../shared/doctor.js';
 import type { EventSink, RunEvent } from '../../shared/events.js';
 import type { Profile } from '../../shared/profile.js';
@@ -58,6 +58,11 @@ export interface EngineOptions {
    * and SSH connections warm between commands). The engine uses them and never closes them.
    */
   sharedProviders?: Map<string, ProviderSet>;
+  /**
+   * Remote (ssh://) Docker engines: the command of the background process that keeps published ports
+   * forwarded after this process ends (the CLI passes itself with `__forward`); unset: in this process.
+   */
+  forwarderCommand?: string[];
 }
 
 
@@ -66,6 +71,8 @@ export class Engine implements EngineApi {
   readonly state: AppState;
   private providersFor?: { key: string; set: ProviderSet };
   private readonly retired: ProviderSet[] = [];
+  /** Provider sets of profiles with an engine of their own, by engine. */
+  private readonly profileEngines = new Map<string, ProviderSet>();
   private readonly running = new Map<string, AbortController>();
   private readonly listeners = new Set<EventSink>();
   private statusWatch?: StatusWatch;
@@ -94,7 +101,7 @@ export class Engine implements EngineApi {
   async adoptPreview(req: AdoptRequest): Promise<AdoptPreview> {
     const profile = await this.loadProfile(req.file);
     const { prepareAdopt, unifiedDiff } = await import('./runner/adopt-run.js');
-    const prepared = await prepareAdopt(await this.providers(), profile, req);
+    const prepared = await prepareAdopt(await this.providers(profile), profile, req);
     const now = Date.now();
     for (const [id, a] of this.adoptions) if (a.expires < now) this.adoptions.delete(id);
     const adoptId = randomUUID();
@@ -124,7 +131,7 @@ export class Engine implements EngineApi {
     const m = profile.machines.find((x) => x.name === machine);
     if (!m) throw new ProdlikeError(`No machine "${machine}" in profile ${profile.name}.`, { where: profile.file });
     if (!m.docker) throw new ProdlikeError(`Machine "${machine}" is ${m.ssh ? 'an SSH host' : 'a VM'}: container logs and restart are for Docker machines.`, { hint: m.ssh ? 'restart it on the host itself' : 'stop and start the profile' });
-    const provider = await (await this.providers()).docker();
+    const provider = await (await this.providers(profile)).docker();
     const [st] = await provider.status(profile, [m]);
     if (!st?.containerId) throw new ProdlikeError(`Machine "${machine}" has no container yet.`, { hint: 'Set up the profile first.' });
     return { profile, id: st.containerId, docker: await provider.client() };
@@ -144,7 +151,7 @@ export class Engine implements EngineApi {
     const { profile, id, docker } = await this.containerOf(file, machine);
     await docker.getContainer(id).restart({ t: 10 });
     const m = profile.machines.find((x) => x.name === machine)!;
-    const [st] = await (await (await this.providers()).docker()).status(profile, [m]);
+    const [st] = await (await (await this.providers(profile)).docker()).status(profile, [m]);
     return st!;
   }
 
@@ -210,7 +217,7 @@ export class Engine implements EngineApi {
   }
 
   async statusOf(profile: Profile): Promise<ProfileStatus> {
-    const [machines, active, lastRun, lastFailure] = await Promise.all([statusAll(await this.providers(), profile), this.state.activeProfile(), this.state.lastRun(profile.file), this.state.lastFailure(profile.file)]);
+    const [machines, active, lastRun, lastFailure] = await Promise.all([statusAll(await this.providers(profile), profile), this.state.activeProfile(), this.state.lastRun(profile.file), this.state.lastFailure(profile.file)]);
     const st: ProfileStatus = { profile: profile.name, file: profile.file, role: profile.role, active: active?.file === profile.file, machines };
     if (lastRun) st.lastRun = lastRun;
     if (lastFailure) st.lastFailure = lastFailure;
@@ -254,8 +261,8 @@ export class Engine implements EngineApi {
     }
     await this.refuseUnallowedSettings(profile).catch(refused);
     const { plan } = refusals.length && !connectGuard
-      ? await preflightUse(await this.providers(), { ...profile, machines: profile.machines.filter((m) => !m.ssh) }, active ? { active } : {})
-      : await preflightUse(await this.providers(), profile, active ? { active } : {});
+      ? await preflightUse(await this.providers(profile), { ...profile, machines: profile.machines.filter((m) => !m.ssh) }, active ? { active } : {})
+      : await preflightUse(await this.providers(profile), profile, active ? { active } : {});
     plan.problems.unshift(...refusals);
     return redactor(secretsOf(profile))(plan);
   }
@@ -333,7 +340,7 @@ export class Engine implements EngineApi {
         release = lock.release;
       }
       if (req.kind === 'drift' || req.kind === 'capture' || req.kind === 'reconcile') {
-        const report = await runDriftOrBaseline(req, profile, ctx, { providers: await this.providers(), allowProductionHosts: !!this.opts.allowProductionHosts, dataDir: this.dataDir });
+        const report = await runDriftOrBaseline(req, profile, ctx, { providers: await this.providers(profile), allowProductionHosts: !!this.opts.allowProductionHosts, dataDir: this.dataDir });
         if ('findings' in report) {
           // A drift run "succeeds" when every machine was checked; what it found is the report.
           const drifted = report.findings.filter((f) => isDrift(f.status)).length;
@@ -357,7 +364,7 @@ export class Engine implements EngineApi {
       switch (req.kind) {
         case 'bake': {
           const { runBake } = await import('./runner/bake.js');
-          machines = await runBake(await this.providers(), profile, ctx, { secrets: secretBearingValues(profile), ...(req.push ? { push: req.push } : {}) });
+          machines = await runBake(await this.providers(profile), profile, ctx, { secrets: secretBearingValues(profile), ...(req.push ? { push: req.push } : {}) });
           break;
         }
         case 'up':
@@ -365,14 +372,14 @@ export class Engine implements EngineApi {
           if (req.only) {
             // One resource put right is not a switch to this profile, nor a state worth caching.
             delete ctx.cache;
-            machines = await runUpOnly(await this.providers(), profile, req.only, ctx);
+            machines = await runUpOnly(await this.providers(profile), profile, req.only, ctx);
             break;
           }
-          machines = await runUp(await this.providers(), profile, ctx);
+          machines = await runUp(await this.providers(profile), profile, ctx);
           await this.state.setActiveProfile({ name: profile.name, file: profile.file });
           break;
         case 'use': {
-          const outcome = await runUse(await this.providers(), profile, ctx, this.useOptions(runId, !req.noRollback, await this.state.activeProfile()));
+          const outcome = await runUse(await this.providers(profile), profile, ctx, this.useOptions(runId, !req.noRollback, await this.state.activeProfile()));
           machines = outcome.machines;
           // After a rollback the previous profile runs again (or was meant to), and stays the active one.
           if (!outcome.rollbackTried) await this.state.setActiveProfile({ name: profile.name, file: profile.file });
@@ -380,13 +387,13 @@ export class Engine implements EngineApi {
           break;
         }
         case 'plan':
-          machines = await runPlan(await this.providers(), profile, ctx);
+          machines = await runPlan(await this.providers(profile), profile, ctx);
           break;
         case 'down':
-          machines = await runDown(await this.providers(), profile, ctx);
+          machines = await runDown(await this.providers(profile), profile, ctx);
           break;
         case 'destroy':
-          machines = await runDestroy(await this.providers(), profile, !!req.volumes, ctx);
+          machines = await runDestroy(await this.providers(profile), profile, !!req.volumes, ctx);
           if ((await this.state.activeProfile())?.file === profile.file) await this.state.setActiveProfile(undefined);
           break;
       }
@@ -418,7 +425,7 @@ export class Engine implements EngineApi {
     if (plan.record.profileFile !== profile.file) throw new RefusedError(`plan ${planId} is a plan of ${plan.record.profile} (${plan.record.profileFile}), not of ${profile.name}`, { hint: again });
     if (!plan.record.ok) throw new RefusedError(`plan ${planId} did not complete (${plan.record.error?.message ?? 'a machine could not be probed'}), so there is nothing to apply`, { hint: again });
     const probe = new RunRecorder({ ...plan.record, runId: ctx.runId });
-    await runPlan(await this.providers(), profile, { runId: ctx.runId, emit: (e) => probe.add(redact(e)), ...(ctx.signal ? { signal: ctx.signal } : {}) });
+    await runPlan(await this.providers(profile), profile, { runId: ctx.runId, emit: (e) => probe.add(redact(e)), ...(ctx.signal ? { signal: ctx.signal } : {}) });
     const now = probe.detail(false);
     const diffs = planDifferences(plan.resources, now.resources);
     for (const m of now.machineErrors) diffs.push(`machine ${m.machine}: ${m.error.message}`);
@@ -506,7 +513,7 @@ export class Engine implements EngineApi {
       throw new RefusedError(`profile ${profile.name} has role: production, and Prodlike never writes to production`, { where: profile.file });
     }
     const snap = await import('./backends/docker/snapshot.js');
-    const docker = await (await this.providers()).docker();
+    const docker = await (await this.providers(profile)).docker();
     if (op === 'ls') return snap.snapshotList(docker, profile);
     const lock = await lockProfile(this.dataDir, profile.name, { runId: `snapshot-${op}`, kind: 'up' }, { waitMs: this.opts.lockWaitMs ?? 0 });
     try {
@@ -520,29 +527,53 @@ export class Engine implements EngineApi {
   }
 
   /**
-   * The Docker engine: DOCKER_HOST when the environment sets it (an explicit choice for this process),
-   * else the app's setting, else the default socket; SSH machines without an identity of their own are
-   * offered the settings' default identity. Providers are rebuilt when those settings change.
+   * The Docker engine, in the docker CLI's order (backends/docker/engine-context.ts): the app's setting (an
+   * address, or a context), DOCKER_HOST, DOCKER_CONTEXT, the CLI's current context, the default socket;
+   * SSH machines (and ssh:// engines) without an identity of their own are offered the settings' default
+   * identity. Providers are rebuilt when those settings change.
    */
-  private async connectionSettings(): Promise<{ dockerHost: string; sshIdentity: string }> {
-    const env = this.opts.env ?? process.env;
+  private async connectionSettings(profile?: Pick<Profile, 'engine'>): Promise<{ dockerHost: string; dockerContext: string; sshIdentity: string }> {
     const settings = await this.state.settings();
-    return { dockerHost: env.DOCKER_HOST ? '' : settings.dockerHost, sshIdentity: expandHome(settings.sshIdentity) };
+    const sshIdentity = expandHome(settings.sshIdentity);
+    // A profile's own `engine:` comes before the app's setting.
+    if (profile?.engine) return { dockerHost: profile.engine.host ?? '', dockerContext: profile.engine.context ?? '', sshIdentity };
+    return { dockerHost: settings.dockerHost, dockerContext: settings.dockerHost ? '' : (settings.dockerContext ?? ''), sshIdentity };
   }
 
-  private async providers(): Promise<ProviderSet> {
-    const { dockerHost, sshIdentity } = await this.connectionSettings();
-    const key = JSON.stringify([dockerHost, sshIdentity]);
+  /** Which Docker engine runs use now, and why (doctor and Settings show it). */
+  async dockerEngine(): Promise<DockerEngineInfo> {
+    const { dockerHost, dockerContext } = await this.connectionSettings();
+    const { describeEngine } = await import('./backends/docker/engine-info.js');
+    return describeEngine({ host: dockerHost, context: dockerContext }, this.opts.env ?? process.env);
+  }
+
+  /** The providers for a profile's runs: its own engine (`engine:`), else the app's. */
+  private async providers(profile?: Pick<Profile, 'engine'>): Promise<ProviderSet> {
+    if (profile?.engine) {
+      const { dockerHost, dockerContext, sshIdentity } = await this.connectionSettings(profile);
+      const env = this.opts.env ?? process.env;
+      const key = JSON.stringify([dockerHost, dockerContext, sshIdentity]);
+      let set = this.profileEngines.get(key);
+      if (!set) {
+        set = createProviders({ dataDir: this.dataDir, dockerHost, dockerContext, sshIdentity, env, ...(this.opts.forwarderCommand ? { forwarderCommand: this.opts.forwarderCommand } : {}) });
+        this.profileEngines.set(key, set);
+      }
+      return set;
+    }
+    const { dockerHost, dockerContext, sshIdentity } = await this.connectionSettings();
+    const env = this.opts.env ?? process.env;
+    // The environment is part of the key: DOCKER_HOST/DOCKER_CONTEXT decide when the settings do not.
+    const key = JSON.stringify([dockerHost, dockerContext, sshIdentity, env.DOCKER_HOST ?? '', env.DOCKER_CONTEXT ?? '']);
     const shared = this.opts.sharedProviders;
     if (shared) {
       let set = shared.get(key);
-      if (!set) shared.set(key, (set = createProviders({ dataDir: this.dataDir, dockerHost, sshIdentity })));
+      if (!set) shared.set(key, (set = createProviders({ dataDir: this.dataDir, dockerHost, dockerContext, sshIdentity, env, ...(this.opts.forwarderCommand ? { forwarderCommand: this.opts.forwarderCommand } : {}) })));
       return set;
     }
     if (!this.providersFor || this.providersFor.key !== key) {
       // A run may still be using the old set: it is closed with the engine, not now.
       if (this.providersFor) this.retired.push(this.providersFor.set);
-      this.providersFor = { key, set: createProviders({ dataDir: this.dataDir, dockerHost, sshIdentity }) };
+      this.providersFor = { key, set: createProviders({ dataDir: this.dataDir, dockerHost, dockerContext, sshIdentity, env, ...(this.opts.forwarderCommand ? { forwarderCommand: this.opts.forwarderCommand } : {}) }) };
     }
     return this.providersFor.set;
   }
@@ -602,12 +633,12 @@ export class Engine implements EngineApi {
     const m = profile.machines.find((x) => x.name === machine);
     if (!m) throw new ProdlikeError(`No machine "${machine}" in profile ${profile.name}.`, { where: profile.file });
     const { providerFor } = await import('./runner/backends.js');
-    return (await providerFor(await this.providers(), m)).openShell(profile, m, size, cb);
+    return (await providerFor(await this.providers(profile), m)).openShell(profile, m, size, cb);
   }
 
   private async doctorOptions(interactive: boolean): Promise<DoctorOptions> {
-    const { dockerHost, sshIdentity } = await this.connectionSettings();
-    return { env: this.opts.env ?? process.env, dataDir: this.dataDir, profileFolders: await this.profileFolders(), dockerHost, sshIdentity, interactive };
+    const { dockerHost, dockerContext, sshIdentity } = await this.connectionSettings();
+    return { env: this.opts.env ?? process.env, dataDir: this.dataDir, profileFolders: await this.profileFolders(), dockerHost, dockerContext, sshIdentity, interactive };
   }
 
   /** `interactive`: a person at a terminal could answer sudo's password prompt. */
@@ -631,7 +662,7 @@ export class Engine implements EngineApi {
   async close(): Promise<void> {
     this.statusWatch?.close();
     for (const c of this.running.values()) c.abort();
-    await Promise.all([this.providersFor?.set.close(), ...this.retired.map((s) => s.close())]);
+    await Promise.all([this.providersFor?.set.close(), ...this.retired.map((s) => s.close()), ...[...this.profileEngines.values()].map((s) => s.close())]);
   }
 }
 

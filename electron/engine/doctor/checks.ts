@@ -128,13 +128,13 @@ function engineCheck(f: DoctorFacts): Decided {
   const title = 'Docker engine running and reachable';
   switch (f.engine.state) {
     case 'ok':
-      return { check: { id, title, status: 'ok', detail: `Docker ${f.engine.version} at ${f.engineAddress}` } };
+      return { check: { id, title, status: 'ok', detail: `${f.engine.product ?? 'Docker'} ${f.engine.version} at ${f.engineAddress}${f.engineWhy ? `, from ${f.engineWhy}` : ''}` } };
     case 'denied': {
       const { detail, fix } = permissionFix(f);
       return { check: { id, title, status: 'fail', detail, fix } };
     }
     case 'error':
-      return { check: { id, title, status: 'fail', detail: `The engine at ${f.engineAddress} did not answer: ${f.engine.message}`, fix: { description: 'Check the address (DOCKER_HOST or Settings → Docker engine) and that the engine runs there', command: 'docker version', automatic: false } } };
+      return { check: { id, title, status: 'fail', detail: `The engine at ${f.engineAddress}${f.engineWhy ? ` (from ${f.engineWhy})` : ''} did not answer: ${f.engine.message}`, fix: { description: 'Check the address (DOCKER_HOST or Settings → Docker engine) and that the engine runs there', command: 'docker version', automatic: false } } };
     case 'down': {
       if (f.socketPath && !f.bin.dockerd) {
         return { check: { id, title, status: 'fail', detail: `No engine answers at ${f.engineAddress}: install one first (see above)` } };

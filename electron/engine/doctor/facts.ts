@@ -13,7 +13,7 @@ export interface SocketFacts {
 }
 
 export type EngineAnswer =
-  | { state: 'ok'; version: string; rootDir?: string }
+  | { state: 'ok'; version: string; rootDir?: string; /** "Podman" when Podman's Docker API answers. */ product?: string }
   /** Nothing listens (no socket file, connection refused): the engine is stopped or not installed. */
   | { state: 'down'; message: string }
   /** The socket is there and refuses this user (EACCES). */
@@ -58,6 +58,8 @@ export interface DoctorFacts {
   bin: { dockerd?: string; aptGet?: string; mmdebstrap?: string; systemctl?: string };
   /** DOCKER_HOST form: "unix:///var/run/docker.sock", "tcp://…", "ssh://…". */
   engineAddress: string;
+  /** Why that engine (the setting, DOCKER_HOST, DOCKER_CONTEXT, the CLI's current context, the default). */
+  engineWhy?: string;
   /** For a unix socket: its path, whether it is the default one, and its owner and mode if it exists. */
   socketPath?: string;
   defaultSocket: boolean;

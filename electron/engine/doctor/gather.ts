@@ -19,6 +19,10 @@ export interface GatherOptions {
   profileFolders: string[];
   /** The engine doctor checks (the app's setting or DOCKER_HOST), and a client for it. */
   engineAddress: string;
+  /** Why that engine: "context build-box (DOCKER_CONTEXT)". */
+  engineWhy?: string;
+  /** The choice did not resolve (a missing context): the engine check fails with this. */
+  engineError?: string;
   socketPath?: string;
   docker: Docker;
   sshIdentity?: string;
@@ -77,14 +81,15 @@ async function socketFacts(socketPath: string, names: Map<number, { name: string
 
 export async function askEngine(docker: Docker, timeoutMs = 5000): Promise<EngineAnswer> {
   try {
-    const v = (await Promise.race([docker.version(), new Promise<never>((_, reject) => setTimeout(() => reject(Object.assign(new Error(`no answer in ${timeoutMs / 1000} s`), { code: 'ETIMEDOUT' })), timeoutMs).unref())])) as { Version?: string };
+    const v = (await Promise.race([docker.version(), new Promise<never>((_, reject) => setTimeout(() => reject(Object.assign(new Error(`no answer in ${timeoutMs / 1000} s`), { code: 'ETIMEDOUT' })), timeoutMs).unref())])) as { Version?: string; Components?: { Name?: string }[] };
+    const podman = (v.Components ?? []).some((c) => /podman/i.test(c.Name ?? ''));
     let rootDir: string | undefined;
     try {
       rootDir = ((await docker.info()) as { DockerRootDir?: string }).DockerRootDir;
     } catch {
       // The version is enough to say the engine answers.
     }
-    return { state: 'ok', version: v.Version ?? 'unknown', ...(rootDir ? { rootDir } : {}) };
+    return { state: 'ok', version: v.Version ?? 'unknown', ...(rootDir ? { rootDir } : {}), ...(podman ? { product: 'Podman' } : {}) };
   } catch (err) {
     const code = (err as { code?: string }).code;
     const message = code ? `${code}: ${engineMessage(err)}` : engineMessage(err);
@@ -162,7 +167,7 @@ async function disks(paths: string[]): Promise<DiskFacts[]> {
 export async function gatherFacts(o: GatherOptions): Promise<DoctorFacts> {
   const uid = process.getuid?.() ?? 1000;
   const user = os.userInfo().username;
-  const [root, groupMap, engine, loaded] = await Promise.all([rootAccess(uid, o.env), groups(), askEngine(o.docker), loadAll(o.profileFolders, o.env)]);
+  const [root, groupMap, engine, loaded] = await Promise.all([rootAccess(uid, o.env), groups(), o.engineError ? ({ state: 'error', message: o.engineError } as const) : askEngine(o.docker), loadAll(o.profileFolders, o.env)]);
   const dockerGroupEntry = [...groupMap].find(([, g]) => g.name === 'docker');
   const socket = o.socketPath ? await socketFacts(o.socketPath, groupMap) : undefined;
   const images = imageUses(loaded.profiles);
@@ -197,6 +202,7 @@ export async function gatherFacts(o: GatherOptions): Promise<DoctorFacts> {
     systemd: existsSync('/run/systemd/system'),
     bin,
     engineAddress: o.engineAddress,
+    ...(o.engineWhy ? { engineWhy: o.engineWhy } : {}),
     defaultSocket: !!o.socketPath && DEFAULT_SOCKETS.has(o.socketPath),
     engine,
     dockerdArgs: splitArgs(o.env.PRODLIKE_DOCKERD_ARGS),

@@ -4,7 +4,10 @@
 
 import Docker from 'dockerode';
 import type { DoctorCheck, DoctorFixResult, DoctorReport, FixOutcome } from '../../../shared/doctor.js';
-import { dockerEndpoint } from '../backends/docker/client.js';
+import os from 'node:os';
+import { engineEndpoint, type DockerEndpoint } from '../backends/docker/client.js';
+import { resolveEngine, type ResolvedEngine } from '../backends/docker/engine-context.js';
+import { SshEngineDial } from '../backends/docker/ssh-dial.js';
 import { decideChecks, type Decided } from './checks.js';
 import { runFix, FixFailed } from './fixes.js';
 import { gatherFacts, type GatherOptions } from './gather.js';
@@ -15,6 +18,8 @@ export interface DoctorOptions {
   profileFolders: string[];
   /** The app's Docker setting (DOCKER_HOST form); empty: DOCKER_HOST or the default socket. */
   dockerHost?: string;
+  /** The app's Docker context setting (when dockerHost is empty). */
+  dockerContext?: string;
   sshIdentity?: string;
   /** A person can answer sudo's password prompt. */
   interactive?: boolean;
@@ -31,18 +36,39 @@ export interface FixOptions {
   engineWaitMs?: number;
 }
 
+/** An ssh:// engine's SSH connection, closed when doctor is done (it would keep the process alive). */
+const sshDials = new WeakMap<GatherOptions, SshEngineDial>();
+
+async function done(g: GatherOptions): Promise<void> {
+  await sshDials.get(g)?.close();
+}
+
 function gatherOptions(o: DoctorOptions): GatherOptions {
-  const ep = dockerEndpoint(o.dockerHost ? { ...o.env, DOCKER_HOST: o.dockerHost } : o.env);
+  let engine: ResolvedEngine;
+  let ep: DockerEndpoint;
+  try {
+    engine = resolveEngine({ ...(o.dockerHost ? { host: o.dockerHost } : {}), ...(o.dockerContext ? { context: o.dockerContext } : {}) }, o.env, os.homedir());
+    ep = engineEndpoint(engine, o.env);
+  } catch (err) {
+    // A missing context or unreadable TLS file: the engine check says so; the rest is still checked.
+    const message = (err as Error).message;
+    return { env: o.env, dataDir: o.dataDir, profileFolders: o.profileFolders, engineAddress: o.dockerContext || o.env.DOCKER_CONTEXT || 'the chosen context', engineError: message, docker: new Docker({ socketPath: '/nonexistent' }), interactive: !!o.interactive };
+  }
+  const options: Docker.DockerOptions & { agent?: unknown } = { ...ep.options };
+  const dial = ep.ssh ? new SshEngineDial(ep.ssh, { dataDir: o.dataDir, ...(o.sshIdentity ? { identity: o.sshIdentity } : {}) }) : undefined;
+  if (dial) Object.assign(options, { protocol: 'http', host: 'docker', port: 80, agent: dial.agent() });
   const g: GatherOptions = {
     env: o.env,
     dataDir: o.dataDir,
     profileFolders: o.profileFolders,
     engineAddress: ep.address,
+    engineWhy: engine.why,
     // Its own client, without keep-alive: the engine may be down now and up in a moment.
-    docker: new Docker(ep.options),
+    docker: new Docker(options as Docker.DockerOptions),
     interactive: !!o.interactive,
   };
   if (ep.options.socketPath && ep.address.startsWith('unix://')) g.socketPath = ep.options.socketPath;
+  if (dial) sshDials.set(g, dial);
   if (o.sshIdentity) g.sshIdentity = o.sshIdentity;
   return g;
 }
@@ -53,7 +79,8 @@ export function toReport(decided: Decided[]): DoctorReport {
 }
 
 export async function diagnose(o: DoctorOptions): Promise<{ report: DoctorReport; decided: Decided[] }> {
-  const decided = decideChecks(await gatherFacts(gatherOptions(o)));
+  const g = gatherOptions(o);
+  const decided = decideChecks(await gatherFacts(g).finally(() => done(g)));
   return { report: toReport(decided), decided };
 }
 
@@ -68,6 +95,14 @@ export function fixable(decided: Decided[], only?: string[]): Decided[] {
 
 export async function fixMachine(o: DoctorOptions, f: FixOptions): Promise<DoctorFixResult> {
   const g = gatherOptions(o);
+  try {
+    return await fixRounds(g, f);
+  } finally {
+    await done(g);
+  }
+}
+
+async function fixRounds(g: GatherOptions, f: FixOptions): Promise<DoctorFixResult> {
   const attempted = new Set<string>();
   const fixes: FixOutcome[] = [];
   // Each fix can enable the next one (install → start → images); a bound in case a fix "succeeds"

@@ -60,6 +60,7 @@ export async function convertProfile(
   const profile: Profile = { name: d.name, role: d.role, vars: meta.vars, machines, file: meta.file, files: meta.files };
   if (d.description !== undefined) profile.description = d.description;
   if (d.cache?.from !== undefined) profile.cache = { from: d.cache.from };
+  if (d.engine) profile.engine = d.engine.host ? { host: d.engine.host } : { context: d.engine.context! };
   return profile;
 }
 

@@ -1,8 +1,9 @@
 // Docker settings that hand this computer to a profile: a privileged container, a bind mount of `/`,
-// of the Docker socket, of ~/.ssh (or the home folder), or of anything outside the project, and a build
-// context outside the project. Some dev setups need them, so they stay possible — but only after the
-// user allows that profile on this computer (as direnv's `allow` or an editor's workspace trust), since
-// a profile may come from a colleague's branch. Pure: the engine decides with allowedSettings.
+// of the Docker socket, of ~/.ssh (or the home folder), or of anything outside the project, a build
+// context outside the project, and a profile's own engine (`engine: { host: }`) on another computer.
+// Some dev setups need them, so they stay possible — but only after the user allows that profile on
+// this computer (as direnv's `allow` or an editor's workspace trust), since a profile may come from a
+// colleague's branch. Pure: the engine decides with allowedSettings.
 
 import { createHash } from 'node:crypto';
 import { realpathSync } from 'node:fs';
@@ -33,9 +34,12 @@ function real(p: string): string {
   }
 }
 
-export function riskySettings(profile: Pick<Profile, 'file' | 'machines'>, home: string): RiskySetting[] {
+export function riskySettings(profile: Pick<Profile, 'file' | 'machines' | 'engine'>, home: string): RiskySetting[] {
   const project = real(projectRoot(profile.file));
   const out: RiskySetting[] = [];
+  // An engine on another computer gets the containers, their files, env and build contexts.
+  const host = profile.engine?.host;
+  if (host && !/^(unix|npipe):\/\//.test(host)) out.push({ machine: '(all machines)', setting: `engine host ${host}`, why: 'the containers, their files and environment go to that engine' });
   for (const m of profile.machines) {
     if (!m.docker) continue;
     const where = m.pos ? `${m.pos.file}:${m.pos.line}:${m.pos.col}` : undefined;

@@ -211,6 +211,18 @@ export const profileSchema = z.strictObject(
     secrets: z.optional(z.unknown()),
     machines: z.record(z.string(), machineSchema, want('a map of machine names to machines')),
     cache: z.optional(z.strictObject({ from: z.optional(str('a registry repository such as 127.0.0.1:5000/shop')) }, want('a map with from:'))),
+    // The Docker engine this profile's containers run on (before the app's setting and DOCKER_HOST).
+    engine: z.optional(
+      z
+        .strictObject(
+          {
+            host: z.optional(str('an engine address such as ssh://me@build-box').check(z.regex(/^(unix|tcp|ssh|npipe):\/\/./, want('an address starting with unix://, tcp://, ssh:// or npipe://')))),
+            context: z.optional(str('a Docker context name').check(z.regex(/^[A-Za-z0-9][A-Za-z0-9_.+-]*$/, want('a Docker context name (docker context ls)')))),
+          },
+          want('a map with host: or context:'),
+        )
+        .check(z.refine((e) => !!e.host !== !!e.context, want('exactly one of host: and context:', 'an engine is an address (host:) or a Docker context (context:), not both'))),
+    ),
   },
   want('a map with name: and machines:'),
 );

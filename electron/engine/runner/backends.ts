@@ -17,18 +17,27 @@ export interface ProviderSet {
   close(): Promise<void>;
 }
 
-export function createProviders(opts: { dataDir: string; dockerHost?: string; sshIdentity?: string }): ProviderSet {
+export function createProviders(opts: { dataDir: string; dockerHost?: string; dockerContext?: string; sshIdentity?: string; env?: NodeJS.ProcessEnv; forwarderCommand?: string[] }): ProviderSet {
   let docker: Promise<DockerProvider> | undefined;
   let ssh: Promise<SshProvider> | undefined;
   let vm: Promise<VmProvider> | undefined;
   return {
-    docker: () => (docker ??= import('../backends/docker/provider.js').then((m) => new m.DockerProvider(opts.dockerHost ? { host: opts.dockerHost } : {}))),
+    docker: () => (docker ??= import('../backends/docker/provider.js').then((m) => new m.DockerProvider(dockerOptions(opts)))),
     ssh: () => (ssh ??= import('../backends/ssh/provider.js').then((m) => new m.SshProvider({ dataDir: opts.dataDir, ...(opts.sshIdentity ? { defaultIdentity: opts.sshIdentity } : {}) }))),
     vm: () => (vm ??= import('../backends/vm/vm-provider.js').then((m) => new m.VmProvider({ dataDir: opts.dataDir }))),
     async close() {
       await Promise.all([docker?.then((p) => p.close()), ssh?.then((p) => p.close()), vm?.then((p) => p.close())]);
     },
   };
+}
+
+function dockerOptions(opts: Parameters<typeof createProviders>[0]): import('../backends/docker/provider.js').DockerProviderOptions {
+  const o: import('../backends/docker/provider.js').DockerProviderOptions = { ssh: { dataDir: opts.dataDir, ...(opts.sshIdentity ? { identity: opts.sshIdentity } : {}) } };
+  if (opts.dockerHost) o.host = opts.dockerHost;
+  if (opts.dockerContext) o.context = opts.dockerContext;
+  if (opts.env) o.env = opts.env;
+  if (opts.forwarderCommand) o.forwarderCommand = opts.forwarderCommand;
+  return o;
 }
 
 /** The backend that serves a machine. */

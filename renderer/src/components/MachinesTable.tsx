@@ -106,6 +106,11 @@ export function MachinesTable({ profile, status, run }: { profile: Profile; stat
                 </td>
                 <td>
                   <Ports ports={portViews(ports)} live={running} machine={m.name} />
+                  {st?.forwarded?.map((f) => (
+                    <div key={f} className="muted" title="Forwarded from the remote Docker engine to this computer">
+                      forwarded {f}
+                    </div>
+                  ))}
                   {!running && declared.length > 0 && <div className="muted small">when running</div>}
                 </td>
                 <td className="row-actions">

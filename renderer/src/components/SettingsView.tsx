@@ -74,8 +74,10 @@ function SettingsForm({ initial }: { initial: Settings }) {
   // The folders are edited as free text and split only on save, so typing a new line works.
   const [folders, setFolders] = useState(initial.profileFolders.join('\n'));
   const [saved, setSaved] = useState(false);
+  const engine = useLoad(() => api.call('docker:engine', undefined), []);
   const save = useAction(async (s: Settings) => {
     const stored = await api.call('settings:set', s);
+    engine.reload();
     // Show what the engine stored (the folder list normalised), not what was typed.
     setForm(stored);
     setFolders(stored.profileFolders.join('\n'));
@@ -95,8 +97,25 @@ function SettingsForm({ initial }: { initial: Settings }) {
     >
       <label className="field">
         <span>Docker engine address</span>
-        <input value={form.dockerHost} placeholder="default: unix:///var/run/docker.sock" onChange={(e) => edit({ dockerHost: e.target.value })} />
+        <input value={form.dockerHost} placeholder="empty: the context below" onChange={(e) => edit({ dockerHost: e.target.value })} />
       </label>
+      <label className="field">
+        <span>Docker context</span>
+        <select value={form.dockerContext ?? ''} disabled={!!form.dockerHost} onChange={(e) => edit({ dockerContext: e.target.value })}>
+          <option value="">as the docker CLI decides (DOCKER_HOST, DOCKER_CONTEXT, current context)</option>
+          {(engine.data?.contexts ?? []).map((c) => (
+            <option key={c.name} value={c.name}>
+              {c.name} — {c.host}
+              {c.current ? ' (current)' : ''}
+            </option>
+          ))}
+        </select>
+      </label>
+      {engine.data && (
+        <p className="muted" aria-label="Docker engine in use">
+          {engine.data.error ? `No engine: ${engine.data.error.message}` : `In use: ${engine.data.address} — ${engine.data.why}`}
+        </p>
+      )}
       <label className="field">
         <span>SSH identity file</span>
         <input value={form.sshIdentity} placeholder="default: ssh-agent" onChange={(e) => edit({ sshIdentity: e.target.value })} />

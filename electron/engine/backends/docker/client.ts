@@ -1,55 +1,131 @@
-// One dockerode instance per process, talking to the engine named by DOCKER_HOST (unix://, tcp://) or
-// the default socket. A keep-alive agent keeps exec and list calls off the connect path.
+// One dockerode instance per process, talking to the engine chosen as the docker CLI would (see
+// engine-context.ts): unix://, tcp:// (TLS from the context or DOCKER_TLS_VERIFY/DOCKER_CERT_PATH), or
+// ssh:// through Prodlike's own SSH pool. A keep-alive agent keeps exec and list calls off the connect path.
 
 import http from 'node:http';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import Docker from 'dockerode';
-import { DockerError } from '../../errors.js';
+import { DockerError, ProdlikeError } from '../../errors.js';
+import { DEFAULT_SOCKET, resolveEngine, type EngineChoice, type ResolvedEngine } from './engine-context.js';
+import { defaultDataDir } from '../../state/data-dir.js';
+import { parseSshEngine, SshEngineDial, type SshDialOptions, type SshEngineTarget } from './ssh-dial.js';
 
-const DEFAULT_SOCKET = '/var/run/docker.sock';
+type Env = Record<string, string | undefined>;
 
 export interface DockerEndpoint {
-  /** What messages show: "unix:///var/run/docker.sock", "tcp://10.0.0.5:2375". */
+  /** What messages show: "unix:///var/run/docker.sock", "tcp://10.0.0.5:2375", "ssh://me@box". */
   address: string;
   options: Docker.DockerOptions;
+  /** Set for ssh:// engines: the client needs an SSH dial agent (getDocker makes one). */
+  ssh?: SshEngineTarget;
 }
 
-/** Reads DOCKER_HOST the way the docker CLI does (unix:// and tcp://; TLS via DOCKER_TLS_VERIFY). */
-export function dockerEndpoint(env: NodeJS.ProcessEnv = process.env): DockerEndpoint {
-  const host = env.DOCKER_HOST?.trim();
-  if (!host) return { address: `unix://${DEFAULT_SOCKET}`, options: { socketPath: DEFAULT_SOCKET } };
+function readTls(file: string | undefined, address: string): Buffer | undefined {
+  if (!file) return undefined;
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new DockerError(`cannot read the TLS file ${file} for the Docker engine at ${address}: ${(err as NodeJS.ErrnoException).code ?? err}`, {
+      where: file,
+      hint: 'check DOCKER_CERT_PATH, or the context\'s TLS material (docker context inspect)',
+    });
+  }
+}
+
+/** How dockerode reaches `engine` (TLS material is read here, once). */
+export function engineEndpoint(engine: Pick<ResolvedEngine, 'host' | 'source' | 'tls'>, env: Env = process.env): DockerEndpoint {
+  const host = engine.host;
   if (host.startsWith('unix://')) {
     const socketPath = host.slice('unix://'.length) || DEFAULT_SOCKET;
     return { address: `unix://${socketPath}`, options: { socketPath } };
   }
-  // tcp:// and the rest, from the environment: docker-modem parses DOCKER_HOST itself (TLS, certs, ssh://).
-  if (host === process.env.DOCKER_HOST?.trim()) return { address: host, options: {} };
-  // An address from the app's settings: docker-modem would read the environment instead, so tell it.
-  if (host.startsWith('tcp://')) {
-    const url = new URL(host.replace(/^tcp:/, 'http:'));
-    const tls = env.DOCKER_TLS_VERIFY === '1' || url.port === '2376';
-    return { address: host, options: { host: url.hostname, port: Number(url.port || (tls ? 2376 : 2375)), protocol: tls ? 'https' : 'http' } };
-  }
   if (host.startsWith('npipe://')) return { address: host, options: { socketPath: host.slice('npipe://'.length) } };
-  return { address: host, options: {} };
+  if (host.startsWith('ssh://')) return { address: host, options: {}, ssh: parseSshEngine(host, os.userInfo().username) };
+  if (host.startsWith('tcp://') || host.startsWith('http://') || host.startsWith('https://')) {
+    const url = new URL(host.replace(/^tcp:/, 'http:'));
+    const options: Docker.DockerOptions = { host: url.hostname.replace(/^\[|\]$/g, '') };
+    // TLS as the docker CLI decides it: the context's files, or DOCKER_TLS_VERIFY / DOCKER_CERT_PATH
+    // with DOCKER_HOST; port 2376 is Docker's TLS port.
+    const envTls = engine.source === 'DOCKER_HOST' && (!!env.DOCKER_TLS_VERIFY || !!env.DOCKER_CERT_PATH);
+    const tls = !!engine.tls || envTls || url.port === '2376' || host.startsWith('https://');
+    options.port = Number(url.port || (tls ? 2376 : 2375));
+    options.protocol = tls ? 'https' : 'http';
+    if (engine.tls) {
+      const ca = readTls(engine.tls.ca, host);
+      const cert = readTls(engine.tls.cert, host);
+      const key = readTls(engine.tls.key, host);
+      if (ca) options.ca = ca;
+      if (cert) options.cert = cert;
+      if (key) options.key = key;
+    } else if (envTls) {
+      const dir = env.DOCKER_CERT_PATH || path.join(os.homedir(), '.docker');
+      options.ca = readTls(path.join(dir, 'ca.pem'), host)!;
+      options.cert = readTls(path.join(dir, 'cert.pem'), host)!;
+      options.key = readTls(path.join(dir, 'key.pem'), host)!;
+    }
+    return { address: host, options };
+  }
+  throw new DockerError(`the Docker engine address ${host} is not one Prodlike knows`, {
+    where: host,
+    hint: 'use unix:///path/to/docker.sock, tcp://host:port or ssh://user@host',
+  });
 }
 
-let shared: { key: string; docker: Docker; address: string } | undefined;
+/** DOCKER_HOST (or the default socket) as a connection, ignoring contexts: for an address typed by hand. */
+export function dockerEndpoint(env: Env = process.env): DockerEndpoint {
+  const host = env.DOCKER_HOST?.trim();
+  return engineEndpoint({ host: host || `unix://${DEFAULT_SOCKET}`, source: host ? 'DOCKER_HOST' : 'default' }, env);
+}
+
+export interface DockerClient {
+  docker: Docker;
+  address: string;
+  engine: ResolvedEngine;
+  /** Set for ssh:// engines: the SSH connection (port forwards use it too). */
+  ssh?: SshEngineDial;
+}
+
+export interface GetDockerOptions {
+  env?: Env;
+  home?: string;
+  /** For ssh:// engines: where trusted host keys are, and the default identity. */
+  ssh?: SshDialOptions;
+}
+
+let shared: { key: string; client: DockerClient } | undefined;
+
+/** The engine `choice` resolves to (an address string is an address setting). */
+export function resolveChoice(choice: EngineChoice | string | undefined, o: GetDockerOptions = {}): ResolvedEngine {
+  const c: EngineChoice = typeof choice === 'string' ? { host: choice } : (choice ?? {});
+  return resolveEngine(c, o.env ?? process.env, o.home ?? os.homedir());
+}
 
 /**
- * The process-wide client for the engine at `host` (the app's setting), or DOCKER_HOST, or the default
- * socket; a new client only when the address changes.
+ * The process-wide client for the engine `choice` resolves to (the setting, DOCKER_HOST, DOCKER_CONTEXT,
+ * the CLI's current context, the default socket); a new client only when the engine changes.
  */
-export function getDocker(host?: string): { docker: Docker; address: string } {
-  const ep = dockerEndpoint(host ? { ...process.env, DOCKER_HOST: host } : process.env);
-  const key = ep.address;
+export function getDocker(choice?: EngineChoice | string, o: GetDockerOptions = {}): DockerClient {
+  const engine = resolveChoice(choice, o);
+  const env = o.env ?? process.env;
+  const ep = engineEndpoint(engine, env);
+  const key = JSON.stringify([ep.address, engine.tls ?? null, o.ssh?.dataDir ?? '', o.ssh?.identity ?? '']);
   if (!shared || shared.key !== key) {
     // docker-modem passes `agent` to http.request; @types/dockerode does not declare it.
     const options: Docker.DockerOptions & { agent?: http.Agent } = { ...ep.options };
-    const plainHttp = options.socketPath || (ep.address.startsWith('tcp://') && process.env.DOCKER_TLS_VERIFY !== '1' && !/:2376\/?$/.test(ep.address));
-    if (plainHttp) options.agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-    shared = { key, docker: new Docker(options), address: ep.address };
+    let ssh: SshEngineDial | undefined;
+    if (ep.ssh) {
+      ssh = new SshEngineDial(ep.ssh, o.ssh ?? { dataDir: defaultDataDir(env) });
+      Object.assign(options, { protocol: 'http', host: 'docker', port: 80, agent: ssh.agent() });
+    } else if (options.socketPath || options.protocol === 'http') {
+      options.agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+    }
+    const client: DockerClient = { docker: new Docker(options), address: ep.address, engine };
+    if (ssh) client.ssh = ssh;
+    shared = { key, client };
   }
-  return { docker: shared.docker, address: shared.address };
+  return shared.client;
 }
 
 /** Errors that mean the engine is not there (as opposed to the engine refusing one request). */
@@ -77,6 +153,8 @@ export async function pingDocker(docker: Docker, address: string): Promise<void>
   try {
     await docker.ping();
   } catch (err) {
+    // An ssh:// engine's own failure (host key, authentication, no docker CLI there) says it best.
+    if (err instanceof ProdlikeError) throw err;
     throw engineUnreachableError(address, err);
   }
 }

@@ -20,6 +20,19 @@ import {
 
 /** Keeps the container alive so configuration can run, whatever the image's CMD (often a shell that exits). */
 const KEEP_ALIVE = { Entrypoint: ['sleep'], Cmd: ['infinity'] };
+/**
+ * The same without an init (Podman without catatonit): PID 1 is a shell that ends on SIGTERM, so stop
+ * stays immediate; `sleep` in the background keeps the shell waiting, not spinning.
+ */
+const KEEP_ALIVE_NO_INIT = { Entrypoint: ['sh', '-c', 'trap "exit 0" TERM INT; while :; do sleep 3600 & wait $!; done'], Cmd: [] as string[] };
+
+/** Engines whose init binary is missing (Podman's catatonit is a separate package): create without one. */
+const noInit = new WeakSet<Docker>();
+
+/** Podman's answer when its container-init (catatonit) is not installed. */
+export function isMissingInit(message: string): boolean {
+  return /container-init binary not found|catatonit/i.test(message);
+}
 
 export interface DesiredContainer {
   profile: Profile;
@@ -31,7 +44,7 @@ export interface DesiredContainer {
   image?: string;
 }
 
-export function createOptions(d: DesiredContainer): Docker.ContainerCreateOptions {
+export function createOptions(d: DesiredContainer, o: { init: boolean } = { init: true }): Docker.ContainerCreateOptions {
   const { profile, machine, spec } = d;
   const net = networkName(profile.name);
   const exposed: Record<string, object> = {};
@@ -49,7 +62,7 @@ export function createOptions(d: DesiredContainer): Docker.ContainerCreateOption
     else if (v.kind === 'bind') binds.push(`${v.source}:${v.target}${mode}`);
     else binds.push(`${volumeName(profile.name, v.source)}:${v.target}${mode}`);
   }
-  const command = containerCommand(spec);
+  const command = containerCommand(spec, o.init);
   return {
     name: containerName(profile.name, machine),
     Image: d.image ?? spec.image,
@@ -69,7 +82,7 @@ export function createOptions(d: DesiredContainer): Docker.ContainerCreateOption
     Volumes: anonymous,
     HostConfig: {
       // An init as PID 1 forwards SIGTERM and reaps, so stop is immediate instead of a 10 s wait.
-      Init: true,
+      Init: o.init,
       Privileged: spec.privileged,
       RestartPolicy: { Name: 'no' },
       PortBindings: bindings,
@@ -84,10 +97,11 @@ export function createOptions(d: DesiredContainer): Docker.ContainerCreateOption
  * Entrypoint and command: the profile's when given (an entrypoint replaces the image's command too, as
  * in Docker); the image's own with `keep_alive: false`; else `sleep infinity` so configuration can run.
  */
-function containerCommand(spec: DockerMachineSpec): { Entrypoint?: string[]; Cmd?: string[] } {
+function containerCommand(spec: DockerMachineSpec, init: boolean): { Entrypoint?: string[]; Cmd?: string[] } {
   if (spec.entrypoint) return { Entrypoint: spec.entrypoint, Cmd: spec.command ?? [] };
   if (spec.command) return { Cmd: spec.command };
-  return spec.keepAlive === false ? {} : KEEP_ALIVE;
+  if (spec.keepAlive === false) return {};
+  return init ? KEEP_ALIVE : KEEP_ALIVE_NO_INIT;
 }
 
 const NS_PER_MS = 1_000_000;
@@ -122,10 +136,16 @@ async function ensureVolumes(docker: Docker, profile: Profile, spec: DockerMachi
  */
 export async function createAndStart(docker: Docker, d: DesiredContainer): Promise<Docker.Container> {
   await ensureVolumes(docker, d.profile, d.spec);
-  const opts = createOptions(d);
+  const init = !noInit.has(docker);
+  let opts = createOptions(d, { init });
   let container: Docker.Container;
   try {
-    container = await docker.createContainer(opts);
+    container = await docker.createContainer(opts).catch((err: unknown) => {
+      if (!init || !isMissingInit(engineMessage(err))) throw err;
+      noInit.add(docker);
+      opts = createOptions(d, { init: false });
+      return docker.createContainer(opts);
+    });
   } catch (err) {
     if (statusCode(err) !== 409) throw createError(d, err);
     const other = await docker

@@ -2,16 +2,18 @@
 // The engine's labels are the only record of what exists (as in Docker Compose): one label-filtered
 // list per profile answers "what is there", and the config hash label decides keep or recreate.
 
-import type Docker from 'dockerode';
+import path from 'node:path';
+import Docker from 'dockerode';
 import type { MachineSpec, Profile } from '../../../../shared/profile.js';
 import type { MachineState, MachineStatus } from '../../../../shared/report.js';
-import { DockerError } from '../../errors.js';
+import { DockerError, SshError } from '../../errors.js';
 import { cacheable, planStart, type PlannedStart } from './cache-session.js';
 import { listCachedStates, type CachedState } from './cache-store.js';
 import { DockerExecTransport } from './exec-transport.js';
 import type { Transport } from '../../transport.js';
 import { parseVolume } from '../../profile/docker-values.js';
 import { configHash, formatParts, normalizeDockerSpec } from './config-hash.js';
+import type { SshDialOptions, SshEngineDial } from './ssh-dial.js';
 import { engineMessage, engineUnreachableError, getDocker, isEngineUnreachable, pingDocker, statusCode } from './client.js';
 import { createAndStart, removeContainer } from './container.js';
 import { ensureImage, imageAvailability, type ImageAvailability, type ImageResult } from './image.js';
@@ -36,6 +38,17 @@ export interface DockerProviderOptions {
   host?: string;
   /** The engine's address, for messages (with `docker`). */
   address?: string;
+  /** A Docker CLI context (the app's setting), when `host` is not set. */
+  context?: string;
+  /** DOCKER_HOST, DOCKER_CONTEXT, DOCKER_CONFIG, … (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** For ssh:// engines: trusted host keys (data folder) and the default identity. */
+  ssh?: SshDialOptions;
+  /**
+   * For ssh:// engines: the command of the background process that keeps published ports forwarded
+   * (the CLI: node, its script, `__forward`); unset: forwards run in this process (the app).
+   */
+  forwarderCommand?: string[];
   /** Seconds the engine waits after SIGTERM before SIGKILL on stop (default 3; init makes it moot). */
   stopTimeoutSeconds?: number;
 }
@@ -60,14 +73,31 @@ export class DockerProvider implements MachineProvider {
   private readonly docker: Docker;
   private readonly address: string;
   private readonly stopTimeout: number;
+  /** Set when the engine is reached over SSH (ssh://): published ports are forwarded through it. */
+  readonly ssh?: SshEngineDial;
+  private readonly unresolved?: DockerError;
+  private readonly forwarding?: { dataDir: string; identity?: string; command?: string[] };
   private pinged?: Promise<void>;
   /** One pull or build per image at a time, however many machines use it. */
   private readonly imageJobs = new Map<string, Promise<ImageResult>>();
 
   constructor(opts: DockerProviderOptions = {}) {
-    const shared = opts.docker ? { docker: opts.docker, address: opts.address ?? 'the configured Docker host' } : getDocker(opts.host);
+    let shared: { docker: Docker; address: string; ssh?: SshEngineDial };
+    try {
+      shared = opts.docker
+        ? { docker: opts.docker, address: opts.address ?? 'the configured Docker host' }
+        : getDocker({ ...(opts.host ? { host: opts.host } : {}), ...(opts.context ? { context: opts.context } : {}) }, { ...(opts.env ? { env: opts.env } : {}), ...(opts.ssh ? { ssh: opts.ssh } : {}) });
+    } catch (err) {
+      // A context that does not exist, a TLS file that cannot be read: every machine fails with it.
+      this.unresolved = err instanceof DockerError ? err : new DockerError(String(err));
+      shared = { docker: new Docker({ socketPath: '/nonexistent/prodlike-unresolved.sock' }), address: 'the chosen Docker engine' };
+    }
     this.docker = shared.docker;
     this.address = shared.address;
+    if (shared.ssh) this.ssh = shared.ssh;
+    if (shared.ssh && opts.ssh) {
+      this.forwarding = { dataDir: opts.ssh.dataDir, ...(opts.ssh.identity ? { identity: opts.ssh.identity } : {}), ...(opts.forwarderCommand ? { command: opts.forwarderCommand } : {}) };
+    }
     this.stopTimeout = opts.stopTimeoutSeconds ?? 3;
   }
 
@@ -125,7 +155,35 @@ export class DockerProvider implements MachineProvider {
         }),
       );
     }
+    await this.syncForwards(profile.name, ctx);
     return result;
+  }
+
+  /**
+   * A remote (ssh://) engine: the profile's published ports are forwarded to 127.0.0.1 here by a
+   * forwarder (port-forward.ts) that lives while the profile has running containers. Best effort: a
+   * port that cannot be forwarded is a warning, the machines are up either way.
+   */
+  private async syncForwards(profileName: string, ctx: RunContext, stop = false): Promise<void> {
+    if (!this.ssh || !this.forwarding) return;
+    const { ensureForwarder, stopForwarder } = await import('./port-forward.js');
+    const log = (stream: 'info' | 'warn', text: string) => ctx.emit({ type: 'log', runId: ctx.runId, stream, text });
+    if (stop) {
+      await stopForwarder(this.forwarding.dataDir, profileName);
+      return;
+    }
+    const spec = { profile: profileName, engine: this.address, dataDir: this.forwarding.dataDir, ...(this.forwarding.identity ? { identity: this.forwarding.identity } : {}) };
+    try {
+      const st = await ensureForwarder({ spec, ...(this.forwarding.command ? { command: this.forwarding.command } : {}) });
+      if (!st) log('warn', `ports not forwarded from ${this.address}: the forwarder did not start (see ${path.join(this.forwarding.dataDir, 'forwards', `${profileName}.log`)})`);
+      else {
+        for (const f of st.forwards) log('info', `forwarding ${f.local} → ${f.remote} on ${this.address} (${f.machine})`);
+        for (const f of st.failed) log('warn', `port ${f.port} of ${f.machine} not forwarded: ${f.error}`);
+        if (st.error) log('warn', `forwarder: ${st.error}`);
+      }
+    } catch (err) {
+      log('warn', `ports not forwarded from ${this.address}: ${(err as Error).message}`);
+    }
   }
 
   private async upMachine(profile: Profile, m: DockerMachine, found: Docker.ContainerInfo[], ctx: RunContext, cached: CachedState[], gate: StartGate): Promise<Transport> {
@@ -263,11 +321,13 @@ export class DockerProvider implements MachineProvider {
     const names = new Set(machines.map((m) => m.name));
     const containers = (await this.listProfile(profile.name)).filter((c) => names.has(c.Labels[LABEL_MACHINE] ?? ''));
     await this.stopContainers(containers, ctx);
+    await this.syncForwards(profile.name, ctx, coversWholeProfile(profile, machines.filter((m) => m.docker)));
   }
 
   /** Stops all running containers of a profile by its name alone (for `use`, without the profile file). */
   async stopProfileByName(name: string, ctx: RunContext): Promise<void> {
     await this.stopContainers(await this.listProfile(name), ctx);
+    await this.syncForwards(name, ctx, true);
   }
 
   private async stopContainers(containers: Docker.ContainerInfo[], ctx: RunContext): Promise<void> {
@@ -316,6 +376,7 @@ export class DockerProvider implements MachineProvider {
       }),
     );
     const remaining = await this.listProfile(profile.name);
+    await this.syncForwards(profile.name, ctx, !remaining.some((c) => c.State === 'running'));
     const filters = { label: [profileFilter(profile.name)] };
     if (remaining.length === 0) {
       const nets = await this.docker.listNetworks({ filters });
@@ -354,11 +415,15 @@ export class DockerProvider implements MachineProvider {
   async status(profile: Profile, machines: MachineSpec[]): Promise<MachineStatus[]> {
     const containers = await this.listProfile(profile.name);
     const byMachine = groupByMachine(containers);
+    const forwards = this.forwarding ? await (await import('./port-forward.js')).readForwardState(this.forwarding.dataDir, profile.name) : undefined;
     return machines.map((m) => {
       const c = currentContainer(byMachine.get(m.name) ?? [], containerName(profile.name, m.name));
       const target = m.docker?.image ?? '';
       if (!c) return { machine: m.name, provider: 'docker', state: 'not-created', target, ports: [] };
-      return { machine: m.name, provider: 'docker', state: containerState(c.State), target, ports: formatPorts(c.Ports), containerId: c.Id };
+      const st: MachineStatus = { machine: m.name, provider: 'docker', state: containerState(c.State), target, ports: formatPorts(c.Ports), containerId: c.Id };
+      const mine = forwards?.forwards.filter((f) => f.machine === m.name) ?? [];
+      if (mine.length) st.forwarded = mine.map((f) => `${f.local} → ${f.remote} on ${this.address}`);
+      return st;
     });
   }
 
@@ -442,6 +507,8 @@ export class DockerProvider implements MachineProvider {
 
   async close(): Promise<void> {
     // The client is shared by the process; its keep-alive sockets are unref'd by the agent when idle.
+    // An ssh:// engine's SSH connection would keep the process alive: closed (the next call reopens it).
+    await this.ssh?.close();
   }
 
   /** One API call per profile: every container (any state) labelled with it. */
@@ -460,6 +527,7 @@ export class DockerProvider implements MachineProvider {
 
   /** Pings once per provider; a failed ping is retried on the next call (the engine may have started). */
   private engine(): Promise<void> {
+    if (this.unresolved) return Promise.reject(this.unresolved);
     this.pinged ??= pingDocker(this.docker, this.address).catch((err: unknown) => {
       this.pinged = undefined;
       throw err;
@@ -468,7 +536,8 @@ export class DockerProvider implements MachineProvider {
   }
 
   private wrap(err: unknown): Error {
-    if (err instanceof DockerError) return err;
+    if (this.unresolved) return this.unresolved;
+    if (err instanceof DockerError || err instanceof SshError) return err;
     if (isEngineUnreachable(err)) return engineUnreachableError(this.address, err);
     if (err instanceof Error) return err;
     return new Error(String(err));

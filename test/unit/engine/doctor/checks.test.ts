@@ -72,6 +72,13 @@ describe('doctor: the Docker engine', () => {
     expect(s.fix.command).toContain('/usr/sbin/dockerd --host unix:///tmp/x/docker.sock --data-root /tmp/x/data --bridge=none >>');
   });
 
+  it('names the engine that answers, and why it is the one used', () => {
+    const d = check(facts({ engineAddress: 'ssh://me@box', engineWhy: 'context box (DOCKER_CONTEXT)', socketPath: undefined, defaultSocket: false }), 'docker-engine');
+    expect(d.check.detail).toBe('Docker 20.10.24 at ssh://me@box, from context box (DOCKER_CONTEXT)');
+    const p = check(facts({ engine: { state: 'ok', version: '4.3.1', product: 'Podman' }, engineAddress: 'unix:///tmp/podman.sock' }), 'docker-engine');
+    expect(p.check.detail).toBe('Podman 4.3.1 at unix:///tmp/podman.sock');
+  });
+
   it('a remote engine is not started from here', () => {
     const s = engineStart(facts({ engineAddress: 'tcp://10.0.0.5:2375', socketPath: undefined, defaultSocket: false }))!;
     expect(s.fix.automatic).toBe(false);
