@@ -6,7 +6,8 @@ import { machineProvider, type MachineSpec, type Profile } from '../../../shared
 import type { MachineResult } from '../../../shared/report.js';
 import { toErrorInfo } from '../errors.js';
 import type { ReachedMachines, RunContext } from '../backends/backend.js';
-import { afterPrefixHook } from '../cache/run-cache-options.js';
+import { afterPrefixHook, flushSaves } from '../cache/run-cache-options.js';
+import { startServicesScript } from '../resources/service-resource.js';
 import { converge, refOf } from './converge.js';
 import { attachAll, byProvider, upAll, type ProviderSet } from './machines.js';
 
@@ -30,8 +31,13 @@ async function convergeAll(profile: Profile, machines: ReachedMachines, mode: 'a
 }
 
 export async function runUp(providers: ProviderSet, profile: Profile, ctx: RunContext): Promise<MachineResult[]> {
+  if (ctx.cache) ctx.cache.startServices ??= startServicesScript;
   const transports = await upAll(providers, profile, profile.machines, ctx);
-  return convergeAll(profile, transports, 'apply', ctx);
+  const results = await convergeAll(profile, transports, 'apply', ctx);
+  // A machine's last save is written while the others still converge; the run ends once all are (an
+  // image is never left half-written, and no machine stays paused after up returns).
+  await Promise.all(profile.machines.map((m) => transports.reach(m.name).transport).map((t) => (t ? flushSaves(t) : undefined)));
+  return results;
 }
 
 /**

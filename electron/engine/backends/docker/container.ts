@@ -21,6 +21,17 @@ import {
 /** Keeps the container alive so configuration can run, whatever the image's CMD (often a shell that exits). */
 const KEEP_ALIVE = { Entrypoint: ['sleep'], Cmd: ['infinity'] };
 
+/** On a container that starts services as it starts: which (for people; the machine's config hash is unaffected). */
+export const LABEL_STARTS_SERVICES = 'prodlike.starts-services';
+/** A tmpfs, so empty at each start: the start script marks it when its services are started. */
+const STARTED_DIR = '/run/prodlike';
+const STARTED_MARK = `${STARTED_DIR}/started`;
+/**
+ * Waits (at most 2 minutes) for the start script's mark: the first command on such a container (the
+ * probe) then sees the services started, not starting. Past that it goes on, and converge starts them.
+ */
+export const WAIT_FOR_START = `_pl_w=0; while [ ! -e ${STARTED_MARK} ] && [ $_pl_w -lt 1200 ]; do sleep 0.1 2>/dev/null || sleep 1; _pl_w=$((_pl_w + 1)); done`;
+
 export interface DesiredContainer {
   profile: Profile;
   machine: string;
@@ -29,6 +40,11 @@ export interface DesiredContainer {
   parts: string;
   /** Start from this image instead of `spec.image` (a cached state or a snapshot); the config hash stays the machine's. */
   image?: string;
+  /**
+   * Services to start as the container starts (a container from a cached state whose services ran), and
+   * the shell text that starts them. Only without the profile's own `command:`.
+   */
+  startServices?: { names: readonly string[]; script: string };
 }
 
 export function createOptions(d: DesiredContainer): Docker.ContainerCreateOptions {
@@ -49,7 +65,12 @@ export function createOptions(d: DesiredContainer): Docker.ContainerCreateOption
     else if (v.kind === 'bind') binds.push(`${v.source}:${v.target}${mode}`);
     else binds.push(`${volumeName(profile.name, v.source)}:${v.target}${mode}`);
   }
-  const command = spec.command ? { Cmd: spec.command } : KEEP_ALIVE;
+  const starts = !spec.command && d.startServices?.names.length ? d.startServices : undefined;
+  const command = spec.command
+    ? { Cmd: spec.command }
+    : starts
+      ? { Entrypoint: ['sh', '-c', `${starts.script}\n: > ${STARTED_MARK}\nexec sleep infinity`], Cmd: [] }
+      : KEEP_ALIVE;
   return {
     name: containerName(profile.name, machine),
     Image: d.image ?? spec.image,
@@ -60,6 +81,7 @@ export function createOptions(d: DesiredContainer): Docker.ContainerCreateOption
       [LABEL_MACHINE]: machine,
       [LABEL_CONFIG_HASH]: d.hash,
       [LABEL_CONFIG_PARTS]: d.parts,
+      ...(starts ? { [LABEL_STARTS_SERVICES]: starts.names.join(',') } : {}),
     },
     ...command,
     ExposedPorts: exposed,
@@ -72,6 +94,7 @@ export function createOptions(d: DesiredContainer): Docker.ContainerCreateOption
       PortBindings: bindings,
       Binds: binds,
       NetworkMode: net,
+      ...(starts ? { Tmpfs: { [STARTED_DIR]: 'mode=0755' } } : {}),
     },
     NetworkingConfig: { EndpointsConfig: { [net]: { Aliases: [machine] } } },
   };
