@@ -87,7 +87,7 @@ export class CacheSession implements CacheSessionInfo {
     if (this.existing.has(key)) return {};
     if (n === this.machine.resources.length) {
       // Nothing changes the disk after the last resource: written while the other machines converge.
-      this.pending.push(this.save(n, key));
+      this.track(this.save(n, key));
       return {};
     }
     const id = await this.save(n, key);
@@ -108,6 +108,11 @@ export class CacheSession implements CacheSessionInfo {
   private worthStacking(n: number): boolean {
     const later = this.keys.savePoints.some((p) => p > n && !this.existing.has(this.keys.keys[p]!));
     return later && !mayLeaveProcesses(this.machine.resources, n);
+  }
+
+  /** Work on the cache that the run waits for at its end, not before going on. */
+  track(work: Promise<unknown>): void {
+    this.pending.push(work.catch(() => undefined));
   }
 
   async flush(): Promise<void> {
@@ -203,7 +208,8 @@ export async function planStart(
   if (k === 0) return { session };
   const key = keys.keys[k]!;
   const image = cacheRef(cacheTag(key));
-  await touch(docker, key);
+  // Marked as used while the container is made from it (the run waits for it at its end).
+  session.track(touch(docker, key));
   let state = byKey.get(key);
   if (!state) {
     const info = await docker.getImage(image).inspect();
