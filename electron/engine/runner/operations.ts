@@ -33,11 +33,13 @@ async function convergeAll(profile: Profile, machines: ReachedMachines, mode: 'a
 export async function runUp(providers: ProviderSet, profile: Profile, ctx: RunContext): Promise<MachineResult[]> {
   if (ctx.cache) ctx.cache.startServices ??= startServicesScript;
   const transports = await upAll(providers, profile, profile.machines, ctx);
-  const results = await convergeAll(profile, transports, 'apply', ctx);
-  // A machine's last save is written while the others still converge; the run ends once all are (an
-  // image is never left half-written, and no machine stays paused after up returns).
-  await Promise.all(profile.machines.map((m) => transports.reach(m.name).transport).map((t) => (t ? flushSaves(t) : undefined)));
-  return results;
+  try {
+    return await convergeAll(profile, transports, 'apply', ctx);
+  } finally {
+    // A machine's last save is written while the others still converge; the run ends once all are (an
+    // image is never left half-written, and no machine stays paused after up returns).
+    await Promise.all([...transports.values()].map((t) => (t instanceof Error ? undefined : flushSaves(t))));
+  }
 }
 
 /**
