@@ -29,8 +29,10 @@ const STARTED_MARK = `${STARTED_DIR}/started`;
 /**
  * Waits (at most 2 minutes) for the start script's mark: the first command on such a container (the
  * probe) then sees the services started, not starting. Past that it goes on, and converge starts them.
+ * Only where the tmpfs is mounted: a container made from an image committed from such a container
+ * inherits its label, not its start script.
  */
-export const WAIT_FOR_START = `_pl_w=0; while [ ! -e ${STARTED_MARK} ] && [ $_pl_w -lt 1200 ]; do sleep 0.1 2>/dev/null || { sleep 1; _pl_w=$((_pl_w + 9)); }; _pl_w=$((_pl_w + 1)); done`;
+export const WAIT_FOR_START = `if grep -qs ' ${STARTED_DIR} tmpfs ' /proc/mounts; then _pl_w=0; while [ ! -e ${STARTED_MARK} ] && [ $_pl_w -lt 1200 ]; do sleep 0.1 2>/dev/null || { sleep 1; _pl_w=$((_pl_w + 9)); }; _pl_w=$((_pl_w + 1)); done; fi`;
 
 export interface DesiredContainer {
   profile: Profile;
