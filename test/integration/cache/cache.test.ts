@@ -322,5 +322,16 @@ describe('environment cache', () => {
     expect(provisionDetail(again)).toBe('started');
     expect(resultsOf(again)).toEqual(['package:ok', 'file:ok', 'service:ok']);
     expect(processes(SVC_CONTAINER)).toBe(freshProcs);
+
+    // A snapshot of it, restored, is a container without the start script: up does not wait for one.
+    expect((await run('snapshot', 'save')).code).toBe(0);
+    expect((await run('snapshot', 'restore')).code).toBe(0);
+    expect(docker('inspect', '-f', '{{index .Config.Labels "prodlike.starts-services"}}', SVC_CONTAINER)).toBe('');
+    const restored = await run('up');
+    expect(restored.code, restored.stderr).toBe(0);
+    expect(provisionDetail(restored)).toBe('kept');
+    expect(resultsOf(restored)).toEqual(['package:ok', 'file:ok', 'service:changed']);
+    expect(restored.ms).toBeLessThan(60_000);
+    expect((await run('snapshot', 'rm')).code).toBe(0);
   });
 });
