@@ -113,15 +113,13 @@ export async function shopSuite(ctx: Ctx): Promise<void> {
   const up = (...extra: string[]) => ctx.cli.run(['up', file, '--json', ...extra]);
   const destroy = (...extra: string[]) => ctx.cli.run(['destroy', file, '--json', ...extra]);
 
-  log(`${SECTION}: fresh up, cold, no cache (${coldReps}×)`);
+  // Cold without and with saving, interleaved: the load of a shared machine drifts between runs.
+  log(`${SECTION}: fresh up, cold, no cache and saving to the cache, interleaved (${coldReps}× each)`);
   const cold: Proc[] = [];
+  const coldSave: Proc[] = [];
   for (let i = 0; i < coldReps; i++) {
     await destroy('--volumes');
     cold.push(await up('--no-cache'));
-  }
-  log(`${SECTION}: fresh up, cold, saving to the cache (${coldReps}×)`);
-  const coldSave: Proc[] = [];
-  for (let i = 0; i < coldReps; i++) {
     // A new run tag in every machine's env: a key no earlier run saved.
     file = await write(`save-${rand()}`);
     await destroy('--volumes');

@@ -8,7 +8,14 @@ export interface CacheSessionInfo {
   /** Keys saved by this run. */
   readonly saved: string[];
   readonly lastSavePoint: number;
-  afterPrefix(n: number): Promise<void>;
+  afterPrefix(n: number): Promise<PrefixOutcome>;
+  /** Waits for the saves still being written (a run ends only once they are). */
+  flush(): Promise<void>;
+}
+
+/** What a save point did to the machine: `restarted` when it now runs in a new container from that state. */
+export interface PrefixOutcome {
+  restarted?: boolean;
 }
 
 export interface RunCacheOptions {
@@ -22,6 +29,11 @@ export interface RunCacheOptions {
   profileLabel?: string;
   /** How many states this run saved (the size cap is checked only then). */
   saved?: number;
+  /**
+   * Shell text that starts these services in a container with no init system (the service kind's; set
+   * by the runner, so that backends do not import resources).
+   */
+  startServices?: (names: readonly string[]) => string;
   /** Told about every machine that uses the cache (bake collects them). */
   onSession?: (session: CacheSessionInfo) => void;
 }
@@ -33,7 +45,12 @@ export function registerSession(transport: object, session: CacheSessionInfo): v
 }
 
 /** The converge hook of a transport whose container this run created with the cache on. */
-export function afterPrefixHook(transport: object): ((n: number) => Promise<void>) | undefined {
+export function afterPrefixHook(transport: object): ((n: number) => Promise<PrefixOutcome>) | undefined {
   const s = sessions.get(transport);
   return s ? (n) => s.afterPrefix(n) : undefined;
+}
+
+/** Waits for the saves a machine's cache session is still writing (none without a session). */
+export async function flushSaves(transport: object): Promise<void> {
+  await sessions.get(transport)?.flush();
 }

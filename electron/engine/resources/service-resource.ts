@@ -164,3 +164,19 @@ cat "$_pl_log"`);
     },
   },
 };
+
+/**
+ * Shell text that starts services, in order, in a container whose PID 1 is not an init system (so OpenRC
+ * or SysV scripts, found as the probe finds them). A service that fails to start is only reported on the
+ * output: the first probe after it sees it stopped, and converge starts it (and says why it cannot).
+ */
+export function startServicesScript(names: readonly string[]): string {
+  return joinSh(
+    names.map((name) => {
+      const n = checkName(name, 'service');
+      return sh`if command -v rc-service >/dev/null 2>&1 && [ -d /etc/runlevels ]; then rc-service ${n} start
+elif command -v service >/dev/null 2>&1; then service ${n} start
+else ${`/etc/init.d/${n}`} start; fi </dev/null || echo ${`prodlike: ${n} did not start`} >&2`;
+    }),
+  ).text;
+}

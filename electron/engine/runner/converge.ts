@@ -96,8 +96,10 @@ export interface ConvergeOptions {
   /**
    * Called (and awaited) each time the first `n` resources are all in sync, in order — the machine's
    * disk then holds exactly their state: the environment cache saves it there (cache-session.ts).
+   * `restarted`: the machine now runs in a new container made from that state, so what comes after is
+   * probed again (a process the old container ran is not in the new one).
    */
-  afterPrefix?: (n: number) => Promise<void>;
+  afterPrefix?: (n: number) => Promise<{ restarted?: boolean } | void>;
 }
 
 export async function converge(machine: MachineSpec, transport: Transport, mode: 'apply' | 'plan', ctx: RunContext, opts: ConvergeOptions = {}): Promise<MachineResult> {
@@ -152,9 +154,20 @@ export async function converge(machine: MachineSpec, transport: Transport, mode:
 
   let applying = false;
   let inSync = 0;
-  const advance = async (n: number) => {
+  /** Moves the in-sync prefix on by n; false when the machine could not be probed again after a restart. */
+  const advance = async (n: number): Promise<boolean> => {
     inSync += n;
-    await opts.afterPrefix?.(inSync);
+    const outcome = await opts.afterPrefix?.(inSync);
+    if (!outcome?.restarted || probed.length === 0) return true;
+    try {
+      probed = await probeAndDiff(transport, probed.map((p) => p.spec), probeOpts);
+      return true;
+    } catch (err) {
+      const perr = toErrorInfo(err);
+      skipFrom(probed, `not applied: the machine could not be probed after its restart from the saved state: ${perr.message}`);
+      machineError = { ...perr, message: `the machine could not be probed after its restart from the saved state: ${perr.message}` };
+      return false;
+    }
   };
   // `probed` always holds the resources not decided yet, probed after the last change.
   while (probed.length > 0) {
@@ -168,7 +181,7 @@ export async function converge(machine: MachineSpec, transport: Transport, mode:
         skipFrom(probed, `not applied: ${head.spec.kind} ${head.spec.name} failed first`);
         break;
       }
-      await advance(1);
+      if (!(await advance(1))) break;
       continue;
     }
     if (ctx.signal?.aborted) {
@@ -246,7 +259,7 @@ export async function converge(machine: MachineSpec, transport: Transport, mode:
       skipFrom(probed, `not applied: ${notConverged} did not converge`);
       break;
     }
-    await advance(items.length);
+    if (!(await advance(items.length))) break;
   }
   if (applying) {
     progress('finished', results.size, 'apply');

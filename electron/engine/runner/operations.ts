@@ -6,7 +6,8 @@ import { machineProvider, type MachineSpec, type Profile } from '../../../shared
 import type { MachineResult } from '../../../shared/report.js';
 import { ProdlikeError, toErrorInfo } from '../errors.js';
 import type { ReachedMachines, RunContext } from '../backends/backend.js';
-import { afterPrefixHook } from '../cache/run-cache-options.js';
+import { afterPrefixHook, flushSaves } from '../cache/run-cache-options.js';
+import { startServicesScript } from '../resources/service-resource.js';
 import { converge, refOf } from './converge.js';
 import { attachAll, byProvider, upAll, type ProviderSet } from './backends.js';
 
@@ -30,8 +31,15 @@ async function convergeAll(profile: Profile, machines: ReachedMachines, mode: 'a
 }
 
 export async function runUp(providers: ProviderSet, profile: Profile, ctx: RunContext): Promise<MachineResult[]> {
+  if (ctx.cache) ctx.cache.startServices ??= startServicesScript;
   const transports = await upAll(providers, profile, profile.machines, ctx);
-  return convergeAll(profile, transports, 'apply', ctx);
+  try {
+    return await convergeAll(profile, transports, 'apply', ctx);
+  } finally {
+    // A machine's last save is written while the others still converge; the run ends once all are (an
+    // image is never left half-written, and no machine stays paused after up returns).
+    await Promise.all([...transports.values()].map((t) => (t instanceof Error ? undefined : flushSaves(t))));
+  }
 }
 
 /**

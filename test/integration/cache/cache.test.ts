@@ -102,6 +102,31 @@ const containerPrefix = () => docker('inspect', '-f', '{{index .Config.Labels "p
 
 let freshPrint = '';
 
+// A second profile: a machine whose cached state has a service running.
+const SVC = `${NAME}-svc`;
+const SVC_CONTAINER = `${SVC}-s`;
+const svcProfile = `name: ${SVC}
+machines:
+  s:
+    docker: { image: debian:bookworm, env: { TEST_RUN: ${RUN} } }
+    resources:
+      - package: cron
+      - file: /etc/cron.d/shop
+        content: "# nothing\\n"
+        mode: "0644"
+      - service: cron
+        state: running
+`;
+
+/** The container's processes as the engine lists them (not through an exec in it). */
+const processes = (container: string) =>
+  docker('top', container, '-eo', 'pid,comm')
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim().split(/\s+/)[1])
+    .sort()
+    .join(' ');
+
 beforeAll(async () => {
   ws = await workspace();
   await ws.write('profiles/files/index.html', '<h1>shop</h1>\n');
@@ -112,6 +137,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   purge(NAME);
+  purge(SVC);
+  const svcImages = docker('images', '--filter', `label=prodlike.cache-profile=${SVC}`, '-q');
+  if (svcImages) dockerTry('rmi', '-f', ...new Set(svcImages.split('\n')));
   for (const img of cacheImages()) dockerTry('rmi', '-f', img.id);
   const snaps = docker('images', '--filter', `label=prodlike.snapshot-profile=${NAME}`, '-q');
   if (snaps) dockerTry('rmi', '-f', ...new Set(snaps.split('\n')));
@@ -130,6 +158,11 @@ describe('environment cache', () => {
     freshPrint = fingerprint(CONTAINER);
     expect(freshPrint).toMatch(/^tree /m);
     expect(cacheImages().map((i) => i.prefix).sort()).toEqual(['1/9', '5/9', '6/9']);
+    // Saves stack: each state is a layer over the one before it, not the packages again over the base.
+    const byPrefix = new Map(cacheImages().map((i) => [i.prefix, i.id]));
+    const layers = (p: string) => JSON.parse(docker('inspect', '-f', '{{json .RootFS.Layers}}', byPrefix.get(p)!)) as string[];
+    expect(layers('5/9').slice(0, -1)).toEqual(layers('1/9'));
+    expect(layers('6/9').slice(0, -1)).toEqual(layers('5/9'));
 
     expect((await ws.run(['destroy', file], { env: ENV })).code).toBe(0);
     const warm = await up();
@@ -178,7 +211,8 @@ describe('environment cache', () => {
     const run = await up();
     expect(run.code, run.stderr).toBe(0);
     expect(provisionDetail(run)).toMatch(/from cache .*1 of 9 resources/);
-    expect(containerPrefix()).toBe('1/9');
+    // Saved after 5 (the new package) with more to save: the run carried on in a container from that state.
+    expect(containerPrefix()).toBe('5/9');
     expect(run.results.get('package tree')).toBe('ok');
     expect(run.results.get('user shopper')).toBe('changed');
     expect(run.results.get('package less')).toBe('changed');
@@ -247,5 +281,57 @@ describe('environment cache', () => {
     expect(provisionDetail(run)).toMatch(new RegExp(`from cache .*6 of 9 resources, pulled from ${repo.replace(/[.]/g, '\\.')}`));
     expect(run.results.get('package tree')).toBe('ok');
     expect(fingerprint(CONTAINER)).toBe(freshPrint);
+  });
+
+  it('a container from a cached state starts its services as it starts: the first probe finds them running', async () => {
+    const svcFile = await ws.write('profiles/svc.yaml', svcProfile);
+    const run = (...args: string[]) => ws.run([...args, svcFile, '--json'], { env: ENV });
+    const resultsOf = (r: CliRun) => {
+      const line = r.stdout.split('\n').find((l) => l.startsWith('{"result"'));
+      return (JSON.parse(line!).result.machines[0].resources as { kind: string; status: string }[]).map((x) => `${x.kind}:${x.status}`);
+    };
+    // A fresh build, without the cache, is what the cached one must end equal to.
+    const fresh = await run('up', '--no-cache');
+    expect(fresh.code, fresh.stderr).toBe(0);
+    const freshProcs = processes(SVC_CONTAINER);
+    expect(freshProcs).toContain('cron');
+    expect((await run('destroy')).code).toBe(0);
+
+    const cold = await run('up');
+    expect(cold.code, cold.stderr).toBe(0);
+    // The last save is written while the run goes on, and is there when up returns; it stacks on the first.
+    const images = docker('images', '--filter', `label=prodlike.cache-profile=${SVC}`, '--format', '{{.ID}}').split('\n');
+    const prefixOf = (id: string) => docker('inspect', '-f', '{{index .Config.Labels "prodlike.cache-prefix"}}', id);
+    const [first, last] = ['1/3', '3/3'].map((p) => images.find((id) => prefixOf(id) === p));
+    expect(first && last).toBeTruthy();
+    expect(docker('inspect', '-f', '{{index .Config.Labels "prodlike.cache-parent"}}', last!)).toBe(docker('inspect', '-f', '{{.Id}}', first!));
+    expect((await run('destroy')).code).toBe(0);
+
+    const warm = await run('up');
+    expect(warm.code, warm.stderr).toBe(0);
+    expect(provisionDetail(warm)).toMatch(/^created from cache \(saved .*, 3 of 3 resources; services start with it: cron\)$/);
+    // Started with the container, before the first probe: nothing to do, one probe.
+    expect(resultsOf(warm)).toEqual(['package:ok', 'file:ok', 'service:ok']);
+    expect(docker('inspect', '-f', '{{index .Config.Labels "prodlike.starts-services"}}', SVC_CONTAINER)).toBe('cron');
+    expect(processes(SVC_CONTAINER)).toBe(freshProcs);
+
+    // Stopped and started again (the same container): its services start again, and up waits for them.
+    expect((await run('down')).code).toBe(0);
+    const again = await run('up');
+    expect(again.code, again.stderr).toBe(0);
+    expect(provisionDetail(again)).toBe('started');
+    expect(resultsOf(again)).toEqual(['package:ok', 'file:ok', 'service:ok']);
+    expect(processes(SVC_CONTAINER)).toBe(freshProcs);
+
+    // A snapshot of it, restored, is a container without the start script: up does not wait for one.
+    expect((await run('snapshot', 'save')).code).toBe(0);
+    expect((await run('snapshot', 'restore')).code).toBe(0);
+    expect(docker('inspect', '-f', '{{index .Config.Labels "prodlike.starts-services"}}', SVC_CONTAINER)).toBe('');
+    const restored = await run('up');
+    expect(restored.code, restored.stderr).toBe(0);
+    expect(provisionDetail(restored)).toBe('kept');
+    expect(resultsOf(restored)).toEqual(['package:ok', 'file:ok', 'service:changed']);
+    expect(restored.ms).toBeLessThan(60_000);
+    expect((await run('snapshot', 'rm')).code).toBe(0);
   });
 });

@@ -4,6 +4,12 @@
 //
 // Saving is only done for a container created by this run: then the state after k resources is exactly
 // the base (or cached start) plus resources in order — an older container may hold anything.
+//
+// Saves stack: after a save point with more to save later, when nothing before it left a process
+// running, the machine carries on in a new container made from the state just saved, so the next save
+// is a layer of its own resources over it (not the packages again). The last save point, when nothing
+// follows it, is written while the run goes on (other machines converge); the run waits for it at its
+// end (flush).
 
 import type Docker from 'dockerode';
 import type { DockerMachineSpec, MachineSpec, ResourceSpec } from '../../../../shared/profile.js';
@@ -13,7 +19,8 @@ import { volumeName } from './labels.js';
 import { cacheTag, containsSecret, longestMatch, machineKeys, type MachineKeys } from '../../cache/cache-key.js';
 import { LABEL_CACHE_SAVED_AT, cacheRef } from '../../cache/cache-labels.js';
 import { pullState, saveState, touch, type BaseConfig, type CachedState } from './cache-store.js';
-import { registerSession, type CacheSessionInfo } from '../../cache/run-cache-options.js';
+import { registerSession, type CacheSessionInfo, type PrefixOutcome } from '../../cache/run-cache-options.js';
+import { mayLeaveProcesses, servicesToStart } from '../../cache/runtime-state.js';
 
 /** A cached start: the image the container is created from, and what it covers. */
 export interface CacheStart {
@@ -21,7 +28,12 @@ export interface CacheStart {
   imageId: string;
   entry: Pick<CachedState, 'key' | 'prefix' | 'total' | 'savedAt'>;
   pulled: boolean;
+  /** The services of the cached prefix that run: started as the container starts. */
+  services: string[];
 }
+
+/** Replaces the machine's container with one made from `image`; resolves with the new container's ID. */
+export type Recreate = (image: string) => Promise<string>;
 
 export class CacheSession implements CacheSessionInfo {
   containerId = '';
@@ -29,6 +41,9 @@ export class CacheSession implements CacheSessionInfo {
   parent = '';
   startPrefix = 0;
   readonly saved: string[] = [];
+  /** Saves being written while the run goes on. */
+  private readonly pending: Promise<unknown>[] = [];
+  private recreate?: Recreate;
 
   constructor(
     private readonly docker: Docker,
@@ -51,10 +66,12 @@ export class CacheSession implements CacheSessionInfo {
     return this.base;
   }
 
-  attach(transport: object, containerId: string, from: { image: string; prefix: number }): void {
+  /** `recreate`: how to carry on in a container made from a saved state (stacking); absent: never. */
+  attach(transport: object, containerId: string, from: { image: string; prefix: number }, recreate?: Recreate): void {
     this.containerId = containerId;
     this.parent = from.image;
     this.startPrefix = from.prefix;
+    if (recreate && !this.machine.docker.command) this.recreate = recreate;
     registerSession(transport, this);
     this.ctx.cache?.onSession?.(this);
   }
@@ -64,13 +81,49 @@ export class CacheSession implements CacheSessionInfo {
     return this.keys.savePoints[this.keys.savePoints.length - 1] ?? 0;
   }
 
-  async afterPrefix(n: number): Promise<void> {
-    if (n <= this.startPrefix || !this.keys.savePoints.includes(n)) return;
+  async afterPrefix(n: number): Promise<PrefixOutcome> {
+    if (n <= this.startPrefix || !this.keys.savePoints.includes(n)) return {};
     const key = this.keys.keys[n]!;
-    if (this.existing.has(key)) return;
+    if (this.existing.has(key)) return {};
+    if (n === this.machine.resources.length) {
+      // Nothing changes the disk after the last resource: written while the other machines converge.
+      this.track(this.save(n, key));
+      return {};
+    }
+    const id = await this.save(n, key);
+    if (id === undefined || !this.recreate || !this.worthStacking(n)) return {};
     const t0 = Date.now();
     try {
-      await saveState(this.docker, {
+      this.containerId = await this.recreate(cacheRef(cacheTag(key)));
+      this.parent = id;
+      this.log('info', `carries on in a container from the state saved after ${n} resources, so the next save holds only what follows (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    } catch (err) {
+      this.log('warn', `could not carry on from the saved state: ${(err as Error).message}`);
+    }
+    // Probed again either way: the machine may be a new container, or none.
+    return { restarted: true };
+  }
+
+  /** A later save point remains to be written, and nothing so far left a process that a new container would lack. */
+  private worthStacking(n: number): boolean {
+    const later = this.keys.savePoints.some((p) => p > n && !this.existing.has(this.keys.keys[p]!));
+    return later && !mayLeaveProcesses(this.machine.resources, n);
+  }
+
+  /** Work on the cache that the run waits for at its end, not before going on. */
+  track(work: Promise<unknown>): void {
+    this.pending.push(work.catch(() => undefined));
+  }
+
+  async flush(): Promise<void> {
+    await Promise.all(this.pending);
+  }
+
+  /** Commits the state after n resources; the image's ID, or undefined when it could not (a warning). */
+  private async save(n: number, key: string): Promise<string | undefined> {
+    const t0 = Date.now();
+    try {
+      const id = await saveState(this.docker, {
         containerId: this.containerId,
         key,
         prefix: n,
@@ -84,8 +137,10 @@ export class CacheSession implements CacheSessionInfo {
       this.saved.push(key);
       if (this.ctx.cache) this.ctx.cache.saved = (this.ctx.cache.saved ?? 0) + 1;
       this.log('info', `saved to cache after ${n} of ${this.machine.resources.length} resources (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+      return id;
     } catch (err) {
       this.log('warn', `could not save to cache: ${(err as Error).message}`);
+      return undefined;
     }
   }
 
@@ -153,13 +208,15 @@ export async function planStart(
   if (k === 0) return { session };
   const key = keys.keys[k]!;
   const image = cacheRef(cacheTag(key));
-  await touch(docker, key);
+  // Marked as used while the container is made from it (the run waits for it at its end).
+  session.track(touch(docker, key));
   let state = byKey.get(key);
   if (!state) {
     const info = await docker.getImage(image).inspect();
     state = { key, id: info.Id, prefix: k, total: m.resources.length, savedAt: info.Config?.Labels?.[LABEL_CACHE_SAVED_AT] ?? info.Created };
   }
-  return { session, start: { image, imageId: state.id, entry: { key, prefix: k, total: m.resources.length, savedAt: state.savedAt }, pulled } };
+  const services = m.docker.command ? [] : servicesToStart(m.resources, k);
+  return { session, start: { image, imageId: state.id, entry: { key, prefix: k, total: m.resources.length, savedAt: state.savedAt }, pulled, services } };
 }
 
 function asList(v: string | string[] | null | undefined): string[] | null {

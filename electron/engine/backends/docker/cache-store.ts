@@ -5,6 +5,7 @@
 import type Docker from 'dockerode';
 import type { CacheEntryInfo } from '../../../../shared/api.js';
 import { engineMessage, statusCode } from './client.js';
+import { LABEL_STARTS_SERVICES } from './container.js';
 import { CACHE_FORMAT_VERSION, cacheTag } from '../../cache/cache-key.js';
 import { chooseEvictions } from '../../cache/cache-evict.js';
 import {
@@ -149,7 +150,9 @@ export async function commitContainer(docker: Docker, containerId: string, to: {
     Entrypoint: to.base.Entrypoint ?? [],
     Cmd: to.base.Cmd ?? [],
     Env: env,
-    Labels: to.labels,
+    // The engine merges the container's labels into the image's: a container made from this image has
+    // no start script, so it must not say it starts services.
+    Labels: { [LABEL_STARTS_SERVICES]: '', ...to.labels },
   })) as { Id: string };
   return res.Id;
 }

@@ -34,6 +34,19 @@ export function isMissingInit(message: string): boolean {
   return /container-init binary not found|catatonit/i.test(message);
 }
 
+/** On a container that starts services as it starts: which (for people; the machine's config hash is unaffected). */
+export const LABEL_STARTS_SERVICES = 'prodlike.starts-services';
+/** A tmpfs, so empty at each start: the start script marks it when its services are started. */
+const STARTED_DIR = '/run/prodlike';
+const STARTED_MARK = `${STARTED_DIR}/started`;
+/**
+ * Waits (at most 2 minutes) for the start script's mark: the first command on such a container (the
+ * probe) then sees the services started, not starting. Past that it goes on, and converge starts them.
+ * Only where the tmpfs is mounted: a container made from an image committed from such a container
+ * inherits its label, not its start script.
+ */
+export const WAIT_FOR_START = `if grep -qs ' ${STARTED_DIR} tmpfs ' /proc/mounts; then _pl_w=0; while [ ! -e ${STARTED_MARK} ] && [ $_pl_w -lt 1200 ]; do sleep 0.1 2>/dev/null || { sleep 1; _pl_w=$((_pl_w + 9)); }; _pl_w=$((_pl_w + 1)); done; fi`;
+
 export interface DesiredContainer {
   profile: Profile;
   machine: string;
@@ -42,6 +55,11 @@ export interface DesiredContainer {
   parts: string;
   /** Start from this image instead of `spec.image` (a cached state or a snapshot); the config hash stays the machine's. */
   image?: string;
+  /**
+   * Services to start as the container starts (a container from a cached state whose services ran), and
+   * the shell text that starts them. Only without the profile's own `command:`.
+   */
+  startServices?: { names: readonly string[]; script: string };
 }
 
 export function createOptions(d: DesiredContainer, o: { init: boolean } = { init: true }): Docker.ContainerCreateOptions {
@@ -62,7 +80,9 @@ export function createOptions(d: DesiredContainer, o: { init: boolean } = { init
     else if (v.kind === 'bind') binds.push(`${v.source}:${v.target}${mode}`);
     else binds.push(`${volumeName(profile.name, v.source)}:${v.target}${mode}`);
   }
-  const command = containerCommand(spec, o.init);
+  // A cached state's services start with the container, unless the profile runs its own command.
+  const starts = !spec.command && !spec.entrypoint && spec.keepAlive !== false && d.startServices?.names.length ? d.startServices : undefined;
+  const command = containerCommand(spec, o.init, starts?.script);
   return {
     name: containerName(profile.name, machine),
     Image: d.image ?? spec.image,
@@ -73,6 +93,7 @@ export function createOptions(d: DesiredContainer, o: { init: boolean } = { init
       [LABEL_MACHINE]: machine,
       [LABEL_CONFIG_HASH]: d.hash,
       [LABEL_CONFIG_PARTS]: d.parts,
+      ...(starts ? { [LABEL_STARTS_SERVICES]: starts.names.join(',') } : {}),
     },
     ...command,
     ...(spec.workingDir ? { WorkingDir: spec.workingDir } : {}),
@@ -88,6 +109,7 @@ export function createOptions(d: DesiredContainer, o: { init: boolean } = { init
       PortBindings: bindings,
       Binds: binds,
       NetworkMode: net,
+      ...(starts ? { Tmpfs: { [STARTED_DIR]: 'mode=0755' } } : {}),
     },
     NetworkingConfig: { EndpointsConfig: { [net]: { Aliases: [machine, ...(spec.aliases ?? [])] } } },
   };
@@ -97,11 +119,14 @@ export function createOptions(d: DesiredContainer, o: { init: boolean } = { init
  * Entrypoint and command: the profile's when given (an entrypoint replaces the image's command too, as
  * in Docker); the image's own with `keep_alive: false`; else `sleep infinity` so configuration can run.
  */
-function containerCommand(spec: DockerMachineSpec, init: boolean): { Entrypoint?: string[]; Cmd?: string[] } {
+function containerCommand(spec: DockerMachineSpec, init: boolean, startScript?: string): { Entrypoint?: string[]; Cmd?: string[] } {
   if (spec.entrypoint) return { Entrypoint: spec.entrypoint, Cmd: spec.command ?? [] };
   if (spec.command) return { Cmd: spec.command };
   if (spec.keepAlive === false) return {};
-  return init ? KEEP_ALIVE : KEEP_ALIVE_NO_INIT;
+  const keep = init ? KEEP_ALIVE : KEEP_ALIVE_NO_INIT;
+  // Without an init the shell stays PID 1 and ends on SIGTERM (as KEEP_ALIVE_NO_INIT does).
+  if (startScript) return { Entrypoint: ['sh', '-c', `${startScript}\n: > ${STARTED_MARK}\n${init ? 'exec sleep infinity' : KEEP_ALIVE_NO_INIT.Entrypoint[2]}`], Cmd: [] };
+  return keep;
 }
 
 const NS_PER_MS = 1_000_000;

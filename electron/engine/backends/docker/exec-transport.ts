@@ -24,6 +24,11 @@ export interface DockerExecTransportOptions {
   name?: string;
   /** Default per-exec timeout when the call does not give one (none by default). */
   timeoutMs?: number;
+  /**
+   * Shell text run before the first command (in the same exec): waits until what the container does as
+   * it starts is done (a container from cache starts its services), so the first probe sees the result.
+   */
+  waitFirst?: string;
 }
 
 export class DockerExecTransport implements Transport {
@@ -31,7 +36,8 @@ export class DockerExecTransport implements Transport {
   private readonly docker: Docker;
   private readonly address: string;
   private readonly machine: string;
-  private readonly container: Docker.Container;
+  private container: Docker.Container;
+  private waitFirst: string | undefined;
 
   /** `container` is a container ID or name. */
   constructor(container: string, private readonly opts: DockerExecTransportOptions = {}) {
@@ -46,6 +52,13 @@ export class DockerExecTransport implements Transport {
     this.container = this.docker.getContainer(container);
     this.machine = opts.machine ?? container;
     this.target = `docker ${opts.name ?? container}`;
+    this.waitFirst = opts.waitFirst;
+  }
+
+  /** The machine's container was replaced (by one made from its saved state): later commands run there. */
+  retarget(containerId: string, waitFirst?: string): void {
+    this.container = this.docker.getContainer(containerId);
+    this.waitFirst = waitFirst;
   }
 
   async exec(script: string, opts: ExecOptions = {}): Promise<ExecResult> {
@@ -53,11 +66,13 @@ export class DockerExecTransport implements Transport {
     const mark = randomBytes(8).toString('hex');
     const withStdin = opts.stdin !== undefined;
     if (opts.signal?.aborted) throw this.abortedError();
+    const gate = this.waitFirst;
+    this.waitFirst = undefined;
 
     let exec: Docker.Exec;
     try {
       exec = await this.container.exec({
-        Cmd: ['sh', '-c', script],
+        Cmd: ['sh', '-c', gate ? `${gate}\n${script}` : script],
         User: 'root',
         Env: [`${MARK}=${mark}`],
         AttachStdin: withStdin,

@@ -15,7 +15,7 @@ import { parseVolume } from '../../profile/docker-values.js';
 import { configHash, formatParts, normalizeDockerSpec } from './config-hash.js';
 import type { SshDialOptions, SshEngineDial } from './ssh-dial.js';
 import { engineMessage, engineUnreachableError, getDocker, isEngineUnreachable, pingDocker, statusCode } from './client.js';
-import { createAndStart, removeContainer } from './container.js';
+import { LABEL_STARTS_SERVICES, WAIT_FOR_START, createAndStart, removeContainer } from './container.js';
 import { ensureImage, imageAvailability, type ImageAvailability, type ImageResult } from './image.js';
 import { StartGate } from './depends.js';
 import { currentContainer, describeOperation, orphans, planMachine, type MachineOperation } from './plan.js';
@@ -222,24 +222,41 @@ export class DockerProvider implements MachineProvider {
       }
     }
     let planned: PlannedStart | undefined;
+    // A container from a cached state starts the services that state had running as it starts (its
+    // processes are not in the image), so the first probe finds them running.
+    let startsServices = (op.op === 'keep' || op.op === 'start' || op.op === 'unpause') && !!op.container.Labels?.[LABEL_STARTS_SERVICES];
+    let started: string[] = [];
+    const desired = { profile, machine: m.name, spec: m.docker, hash, parts: formatParts(parts) };
     if (op.op === 'create' || op.op === 'recreate') {
       if (op.op === 'recreate') await removeContainer(this.docker, op.container.Id);
       planned = await this.planCacheStart(profile, m, image.id, ctx, cached);
       // The config hash is the machine's (base image included) whatever the container starts from: a
       // cached start is how it was made, not what it is, so the next up keeps it.
-      const from = planned?.start ? { image: planned.start.image } : {};
-      const container = await createAndStart(this.docker, { profile, machine: m.name, spec: m.docker, hash, parts: formatParts(parts), ...from });
+      const start = planned?.start;
+      started = !m.docker.command && ctx.cache?.startServices ? (start?.services ?? []) : [];
+      const from = start ? { image: start.image } : {};
+      const services = started.length ? { startServices: { names: started, script: ctx.cache!.startServices!(started) } } : {};
+      const container = await createAndStart(this.docker, { ...desired, ...from, ...services });
       id = container.id;
+      startsServices = started.length > 0;
     }
     gate.done(m.name, id);
     const start = planned?.start;
     const cacheNote = start
-      ? ` from cache (saved ${start.entry.savedAt.slice(0, 16).replace('T', ' ')}, ${start.entry.prefix} of ${start.entry.total} resources${start.pulled ? `, pulled from ${ctx.cache?.from ?? 'the registry'}` : ''})`
+      ? ` from cache (saved ${start.entry.savedAt.slice(0, 16).replace('T', ' ')}, ${start.entry.prefix} of ${start.entry.total} resources${start.pulled ? `, pulled from ${ctx.cache?.from ?? 'the registry'}` : ''}${started.length ? `; services start with it: ${started.join(', ')}` : ''})`
       : '';
     const detail = describeOperation(op) + cacheNote;
     emitMachine(ctx, m.name, 'provision', 'done', detail, undefined, 'running');
-    const transport = new DockerExecTransport(id, { machine: m.name, name, docker: this.docker, address: this.address });
-    planned?.session.attach(transport, id, { image: start?.imageId ?? image.id, prefix: start?.entry.prefix ?? 0 });
+    const transport = new DockerExecTransport(id, { machine: m.name, name, docker: this.docker, address: this.address, ...(startsServices ? { waitFirst: WAIT_FOR_START } : {}) });
+    // Saves stack (cache-session.ts): the machine may carry on in a container made from a saved state.
+    const recreate = async (image: string): Promise<string> => {
+      await removeContainer(this.docker, id);
+      const c = await createAndStart(this.docker, { ...desired, image });
+      id = c.id;
+      transport.retarget(c.id);
+      return c.id;
+    };
+    planned?.session.attach(transport, id, { image: start?.imageId ?? image.id, prefix: start?.entry.prefix ?? 0 }, recreate);
     return transport;
   }
 

@@ -60,3 +60,51 @@ describe('converge: the in-sync prefix hook', () => {
     expect(await reached(m, { installed: new Set(), running: false, failStart: true })).toEqual(['1:a']);
   });
 });
+
+describe('converge: a restart from a saved state', () => {
+  it('probes what follows again, in the new container, and decides on what it finds there', async () => {
+    // The old container ran the service (a package's postinst started it); the new one does not.
+    const state = { installed: new Set<string>(), running: false };
+    const m = machine([pkg('a'), svc('s')]);
+    const t = new ScriptedTransport(m.resources, {
+      ...model(state),
+      apply(script) {
+        if (script.includes('apt-get')) {
+          state.installed.add('a');
+          state.running = true;
+          return {};
+        }
+        state.running = true;
+        return {};
+      },
+    });
+    const result = await converge(m, t, 'apply', { runId: 'r', emit: () => undefined }, {
+      afterPrefix: async (n) => {
+        if (n !== 1) return {};
+        state.running = false;
+        return { restarted: true };
+      },
+    });
+    expect(result.status).toBe('changed');
+    expect(result.resources.map((r) => `${r.name}:${r.status}`)).toEqual(['a:changed', 's:changed']);
+    expect(state.running).toBe(true);
+    expect(t.execs.filter((e) => e.kind === 'probe').map((e) => e.names.join(','))).toEqual(['a,s', 'a,s', 's', 's']);
+  });
+
+  it('fails the machine, naming the restart, when the new container cannot be probed', async () => {
+    const state = { installed: new Set<string>(), running: false };
+    const m = machine([pkg('a'), svc('s')]);
+    const t = new ScriptedTransport(m.resources, model(state));
+    let gone = false;
+    const flaky = { target: t.target, close: () => t.close(), exec: (s: string, o?: object) => (gone ? Promise.reject(new Error('container is not running')) : t.exec(s, o)) };
+    const result = await converge(m, flaky, 'apply', { runId: 'r', emit: () => undefined }, {
+      afterPrefix: async () => {
+        gone = true;
+        return { restarted: true };
+      },
+    });
+    expect(result.status).toBe('failed');
+    expect(result.error?.message).toMatch(/could not be probed after its restart from the saved state: container is not running/);
+    expect(result.resources.map((r) => `${r.name}:${r.status}`)).toEqual(['a:changed', 's:skipped']);
+  });
+});

@@ -1,0 +1,39 @@
+// What of a machine's converged state an image does not hold: running processes. Decided without an
+// engine, from the resources in order.
+//
+// - A container started from a state saved after k resources has their disk state, but none of their
+//   processes: the services among them that must run can be started as the container starts (before
+//   the first probe), as a Compose service's CMD starts its daemon.
+// - A run that saved a state may carry on in a container made from that state (so the next save is a
+//   layer over it, not over the base image again) only when nothing before it left a process behind.
+
+import type { ResourceSpec } from '../../../shared/profile.js';
+
+/** A command whose guard is a shell test: whether it runs depends on what runs at the time. */
+function guardedByShell(r: ResourceSpec): boolean {
+  return r.kind === 'command' && (r.unless !== undefined || r.onlyif !== undefined);
+}
+
+/**
+ * The services of the first `prefix` resources to start, in profile order, when a container starts from
+ * the state saved after them: those with `state: running` that come before the first command guarded by
+ * a shell test (such a command is decided at run time, and a service after it must wait for it, as it
+ * would in converge).
+ */
+export function servicesToStart(resources: readonly ResourceSpec[], prefix: number): string[] {
+  const out: string[] = [];
+  for (const r of resources.slice(0, prefix)) {
+    if (guardedByShell(r)) break;
+    if (r.kind === 'service' && r.state === 'running' && !out.includes(r.name)) out.push(r.name);
+  }
+  return out;
+}
+
+/**
+ * Whether the first `n` resources may have left a process running: a service, or any command (it may
+ * start a daemon, as `nohup … &` does). Without one, a container made from the state saved after them
+ * is the same machine.
+ */
+export function mayLeaveProcesses(resources: readonly ResourceSpec[], n: number): boolean {
+  return resources.slice(0, n).some((r) => r.kind === 'service' || r.kind === 'command');
+}

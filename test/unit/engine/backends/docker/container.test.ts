@@ -1,0 +1,56 @@
+// A machine's container as the engine is asked to create it: a container from a cached state whose
+// services ran starts them as it starts, and marks when that is done; the profile's own command wins.
+import { describe, expect, it } from 'vitest';
+import { LABEL_STARTS_SERVICES, createOptions, type DesiredContainer } from '../../../../../electron/engine/backends/docker/container.js';
+import { startServicesScript } from '../../../../../electron/engine/resources/service-resource.js';
+import type { DockerMachineSpec, Profile } from '../../../../../shared/profile.js';
+
+const profile = { name: 'shop', role: 'dev', vars: {}, machines: [], file: '/p/shop.yaml', files: [] } as unknown as Profile;
+const spec = (over: Partial<DockerMachineSpec> = {}): DockerMachineSpec => ({ image: 'debian:bookworm', ports: [], env: {}, volumes: [], privileged: false, ...over });
+const desired = (over: Partial<DesiredContainer> = {}): DesiredContainer => ({ profile, machine: 'db', spec: spec(), hash: 'h', parts: 'p', ...over });
+const starts = { names: ['postgresql', 'cron'], script: startServicesScript(['postgresql', 'cron']) };
+
+describe('container create options', () => {
+  it('keep the container alive and nothing more without services to start', () => {
+    const o = createOptions(desired());
+    expect([o.Entrypoint, o.Cmd]).toEqual([['sleep'], ['infinity']]);
+    expect(o.Labels?.[LABEL_STARTS_SERVICES]).toBeUndefined();
+    expect(o.HostConfig?.Tmpfs).toBeUndefined();
+  });
+
+  it('start the services in order, then mark it on a fresh tmpfs, then stay alive', () => {
+    const o = createOptions(desired({ image: 'prodlike-cache:abc', startServices: starts }));
+    expect(o.Image).toBe('prodlike-cache:abc');
+    expect(o.Entrypoint?.slice(0, 2)).toEqual(['sh', '-c']);
+    const script = (o.Entrypoint as string[])[2]!;
+    expect(script.indexOf("service 'postgresql' start")).toBeLessThan(script.indexOf("service 'cron' start"));
+    expect(script.indexOf("service 'cron' start")).toBeLessThan(script.indexOf(': > /run/prodlike/started'));
+    expect(script.trimEnd().endsWith('exec sleep infinity')).toBe(true);
+    expect(o.Cmd).toEqual([]);
+    expect(o.HostConfig?.Tmpfs).toEqual({ '/run/prodlike': 'mode=0755' });
+    expect(o.Labels?.[LABEL_STARTS_SERVICES]).toBe('postgresql,cron');
+    // Still the machine's container: its labels and config hash are the same.
+    expect(o.Labels?.['prodlike.config-hash']).toBe('h');
+  });
+
+  it("leave a profile's own command alone", () => {
+    const o = createOptions(desired({ spec: spec({ command: ['/sbin/init'] }), startServices: starts }));
+    expect(o.Cmd).toEqual(['/sbin/init']);
+    expect(o.Entrypoint).toBeUndefined();
+    expect(o.Labels?.[LABEL_STARTS_SERVICES]).toBeUndefined();
+  });
+});
+
+describe('the start script of services', () => {
+  it('starts each through OpenRC, service(8) or its init script, and does not stop at a failure', () => {
+    const s = startServicesScript(['nginx']);
+    expect(s).toContain("rc-service 'nginx' start");
+    expect(s).toContain("then service 'nginx' start");
+    expect(s).toContain("'/etc/init.d/nginx' start");
+    expect(s).toMatch(/\|\| echo 'prodlike: nginx did not start' >&2/);
+  });
+
+  it('refuses a name that is not a plain service name', () => {
+    expect(() => startServicesScript(['x; rm -rf /'])).toThrow(/service name/);
+  });
+});

@@ -1,0 +1,56 @@
+// What an image does not hold (processes), decided from the resources in order: which services a
+// container from a cached state starts as it starts, and when a run may carry on in a container made
+// from the state it just saved.
+import { describe, expect, it } from 'vitest';
+import { mayLeaveProcesses, servicesToStart } from '../../../../electron/engine/cache/runtime-state.js';
+import type { ResourceSpec } from '../../../../shared/profile.js';
+
+const pkg = (name: string): ResourceSpec => ({ id: `package:${name}`, kind: 'package', name, state: 'present' });
+const file = (name: string): ResourceSpec => ({ id: `file:${name}`, kind: 'file', name, content: 'x', state: 'present' }) as ResourceSpec;
+const svc = (name: string, state: 'running' | 'stopped' = 'running'): ResourceSpec => ({ id: `service:${name}`, kind: 'service', name, state });
+const cmd = (name: string, guard: { creates?: string; unless?: string; onlyif?: string }): ResourceSpec => ({ id: `command:${name}`, kind: 'command', name, env: {}, ...guard });
+
+describe('services a container from a cached state starts', () => {
+  const db = [pkg('postgresql-15'), file('/etc/postgresql/15/main/postgresql.conf'), svc('postgresql'), cmd('createdb shop', { unless: 'psql -c ...' })];
+
+  it('are the running services of the cached prefix, in profile order', () => {
+    const m = [pkg('nginx'), svc('nginx'), pkg('redis-server'), svc('redis-server'), file('/x')];
+    expect(servicesToStart(m, 5)).toEqual(['nginx', 'redis-server']);
+  });
+
+  it('stop at the prefix: a service after the cached state is converge\'s to start', () => {
+    expect(servicesToStart(db, 2)).toEqual([]);
+    expect(servicesToStart(db, 3)).toEqual(['postgresql']);
+    expect(servicesToStart(db, 4)).toEqual(['postgresql']);
+  });
+
+  it('leave out services that must be stopped', () => {
+    expect(servicesToStart([pkg('nginx'), svc('nginx', 'stopped'), svc('cron')], 3)).toEqual(['cron']);
+  });
+
+  it('stop before a command guarded by a shell test: it is decided at run time, before what follows it', () => {
+    const m = [pkg('a'), cmd('setup', { unless: 'test -S /run/x' }), svc('a')];
+    expect(servicesToStart(m, 3)).toEqual([]);
+    const onlyif = [pkg('a'), cmd('setup', { onlyif: 'true' }), svc('a')];
+    expect(servicesToStart(onlyif, 3)).toEqual([]);
+  });
+
+  it('go past a command guarded by `creates` only: in a cached state its file exists, so it does not run', () => {
+    const m = [pkg('a'), cmd('build', { creates: '/opt/built' }), svc('a')];
+    expect(servicesToStart(m, 3)).toEqual(['a']);
+  });
+});
+
+describe('whether resources may have left a process running', () => {
+  it('packages, files and users do not', () => {
+    expect(mayLeaveProcesses([pkg('a'), file('/x'), pkg('b')], 3)).toBe(false);
+  });
+
+  it('a service or any command may, but only within the first n', () => {
+    const m = [pkg('a'), file('/x'), svc('a'), cmd('make', { creates: '/y' })];
+    expect(mayLeaveProcesses(m, 2)).toBe(false);
+    expect(mayLeaveProcesses(m, 3)).toBe(true);
+    expect(mayLeaveProcesses([pkg('a'), cmd('nohup srv &', { creates: '/run/srv.pid' })], 2)).toBe(true);
+    expect(mayLeaveProcesses([svc('a', 'stopped')], 1)).toBe(true);
+  });
+});
