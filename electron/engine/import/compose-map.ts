@@ -5,7 +5,7 @@
 import path from 'node:path';
 import type { SourcePos } from '../../../shared/profile.js';
 import { parsePort } from '../profile/docker-values.js';
-import { scalarText, type MapNode, type PNode } from '../profile/yaml-tree.js';
+import { scalarText, type MapNode, type PNode } from '../schema/yaml-tree.js';
 import { parseDotEnv } from './compose-interpolate.js';
 import type { ComposeProject, ComposeService } from './compose-read.js';
 import { ENV_REF, type ImportedMachine, type ImportedProfile, type ImportNote } from './import-types.js';

@@ -7,7 +7,7 @@ import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ProfileError } from '../errors.js';
 import { loadProfile } from '../profile/load.js';
-import { displayFile } from '../profile/problems.js';
+import { displayFile } from '../schema/problems.js';
 import { mapCompose } from './compose-map.js';
 import { readCompose } from './compose-read.js';
 import { importDevcontainer } from './devcontainer.js';

@@ -2,7 +2,7 @@
 // file:line:col), which variables must be set, and above each machine the service it came from.
 
 import { Document, isMap, isPair, isScalar, type YAMLMap } from 'yaml';
-import { where } from '../profile/problems.js';
+import { where } from '../schema/problems.js';
 import { fromProfile } from './compose-map.js';
 import { ENV_REF_RE, type ImportedProfile, type ImportNote } from './import-types.js';
 

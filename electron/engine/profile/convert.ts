@@ -4,10 +4,10 @@
 import type { MachineSpec, Profile } from '../../../shared/profile.js';
 import { reportIssues } from './issues.js';
 import { checkDependencies, convertDocker, convertSsh, convertVm } from './machines.js';
-import { Problems, formatPath, suggest } from './problems.js';
+import { Problems, formatPath, suggest } from '../schema/problems.js';
 import { convertResources, stringifyMapValues, type SrcReader } from './resources.js';
 import { NAME_RE, profileSchema } from './schema.js';
-import { get, scalarText, toPlain, type MapNode, type PNode } from './yaml-tree.js';
+import { get, scalarText, toPlain, type MapNode, type PNode } from '../schema/yaml-tree.js';
 
 export async function convertProfile(
   root: MapNode,

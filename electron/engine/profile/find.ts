@@ -11,10 +11,10 @@ import type { ProfileSummary } from '../../../shared/api.js';
 import type { Role } from '../../../shared/profile.js';
 import { ProfileError, toErrorInfo } from '../errors.js';
 import { readBounded } from './files.js';
-import { LIMITS } from './limits.js';
+import { LIMITS } from '../schema/limits.js';
 import { loadProfile, type LoadOptions } from './load.js';
-import { displayFile } from './problems.js';
-import { parseProfileText, scalarText, type ParsedFile } from './yaml-tree.js';
+import { displayFile } from '../schema/problems.js';
+import { parseProfileText, scalarText, type ParsedFile } from '../schema/yaml-tree.js';
 
 const YAML_RE = /\.ya?ml$/i;
 

@@ -7,9 +7,9 @@
 
 import type { SourcePos } from '../../../shared/profile.js';
 import { isSecretEnv, secretParts } from '../secrets.js';
-import { LIMITS, type Budget } from './limits.js';
-import { Problems, formatPath, profileError, suggest } from './problems.js';
-import { scalarText, type MapNode, type PNode, type ScalarNode } from './yaml-tree.js';
+import { LIMITS, type Budget } from '../schema/limits.js';
+import { Problems, formatPath, profileError, suggest } from '../schema/problems.js';
+import { scalarText, type MapNode, type PNode, type ScalarNode } from '../schema/yaml-tree.js';
 
 export type Env = Record<string, string | undefined>;
 

@@ -2,9 +2,9 @@
 // Positions come from the tree the values were read from; unknown keys get a "did you mean".
 
 import type * as z from 'zod/mini';
-import { Problems, formatPath, suggest } from './problems.js';
+import { Problems, formatPath, suggest } from '../schema/problems.js';
 import { MARK, keysAt } from './schema.js';
-import { describeNode, locate, type PNode } from './yaml-tree.js';
+import { describeNode, locate, type PNode } from '../schema/yaml-tree.js';
 
 type Issue = z.core.$ZodIssue;
 

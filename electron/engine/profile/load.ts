@@ -14,11 +14,11 @@ import { attachSecrets, redactor } from '../secrets.js';
 import { convertProfile } from './convert.js';
 import { confine, describeRead, onceReader, profileTree, readBounded } from './files.js';
 import { interpolateTree, resolveVars, type Interpolation, type Var } from './interpolate.js';
-import { Budget, LIMITS } from './limits.js';
+import { Budget, LIMITS } from '../schema/limits.js';
 import { asParent, mergeMaps } from './merge.js';
 import { MAX_SRC_BYTES } from './resources.js';
-import { Problems, displayFile, formatPath, profileError } from './problems.js';
-import { describeNode, emptyMap, get, parseProfileText, type MapNode, type ParsedFile, type PNode } from './yaml-tree.js';
+import { Problems, displayFile, formatPath, profileError } from '../schema/problems.js';
+import { describeNode, emptyMap, get, parseProfileText, type MapNode, type ParsedFile, type PNode } from '../schema/yaml-tree.js';
 
 export interface LoadOptions {
   /** Environment for `${env.X}`; defaults to process.env. */

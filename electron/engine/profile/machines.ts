@@ -5,9 +5,9 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type * as z from 'zod/mini';
 import type { DockerHealthcheck, DockerMachineSpec, MachineSpec, SshMachineSpec, VmMachineSpec } from '../../../shared/profile.js';
-import { Problems } from './problems.js';
+import { Problems } from '../schema/problems.js';
 import type { dockerSchema, sshSchema, vmSchema } from './schema.js';
-import { locate, type MapNode, type PNode } from './yaml-tree.js';
+import { locate, type MapNode, type PNode } from '../schema/yaml-tree.js';
 
 type DockerInput = z.output<typeof dockerSchema>;
 type SshInput = z.output<typeof sshSchema>;

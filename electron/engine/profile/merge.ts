@@ -1,8 +1,8 @@
 // How a profile's tree is laid over its parents' (`extends`). Maps merge deeply, child wins; a child's
 // `key: ~` removes an inherited key; lists replace, except resource lists, which merge by identity.
 
-import type { MapNode, PNode, SeqNode } from './yaml-tree.js';
-import { scalarText } from './yaml-tree.js';
+import type { MapNode, PNode, SeqNode } from '../schema/yaml-tree.js';
+import { scalarText } from '../schema/yaml-tree.js';
 import type { ResourceKindName } from '../../../shared/profile.js';
 import { isKindName, KINDS } from '../resources/registry.js';
 

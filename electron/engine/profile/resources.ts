@@ -9,8 +9,8 @@ import type { LoadContext, ResourceKind } from '../resources/resource.js';
 import { confine, describeRead, readBounded, type ReadResult } from './files.js';
 import { reportIssues } from './issues.js';
 import { resourceId, resourceKind } from './merge.js';
-import { Problems, displayFile, suggest } from './problems.js';
-import { describeNode, scalarText, toPlain, type MapNode, type PNode } from './yaml-tree.js';
+import { Problems, displayFile, suggest } from '../schema/problems.js';
+import { describeNode, scalarText, toPlain, type MapNode, type PNode } from '../schema/yaml-tree.js';
 
 /** `src:` files larger than this are not configuration; reading them would only slow every load. */
 export const MAX_SRC_BYTES = 4 * 1024 * 1024;

@@ -5,7 +5,7 @@
 
 import * as z from 'zod/mini';
 import { parsePort, parseVolume } from './docker-values.js';
-import { absPath, bool, MARK, preprocess, str, want } from './schema-parts.js';
+import { absPath, bool, MARK, preprocess, str, want } from '../schema/schema-parts.js';
 
 export { MARK };
 

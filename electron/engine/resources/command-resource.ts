@@ -9,7 +9,7 @@ import type { ResourceKind } from './resource.js';
 import { joinSh, raw, sh, type ShellCommand } from '../sh-command.js';
 import { APPLY_PRELUDE, checkEnvName, need, parseKv } from './sh.js';
 import * as z from 'zod/mini';
-import { absPath, envMap, NO_NUL, opt, resourceCommon, shellText } from '../profile/schema-parts.js';
+import { absPath, envMap, NO_NUL, opt, resourceCommon, shellText } from '../schema/schema-parts.js';
 
 export interface CommandActual {
   /** Whether `creates` exists; undefined without that guard. */

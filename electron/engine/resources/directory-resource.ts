@@ -7,7 +7,7 @@ import type { ResourceKind } from './resource.js';
 import { sh } from '../sh-command.js';
 import { APPLY_PRELUDE, checkAbsPath, need, parseKv } from './sh.js';
 import * as z from 'zod/mini';
-import { accountName, machinePath, mode, normalMode, opt, resourceCommon, state } from '../profile/schema-parts.js';
+import { accountName, machinePath, mode, normalMode, opt, resourceCommon, state } from '../schema/schema-parts.js';
 import { pathChanges, pathPresence } from './baseline-compare.js';
 import { pinAttrs } from './attrs.js';
 

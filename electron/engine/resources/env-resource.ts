@@ -7,7 +7,7 @@ import type { ResourceKind } from './resource.js';
 import { envValueProblem, sh } from '../sh-command.js';
 import { APPLY_PRELUDE, checkEnvName, need, parseKv } from './sh.js';
 import * as z from 'zod/mini';
-import { ENV_NAME, envValue, resourceCommon, state, str, want } from '../profile/schema-parts.js';
+import { ENV_NAME, envValue, resourceCommon, state, str, want } from '../schema/schema-parts.js';
 import { presence, unique } from './baseline-compare.js';
 import { REDACTED } from '../facts/types.js';
 

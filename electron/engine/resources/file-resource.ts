@@ -10,7 +10,7 @@ import type { ApplyStep, ResourceKind } from './resource.js';
 import { sh } from '../sh-command.js';
 import { APPLY_PRELUDE, checkAbsPath, decodeValue, need, parseKv } from './sh.js';
 import * as z from 'zod/mini';
-import { accountName, machinePath, mode, normalMode, opt, resourceCommon, state, str } from '../profile/schema-parts.js';
+import { accountName, machinePath, mode, normalMode, opt, resourceCommon, state, str } from '../schema/schema-parts.js';
 import { pathChanges, pathPresence } from './baseline-compare.js';
 import { pinAttrs } from './attrs.js';
 

@@ -6,7 +6,7 @@ import type { ResourceKind } from './resource.js';
 import { sh, type ShellCommand } from '../sh-command.js';
 import { APPLY_PRELUDE, checkName, need, parseKv } from './sh.js';
 import * as z from 'zod/mini';
-import { bool, id, newAccountName, opt, resourceCommon, state } from '../profile/schema-parts.js';
+import { bool, id, newAccountName, opt, resourceCommon, state } from '../schema/schema-parts.js';
 import { namedOrRecordedAbsent, presence } from './baseline-compare.js';
 
 export interface GroupActual {

@@ -9,8 +9,8 @@ import type { ResourceKind } from './resource.js';
 import { sh } from '../sh-command.js';
 import { APPLY_PRELUDE, checkAbsPath, need, parseKv } from './sh.js';
 import * as z from 'zod/mini';
-import { machinePath, ONE_LINE, opt, resourceCommon, state, str } from '../profile/schema-parts.js';
-import { scalarText } from '../profile/yaml-tree.js';
+import { machinePath, ONE_LINE, opt, resourceCommon, state, str } from '../schema/schema-parts.js';
+import { scalarText } from '../schema/yaml-tree.js';
 
 export interface LineActual {
   fileExists: boolean;

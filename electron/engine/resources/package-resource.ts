@@ -13,7 +13,7 @@ import type { ApplyStep, ResourceKind } from './resource.js';
 import { joinSh, raw, sh, type ShellCommand } from '../sh-command.js';
 import { APPLY_PRELUDE, need, parseKv } from './sh.js';
 import * as z from 'zod/mini';
-import { opt, resourceCommon, state, str, want } from '../profile/schema-parts.js';
+import { opt, resourceCommon, state, str, want } from '../schema/schema-parts.js';
 import { presence, unique } from './baseline-compare.js';
 
 const MANAGERS = ['apt', 'apk', 'dnf', 'yum'] as const;

@@ -11,7 +11,7 @@ import type { ResourceSpec } from '../../../shared/profile.js';
 import type { Change, DriftFinding, DriftStatus } from '../../../shared/report.js';
 import type { BaselineHost } from '../baseline-schema.js';
 import type { HostFacts } from '../facts/types.js';
-import type { MapNode } from '../profile/yaml-tree.js';
+import type { MapNode } from '../schema/yaml-tree.js';
 
 /** Shell to run on the machine to apply a resource's changes. */
 export interface ApplyStep {

@@ -10,7 +10,7 @@ import type { ResourceKind } from './resource.js';
 import { joinSh, raw, sh, type ShellCommand } from '../sh-command.js';
 import { APPLY_PRELUDE, checkName, need, parseKv } from './sh.js';
 import * as z from 'zod/mini';
-import { bool, opt, resourceCommon, str, want } from '../profile/schema-parts.js';
+import { bool, opt, resourceCommon, str, want } from '../schema/schema-parts.js';
 import { namedOrRecordedAbsent, presence } from './baseline-compare.js';
 import { SAFE_NAME } from '../sh-command.js';
 

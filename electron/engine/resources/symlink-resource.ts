@@ -12,7 +12,7 @@ import type { ResourceBase } from '../../../shared/profile.js';
 import type { Change, DriftStatus } from '../../../shared/report.js';
 import type { BaselineFile } from '../baseline-schema.js';
 import type { PathFact } from '../facts/types.js';
-import { bool, machinePath, ONE_LINE, resourceCommon, state, str, want } from '../profile/schema-parts.js';
+import { bool, machinePath, ONE_LINE, resourceCommon, state, str, want } from '../schema/schema-parts.js';
 import { sh } from '../sh-command.js';
 import { typeChange, targetChange } from './baseline-compare.js';
 import type { ResourceKind } from './resource.js';

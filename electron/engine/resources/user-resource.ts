@@ -9,7 +9,7 @@ import type { ResourceKind } from './resource.js';
 import { joinSh, sh, type ShellCommand } from '../sh-command.js';
 import { APPLY_PRELUDE, checkName, need, parseKv } from './sh.js';
 import * as z from 'zod/mini';
-import { accountName, bool, id, machinePath, newAccountName, oneOrMany, opt, passwdField, resourceCommon, state, want } from '../profile/schema-parts.js';
+import { accountName, bool, id, machinePath, newAccountName, oneOrMany, opt, passwdField, resourceCommon, state, want } from '../schema/schema-parts.js';
 import { namedOrRecordedAbsent, presence } from './baseline-compare.js';
 
 export interface UserActual {

@@ -30,7 +30,7 @@ import { ProdlikeError, RefusedError } from '../errors.js';
 import { loadProfile } from '../profile/load.js';
 import { peek } from '../profile/find.js';
 import { repositoryRoot } from '../profile/project.js';
-import { parseProfileText, scalarText } from '../profile/yaml-tree.js';
+import { parseProfileText, scalarText } from '../schema/yaml-tree.js';
 import { writeFileAtomic } from '../state/atomic-file.js';
 import { canonicalIp, hostForm, isShortName, isThisMachine, placeOf, type ConnectGuard, type HostForm, type ResolvedEndpoint } from '../backends/ssh/address.js';
 

@@ -3,8 +3,8 @@
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { loadProfile } from '../../../../electron/engine/profile/index.js';
-import { editDistance, suggest } from '../../../../electron/engine/profile/problems.js';
-import { WEB, folder, profileError } from './fixture.js';
+import { editDistance, suggest } from '../../../../electron/engine/schema/problems.js';
+import { WEB, folder, profileError } from '../profile/fixture.js';
 
 async function timed<T>(p: Promise<T>): Promise<{ value: T; ms: number }> {
   const started = Date.now();
