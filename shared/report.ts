@@ -110,20 +110,13 @@ export interface ProfileStatus {
   lastFailure?: RunRecord;
 }
 
-/** One line of the run history (JSON lines in the data folder). */
-export interface RunRecord {
-  runId: string;
-  kind: RunKind;
-  profile: string;
-  profileFile: string;
-  ok: boolean;
-  startedAt: string;
-  durationMs: number;
-  summary: RunSummary;
+/**
+ * One line of the run history (JSON lines in the data folder): a run's result without its machines.
+ * `error` also says why a run never finished (the agent running it was killed); masked like the rest.
+ */
+export interface RunRecord extends Omit<RunResult, 'machines'> {
   /** For drift runs: how many findings were not in sync. */
   drifted?: number;
-  /** Why the run failed (masked like everything else; also when it never finished: the agent running it was killed). */
-  error?: ErrorInfo;
 }
 
 /** `not-checked`: deliberately not evaluated (a command's user guards on production); not drift. */
