@@ -60,6 +60,10 @@ export interface StartRunRequest {
   noCache?: boolean;
   /** bake: push the baked states to this registry repository (`127.0.0.1:5000/shop`). */
   push?: string;
+  /** drift/capture: at most this many machines at a time (default 20). */
+  forks?: number;
+  /** capture: write the baseline even when some hosts could not be captured (marked "not captured" in it). */
+  allowUnreachable?: boolean;
 }
 
 /** One cached machine state (an image labelled prodlike.cache-*). */

@@ -82,6 +82,8 @@ export type RunEvent =
       task: string;
       current?: number;
       total?: number;
+      /** A fleet's progress (task "hosts"): how many of the machines done so far failed. */
+      failed?: number;
     };
 
 export type RunEventType = RunEvent['type'];

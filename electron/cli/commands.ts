@@ -8,6 +8,7 @@ import type { StartRunRequest } from '../../shared/api.js';
 import type { DriftReport, ErrorInfo, RunResult } from '../../shared/report.js';
 import { Engine } from '../engine/engine.js';
 import { toErrorInfo } from '../engine/errors.js';
+import { DEFAULT_FORKS, MAX_FORKS } from '../engine/runner/fleet.js';
 import type { CliFlags, CliIo } from './io.js';
 import { cacheCommand, snapshotCommand } from './cache-commands.js';
 import { driftJunit, printDrift, printRunResult, printStatus } from './print.js';
@@ -125,6 +126,8 @@ async function runKind(engine: Engine, kind: StartRunRequest['kind'], file: stri
   if (flags['no-rollback']) req.noRollback = true;
   if (flags['no-cache']) req.noCache = true;
   if (flags.push) req.push = flags.push;
+  if (flags.forks !== undefined) req.forks = parseForks(flags.forks);
+  if (flags['allow-unreachable']) req.allowUnreachable = true;
 
   const json = !!flags.json;
   const renderer = json ? undefined : createRunRenderer({ tty: io.tty, verbose: !!flags.verbose, write: io.out });
@@ -141,10 +144,19 @@ async function runKind(engine: Engine, kind: StartRunRequest['kind'], file: stri
   if (json) io.out(JSON.stringify({ result }));
   else {
     if (result.error) printError(io, result.error, false);
-    printRunResult(io, result, req.baseline);
+    printRunResult(io, result, req.baseline, !!req.allowUnreachable);
   }
   if (!result.ok) return 1;
   return kind === 'plan' && result.summary.pending > 0 ? 2 : 0;
+}
+
+/** `--forks N`: a whole number from 1 to MAX_FORKS. */
+export function parseForks(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || n < 1 || n > MAX_FORKS) {
+    throw Object.assign(new Error(`--forks ${text}: expected a whole number from 1 to ${MAX_FORKS}`), { hint: `how many machines to work on at a time; the default is ${DEFAULT_FORKS}` });
+  }
+  return n;
 }
 
 /** An interactive shell on the machine, over this terminal (raw mode while it runs). */

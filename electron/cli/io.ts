@@ -27,4 +27,8 @@ export interface CliFlags {
   all?: boolean;
   'older-than'?: string;
   push?: string;
+  /** drift/capture: at most this many machines at a time. */
+  forks?: string;
+  /** capture: write the baseline even if some hosts could not be captured. */
+  'allow-unreachable'?: boolean;
 }

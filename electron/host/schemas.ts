@@ -38,6 +38,8 @@ export const requestSchemas: Schemas = {
       noRollback: z.boolean().optional(),
       noCache: z.boolean().optional(),
       push: z.string().min(1).max(500).regex(/^[A-Za-z0-9._:/-]+$/, 'must be a registry repository such as 127.0.0.1:5000/shop').optional(),
+      forks: z.number().int().min(1).max(1000).optional(),
+      allowUnreachable: z.boolean().optional(),
     })
     .strict(),
   'runs:cancel': z.object({ runId: id }).strict(),
