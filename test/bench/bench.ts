@@ -4,7 +4,7 @@
 //
 //   npm run bench                      everything (≈ 10 minutes)
 //   npm run bench -- --quick           fewer repetitions, one fresh container pair
-//   npm run bench -- --only ansible    one comparison: ansible | compose | scale | floor | shop | vm (repeatable)
+//   npm run bench -- --only ansible    one comparison: ansible | compose | scale | floor | shop | fleet | vm (repeatable)
 //   npm run bench -- --only vm         a local QEMU VM against booting it by hand (only when asked: boots take minutes)
 //   npm run -s bench -- --json         the same figures as one JSON document on stdout (-s: no npm banner)
 //   npm run bench -- --markdown F      also write the report (Markdown) to F
@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { ansibleSuite } from './ansible.js';
 import { composeSuite } from './compose.js';
 import type { Ctx } from './context.js';
+import { fleetSuite } from './fleet.js';
 import { floorSuite, startupSuite } from './floor.js';
 import { Cleanup, log, makeCli, removeLeftovers, removeTempDirs, tempDir } from './lib.js';
 import { machineInfo, type MachineInfo } from './machine.js';
@@ -24,7 +25,7 @@ import { scaleSuite } from './scale.js';
 import { shopSuite } from './shop.js';
 import { vmSuite } from './vm.js';
 
-const SUITES = ['ansible', 'compose', 'scale', 'floor', 'shop', 'vm'] as const;
+const SUITES = ['ansible', 'compose', 'scale', 'floor', 'shop', 'fleet', 'vm'] as const;
 type Suite = (typeof SUITES)[number];
 
 /** The targets on figures that only have meaning once all are in. */
@@ -100,6 +101,7 @@ async function main(): Promise<number> {
     if (want('compose')) await step(ctx, 'compose', () => composeSuite(ctx, { allowUse: !!values['allow-use'] }));
     if (want('scale')) await step(ctx, 'scale', () => scaleSuite(ctx));
     if (want('shop')) await step(ctx, 'shop', () => shopSuite(ctx));
+    if (want('fleet')) await step(ctx, 'fleet', () => fleetSuite(ctx));
     if (want('vm')) await step(ctx, 'vm', () => vmSuite(ctx));
   } finally {
     log('cleaning up');
