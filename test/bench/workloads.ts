@@ -228,7 +228,8 @@ export function fleetProfile(name: string, hosts: FleetHost[], resources: number
           return `      - user: ${r.name}\n        groups: [${r.group}]`;
       }
     });
-    return `  ${h.name}:\n    ssh: { host: ${h.address}, port: ${h.port}, user: root, identity: ${h.identity} }\n    resources:\n${rs.join('\n')}\n`;
+    // connect_timeout: 100 handshakes on the 2 cores the hosts share with the CLI are slow, not lost.
+    return `  ${h.name}:\n    ssh: { host: ${h.address}, port: ${h.port}, user: root, identity: ${h.identity}, connect_timeout: 60 }\n    resources:\n${rs.join('\n')}\n`;
   };
   return `name: ${name}\nrole: production\nmachines:\n${hosts.map(machine).join('')}`;
 }
