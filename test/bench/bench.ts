@@ -12,6 +12,7 @@
 //
 // Every Docker object it makes is named pl-bench-* and removed at the end, also on failure.
 import { writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { ansibleSuite } from './ansible.js';
 import { composeSuite } from './compose.js';
@@ -20,7 +21,7 @@ import { fleetSuite } from './fleet.js';
 import { floorSuite, startupSuite } from './floor.js';
 import { Cleanup, log, makeCli, removeLeftovers, removeTempDirs, tempDir } from './lib.js';
 import { machineInfo, type MachineInfo } from './machine.js';
-import { ratio, Results, table, targetsSummary, timelines, type Figure } from './results.js';
+import { loadLines, ratio, Results, table, targetsSummary, timelines, type Figure } from './results.js';
 import { scaleSuite } from './scale.js';
 import { shopSuite } from './shop.js';
 import { vmSuite } from './vm.js';
@@ -68,6 +69,10 @@ Medians (ms unless noted); ratio = peer / Prodlike (> 1: Prodlike is faster).
 ${table(r)}
 
 ${targetsSummary(r)}
+
+Load average (1/5/15 min) at the start → end of each section:
+
+${loadLines(r)}
 
 Where Prodlike's time goes (ms after the process started, from its --json events; the sample nearest the median):
 
@@ -118,7 +123,7 @@ async function main(): Promise<number> {
   const md = markdown(info, ctx.results, command);
   if (values.markdown) await writeFile(values.markdown, md);
   if (values.json) {
-    process.stdout.write(JSON.stringify({ machine: info, command, figures: ctx.results.figures.map((f) => ({ ...f, ratio: ratio(f) })), skipped: ctx.results.skipped, errors: ctx.results.errors }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ machine: info, command, figures: ctx.results.figures.map((f) => ({ ...f, ratio: ratio(f) })), loads: ctx.results.loads, skipped: ctx.results.skipped, errors: ctx.results.errors }, null, 2) + '\n');
   } else {
     process.stdout.write(md);
   }
@@ -128,6 +133,9 @@ async function main(): Promise<number> {
 /** Runs one comparison; its failure is recorded (and fails the run) but the others still run. */
 async function step(ctx: Ctx, name: string, fn: () => Promise<void>): Promise<void> {
   const t = Date.now();
+  const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+  const start = load();
+  log(`${name}: load average ${start}`);
   try {
     await fn();
   } catch (err) {
@@ -135,7 +143,8 @@ async function step(ctx: Ctx, name: string, fn: () => Promise<void>): Promise<vo
     ctx.results.errors.push({ section: name, error: msg });
     log(`${name} FAILED: ${msg}`);
   }
-  log(`${name}: ${Math.round((Date.now() - t) / 1000)} s`);
+  ctx.results.loads.push({ section: name, start, end: load() });
+  log(`${name}: ${Math.round((Date.now() - t) / 1000)} s, load average at the end ${load()}`);
 }
 
 main().then(

@@ -100,7 +100,7 @@ export async function fleetSuite(ctx: Ctx): Promise<void> {
   const n = ctx.quick ? 10 : count;
   const adir = await tempDir('fleet-ansible');
   await mkdir(path.join(adir, 'cp'), { recursive: true });
-  await writeFile(path.join(adir, 'ansible.cfg'), ansibleCfg(adir, ctx.cli.knownHosts).replace('[defaults]', '[defaults]\nforks = 50'));
+  await writeFile(path.join(adir, 'ansible.cfg'), ansibleCfg(adir, ctx.cli.knownHosts));
   await writeFile(path.join(adir, 'inventory.ini'), fleetInventory(hosts.slice(0, n)));
   await writeFile(path.join(adir, 'site.yml'), fleetPlaybook(resources));
   const aenv = { ...ctx.cli.env, ANSIBLE_CONFIG: path.join(adir, 'ansible.cfg'), ANSIBLE_FORCE_COLOR: '0', ANSIBLE_HOME: path.join(adir, 'home') };

@@ -107,8 +107,10 @@ export const PLAYBOOK = `- hosts: target
 `;
 
 export function ansibleCfg(dir: string, knownHosts: string): string {
+  // The settings Ansible's users run with: pipelining, ControlPersist, forks (its default is 5).
   return `[defaults]
 inventory = ${dir}/inventory.ini
+forks = 50
 host_key_checking = True
 interpreter_python = /usr/bin/python3
 retry_files_enabled = False
