@@ -65,9 +65,13 @@ export async function forEachMachine(opts: FleetOptions): Promise<{ done: number
   }
   const progress = () => ctx.emit({ type: 'progress', runId: ctx.runId, task: FLEET_TASK, current: done, total, failed: failures });
   if (total > 1) progress();
+  // Containers and local VMs are attached together (one engine query); SSH hosts one by one, each
+  // when its turn comes, so that no more than `forks` connections are open.
+  const local = machines.filter((m) => !m.ssh);
+  const attached = local.length ? await attachAll(providers, profile, local, ctx) : new Map<string, Transport | Error>();
   await mapLimit(machines, forks, async (m) => {
     if (ctx.signal?.aborted) return;
-    const t = (await attachAll(providers, profile, [m], ctx)).get(m.name);
+    const t = m.ssh ? (await attachAll(providers, profile, [m], ctx)).get(m.name) : attached.get(m.name);
     if (!t || t instanceof Error) {
       failures++;
       opts.failed(m, t ?? new Error(`machine ${m.name} is not reachable`), 'provision');
