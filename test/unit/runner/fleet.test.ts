@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../../shared/events.js';
 import { parseForks } from '../../../electron/cli/commands.js';
 import { createRunRenderer } from '../../../electron/cli/render-run.js';
-import { mapLimit } from '../../../electron/engine/runner/fleet.js';
+import { forEachMachine, mapLimit } from '../../../electron/engine/runner/fleet.js';
+import type { ProviderSet } from '../../../electron/engine/runner/machines.js';
+import type { MachineSpec, Profile } from '../../../shared/profile.js';
 
 const tick = () => new Promise((r) => setTimeout(r, 1));
 
@@ -58,5 +60,46 @@ describe('the fleet progress line', () => {
     expect(fleet[0]).toBe('  hosts 10/100 done, 0 failed');
     expect(fleet[3]).toBe('  hosts 40/100 done, 1 failed');
     expect(fleet.at(-1)).toBe('  hosts 100/100 done, 1 failed');
+  });
+});
+
+describe('forEachMachine', () => {
+  const sshMachine = (name: string, port: number) => ({ name, resources: [], ssh: { host: '10.0.0.1', port, user: 'root' } }) as unknown as MachineSpec;
+
+  it('connects each host in its turn, at most `forks` open at once, closes each after its work, and counts the failures', async () => {
+    let open = 0;
+    let maxOpen = 0;
+    const closed: string[] = [];
+    const events: RunEvent[] = [];
+    const ssh = {
+      up: async (_p: unknown, ms: MachineSpec[]) => {
+        const m = ms[0]!;
+        if (m.name === 'h3') return new Map([[m.name, new Error('h3 is unreachable')]]);
+        maxOpen = Math.max(maxOpen, ++open);
+        const t = { target: m.name, close: async () => void (closed.push(m.name), open--) };
+        return new Map([[m.name, t]]);
+      },
+    };
+    const providers = { ssh: async () => ssh } as unknown as ProviderSet;
+    const machines = Array.from({ length: 9 }, (_, i) => sshMachine(`h${i + 1}`, 22 + i));
+    const failed: string[] = [];
+    const r = await forEachMachine({
+      providers,
+      profile: { machines } as unknown as Profile,
+      machines,
+      ctx: { runId: 'r', emit: (e) => events.push(e) },
+      forks: 3,
+      work: async (m) => {
+        await tick();
+        if (m.name === 'h5') throw new Error('probe failed');
+      },
+      failed: (m, err, phase) => failed.push(`${m.name} ${phase} ${err.message}`),
+    });
+    expect(maxOpen).toBe(3);
+    expect(closed.sort()).toEqual(['h1', 'h2', 'h4', 'h5', 'h6', 'h7', 'h8', 'h9']);
+    expect(failed.sort()).toEqual(['h3 provision h3 is unreachable', 'h5 probe probe failed']);
+    expect(r).toEqual({ done: 9, failed: 2 });
+    const last = events.filter((e) => e.type === 'progress').pop();
+    expect(last).toMatchObject({ task: 'hosts', current: 9, total: 9, failed: 2 });
   });
 });
