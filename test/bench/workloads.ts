@@ -119,6 +119,7 @@ local_tmp = ${dir}/ansible-local
 
 [ssh_connection]
 pipelining = True
+retries = 3
 ssh_args = -o ControlMaster=auto -o ControlPersist=60s -o UserKnownHostsFile=${knownHosts} -o StrictHostKeyChecking=yes
 control_path_dir = ${dir}/cp
 `;
