@@ -103,6 +103,10 @@ export interface StartRunRequest {
    * anything differs from what the plan saw, the run refuses and changes nothing.
    */
   planId?: string;
+  /** drift/capture: at most this many machines at a time (default DEFAULT_FORKS). */
+  forks?: number;
+  /** capture: write the baseline even when some hosts could not be captured (marked "not captured" in it). */
+  allowUnreachable?: boolean;
 }
 
 /** One cached machine state (an image labelled prodlike.cache-*). */
@@ -275,3 +279,7 @@ export const API_CHANNELS: readonly ApiChannel[] = [
   'doctor:fix',
   'docker:engine',
 ];
+
+/** drift/capture over a fleet: machines worked on at a time, by default and at most. */
+export const DEFAULT_FORKS = 20;
+export const MAX_FORKS = 1000;

@@ -94,6 +94,8 @@ export type RunEvent =
       phase?: MachinePhase;
       /** ISO time the task started (for an elapsed time). */
       at?: string;
+      /** A fleet's progress (task "hosts"): how many of the machines done so far failed. */
+      failed?: number;
     };
 
 

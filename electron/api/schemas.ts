@@ -40,6 +40,8 @@ export const requestSchemas: Schemas = {
       push: z.string().min(1).max(500).regex(/^[A-Za-z0-9._:/-]+$/, 'must be a registry repository such as 127.0.0.1:5000/shop').optional(),
       only: z.array(z.object({ machine: id, resource: z.string().min(1).max(4096) }).strict()).min(1).max(1000).optional(),
       planId: id.optional(),
+      forks: z.number().int().min(1).max(1000).optional(),
+      allowUnreachable: z.boolean().optional(),
     })
     .strict(),
   'runs:cancel': z.object({ runId: id }).strict(),

@@ -37,4 +37,8 @@ export interface CliFlags {
   every?: string;
   /** up: the plan run whose changes to apply (refused if the machines changed since). */
   'from-plan'?: string;
+  /** drift/capture: at most this many machines at a time. */
+  forks?: string;
+  /** capture: write the baseline even if some hosts could not be captured. */
+  'allow-unreachable'?: boolean;
 }

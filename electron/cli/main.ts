@@ -27,7 +27,11 @@ Commands:
   drift <profile>          compare machines with their profile (exit 2 on drift)
       --against <baseline>   ... or with the production hosts they mirror
       --junit <file>         also write the findings as a JUnit report
+      --forks <n>            at most n machines at a time (default 20)
   capture <profile> --out <file>   read-only baseline of a production profile's hosts
+      --forks <n>            at most n hosts at a time (default 20)
+      --allow-unreachable    write the baseline even if some hosts could not be captured
+                             (they are marked "not captured" in it)
   reconcile <profile> --against <baseline>   make local machines match production
   trust <host[:port]>      show a host's SSH key fingerprint and trust it
   ssh <profile> <machine>  open a shell on a machine (container, host or VM)
@@ -108,6 +112,8 @@ async function main(argv: string[]): Promise<number> {
         'no-agent': { type: 'boolean' },
         every: { type: 'string' },
         'from-plan': { type: 'string' },
+        forks: { type: 'string' },
+        'allow-unreachable': { type: 'boolean' },
       },
     });
   } catch (err) {

@@ -10,13 +10,16 @@ function seconds(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(2)} s`;
 }
 
-export function printRunResult(io: CliIo, r: RunResult, baseline?: string): void {
+export function printRunResult(io: CliIo, r: RunResult, baseline?: string, allowUnreachable = false): void {
   const s = r.summary;
   for (const line of failureLines(r)) io.err(line);
   if (r.kind === 'capture') {
     const hosts = r.machines.filter((m) => m.status !== 'failed').length;
-    if (r.ok) io.out(`${pc.green('✓')} captured ${r.profile}: ${hosts} host(s), read-only, written to ${path.relative(process.cwd(), baseline ?? '') || baseline} in ${seconds(r.durationMs)}`);
-    else io.out(`${pc.red('✗')} capture of ${r.profile} failed: no baseline was written`);
+    const missed = r.machines.length - hosts;
+    const where = path.relative(process.cwd(), baseline ?? '') || baseline;
+    if (r.ok) io.out(`${pc.green('✓')} captured ${r.profile}: ${hosts} host(s), read-only, written to ${where} in ${seconds(r.durationMs)}`);
+    else if (allowUnreachable && hosts > 0 && !r.error) io.out(`${pc.yellow('!')} captured ${r.profile}: ${hosts} of ${r.machines.length} host(s), written to ${where}; ${missed} not captured (marked so in it) in ${seconds(r.durationMs)}`);
+    else io.out(`${pc.red('✗')} capture of ${r.profile} failed: no baseline was written${hosts > 0 && missed > 0 ? ` (${hosts} of ${r.machines.length} hosts were captured; --allow-unreachable writes them)` : ''}`);
     return;
   }
   const parts = [`${s.ok} ok`, s.changed ? pc.yellow(`${s.changed} changed`) : '0 changed'];

@@ -7,6 +7,9 @@ import pc from 'picocolors';
 import type { RunEvent } from '../../shared/events.js';
 import type { Change, DriftStatus, ResourceStatus } from '../../shared/report.js';
 
+/** Above this many machines the live block is one progress line. */
+const FLEET_LINES = 10;
+
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
 interface MachineLine {
@@ -71,10 +74,14 @@ export function createRunRenderer(opts: { tty: boolean; verbose: boolean; write?
   opts = { ...opts, tty: opts.tty && !!opts.live };
   const write = opts.write ?? ((s: string) => process.stdout.write(s + '\n'));
   const machines = new Map<string, MachineLine>();
+  // A fleet (drift/capture over many hosts) shows one line, hosts done/total and failures, not a block per host.
+  let fleet: { done: number; total: number; failed: number; printed: number } | undefined;
+  const fleetLine = (f: NonNullable<typeof fleet>) => `hosts ${f.done}/${f.total} done${f.failed ? `, ${pc.red(`${f.failed} failed`)}` : ', 0 failed'}`;
   let frame = 0;
   let timer: NodeJS.Timeout | undefined;
 
   const render = () => {
+    if (fleet && machines.size > FLEET_LINES) return `${fleet.done < fleet.total ? pc.cyan(SPINNER[frame % SPINNER.length]!) : fleet.failed ? pc.red('✗') : pc.green('✓')} ${fleetLine(fleet)}`;
     const lines: string[] = [];
     for (const [name, m] of machines) {
       const n = (st: ResourceStatus) => [...m.statuses.values()].filter((x) => x === st).length;
@@ -148,6 +155,18 @@ export function createRunRenderer(opts: { tty: boolean; verbose: boolean; write?
           else if (opts.verbose || e.stream === 'warn') persist(e.text.trimEnd().split('\n').map((l) => `  ${pc.dim(`[${e.machine ?? '-'}]`)} ${e.stream === 'warn' ? pc.yellow(l) : pc.dim(l)}`).join('\n'));
           break;
         case 'progress': {
+          // "hosts": the fleet runner's count (electron/engine/runner/fleet.ts).
+          if (!e.machine && e.task === 'hosts' && e.total) {
+            fleet ??= { done: 0, total: e.total, failed: 0, printed: 0 };
+            Object.assign(fleet, { done: e.current ?? 0, total: e.total, failed: e.failed ?? 0 });
+            // Without a terminal: a line at each tenth of the fleet, and at the end.
+            const step = Math.floor((fleet.done / fleet.total) * 10);
+            if (!opts.tty && fleet.total > 1 && step > fleet.printed && fleet.done > 0) {
+              fleet.printed = step;
+              write(`  ${fleetLine(fleet)}`);
+            }
+            break;
+          }
           if (e.machine) {
             const m = machine(e.machine);
             // A machine's step (phase set) counts resources; other progress (a pull) is a share of bytes.

@@ -5,7 +5,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pc from 'picocolors';
-import type { StartRunRequest } from '../../shared/api.js';
+import { DEFAULT_FORKS, MAX_FORKS, type StartRunRequest } from '../../shared/api.js';
 import type { EventSink } from '../../shared/events.js';
 import type { DriftReport, ErrorInfo, RunResult } from '../../shared/report.js';
 import type { CliFlags, CliIo } from './io.js';
@@ -44,7 +44,19 @@ export function runRequest(kind: StartRunRequest['kind'], file: string, flags: C
   if (flags['no-cache']) req.noCache = true;
   if (flags.push) req.push = flags.push;
   if (flags['from-plan']) req.planId = flags['from-plan'];
+  if (flags.forks !== undefined) req.forks = parseForks(flags.forks);
+  if (flags['allow-unreachable']) req.allowUnreachable = true;
   return req;
+}
+
+/** `--forks N`: a whole number from 1 to MAX_FORKS. */
+export function parseForks(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || n < 1 || n > MAX_FORKS) {
+    throw Object.assign(new Error(`--forks ${text}: expected a whole number from 1 to ${MAX_FORKS}`), { hint: `how many machines to work on at a time; the default is ${DEFAULT_FORKS}` });
+  }
+  return n;
+
 }
 
 export async function runKind(engine: RunStarter, kind: StartRunRequest['kind'], file: string, flags: CliFlags, io: CliIo): Promise<number> {
@@ -74,7 +86,7 @@ export async function finishRun(result: RunResult | DriftReport, req: StartRunRe
   if (json) io.out(JSON.stringify({ result }));
   else {
     if (result.error) printError(io, result.error, false);
-    printRunResult(io, result, req.baseline);
+    printRunResult(io, result, req.baseline, !!req.allowUnreachable);
     if (req.kind === 'plan' && result.ok && result.summary.pending > 0) io.out(pc.dim(`apply exactly this plan: prodlike up ${req.file} --from-plan ${result.runId}`));
   }
   if (!result.ok) return 1;

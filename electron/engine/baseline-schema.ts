@@ -61,12 +61,16 @@ export const baselineHostSchema = z.object({
   directories: z.record(z.string(), directoryEntry),
 });
 
+/** A host of the profile that could not be captured (`capture --allow-unreachable`): nothing is known of it. */
+export const notCapturedSchema = z.object({ address: z.string(), reason: z.string() });
+
 export const baselineSchema = z.object({
   format: z.literal(BASELINE_FORMAT),
   profile: z.string(),
   /** The only timestamp in the file (so re-captures of an unchanged host differ in one line). */
   captured_at: z.string(),
   hosts: z.record(z.string(), baselineHostSchema),
+  not_captured: z.optional(z.record(z.string(), notCapturedSchema)),
 });
 
 export type Baseline = z.output<typeof baselineSchema>;
@@ -76,3 +80,4 @@ export type BaselineDirectory = z.output<typeof directoryEntry>;
 export type BaselineUser = z.output<typeof userEntry>;
 export type BaselineGroup = z.output<typeof groupEntry>;
 export type BaselineService = z.output<typeof serviceEntry>;
+export type NotCaptured = z.output<typeof notCapturedSchema>;

@@ -82,6 +82,18 @@ export interface CaptureOptions {
   now?: Date;
 }
 
+/** The address a baseline records for a machine: host:port for SSH machines. */
+export function addressOf(m: Profile['machines'][number], t?: Transport): string {
+  return m.ssh ? `${m.ssh.host}:${m.ssh.port}` : (t?.target ?? m.name);
+}
+
+/** One machine's entry: its read-only facts probe (one round-trip) and what the profile names. */
+export async function captureHost(m: Profile['machines'][number], t: Transport): Promise<{ host: BaselineHost; packages: number }> {
+  const named = namedInProfile(m.resources);
+  const facts = await gatherFacts(t, [...named.files, ...named.directories], m.ssh ? { timeoutMs: m.ssh.commandTimeoutMs } : {});
+  return { host: hostEntry(addressOf(m, t), facts, named), packages: Object.keys(facts.packages).length };
+}
+
 /**
  * Probes every machine of the profile (in parallel) and builds the baseline. Only the read-only facts
  * probe runs on the hosts: capture NEVER writes to them. Fails, naming each machine, if any could not
@@ -104,11 +116,10 @@ export async function captureBaseline(
         const t = transports.get(m.name);
         if (!t) throw new BaselineError(`no connection to machine ${m.name}`, { where: m.name });
         if (t instanceof Error) throw t;
-        const named = namedInProfile(m.resources);
         const started = Date.now();
-        const facts = await gatherFacts(t, [...named.files, ...named.directories]);
-        hosts[m.name] = hostEntry(m.ssh ? `${m.ssh.host}:${m.ssh.port}` : t.target, facts, named);
-        emit({ ...base, status: 'done', detail: `${Object.keys(facts.packages).length} packages, facts in ${Date.now() - started} ms` });
+        const { host, packages } = await captureHost(m, t);
+        hosts[m.name] = host;
+        emit({ ...base, status: 'done', detail: `${packages} packages, facts in ${Date.now() - started} ms` });
       } catch (err) {
         failures.push(`${m.name}: ${err instanceof Error ? err.message : String(err)}`);
         emit({ ...base, status: 'failed', error: toErrorInfo(err) });
@@ -124,10 +135,16 @@ export async function captureBaseline(
   return { format: BASELINE_FORMAT, profile: profile.name, captured_at: (opts.now ?? new Date()).toISOString(), hosts: byKey(hosts) };
 }
 
+/** Every host a baseline names, captured or not, with its address (the production guard protects them all). */
+export function everyBaselineHost(b: Baseline): { host: string; address: string }[] {
+  return [...Object.entries(b.hosts), ...Object.entries(b.not_captured ?? {})].map(([host, h]) => ({ host, address: h.address }));
+}
+
 /** Stable YAML: fixed field order, every map sorted by key, no line folding (diffs stay line-sized). */
 export function serializeBaseline(b: Baseline): string {
   const hosts = byKey(Object.fromEntries(Object.entries(b.hosts).map(([name, h]) => [name, canonicalHost(h)])));
-  const body = stringify({ format: b.format, profile: b.profile, captured_at: b.captured_at, hosts }, { lineWidth: 0, indent: 2 });
+  const notCaptured = b.not_captured && Object.keys(b.not_captured).length ? { not_captured: byKey(b.not_captured) } : {};
+  const body = stringify({ format: b.format, profile: b.profile, captured_at: b.captured_at, hosts, ...notCaptured }, { lineWidth: 0, indent: 2 });
   return `# Prodlike baseline: production as captured by \`prodlike capture\` (read-only). Keep it in git.\n${body}`;
 }
 

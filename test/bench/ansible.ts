@@ -2,6 +2,7 @@
 // its own fresh sshd container from the same image.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { Sshd } from '../support/sshd.js';
 import { interleave, med, medianTimeline, ms, sshd, target, writeFileIn, type Ctx } from './context.js';
 import { commandExists, log, median, must, rand, tempDir, type Proc } from './lib.js';
 import { ansibleCfg, configProfile, inventory, PLAYBOOK } from './workloads.js';
@@ -24,12 +25,37 @@ export function summary(p: Proc): { ok?: number; changed?: number; pending?: num
   }
 }
 
+/**
+ * What the 20 resources leave on a host, read with `docker exec` (neither tool): package versions,
+ * each managed path's type, mode, owner, group and content hash, the managed lines, the user and the
+ * groups. Two hosts that did the same work print the same text.
+ */
+const END_STATE = `dpkg-query -W -f '\${Package} \${Version} \${Status}\\n' tree jq 2>&1
+for f in /srv/plbench /srv/plbench/conf /srv/plbench/data /srv/plbench/logs /srv/plbench/conf/app.conf /srv/plbench/conf/db.conf /srv/plbench/README /etc/plbench.conf /srv/plbench/data/seed.txt /srv/plbench/data/built.txt /srv/plbench/logs/init.log /var/lib/pl-bench-apt-updated; do
+  stat -c '%n %F %a %U %G' "$f" 2>&1; if [ -f "$f" ]; then sha256sum < "$f"; fi
+done
+grep -h PLBENCH /etc/environment /etc/bash.bashrc
+getent passwd plbench | cut -d: -f1,3,4,6,7; id -Gn plbench
+getent group plbench plbench-ops | cut -d: -f1,3,4`;
+
+async function endState(s: Sshd): Promise<string[]> {
+  return (await s.exec(END_STATE)).trim().split('\n');
+}
+
+/** The lines where two end states differ, as "ansible: … | prodlike: …". */
+export function endStateDiff(a: string[], p: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < Math.max(a.length, p.length); i++) if (a[i] !== p[i]) out.push(`ansible: ${a[i] ?? '(none)'} | prodlike: ${p[i] ?? '(none)'}`);
+  return out;
+}
+
 export async function ansibleSuite(ctx: Ctx): Promise<void> {
   if (!commandExists('ansible-playbook')) {
     ctx.results.skip(SECTION, 'ansible-playbook not found: install Debian\'s `ansible-core` (apt-get install ansible-core)');
     return;
   }
-  const fresh = ctx.quick ? 1 : 2;
+  const fresh = ctx.quick ? 1 : 5;
+  const differences: string[] = [];
   const firstA: number[] = [];
   const firstP: number[] = [];
   let ansibleRun: (extra?: string[]) => Promise<Proc> = async () => {
@@ -59,13 +85,18 @@ export async function ansibleSuite(ctx: Ctx): Promise<void> {
       if (who === 'a' && recap(r).changed < 10) throw new Error(`ansible first apply changed only ${recap(r).changed} tasks`);
       if (who === 'p' && (summary(r).changed ?? 0) < 10) throw new Error(`prodlike first apply changed only ${summary(r).changed} resources`);
     }
+    // Same work, proven: both hosts must end in the same state (compared with docker exec).
+    const diff = endStateDiff(await endState(a), await endState(p));
+    if (diff.length) log(`  end states differ after first apply ${i + 1}:\n    ${diff.join('\n    ')}`);
+    differences.push(...diff);
     ctx.configured = { sshd: p, file, machine: 'target' };
     if (i < fresh - 1) {
       await a.stop();
       await p.stop();
     }
   }
-  ctx.results.add({ section: SECTION, metric: 'first apply (fresh container)', prodlike: median(firstP), peer: median(firstA), peerName: 'ansible-playbook', unit: 'ms', n: firstP.length, samples: { prodlike: firstP, peer: firstA } });
+  const sameState = differences.length === 0 ? 'end states identical: packages, files, lines, users, groups' : `end states DIFFER on ${new Set(differences).size} line(s): ${[...new Set(differences)].slice(0, 3).join('; ')}`;
+  ctx.results.add({ section: SECTION, metric: 'first apply (fresh container)', prodlike: median(firstP), peer: median(firstA), peerName: 'ansible-playbook', unit: 'ms', n: firstP.length, samples: { prodlike: firstP, peer: firstA }, note: sameState });
 
   log(`${SECTION}: no-change re-runs`);
   const [aNo, pNo] = await interleave(ctx.reps, 1, [() => ansibleRun(), () => ctx.cli.run(['up', file, '--json'])]);

@@ -1,6 +1,7 @@
 // 2. Containers: 3 machines from debian:bookworm (sleep infinity, init) with docker-compose and with
 // prodlike; then `prodlike use` between two provisioned 3-machine profiles, and 3 machines × 10
 // resources no-change.
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { summary } from './ansible.js';
@@ -38,64 +39,109 @@ async function othersRunning(): Promise<string[]> {
   return [...new Set(out.split('\n').filter((n) => n && !n.startsWith(PREFIX)))];
 }
 
-export async function composeSuite(ctx: Ctx, opts: { allowUse: boolean }): Promise<void> {
-  const haveCompose = commandExists('docker-compose');
-  if (!haveCompose) ctx.results.skip(`${SECTION} (compose side)`, 'docker-compose not found: install Debian\'s `docker-compose` (apt-get install docker-compose)');
-  const cycles = ctx.quick ? 2 : 3;
+/** Compose v2 (Debian trixie's, unpacked by scripts/fetch-compose-v2.sh): the Compose users run today. */
+const COMPOSE_V2 = process.env.PL_BENCH_COMPOSE_V2 ?? '/opt/prodlike-bench/compose-v2/usr/libexec/docker/cli-plugins/docker-compose';
 
+interface Peer {
+  /** "docker compose v2.26.1", "docker-compose 1.29": the table's peer column. */
+  label: string;
+  run: (...args: string[]) => Promise<Proc>;
+}
+
+export async function composeSuite(ctx: Ctx, opts: { allowUse: boolean }): Promise<void> {
+  const cycles = ctx.quick ? 2 : 5;
   const pl = await prodlikeProfile(ctx, 'c', 3, 0);
   const dir = await tempDir('compose');
-  const project = `${PREFIX}compose-${rand()}`.replace(/[^a-z0-9_-]/g, '');
   await writeFile(path.join(dir, 'docker-compose.yml'), composeFile(3));
-  const compose = (...args: string[]) => must('docker-compose', ['-p', project, ...args], { cwd: dir, timeoutMs: 300_000 });
-  if (haveCompose) ctx.cleanup.add(`compose ${project}`, () => compose('down', '-v', '--remove-orphans', '-t', '0'));
+  // Compose v2 is the peer; 1.29 (Debian bookworm's) is a second row. Each has its own project.
+  const peers: Peer[] = [];
+  const addPeer = async (bin: string, label: string) => {
+    const project = `${PREFIX}compose-${rand()}`.replace(/[^a-z0-9_-]/g, '');
+    const peer: Peer = { label, run: (...args: string[]) => must(bin, ['-p', project, ...args], { cwd: dir, timeoutMs: 300_000 }) };
+    ctx.cleanup.add(`compose ${project}`, () => peer.run('down', '-v', '--remove-orphans', '-t', '0'));
+    peers.push(peer);
+  };
+  if (existsSync(COMPOSE_V2)) await addPeer(COMPOSE_V2, `docker compose v${(await must(COMPOSE_V2, ['version', '--short'])).stdout.trim().replace(/^v/, '')}`);
+  else ctx.results.skip(`${SECTION} (Compose v2 side)`, `Compose v2 not found at ${COMPOSE_V2}: run scripts/fetch-compose-v2.sh`);
+  if (commandExists('docker-compose')) await addPeer('docker-compose', 'docker-compose 1.29');
+  else ctx.results.skip(`${SECTION} (Compose 1.29 side)`, "docker-compose not found: install Debian's `docker-compose` (apt-get install docker-compose)");
   const prodlike = (...args: string[]) => ctx.cli.run([...args, pl.file, '--json']);
-  const skipCompose = async (): Promise<Proc> => ({ code: 0, stdout: '', stderr: '', ms: NaN, lineTimes: [] });
+  /** Each cycle, the tools in turn; the order alternates from one cycle to the next (shared disk, cache). */
+  const turns = <T>(i: number, xs: T[]) => (i % 2 ? [...xs].reverse() : xs);
 
   log(`${SECTION}: first up (${cycles} cycles of remove + up)`);
-  const firstC: number[] = [];
+  const firstC: number[][] = peers.map(() => []);
   const firstP: Proc[] = [];
   for (let i = 0; i < cycles; i++) {
-    if (haveCompose) {
-      await compose('down', '-v', '-t', '0');
-      firstC.push((await compose('up', '-d')).ms);
-    }
-    await prodlike('destroy');
-    firstP.push(await prodlike('up'));
+    const steps: (() => Promise<void>)[] = [
+      ...peers.map((peer, j) => async () => {
+        await peer.run('down', '-v', '-t', '0');
+        firstC[j]!.push((await peer.run('up', '-d')).ms);
+      }),
+      async () => {
+        await prodlike('destroy');
+        firstP.push(await prodlike('up'));
+      },
+    ];
+    for (const step of turns(i, steps)) await step();
   }
-  ctx.results.add({ section: SECTION, metric: 'first up, 3 containers', prodlike: med(firstP), peer: haveCompose ? median(firstC) : undefined, peerName: 'docker-compose up -d', unit: 'ms', n: cycles, samples: { prodlike: ms(firstP), peer: firstC }, timeline: medianTimeline(firstP), target: undefined });
+  const row = (metric: string, ps: Proc[], peerMs: number[][], verb: string, n: number, timeline = true) => {
+    const list = peers.length ? peers : [undefined];
+    list.forEach((peer, j) =>
+      ctx.results.add({
+        section: SECTION,
+        metric,
+        prodlike: med(ps),
+        ...(peer ? { peer: median(peerMs[j]!), peerName: `${peer.label} ${verb}` } : {}),
+        unit: 'ms',
+        n,
+        samples: { prodlike: ms(ps), ...(peer ? { peer: peerMs[j]! } : {}) },
+        ...(timeline && j === 0 ? { timeline: medianTimeline(ps) } : {}),
+      }),
+    );
+  };
+  row('first up, 3 containers', firstP, firstC, 'up -d', cycles);
 
   log(`${SECTION}: no-change up`);
-  const [cNo, pNo] = await interleave(ctx.reps, 1, [haveCompose ? () => compose('up', '-d') : skipCompose, () => prodlike('up')]);
-  ctx.results.add({ section: SECTION, metric: 'no-change up, 3 containers', prodlike: med(pNo!), peer: haveCompose ? med(cNo!) : undefined, peerName: 'docker-compose up -d', unit: 'ms', n: ctx.reps, samples: { prodlike: ms(pNo!), peer: ms(cNo!) }, timeline: medianTimeline(pNo!) });
+  const noChange = await interleave(ctx.reps, 1, [...peers.map((peer) => () => peer.run('up', '-d')), () => prodlike('up')]);
+  row('no-change up, 3 containers', noChange.at(-1)!, noChange.slice(0, -1).map(ms), 'up -d', ctx.reps);
 
   log(`${SECTION}: no-change up through the agent`);
   await ctx.cli.runAgent(['agent', 'start']);
   ctx.cleanup.add('agent', () => ctx.cli.runAgent(['agent', 'stop']));
   await ctx.cli.runAgent(['up', pl.file, '--json']);
-  const [cAg, pAg] = await interleave(ctx.reps, 1, [haveCompose ? () => compose('up', '-d') : skipCompose, () => ctx.cli.runAgent(['up', pl.file, '--json'])]);
-  ctx.results.add({ section: SECTION, metric: 'no-change up, 3 containers, with the agent', prodlike: med(pAg!), peer: haveCompose ? med(cAg!) : undefined, peerName: 'docker-compose up -d', unit: 'ms', n: ctx.reps, samples: { prodlike: ms(pAg!), peer: ms(cAg!) }, timeline: medianTimeline(pAg!), target: haveCompose ? { text: 'no slower than Compose', met: med(pAg!) <= med(cAg!) } : undefined });
+  // The first peer is Compose v2 when it is there: the agent's target is "no slower than Compose v2".
+  const v2 = peers[0];
+  const agentRuns = await interleave(ctx.reps, 1, [...(v2 ? [() => v2.run('up', '-d')] : []), () => ctx.cli.runAgent(['up', pl.file, '--json'])]);
+  const pAg = agentRuns.at(-1)!;
+  const cAg = v2 ? agentRuns[0] : undefined;
+  ctx.results.add({ section: SECTION, metric: 'no-change up, 3 containers, with the agent', prodlike: med(pAg), peer: cAg ? med(cAg) : undefined, peerName: v2 ? `${v2.label} up -d` : 'Compose', unit: 'ms', n: ctx.reps, samples: { prodlike: ms(pAg), ...(cAg ? { peer: ms(cAg) } : {}) }, timeline: medianTimeline(pAg), target: cAg ? { text: 'no slower than Compose v2', met: med(pAg) <= med(cAg) } : undefined });
 
   log(`${SECTION}: stop / start`);
-  const stopC: number[] = [];
-  const startC: number[] = [];
-  const startC2: number[] = [];
+  const stopC: number[][] = peers.map(() => []);
+  const startC: number[][] = peers.map(() => []);
+  const startC2: number[][] = peers.map(() => []);
   const stopP: Proc[] = [];
   const startP: Proc[] = [];
   for (let i = 0; i < cycles; i++) {
-    if (haveCompose) {
-      stopC.push((await compose('stop')).ms);
-      startC.push((await compose('up', '-d')).ms);
-      await compose('stop');
-      startC2.push((await compose('start')).ms);
-    }
-    stopP.push(await prodlike('down'));
-    startP.push(await prodlike('up'));
+    const steps: (() => Promise<void>)[] = [
+      ...peers.map((peer, j) => async () => {
+        stopC[j]!.push((await peer.run('stop')).ms);
+        startC[j]!.push((await peer.run('up', '-d')).ms);
+        await peer.run('stop');
+        startC2[j]!.push((await peer.run('start')).ms);
+      }),
+      async () => {
+        stopP.push(await prodlike('down'));
+        startP.push(await prodlike('up'));
+      },
+    ];
+    for (const step of turns(i, steps)) await step();
   }
-  ctx.results.add({ section: SECTION, metric: 'stop, 3 containers (down)', prodlike: med(stopP), peer: haveCompose ? median(stopC) : undefined, peerName: 'docker-compose stop', unit: 'ms', n: cycles, samples: { prodlike: ms(stopP), peer: stopC } });
-  ctx.results.add({ section: SECTION, metric: 'start again (up)', prodlike: med(startP), peer: haveCompose ? median(startC) : undefined, peerName: 'docker-compose up -d', unit: 'ms', n: cycles, samples: { prodlike: ms(startP), peer: startC }, timeline: medianTimeline(startP) });
-  ctx.results.add({ section: SECTION, metric: 'start again (up)', prodlike: med(startP), peer: haveCompose ? median(startC2) : undefined, peerName: 'docker-compose start', unit: 'ms', n: cycles, samples: { prodlike: ms(startP), peer: startC2 } });
-  if (haveCompose) await compose('down', '-v', '-t', '0');
+  row('stop, 3 containers (down)', stopP, stopC, 'stop', cycles, false);
+  row('start again (up)', startP, startC, 'up -d', cycles);
+  row('start again (up)', startP, startC2, 'start', cycles, false);
+  for (const peer of peers) await peer.run('down', '-v', '-t', '0');
 
   log(`${SECTION}: 3 machines × 10 resources, no-change up`);
   const p10 = await prodlikeProfile(ctx, 'c10', 3, 10);

@@ -35,11 +35,16 @@ export async function writeFileIn(ctx: Ctx, rel: string, text: string): Promise<
   return file;
 }
 
-/** Runs `fns` in turn, `reps` times (after `warmup` unrecorded rounds), interleaved to share the noise. */
+/**
+ * Runs `fns` in turn, `reps` times (after `warmup` unrecorded rounds), interleaved to share the noise;
+ * every other round in the opposite order, so no tool always runs right after the same one.
+ */
 export async function interleave(reps: number, warmup: number, fns: (() => Promise<Proc>)[]): Promise<Proc[][]> {
   const out: Proc[][] = fns.map(() => []);
   for (let i = 0; i < warmup + reps; i++) {
-    for (const [j, fn] of fns.entries()) {
+    const order = [...fns.entries()];
+    if (i % 2) order.reverse();
+    for (const [j, fn] of order) {
       const p = await fn();
       if (i >= warmup) out[j]!.push(p);
     }

@@ -31,6 +31,8 @@ export class Results {
   readonly figures: Figure[] = [];
   readonly skipped: Skip[] = [];
   readonly errors: { section: string; error: string }[] = [];
+  /** Load average (1/5/15 min) when each section started and ended: figures taken on a busy machine say so. */
+  readonly loads: { section: string; start: string; end: string }[] = [];
   add(f: Figure): Figure {
     this.figures.push(f);
     return f;
@@ -77,6 +79,10 @@ export function targetsSummary(r: Results): string {
   for (const s of r.skipped) lines.push(`- skipped: ${s.section}: ${s.reason}`);
   for (const e of r.errors) lines.push(`- FAILED: ${e.section}: ${e.error.split('\n')[0]}`);
   return lines.join('\n');
+}
+
+export function loadLines(r: Results): string {
+  return r.loads.map((l) => `- ${l.section}: ${l.start} → ${l.end}`).join('\n');
 }
 
 export function timelines(r: Results): string {

@@ -107,8 +107,10 @@ export const PLAYBOOK = `- hosts: target
 `;
 
 export function ansibleCfg(dir: string, knownHosts: string): string {
+  // The settings Ansible's users run with: pipelining, ControlPersist, forks (its default is 5).
   return `[defaults]
 inventory = ${dir}/inventory.ini
+forks = 50
 host_key_checking = True
 interpreter_python = /usr/bin/python3
 retry_files_enabled = False
@@ -117,6 +119,7 @@ local_tmp = ${dir}/ansible-local
 
 [ssh_connection]
 pipelining = True
+retries = 3
 ssh_args = -o ControlMaster=auto -o ControlPersist=60s -o UserKnownHostsFile=${knownHosts} -o StrictHostKeyChecking=yes
 control_path_dir = ${dir}/cp
 `;
@@ -174,4 +177,113 @@ export function composeFile(machines: number): string {
 `);
   }
   return `version: "2.4"\nservices:\n${s.join('')}`;
+}
+
+/** One resource of the fleet workload, written three ways below (profile, seed script, Ansible task). */
+type FleetItem =
+  | { kind: 'directory'; path: string; mode: string }
+  | { kind: 'file'; path: string; content: string; mode: string }
+  | { kind: 'line'; path: string; text: string }
+  | { kind: 'group'; name: string }
+  | { kind: 'user'; name: string; group: string };
+
+/**
+ * N resources for fleet host `h` (the scale mix: directories, files, lines, groups, users), each under
+ * names of its own (/srv/fleet/<h>/…, g<k><h>, u<k><h>): the fleet's hosts share one container's file
+ * system, and no two hosts may read the same thing. `{{ h }}` in the Ansible tasks is the same name.
+ */
+function fleetItems(n: number, h: string): FleetItem[] {
+  const out: FleetItem[] = [];
+  const root = `/srv/fleet/${h}`;
+  for (let i = 0; out.length < n; i++) {
+    const slot = i % 10;
+    const k = Math.floor(i / 10);
+    if (slot === 0) out.push({ kind: 'directory', path: `${root}/d${k}`, mode: '0755' });
+    else if (slot <= 4) out.push({ kind: 'file', path: `${root}/d${k}/f${slot}.conf`, content: `key${slot} = value ${k}\n`, mode: '0644' });
+    else if (slot <= 6) out.push({ kind: 'line', path: `${root}/lines${k}.txt`, text: `line ${slot} of ${k}` });
+    else if (slot === 7) out.push({ kind: 'group', name: `g${k}${h}` });
+    else if (slot === 8) out.push({ kind: 'user', name: `u${k}${h}`, group: `g${k}${h}` });
+    else out.push({ kind: 'directory', path: `${root}/d${k}/sub`, mode: '0750' });
+  }
+  return out;
+}
+
+export interface FleetHost {
+  name: string;
+  address: string;
+  port: number;
+  identity: string;
+}
+
+export function fleetProfile(name: string, hosts: FleetHost[], resources: number): string {
+  const machine = (h: FleetHost) => {
+    const rs = fleetItems(resources, h.name).map((r) => {
+      switch (r.kind) {
+        case 'directory':
+          return `      - directory: ${r.path}\n        mode: "${r.mode}"`;
+        case 'file':
+          return `      - file: ${r.path}\n        content: ${JSON.stringify(r.content)}\n        mode: "${r.mode}"`;
+        case 'line':
+          return `      - line: ${r.path}\n        text: ${r.text}`;
+        case 'group':
+          return `      - group: ${r.name}`;
+        case 'user':
+          return `      - user: ${r.name}\n        groups: [${r.group}]`;
+      }
+    });
+    // connect_timeout: 100 handshakes on the 2 cores the hosts share with the CLI are slow, not lost.
+    return `  ${h.name}:\n    ssh: { host: ${h.address}, port: ${h.port}, user: root, identity: ${h.identity}, connect_timeout: 60 }\n    resources:\n${rs.join('\n')}\n`;
+  };
+  return `name: ${name}\nrole: production\nmachines:\n${hosts.map(machine).join('')}`;
+}
+
+/**
+ * A shell script that puts host `h` (the `index`th) in the state its resources describe (run once, as
+ * root). Groups and users are appended to /etc/group, /etc/passwd and /etc/shadow directly: 500
+ * useradd calls take minutes on a busy 2-core machine, the lines they would write take milliseconds.
+ */
+export function fleetSeed(h: string, index: number, resources: number): string {
+  const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const lines = ['set -e'];
+  let id = 20000 + index * 100;
+  const gids = new Map<string, number>();
+  for (const r of fleetItems(resources, h)) {
+    if (r.kind === 'directory') lines.push(`mkdir -p ${q(r.path)} && chmod ${r.mode} ${q(r.path)}`);
+    else if (r.kind === 'file') lines.push(`mkdir -p "$(dirname ${q(r.path)})" && printf '%s' ${q(r.content)} > ${q(r.path)} && chmod ${r.mode} ${q(r.path)}`);
+    else if (r.kind === 'line') lines.push(`printf '%s\\n' ${q(r.text)} >> ${q(r.path)}`);
+    else if (r.kind === 'group') gids.set(r.name, id++);
+    else {
+      const uid = id++;
+      lines.push(`echo '${r.name}:x:${uid}:${uid}::/home/${r.name}:/bin/sh' >> /etc/passwd`, `echo '${r.name}:!:19000:0:99999:7:::' >> /etc/shadow`);
+      lines.push(`echo '${r.name}:x:${uid}:' >> /etc/group`, `echo '${r.name}:!::' >> /etc/gshadow`, `mkdir -p /home/${r.name} && chown ${uid}:${uid} /home/${r.name}`);
+      const g = gids.get(r.group)!;
+      lines.push(`echo '${r.group}:x:${g}:${r.name}' >> /etc/group`, `echo '${r.group}:!::${r.name}' >> /etc/gshadow`);
+      gids.delete(r.group);
+    }
+  }
+  for (const [name, gid] of gids) lines.push(`echo '${name}:x:${gid}:' >> /etc/group`, `echo '${name}:!::' >> /etc/gshadow`);
+  return lines.join('\n') + '\n';
+}
+
+/** The same checks as an Ansible play over every host of the inventory (`h` is each host's name). */
+export function fleetPlaybook(resources: number): string {
+  const tasks = fleetItems(resources, '{{ h }}').map((r) => {
+    switch (r.kind) {
+      case 'directory':
+        return `    - ansible.builtin.file: { path: "${r.path}", state: directory, mode: "${r.mode}" }`;
+      case 'file':
+        return `    - ansible.builtin.copy: { dest: "${r.path}", content: ${JSON.stringify(r.content)}, mode: "${r.mode}" }`;
+      case 'line':
+        return `    - ansible.builtin.lineinfile: { path: "${r.path}", line: "${r.text}" }`;
+      case 'group':
+        return `    - ansible.builtin.group: { name: "${r.name}" }`;
+      case 'user':
+        return `    - ansible.builtin.user: { name: "${r.name}", groups: "${r.group}", append: true }`;
+    }
+  });
+  return `- hosts: fleet\n  gather_facts: false\n  tasks:\n${tasks.join('\n')}\n`;
+}
+
+export function fleetInventory(hosts: FleetHost[]): string {
+  return `[fleet]\n${hosts.map((h) => `${h.name} ansible_host=${h.address} ansible_port=${h.port} ansible_user=root ansible_ssh_private_key_file=${h.identity} h=${h.name}`).join('\n')}\n`;
 }

@@ -10,6 +10,7 @@ import type { ResourceSpec } from '../../../shared/profile.js';
 import type { Change } from '../../../shared/report.js';
 import { ProdlikeError } from '../errors.js';
 import type { Transport } from '../transport.js';
+import { batchedOutput, batchScript, isBatched, readBatch, type BatchedSpec } from './probe-batch.js';
 import { kindOf } from './registry.js';
 import type { ApplyStep } from './resource.js';
 import { decodeText, PROBE_PRELUDE, shq } from './sh.js';
@@ -27,23 +28,29 @@ function errorMessage(err: unknown): string {
 export function buildProbeScript(resources: ResourceSpec[]): string {
   const nonce = randomBytes(8).toString('hex');
   const parts = [`printf '%s\\n' '@@PL:${nonce}:PROBE@@'`, PROBE_PRELUDE, 'exec 3>&1'];
+  // Files, directories, users and groups are read together (probe-batch.ts), once per machine.
+  const batched: { spec: BatchedSpec; index: number }[] = [];
+  const snippets: string[] = [];
   resources.forEach((spec, i) => {
     let body: string;
     try {
+      // The kind's probe checks the spec (a relative path, a bad name) even when the batch reads it.
       body = kindOf(spec).probe(spec as never);
+      if (isBatched(spec)) return void batched.push({ spec, index: i });
     } catch (err) {
       // A spec the kind refuses (a relative path, a bad name) fails on its own, not the whole probe.
       body = `printf '%s\\n' ${shq(errorMessage(err))} >&2; false`;
     }
     // The command substitution is the subshell; stderr is encoded only when there is some (forks
     // are most of a probe's cost).
-    parts.push(`printf '\\n@@PL:${nonce}:B:${i}@@\\n'
+    snippets.push(`printf '\\n@@PL:${nonce}:B:${i}@@\\n'
 _pl_err=$( {
 ${body}
 } 2>&1 1>&3 </dev/null ); _pl_rc=$?
 printf '\\n@@PL:${nonce}:E:${i}:%s:' "$_pl_rc"; if [ -n "$_pl_err" ]; then printf '%s' "$_pl_err" | _pl_enc; fi; printf '@@\\n'`);
   });
-  parts.push('exit 0');
+  if (batched.length) parts.push(batchScript(nonce, batched));
+  parts.push(...snippets, 'exit 0');
   return parts.join('\n') + '\n';
 }
 
@@ -55,6 +62,8 @@ function lastLines(text: string, n = 3): string {
 export function parseProbeOutput(stdout: string, resources: ResourceSpec[]): Map<string, ProbeOutcome> {
   const out = new Map<string, ProbeOutcome>();
   const header = /@@PL:([0-9a-f]+):PROBE@@/.exec(stdout);
+  const batched = resources.flatMap((spec, index) => (isBatched(spec) ? [{ spec, index }] : []));
+  const batch = header && batched.length ? readBatch(stdout, header[1]!, batched) : undefined;
   resources.forEach((spec, i) => {
     if (!header) {
       out.set(spec.id, { error: 'the probe script printed nothing recognisable (is /bin/sh there?)' });
@@ -63,6 +72,16 @@ export function parseProbeOutput(stdout: string, resources: ResourceSpec[]): Map
     const nonce = header[1];
     const begin = `\n@@PL:${nonce}:B:${i}@@\n`;
     const b = stdout.indexOf(begin, header.index);
+    // A batched resource has no section of its own (one whose spec was refused has, with its error).
+    if (b < 0 && isBatched(spec)) {
+      if (!batch) return void out.set(spec.id, { error: 'no probe output (the probe script stopped before reading files and accounts)' });
+      try {
+        out.set(spec.id, { actual: kindOf(spec).parse(batchedOutput(spec, i, batch), spec as never) });
+      } catch (err) {
+        out.set(spec.id, { error: errorMessage(err) });
+      }
+      return;
+    }
     const endTag = `\n@@PL:${nonce}:E:${i}:`;
     const e = b < 0 ? -1 : stdout.indexOf(endTag, b + begin.length);
     const close = e < 0 ? -1 : stdout.indexOf('@@', e + endTag.length);

@@ -7,10 +7,10 @@
 
 import path from 'node:path';
 import type { StartRunRequest } from '../../../shared/api.js';
-import type { EventSink } from '../../../shared/events.js';
 import { machineProvider, type MachineSpec, type ProviderName, type Profile } from '../../../shared/profile.js';
 import { isDrift, type DriftFinding, type DriftReport, type ErrorInfo, type MachineResult } from '../../../shared/report.js';
-import { BaselineError, captureBaseline, readBaseline, writeBaseline, type Baseline, type BaselineHost } from '../baseline.js';
+import { addressOf, BASELINE_FORMAT, captureHost, readBaseline, writeBaseline, type Baseline, type BaselineHost } from '../baseline.js';
+import { byKey } from '../by-key.js';
 import { ProdlikeError, RefusedError, toErrorInfo } from '../errors.js';
 import { gatherFacts } from '../facts/index.js';
 import type { RunContext } from '../backends/backend.js';
@@ -19,6 +19,7 @@ import { compareWithBaseline, pathsToGather } from './baseline-drift.js';
 import { converge } from './converge.js';
 import { driftAgainstProfile } from './drift.js';
 import { attachAll, type ProviderSet } from './backends.js';
+import { forEachMachine } from './fleet.js';
 import { registerProductionHosts } from './production-guard.js';
 import { reconcilePlan } from './reconcile.js';
 
@@ -39,10 +40,10 @@ export async function runDriftOrBaseline(
 ): Promise<DriftReport | { machines: MachineResult[] }> {
   switch (req.kind) {
     case 'drift':
-      return req.baseline ? driftAgainstBaseline(req.baseline, profile, ctx, opts) : driftReport(profile, ctx, opts);
+      return req.baseline ? driftAgainstBaseline(req.baseline, profile, ctx, opts, req.forks) : driftReport(profile, ctx, opts, req.forks);
     case 'capture':
       if (!req.baseline) throw new ProdlikeError('capture needs a file to write the baseline to', { hint: 'prodlike capture <profile> --out baselines/production.yaml' });
-      return capture(req.baseline, profile, ctx, opts);
+      return capture(req.baseline, profile, ctx, opts, req);
     case 'reconcile':
       if (!req.baseline) throw new ProdlikeError('reconcile needs a baseline to reconcile with', { hint: 'prodlike reconcile <profile> --against baselines/production.yaml' });
       return reconcile(req.baseline, profile, ctx, opts);
@@ -76,32 +77,28 @@ function report(profile: Profile, ctx: RunContext, against: string, started: num
   };
 }
 
-async function driftReport(profile: Profile, ctx: RunContext, opts: DriftRunOptions): Promise<DriftReport> {
+async function driftReport(profile: Profile, ctx: RunContext, opts: DriftRunOptions, forks?: number): Promise<DriftReport> {
   const started = Date.now();
-  const transports = await attachAll(opts.providers, profile, profile.machines, ctx);
   const findings: DriftFinding[] = [];
   const errors: MachineError[] = [];
-  await Promise.all(
-    profile.machines.map(async (m) => {
-      const { transport: t, error: unreachable } = transports.reach(m.name);
-      if (!t) {
-        const error = toErrorInfo(unreachable);
-        errors.push({ machine: m.name, error });
-        machineFailed(ctx, m.name, error);
-        return;
+  await forEachMachine({
+    providers: opts.providers,
+    profile,
+    machines: profile.machines,
+    ctx,
+    ...(forks ? { forks } : {}),
+    work: async (m, t) => {
+      for (const f of await driftAgainstProfile(m, t, ctx, { readOnly: !!ctx.productionMachines?.has(m.name) })) {
+        findings.push(f);
+        ctx.emit({ type: 'drift', runId: ctx.runId, finding: f });
       }
-      try {
-        for (const f of await driftAgainstProfile(m, t, ctx, { readOnly: !!ctx.productionMachines?.has(m.name) })) {
-          findings.push(f);
-          ctx.emit({ type: 'drift', runId: ctx.runId, finding: f });
-        }
-      } catch (err) {
-        const error = toErrorInfo(err);
-        errors.push({ machine: m.name, error });
-        machineFailed(ctx, m.name, error);
-      }
-    }),
-  );
+    },
+    failed: (m, err) => {
+      const error = toErrorInfo(err);
+      errors.push({ machine: m.name, error });
+      machineFailed(ctx, m.name, error);
+    },
+  });
   return report(profile, ctx, 'profile', started, findings, errors);
 }
 
@@ -126,6 +123,17 @@ function mirrorsOf(profile: Profile, baseline: Baseline, file: string): { pairs:
         machine: m.name,
         error: { name: 'BaselineError', message: `machine ${m.name} does not say which production host it mirrors`, where, hint: `add \`mirrors: <host>\` to machine ${m.name}; ${rel} has: ${hosts.join(', ')}` },
       });
+    } else if (!baseline.hosts[m.mirrors] && baseline.not_captured?.[m.mirrors]) {
+      const nc = baseline.not_captured[m.mirrors]!;
+      errors.push({
+        machine: m.name,
+        error: {
+          name: 'BaselineError',
+          message: `machine ${m.name} mirrors ${m.mirrors}, which was not captured in ${rel} (${nc.address}: ${nc.reason}): nothing is known of it, so it cannot be compared`,
+          where,
+          hint: `capture the production profile again when ${m.mirrors} is reachable`,
+        },
+      });
     } else if (!baseline.hosts[m.mirrors]) {
       errors.push({
         machine: m.name,
@@ -147,37 +155,38 @@ async function compareOne(pair: Mirror, t: Transport, ctx: RunContext): Promise<
   return compareWithBaseline({ machine: pair.machine, hostName: pair.hostName, host: pair.host, facts });
 }
 
-async function driftAgainstBaseline(file: string, profile: Profile, ctx: RunContext, opts: DriftRunOptions): Promise<DriftReport> {
+async function driftAgainstBaseline(file: string, profile: Profile, ctx: RunContext, opts: DriftRunOptions, forks?: number): Promise<DriftReport> {
   const baseline = await readBaseline(file);
   const started = Date.now();
   const { pairs, errors } = mirrorsOf(profile, baseline, file);
   for (const e of errors) machineFailed(ctx, e.machine, e.error);
   const findings: DriftFinding[] = [];
-  const transports = await attachAll(opts.providers, profile, pairs.map((p) => p.machine), ctx);
-  await Promise.all(
-    pairs.map(async (pair) => {
-      const name = pair.machine.name;
-      const { transport: t, error: unreachable } = transports.reach(name);
-      // A machine that could not be reached was announced by its provider already.
-      if (!t) return void errors.push({ machine: name, error: toErrorInfo(unreachable) });
-      try {
-        for (const f of await compareOne(pair, t, ctx)) {
-          findings.push(f);
-          ctx.emit({ type: 'drift', runId: ctx.runId, finding: f });
-        }
-      } catch (err) {
-        const error = toErrorInfo(err);
-        errors.push({ machine: name, error });
-        machineFailed(ctx, name, error);
+  const byName = new Map(pairs.map((p) => [p.machine.name, p]));
+  await forEachMachine({
+    providers: opts.providers,
+    profile,
+    machines: pairs.map((p) => p.machine),
+    ctx,
+    ...(forks ? { forks } : {}),
+    work: async (m, t) => {
+      for (const f of await compareOne(byName.get(m.name)!, t, ctx)) {
+        findings.push(f);
+        ctx.emit({ type: 'drift', runId: ctx.runId, finding: f });
       }
-    }),
-  );
+    },
+    failed: (m, err, phase) => {
+      const error = toErrorInfo(err);
+      errors.push({ machine: m.name, error });
+      // A machine that could not be reached was announced by its provider already.
+      if (phase !== 'provision') machineFailed(ctx, m.name, error);
+    },
+  });
   return report(profile, ctx, file, started, findings, errors);
 }
 
 // ---- capture ----
 
-async function capture(file: string, profile: Profile, ctx: RunContext, opts: DriftRunOptions): Promise<{ machines: MachineResult[] }> {
+async function capture(file: string, profile: Profile, ctx: RunContext, opts: DriftRunOptions, req: StartRunRequest): Promise<{ machines: MachineResult[] }> {
   if (profile.machines.length === 0) throw new ProdlikeError(`profile ${profile.name} has no machines to capture`, { where: profile.file });
   const notSsh = profile.machines.filter((m) => !m.ssh);
   if (notSsh.length) {
@@ -190,29 +199,49 @@ async function capture(file: string, profile: Profile, ctx: RunContext, opts: Dr
     ctx.emit({ type: 'log', runId: ctx.runId, stream: 'info', text: `${profile.name} has role: ${profile.role}; capturing it anyway (read-only). Its hosts are not registered as production hosts.` });
   }
   const started = Date.now();
+  const hosts: Record<string, BaselineHost> = {};
   const failed = new Map<string, ErrorInfo>();
-  const emit: EventSink = (e) => {
-    if (e.type === 'machine' && e.status === 'failed' && e.error && !failed.has(e.machine)) failed.set(e.machine, e.error);
-    ctx.emit(e);
-  };
-  const transports = await attachAll(opts.providers, profile, profile.machines, { ...ctx, emit });
+  // Every host is tried (at most `forks` at a time): one unreachable host is recorded, not the end of the capture.
+  await forEachMachine({
+    providers: opts.providers,
+    profile,
+    machines: profile.machines,
+    ctx,
+    ...(req.forks ? { forks: req.forks } : {}),
+    work: async (m, t) => {
+      const base = { type: 'machine', runId: ctx.runId, machine: m.name, phase: 'probe' } as const;
+      ctx.emit({ ...base, status: 'start', detail: 'gathering facts (read-only)' });
+      const t0 = Date.now();
+      const { host, packages } = await captureHost(m, t);
+      hosts[m.name] = host;
+      ctx.emit({ ...base, status: 'done', detail: `${packages} packages, facts in ${Date.now() - t0} ms` });
+    },
+    failed: (m, err, phase) => {
+      const error = toErrorInfo(err);
+      failed.set(m.name, error);
+      // The SSH provider announced a failed connection already.
+      if (phase !== 'provision') machineFailed(ctx, m.name, error);
+    },
+  });
+  const rel = path.relative(process.cwd(), file) || file;
+  const captured = Object.keys(hosts).length;
   let baseline: Baseline | undefined;
-  // All or nothing: when a host cannot be reached, the others are not probed for a baseline never written.
-  if (failed.size === 0) {
-    try {
-      baseline = await captureBaseline(profile, transports, emit, { runId: ctx.runId });
-    } catch (err) {
-      // Per-machine failures arrived as events; anything else is the run's error.
-      if (!(err instanceof BaselineError) || failed.size === 0) throw err;
+  if (failed.size === 0 || (req.allowUnreachable && captured > 0)) {
+    baseline = { format: BASELINE_FORMAT, profile: profile.name, captured_at: new Date().toISOString(), hosts: byKey(hosts) };
+    if (failed.size) {
+      baseline.not_captured = byKey(
+        Object.fromEntries(profile.machines.filter((m) => failed.has(m.name)).map((m) => [m.name, { address: addressOf(m), reason: failed.get(m.name)!.message.split('\n')[0]! }])),
+      );
     }
   }
-  const rel = path.relative(process.cwd(), file) || file;
   if (baseline) {
     await writeBaseline(file, baseline);
     if (profile.role === 'production' && opts.dataDir) await registerProductionHosts(opts.dataDir, baseline, file);
-    ctx.emit({ type: 'log', runId: ctx.runId, stream: 'info', text: `wrote ${rel}: ${Object.keys(baseline.hosts).length} host(s)` });
+    const missing = failed.size ? `; ${failed.size} not captured (${[...failed.keys()].join(', ')}), marked so in it` : '';
+    ctx.emit({ type: 'log', runId: ctx.runId, stream: failed.size ? 'warn' : 'info', text: `wrote ${rel}: ${captured} host(s)${missing}` });
   } else {
-    ctx.emit({ type: 'log', runId: ctx.runId, stream: 'warn', text: `no baseline was written (${rel} is unchanged): ${failed.size} of ${profile.machines.length} machine(s) could not be captured` });
+    const hint = captured > 0 ? '; --allow-unreachable writes the hosts that were captured and marks the others "not captured"' : '';
+    ctx.emit({ type: 'log', runId: ctx.runId, stream: 'warn', text: `no baseline was written (${rel} is unchanged): ${failed.size} of ${profile.machines.length} machine(s) could not be captured${hint}` });
   }
   const durationMs = Date.now() - started;
   return {

@@ -25,7 +25,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Profile } from '../../../shared/profile.js';
 import type { Baseline } from '../baseline-schema.js';
-import { readBaseline, scanBaselines } from '../baseline.js';
+import { everyBaselineHost, readBaseline, scanBaselines } from '../baseline.js';
 import { ProdlikeError, RefusedError } from '../errors.js';
 import { loadProfile } from '../profile/load.js';
 import { peek } from '../profile/find.js';
@@ -63,14 +63,14 @@ function splitAddress(address: string): { host: string; port: number } {
 }
 
 export function baselineAddresses(b: Baseline, source: string): ProductionAddress[] {
-  return Object.entries(b.hosts).map(([host, h]) => ({ address: h.address, host, source }));
+  return everyBaselineHost(b).map(({ host, address }) => ({ address, host, source }));
 }
 
 /** Remembers a production capture's hosts, so that `up` refuses them whatever becomes of the file. */
 export async function registerProductionHosts(dataDir: string, b: Baseline, baselineFile: string): Promise<void> {
   const reg = await readRegistry(dataDir);
-  for (const [host, h] of Object.entries(b.hosts)) {
-    const { host: name, port } = splitAddress(h.address);
+  for (const { host, address } of everyBaselineHost(b)) {
+    const { host: name, port } = splitAddress(address);
     reg.hosts[addressKey(name, port)] = { host, baseline: baselineFile, profile: b.profile, capturedAt: b.captured_at };
   }
   await writeFileAtomic(registryFile(dataDir), JSON.stringify(reg, null, 2));

@@ -70,12 +70,17 @@ describe('buildProbeScript / parseProbeOutput', () => {
   });
 
   it('reports resources the output stops before, and output with no header', () => {
-    const specs = [file('/a'), file('/b')];
+    const line = (name: string): ResourceSpec => ({ id: `line:${name}`, kind: 'line', name, text: 'x', state: 'present' });
+    const specs = [file('/a'), line('/b'), line('/c')];
     const full = runLocally(buildProbeScript(specs));
-    const cut = full.slice(0, full.indexOf(':B:1@@'));
+    const cut = full.slice(0, full.indexOf(':B:2@@'));
     const out = parseProbeOutput(cut, specs);
     expect(out.get('file:/a')!.actual).toEqual({ type: 'absent' });
-    expect(out.get('file:/b')!.error).toMatch(/stopped before reaching this resource/);
+    expect(out.get('line:/b')!.actual).toMatchObject({ fileExists: false });
+    expect(out.get('line:/c')!.error).toMatch(/stopped before reaching this resource/);
+    // Cut inside the shared read of files and accounts: the files it had not finished are errors.
+    const early = full.slice(0, full.indexOf(':S:end@@'));
+    expect(parseProbeOutput(early, specs).get('file:/a')!.error).toMatch(/stopped before reading files and accounts/);
     expect(parseProbeOutput('sh: not found', specs).get('file:/a')!.error).toMatch(/nothing recognisable/);
   });
 
