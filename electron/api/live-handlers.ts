@@ -19,16 +19,21 @@ export interface LiveSide {
 export function createLiveSide(opts: { engine: EngineApi; hub: PushHub; shells: ShellManager; knownProfile: (file: string) => Promise<string> }): LiveSide {
   const { engine, hub, shells, knownProfile } = opts;
 
-  // A run's end changes its profile's status (last run, last failure): the front ends read it again.
+  // A run's end changes its profile's status (last run, last failure): the front ends read it again,
+  // once the run is recorded (at run-end it is not yet).
   const runFiles = new Map<string, string>();
-  const unsubscribeRuns = engine.subscribe((event) => {
+  const unsubscribeStarts = engine.subscribe((event) => {
     if (event.type === 'run-start') runFiles.set(event.runId, event.profileFile);
-    if (event.type === 'run-end') {
-      const file = runFiles.get(event.runId);
-      runFiles.delete(event.runId);
-      if (file) hub.publish({ type: 'status-changed', file });
-    }
   });
+  const unsubscribeDone = engine.subscribeRunsDone((runId) => {
+    const file = runFiles.get(runId);
+    runFiles.delete(runId);
+    if (file) hub.publish({ type: 'status-changed', file });
+  });
+  const unsubscribeRuns = () => {
+    unsubscribeStarts();
+    unsubscribeDone();
+  };
   const unsubscribeMachines = engine.subscribeMachines((change) => hub.publish({ type: 'machine-state', change }));
   /** Followed container logs, by stream id: stopped by logs-stop, or when the host closes. */
   const logStreams = new Map<string, () => void>();

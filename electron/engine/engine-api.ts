@@ -46,6 +46,8 @@ export interface EngineApi {
   openShell(file: string, machine: string, size: { cols: number; rows: number }, cb: ShellCallbacks): Promise<ShellSession>;
   /** Every event of every run, whoever started it (tray, window, another tab). */
   subscribe(listener: EventSink): () => void;
+  /** Called once a run has ended and is recorded in the history. */
+  subscribeRunsDone(listener: (runId: string) => void): () => void;
   /** The folders profiles are listed from (built-in and from settings). */
   profileFolders(): Promise<string[]>;
   /** What runs need on this machine: engine, base images, disk, SSH keys; each problem with its fix. */

@@ -75,6 +75,7 @@ export class Engine implements EngineApi {
   private readonly profileEngines = new Map<string, ProviderSet>();
   private readonly running = new Map<string, AbortController>();
   private readonly listeners = new Set<EventSink>();
+  private readonly doneListeners = new Set<(runId: string) => void>();
   private statusWatch?: StatusWatch;
   /** Runs going now, collecting their history detail. */
   private readonly recorders = new Map<string, RunRecorder>();
@@ -185,6 +186,12 @@ export class Engine implements EngineApi {
   }
 
   /** Every event of every run, for hosts that fan them out (IPC, server-sent events). */
+  /** Called once a run has ended and is recorded (its profile's status then shows its result). */
+  subscribeRunsDone(listener: (runId: string) => void): () => void {
+    this.doneListeners.add(listener);
+    return () => this.doneListeners.delete(listener);
+  }
+
   subscribe(listener: EventSink): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -235,6 +242,8 @@ export class Engine implements EngineApi {
     const done = this.execute(runId, req, sink, controller.signal).finally(() => {
       this.running.delete(runId);
       this.recorders.delete(runId);
+      // After the run is in the history: a status read now sees its result.
+      for (const l of this.doneListeners) l(runId);
     });
     return { runId, done };
   }

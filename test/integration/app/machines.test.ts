@@ -19,6 +19,8 @@ let host: Host;
 let file: string;
 let box: string;
 const pushes: ApiPush[] = [];
+const readers = new Set<(p: ApiPush) => void>();
+const subscribeReads = (f: (p: ApiPush) => void) => (readers.add(f), () => void readers.delete(f));
 const name = uniqueProfile('pl-mach');
 
 async function call<C extends ApiChannel>(channel: C, req: ApiRequest<C>): Promise<ApiResult<C>> {
@@ -46,7 +48,10 @@ beforeAll(async () => {
   writeFileSync(file, `name: ${name}\nrole: test\nmachines:\n  box:\n    docker: { image: ${BASE_IMAGE} }\n`);
   engine = new Engine({ dataDir: path.join(dir, 'data'), profileFolders: [dir], env: { ...process.env, HOME: dir, PRODLIKE_NO_CACHE: '1' } });
   const hub = new PushHub();
-  hub.subscribe((p) => pushes.push(p));
+  hub.subscribe((p) => {
+    pushes.push(p);
+    for (const r of readers) r(p);
+  });
   host = createHost({ engine, hub, mode: 'web', version: 'test', dataDir: path.join(dir, 'data') });
   const up = (await engine.start({ kind: 'up', file }).done) as RunResult;
   expect(up.ok).toBe(true);
@@ -110,5 +115,21 @@ describe('container logs and restart', () => {
     const sshFile = path.join(path.dirname(file), 'ssh.yaml');
     writeFileSync(sshFile, `name: ${name}-ssh\nrole: test\nmachines:\n  host:\n    ssh: { host: 127.0.0.1, port: 2, user: root }\n`);
     await expect(call('machines:logs', { file: sshFile, machine: 'host', follow: false })).rejects.toThrow(/an SSH host: container logs and restart are for Docker machines/);
+  });
+});
+
+describe('status after a run', () => {
+  it('says status-changed only once the run is recorded: a status read on the push shows that run', async () => {
+    // As the app does: read the status the moment the push arrives.
+    let read: Promise<ApiResult<'profiles:get'>> | undefined;
+    const before = pushes.length;
+    const stop = subscribeReads((p) => {
+      if (!read && p.type === 'status-changed' && p.file === file) read = call('profiles:get', { file });
+    });
+    const { runId } = await call('runs:start', { kind: 'plan', file });
+    await until('status-changed', () => pushes.slice(before).some((p) => p.type === 'status-changed' && p.file === file), 60_000);
+    stop();
+    const { status } = await read!;
+    expect(status.lastRun?.runId).toBe(runId);
   });
 });
