@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# For the bench only: Docker Compose v2 (Debian trixie's `docker-compose`, 2.26+) unpacked into
+# For the bench and the import tests: Docker Compose v2 (Debian trixie's `docker-compose`, 2.26+) unpacked into
 # $DEST without installing it. trixie's sources are added with a low pin (nothing is upgraded from
 # them), the package is downloaded and unpacked with dpkg-deb -x, and the sources are removed again.
 set -euo pipefail
