@@ -16,7 +16,7 @@ import { ShellManager } from './shells.js';
 import { createLiveSide } from './live-handlers.js';
 
 
-export interface HostOptions {
+export interface ApiOptions {
   engine: EngineApi;
   hub: PushHub;
   mode: 'electron' | 'web';
@@ -24,7 +24,7 @@ export interface HostOptions {
   dataDir: string;
 }
 
-export interface Host {
+export interface Api {
   handlers: Handlers;
   /** Lists the profiles once before the first page asks, so modules, schemas and caches are warm and
    *  the list shows at once. */
@@ -32,7 +32,7 @@ export interface Host {
   close(): Promise<void>;
 }
 
-export function createHost(opts: HostOptions): Host {
+export function createApi(opts: ApiOptions): Api {
   const { engine, hub } = opts;
   const shells = new ShellManager(engine, hub);
   // The engine-wide stream: runs reach the UI however they were started (tray, window, another tab).

@@ -5,7 +5,7 @@ import { app, BrowserWindow } from 'electron';
 import path from 'node:path';
 import { Engine } from '../engine/engine.js';
 import { APP_VERSION } from '../api/app-version.js';
-import { createHost } from '../api/handlers.js';
+import { createApi } from '../api/handlers.js';
 import { PushHub } from '../api/push-hub.js';
 import { forwardPushes, registerIpc } from './ipc.js';
 import { notifyLongRuns } from './notify.js';
@@ -53,7 +53,7 @@ if (!app.requestSingleInstanceLock()) {
     const dataDir = app.getPath('userData');
     const engine = new Engine({ dataDir, profileFolders: [builtinProfiles()] });
     const hub = new PushHub();
-    const host = createHost({ engine, hub, mode: 'electron', version: APP_VERSION, dataDir });
+    const host = createApi({ engine, hub, mode: 'electron', version: APP_VERSION, dataDir });
     registerIpc(host.handlers, getWindow);
     forwardPushes(hub, getWindow);
     notifyLongRuns(hub, getWindow);

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Engine } from '../engine/engine.js';
 import { APP_VERSION } from '../api/app-version.js';
-import { createHost } from '../api/handlers.js';
+import { createApi } from '../api/handlers.js';
 import { PushHub } from '../api/push-hub.js';
 import { startWebServer } from './web-server.js';
 
@@ -34,7 +34,7 @@ async function main(): Promise<void> {
     profileFolders: values.profiles?.map((p) => path.resolve(p)),
   });
   const hub = new PushHub();
-  const host = createHost({
+  const host = createApi({
     engine,
     hub,
     mode: 'web',

@@ -7,7 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { secondEngine, type SecondEngine } from '../support/second-engine';
 import { Engine } from '../../electron/engine/engine';
-import { createHost, type Host } from '../../electron/api/handlers';
+import { createApi, type Api } from '../../electron/api/handlers';
 import { PushHub } from '../../electron/api/push-hub';
 import { startWebServer, type WebServer } from '../../electron/web/web-server';
 import { haveChromium, launchBrowser, shot } from './support/browser';
@@ -18,7 +18,7 @@ const isRoot = process.getuid?.() === 0;
 describe.skipIf(!haveChromium() || !isRoot)('the first screen checks the machine', () => {
   let dir: string;
   let sock: string;
-  let host: Host;
+  let host: Api;
   let web: WebServer;
   let browser: Browser;
   let page: Page;
@@ -39,7 +39,7 @@ describe.skipIf(!haveChromium() || !isRoot)('the first screen checks the machine
     const dataDir = path.join(dir, 'app-data');
     const engine = new Engine({ dataDir, profileFolders: [path.join(dir, 'profiles')], env });
     const hub = new PushHub();
-    host = createHost({ engine, hub, mode: 'web', version: 'e2e', dataDir });
+    host = createApi({ engine, hub, mode: 'web', version: 'e2e', dataDir });
     web = await startWebServer({ handlers: host.handlers, hub, rendererDir: path.join(ROOT, 'dist/renderer') });
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1360, height: 900 } });

@@ -4,7 +4,7 @@ import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Engine } from '../../../electron/engine/engine';
-import { createHost, type Host } from '../../../electron/api/handlers';
+import { createApi, type Api } from '../../../electron/api/handlers';
 import { PushHub } from '../../../electron/api/push-hub';
 import { startWebServer, type WebServer } from '../../../electron/web/web-server';
 
@@ -15,7 +15,7 @@ export interface TestApp {
   web: WebServer;
   engine: Engine;
   hub: PushHub;
-  host: Host;
+  host: Api;
   profilesDir: string;
   dataDir: string;
   file(name: string): string;
@@ -30,7 +30,7 @@ export async function startTestApp(): Promise<TestApp> {
   // The environment cache is off: the app flows are not about it, and would leave cached images behind.
   const engine = new Engine({ dataDir, profileFolders: [profilesDir], env: { ...process.env, PRODLIKE_NO_CACHE: '1' } });
   const hub = new PushHub();
-  const host = createHost({ engine, hub, mode: 'web', version: 'e2e', dataDir });
+  const host = createApi({ engine, hub, mode: 'web', version: 'e2e', dataDir });
   await host.warm();
   const web = await startWebServer({ handlers: host.handlers, hub, rendererDir: path.join(ROOT, 'dist/renderer') });
   return {

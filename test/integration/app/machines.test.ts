@@ -9,13 +9,13 @@ import type { ApiChannel, ApiPush, ApiRequest, ApiResult } from '../../../shared
 import type { RunResult } from '../../../shared/report.js';
 import { Engine } from '../../../electron/engine/engine.js';
 import { dispatch } from '../../../electron/api/dispatch.js';
-import { createHost, type Host } from '../../../electron/api/handlers.js';
+import { createApi, type Api } from '../../../electron/api/handlers.js';
 import { PushHub } from '../../../electron/api/push-hub.js';
 import { BASE_IMAGE, uniqueProfile } from '../../support/docker-profile.js';
 import { docker, dockerExec, purgeProfile } from '../../support/docker.js';
 
 let engine: Engine;
-let host: Host;
+let host: Api;
 let file: string;
 let box: string;
 const pushes: ApiPush[] = [];
@@ -52,7 +52,7 @@ beforeAll(async () => {
     pushes.push(p);
     for (const r of readers) r(p);
   });
-  host = createHost({ engine, hub, mode: 'web', version: 'test', dataDir: path.join(dir, 'data') });
+  host = createApi({ engine, hub, mode: 'web', version: 'test', dataDir: path.join(dir, 'data') });
   const up = (await engine.start({ kind: 'up', file }).done) as RunResult;
   expect(up.ok).toBe(true);
   box = docker('ps', '-q', '--filter', `label=prodlike.profile=${name}`);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOKEN_HEADER } from '../../../shared/api.js';
 import { Engine } from '../../../electron/engine/engine.js';
-import { createHost } from '../../../electron/api/handlers.js';
+import { createApi } from '../../../electron/api/handlers.js';
 import { PushHub } from '../../../electron/api/push-hub.js';
 import { startWebServer } from '../../../electron/web/web-server.js';
 import { ROOT, exec, purge, unique, workspace, type Workspace } from '../../support/cli.js';
@@ -113,7 +113,7 @@ describe('secrets', () => {
     // The web API (browser mode) over the same data folder, with DB_URL in the engine's environment.
     const engine = new Engine({ dataDir: ws.dataDir, profileFolders: [path.join(ws.dir, 'profiles')], env: { ...process.env, ...env } });
     const hub = new PushHub();
-    const host = createHost({ engine, hub, mode: 'web', version: 'test', dataDir: ws.dataDir });
+    const host = createApi({ engine, hub, mode: 'web', version: 'test', dataDir: ws.dataDir });
     const web = await startWebServer({ handlers: host.handlers, hub, rendererDir: path.join(ROOT, 'dist/renderer') });
     try {
       const api = async (channel: string, body: unknown) => {
