@@ -24,7 +24,7 @@ export function parseStat(line: string): Attrs & { size: number } {
   return { mode: normMode(mode)!, uid: Number(uid), owner: owner!, gid: Number(gid), group: group!, size: Number(size) };
 }
 
-interface AttrSpec {
+export interface AttrSpec {
   name: string;
   mode?: string;
   owner?: string;

@@ -2,8 +2,10 @@
 // `baseline.compare` share. In every change, `before` is this machine's value and `after` is
 // production's, as in drift against a profile (`before` actual, `after` desired).
 
-import type { Change, DriftStatus } from '../../../shared/report.js';
-import type { BaselineDirectory, BaselineFile } from '../baseline-schema.js';
+import type { Change, DriftFinding, DriftStatus } from '../../../shared/report.js';
+import type { BaselineDirectory, BaselineFile, BaselineHost } from '../baseline-schema.js';
+import { pinAttrs, type AttrSpec } from './attrs.js';
+import type { BaselineItem, BaselineRecord, BaselineView } from './resource.js';
 import type { PathFact } from '../facts/types.js';
 
 export function unique(names: string[]): string[] {
@@ -83,4 +85,29 @@ export function typeChange(local: string, prod: string): Change {
 
 export function targetChange(local: string, prod: string | undefined): Change {
   return { field: 'target', summary: `target ${local} → ${prod ?? ''} (production)`, before: local, after: prod ?? null };
+}
+
+/**
+ * The production-baseline side of a path kind (file, directory): capture records the path under its
+ * section; drift compares every entry of that section (presence, type, mode, owner); reconcile pins mode
+ * and owner to production's and never creates or removes the path.
+ */
+export function pathKindProduction<S extends AttrSpec & { name: string; state: 'present' | 'absent' }>(section: 'files' | 'directories', own: 'file' | 'directory') {
+  return {
+    baseline: {
+      records: (spec: S): BaselineRecord[] => [{ section, name: spec.name }],
+      compare: ({ host, facts, ownedElsewhere }: BaselineView<S>): BaselineItem[] =>
+        Object.entries(host[section])
+          .filter(([p]) => !ownedElsewhere(section, p))
+          .map(([name, prod]) => {
+            const [status, changes] = pathPresence(facts.paths[name], prod, (local, entry) => pathChanges(local, entry, own));
+            return { name, status, changes };
+          }),
+    },
+    reconcile: {
+      pin: (spec: S, host: BaselineHost): S => pinAttrs(spec, host[section][spec.name]),
+      cannotFix: (f: DriftFinding): string | undefined =>
+        f.status === 'drifted' ? undefined : `reconcile does not create or remove ${section}: production ${f.status === 'missing' ? 'has' : 'lacks'} it; change the profile`,
+    },
+  };
 }

@@ -8,8 +8,7 @@ import { sh } from '../sh-command.js';
 import { APPLY_PRELUDE, checkAbsPath, need, parseKv } from './sh.js';
 import * as z from 'zod/mini';
 import { accountName, machinePath, mode, normalMode, opt, resourceCommon, state } from '../schema/schema-parts.js';
-import { pathChanges, pathPresence } from './baseline-compare.js';
-import { pinAttrs } from './attrs.js';
+import { pathKindProduction } from './baseline-compare.js';
 
 export interface DirectoryActual extends Partial<Attrs> {
   type: 'absent' | 'directory' | 'file' | 'other';
@@ -90,19 +89,5 @@ ${attrScript(spec, '$_pl_p', what)}
   },
 
   // Every directory the baseline records (the production profile named it).
-  baseline: {
-    records: (spec) => [{ section: 'directories', name: spec.name }],
-    compare: ({ host, facts, ownedElsewhere }) =>
-      Object.entries(host.directories)
-        .filter(([p]) => !ownedElsewhere('directories', p))
-        .map(([name, prod]) => {
-          const [status, changes] = pathPresence(facts.paths[name], prod, (local, entry) => pathChanges(local, entry, 'directory'));
-          return { name, status, changes };
-        }),
-  },
-
-  reconcile: {
-    pin: (spec, host) => pinAttrs(spec, host.directories[spec.name]),
-    cannotFix: (f) => (f.status === 'drifted' ? undefined : `reconcile does not create or remove directories: production ${f.status === 'missing' ? 'has' : 'lacks'} it; change the profile`),
-  },
+  ...pathKindProduction<DirectoryResource>('directories', 'directory'),
 };

@@ -11,8 +11,7 @@ import { sh } from '../sh-command.js';
 import { APPLY_PRELUDE, checkAbsPath, decodeValue, need, parseKv } from './sh.js';
 import * as z from 'zod/mini';
 import { accountName, machinePath, mode, normalMode, opt, resourceCommon, state, str } from '../schema/schema-parts.js';
-import { pathChanges, pathPresence } from './baseline-compare.js';
-import { pinAttrs } from './attrs.js';
+import { pathKindProduction } from './baseline-compare.js';
 
 /** Files at least this big are compared by hash only: their content is not sent back for a diff. */
 export const DIFF_MAX_BYTES = 256 * 1024;
@@ -192,19 +191,5 @@ mv -f -- "$_pl_t" "$_pl_p" || _pl_fail ${`${what}: cannot move the new content i
   // The environment cache keys a file by its content's hash, not by where `src:` lives on this computer.
   fingerprint: (spec) => ({ ...spec, src: undefined, content: spec.content === undefined ? undefined : `sha256:${sha256(spec.content)}` }),
 
-  baseline: {
-    records: (spec) => [{ section: 'files', name: spec.name }],
-    compare: ({ host, facts, ownedElsewhere }) =>
-      Object.entries(host.files)
-        .filter(([p]) => !ownedElsewhere('files', p))
-        .map(([name, prod]) => {
-          const [status, changes] = pathPresence(facts.paths[name], prod, (local, entry) => pathChanges(local, entry, 'file'));
-          return { name, status, changes };
-        }),
-  },
-
-  reconcile: {
-    pin: (spec, host) => pinAttrs(spec, host.files[spec.name]),
-    cannotFix: (f) => (f.status === 'drifted' ? undefined : `reconcile does not create or remove files: production ${f.status === 'missing' ? 'has' : 'lacks'} it; change the profile`),
-  },
+  ...pathKindProduction<FileResource>('files', 'file'),
 };
