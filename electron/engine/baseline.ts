@@ -136,8 +136,11 @@ export async function captureBaseline(
   return { format: BASELINE_FORMAT, profile: profile.name, captured_at: (opts.now ?? new Date()).toISOString(), hosts: byKey(hosts) };
 }
 
+/** What the production guard needs of a baseline: its hosts' addresses (capture has no more in hand). */
+export type AddressBook = Pick<Baseline, 'profile' | 'captured_at' | 'not_captured'> & { format?: string; hosts: Record<string, { address: string }> };
+
 /** Every host a baseline names, captured or not, with its address (the production guard protects them all). */
-export function everyBaselineHost(b: Baseline): { host: string; address: string }[] {
+export function everyBaselineHost(b: AddressBook): { host: string; address: string }[] {
   return [...Object.entries(b.hosts), ...Object.entries(b.not_captured ?? {})].map(([host, h]) => ({ host, address: h.address }));
 }
 
