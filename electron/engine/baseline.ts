@@ -3,7 +3,7 @@
 
 import { promises as fs, type Dirent } from 'node:fs';
 import path from 'node:path';
-import { LineCounter, parseDocument, stringify, type Document } from 'yaml';
+import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { EventSink } from '../../shared/events.js';
 import type { Profile } from '../../shared/profile.js';
 import { ProdlikeError, toErrorInfo } from './errors.js';
@@ -22,6 +22,7 @@ import {
   type BaselineHost,
 } from './baseline-schema.js';
 import { byKey } from './by-key.js';
+import { yamlMap } from './baseline-yaml.js';
 
 export * from './baseline-schema.js';
 
@@ -135,17 +136,36 @@ export async function captureBaseline(
   return { format: BASELINE_FORMAT, profile: profile.name, captured_at: (opts.now ?? new Date()).toISOString(), hosts: byKey(hosts) };
 }
 
+/** What the production guard needs of a baseline: its hosts' addresses (capture has no more in hand). */
+export type AddressBook = Pick<Baseline, 'profile' | 'captured_at' | 'not_captured'> & { format?: string; hosts: Record<string, { address: string }> };
+
 /** Every host a baseline names, captured or not, with its address (the production guard protects them all). */
-export function everyBaselineHost(b: Baseline): { host: string; address: string }[] {
+export function everyBaselineHost(b: AddressBook): { host: string; address: string }[] {
   return [...Object.entries(b.hosts), ...Object.entries(b.not_captured ?? {})].map(([host, h]) => ({ host, address: h.address }));
 }
 
 /** Stable YAML: fixed field order, every map sorted by key, no line folding (diffs stay line-sized). */
 export function serializeBaseline(b: Baseline): string {
-  const hosts = byKey(Object.fromEntries(Object.entries(b.hosts).map(([name, h]) => [name, canonicalHost(h)])));
-  const notCaptured = b.not_captured && Object.keys(b.not_captured).length ? { not_captured: byKey(b.not_captured) } : {};
-  const body = stringify({ format: b.format, profile: b.profile, captured_at: b.captured_at, hosts, ...notCaptured }, { lineWidth: 0, indent: 2 });
-  return `# Prodlike baseline: production as captured by \`prodlike capture\` (read-only). Keep it in git.\n${body}`;
+  const hosts = new Map(Object.entries(b.hosts).map(([name, h]) => [name, hostYaml(name, h)]));
+  return baselineText(b, hosts);
+}
+
+/** One host's lines of a baseline (under `hosts:`): what capture keeps of a host once it is probed. */
+export function hostYaml(name: string, h: BaselineHost): string {
+  return yamlMap({ [name]: canonicalHost(h) }, '  ');
+}
+
+/** The baseline file from its header fields and each host's lines (from hostYaml), hosts sorted by name. */
+export function baselineText(b: Pick<Baseline, 'format' | 'profile' | 'captured_at' | 'not_captured'>, hosts: Map<string, string>): string {
+  const names = [...hosts.keys()].sort((a, c) => (a < c ? -1 : a > c ? 1 : 0));
+  const body = [yamlMap({ format: b.format, profile: b.profile, captured_at: b.captured_at })];
+  if (names.length === 0) body.push('hosts: {}\n');
+  else {
+    body.push('hosts:\n');
+    for (const name of names) body.push(hosts.get(name)!);
+  }
+  if (b.not_captured && Object.keys(b.not_captured).length) body.push(yamlMap({ not_captured: byKey(b.not_captured) }));
+  return `# Prodlike baseline: production as captured by \`prodlike capture\` (read-only). Keep it in git.\n${body.join('')}`;
 }
 
 function canonicalHost(h: BaselineHost): BaselineHost {

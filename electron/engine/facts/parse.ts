@@ -79,15 +79,22 @@ export function parseAccounts(passwd: string[], group: string[]): { users: Recor
     if (!name || gid === undefined || name in groups) continue;
     groups[name] = { gid: Number(gid), members: members.split(',').filter(Boolean).sort() };
   }
+  // Member → its groups, once: looking each user up in every group was quadratic (a host with 1,000
+  // accounts spent half a second here).
+  const memberOf = new Map<string, string[]>();
+  for (const g in groups) {
+    for (const member of groups[g]!.members) {
+      const list = memberOf.get(member);
+      if (list) {
+        if (!list.includes(g)) list.push(g);
+      } else memberOf.set(member, [g]);
+    }
+  }
   const users: Record<string, UserFact> = {};
   for (const line of passwd) {
     const [name, , uid, gid, , home = '', shell = ''] = line.split(':');
     if (!name || uid === undefined || gid === undefined || name in users) continue;
-    const supplementary = Object.entries(groups)
-      .filter(([, g]) => g.members.includes(name))
-      .map(([g]) => g)
-      .sort();
-    users[name] = { uid: Number(uid), gid: Number(gid), home, shell, groups: supplementary };
+    users[name] = { uid: Number(uid), gid: Number(gid), home, shell, groups: [...(memberOf.get(name) ?? [])].sort() };
   }
   return { users: byKey(users), groups: byKey(groups) };
 }

@@ -9,7 +9,8 @@ import path from 'node:path';
 import type { StartRunRequest } from '../../../shared/api.js';
 import { machineProvider, type MachineSpec, type ProviderName, type Profile } from '../../../shared/profile.js';
 import { isDrift, type DriftFinding, type DriftReport, type ErrorInfo, type MachineResult } from '../../../shared/report.js';
-import { addressOf, BASELINE_FORMAT, captureHost, readBaseline, writeBaseline, type Baseline, type BaselineHost } from '../baseline.js';
+import { addressOf, BASELINE_FORMAT, baselineHostSchema, baselineText, captureHost, hostYaml, readBaseline, type Baseline, type BaselineHost } from '../baseline.js';
+import { writeFileAtomic } from '../state/atomic-file.js';
 import { byKey } from '../by-key.js';
 import { ProdlikeError, RefusedError, toErrorInfo } from '../errors.js';
 import { gatherFacts } from '../facts/index.js';
@@ -199,7 +200,10 @@ async function capture(file: string, profile: Profile, ctx: RunContext, opts: Dr
     ctx.emit({ type: 'log', runId: ctx.runId, stream: 'info', text: `${profile.name} has role: ${profile.role}; capturing it anyway (read-only). Its hosts are not registered as production hosts.` });
   }
   const started = Date.now();
-  const hosts: Record<string, BaselineHost> = {};
+  // Each host's baseline lines, written as soon as it is probed: its facts are not kept (a fleet's
+  // facts as objects were hundreds of MB; their text is the size of the file).
+  const hosts = new Map<string, string>();
+  const addresses = new Map<string, string>();
   const failed = new Map<string, ErrorInfo>();
   // Every host is tried (at most `forks` at a time): one unreachable host is recorded, not the end of the capture.
   await forEachMachine({
@@ -213,7 +217,8 @@ async function capture(file: string, profile: Profile, ctx: RunContext, opts: Dr
       ctx.emit({ ...base, status: 'start', detail: 'gathering facts (read-only)' });
       const t0 = Date.now();
       const { host, packages } = await captureHost(m, t);
-      hosts[m.name] = host;
+      hosts.set(m.name, hostYaml(m.name, baselineHostSchema.parse(host)));
+      addresses.set(m.name, host.address);
       ctx.emit({ ...base, status: 'done', detail: `${packages} packages, facts in ${Date.now() - t0} ms` });
     },
     failed: (m, err, phase) => {
@@ -224,10 +229,10 @@ async function capture(file: string, profile: Profile, ctx: RunContext, opts: Dr
     },
   });
   const rel = path.relative(process.cwd(), file) || file;
-  const captured = Object.keys(hosts).length;
-  let baseline: Baseline | undefined;
+  const captured = hosts.size;
+  let baseline: Omit<Baseline, 'hosts'> | undefined;
   if (failed.size === 0 || (req.allowUnreachable && captured > 0)) {
-    baseline = { format: BASELINE_FORMAT, profile: profile.name, captured_at: new Date().toISOString(), hosts: byKey(hosts) };
+    baseline = { format: BASELINE_FORMAT, profile: profile.name, captured_at: new Date().toISOString() };
     if (failed.size) {
       baseline.not_captured = byKey(
         Object.fromEntries(profile.machines.filter((m) => failed.has(m.name)).map((m) => [m.name, { address: addressOf(m), reason: failed.get(m.name)!.message.split('\n')[0]! }])),
@@ -235,8 +240,11 @@ async function capture(file: string, profile: Profile, ctx: RunContext, opts: Dr
     }
   }
   if (baseline) {
-    await writeBaseline(file, baseline);
-    if (profile.role === 'production' && opts.dataDir) await registerProductionHosts(opts.dataDir, baseline, file);
+    await writeFileAtomic(file, baselineText(baseline, hosts), 0o644);
+    if (profile.role === 'production' && opts.dataDir) {
+      const known = Object.fromEntries([...addresses].map(([name, address]) => [name, { address }]));
+      await registerProductionHosts(opts.dataDir, { ...baseline, hosts: known }, file);
+    }
     const missing = failed.size ? `; ${failed.size} not captured (${[...failed.keys()].join(', ')}), marked so in it` : '';
     ctx.emit({ type: 'log', runId: ctx.runId, stream: failed.size ? 'warn' : 'info', text: `wrote ${rel}: ${captured} host(s)${missing}` });
   } else {

@@ -25,7 +25,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Profile } from '../../../shared/profile.js';
 import type { Baseline } from '../baseline-schema.js';
-import { everyBaselineHost, readBaseline, scanBaselines } from '../baseline.js';
+import { everyBaselineHost, readBaseline, scanBaselines, type AddressBook } from '../baseline.js';
 import { ProdlikeError, RefusedError } from '../errors.js';
 import { loadProfile } from '../profile/load.js';
 import { peek } from '../profile/find.js';
@@ -67,7 +67,7 @@ export function baselineAddresses(b: Baseline, source: string): ProductionAddres
 }
 
 /** Remembers a production capture's hosts, so that `up` refuses them whatever becomes of the file. */
-export async function registerProductionHosts(dataDir: string, b: Baseline, baselineFile: string): Promise<void> {
+export async function registerProductionHosts(dataDir: string, b: AddressBook, baselineFile: string): Promise<void> {
   const reg = await readRegistry(dataDir);
   for (const { host, address } of everyBaselineHost(b)) {
     const { host: name, port } = splitAddress(address);
