@@ -2,8 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RunRecord } from '../../../shared/report.js';
-import { DIFF_MAX, LINE_MAX, LOG_HEAD, LOG_TAIL, RunHistoryStore, RunRecorder } from '../../../electron/engine/state/run-history.js';
+import type { RunRecord } from '../../../../shared/report.js';
+import { DIFF_MAX, LINE_MAX, LOG_HEAD, LOG_TAIL, RunHistoryStore, RunRecorder } from '../../../../electron/engine/state/run-history.js';
 
 const record = (runId = 'r1', kind: RunRecord['kind'] = 'up'): RunRecord => ({ runId, kind, profile: 'p', profileFile: '/p.yaml', ok: false, startedAt: new Date().toISOString(), durationMs: 0, summary: { ok: 0, changed: 0, pending: 0, failed: 0 } });
 const ref = { id: 'file:/etc/x', kind: 'file' as const, name: '/etc/x' };

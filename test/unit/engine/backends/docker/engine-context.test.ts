@@ -5,10 +5,10 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { engineEndpoint } from '../../../electron/engine/backends/docker/client.js';
-import { listContexts, resolveEngine } from '../../../electron/engine/backends/docker/engine-context.js';
-import { describeEngine } from '../../../electron/engine/backends/docker/engine-info.js';
-import { DockerError } from '../../../electron/engine/errors.js';
+import { engineEndpoint } from '../../../../../electron/engine/backends/docker/client.js';
+import { listContexts, resolveEngine } from '../../../../../electron/engine/backends/docker/engine-context.js';
+import { describeEngine } from '../../../../../electron/engine/backends/docker/engine-info.js';
+import { DockerError } from '../../../../../electron/engine/errors.js';
 
 let home: string;
 const sha = (name: string) => createHash('sha256').update(name).digest('hex');

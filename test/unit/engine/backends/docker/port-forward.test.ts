@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { forwardsWanted } from '../../../electron/engine/backends/docker/port-forward.js';
+import { forwardsWanted } from '../../../../../electron/engine/backends/docker/port-forward.js';
 
 const c = (state: string, machine: string, ports: { IP?: string; PrivatePort: number; PublicPort?: number; Type: string }[]) =>
   ({ State: state, Labels: { 'prodlike.machine': machine }, Ports: ports }) as Parameters<typeof forwardsWanted>[0][number];
