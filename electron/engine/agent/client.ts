@@ -3,13 +3,14 @@
 // one (RunStarter). Light on purpose: no engine code loads here.
 
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync, statSync, truncateSync } from 'node:fs';
+import { closeSync, openSync, statSync, truncateSync } from 'node:fs';
 import net from 'node:net';
 import type { StartRunRequest } from '../../../shared/api.js';
 import type { EventSink, RunEvent } from '../../../shared/events.js';
 import type { DriftReport, RunResult } from '../../../shared/report.js';
 import { ensureRuntimeDir, type AgentPaths } from './paths.js';
 import { lineReader, type AgentMessage, type AgentRequest, type AgentStatus } from './protocol.js';
+import { processAlive } from '../state/process.js';
 
 /** A connection to the agent, or undefined when none listens (no socket, or a stale one). */
 export function connectAgent(socket: string, timeoutMs = 2000): Promise<net.Socket | undefined> {
@@ -193,13 +194,5 @@ export class AgentRun {
 /** Waits (up to `ms`) until the process has exited: no such pid, or a zombie not reaped yet. */
 async function gone(pid: number, ms: number): Promise<void> {
   const deadline = Date.now() + ms;
-  while (pid && Date.now() < deadline) {
-    try {
-      process.kill(pid, 0);
-      if (/^\S+ \(.*\) [ZX]/s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))) return;
-    } catch {
-      return;
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  while (pid && Date.now() < deadline && processAlive(pid)) await new Promise((r) => setTimeout(r, 20));
 }

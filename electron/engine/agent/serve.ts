@@ -5,17 +5,9 @@ import { promises as fs } from 'node:fs';
 import { AgentServer } from './server.js';
 import { agentStatus, stopAgent } from './client.js';
 import { ensureRuntimeDir, type AgentPaths } from './paths.js';
+import { processAlive } from '../state/process.js';
 
 export const DEFAULT_IDLE_EXIT_MS = 10 * 60_000;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** The start lock: a file holding the starter's pid (a starter that died leaves a stale one, taken over). */
 async function takeStartLock(file: string): Promise<boolean> {
@@ -27,7 +19,7 @@ async function takeStartLock(file: string): Promise<boolean> {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     const pid = Number(await fs.readFile(file, 'utf8').catch(() => ''));
-    if (pid && alive(pid)) return false;
+    if (pid && processAlive(pid)) return false;
     await fs.rm(file, { force: true });
   }
   return false;

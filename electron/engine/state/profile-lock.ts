@@ -2,9 +2,10 @@
 // so a lock left by a killed run (SIGKILL) is recognised as stale and taken over, and a live one is
 // refused with a message that says who holds it.
 
-import { promises as fs, readFileSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { RefusedError } from '../errors.js';
+import { processAlive } from './process.js';
 
 interface LockInfo {
   pid: number;
@@ -13,27 +14,6 @@ interface LockInfo {
   startedAt: string;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  return !zombie(pid);
-}
-
-/**
- * A killed process that nobody has reaped yet still answers kill(0): an agent killed with SIGKILL, whose
- * parent (init in a container) reaps late. Its locks are stale all the same.
- */
-function zombie(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return /^\S+ \(.*\) [ZX]/s.test(stat);
-  } catch {
-    return false; // no /proc (macOS): kill(0) decides
-  }
-}
 
 export interface HeldLock {
   release(): Promise<void>;
@@ -66,7 +46,7 @@ export async function lockProfile(
     } catch {
       holder = undefined; // torn write by a killed process: treat as stale
     }
-    if (!holder || !alive(holder.pid) || (holder.pid === process.pid && holder.runId === info.runId)) {
+    if (!holder || !processAlive(holder.pid) || (holder.pid === process.pid && holder.runId === info.runId)) {
       await fs.rm(file, { force: true });
       continue;
     }

@@ -18,6 +18,7 @@ import path from 'node:path';
 import type Docker from 'dockerode';
 import { LABEL_MACHINE, profileFilter } from './labels.js';
 import { parseSshEngine, SshEngineDial } from './ssh-dial.js';
+import { processAlive } from '../../state/process.js';
 
 /** One published TCP port to forward. */
 export interface WantedForward {
@@ -61,20 +62,11 @@ export function forwardStateFile(dataDir: string, profile: string): string {
   return path.join(dataDir, 'forwards', `${profile}.json`);
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** The forwarder's state, if one runs for the profile. */
 export async function readForwardState(dataDir: string, profile: string): Promise<ForwardState | undefined> {
   try {
     const st = JSON.parse(await fs.readFile(forwardStateFile(dataDir, profile), 'utf8')) as ForwardState;
-    return alive(st.pid) ? st : undefined;
+    return processAlive(st.pid) ? st : undefined;
   } catch {
     return undefined;
   }
@@ -308,7 +300,7 @@ export async function stopForwarder(dataDir: string, profile: string): Promise<v
   } catch {
     return;
   }
-  for (let i = 0; i < 50 && alive(st.pid); i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 50 && processAlive(st.pid); i++) await new Promise((r) => setTimeout(r, 100));
 }
 
 /** Stops every forwarder this process runs (the app quitting). */

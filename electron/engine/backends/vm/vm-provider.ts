@@ -19,6 +19,7 @@ import { toErrorInfo } from '../../errors.js';
 import { emitMachine, type MachineProvider, type RunContext, type ShellCallbacks, type ShellSession } from '../backend.js';
 import { openSshShell } from '../shell.js';
 import { readJson, writeFileAtomic } from '../../state/atomic-file.js';
+import { processAlive } from '../../state/process.js';
 import { HostKeyStore } from '../ssh/host-keys.js';
 import { SshConnectionPool } from '../ssh/connection.js';
 import { SshTransport } from '../ssh/transport.js';
@@ -595,18 +596,10 @@ export class VmProvider implements MachineProvider {
 
 /** Is `pid` a live process running on this VM's folder (pids are reused)? */
 async function alive(pid: number, dir: string): Promise<boolean> {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  if (!processAlive(pid)) return false;
   if (process.platform !== 'linux') return true;
   const cmdline = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => undefined);
-  if (cmdline === undefined) return false;
-  const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-  // A zombie (killed, not yet reaped by its parent) is not running.
-  if (/\) Z /.test(stat)) return false;
-  return cmdline.includes(dir);
+  return cmdline !== undefined && cmdline.includes(dir);
 }
 
 /** A qemu process whose command line names this VM's folder (Linux: /proc; elsewhere: none found). */
@@ -636,16 +629,7 @@ async function waitExit(pid: number, dir: string, timeoutMs: number): Promise<bo
 async function killAndWait(pid: number): Promise<void> {
   killQuietly(pid, 'SIGKILL');
   const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    try {
-      process.kill(pid, 0);
-    } catch {
-      return;
-    }
-    const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-    if (/\) Z /.test(stat)) return;
-    await sleep(50);
-  }
+  while (Date.now() < deadline && processAlive(pid)) await sleep(50);
 }
 
 function killQuietly(pid: number, signal: NodeJS.Signals = 'SIGTERM'): void {
