@@ -5,6 +5,15 @@ import type { Change } from '../../../shared/report.js';
 import type { BaselineDirectory, BaselineFile } from '../baseline-schema.js';
 import { joinSh, raw, sh, type ShellCommand } from '../sh-command.js';
 import { checkName, normMode, specMode } from './sh.js';
+import * as z from 'zod/mini';
+import { accountName, mode } from '../schema/schema-parts.js';
+
+/** The profile keys of a path's attributes (files and directories), as their schemas spread them. */
+export const attrFields = {
+  mode: z.optional(mode()),
+  owner: z.optional(accountName('user')),
+  group: z.optional(accountName('group')),
+};
 
 export interface Attrs {
   mode: string;

@@ -2,12 +2,12 @@
 
 import type { DirectoryResource } from '../../../shared/profile.js';
 import type { Change } from '../../../shared/report.js';
-import { attrChanges, attrScript, parseStat, STAT_FORMAT, type Attrs } from './attrs.js';
+import { attrFields, attrChanges, attrScript, parseStat, STAT_FORMAT, type Attrs } from './attrs.js';
 import type { ResourceKind } from './resource.js';
 import { sh } from '../sh-command.js';
 import { APPLY_PRELUDE, checkAbsPath, need, parseKv } from './sh.js';
 import * as z from 'zod/mini';
-import { accountName, machinePath, mode, normalMode, opt, resourceCommon, state } from '../schema/schema-parts.js';
+import { machinePath, normalMode, opt, resourceCommon, state } from '../schema/schema-parts.js';
 import { pathKindProduction } from './baseline-compare.js';
 
 export interface DirectoryActual extends Partial<Attrs> {
@@ -22,9 +22,7 @@ function path(spec: DirectoryResource): string {
 
 const schema = z.strictObject({
   directory: machinePath('directory'),
-  mode: z.optional(mode()),
-  owner: z.optional(accountName('user')),
-  group: z.optional(accountName('group')),
+  ...attrFields,
   state: z._default(state(), 'present'),
   ...resourceCommon,
 });

@@ -5,12 +5,12 @@ import { createHash } from 'node:crypto';
 import { createTwoFilesPatch } from 'diff';
 import type { FileResource } from '../../../shared/profile.js';
 import type { Change } from '../../../shared/report.js';
-import { attrChanges, attrScript, parseStat, STAT_FORMAT, type Attrs } from './attrs.js';
+import { attrFields, attrChanges, attrScript, parseStat, STAT_FORMAT, type Attrs } from './attrs.js';
 import type { ApplyStep, ResourceKind } from './resource.js';
 import { sh } from '../sh-command.js';
 import { APPLY_PRELUDE, checkAbsPath, decodeValue, need, parseKv } from './sh.js';
 import * as z from 'zod/mini';
-import { accountName, machinePath, mode, normalMode, opt, resourceCommon, state, str } from '../schema/schema-parts.js';
+import { machinePath, normalMode, opt, resourceCommon, state, str } from '../schema/schema-parts.js';
 import { pathKindProduction } from './baseline-compare.js';
 
 /** Files at least this big are compared by hash only: their content is not sent back for a diff. */
@@ -71,9 +71,7 @@ const schema = z.strictObject({
   file: machinePath('file'),
   content: z.optional(str('the file content as a string')),
   src: z.optional(str('a file path relative to the profile file')),
-  mode: z.optional(mode()),
-  owner: z.optional(accountName('user')),
-  group: z.optional(accountName('group')),
+  ...attrFields,
   state: z._default(state(), 'present'),
   ...resourceCommon,
 });
