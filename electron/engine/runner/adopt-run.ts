@@ -34,9 +34,8 @@ export async function prepareAdopt(providers: ProviderSet, profile: Profile, req
   if (!spec.pos) throw new ProdlikeError(`${spec.kind} ${spec.name}: the profile does not say where this resource is written`, { where: profile.file });
   const where = `machine ${machine.name}, ${spec.kind} ${spec.name} (${spec.pos.file}:${spec.pos.line}:${spec.pos.col})`;
 
-  const transports = await attachAll(providers, profile, [machine], { runId: 'adopt', emit: () => undefined });
-  const t = transports.get(machine.name);
-  if (!t || t instanceof Error) throw new ProdlikeError(`${where}: the machine cannot be read: ${t instanceof Error ? t.message : 'not running'}`, { hint: 'start the machine, then adopt' });
+  const { transport: t, error } = (await attachAll(providers, profile, [machine], { runId: 'adopt', emit: () => undefined })).reach(machine.name);
+  if (!t) throw new ProdlikeError(`${where}: the machine cannot be read: ${error.message}`, { hint: 'start the machine, then adopt' });
   const probed = (await probeAll(t, [spec])).get(spec.id);
   if (!probed || probed.error !== undefined) throw new ProdlikeError(`${where}: could not read its state on the machine: ${probed?.error ?? 'no answer'}`);
 

@@ -6,7 +6,7 @@
 
 import type { MachineSpec, Profile } from '../../../shared/profile.js';
 import { DEFAULT_FORKS, MAX_FORKS } from '../../../shared/api.js';
-import type { RunContext } from '../backends/backend.js';
+import { ReachedMachines, type RunContext } from '../backends/backend.js';
 import type { Transport } from '../transport.js';
 import { attachAll, type ProviderSet } from './backends.js';
 
@@ -67,13 +67,13 @@ export async function forEachMachine(opts: FleetOptions): Promise<{ done: number
   // Containers and local VMs are attached together (one engine query); SSH hosts one by one, each
   // when its turn comes, so that no more than `forks` connections are open.
   const local = machines.filter((m) => !m.ssh);
-  const attached = local.length ? await attachAll(providers, profile, local, ctx) : new Map<string, Transport | Error>();
+  const attached = local.length ? await attachAll(providers, profile, local, ctx) : new ReachedMachines();
   await mapLimit(machines, forks, async (m) => {
     if (ctx.signal?.aborted) return;
-    const t = m.ssh ? (await attachAll(providers, profile, [m], ctx)).get(m.name) : attached.get(m.name);
-    if (!t || t instanceof Error) {
+    const { transport: t, error } = (m.ssh ? await attachAll(providers, profile, [m], ctx) : attached).reach(m.name);
+    if (!t) {
       failures++;
-      opts.failed(m, t ?? new Error(`machine ${m.name} is not reachable`), 'provision');
+      opts.failed(m, error, 'provision');
     } else {
       try {
         await opts.work(m, t);
