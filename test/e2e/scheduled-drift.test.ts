@@ -3,6 +3,7 @@
 // it in sync; at the shortest interval (5 s), a file changed with `docker exec` brings a "Drifted" notice
 // whose check is in the history, fixing it brings "Back in sync", and Off stops the checks. The machine
 // is changed and read from outside (docker exec); the schedule is read from its file in the data folder.
+import AxeBuilder from '@axe-core/playwright';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -37,6 +38,14 @@ let profileFile: string;
 const exec = (cmd: string) => docker('exec', machineContainerId(NAME, 'box'), 'sh', '-c', cmd);
 const kept = async (): Promise<DriftSchedule[]> => JSON.parse(await readFile(path.join(app.dataDir, DRIFT_SCHEDULES_FILE), 'utf8')) as DriftSchedule[];
 const driftRuns = async () => (await app.engine.history(profileFile)).filter((r) => r.kind === 'drift');
+/** axe's serious and critical violations on the page as it is now, as readable lines. */
+async function axeProblems(p: Page): Promise<string[]> {
+  const r = await new AxeBuilder({ page: p }).analyze();
+  return r.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(' | ')}`);
+}
+
 const notices = () => page.getByRole('region', { name: 'Notifications' }).getByTestId('drift-notice');
 
 describe.skipIf(!haveChromium())('scheduled drift in the app', () => {
@@ -88,6 +97,8 @@ describe.skipIf(!haveChromium())('scheduled drift in the app', () => {
     expect(await drifted.textContent()).toMatch(/^Drifted/);
     await expect.poll(() => last.textContent(), { timeout: WAIT, interval: 100 }).toMatch(/1 finding not in sync/);
     await page.screenshot({ path: shot('sched-01-drifted') });
+    // The setting and the notice pass axe (no serious or critical violation).
+    expect(await axeProblems(page)).toEqual([]);
     // Its check is a run in the history: "Show the check" opens it there.
     const runs = await driftRuns();
     expect(runs.some((r) => r.drifted === 1)).toBe(true);
