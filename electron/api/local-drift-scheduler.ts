@@ -12,18 +12,31 @@ export const DRIFT_SCHEDULES_FILE = 'drift-schedules.json';
 /** How long a scheduled check waits for a run of its profile already going (a lock held is not drift). */
 const WAIT_FOR_RUN_MS = 10 * 60_000;
 
+/** Knows it is closing: a check that the engine's close cut short does not count (no "could not be checked"). */
+class AppDriftScheduler extends DriftScheduler {
+  stopping = false;
+  override close(): Promise<void> {
+    this.stopping = true;
+    return super.close();
+  }
+}
+
 /** The scheduler; its kept schedules start with `load()`. */
 export function localDriftScheduler(engine: EngineApi, dataDir: string, warn: (text: string) => void = () => undefined): DriftScheduler {
-  return new DriftScheduler({
+  const scheduler: AppDriftScheduler = new AppDriftScheduler({
     file: path.join(dataDir, DRIFT_SCHEDULES_FILE),
     check: async (spec) => {
       await runsOfProfileEnded(engine, spec.file, WAIT_FOR_RUN_MS);
-      return engine.start({ kind: 'drift', file: spec.file, ...(spec.against ? { baseline: spec.against } : {}) }).done;
+      if (scheduler.stopping) throw new Error('stopped with the app before it started');
+      const result = await engine.start({ kind: 'drift', file: spec.file, ...(spec.against ? { baseline: spec.against } : {}) }).done;
+      if (scheduler.stopping) throw new Error('stopped with the app; this check does not count');
+      return result;
     },
     // Notices reach the front ends through onNotice (createApi's `schedules`).
     notify: () => undefined,
     warn,
   });
+  return scheduler;
 }
 
 /** Resolves once no run of the profile is going (or after `maxMs`: the check then meets the lock and says so). */

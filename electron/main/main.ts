@@ -57,7 +57,7 @@ if (!app.requestSingleInstanceLock()) {
     // Scheduled drift: the app's own scheduler over the data folder's schedule file, for now. Once the
     // app hosts the background agent, this is the agent's scheduler instead.
     const schedules = localDriftScheduler(engine, dataDir, (t) => console.error(`prodlike: ${t}`));
-    void schedules.load();
+    schedules.load().catch((e: unknown) => console.error(`prodlike: the drift schedules were not loaded: ${(e as Error).message}`));
     const host = createApi({ engine, hub, mode: 'electron', version: APP_VERSION, dataDir, schedules });
     registerIpc(host.handlers, getWindow);
     forwardPushes(hub, getWindow);
@@ -74,7 +74,9 @@ if (!app.requestSingleInstanceLock()) {
     app.on('activate', showWindow);
     app.on('before-quit', () => {
       quitting = true;
-      void schedules.close().then(() => host.close());
+      // Its timers stop at once; a check under way is not waited for (the engine's close ends it).
+      void schedules.close();
+      void host.close();
     });
     app.on('window-all-closed', () => {
       if (!tray) app.quit();

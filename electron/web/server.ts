@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   // Scheduled drift: the app's own scheduler over the data folder's schedule file, for now. Once the
   // app hosts the background agent, this is the agent's scheduler instead.
   const schedules = localDriftScheduler(engine, engine.dataDir, (t) => console.error(`prodlike web: ${t}`));
-  await schedules.load();
+  await schedules.load().catch((e: unknown) => console.error(`prodlike web: the drift schedules were not loaded: ${(e as Error).message}`));
   const host = createApi({
     engine,
     hub,
@@ -53,7 +53,8 @@ async function main(): Promise<void> {
   console.log('Open that URL. The token after # stays in your browser, which sends it only as a request header.');
   const stop = async () => {
     await web.close();
-    await schedules.close();
+    // Its timers stop at once; a check under way is not waited for (the engine's close ends it).
+    void schedules.close();
     await host.close();
     process.exit(0);
   };

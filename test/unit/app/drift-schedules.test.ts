@@ -4,12 +4,13 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ApiPush } from '../../../shared/api';
 import type { DriftReport } from '../../../shared/report';
 import { dispatch, type Handlers } from '../../../electron/api/dispatch';
 import { createDriftScheduleSide } from '../../../electron/api/drift-schedules';
-import { runsOfProfileEnded } from '../../../electron/api/local-drift-scheduler';
+import { localDriftScheduler, runsOfProfileEnded } from '../../../electron/api/local-drift-scheduler';
 import { PushHub } from '../../../electron/api/push-hub';
 import { DriftScheduler, type ScheduleSpec } from '../../../electron/engine/agent/drift-scheduler';
 import type { EngineApi } from '../../../electron/engine/engine-api';
@@ -172,5 +173,48 @@ describe('a scheduled check and a run already going', () => {
     await wait;
     expect(listeners.size).toBe(0);
     await expect(runsOfProfileEnded(engine, '/p/dev.yaml', 60_000)).resolves.toBeUndefined();
+  });
+});
+
+describe("the app's own scheduler", () => {
+  it("runs each check as an engine drift run (against the baseline when set) and keeps the agent's file", async () => {
+    const started: unknown[] = [];
+    const engine = {
+      activeRuns: () => [],
+      subscribeRunsDone: () => () => undefined,
+      start: (req: unknown) => {
+        started.push(req);
+        return { runId: 'r1', done: Promise.resolve({ ...report('/p/dev.yaml'), runId: 'r1' }) };
+      },
+    } as unknown as EngineApi;
+    const s = localDriftScheduler(engine, dir);
+    await s.set({ file: '/p/dev.yaml', profile: 'shop-dev', everyMs: 60_000, against: '/p/prod.baseline.yaml' });
+    await until(() => s.list()[0]?.last !== undefined);
+    await s.close();
+    expect(started).toEqual([{ kind: 'drift', file: '/p/dev.yaml', baseline: '/p/prod.baseline.yaml' }]);
+    const kept = JSON.parse(await readFile(path.join(dir, 'drift-schedules.json'), 'utf8')) as { file: string; last?: { runId: string } }[];
+    expect(kept.map((k) => [k.file, k.last?.runId])).toEqual([['/p/dev.yaml', 'r1']]);
+  });
+
+  it('a check cut short by closing the app does not count (no notice, the last state kept)', async () => {
+    let finish: ((r: DriftReport) => void) | undefined;
+    const engine = {
+      activeRuns: () => [],
+      subscribeRunsDone: () => () => undefined,
+      start: () => ({ runId: 'r2', done: new Promise<DriftReport>((r) => (finish = r)) }),
+    } as unknown as EngineApi;
+    const warnings: string[] = [];
+    const s = localDriftScheduler(engine, dir, (t) => warnings.push(t));
+    const seen: unknown[] = [];
+    s.onNotice((n) => seen.push(n));
+    await s.set({ file: '/p/dev.yaml', profile: 'shop-dev', everyMs: 60_000 });
+    await until(() => finish !== undefined);
+    const closing = s.close();
+    // The engine's close ends the run: it comes back failed.
+    finish!({ runId: 'r2', ok: false } as unknown as DriftReport);
+    await closing;
+    expect(seen).toEqual([]);
+    expect(s.list()[0]?.last).toBeUndefined();
+    expect(warnings).toEqual(['scheduled drift of shop-dev: stopped with the app; this check does not count']);
   });
 });
