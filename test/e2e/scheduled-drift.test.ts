@@ -1,7 +1,8 @@
 // Scheduled drift as a per-profile setting (issue 14, part 4), in a real browser against the browser-mode
 // server with the real engine and Docker: the "Check for drift" setting starts a check at once and shows
 // it in sync; at the shortest interval (5 s), a file changed with `docker exec` brings a "Drifted" notice
-// whose check is in the history, fixing it brings "Back in sync", and Off stops the checks. The machine
+// whose check is in the history, fixing it brings "Back in sync" (on the desktop too once allowed), and
+// Off stops the checks. The machine
 // is changed and read from outside (docker exec); the schedule is read from its file in the data folder.
 import AxeBuilder from '@axe-core/playwright';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -46,6 +47,7 @@ async function axeProblems(p: Page): Promise<string[]> {
     .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(' | ')}`);
 }
 
+const desktopNotices = () => page.evaluate(() => (globalThis as unknown as { desktopNotices: { title: string; body?: string }[] }).desktopNotices);
 const notices = () => page.getByRole('region', { name: 'Notifications' }).getByTestId('drift-notice');
 
 describe.skipIf(!haveChromium())('scheduled drift in the app', () => {
@@ -55,7 +57,27 @@ describe.skipIf(!haveChromium())('scheduled drift in the app', () => {
     await writeFile(profileFile, YAML);
     expect(((await app.engine.start({ kind: 'up', file: profileFile }).done) as { ok: boolean }).ok).toBe(true);
     browser = await launchBrowser();
-    page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    // The Web Notifications API, recorded: not allowed until the user allows it, and the page not in
+    // front (headless Chromium has no notification centre to look at).
+    await context.addInitScript(() => {
+      type Permission = 'default' | 'granted' | 'denied';
+      const w = globalThis as unknown as { desktopNotices: { title: string; body?: string }[]; Notification: unknown; document: { hasFocus(): boolean } };
+      w.desktopNotices = [];
+      class RecordedNotification {
+        static permission: Permission = 'default';
+        static requestPermission(): Promise<Permission> {
+          RecordedNotification.permission = 'granted';
+          return Promise.resolve('granted');
+        }
+        constructor(title: string, opts?: { body?: string }) {
+          w.desktopNotices.push({ title, body: opts?.body });
+        }
+      }
+      w.Notification = RecordedNotification;
+      w.document.hasFocus = () => false;
+    });
+    page = await context.newPage();
     page.on('pageerror', (e) => console.error('page error:', e.message));
     await page.goto(app.web.url);
     await page.getByRole('button', { name: new RegExp(`^${NAME}`) }).click();
@@ -99,6 +121,10 @@ describe.skipIf(!haveChromium())('scheduled drift in the app', () => {
     await page.screenshot({ path: shot('sched-01-drifted') });
     // The setting and the notice pass axe (no serious or critical violation).
     expect(await axeProblems(page)).toEqual([]);
+    // Desktop notifications were not allowed: in-app only. Allowed, the next notice is on the desktop too.
+    expect(await desktopNotices()).toEqual([]);
+    await page.getByRole('button', { name: 'Also notify me on this desktop' }).click();
+    await expect.poll(() => page.getByRole('button', { name: 'Also notify me on this desktop' }).count()).toBe(0);
     // Its check is a run in the history: "Show the check" opens it there.
     const runs = await driftRuns();
     expect(runs.some((r) => r.drifted === 1)).toBe(true);
@@ -112,6 +138,7 @@ describe.skipIf(!haveChromium())('scheduled drift in the app', () => {
     const back = page.getByRole('status').filter({ hasText: `${NAME} is back in sync` });
     await back.waitFor({ timeout: WAIT });
     expect(await back.getAttribute('data-testid')).toBe('drift-notice');
+    await expect.poll(desktopNotices, { timeout: WAIT }).toEqual([{ title: 'Prodlike: Back in sync', body: `${NAME} is back in sync` }]);
     await page.screenshot({ path: shot('sched-02-back-in-sync') });
 
     // Off: the schedule is gone from the file, and no check runs any more.
