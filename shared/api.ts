@@ -11,6 +11,7 @@ import type { UsePlan } from './use-plan.js';
 import type { RunDetail } from './history.js';
 import type { MachineLogsRequest, MachineStateChange, ShellAttach, ShellInfo, StatusWatchRequest } from './machines-live.js';
 import type { AdoptPreview, AdoptRequest, AdoptResult } from './adopt.js';
+import type { DriftNotice, DriftSchedule } from './agent.js';
 
 export type * from './history.js';
 export type * from './machines-live.js';
@@ -142,6 +143,15 @@ export interface CachePruneResult {
   freedBytes: number;
 }
 
+/** The app's per-profile "Check for drift" setting. */
+export interface DriftScheduleRequest {
+  file: string;
+  /** "off" (removes the profile's schedules), or a duration: "15m", "1h", "1d" (at least 5s). */
+  every: string;
+  /** A baseline file (one found beside the profiles); absent: against the profile itself. */
+  against?: string;
+}
+
 export interface ShellOpenRequest {
   file: string;
   machine: string;
@@ -197,6 +207,12 @@ export interface ApiChannels {
   'doctor:fix': [{ id: string }, DoctorFixResult];
   /** The Docker engine runs use, why, and the contexts Settings can pick from. */
   'docker:engine': [void, DockerEngineInfo];
+  /** Scheduled drift checks (every profile's; the CLI's `drift --every` ones too). */
+  'drift:schedules': [void, DriftSchedule[]];
+  /** Sets the profile's one schedule (replacing any other of that profile); "off" removes them: null. */
+  'drift:schedule-set': [DriftScheduleRequest, DriftSchedule | null];
+  /** Removes the profile's schedules (only the one against `against` when given). */
+  'drift:schedule-remove': [{ file: string; against?: string }, { removed: number }];
 }
 
 export type ApiChannel = keyof ApiChannels;
@@ -214,7 +230,11 @@ export type ApiPush =
   /** A profile's status changed as a whole (a run ended: lastRun / lastFailure): read it again. */
   | { type: 'status-changed'; file: string }
   | { type: 'machine-logs'; streamId: string; lines: string[] }
-  | { type: 'machine-logs-end'; streamId: string; error?: ErrorInfo };
+  | { type: 'machine-logs-end'; streamId: string; error?: ErrorInfo }
+  /** A scheduled drift check's state changed: drift appeared, went away, or the machines cannot be checked. */
+  | { type: 'drift-notice'; notice: DriftNotice }
+  /** The profile's drift schedules changed (set, removed, or a check ended): read them again. */
+  | { type: 'drift-schedule'; file: string };
 
 /** What the renderer sees as `window.prodlike`, whichever transport is behind it. */
 export interface ProdlikeApi {
@@ -278,6 +298,9 @@ export const API_CHANNELS: readonly ApiChannel[] = [
   'doctor:check',
   'doctor:fix',
   'docker:engine',
+  'drift:schedules',
+  'drift:schedule-set',
+  'drift:schedule-remove',
 ];
 
 /** drift/capture over a fleet: machines worked on at a time, by default and at most. */

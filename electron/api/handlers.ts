@@ -14,6 +14,7 @@ import { findBaselines } from '../engine/baseline.js';
 import { watchProfileFolders } from './profile-watch.js';
 import { ShellManager } from './shells.js';
 import { createLiveSide } from './live-handlers.js';
+import { createDriftScheduleSide, type DriftSchedules } from './drift-schedules.js';
 
 
 export interface ApiOptions {
@@ -22,6 +23,8 @@ export interface ApiOptions {
   mode: 'electron' | 'web';
   version: string;
   dataDir: string;
+  /** Scheduled drift (the per-profile setting); absent: its channels say it is not available. */
+  schedules?: DriftSchedules;
 }
 
 export interface Api {
@@ -74,6 +77,7 @@ export function createApi(opts: ApiOptions): Api {
   }
 
   const live = createLiveSide({ engine, hub, shells, knownProfile });
+  const scheduled = createDriftScheduleSide({ schedules: opts.schedules, engine, hub, knownProfile });
 
   const handlers: Handlers = {
     'app:info': async () => ({ version: opts.version, mode: opts.mode, dataDir: opts.dataDir }),
@@ -113,6 +117,7 @@ export function createApi(opts: ApiOptions): Api {
     // Only a fix the engine itself decided for that check runs (the request names a check, not a command).
     'doctor:fix': ({ id }) => engine.doctorFix({ only: [id], confirm: async () => true }),
     'docker:engine': () => engine.dockerEngine(),
+    ...scheduled.handlers,
   };
 
   return {
@@ -124,6 +129,7 @@ export function createApi(opts: ApiOptions): Api {
     close: async () => {
       unsubscribe();
       live.close();
+      scheduled.close();
       unwatch();
       shells.closeAll();
       await engine.close();

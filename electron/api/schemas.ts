@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { RUN_KINDS } from '../../shared/report.js';
 import type { ApiChannel, ApiRequest } from '../../shared/api.js';
+import { MIN_EVERY_MS, parseEvery } from '../engine/agent/drift-scheduler.js';
 
 const absPath = z
   .string()
@@ -16,6 +17,18 @@ const id = z.string().min(1).max(200);
 const host = z.string().min(1).max(255).regex(/^[A-Za-z0-9._:[\]-]+$/, 'must be a host name or address');
 const port = z.number().int().min(1).max(65535);
 const dims = { cols: z.number().int().min(1).max(1000), rows: z.number().int().min(1).max(1000) };
+
+/** A drift schedule's interval: "off", or what `prodlike drift --every` takes (30s, 15m, 1h, 1d; at least 5 s). */
+const every = z
+  .string()
+  .max(32)
+  .superRefine((v, ctx) => {
+    try {
+      parseEvery(v);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `"${v}" is not an interval: expected off, or a duration like 15m, 1h or 1d (at least ${MIN_EVERY_MS / 1000}s)` });
+    }
+  });
 
 /** Requests without arguments accept nothing, null or {} (what a JSON body of an empty POST becomes). */
 const none = z
@@ -91,6 +104,9 @@ export const requestSchemas: Schemas = {
   'shell:close': z.object({ shellId: id }).strict(),
   'doctor:check': none,
   'doctor:fix': z.object({ id: z.string().min(1).max(300) }).strict(),
+  'drift:schedules': none,
+  'drift:schedule-set': z.object({ file: absPath, every, against: yamlPath.optional() }).strict(),
+  'drift:schedule-remove': z.object({ file: absPath, against: yamlPath.optional() }).strict(),
 };
 
 /** One line per problem: "file: must be an absolute path". */

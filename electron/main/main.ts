@@ -8,7 +8,8 @@ import { APP_VERSION } from '../api/app-version.js';
 import { createApi } from '../api/handlers.js';
 import { PushHub } from '../api/push-hub.js';
 import { forwardPushes, registerIpc } from './ipc.js';
-import { notifyLongRuns } from './notify.js';
+import { notifyDriftChanges, notifyLongRuns } from './notify.js';
+import { localDriftScheduler } from '../api/local-drift-scheduler.js';
 import { createTray } from './tray.js';
 import { createMainWindow, hardenSessions, registerAppScheme } from './window.js';
 
@@ -53,10 +54,15 @@ if (!app.requestSingleInstanceLock()) {
     const dataDir = app.getPath('userData');
     const engine = new Engine({ dataDir, profileFolders: [builtinProfiles()] });
     const hub = new PushHub();
-    const host = createApi({ engine, hub, mode: 'electron', version: APP_VERSION, dataDir });
+    // Scheduled drift: the app's own scheduler over the data folder's schedule file, for now. Once the
+    // app hosts the background agent, this is the agent's scheduler instead.
+    const schedules = localDriftScheduler(engine, dataDir, (t) => console.error(`prodlike: ${t}`));
+    schedules.load().catch((e: unknown) => console.error(`prodlike: the drift schedules were not loaded: ${(e as Error).message}`));
+    const host = createApi({ engine, hub, mode: 'electron', version: APP_VERSION, dataDir, schedules });
     registerIpc(host.handlers, getWindow);
     forwardPushes(hub, getWindow);
     notifyLongRuns(hub, getWindow);
+    notifyDriftChanges(hub, getWindow);
     const quit = () => {
       quitting = true;
       app.quit();
@@ -68,6 +74,8 @@ if (!app.requestSingleInstanceLock()) {
     app.on('activate', showWindow);
     app.on('before-quit', () => {
       quitting = true;
+      // Its timers stop at once; a check under way is not waited for (the engine's close ends it).
+      void schedules.close();
       void host.close();
     });
     app.on('window-all-closed', () => {

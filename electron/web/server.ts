@@ -9,6 +9,7 @@ import { Engine } from '../engine/engine.js';
 import { APP_VERSION } from '../api/app-version.js';
 import { createApi } from '../api/handlers.js';
 import { PushHub } from '../api/push-hub.js';
+import { localDriftScheduler } from '../api/local-drift-scheduler.js';
 import { startWebServer } from './web-server.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -34,12 +35,17 @@ async function main(): Promise<void> {
     profileFolders: values.profiles?.map((p) => path.resolve(p)),
   });
   const hub = new PushHub();
+  // Scheduled drift: the app's own scheduler over the data folder's schedule file, for now. Once the
+  // app hosts the background agent, this is the agent's scheduler instead.
+  const schedules = localDriftScheduler(engine, engine.dataDir, (t) => console.error(`prodlike web: ${t}`));
+  await schedules.load().catch((e: unknown) => console.error(`prodlike web: the drift schedules were not loaded: ${(e as Error).message}`));
   const host = createApi({
     engine,
     hub,
     mode: 'web',
     version: APP_VERSION,
     dataDir: engine.dataDir,
+    schedules,
   });
   await host.warm();
   const web = await startWebServer({ handlers: host.handlers, hub, rendererDir: rendererDir(), port });
@@ -47,6 +53,8 @@ async function main(): Promise<void> {
   console.log('Open that URL. The token after # stays in your browser, which sends it only as a request header.');
   const stop = async () => {
     await web.close();
+    // Its timers stop at once; a check under way is not waited for (the engine's close ends it).
+    void schedules.close();
     await host.close();
     process.exit(0);
   };

@@ -6,6 +6,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { ApiError, ProfileSummary } from '../../shared/api';
 import type { DriftReport, ProfileStatus } from '../../shared/report';
 import { DoctorPanel } from './components/DoctorPanel';
+import { DriftNotices } from './components/DriftNotices';
 import { ErrorBox } from './components/ErrorBox';
 import { ProfileView } from './components/ProfileView';
 import { RunAnnouncer } from './components/RunAnnouncer';
@@ -23,6 +24,8 @@ export function App() {
   const [statuses, setStatuses] = useState(new Map<string, { status: ProfileStatus; readAt: number }>());
   const [drifts, setDrifts] = useState(new Map<string, DriftReport | null>());
   const [selected, setSelected] = useState<Selection>(null);
+  // A run to open in a profile's history (a drift notice's "Show the check").
+  const [openRun, setOpenRun] = useState<{ file: string; runId: string } | null>(null);
   const listRef = useRef<ProfileSummary[]>([]);
 
   // Statuses ask the engine about containers; they come after the list, which must show at once.
@@ -101,11 +104,16 @@ export function App() {
 
   return (
     <div className="app">
-      <Sidebar profiles={profiles} statuses={shownStatuses} drifts={drifts} selected={selected} onSelect={setSelected} />
+      <Sidebar profiles={profiles} statuses={shownStatuses} drifts={drifts} selected={selected}
+        onSelect={(s) => {
+          setSelected(s);
+          setOpenRun(null);
+        }}
+      />
       <main className="main">
         {listError && <ErrorBox error={listError} title="Profiles could not be listed" />}
         {selected?.view === 'settings' && <SettingsView />}
-        {summary && <ProfileView key={summary.file} summary={summary} />}
+        {summary && <ProfileView key={summary.file} summary={summary} openRun={openRun?.file === summary.file ? openRun : undefined} />}
         {!selected && (
           <div className="empty">
             <h1>Prodlike</h1>
@@ -119,6 +127,12 @@ export function App() {
         )}
       </main>
       <RunAnnouncer />
+      <DriftNotices
+        onShow={(file, runId) => {
+          setSelected({ view: 'profile', file });
+          setOpenRun({ file, runId });
+        }}
+      />
     </div>
   );
 }

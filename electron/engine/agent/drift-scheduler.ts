@@ -75,8 +75,32 @@ interface Entry {
 export class DriftScheduler {
   private readonly entries = new Map<string, Entry>();
   private closed = false;
+  private readonly noticeListeners = new Set<(n: DriftNotice) => void>();
+  private readonly checkListeners = new Set<(s: DriftSchedule) => void>();
 
   constructor(private readonly opts: DriftSchedulerOptions) {}
+
+  /** Notices as `notify` gets them, for more than one listener (the app's front ends). */
+  onNotice(listener: (n: DriftNotice) => void): () => void {
+    this.noticeListeners.add(listener);
+    return () => this.noticeListeners.delete(listener);
+  }
+
+  /** After each check: the schedule with its new `last` and `nextAt` (a front end shows them). */
+  onCheck(listener: (s: DriftSchedule) => void): () => void {
+    this.checkListeners.add(listener);
+    return () => this.checkListeners.delete(listener);
+  }
+
+  private tell<T>(listeners: Set<(x: T) => void>, x: T): void {
+    for (const l of listeners) {
+      try {
+        l(x);
+      } catch (err) {
+        this.opts.warn?.(`a drift schedule listener failed: ${(err as Error).message}`);
+      }
+    }
+  }
 
   list(): DriftSchedule[] {
     return [...this.entries.values()].map((e) => structuredClone(e.schedule));
@@ -149,13 +173,17 @@ export class DriftScheduler {
       if ('findings' in result && result.profile) s.profile = result.profile;
       const notice = noticeFor(s, s.last?.state, check);
       s.last = check;
-      if (notice) this.opts.notify(notice);
+      if (notice) {
+        this.opts.notify(notice);
+        this.tell(this.noticeListeners, notice);
+      }
     } catch (err) {
       this.opts.warn?.(`scheduled drift of ${s.profile}: ${(err as Error).message}`);
     }
     // Removed or replaced while it ran: that schedule is gone, this one stops here.
     if (this.entries.get(key) !== entry) return;
     this.arm(key, entry, Math.max(0, started + s.everyMs - Date.now()));
+    this.tell(this.checkListeners, structuredClone(s));
     await this.save();
   }
 

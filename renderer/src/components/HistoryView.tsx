@@ -61,9 +61,14 @@ function RunDetailView({ runId }: { runId: string }) {
   );
 }
 
-export function HistoryView({ file }: { file: string }) {
+export function HistoryView({ file, openRun }: { file: string; openRun?: string }) {
   const history = useLoad(() => api.call('runs:history', { file, limit: 50 }), [file]);
-  const [open, setOpen] = useState<string | null>(null);
+  const [open, setOpen] = useState<string | null>(openRun ?? null);
+  const [openRunSeen, setOpenRunSeen] = useState(openRun);
+  if (openRun !== openRunSeen) {
+    setOpenRunSeen(openRun);
+    if (openRun) setOpen(openRun);
+  }
   const { reload } = history;
   useEffect(() => runStore.onRunEnd((_e, run) => run.profileFile === file && reload()), [reload, file]);
   useEffect(() => api.subscribe((p) => p.type === 'status-changed' && p.file === file && reload()), [reload, file]);

@@ -13,6 +13,7 @@ import { withRecentRuns } from '../state/run-store';
 import { WATCH_LEASE_MS } from '../../../shared/machines-live';
 import { ConfirmDialog } from './ConfirmDialog';
 import { DriftView } from './DriftView';
+import { DriftSchedule } from './DriftSchedule';
 import { HistoryView } from './HistoryView';
 import { ErrorBox } from './ErrorBox';
 import { MachinesTable } from './MachinesTable';
@@ -49,18 +50,33 @@ function LastRun({ rec, failure }: { rec: RunRecord; failure?: boolean }) {
 // xterm.js is most of the bundle: load it when a shell is first opened, not at start-up.
 const ShellView = lazy(() => import('./ShellView').then((m) => ({ default: m.ShellView })));
 
-export function ProfileView({ summary }: { summary: ProfileSummary }) {
+export function ProfileView({ summary, openRun }: { summary: ProfileSummary; openRun?: { runId: string } }) {
   const file = summary.file;
   const version = useRunStoreVersion();
   const detail = useLoad(async () => ({ ...(await api.call('profiles:get', { file })), readAt: Date.now() }), [file]);
   const liveVersion = useMachineStatesVersion();
-  const [tab, setTab] = useState<Tab>('overview');
+  const [tab, setTab] = useState<Tab>(openRun ? 'history' : 'overview');
   // A shell, once its tab was shown, stays mounted (hidden) so that changing tabs does not end it.
   const [shellMounted, setShellMounted] = useState(false);
   const show = (t: Tab) => {
     setTab(t);
     if (t === 'shell') setShellMounted(true);
   };
+  // The run the History tab opens on (a scheduled check's "Open in history", a notice's "Show the check").
+  const [historyRun, setHistoryRun] = useState<string | undefined>(openRun?.runId);
+  const showRun = (runId: string) => {
+    setHistoryRun(runId);
+    show('history');
+  };
+  // A new request to open a run (React's "adjust state when a prop changes", not an effect).
+  const [openRunSeen, setOpenRunSeen] = useState(openRun);
+  if (openRun !== openRunSeen) {
+    setOpenRunSeen(openRun);
+    if (openRun) {
+      setHistoryRun(openRun.runId);
+      setTab('history');
+    }
+  }
   const [confirmDestroy, setConfirmDestroy] = useState(false);
   // The switch's plan, asked for when the button is pressed and shown before anything happens.
   const [usePlan, setUsePlan] = useState<UsePlan | null>(null);
@@ -211,12 +227,13 @@ export function ProfileView({ summary }: { summary: ProfileSummary }) {
       )}
       {d && tab === 'drift' && (
         <div role="tabpanel" aria-label="Drift">
+          <DriftSchedule file={file} onOpenRun={showRun} />
           <DriftView detail={d} version={version} />
         </div>
       )}
       {d && tab === 'history' && (
         <div role="tabpanel" aria-label="History">
-          <HistoryView file={file} />
+          <HistoryView file={file} openRun={historyRun} />
         </div>
       )}
       {d && shellMounted && (

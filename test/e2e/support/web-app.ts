@@ -7,6 +7,8 @@ import { Engine } from '../../../electron/engine/engine';
 import { createApi, type Api } from '../../../electron/api/handlers';
 import { PushHub } from '../../../electron/api/push-hub';
 import { startWebServer, type WebServer } from '../../../electron/web/web-server';
+import { localDriftScheduler } from '../../../electron/api/local-drift-scheduler';
+import type { DriftScheduler } from '../../../electron/engine/agent/drift-scheduler';
 
 export const ROOT = path.resolve(import.meta.dirname, '../../..');
 export const FIXTURES = path.join(ROOT, 'test/e2e/fixtures/profiles');
@@ -16,6 +18,8 @@ export interface TestApp {
   engine: Engine;
   hub: PushHub;
   host: Api;
+  /** Scheduled drift, as the browser-mode server has it (its schedules file in dataDir). */
+  schedules: DriftScheduler;
   profilesDir: string;
   dataDir: string;
   file(name: string): string;
@@ -30,7 +34,9 @@ export async function startTestApp(): Promise<TestApp> {
   // The environment cache is off: the app flows are not about it, and would leave cached images behind.
   const engine = new Engine({ dataDir, profileFolders: [profilesDir], env: { ...process.env, PRODLIKE_NO_CACHE: '1' } });
   const hub = new PushHub();
-  const host = createApi({ engine, hub, mode: 'web', version: 'e2e', dataDir });
+  const schedules = localDriftScheduler(engine, dataDir, (t) => console.error(`drift schedules: ${t}`));
+  await schedules.load();
+  const host = createApi({ engine, hub, mode: 'web', version: 'e2e', dataDir, schedules });
   await host.warm();
   const web = await startWebServer({ handlers: host.handlers, hub, rendererDir: path.join(ROOT, 'dist/renderer') });
   return {
@@ -38,11 +44,13 @@ export async function startTestApp(): Promise<TestApp> {
     engine,
     hub,
     host,
+    schedules,
     profilesDir,
     dataDir,
     file: (name) => path.join(profilesDir, name),
     close: async () => {
       await web.close();
+      await schedules.close();
       await host.close();
       await rm(tmp, { recursive: true, force: true });
     },

@@ -121,6 +121,29 @@ describe('DriftScheduler', () => {
     expect(sch.size).toBe(0);
   });
 
+  it('tells its listeners of each notice and each check; a listener that throws is a warning, not a stop', async () => {
+    const results = [report(0), report(3)];
+    const warn = vi.fn();
+    const sch = new DriftScheduler({ check: async () => results.shift() ?? report(3), notify: () => undefined, warn });
+    const notices: string[] = [];
+    const checks: (string | undefined)[] = [];
+    sch.onNotice(() => {
+      throw new Error('listener broke');
+    });
+    const off = sch.onNotice((n) => notices.push(n.message));
+    sch.onCheck((s) => checks.push(s.last?.state));
+    await sch.set({ file: '/p/dev.yaml', profile: 'shop-dev', everyMs: 10_000 });
+    await vi.advanceTimersByTimeAsync(10_001);
+    expect(checks).toEqual(['in-sync', 'drift']);
+    expect(notices).toEqual(['shop-dev drifted: 3 finding(s) differ from its profile']);
+    expect(warn).toHaveBeenCalledWith('a drift schedule listener failed: listener broke');
+    off();
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(checks).toHaveLength(3);
+    expect(notices).toHaveLength(1);
+    await sch.close();
+  });
+
   it('keeps the list in a file that a new scheduler loads (with its last state)', async () => {
     vi.useRealTimers();
     const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'pl-sched-')), 'drift-schedules.json');
