@@ -62,12 +62,18 @@ export async function serveCli(msg: CliRequest, conn: CliConnection): Promise<vo
   const starter: RunStarter = {
     start: (r, emit) => {
       let startEvent: LostRun['startEvent'];
-      const started = conn.start(r, runOptions(flags, msg.env, msg.cwd), (e) => {
-        if (e.type === 'run-start') startEvent = e;
+      const run: { started?: ReturnType<CliConnection['start']> } = {};
+      // The client keeps the last `l`: again once the run-start event is there (a lost run is recorded with it).
+      const lost = () => conn.frame('l', JSON.stringify({ runId: run.started!.runId, pid: run.started!.pid, req, ...(startEvent ? { startEvent } : {}) } satisfies LostRun));
+      const started = (run.started = conn.start(r, runOptions(flags, msg.env, msg.cwd), (e) => {
+        if (e.type === 'run-start') {
+          startEvent = e;
+          if (run.started) lost();
+        }
         emit?.(e);
-      });
+      }));
       cancel = started.cancel;
-      conn.frame('l', JSON.stringify({ runId: started.runId, pid: started.pid, req, ...(startEvent ? { startEvent } : {}) } satisfies LostRun));
+      lost();
       for (const [t, s] of held ?? []) conn.frame(t, s);
       held = undefined;
       return started;
