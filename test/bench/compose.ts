@@ -147,7 +147,8 @@ export async function composeSuite(ctx: Ctx, opts: { allowUse: boolean }): Promi
 
   log(`${SECTION}: 3 machines × 10 resources, no-change up`);
   const p10 = await prodlikeProfile(ctx, 'c10', 3, 10);
-  const up10 = await ctx.cli.run(['up', p10.file, '--json']);
+  // Not from the environment cache: a state another bench saved would leave nothing to change.
+  const up10 = await ctx.cli.run(['up', p10.file, '--json', '--no-cache']);
   if ((summary(up10).changed ?? 0) < 30) throw new Error(`3×10 first up changed only ${summary(up10).changed}`);
   const [no10] = await interleave(ctx.reps, 1, [() => ctx.cli.run(['up', p10.file, '--json'])]);
   for (const r of no10!) if (summary(r).changed !== 0) throw new Error(`3×10 no-change up changed ${summary(r).changed}`);
