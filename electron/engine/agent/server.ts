@@ -126,9 +126,7 @@ export class AgentServer {
 
   private accept(sock: net.Socket): void {
     let handled = false;
-    const send = (m: AgentMessage) => {
-      if (!sock.destroyed) sock.write(JSON.stringify(m) + '\n');
-    };
+    const send = (m: AgentMessage) => writeSoon(sock, JSON.stringify(m) + '\n');
     sock.on('error', () => undefined);
     sock.on(
       'data',
@@ -236,9 +234,7 @@ export class AgentServer {
 
   /** A native client's command: the CLI layer's handler runs it; frames go back, not lines. */
   private async serveCli(sock: net.Socket, msg: CliRequest): Promise<void> {
-    const frame = (type: Parameters<CliConnection['frame']>[0], payload: string) => {
-      if (!sock.destroyed) sock.write(cliFrame(type, payload));
-    };
+    const frame = (type: Parameters<CliConnection['frame']>[0], payload: string) => writeSoon(sock, cliFrame(type, payload));
     if (!this.opts.cli || this.stopping) {
       frame('f', this.stopping ? 'the agent is stopping' : 'this agent does not serve commands');
       sock.end();
@@ -319,4 +315,15 @@ export class AgentServer {
     this.log(`drift: ${n.message}`);
     for (const w of this.watchers) w.write(JSON.stringify({ t: 'notice', notice: n } satisfies AgentMessage) + '\n');
   }
+}
+
+/**
+ * Writes to a client, the writes of one tick together: the events a probe's result sets off (one per
+ * resource) go out in one system call instead of one each. end() sends what is corked first.
+ */
+function writeSoon(sock: net.Socket, data: string | Buffer): void {
+  if (sock.destroyed) return;
+  sock.cork();
+  sock.write(data);
+  process.nextTick(() => sock.uncork());
 }
