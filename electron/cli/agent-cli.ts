@@ -2,54 +2,24 @@
 // in-process), the agent started on demand, `prodlike agent status|start|stop`, and
 // `prodlike drift --every`. Nothing here loads the engine unless the agent is not there.
 
-import { statSync } from 'node:fs';
 import path from 'node:path';
 import pc from 'picocolors';
 import type { StartRunRequest } from '../../shared/api.js';
 import type { DriftReport, RunResult } from '../../shared/report.js';
 import { agentPaths, type AgentPaths } from '../engine/agent/paths.js';
-import { envKey, type AgentIdentity, type RunOptions } from '../engine/agent/protocol.js';
 import { AgentMismatch, AgentRun, agentStatus, connectAgent, converse, gone, spawnAgent, stopAgent, waitForAgent } from '../engine/agent/client.js';
 import { defaultDataDir } from '../engine/state/data-dir.js';
 import type { CliFlags, CliIo } from './io.js';
 import { finishRun, printError, runKind, runRequest } from './run-kind.js';
 import { VERSION } from './version.js';
+import { agentAllowed, autoStartAllowed, identity, runOptions, type AgentContext, type LostRun } from './agent-identity.js';
 
-export interface AgentContext {
-  /** This CLI's bundle (dist/cli/main.mjs): what an agent is started from, and its build. */
-  cliMain: string;
-  env: NodeJS.ProcessEnv;
-}
-
-const off = (v: string | undefined) => !!v && v !== '0' && v !== 'false';
-
-/** Whether this command may use an agent at all: not with --no-agent or PRODLIKE_NO_AGENT. */
-export function agentAllowed(flags: CliFlags, env: NodeJS.ProcessEnv): boolean {
-  return !flags['no-agent'] && !off(env.PRODLIKE_NO_AGENT);
-}
-
-/** Whether a run may start an agent it did not find: not in CI (a job's processes should end with it). */
-export function autoStartAllowed(env: NodeJS.ProcessEnv): boolean {
-  return !off(env.CI) && !off(env.PRODLIKE_NO_AGENT);
-}
-
-export function identity(ctx: AgentContext): AgentIdentity {
-  let mtime = 0;
-  try {
-    mtime = statSync(ctx.cliMain).mtimeMs;
-  } catch {
-    // not a bundle (tests from source): the version alone
-  }
-  return { build: `${VERSION}+${Math.round(mtime)}`, envKey: envKey(ctx.env) };
-}
+export { agentAllowed, autoStartAllowed, type AgentContext } from './agent-identity.js';
 
 function pathsFor(ctx: AgentContext): AgentPaths {
   return agentPaths(defaultDataDir(ctx.env), ctx.env);
 }
 
-export function runOptions(flags: CliFlags, env: NodeJS.ProcessEnv, cwd = process.cwd()): RunOptions {
-  return { cwd, env: { ...env }, lockWaitMs: flags.wait ? 30 * 60_000 : 0, debug: !!flags.debug, allowProductionHosts: !!flags['i-know-this-is-production'] };
-}
 
 /**
  * The run through the agent, or undefined when there is none for this CLI (the caller runs it
@@ -137,14 +107,6 @@ async function recoverRun(ctx: AgentContext, run: { runId: string; startEvent?: 
 
 /** Set by the native client when its agent died mid-run: what the run was (LostRun, as JSON). */
 const LOST_ENV = 'PRODLIKE_AGENT_LOST';
-
-/** What the native client keeps of a run the agent took, in case the agent dies before the result. */
-export interface LostRun {
-  runId: string;
-  pid: number;
-  req: StartRunRequest;
-  startEvent?: AgentRun['startEvent'];
-}
 
 /** The native client's run ended without a result: what the history has of it, printed as the run's result. */
 async function reportLostRun(text: string, flags: CliFlags, io: CliIo, ctx: AgentContext): Promise<number> {

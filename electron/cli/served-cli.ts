@@ -7,7 +7,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
 import type { CliConnection, CliFrameType, CliRequest } from '../engine/agent/protocol.js';
-import { agentAllowed, identity, runOptions, type LostRun } from './agent-cli.js';
+import { agentAllowed, identity, runOptions, type LostRun } from './agent-identity.js';
 import type { CliFlags, CliIo } from './io.js';
 import { CLI_OPTIONS, RUN_COMMANDS } from './options.js';
 import { runKind, runRequest, type RunStarter } from './run-kind.js';
