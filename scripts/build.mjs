@@ -1,6 +1,7 @@
 // Builds everything that runs: the CLI, the browser-mode server, Electron's main and preload (esbuild,
 // one file each, so the CLI starts fast) and the renderer (Vite). `--quiet` prints only errors.
 import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -72,6 +73,23 @@ for (const t of targets) {
   if (!existsSync(path.join(root, t.entry))) continue;
   await build({ ...t.opts, entryPoints: [t.entry], ...(t.outdir ? { outdir: t.outdir } : { outfile: t.out }) });
   log(`built ${t.out ?? t.outdir}`);
+  if (t.name === 'cli') buildNativeClient();
+}
+
+// The native client (electron/cli/native/client.c) hands runs to a warm agent without starting Node.
+// Optional: without a C compiler, or off Linux, bin/prodlike runs the Node CLI for everything.
+function buildNativeClient() {
+  if (process.platform !== 'linux') return;
+  const cc = process.env.CC || 'cc';
+  const out = path.join(root, 'dist/cli/prodlike-client');
+  const r = spawnSync(cc, ['-O2', '-Wall', '-Wextra', '-o', out, path.join(root, 'electron/cli/native/client.c')], { encoding: 'utf8' });
+  if (r.error || r.status !== 0) {
+    rmSync(out, { force: true });
+    console.warn(`prodlike: the native client was not built (${r.error ? `${cc}: ${r.error.message}` : r.stderr.trim()}); runs through the agent start Node instead`);
+    return;
+  }
+  if (r.stderr.trim()) console.warn(r.stderr.trim());
+  log('built dist/cli/prodlike-client');
 }
 
 if ((!only || only === 'renderer') && existsSync(path.join(root, 'renderer/index.html'))) {

@@ -2,54 +2,24 @@
 // in-process), the agent started on demand, `prodlike agent status|start|stop`, and
 // `prodlike drift --every`. Nothing here loads the engine unless the agent is not there.
 
-import { statSync } from 'node:fs';
 import path from 'node:path';
 import pc from 'picocolors';
 import type { StartRunRequest } from '../../shared/api.js';
 import type { DriftReport, RunResult } from '../../shared/report.js';
 import { agentPaths, type AgentPaths } from '../engine/agent/paths.js';
-import { envKey, type AgentIdentity, type RunOptions } from '../engine/agent/protocol.js';
-import { AgentMismatch, AgentRun, agentStatus, connectAgent, converse, spawnAgent, stopAgent, waitForAgent } from '../engine/agent/client.js';
+import { AgentMismatch, AgentRun, agentStatus, connectAgent, converse, gone, spawnAgent, stopAgent, waitForAgent } from '../engine/agent/client.js';
 import { defaultDataDir } from '../engine/state/data-dir.js';
 import type { CliFlags, CliIo } from './io.js';
-import { printError, runKind, runRequest } from './run-kind.js';
+import { finishRun, printError, runKind, runRequest } from './run-kind.js';
 import { VERSION } from './version.js';
+import { agentAllowed, autoStartAllowed, identity, runOptions, type AgentContext, type LostRun } from './agent-identity.js';
 
-export interface AgentContext {
-  /** This CLI's bundle (dist/cli/main.mjs): what an agent is started from, and its build. */
-  cliMain: string;
-  env: NodeJS.ProcessEnv;
-}
-
-const off = (v: string | undefined) => !!v && v !== '0' && v !== 'false';
-
-/** Whether this command may use an agent at all: not with --no-agent or PRODLIKE_NO_AGENT. */
-export function agentAllowed(flags: CliFlags, env: NodeJS.ProcessEnv): boolean {
-  return !flags['no-agent'] && !off(env.PRODLIKE_NO_AGENT);
-}
-
-/** Whether a run may start an agent it did not find: not in CI (a job's processes should end with it). */
-export function autoStartAllowed(env: NodeJS.ProcessEnv): boolean {
-  return !off(env.CI) && !off(env.PRODLIKE_NO_AGENT);
-}
-
-function identity(ctx: AgentContext): AgentIdentity {
-  let mtime = 0;
-  try {
-    mtime = statSync(ctx.cliMain).mtimeMs;
-  } catch {
-    // not a bundle (tests from source): the version alone
-  }
-  return { build: `${VERSION}+${Math.round(mtime)}`, envKey: envKey(ctx.env) };
-}
+export { agentAllowed, autoStartAllowed, type AgentContext } from './agent-identity.js';
 
 function pathsFor(ctx: AgentContext): AgentPaths {
   return agentPaths(defaultDataDir(ctx.env), ctx.env);
 }
 
-function runOptions(flags: CliFlags, env: NodeJS.ProcessEnv): RunOptions {
-  return { cwd: process.cwd(), env: { ...env }, lockWaitMs: flags.wait ? 30 * 60_000 : 0, debug: !!flags.debug, allowProductionHosts: !!flags['i-know-this-is-production'] };
-}
 
 /**
  * The run through the agent, or undefined when there is none for this CLI (the caller runs it
@@ -57,6 +27,11 @@ function runOptions(flags: CliFlags, env: NodeJS.ProcessEnv): RunOptions {
  * auto-start is off: this run does not wait for it, so a first run costs what it did without agents.
  */
 export async function runViaAgent(command: string, args: string[], flags: CliFlags, io: CliIo, ctx: AgentContext): Promise<number | undefined> {
+  const lost = ctx.env[LOST_ENV];
+  if (lost !== undefined) {
+    delete ctx.env[LOST_ENV];
+    return reportLostRun(lost, flags, io, ctx);
+  }
   if (!args[0]) return undefined; // "up needs a profile": the in-process path says it
   const paths = pathsFor(ctx);
   const sock = await connectAgent(paths.socket);
@@ -98,7 +73,7 @@ export async function runViaAgent(command: string, args: string[], flags: CliFla
  * answers, so a finished run is found there (drift: its report too); one that did not finish is recorded
  * as failed, with why, and reported so.
  */
-async function recoverRun(ctx: AgentContext, run: AgentRun, req: StartRunRequest, why: string): Promise<RunResult | DriftReport> {
+async function recoverRun(ctx: AgentContext, run: { runId: string; startEvent?: AgentRun['startEvent'] }, req: StartRunRequest, why: string): Promise<RunResult | DriftReport> {
   const { AppState } = await import('../engine/state/engine-state.js');
   const state = new AppState(defaultDataDir(ctx.env));
   const rec = run.runId ? (await state.history(undefined, 200)).find((r) => r.runId === run.runId) : undefined;
@@ -128,6 +103,23 @@ async function recoverRun(ctx: AgentContext, run: AgentRun, req: StartRunRequest
   };
   if (start) await state.recordRun({ runId: result.runId, kind: result.kind, profile: result.profile, profileFile: result.profileFile, ok: false, startedAt, durationMs: result.durationMs, summary: result.summary, error }).catch(() => undefined);
   return result;
+}
+
+/** Set by the native client when its agent died mid-run: what the run was (LostRun, as JSON). */
+const LOST_ENV = 'PRODLIKE_AGENT_LOST';
+
+/** The native client's run ended without a result: what the history has of it, printed as the run's result. */
+async function reportLostRun(text: string, flags: CliFlags, io: CliIo, ctx: AgentContext): Promise<number> {
+  let lost: LostRun;
+  try {
+    lost = JSON.parse(text) as LostRun;
+  } catch {
+    printError(io, { name: 'AgentError', message: 'the Prodlike agent stopped during the run (killed or crashed)', hint: 'run the command again' }, !!flags.json);
+    return 1;
+  }
+  await gone(lost.pid, 3000);
+  const result = await recoverRun(ctx, lost, lost.req, 'the Prodlike agent stopped during the run (killed or crashed)');
+  return finishRun(result, lost.req, flags, io);
 }
 
 /** `prodlike agent status|start|stop` (and `serve`, which `start` runs in the background). */
@@ -176,7 +168,9 @@ export async function agentCommand(args: string[], flags: CliFlags, io: CliIo, c
       const { serveAgent, DEFAULT_IDLE_EXIT_MS } = await import('../engine/agent/serve.js');
       const { parseEvery } = await import('../engine/agent/drift-scheduler.js');
       const idle = ctx.env.PRODLIKE_AGENT_IDLE ? parseIdle(ctx.env.PRODLIKE_AGENT_IDLE, parseEvery) : DEFAULT_IDLE_EXIT_MS;
-      const server = await serveAgent(paths, { build: identity(ctx).build, version: VERSION, idleExitMs: idle });
+      // It also serves the native client's commands (served-cli.ts): the CLI's code, so loaded from here.
+      const { serveCli } = await import('./served-cli.js');
+      const server = await serveAgent(paths, { build: identity(ctx).build, version: VERSION, idleExitMs: idle, cli: serveCli });
       if (!server) return 0; // another agent serves this data folder
       await new Promise(() => undefined); // serves until stopped (the process exits there)
       return 0;

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
 import type { CliIo } from './io.js';
+import { CLI_OPTIONS, RUN_COMMANDS } from './options.js';
 import { VERSION } from './version.js';
 
 const HELP = `prodlike ${VERSION}: make developer machines match test and production
@@ -76,9 +77,6 @@ Options:
 const COMMANDS = new Set(['list', 'validate', 'plan', 'up', 'status', 'use', 'down', 'destroy', 'drift', 'capture', 'reconcile', 'trust', 'allow', 'doctor', 'cache', 'bake', 'snapshot', 'ssh', 'import', 'agent', 'history', 'logs']);
 
 
-// The commands that are runs, and so may go to the agent (`use --plan` is not one).
-const RUN_COMMANDS = new Set(['plan', 'up', 'down', 'destroy', 'drift', 'capture', 'reconcile', 'bake', 'use']);
-
 async function main(argv: string[]): Promise<number> {
   // The background process that forwards a remote engine's published ports (started by `up`).
   if (argv[0] === '__forward' && process.env.PRODLIKE_FORWARD) return (await import('../engine/backends/docker/port-forward.js')).forwarderMain();
@@ -87,34 +85,7 @@ async function main(argv: string[]): Promise<number> {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: {
-        json: { type: 'boolean' },
-        verbose: { type: 'boolean', short: 'v' },
-        wait: { type: 'boolean' },
-        volumes: { type: 'boolean' },
-        'no-cache': { type: 'boolean' },
-        all: { type: 'boolean' },
-        'older-than': { type: 'string' },
-        push: { type: 'string' },
-        against: { type: 'string' },
-        out: { type: 'string' },
-        junit: { type: 'string' },
-        debug: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean' },
-        yes: { type: 'boolean', short: 'y' },
-        fix: { type: 'boolean' },
-        'i-know-this-is-production': { type: 'boolean' },
-        plan: { type: 'boolean' },
-        'no-rollback': { type: 'boolean' },
-        profile: { type: 'string', multiple: true },
-        force: { type: 'boolean' },
-        'no-agent': { type: 'boolean' },
-        every: { type: 'string' },
-        'from-plan': { type: 'string' },
-        forks: { type: 'string' },
-        'allow-unreachable': { type: 'boolean' },
-      },
+      options: CLI_OPTIONS,
     });
   } catch (err) {
     process.stderr.write(`prodlike: ${(err as Error).message}\nRun \`prodlike --help\` for usage.\n`);

@@ -59,7 +59,8 @@ export function parseForks(text: string): number {
 
 }
 
-export async function runKind(engine: RunStarter, kind: StartRunRequest['kind'], file: string, flags: CliFlags, io: CliIo): Promise<number> {
+/** `sigint: false`: Ctrl-C is not this process's to take (the agent serving a native client's command). */
+export async function runKind(engine: RunStarter, kind: StartRunRequest['kind'], file: string, flags: CliFlags, io: CliIo, opts: { sigint?: boolean } = {}): Promise<number> {
   const req = runRequest(kind, file, flags);
   const json = !!flags.json;
   const live = io.tty && !json ? (await import('log-update')).default : undefined;
@@ -68,7 +69,7 @@ export async function runKind(engine: RunStarter, kind: StartRunRequest['kind'],
   const onSigint = () => {
     engine.cancel(started.runId);
   };
-  process.once('SIGINT', onSigint);
+  if (opts.sigint !== false) process.once('SIGINT', onSigint);
   let result: RunResult | DriftReport;
   try {
     result = await started.done;

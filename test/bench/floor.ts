@@ -53,7 +53,8 @@ export async function floorSuite(ctx: Ctx): Promise<void> {
 
   // Docker: 1 container × 10 resources.
   const pl = await prodlikeProfile(ctx, 'fd', 1, 10);
-  const up = await ctx.cli.run(['up', pl.file, '--json']);
+  // Not from the environment cache: a state another bench saved would leave nothing to change.
+  const up = await ctx.cli.run(['up', pl.file, '--json', '--no-cache']);
   if ((summary(up).changed ?? 0) < 10) throw new Error(`floor container up changed only ${summary(up).changed}`);
   const container = `${pl.name}-m1`;
   const d = await probeScript(pl.file, 'm1');

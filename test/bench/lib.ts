@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BIN = path.join(ROOT, 'bin', 'prodlike.mjs');
+/** The command as installed (package.json's bin): the native client when it was built, else the Node CLI. */
+export const INSTALLED_BIN = path.join(ROOT, 'bin', 'prodlike');
 export const PREFIX = 'pl-bench-';
 export const TIME_BIN = '/usr/bin/time';
 
@@ -163,7 +165,10 @@ export interface Cli {
   knownHosts: string;
   /** Runs `prodlike <args>`, timed, with peak memory. */
   run(args: string[], ok?: number[]): Promise<Proc>;
-  /** The same through the background agent (started by `agent start`; `agent stop` ends it). */
+  /**
+   * The same through the background agent (started by `agent start`; `agent stop` ends it), as a user
+   * runs it: the installed command, whose native client hands the run to the agent without starting Node.
+   */
   runAgent(args: string[], ok?: number[]): Promise<Proc>;
 }
 
@@ -176,7 +181,7 @@ export function makeCli(dir: string): Cli {
     env,
     knownHosts: path.join(home, '.ssh', 'known_hosts'),
     run: (args, ok = [0]) => must(process.execPath, [BIN, ...args], { cwd: dir, env, memory: true, timeoutMs: 900_000 }, ok),
-    runAgent: (args, ok = [0]) => must(process.execPath, [BIN, ...args], { cwd: dir, env: { ...env, PRODLIKE_NO_AGENT: '', CI: '' }, memory: true, timeoutMs: 900_000 }, ok),
+    runAgent: (args, ok = [0]) => must(INSTALLED_BIN, args, { cwd: dir, env: { ...env, PRODLIKE_NO_AGENT: '', CI: '' }, memory: true, timeoutMs: 900_000 }, ok),
   };
 }
 

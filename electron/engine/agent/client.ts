@@ -192,7 +192,7 @@ export class AgentRun {
 }
 
 /** Waits (up to `ms`) until the process has exited: no such pid, or a zombie not reaped yet. */
-async function gone(pid: number, ms: number): Promise<void> {
+export async function gone(pid: number, ms: number): Promise<void> {
   const deadline = Date.now() + ms;
   while (pid && Date.now() < deadline && processAlive(pid)) await new Promise((r) => setTimeout(r, 20));
 }

@@ -31,7 +31,44 @@ export type AgentRequest =
   | { op: 'stop' }
   | ({ op: 'schedule'; file: string; everyMs: number; against?: string; opts: RunOptions } & AgentIdentity)
   | { op: 'unschedule'; file: string; cwd: string }
-  | { op: 'watch' };
+  | { op: 'watch' }
+  | CliRequest;
+
+/**
+ * A whole command from the native client (electron/cli/native/client.c): its arguments, folder and
+ * environment. The agent parses, runs and renders it as the Node CLI would, and answers in frames
+ * (cliFrame), not lines; `f` sends the command back to the Node CLI.
+ */
+export interface CliRequest {
+  op: 'cli';
+  argv: string[];
+  cwd: string;
+  env: Record<string, string>;
+  /** The client's CLI bundle (dist/cli/main.mjs): its build must be the agent's. */
+  main: string;
+  /** The client's stdout is a terminal. */
+  tty: boolean;
+}
+
+/** o: stdout, e: stderr, x: exit code, f: not taken (run it in Node), l: the run started (for recovery). */
+export type CliFrameType = 'o' | 'e' | 'x' | 'f' | 'l';
+
+/** One frame to the native client: its type, a 4-byte big-endian length, the payload. */
+export function cliFrame(type: CliFrameType, payload: string): Buffer {
+  const body = Buffer.from(payload, 'utf8');
+  const head = Buffer.allocUnsafe(5);
+  head.write(type, 0, 'latin1');
+  head.writeUInt32BE(body.length, 1);
+  return Buffer.concat([head, body]);
+}
+
+/** What the agent gives a served command (AgentServerOptions.cli): runs as `run` starts them, and its output. */
+export interface CliConnection {
+  /** Why this agent may not run for a client of that build and environment (undefined: it may). */
+  mismatch(id: AgentIdentity): string | undefined;
+  start(req: StartRunRequest, opts: RunOptions, emit: (e: RunEvent) => void): { runId: string; pid: number; done: Promise<RunResult | DriftReport>; cancel: () => void };
+  frame(type: CliFrameType, payload: string): void;
+}
 
 export interface AgentStatus {
   pid: number;

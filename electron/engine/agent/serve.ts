@@ -2,7 +2,7 @@
 // agent of its data folder unless one is already there. Two CLIs starting an agent at once make one.
 
 import { promises as fs } from 'node:fs';
-import { AgentServer } from './server.js';
+import { AgentServer, type AgentServerOptions } from './server.js';
 import { agentStatus, stopAgent } from './client.js';
 import { ensureRuntimeDir, type AgentPaths } from './paths.js';
 import { processAlive } from '../state/process.js';
@@ -26,7 +26,7 @@ async function takeStartLock(file: string): Promise<boolean> {
 }
 
 /** Returns the running server, or undefined when another agent serves this data folder. */
-export async function serveAgent(paths: AgentPaths, opts: { build: string; version: string; idleExitMs: number }): Promise<AgentServer | undefined> {
+export async function serveAgent(paths: AgentPaths, opts: { build: string; version: string; idleExitMs: number; cli?: AgentServerOptions['cli'] }): Promise<AgentServer | undefined> {
   ensureRuntimeDir(paths.dir);
   if (!(await takeStartLock(paths.startLock))) return undefined;
   try {

@@ -13,7 +13,7 @@ import { Engine } from '../engine.js';
 import { toErrorInfo } from '../errors.js';
 import type { ProviderSet } from '../runner/backends.js';
 import { DriftScheduler, formatEvery } from './drift-scheduler.js';
-import { envKey, lineReader, type AgentMessage, type AgentRequest, type AgentStatus, type RunOptions } from './protocol.js';
+import { cliFrame, envKey, lineReader, type AgentMessage, type AgentRequest, type AgentStatus, type CliConnection, type CliRequest, type RunOptions } from './protocol.js';
 import type { AgentPaths } from './paths.js';
 
 export interface AgentServerOptions {
@@ -24,6 +24,11 @@ export interface AgentServerOptions {
   log?: (text: string) => void;
   /** Called once the agent has stopped (the process exits there). */
   onStopped?: () => void;
+  /**
+   * Serves whole commands from the native client (electron/cli/served-cli.ts: the CLI's parsing and
+   * rendering, which the engine does not import). Without it, such clients run their commands in Node.
+   */
+  cli?: (msg: CliRequest, conn: CliConnection) => Promise<void>;
 }
 
 export class AgentServer {
@@ -121,9 +126,7 @@ export class AgentServer {
 
   private accept(sock: net.Socket): void {
     let handled = false;
-    const send = (m: AgentMessage) => {
-      if (!sock.destroyed) sock.write(JSON.stringify(m) + '\n');
-    };
+    const send = (m: AgentMessage) => writeSoon(sock, JSON.stringify(m) + '\n');
     sock.on('error', () => undefined);
     sock.on(
       'data',
@@ -224,6 +227,45 @@ export class AgentServer {
       case 'cancel':
         sock.end();
         return;
+      case 'cli':
+        return this.serveCli(sock, msg);
+    }
+  }
+
+  /** A native client's command: the CLI layer's handler runs it; frames go back, not lines. */
+  private async serveCli(sock: net.Socket, msg: CliRequest): Promise<void> {
+    const frame = (type: Parameters<CliConnection['frame']>[0], payload: string) => writeSoon(sock, cliFrame(type, payload));
+    if (!this.opts.cli || this.stopping) {
+      frame('f', this.stopping ? 'the agent is stopping' : 'this agent does not serve commands');
+      sock.end();
+      return;
+    }
+    let cancel: (() => void) | undefined;
+    let finished = false;
+    this.emitter.set(sock, (m) => {
+      if (m.op === 'cancel') cancel?.();
+    });
+    // The client went away (killed, terminal closed): as if it had run the command itself and died.
+    sock.on('close', () => {
+      if (!finished) cancel?.();
+    });
+    try {
+      await this.opts.cli(msg, {
+        mismatch: (id) => this.mismatch(id),
+        start: (req, opts, emit) => {
+          const started = this.startRun(req, opts, emit);
+          cancel = started.cancel;
+          return { ...started, pid: process.pid };
+        },
+        frame,
+      });
+    } catch (err) {
+      // Lines would be garbage to the client: the error is its stderr, the exit code 1.
+      frame('e', `prodlike: ${(err as Error)?.message ?? String(err)}\n`);
+      frame('x', '1');
+    } finally {
+      finished = true;
+      sock.end();
     }
   }
 
@@ -273,4 +315,15 @@ export class AgentServer {
     this.log(`drift: ${n.message}`);
     for (const w of this.watchers) w.write(JSON.stringify({ t: 'notice', notice: n } satisfies AgentMessage) + '\n');
   }
+}
+
+/**
+ * Writes to a client, the writes of one tick together: the events a probe's result sets off (one per
+ * resource) go out in one system call instead of one each. end() sends what is corked first.
+ */
+function writeSoon(sock: net.Socket, data: string | Buffer): void {
+  if (sock.destroyed) return;
+  sock.cork();
+  sock.write(data);
+  process.nextTick(() => sock.uncork());
 }

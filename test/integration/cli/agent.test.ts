@@ -209,7 +209,7 @@ describe('prodlike agent', () => {
     expect((await status()).agent!.schedules).toEqual([]);
   });
 
-  it('an SSH host: the agent keeps its connection open between runs (the same TCP connection serves the next run)', async () => {
+  it('an SSH host: the agent keeps its connection open between runs (the same TCP connection serves the next run), and replaces it when it dies', async () => {
     const sshd = await startSshd();
     try {
       const { identity } = await testKey();
@@ -237,6 +237,16 @@ describe('prodlike agent', () => {
       // In-process, the connection is the run's own and closes with it.
       expect((await run(['up', f, '--no-agent'])).code).toBe(0);
       expect(await peers()).toEqual(open);
+
+      // The warm connection dies (sshd's process for it is killed, as a host restart would): the next run
+      // through the agent still works, on a new connection.
+      await sshd.exec('for p in /proc/[0-9]*; do [ "$(cat $p/stat | cut -d" " -f4)" = 1 ] && grep -q sshd $p/comm && kill ${p#/proc/}; done; true');
+      const third = await run(['up', f]);
+      expect(third.code, third.stdout + third.stderr).toBe(0);
+      expect(third.stdout).toContain('nothing to change');
+      const reopened = await peers();
+      expect(reopened).toHaveLength(1);
+      expect(reopened).not.toEqual(open);
     } finally {
       await sshd.stop();
     }

@@ -38,7 +38,9 @@ export interface SshConnection {
 }
 
 export function poolKey(t: SshTarget): string {
-  const base = `${t.user}@${t.host}:${t.port}`;
+  // The credentials are part of it: in the agent, a profile that names another key for the same
+  // user@host gets a connection of its own, not one another profile's key opened.
+  const base = `${t.user}@${t.host}:${t.port}${t.identity ? ` key ${t.identity}` : ''}${t.agent ? ' +agent' : ''}`;
   return t.jump ? `${base} via ${poolKey(t.jump)}` : base;
 }
 
@@ -99,6 +101,14 @@ export class SshConnectionPool {
     const conn = await connectOne(key, target, this.opts, tunnel, guard);
     this.connectsOpened++;
     return conn;
+  }
+
+  /** Closes this connection if it is still the pool's for its key (the next get() opens a new one). */
+  discard(conn: SshConnection): void {
+    void this.live.get(conn.key)?.then((c) => {
+      if (c === conn && this.live.get(conn.key)) this.live.delete(conn.key);
+    }, () => undefined);
+    conn.close();
   }
 
   /** Closes one connection (the next get() reconnects). */

@@ -8,7 +8,7 @@ import type { SshMachineSpec } from '../../../../shared/profile.js';
 import { SshError } from '../../errors.js';
 import type { ExecOptions, ExecResult, Transport } from '../../transport.js';
 import type { ConnectGuard } from './address.js';
-import { SshConnectionPool, type SshTarget } from './connection.js';
+import { SshConnectionPool, type SshConnection, type SshTarget } from './connection.js';
 
 /** Single-quotes a string for POSIX sh. */
 import { shq } from '../../sh-command.js';
@@ -65,10 +65,20 @@ export class SshTransport implements Transport {
   }
 
   async exec(script: string, opts: ExecOptions = {}): Promise<ExecResult> {
-    const conn = await this.pool.get(this.sshTarget, this.guard);
     const command = this.useSudo ? `sudo -n -- sh -c ${shq(script)}` : `sh -c ${shq(script)}`;
     const timeoutMs = opts.timeoutMs ?? this.spec.commandTimeoutMs;
-    const result = await runChannel(conn.client, command, opts, timeoutMs, this.where);
+    let conn = await this.pool.get(this.sshTarget, this.guard);
+    let result: ExecResult;
+    try {
+      result = await runChannel(conn, command, opts, timeoutMs, this.where);
+    } catch (err) {
+      // A warm connection (the agent's, kept between runs) that died while idle in a way its socket has
+      // not told yet: the command never started on it, so it goes once more on a new connection.
+      if (!(err instanceof NotStarted) || !(conn.closed || DEAD.test(err.message))) throw err;
+      this.pool.discard(conn);
+      conn = await this.pool.get(this.sshTarget, this.guard);
+      result = await runChannel(conn, command, opts, timeoutMs, this.where);
+    }
     if (this.useSudo && result.code !== 0) this.checkSudo(result);
     return result;
   }
@@ -97,11 +107,16 @@ export class SshTransport implements Transport {
   }
 }
 
-function runChannel(client: import('ssh2').Client, command: string, opts: ExecOptions, timeoutMs: number, where: string): Promise<ExecResult> {
+/** The channel for a command could not be opened: nothing ran. */
+class NotStarted extends SshError {}
+/** What ssh2 says of a connection that is gone (a closed socket, or one that closed while the channel opened). */
+const DEAD = /Not connected|No response from server/;
+
+function runChannel(conn: SshConnection, command: string, opts: ExecOptions, timeoutMs: number, where: string): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
     if (opts.signal?.aborted) return reject(aborted(where));
-    client.exec(command, (err, channel: ClientChannel) => {
-      if (err) return reject(new SshError(`cannot start a command on ${where}: ${err.message}`, { where, cause: err }));
+    const started = (err: Error | undefined, channel: ClientChannel) => {
+      if (err) return reject(new NotStarted(`cannot start a command on ${where}: ${err.message}`, { where, cause: err }));
       const out: Buffer[] = [];
       const errOut: Buffer[] = [];
       const outText = new StringDecoder('utf8');
@@ -166,7 +181,13 @@ function runChannel(client: import('ssh2').Client, command: string, opts: ExecOp
       });
       if (opts.stdin !== undefined) channel.end(opts.stdin);
       else channel.end();
-    });
+    };
+    try {
+      conn.client.exec(command, started);
+    } catch (err) {
+      // ssh2 throws "Not connected" when the socket is no longer writable.
+      started(err as Error, undefined as unknown as ClientChannel);
+    }
   });
 }
 

@@ -2,7 +2,7 @@
 
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SshTransport } from '../../../../electron/engine/backends/ssh/transport.js';
+import { SshTransport, sshTarget } from '../../../../electron/engine/backends/ssh/transport.js';
 import { createNetwork, startSshd, type Sshd } from '../../../support/sshd.js';
 import { keySources, specFor, trust, type KeySources } from './helpers.js';
 
@@ -100,6 +100,35 @@ describe('SshTransport', () => {
       await expect(t.exec('sleep 30')).rejects.toThrow(`a command on 127.0.0.1:${sshd.port} did not finish within 0.5 s`);
       // the connection survives a timed-out command
       expect((await t.exec('echo still here')).stdout).toBe('still here\n');
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('a warm connection that died before its socket said so: the command goes on a new connection', async () => {
+    const pool = src.pool();
+    const t = new SshTransport(specFor(sshd), pool);
+    try {
+      await t.exec('true');
+      // The TCP connection is gone, and the pool still holds it (its close event has not run yet).
+      const conn = await pool.get(sshTarget(specFor(sshd)));
+      (conn.client as unknown as { _sock: { destroy(): void } })._sock.destroy();
+      expect(conn.closed).toBe(false);
+      expect((await t.exec('echo after')).stdout).toBe('after\n');
+      expect(pool.connectsOpened).toBe(2);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('a command that fails on a live connection is not run again', async () => {
+    const pool = src.pool();
+    const t = new SshTransport(specFor(sshd), pool);
+    try {
+      const marker = `/tmp/once-${Date.now()}`;
+      expect((await t.exec(`echo x >> ${marker}; exit 3`)).code).toBe(3);
+      expect((await t.exec(`wc -l < ${marker}`)).stdout.trim()).toBe('1');
+      expect(pool.connectsOpened).toBe(1);
     } finally {
       await pool.close();
     }
