@@ -2,7 +2,6 @@
 // in-process), the agent started on demand, `prodlike agent status|start|stop`, and
 // `prodlike drift --every`. Nothing here loads the engine unless the agent is not there.
 
-import { statSync } from 'node:fs';
 import path from 'node:path';
 import pc from 'picocolors';
 import type { StartRunRequest } from '../../shared/api.js';
@@ -11,6 +10,7 @@ import { agentPaths, type AgentPaths } from '../engine/agent/paths.js';
 import { envKey, type AgentIdentity, type RunOptions } from '../engine/agent/protocol.js';
 import { AgentMismatch, AgentRun, agentStatus, connectAgent, converse, spawnAgent, stopAgent, waitForAgent } from '../engine/agent/client.js';
 import { defaultDataDir } from '../engine/state/data-dir.js';
+import { buildOf } from '../engine/agent/build-id.js';
 import type { CliFlags, CliIo } from './io.js';
 import { printError, runKind, runRequest } from './run-kind.js';
 import { VERSION } from './version.js';
@@ -34,13 +34,7 @@ export function autoStartAllowed(env: NodeJS.ProcessEnv): boolean {
 }
 
 function identity(ctx: AgentContext): AgentIdentity {
-  let mtime = 0;
-  try {
-    mtime = statSync(ctx.cliMain).mtimeMs;
-  } catch {
-    // not a bundle (tests from source): the version alone
-  }
-  return { build: `${VERSION}+${Math.round(mtime)}`, envKey: envKey(ctx.env) };
+  return { build: buildOf(ctx.cliMain, VERSION), envKey: envKey(ctx.env) };
 }
 
 function pathsFor(ctx: AgentContext): AgentPaths {
@@ -141,7 +135,8 @@ export async function agentCommand(args: string[], flags: CliFlags, io: CliIo, c
       else if (!st) io.out(`no agent running for ${paths.dataDir} (runs start one; \`prodlike agent start\` does now)`);
       else {
         const { formatEvery } = await import('../engine/agent/drift-scheduler.js');
-        io.out(`agent running: pid ${st.pid}, since ${st.startedAt}, ${st.runsServed} run(s) served, exits after ${formatEvery(st.idleExitMs)} idle`);
+        if (st.app) io.out(`agent running: ${st.app} (pid ${st.pid}, version ${st.version}), since ${st.startedAt}, ${st.runsServed} run(s) served, serves while it is open`);
+        else io.out(`agent running: pid ${st.pid}, since ${st.startedAt}, ${st.runsServed} run(s) served, exits after ${formatEvery(st.idleExitMs)} idle`);
         io.out(`  ${pc.dim('socket')} ${st.socket}`);
         if (st.build !== identity(ctx).build) io.out(`  ${pc.yellow('another build than this CLI:')} runs go in-process until it stops (\`prodlike agent stop\`)`);
         for (const r of st.running) io.out(`  ${pc.dim('running')} ${r.kind} ${r.file} (${r.runId})`);
@@ -154,7 +149,8 @@ export async function agentCommand(args: string[], flags: CliFlags, io: CliIo, c
     }
     case 'start': {
       let st = await agentStatus(paths.socket);
-      if (!st || st.build !== identity(ctx).build) {
+      // The app serving (even of another build) is not replaced: it serves while it is open.
+      if (!st || (st.build !== identity(ctx).build && !st.app)) {
         spawnAgent(ctx.cliMain, paths, ctx.env);
         st = await waitForAgent(paths.socket, 15_000, identity(ctx).build);
       }
@@ -163,10 +159,15 @@ export async function agentCommand(args: string[], flags: CliFlags, io: CliIo, c
         return 1;
       }
       if (json) io.out(JSON.stringify({ running: true, agent: st }));
-      else io.out(`agent running: pid ${st.pid}, socket ${st.socket}`);
+      else io.out(`agent running: ${st.app ? `${st.app}, ` : ''}pid ${st.pid}, socket ${st.socket}`);
       return 0;
     }
     case 'stop': {
+      const served = await agentStatus(paths.socket);
+      if (served?.app) {
+        printError(io, { name: 'AgentError', message: `the agent is ${served.app} (pid ${served.pid}), which serves while it is open`, hint: 'quit the app to stop it; --no-agent runs one command in-process' }, json);
+        return 1;
+      }
       const r = await stopAgent(paths.socket);
       if (json) io.out(JSON.stringify(r));
       else io.out(r.stopped ? `agent stopped${r.running ? ` (after ${r.running} run(s) under way finished)` : ''}` : 'no agent running');
@@ -217,7 +218,7 @@ export async function scheduleDrift(args: string[], flags: CliFlags, io: CliIo, 
     else io.out('no agent running: nothing is scheduled');
     return 0;
   }
-  if (!st || (everyMs > 0 && st.build !== identity(ctx).build)) {
+  if (!st || (everyMs > 0 && st.build !== identity(ctx).build && !st.app)) {
     spawnAgent(ctx.cliMain, paths, ctx.env);
     st = await waitForAgent(paths.socket, 15_000, identity(ctx).build);
     if (!st) return fail('the agent did not start', `its log says why: ${paths.log}`);

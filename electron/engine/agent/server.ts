@@ -15,6 +15,7 @@ import type { ProviderSet } from '../runner/backends.js';
 import { DriftScheduler, formatEvery } from './drift-scheduler.js';
 import { envKey, lineReader, type AgentMessage, type AgentRequest, type AgentStatus, type RunOptions } from './protocol.js';
 import type { AgentPaths } from './paths.js';
+import type { AppName } from './protocol.js';
 
 export interface AgentServerOptions {
   paths: AgentPaths;
@@ -24,6 +25,11 @@ export interface AgentServerOptions {
   log?: (text: string) => void;
   /** Called once the agent has stopped (the process exits there). */
   onStopped?: () => void;
+  /**
+   * The app serving as the agent (app-agent.ts): runs go into its engine (Engine.forCaller), so they show
+   * in the app live and share its lock table; `prodlike agent stop` is refused (the app serves while open).
+   */
+  app?: { engine: Engine; name: AppName };
 }
 
 export class AgentServer {
@@ -90,6 +96,7 @@ export class AgentServer {
       runsServed: this.runsServed,
       running: [...this.running].map(([runId, r]) => ({ runId, kind: r.kind, file: r.file })),
       schedules: this.scheduler.list(),
+      ...(this.opts.app ? { app: this.opts.app.name } : {}),
     };
   }
 
@@ -152,6 +159,11 @@ export class AgentServer {
         sock.end();
         return;
       case 'stop':
+        if (this.opts.app) {
+          send({ t: 'error', error: { name: 'AgentError', message: `the agent is ${this.opts.app.name} (pid ${process.pid}), which serves while it is open`, hint: 'quit the app to stop it; --no-agent runs one command in-process' } });
+          sock.end();
+          return;
+        }
         send({ t: 'stopping', running: this.running.size });
         void this.stop('asked to');
         // The connection ends when the agent is gone, so `agent stop` can wait for that.
@@ -169,7 +181,8 @@ export class AgentServer {
       case 'run': {
         const why = this.mismatch(msg);
         if (why) {
-          send({ t: 'mismatch', why, build: msg.build !== this.opts.build });
+          // build: a new agent would replace this one (the CLI starts it); never the app, which serves while open.
+          send({ t: 'mismatch', why, build: msg.build !== this.opts.build && !this.opts.app });
           sock.end();
           return;
         }
@@ -235,6 +248,7 @@ export class AgentServer {
   }
 
   private engineFor(o: RunOptions): Engine {
+    if (this.opts.app) return this.opts.app.engine.forCaller({ env: o.env, cwd: o.cwd, lockWaitMs: o.lockWaitMs, debug: o.debug, allowProductionHosts: o.allowProductionHosts, sharedProviders: this.sharedProviders });
     return new Engine({
       dataDir: this.opts.paths.dataDir,
       env: o.env,
