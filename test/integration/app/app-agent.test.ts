@@ -224,12 +224,26 @@ describe('the app serves as the agent while it is open', () => {
     expect((await status()).agent).toMatchObject({ pid: server!.pid, app: 'the browser-mode app' });
   });
 
-  it('when the app stops, its socket is gone, `agent status` says none, and the next CLI run works in-process', async () => {
+  it('quitting mid-run cancels the terminal\'s run (its CLI gets the result, exit 1; no lock left), the socket is gone, `agent status` says none, and the next CLI run works in-process', async () => {
+    await ws.write('profiles/app-agent.yaml', profile('      - command: sleep 30 && touch /srv/late\n        creates: /srv/late'));
     const socket = (await status()).agent!.socket;
+    const up = run(['up', file]);
+    const active = await waitFor('the run among the app\'s active runs', async () => (await call<{ runId: string; profileFile: string }[]>('runs:active', null)).find((r) => r.profileFile === file));
+    const lock = path.join(ws.dataDir, 'locks', `${NAME}.lock`);
+    // The profile's lock is the app's (one lock table for the app's runs and the terminal's).
+    await waitFor('the run to hold its lock', () => existsSync(lock) && (JSON.parse(readFileSync(lock, 'utf8')) as { pid: number }).pid === server!.pid);
+    await waitFor('the command to run', () => docker('exec', `${NAME}-one`, 'sh', '-c', 'cat /proc/[0-9]*/cmdline | tr "\\0" " "').includes('sleep 30'));
     const exited = new Promise<number | null>((r) => server!.once('exit', (code) => r(code)));
     server!.kill('SIGTERM');
+    const cancelled = await up;
     expect(await exited).toBe(0);
+    expect(cancelled.code, cancelled.stdout + cancelled.stderr).toBe(1);
+    expect(cancelled.stdout + cancelled.stderr).toMatch(/cancel/i);
+    expect(existsSync(lock)).toBe(false);
     expect(existsSync(socket)).toBe(false);
+    const runs = JSON.parse((await run(['history', '--json'])).stdout) as { runId: string; ok: boolean }[];
+    expect(runs.find((r) => r.runId === active.runId)).toMatchObject({ ok: false });
+    await ws.write('profiles/app-agent.yaml', profile());
     const st = await run(['agent', 'status']);
     expect(st.code).toBe(3);
     expect(st.stdout).toContain('no agent running');
