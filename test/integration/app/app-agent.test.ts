@@ -216,6 +216,20 @@ describe('the app serves as the agent while it is open', () => {
     expect((await status()).agent!.runsServed).toBe(served + 3);
   });
 
+  it("the app's Cancel reaches a terminal's run in it: the CLI gets the result (exit 1) and the lock is released", async () => {
+    await ws.write('profiles/app-agent.yaml', profile('      - command: sleep 30 && touch /srv/never\n        creates: /srv/never'));
+    const up = run(['up', file]);
+    const active = await waitFor('the run among the app\'s active runs', async () => (await call<{ runId: string; profileFile: string }[]>('runs:active', null)).find((r) => r.profileFile === file));
+    await waitFor('the command to run', () => docker('exec', `${NAME}-one`, 'sh', '-c', 'cat /proc/[0-9]*/cmdline | tr "\\0" " "').includes('sleep 30'));
+    expect(await call<{ cancelled: boolean }>('runs:cancel', { runId: active.runId })).toEqual({ cancelled: true });
+    const done = await up;
+    expect(done.code, done.stdout + done.stderr).toBe(1);
+    expect(done.stdout + done.stderr).toMatch(/cancel/i);
+    expect(existsSync(path.join(ws.dataDir, 'locks', `${NAME}.lock`))).toBe(false);
+    expect(await call<unknown[]>('runs:active', null)).toEqual([]);
+    await ws.write('profiles/app-agent.yaml', profile());
+  });
+
   it('`agent stop` is refused while the app is open, and the app keeps serving', async () => {
     const stop = await run(['agent', 'stop']);
     expect(stop.code).toBe(1);
