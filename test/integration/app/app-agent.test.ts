@@ -238,7 +238,7 @@ describe('the app serves as the agent while it is open', () => {
     expect((await status()).agent).toMatchObject({ pid: server!.pid, app: 'the browser-mode app' });
   });
 
-  it('quitting mid-run cancels the terminal\'s run (its CLI gets the result, exit 1; no lock left), the socket is gone, `agent status` says none, and the next CLI run works in-process', async () => {
+  it('quitting mid-run cancels the terminal\'s run (its CLI gets the result, exit 1; no lock left), the socket is gone, `agent status` says none, and the next CLI run works (in-process, then with a background agent again)', async () => {
     await ws.write('profiles/app-agent.yaml', profile('      - command: sleep 30 && touch /srv/late\n        creates: /srv/late'));
     const socket = (await status()).agent!.socket;
     const up = run(['up', file]);
@@ -266,5 +266,10 @@ describe('the app serves as the agent while it is open', () => {
     expect(next.code, next.stdout + next.stderr).toBe(0);
     expect(exec(`${NAME}-one`, 'cat /etc/app-agent')).toBe('served by the app');
     expect((await status()).running).toBe(false);
+    // Without CI's veto, a run starts a background agent again for the next command.
+    expect((await run(['up', file])).code).toBe(0);
+    const again = await waitFor('a background agent', async () => (await status()).agent);
+    expect(again.app).toBeUndefined();
+    expect(again.pid).not.toBe(server!.pid);
   });
 });
