@@ -15,7 +15,10 @@ export interface AppHostOptions {
   mode: 'electron' | 'web';
   /** Default: the CLI's (data-dir.ts: PRODLIKE_DATA_DIR, else the platform's). */
   dataDir?: string;
-  /** The app's folder before it shared the CLI's: its state is moved over once. */
+  /**
+   * The app's folder before it shared the CLI's: its state is moved over once, into the default folder
+   * only (a folder named by dataDir or PRODLIKE_DATA_DIR may be a test's or a one-off's, not the user's).
+   */
   oldDataDir?: string;
   profileFolders?: string[];
   version: string;
@@ -42,7 +45,7 @@ export async function openAppHost(opts: AppHostOptions): Promise<AppHost> {
   const log = opts.log ?? ((t: string) => console.log(t));
   const dataDir = opts.dataDir ?? defaultDataDir(env);
   let moved: DataDirMove | undefined;
-  if (opts.oldDataDir) {
+  if (opts.oldDataDir && !opts.dataDir && !env.PRODLIKE_DATA_DIR) {
     try {
       moved = await moveOldDataDir(opts.oldDataDir, dataDir);
       if (moved) log(`moved the app's state from ${moved.from} to ${moved.to} (shared with the prodlike command)${moved.kept.length ? `; left there: ${moved.kept.join(', ')}` : ''}`);

@@ -23,7 +23,10 @@ let api: { port: number; token: string };
 
 // The workspace turns the agent off for every other test; these runs may use it (not CI's veto: the
 // first test starts a standalone agent for the app to replace).
-const agentEnv = () => ({ PRODLIKE_NO_AGENT: '', CI: '', PRODLIKE_AGENT_IDLE: '120s', XDG_RUNTIME_DIR: runtimeDir });
+// The data folder is the default one (under XDG_DATA_HOME), not PRODLIKE_DATA_DIR: the app moves its old
+// state only into the default folder.
+const agentEnv = () => ({ PRODLIKE_NO_AGENT: '', CI: '', PRODLIKE_AGENT_IDLE: '120s', XDG_RUNTIME_DIR: runtimeDir, PRODLIKE_DATA_DIR: '', XDG_DATA_HOME: path.join(ws.dir, 'xdg-data') });
+const dataDir = () => path.join(ws.dir, 'xdg-data', 'prodlike');
 const run = (args: string[], env: NodeJS.ProcessEnv = {}) => ws.run(args, { env: { ...agentEnv(), ...env } });
 
 const profile = (extra = '') => `name: ${NAME}
@@ -105,7 +108,7 @@ function pushes(): { seen: ApiPush[]; close(): void; connected: Promise<void> } 
 }
 
 function startServer(): ChildProcess {
-  // Without --data-dir: the CLI's folder (PRODLIKE_DATA_DIR) and the desktop app's old one moved into it.
+  // Without --data-dir: the CLI's default folder, and the desktop app's old one moved into it.
   const child = spawn(process.execPath, [path.join(ROOT, 'dist/web/server.mjs'), '--profiles', path.join(ws.dir, 'profiles')], {
     cwd: ws.dir,
     env: { ...ws.env, ...agentEnv(), XDG_CONFIG_HOME: path.join(ws.dir, 'config') },
@@ -199,6 +202,7 @@ describe('the app serves as the agent while it is open', () => {
     expect(existsSync(path.join(ws.dir, 'config', 'Prodlike', 'MOVED-TO-SHARED-DATA-FOLDER.txt'))).toBe(true);
     const cliHistory = await run(['history', '--json']);
     expect(cliHistory.stdout).toContain(active.runId);
+    expect(cliHistory.stdout).toContain('old00001');
   });
 
   it('the output and exit codes are those of --no-agent: no change (0), drift found by plan (2), a broken profile (1)', async () => {
@@ -225,7 +229,7 @@ describe('the app serves as the agent while it is open', () => {
     const done = await up;
     expect(done.code, done.stdout + done.stderr).toBe(1);
     expect(done.stdout + done.stderr).toMatch(/cancel/i);
-    expect(existsSync(path.join(ws.dataDir, 'locks', `${NAME}.lock`))).toBe(false);
+    expect(existsSync(path.join(dataDir(), 'locks', `${NAME}.lock`))).toBe(false);
     expect(await call<unknown[]>('runs:active', null)).toEqual([]);
     await ws.write('profiles/app-agent.yaml', profile());
   });
@@ -243,7 +247,7 @@ describe('the app serves as the agent while it is open', () => {
     const socket = (await status()).agent!.socket;
     const up = run(['up', file]);
     const active = await waitFor('the run among the app\'s active runs', async () => (await call<{ runId: string; profileFile: string }[]>('runs:active', null)).find((r) => r.profileFile === file));
-    const lock = path.join(ws.dataDir, 'locks', `${NAME}.lock`);
+    const lock = path.join(dataDir(), 'locks', `${NAME}.lock`);
     // The profile's lock is the app's (one lock table for the app's runs and the terminal's).
     await waitFor('the run to hold its lock', () => existsSync(lock) && (JSON.parse(readFileSync(lock, 'utf8')) as { pid: number }).pid === server!.pid);
     await waitFor('the command to run', () => docker('exec', `${NAME}-one`, 'sh', '-c', 'cat /proc/[0-9]*/cmdline | tr "\\0" " "').includes('sleep 30'));
