@@ -36,10 +36,12 @@ function serve(engine: Engine, env: NodeJS.ProcessEnv, logs: string[] = []): App
   return agent;
 }
 
+// The agent moves its process into the run's folder (for the messages' relative paths): here that is
+// the test runner's own folder, which the files run after this one in the same worker rely on.
 async function runThrough(socket: string, file: string) {
   const sock = await connectAgent(socket);
   expect(sock).toBeDefined();
-  const run = await AgentRun.open(sock!, { op: 'run', req: { kind: 'plan', file }, opts: { cwd: path.dirname(file), env: process.env, lockWaitMs: 0, debug: false, allowProductionHosts: false }, build: BUILD, envKey: envKey(process.env) });
+  const run = await AgentRun.open(sock!, { op: 'run', req: { kind: 'plan', file }, opts: { cwd: process.cwd(), env: process.env, lockWaitMs: 0, debug: false, allowProductionHosts: false }, build: BUILD, envKey: envKey(process.env) });
   const events: RunEvent[] = [];
   const result = await run.starter(async () => {
     throw new Error('no result from the agent');
