@@ -138,7 +138,7 @@ export async function agentCommand(args: string[], flags: CliFlags, io: CliIo, c
         if (st.app) io.out(`agent running: ${st.app} (pid ${st.pid}, version ${st.version}), since ${st.startedAt}, ${st.runsServed} run(s) served, serves while it is open`);
         else io.out(`agent running: pid ${st.pid}, since ${st.startedAt}, ${st.runsServed} run(s) served, exits after ${formatEvery(st.idleExitMs)} idle`);
         io.out(`  ${pc.dim('socket')} ${st.socket}`);
-        if (st.build !== identity(ctx).build) io.out(`  ${pc.yellow('another build than this CLI:')} runs go in-process until it stops (\`prodlike agent stop\`)`);
+        if (st.build !== identity(ctx).build) io.out(`  ${pc.yellow('another build than this CLI:')} runs go in-process ${st.app ? 'while it is open' : 'until it stops (`prodlike agent stop`)'}`);
         for (const r of st.running) io.out(`  ${pc.dim('running')} ${r.kind} ${r.file} (${r.runId})`);
         for (const s of st.schedules) {
           const last = s.last ? `last ${s.last.at}: ${s.last.state}${s.last.state === 'drift' ? ` (${s.last.drifted})` : ''}` : 'not checked yet';

@@ -37,6 +37,8 @@ export function serveFromApp(opts: AppAgentOptions): AppAgent {
   const log = opts.log ?? (() => undefined);
   let server: AgentServer | undefined;
   let closing = false;
+  /** Waiting for a CLI's agent to finish its runs and stop (minutes, perhaps): quitting need not wait. */
+  let waitingForOld = false;
   const paths = agentPaths(opts.engine.dataDir, opts.env);
 
   const ready = (async (): Promise<AgentStatus | undefined> => {
@@ -57,7 +59,8 @@ export function serveFromApp(opts: AppAgentOptions): AppAgent {
       }
       if (other) {
         log(`asking the agent (pid ${other.pid}) to stop once its ${other.running.length} run(s) are done; the app serves from then on`);
-        await stopAgent(paths.socket);
+        waitingForOld = true;
+        await stopAgent(paths.socket).finally(() => (waitingForOld = false));
       }
       if (closing) return undefined;
       server = new AgentServer({ paths, build: opts.build, version: opts.version, idleExitMs: Infinity, log, app: { engine: opts.engine, name: opts.name } });
@@ -75,6 +78,8 @@ export function serveFromApp(opts: AppAgentOptions): AppAgent {
     ready,
     close: async () => {
       closing = true;
+      // Still waiting for the old agent: nothing of ours to stop, and the app does not serve after all.
+      if (waitingForOld) return;
       await ready;
       if (!server) return;
       for (const r of server.status().running) opts.engine.cancel(r.runId);

@@ -2,6 +2,7 @@
 // here end at their profile's load). The end-to-end path with containers and the real CLI is
 // test/integration/app/app-agent.test.ts.
 import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -9,7 +10,7 @@ import type { RunEvent } from '../../../../shared/events.js';
 import { serveFromApp, type AppAgent } from '../../../../electron/engine/agent/app-agent.js';
 import { AgentRun, agentStatus, connectAgent, converse, stopAgent } from '../../../../electron/engine/agent/client.js';
 import { agentPaths, ensureRuntimeDir } from '../../../../electron/engine/agent/paths.js';
-import { envKey, type AgentMessage } from '../../../../electron/engine/agent/protocol.js';
+import { envKey, lineReader, type AgentMessage } from '../../../../electron/engine/agent/protocol.js';
 import { serveAgent } from '../../../../electron/engine/agent/serve.js';
 import { AgentServer } from '../../../../electron/engine/agent/server.js';
 import { Engine } from '../../../../electron/engine/engine.js';
@@ -103,6 +104,35 @@ describe('the app serving as the agent', () => {
     expect(st?.app).toBe('the browser-mode app');
     expect((await agentStatus(paths.socket))?.app).toBe('the browser-mode app');
     expect(logs.join('\n')).toContain('asking the agent');
+  });
+
+  it('quitting while an old agent still finishes its runs does not wait for them, and the app then does not serve', async () => {
+    const { engine, env, paths } = setup();
+    ensureRuntimeDir(paths.dir);
+    // An agent busy with a long run: it answers status, and says "stopping" without going away yet.
+    const held: net.Socket[] = [];
+    const old = net.createServer((sock) => {
+      sock.on('data', lineReader((m) => {
+        const op = (m as { op: string }).op;
+        if (op === 'status') sock.end(JSON.stringify({ t: 'status', status: { pid: 1, build: BUILD, version: '0', startedAt: '', socket: paths.socket, dataDir: engine.dataDir, idleExitMs: 1, runsServed: 1, running: [{ runId: 'r', kind: 'up', file: '/p.yaml' }], schedules: [] } }) + '\n');
+        if (op === 'stop') {
+          sock.write(JSON.stringify({ t: 'stopping', running: 1 }) + '\n');
+          held.push(sock);
+        }
+      }));
+    });
+    await new Promise<void>((r) => old.listen(paths.socket, r));
+    const logs: string[] = [];
+    const agent = serve(engine, env, logs);
+    await expect.poll(() => held.length).toBe(1);
+    const t0 = Date.now();
+    await agent.close();
+    expect(Date.now() - t0).toBeLessThan(1000);
+    // The old agent goes: the app, closed meanwhile, does not take its place.
+    for (const sock of held) sock.end();
+    await new Promise<void>((r) => old.close(() => r()));
+    expect(await agent.ready).toBeUndefined();
+    expect(existsSync(paths.socket)).toBe(false);
   });
 
   it('a second app on the same data folder does not serve; the first keeps serving', async () => {
