@@ -1,6 +1,7 @@
-// The app's own drift scheduler, until the app hosts the background agent (whose scheduler is THE
-// scheduler of a data folder): the same DriftScheduler, the same file in the data folder, checks run on
-// the app's engine as any drift run (so they are in the run history and the window sees them live).
+// The app's drift scheduler: the same DriftScheduler as the background agent's, over the same file in the
+// data folder; checks run on the app's engine as any drift run (so they are in the run history and the
+// window sees them live). While the app serves as the agent (app-host.ts), the agent uses this one, so a
+// data folder has one scheduler: `prodlike drift --every` in a terminal sets its schedules here.
 
 import path from 'node:path';
 import { DriftScheduler } from '../engine/agent/drift-scheduler.js';

@@ -133,9 +133,10 @@ export async function agentCommand(args: string[], flags: CliFlags, io: CliIo, c
       else if (!st) io.out(`no agent running for ${paths.dataDir} (runs start one; \`prodlike agent start\` does now)`);
       else {
         const { formatEvery } = await import('../engine/agent/drift-scheduler.js');
-        io.out(`agent running: pid ${st.pid}, since ${st.startedAt}, ${st.runsServed} run(s) served, exits after ${formatEvery(st.idleExitMs)} idle`);
+        if (st.app) io.out(`agent running: ${st.app} (pid ${st.pid}, version ${st.version}), since ${st.startedAt}, ${st.runsServed} run(s) served, serves while it is open`);
+        else io.out(`agent running: pid ${st.pid}, since ${st.startedAt}, ${st.runsServed} run(s) served, exits after ${formatEvery(st.idleExitMs)} idle`);
         io.out(`  ${pc.dim('socket')} ${st.socket}`);
-        if (st.build !== identity(ctx).build) io.out(`  ${pc.yellow('another build than this CLI:')} runs go in-process until it stops (\`prodlike agent stop\`)`);
+        if (st.build !== identity(ctx).build) io.out(`  ${pc.yellow('another build than this CLI:')} runs go in-process ${st.app ? 'while it is open' : 'until it stops (`prodlike agent stop`)'}`);
         for (const r of st.running) io.out(`  ${pc.dim('running')} ${r.kind} ${r.file} (${r.runId})`);
         for (const s of st.schedules) {
           const last = s.last ? `last ${s.last.at}: ${s.last.state}${s.last.state === 'drift' ? ` (${s.last.drifted})` : ''}` : 'not checked yet';
@@ -146,7 +147,8 @@ export async function agentCommand(args: string[], flags: CliFlags, io: CliIo, c
     }
     case 'start': {
       let st = await agentStatus(paths.socket);
-      if (!st || st.build !== identity(ctx).build) {
+      // The app serving (even of another build) is not replaced: it serves while it is open.
+      if (!st || (st.build !== identity(ctx).build && !st.app)) {
         spawnAgent(ctx.cliMain, paths, ctx.env);
         st = await waitForAgent(paths.socket, 15_000, identity(ctx).build);
       }
@@ -155,10 +157,15 @@ export async function agentCommand(args: string[], flags: CliFlags, io: CliIo, c
         return 1;
       }
       if (json) io.out(JSON.stringify({ running: true, agent: st }));
-      else io.out(`agent running: pid ${st.pid}, socket ${st.socket}`);
+      else io.out(`agent running: ${st.app ? `${st.app}, ` : ''}pid ${st.pid}, socket ${st.socket}`);
       return 0;
     }
     case 'stop': {
+      const served = await agentStatus(paths.socket);
+      if (served?.app) {
+        printError(io, { name: 'AgentError', message: `the agent is ${served.app} (pid ${served.pid}), which serves while it is open`, hint: 'quit the app to stop it; --no-agent runs one command in-process' }, json);
+        return 1;
+      }
       const r = await stopAgent(paths.socket);
       if (json) io.out(JSON.stringify(r));
       else io.out(r.stopped ? `agent stopped${r.running ? ` (after ${r.running} run(s) under way finished)` : ''}` : 'no agent running');
@@ -211,7 +218,7 @@ export async function scheduleDrift(args: string[], flags: CliFlags, io: CliIo, 
     else io.out('no agent running: nothing is scheduled');
     return 0;
   }
-  if (!st || (everyMs > 0 && st.build !== identity(ctx).build)) {
+  if (!st || (everyMs > 0 && st.build !== identity(ctx).build && !st.app)) {
     spawnAgent(ctx.cliMain, paths, ctx.env);
     st = await waitForAgent(paths.socket, 15_000, identity(ctx).build);
     if (!st) return fail('the agent did not start', `its log says why: ${paths.log}`);

@@ -2,7 +2,7 @@
 // agent must share with the CLI, and what a run takes from the CLI's command line. Shared by the CLI's
 // side (agent-cli.ts) and the agent's side of the native client (served-cli.ts).
 
-import { statSync } from 'node:fs';
+import { buildOf } from '../engine/agent/build-id.js';
 import type { StartRunRequest } from '../../shared/api.js';
 import { envKey, type AgentIdentity, type RunOptions } from '../engine/agent/protocol.js';
 import type { AgentRun } from '../engine/agent/client.js';
@@ -28,13 +28,7 @@ export function autoStartAllowed(env: NodeJS.ProcessEnv): boolean {
 }
 
 export function identity(ctx: AgentContext): AgentIdentity {
-  let mtime = 0;
-  try {
-    mtime = statSync(ctx.cliMain).mtimeMs;
-  } catch {
-    // not a bundle (tests from source): the version alone
-  }
-  return { build: `${VERSION}+${Math.round(mtime)}`, envKey: envKey(ctx.env) };
+  return { build: buildOf(ctx.cliMain, VERSION), envKey: envKey(ctx.env) };
 }
 
 export function runOptions(flags: CliFlags, env: NodeJS.ProcessEnv, cwd = process.cwd()): RunOptions {

@@ -82,6 +82,8 @@ export class Engine implements EngineApi {
   private readonly runStore: RunHistoryStore;
   /** Adopt previews waiting for their confirm (a few minutes), by id. */
   private readonly adoptions = new Map<string, { writes: AdoptWrite[]; expires: number }>();
+  /** Engines of other callers' runs that are part of this one (forCaller): the app serving as the agent. */
+  private readonly callers = new Set<Engine>();
 
   constructor(private readonly opts: EngineOptions = {}) {
     this.dataDir = opts.dataDir ?? defaultDataDir(opts.env);
@@ -89,9 +91,30 @@ export class Engine implements EngineApi {
     this.runStore = new RunHistoryStore(this.dataDir);
   }
 
+  /**
+   * An engine for one caller's run with that caller's folder, environment and flags (a terminal's
+   * `prodlike up` in the app serving as the agent), that is part of this one: its runs are in this
+   * engine's event stream, active runs, run details and cancel. Same data folder (locks, history).
+   * Closing it (after its run) detaches it.
+   */
+  forCaller(o: Pick<EngineOptions, 'env' | 'cwd' | 'lockWaitMs' | 'debug' | 'allowProductionHosts' | 'sharedProviders'>): Engine {
+    const child = new Engine({ ...o, dataDir: this.dataDir });
+    child.subscribe((e) => {
+      for (const l of this.listeners) l(e);
+    });
+    child.subscribeRunsDone((runId) => {
+      for (const l of this.doneListeners) l(runId);
+    });
+    this.callers.add(child);
+    child.detach = () => this.callers.delete(child);
+    return child;
+  }
+
+  private detach?: () => void;
+
   /** One run in full: from memory while it runs, else from the history. */
   async runDetail(runId: string): Promise<RunDetail> {
-    const live = this.recorders.get(runId);
+    const live = this.recorders.get(runId) ?? [...this.callers].map((c) => c.recorders.get(runId)).find((r) => r !== undefined);
     if (live) return live.detail(true);
     const kept = await this.runStore.get(runId);
     if (!kept) throw new ProdlikeError(`No run ${runId} in the history.`, { hint: 'The history keeps the newest runs; `prodlike history` lists them.' });
@@ -158,7 +181,7 @@ export class Engine implements EngineApi {
 
   /** The runs going now. */
   activeRuns(): RunRecord[] {
-    return [...this.recorders.values()].map((r) => r.detail(true).record);
+    return [this, ...this.callers].flatMap((e) => [...e.recorders.values()].map((r) => r.detail(true).record));
   }
 
   private liveStatus(): StatusWatch {
@@ -250,7 +273,7 @@ export class Engine implements EngineApi {
 
   cancel(runId: string): boolean {
     const c = this.running.get(runId);
-    if (!c) return false;
+    if (!c) return [...this.callers].some((e) => e.cancel(runId));
     c.abort();
     return true;
   }
@@ -669,6 +692,7 @@ export class Engine implements EngineApi {
   }
 
   async close(): Promise<void> {
+    this.detach?.();
     this.statusWatch?.close();
     for (const c of this.running.values()) c.abort();
     await Promise.all([this.providersFor?.set.close(), ...this.retired.map((s) => s.close()), ...[...this.profileEngines.values()].map((s) => s.close())]);

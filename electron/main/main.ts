@@ -3,13 +3,10 @@
 
 import { app, BrowserWindow } from 'electron';
 import path from 'node:path';
-import { Engine } from '../engine/engine.js';
 import { APP_VERSION } from '../api/app-version.js';
-import { createApi } from '../api/handlers.js';
-import { PushHub } from '../api/push-hub.js';
+import { openAppHost } from '../api/app-host.js';
 import { forwardPushes, registerIpc } from './ipc.js';
 import { notifyDriftChanges, notifyLongRuns } from './notify.js';
-import { localDriftScheduler } from '../api/local-drift-scheduler.js';
 import { createTray } from './tray.js';
 import { createMainWindow, hardenSessions, registerAppScheme } from './window.js';
 
@@ -49,16 +46,17 @@ if (!app.requestSingleInstanceLock()) {
 
   app.on('second-instance', showWindow);
 
-  void app.whenReady().then(() => {
+  void app.whenReady().then(async () => {
     hardenSessions();
-    const dataDir = app.getPath('userData');
-    const engine = new Engine({ dataDir, profileFolders: [builtinProfiles()] });
-    const hub = new PushHub();
-    // Scheduled drift: the app's own scheduler over the data folder's schedule file, for now. Once the
-    // app hosts the background agent, this is the agent's scheduler instead.
-    const schedules = localDriftScheduler(engine, dataDir, (t) => console.error(`prodlike: ${t}`));
-    schedules.load().catch((e: unknown) => console.error(`prodlike: the drift schedules were not loaded: ${(e as Error).message}`));
-    const host = createApi({ engine, hub, mode: 'electron', version: APP_VERSION, dataDir, schedules });
+    // The CLI's data folder (history, locks, the agent's socket are shared); userData was the app's own.
+    const opened = await openAppHost({
+      mode: 'electron',
+      oldDataDir: app.getPath('userData'),
+      profileFolders: [builtinProfiles()],
+      version: APP_VERSION,
+      cliMain: path.join(app.getAppPath(), 'dist', 'cli', 'main.mjs'),
+    });
+    const { engine, hub, api: host } = opened;
     registerIpc(host.handlers, getWindow);
     forwardPushes(hub, getWindow);
     notifyLongRuns(hub, getWindow);
@@ -72,11 +70,14 @@ if (!app.requestSingleInstanceLock()) {
     showWindow();
 
     app.on('activate', showWindow);
-    app.on('before-quit', () => {
+    let closed = false;
+    app.on('before-quit', (e) => {
       quitting = true;
-      // Its timers stop at once; a check under way is not waited for (the engine's close ends it).
-      void schedules.close();
-      void host.close();
+      if (closed) return;
+      // Quit once the agent has stopped serving (its socket removed) and the engine is closed.
+      closed = true;
+      e.preventDefault();
+      void opened.close().finally(() => app.quit());
     });
     app.on('window-all-closed', () => {
       if (!tray) app.quit();

@@ -5,11 +5,9 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Engine } from '../engine/engine.js';
 import { APP_VERSION } from '../api/app-version.js';
-import { createApi } from '../api/handlers.js';
-import { PushHub } from '../api/push-hub.js';
-import { localDriftScheduler } from '../api/local-drift-scheduler.js';
+import { openAppHost } from '../api/app-host.js';
+import { oldAppDataDir } from '../engine/state/data-dir.js';
 import { startWebServer } from './web-server.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -18,6 +16,12 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 function rendererDir(): string {
   const candidates = [path.resolve(here, '../renderer'), path.resolve(here, '../../dist/renderer')];
   return candidates.find((d) => existsSync(path.join(d, 'index.html'))) ?? candidates[0]!;
+}
+
+/** The CLI built with this server (dist/cli/main.mjs): its build is the one the agent serves. */
+function cliMain(): string {
+  const candidates = [path.resolve(here, '../cli/main.mjs'), path.resolve(here, '../../dist/cli/main.mjs')];
+  return candidates.find((f) => existsSync(f)) ?? candidates[0]!;
 }
 
 async function main(): Promise<void> {
@@ -30,32 +34,30 @@ async function main(): Promise<void> {
   });
   const port = values.port ? Number(values.port) : 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, not ${values.port}`);
-  const engine = new Engine({
-    dataDir: values['data-dir'],
-    profileFolders: values.profiles?.map((p) => path.resolve(p)),
-  });
-  const hub = new PushHub();
-  // Scheduled drift: the app's own scheduler over the data folder's schedule file, for now. Once the
-  // app hosts the background agent, this is the agent's scheduler instead.
-  const schedules = localDriftScheduler(engine, engine.dataDir, (t) => console.error(`prodlike web: ${t}`));
-  await schedules.load().catch((e: unknown) => console.error(`prodlike web: the drift schedules were not loaded: ${(e as Error).message}`));
-  const host = createApi({
-    engine,
-    hub,
+  // The CLI's data folder, unless one is given; the desktop app's old state moves into it once.
+  const dataDir = values['data-dir'] ? path.resolve(values['data-dir']) : undefined;
+  const oldDataDir = dataDir ? undefined : oldAppDataDir();
+  const app = await openAppHost({
     mode: 'web',
+    ...(dataDir ? { dataDir } : {}),
+    ...(oldDataDir ? { oldDataDir } : {}),
+    ...(values.profiles ? { profileFolders: values.profiles.map((p) => path.resolve(p)) } : {}),
     version: APP_VERSION,
-    dataDir: engine.dataDir,
-    schedules,
+    cliMain: cliMain(),
   });
-  await host.warm();
-  const web = await startWebServer({ handlers: host.handlers, hub, rendererDir: rendererDir(), port });
+  await app.api.warm();
+  const web = await startWebServer({ handlers: app.api.handlers, hub: app.hub, rendererDir: rendererDir(), port });
   console.log(`Prodlike is running at ${web.url}`);
   console.log('Open that URL. The token after # stays in your browser, which sends it only as a request header.');
+  void app.agent?.ready.then((st) => {
+    if (st) console.log(`Serving as the Prodlike agent of ${st.dataDir}: \`prodlike\` commands in a terminal run here (${st.socket}).`);
+  });
+  let stopping = false;
   const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await app.close();
     await web.close();
-    // Its timers stop at once; a check under way is not waited for (the engine's close ends it).
-    void schedules.close();
-    await host.close();
     process.exit(0);
   };
   process.once('SIGINT', stop);

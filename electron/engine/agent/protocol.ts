@@ -81,7 +81,12 @@ export interface AgentStatus {
   runsServed: number;
   running: { runId: string; kind: string; file: string }[];
   schedules: DriftSchedule[];
+  /** Served by the app while it is open (its engine), not by a background `prodlike agent serve`. */
+  app?: AppName;
 }
+
+/** Which app serves as the agent, as `prodlike agent status` names it. */
+export type AppName = 'the desktop app' | 'the browser-mode app';
 
 export type AgentMessage =
   /** The run was taken (first answer to a run): by this process. */

@@ -10,7 +10,7 @@ import { processAlive } from '../state/process.js';
 export const DEFAULT_IDLE_EXIT_MS = 10 * 60_000;
 
 /** The start lock: a file holding the starter's pid (a starter that died leaves a stale one, taken over). */
-async function takeStartLock(file: string): Promise<boolean> {
+export async function takeStartLock(file: string): Promise<boolean> {
   for (let i = 0; i < 3; i++) {
     try {
       await fs.writeFile(file, String(process.pid), { flag: 'wx', mode: 0o600 });
@@ -32,6 +32,8 @@ export async function serveAgent(paths: AgentPaths, opts: { build: string; versi
   try {
     const other = await agentStatus(paths.socket);
     if (other?.build === opts.build) return undefined;
+    // The app serves while it is open (app-agent.ts); CLIs of another build run in-process meanwhile.
+    if (other?.app) return undefined;
     // Another build (Prodlike was updated or rebuilt): it stops once its runs are done, this one takes over.
     if (other) await stopAgent(paths.socket);
     const server = new AgentServer({

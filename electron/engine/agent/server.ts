@@ -15,6 +15,7 @@ import type { ProviderSet } from '../runner/backends.js';
 import { DriftScheduler, formatEvery } from './drift-scheduler.js';
 import { cliFrame, envKey, lineReader, type AgentMessage, type AgentRequest, type AgentStatus, type CliConnection, type CliRequest, type RunOptions } from './protocol.js';
 import type { AgentPaths } from './paths.js';
+import type { AppName } from './protocol.js';
 
 export interface AgentServerOptions {
   paths: AgentPaths;
@@ -29,6 +30,16 @@ export interface AgentServerOptions {
    * rendering, which the engine does not import). Without it, such clients run their commands in Node.
    */
   cli?: (msg: CliRequest, conn: CliConnection) => Promise<void>;
+  /**
+   * The app serving as the agent (app-agent.ts): runs go into its engine (Engine.forCaller), so they show
+   * in the app live and share its lock table; `prodlike agent stop` is refused (the app serves while open).
+   */
+  app?: {
+    engine: Engine;
+    name: AppName;
+    /** The app's own drift scheduler (api/local-drift-scheduler.ts): the one scheduler of the folder while the app is open. */
+    scheduler?: DriftScheduler;
+  };
 }
 
 export class AgentServer {
@@ -46,7 +57,7 @@ export class AgentServer {
   private readonly myEnvKey = envKey(process.env);
 
   constructor(private readonly opts: AgentServerOptions) {
-    this.scheduler = new DriftScheduler({
+    this.scheduler = opts.app?.scheduler ?? new DriftScheduler({
       file: path.join(opts.paths.dataDir, 'drift-schedules.json'),
       check: (spec) => {
         const o = this.scheduleOpts.get(spec.file) ?? { cwd: path.dirname(spec.file), env: process.env, lockWaitMs: 0, debug: false, allowProductionHosts: false };
@@ -78,7 +89,8 @@ export class AgentServer {
       process.umask(umask);
     }
     await fs.chmod(socket, 0o600);
-    await this.scheduler.load();
+    // The app loads (and closes) its own scheduler.
+    if (!this.opts.app?.scheduler) await this.scheduler.load();
     this.log(`agent ${process.pid} listening on ${socket} (build ${this.opts.build}, ${Number.isFinite(this.opts.idleExitMs) ? `exits after ${formatEvery(this.opts.idleExitMs)} idle` : 'no idle exit'})${this.scheduler.size ? `, ${this.scheduler.size} drift schedule(s)` : ''}`);
     this.touch();
   }
@@ -95,6 +107,7 @@ export class AgentServer {
       runsServed: this.runsServed,
       running: [...this.running].map(([runId, r]) => ({ runId, kind: r.kind, file: r.file })),
       schedules: this.scheduler.list(),
+      ...(this.opts.app ? { app: this.opts.app.name } : {}),
     };
   }
 
@@ -105,7 +118,7 @@ export class AgentServer {
       if (this.idleTimer) clearTimeout(this.idleTimer);
       this.server.close();
       await Promise.all([...this.running.values()].map((r) => r.done));
-      await this.scheduler.close();
+      if (!this.opts.app?.scheduler) await this.scheduler.close();
       await Promise.all([...this.sharedProviders.values()].map((p) => p.close().catch(() => undefined)));
       for (const w of this.watchers) w.end();
       await fs.rm(this.opts.paths.socket, { force: true });
@@ -155,6 +168,11 @@ export class AgentServer {
         sock.end();
         return;
       case 'stop':
+        if (this.opts.app) {
+          send({ t: 'error', error: { name: 'AgentError', message: `the agent is ${this.opts.app.name} (pid ${process.pid}), which serves while it is open`, hint: 'quit the app to stop it; --no-agent runs one command in-process' } });
+          sock.end();
+          return;
+        }
         send({ t: 'stopping', running: this.running.size });
         void this.stop('asked to');
         // The connection ends when the agent is gone, so `agent stop` can wait for that.
@@ -172,7 +190,8 @@ export class AgentServer {
       case 'run': {
         const why = this.mismatch(msg);
         if (why) {
-          send({ t: 'mismatch', why, build: msg.build !== this.opts.build });
+          // build: a new agent would replace this one (the CLI starts it); never the app, which serves while open.
+          send({ t: 'mismatch', why, build: msg.build !== this.opts.build && !this.opts.app });
           sock.end();
           return;
         }
@@ -277,6 +296,7 @@ export class AgentServer {
   }
 
   private engineFor(o: RunOptions): Engine {
+    if (this.opts.app) return this.opts.app.engine.forCaller({ env: o.env, cwd: o.cwd, lockWaitMs: o.lockWaitMs, debug: o.debug, allowProductionHosts: o.allowProductionHosts, sharedProviders: this.sharedProviders });
     return new Engine({
       dataDir: this.opts.paths.dataDir,
       env: o.env,

@@ -16,3 +16,12 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
       return path.join(env.XDG_DATA_HOME || path.join(home, '.local', 'share'), 'prodlike');
   }
 }
+
+/**
+ * Where the desktop app kept its state before it shared the CLI's folder: Electron's userData for the
+ * product name Prodlike. Only Linux differs from defaultDataDir (macOS and Windows were the same folder).
+ */
+export function oldAppDataDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (process.platform === 'darwin' || process.platform === 'win32') return undefined;
+  return path.join(env.XDG_CONFIG_HOME || path.join(os.homedir(), '.config'), 'Prodlike');
+}
