@@ -1,7 +1,7 @@
 // Shared pieces of the benchmark: running processes with timing (and peak memory), medians, the
 // `prodlike` runner with per-event timestamps, and the list of things to clean up.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -198,8 +198,27 @@ export class Cleanup {
   }
 }
 
-/** Removes every container, network and volume whose name starts with pl-bench- (a crashed run's). */
+/** Another bench run on this machine (its containers are not leftovers): a node process running bench.ts. */
+export function otherBenchRunning(): boolean {
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d) && Number(d) !== process.pid)) {
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue;
+    }
+    if (path.basename(argv[0] ?? '') === 'node' && argv.some((a) => a.endsWith('test/bench/bench.ts'))) return true;
+  }
+  return false;
+}
+
+/** Removes every container, network and volume whose name starts with pl-bench- (a crashed run's),
+ * unless another bench is running: they are then its own. */
 export async function removeLeftovers(): Promise<void> {
+  if (otherBenchRunning()) {
+    log('another bench is running on this machine: pl-bench-* leftovers are left alone (its figures and these share the CPU)');
+    return;
+  }
   const list = async (kind: string[]) => (await run('docker', [...kind, '--filter', `name=${PREFIX}`, '--format', '{{.Name}}'].flat())).stdout.split('\n').filter((n) => n.startsWith(PREFIX));
   const cs = (await run('docker', ['ps', '-a', '--filter', `name=${PREFIX}`, '--format', '{{.Names}}'])).stdout.split('\n').filter((n) => n.startsWith(PREFIX));
   if (cs.length) await run('docker', ['rm', '-f', ...cs]);
