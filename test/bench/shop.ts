@@ -1,7 +1,8 @@
 // 5. The whole shop (profiles/shop: 4 machines, apt packages, files, services) brought up fresh:
 // Prodlike cold (no cache, as before the cache existed), cold while saving to the cache, and from the
 // cache after `destroy`; against Docker Compose v2 with Dockerfiles of the same shop, cold (build
-// --no-cache + up) and `up -d --build` with a warm layer cache. Compose v2 is Debian trixie's package,
+// --no-cache + up) and `up -d --build` with a warm layer cache, and the same work as Prodlike's `up`:
+// `up -d --build --wait` on a healthcheck of the db. Compose v2 is Debian trixie's package,
 // unpacked by scripts/fetch-compose-v2.sh (not installed).
 import { cp, mkdir, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -75,6 +76,21 @@ volumes:
   db-data: {}
 `;
 
+/**
+ * The same project doing the same work as Prodlike's `up`, which returns once services run and are
+ * checked: `up --wait` on a healthcheck of the db (pg_isready), polled as often as Prodlike polls.
+ * `up -d` alone returns before PostgreSQL accepts connections.
+ */
+const COMPOSE_WAIT_FILE = COMPOSE_FILE.replace(
+  '    volumes: ["db-data:/var/lib/postgresql"]',
+  `    volumes: ["db-data:/var/lib/postgresql"]
+    healthcheck:
+      test: ["CMD", "pg_isready", "-q", "-h", "127.0.0.1"]
+      interval: 100ms
+      timeout: 5s
+      retries: 600`,
+);
+
 async function composeProject(): Promise<{ dir: string; project: string }> {
   const dir = await tempDir('shop-compose');
   const files = path.join(ROOT, 'profiles', 'shop', 'files');
@@ -87,6 +103,7 @@ async function composeProject(): Promise<{ dir: string; project: string }> {
   await mkdir(path.join(dir, 'app', 'app'), { recursive: true });
   await cp(path.join(files, 'app', 'server.py'), path.join(dir, 'app', 'app', 'server.py'));
   await writeFile(path.join(dir, 'compose.yaml'), COMPOSE_FILE);
+  await writeFile(path.join(dir, 'compose.wait.yaml'), COMPOSE_WAIT_FILE);
   return { dir, project: `${PREFIX}shop-${rand()}`.replace(/[^a-z0-9_-]/g, '') };
 }
 
@@ -135,6 +152,7 @@ export async function shopSuite(ctx: Ctx): Promise<void> {
 
   let composeCold: number | undefined;
   const composeWarm: number[] = [];
+  const composeWait: number[] = [];
   let composeName = 'docker compose v2 (not found)';
   if (!existsSync(COMPOSE_V2)) {
     ctx.results.skip(`${SECTION} (Compose v2 side)`, `Compose v2 not found at ${COMPOSE_V2}: run scripts/fetch-compose-v2.sh (Debian trixie's docker-compose, unpacked)`);
@@ -148,14 +166,22 @@ export async function shopSuite(ctx: Ctx): Promise<void> {
     const b = await compose('build', '--no-cache');
     const u = await compose('up', '-d');
     composeCold = b.ms + u.ms;
-    log(`${SECTION}: Compose v2 up -d --build, warm layer cache (${warmReps}×)`);
+    // Interleaved with the same work (--wait on the db's healthcheck): the load drifts between blocks of runs.
+    log(`${SECTION}: Compose v2 up -d --build, and up -d --build --wait (db healthcheck), warm layer cache (${warmReps}× each)`);
     for (let i = 0; i < warmReps; i++) {
       await compose('down', '-v', '-t', '0');
       composeWarm.push((await compose('up', '-d', '--build')).ms);
+      await compose('down', '-v', '-t', '0');
+      composeWait.push((await compose('-f', 'compose.wait.yaml', 'up', '-d', '--build', '--wait')).ms);
     }
   }
 
   ctx.results.add({ section: SECTION, metric: 'fresh up, 4 machines, cold (--no-cache)', prodlike: med(cold), peer: composeCold, peerName: `${composeName}: build --no-cache + up -d`, unit: 'ms', n: coldReps, samples: { prodlike: ms(cold), ...(composeCold !== undefined ? { peer: [composeCold] } : {}) }, timeline: medianTimeline(cold) });
   ctx.results.add({ section: SECTION, metric: 'fresh up, 4 machines, cold, saving to the cache', prodlike: med(coldSave), peer: med(cold), peerName: 'prodlike up --no-cache', unit: 'ms', n: coldReps, samples: { prodlike: ms(coldSave), peer: ms(cold) }, timeline: medianTimeline(coldSave) });
-  ctx.results.add({ section: SECTION, metric: 'fresh up after destroy, 4 machines, from cache', prodlike: med(warm), peer: composeWarm.length ? median(composeWarm) : undefined, peerName: `${composeName}: up -d --build (warm layer cache)`, unit: 'ms', n: warmReps, samples: { prodlike: ms(warm), peer: composeWarm }, timeline: medianTimeline(warm) });
+  // The issue's target is judged on the first row (against `up -d`); the second does the same work.
+  const sameWork = composeWait.length ? median(composeWait) / med(warm) : undefined;
+  ctx.results.add({ section: SECTION, metric: 'fresh up after destroy, 4 machines, from cache', prodlike: med(warm), peer: composeWarm.length ? median(composeWarm) : undefined, peerName: `${composeName}: up -d --build (warm layer cache)`, unit: 'ms', n: warmReps, samples: { prodlike: ms(warm), peer: composeWarm }, timeline: medianTimeline(warm), ...(sameWork !== undefined ? { note: `same work, Compose --wait: ${sameWork.toFixed(2)}×` } : {}) });
+  if (composeWait.length) {
+    ctx.results.add({ section: SECTION, metric: 'same work: fresh up from cache, returning once the db accepts connections', prodlike: med(warm), peer: median(composeWait), peerName: `${composeName}: up -d --build --wait (db healthcheck pg_isready, warm layer cache)`, unit: 'ms', n: warmReps, samples: { prodlike: ms(warm), peer: composeWait } });
+  }
 }

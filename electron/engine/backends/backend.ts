@@ -27,6 +27,11 @@ export interface RunContext {
   connectGuard?: ConnectGuard;
   /** `up`: how the environment cache is used (absent: not at all). */
   cache?: RunCacheOptions;
+  /**
+   * Stop and destroy: shell text that stops these services cleanly before their container stops or is
+   * removed (the service kind's; set by the runner, so that backends do not import resources).
+   */
+  stopServices?: (names: readonly string[]) => string;
 }
 
 /** One machine as a backend hands it back: a transport to run commands on it, or why there is none. */

@@ -37,3 +37,15 @@ export function servicesToStart(resources: readonly ResourceSpec[], prefix: numb
 export function mayLeaveProcesses(resources: readonly ResourceSpec[], n: number): boolean {
   return resources.slice(0, n).some((r) => r.kind === 'service' || r.kind === 'command');
 }
+
+/**
+ * The services to stop cleanly before a machine's container stops or is removed: those with `state:
+ * running`, in reverse profile order (what started last stops first).
+ */
+export function servicesToStop(resources: readonly ResourceSpec[]): string[] {
+  const out: string[] = [];
+  for (const r of [...resources].reverse()) {
+    if (r.kind === 'service' && r.state === 'running' && !out.includes(r.name)) out.push(r.name);
+  }
+  return out;
+}

@@ -180,3 +180,21 @@ else ${`/etc/init.d/${n}`} start; fi </dev/null || echo ${`prodlike: ${n} did no
     }),
   ).text;
 }
+
+/**
+ * Shell text that stops services cleanly, in the order given, before their container stops or goes:
+ * the container's end would otherwise kill them (its PID 1 is an init that only forwards SIGTERM to
+ * its own child), and a database whose data stays in a volume would recover from a crash at its next
+ * start. Best effort: a service that does not stop is only reported on the output.
+ */
+export function stopServicesScript(names: readonly string[]): string {
+  return joinSh(
+    names.map((name) => {
+      const n = checkName(name, 'service');
+      return sh`{ if [ -d /run/systemd/system ]; then systemctl stop ${n}
+elif command -v rc-service >/dev/null 2>&1 && [ -d /etc/runlevels ]; then rc-service ${n} stop
+elif command -v service >/dev/null 2>&1; then service ${n} stop
+elif [ -x ${`/etc/init.d/${n}`} ]; then ${`/etc/init.d/${n}`} stop; fi; } </dev/null >/dev/null 2>&1 || echo ${`prodlike: ${n} did not stop`} >&2`;
+    }),
+  ).text;
+}

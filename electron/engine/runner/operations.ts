@@ -7,7 +7,7 @@ import type { MachineResult } from '../../../shared/report.js';
 import { ProdlikeError, toErrorInfo } from '../errors.js';
 import type { ReachedMachines, RunContext } from '../backends/backend.js';
 import { afterPrefixHook, flushSaves } from '../cache/run-cache-options.js';
-import { startServicesScript } from '../resources/service-resource.js';
+import { startServicesScript, stopServicesScript } from '../resources/service-resource.js';
 import { converge, refOf } from './converge.js';
 import { attachAll, byProvider, upAll, type ProviderSet } from './backends.js';
 
@@ -68,11 +68,13 @@ export async function runPlan(providers: ProviderSet, profile: Profile, ctx: Run
 }
 
 export async function runDown(providers: ProviderSet, profile: Profile, ctx: RunContext): Promise<MachineResult[]> {
+  ctx.stopServices ??= stopServicesScript;
   await Promise.all((await byProvider(providers, profile.machines)).map((g) => g.provider.stop(profile, g.machines, ctx)));
   return [];
 }
 
 export async function runDestroy(providers: ProviderSet, profile: Profile, volumes: boolean, ctx: RunContext): Promise<MachineResult[]> {
+  ctx.stopServices ??= stopServicesScript;
   await Promise.all((await byProvider(providers, profile.machines)).map((g) => g.provider.destroy(profile, g.machines, { volumes }, ctx)));
   return [];
 }

@@ -141,6 +141,14 @@ function healthcheckOptions(h: DockerHealthcheck): Docker.HealthConfig {
   return out;
 }
 
+/**
+ * Whether something of the machine outlives its removed container: a bind mount, or a named volume
+ * that is kept (`destroy` without `--volumes`). Anonymous volumes go with the container.
+ */
+export function keepsData(spec: DockerMachineSpec, volumesRemoved: boolean): boolean {
+  return spec.volumes.map(parseVolume).some((v) => v.kind === 'bind' || (v.kind === 'volume' && !volumesRemoved));
+}
+
 /** Named volumes are created up front so they carry the profile's labels (Binds would create bare ones). */
 async function ensureVolumes(docker: Docker, profile: Profile, spec: DockerMachineSpec): Promise<void> {
   const named = spec.volumes.map(parseVolume).filter((v) => v.kind === 'volume');

@@ -8,6 +8,7 @@ import type { MachineSpec, Profile } from '../../../../shared/profile.js';
 import type { MachineState, MachineStatus } from '../../../../shared/report.js';
 import { DockerError, SshError } from '../../errors.js';
 import { cacheable, planStart, type PlannedStart } from './cache-session.js';
+import { servicesToStop } from '../../cache/runtime-state.js';
 import { listCachedStates, type CachedState } from './cache-store.js';
 import { DockerExecTransport } from './exec-transport.js';
 import type { Transport } from '../../transport.js';
@@ -15,7 +16,7 @@ import { parseVolume } from '../../profile/docker-values.js';
 import { configHash, formatParts, normalizeDockerSpec } from './config-hash.js';
 import type { SshDialOptions, SshEngineDial } from './ssh-dial.js';
 import { engineMessage, engineUnreachableError, getDocker, isEngineUnreachable, pingDocker, statusCode } from './client.js';
-import { LABEL_STARTS_SERVICES, WAIT_FOR_START, createAndStart, removeContainer } from './container.js';
+import { LABEL_STARTS_SERVICES, WAIT_FOR_START, createAndStart, keepsData, removeContainer } from './container.js';
 import { ensureImage, imageAvailability, type ImageAvailability, type ImageResult } from './image.js';
 import { StartGate } from './depends.js';
 import { currentContainer, describeOperation, orphans, planMachine, type MachineOperation } from './plan.js';
@@ -66,6 +67,9 @@ export interface EngineSnapshot {
   /** The profile's containers, any state, as the engine listed them. */
   profileContainers: Docker.ContainerInfo[];
 }
+
+/** How long stop and destroy give a machine's services to stop cleanly before its container ends them. */
+const SERVICE_STOP_TIMEOUT_MS = 30_000;
 
 type DockerMachine = MachineSpec & { docker: NonNullable<MachineSpec['docker']> };
 
@@ -334,10 +338,32 @@ export class DockerProvider implements MachineProvider {
     }
   }
 
+  /**
+   * Stops the machine's running services through their init scripts before its container stops or goes:
+   * the container's end kills them otherwise (its init forwards SIGTERM only to its own child), and a
+   * database in a volume would then recover from a crash at its next start. Best effort and bounded: a
+   * service that does not stop in time is killed with the container, as before.
+   */
+  private async stopServicesCleanly(c: Docker.ContainerInfo, spec: MachineSpec | undefined, ctx: RunContext): Promise<void> {
+    if (c.State !== 'running' || !ctx.stopServices) return;
+    const names = spec ? servicesToStop(spec.resources) : (c.Labels[LABEL_STARTS_SERVICES] ?? '').split(',').filter(Boolean).reverse();
+    if (names.length === 0) return;
+    const machine = c.Labels[LABEL_MACHINE] ?? c.Id.slice(0, 12);
+    const t0 = Date.now();
+    try {
+      const t = new DockerExecTransport(c.Id, { machine, docker: this.docker, address: this.address });
+      const r = await t.exec(ctx.stopServices(names), { timeoutMs: SERVICE_STOP_TIMEOUT_MS, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+      const failed = r.stderr.trim();
+      ctx.emit({ type: 'log', runId: ctx.runId, machine, stream: failed ? 'warn' : 'info', text: `${machine}: ${failed ? `${failed.replace(/\n/g, '; ')}; ` : ''}services stopped before the container: ${names.join(', ')} (${((Date.now() - t0) / 1000).toFixed(1)} s)` });
+    } catch (err) {
+      ctx.emit({ type: 'log', runId: ctx.runId, machine, stream: 'warn', text: `${machine}: services not stopped cleanly (${(err as Error).message}); the container stops them` });
+    }
+  }
+
   async stop(profile: Profile, machines: MachineSpec[], ctx: RunContext): Promise<void> {
     const names = new Set(machines.map((m) => m.name));
     const containers = (await this.listProfile(profile.name)).filter((c) => names.has(c.Labels[LABEL_MACHINE] ?? ''));
-    await this.stopContainers(containers, ctx);
+    await this.stopContainers(containers, ctx, machines);
     await this.syncForwards(profile.name, ctx, coversWholeProfile(profile, machines.filter((m) => m.docker)));
   }
 
@@ -347,7 +373,7 @@ export class DockerProvider implements MachineProvider {
     await this.syncForwards(name, ctx, true);
   }
 
-  private async stopContainers(containers: Docker.ContainerInfo[], ctx: RunContext): Promise<void> {
+  private async stopContainers(containers: Docker.ContainerInfo[], ctx: RunContext, machines: MachineSpec[] = []): Promise<void> {
     const running = containers.filter((c) => c.State === 'running' || c.State === 'paused' || c.State === 'restarting');
     const failures: Error[] = [];
     await Promise.all(
@@ -355,6 +381,7 @@ export class DockerProvider implements MachineProvider {
         const machine = c.Labels[LABEL_MACHINE] ?? c.Id.slice(0, 12);
         emitMachine(ctx, machine, 'stop', 'start');
         try {
+          await this.stopServicesCleanly(c, machines.find((m) => m.name === machine), ctx);
           await this.docker.getContainer(c.Id).stop({ t: this.stopTimeout });
           emitMachine(ctx, machine, 'stop', 'done', 'stopped', undefined, 'stopped');
         } catch (err) {
@@ -383,6 +410,9 @@ export class DockerProvider implements MachineProvider {
         const machine = c.Labels[LABEL_MACHINE] ?? c.Id.slice(0, 12);
         emitMachine(ctx, machine, 'remove', 'start');
         try {
+          const spec = machines.find((m) => m.name === machine);
+          // Only where something of the machine outlives its container (a kept volume, a bind mount).
+          if (spec?.docker && keepsData(spec.docker, opts.volumes)) await this.stopServicesCleanly(c, spec, ctx);
           await removeContainer(this.docker, c.Id);
           emitMachine(ctx, machine, 'remove', 'done', 'removed', undefined, 'not-created');
         } catch (err) {

@@ -2,7 +2,7 @@
 // container from a cached state starts as it starts, and when a run may carry on in a container made
 // from the state it just saved.
 import { describe, expect, it } from 'vitest';
-import { mayLeaveProcesses, servicesToStart } from '../../../../electron/engine/cache/runtime-state.js';
+import { mayLeaveProcesses, servicesToStart, servicesToStop } from '../../../../electron/engine/cache/runtime-state.js';
 import type { ResourceSpec } from '../../../../shared/profile.js';
 
 const pkg = (name: string): ResourceSpec => ({ id: `package:${name}`, kind: 'package', name, state: 'present' });
@@ -52,5 +52,17 @@ describe('whether resources may have left a process running', () => {
     expect(mayLeaveProcesses(m, 3)).toBe(true);
     expect(mayLeaveProcesses([pkg('a'), cmd('nohup srv &', { creates: '/run/srv.pid' })], 2)).toBe(true);
     expect(mayLeaveProcesses([svc('a', 'stopped')], 1)).toBe(true);
+  });
+});
+
+describe('services stopped cleanly before a container stops or goes', () => {
+  it('are the running services, last started first', () => {
+    const m = [pkg('postgresql-15'), svc('postgresql'), cmd('createdb shop', { unless: 'psql' }), svc('cron'), svc('nginx', 'stopped')];
+    expect(servicesToStop(m)).toEqual(['cron', 'postgresql']);
+  });
+
+  it('name a service once, and none on a machine without one', () => {
+    expect(servicesToStop([svc('cron'), file('/x'), svc('cron')])).toEqual(['cron']);
+    expect(servicesToStop([pkg('tree'), file('/x')])).toEqual([]);
   });
 });

@@ -1,8 +1,8 @@
 // A machine's container as the engine is asked to create it: a container from a cached state whose
 // services ran starts them as it starts, and marks when that is done; the profile's own command wins.
 import { describe, expect, it } from 'vitest';
-import { LABEL_STARTS_SERVICES, createOptions, type DesiredContainer } from '../../../../../electron/engine/backends/docker/container.js';
-import { startServicesScript } from '../../../../../electron/engine/resources/service-resource.js';
+import { LABEL_STARTS_SERVICES, createOptions, keepsData, type DesiredContainer } from '../../../../../electron/engine/backends/docker/container.js';
+import { startServicesScript, stopServicesScript } from '../../../../../electron/engine/resources/service-resource.js';
 import type { DockerMachineSpec, Profile } from '../../../../../shared/profile.js';
 
 const profile = { name: 'shop', role: 'dev', vars: {}, machines: [], file: '/p/shop.yaml', files: [] } as unknown as Profile;
@@ -52,5 +52,35 @@ describe('the start script of services', () => {
 
   it('refuses a name that is not a plain service name', () => {
     expect(() => startServicesScript(['x; rm -rf /'])).toThrow(/service name/);
+  });
+});
+
+describe('the stop script of services', () => {
+  it('stops each, in the order given, through systemd, OpenRC, service(8) or its init script, and does not stop at a failure', () => {
+    const s = stopServicesScript(['cron', 'postgresql']);
+    expect(s.indexOf("'cron'")).toBeLessThan(s.indexOf("'postgresql'"));
+    expect(s).toContain("systemctl stop 'postgresql'");
+    expect(s).toContain("rc-service 'postgresql' stop");
+    expect(s).toContain("then service 'postgresql' stop");
+    expect(s).toContain("'/etc/init.d/postgresql' stop");
+    expect(s).toMatch(/\|\| echo 'prodlike: postgresql did not stop' >&2/);
+    expect(s).not.toMatch(/ start\b/);
+  });
+
+  it('refuses a name that is not a plain service name', () => {
+    expect(() => stopServicesScript(['x; rm -rf /'])).toThrow(/service name/);
+  });
+});
+
+describe('what outlives a removed container', () => {
+  it('is a bind mount, or a named volume destroy keeps', () => {
+    expect(keepsData(spec({ volumes: ['db-data:/var/lib/postgresql'] }), false)).toBe(true);
+    expect(keepsData(spec({ volumes: ['db-data:/var/lib/postgresql'] }), true)).toBe(false);
+    expect(keepsData(spec({ volumes: ['/srv/host:/srv/data'] }), true)).toBe(true);
+  });
+
+  it('is nothing for a machine with no volumes or only anonymous ones', () => {
+    expect(keepsData(spec(), false)).toBe(false);
+    expect(keepsData(spec({ volumes: ['/var/lib/postgresql'] }), false)).toBe(false);
   });
 });
