@@ -11,6 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiPush } from '../../../shared/api.js';
 import type { RunEvent } from '../../../shared/events.js';
+import type { DriftSchedule } from '../../../shared/agent.js';
 import { containerNames, docker, exec, purge, ROOT, unique, workspace, type CliRun, type Workspace } from '../../support/cli.js';
 
 const NAME = unique('pl-it-appagent');
@@ -240,6 +241,16 @@ describe('the app serves as the agent while it is open', () => {
     expect(stop.stderr).toContain('the browser-mode app');
     expect(stop.stderr).toContain('quit the app');
     expect((await status()).agent).toMatchObject({ pid: server!.pid, app: 'the browser-mode app' });
+  });
+
+  it("`drift --every` in a terminal sets the schedule in the app's own scheduler (the one the Drift tab shows), and `--every off` removes it there", async () => {
+    const set = await run(['drift', '--every', '1h', file]);
+    expect(set.code, set.stderr).toBe(0);
+    const listed = await call<DriftSchedule[]>('drift:schedules', null);
+    expect(listed.map((x) => ({ file: x.file, everyMs: x.everyMs }))).toEqual([{ file, everyMs: 3_600_000 }]);
+    const off = await run(['drift', '--every', 'off', file]);
+    expect(off.code, off.stderr).toBe(0);
+    expect(await call<DriftSchedule[]>('drift:schedules', null)).toEqual([]);
   });
 
   it('quitting mid-run cancels the terminal\'s run (its CLI gets the result, exit 1; no lock left), the socket is gone, `agent status` says none, and the next CLI run works (in-process, then with a background agent again)', async () => {
