@@ -14,6 +14,7 @@ import {
 } from './types.js';
 import { byKey } from '../by-key.js';
 import { parseSumLine } from '../sha256sum-line.js';
+import { sharedMemo } from '../shared-value.js';
 
 /** The host cannot be probed: not Linux, no known package manager, or the probe failed. */
 export class FactsError extends ProdlikeError {
@@ -279,6 +280,16 @@ export function parsePathSections(stat: string[], links: string[], sums: string[
   return paths;
 }
 
+const linesOf = (text: string) => (text ? text.split('\n') : []);
+
+// A fleet's hosts often print the same lists: each distinct text is parsed once and its (deep-frozen)
+// result shared by every host that printed it (shared-value.ts).
+const sharedPackages = sharedMemo(8, (text) => parsePackages(linesOf(text)));
+const sharedAccounts = sharedMemo(8, (text) => {
+  const i = text.indexOf('\0');
+  return parseAccounts(linesOf(text.slice(0, i)), linesOf(text.slice(i + 1)));
+});
+
 /** The whole probe output → HostFacts; throws FactsError naming the OS when it is not supported. */
 export function parseFacts(output: string, where: string): HostFacts {
   const s = splitSections(output);
@@ -291,14 +302,14 @@ export function parseFacts(output: string, where: string): HostFacts {
   if (!s.has('end')) throw new FactsError(`the facts probe on ${where} stopped before the end`, { where });
   const osr = keyValues(s.get('os-release') ?? []);
   const os = { id: osr.ID ?? '', versionId: osr.VERSION_ID ?? '', prettyName: osr.PRETTY_NAME ?? osr.NAME ?? 'Linux', kernelName };
-  const { manager, packages } = parsePackages(s.get('packages') ?? []);
+  const { manager, packages } = sharedPackages((s.get('packages') ?? []).join('\n'));
   if (manager !== 'dpkg' && manager !== 'rpm' && manager !== 'apk') {
     throw new FactsError(`${where} runs ${os.prettyName}, which has none of dpkg, rpm or apk; Prodlike cannot read its packages`, {
       where,
       details: { os: os.prettyName },
     });
   }
-  const { users, groups } = parseAccounts(s.get('passwd') ?? [], s.get('group') ?? []);
+  const { users, groups } = sharedAccounts(`${(s.get('passwd') ?? []).join('\n')}\0${(s.get('group') ?? []).join('\n')}`);
   let serviceManager: HostFacts['serviceManager'] = 'none';
   let services: Record<string, ServiceFact> = {};
   if (s.has('systemd-units')) {

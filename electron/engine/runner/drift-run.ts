@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { StartRunRequest } from '../../../shared/api.js';
 import { machineProvider, type MachineSpec, type ProviderName, type Profile } from '../../../shared/profile.js';
 import { isDrift, type DriftFinding, type DriftReport, type ErrorInfo, type MachineResult } from '../../../shared/report.js';
-import { addressOf, BASELINE_FORMAT, baselineHostSchema, baselineText, captureHost, hostYaml, readBaseline, type Baseline, type BaselineHost } from '../baseline.js';
+import { addressOf, BASELINE_FORMAT, baselineText, captureHost, hostYaml, parseCapturedHost, readBaseline, type Baseline, type BaselineHost } from '../baseline.js';
 import { writeFileAtomic } from '../state/atomic-file.js';
 import { byKey } from '../by-key.js';
 import { ProdlikeError, RefusedError, toErrorInfo } from '../errors.js';
@@ -217,7 +217,7 @@ async function capture(file: string, profile: Profile, ctx: RunContext, opts: Dr
       ctx.emit({ ...base, status: 'start', detail: 'gathering facts (read-only)' });
       const t0 = Date.now();
       const { host, packages } = await captureHost(m, t);
-      hosts.set(m.name, hostYaml(m.name, baselineHostSchema.parse(host)));
+      hosts.set(m.name, hostYaml(m.name, parseCapturedHost(host)));
       addresses.set(m.name, host.address);
       ctx.emit({ ...base, status: 'done', detail: `${packages} packages, facts in ${Date.now() - t0} ms` });
     },
