@@ -140,3 +140,26 @@ export function yamlMap(map: Record<string, Value>, pad = ''): string {
   writeMap(map, pad, out);
   return out.join('');
 }
+
+/**
+ * yamlMap's text as chunks (their concatenation is yamlMap(map, pad)): long parts, such as the text of a
+ * shared map, are chunks of their own, so a fleet's hosts keep pointing at one copy of them until they are
+ * written out, instead of each holding its own joined copy.
+ */
+export function yamlChunks(map: Record<string, Value>, pad = ''): string[] {
+  if (!hasEntries(map)) return [`${pad}{}\n`];
+  const out: string[] = [];
+  writeMap(map, pad, out);
+  const chunks: string[] = [];
+  let run: string[] = [];
+  for (const part of out) {
+    if (part.length < 4096) run.push(part);
+    else {
+      if (run.length) chunks.push(run.join(''));
+      run = [];
+      chunks.push(part);
+    }
+  }
+  if (run.length) chunks.push(run.join(''));
+  return chunks;
+}

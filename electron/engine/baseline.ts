@@ -25,7 +25,7 @@ import {
 import { byKey } from './by-key.js';
 import { isShared, shareValue } from './shared-value.js';
 import * as z from 'zod/mini';
-import { yamlMap } from './baseline-yaml.js';
+import { yamlChunks, yamlMap } from './baseline-yaml.js';
 
 export * from './baseline-schema.js';
 
@@ -211,17 +211,27 @@ export function hostYaml(name: string, h: BaselineHost): string {
   return yamlMap({ [name]: canonicalHost(h) }, '  ');
 }
 
+/** hostYaml's text in chunks (yamlChunks): what capture keeps of each host of a fleet until it writes them. */
+export function hostYamlChunks(name: string, h: BaselineHost): string[] {
+  return yamlChunks({ [name]: canonicalHost(h) }, '  ');
+}
+
 /** The baseline file from its header fields and each host's lines (from hostYaml), hosts sorted by name. */
 export function baselineText(b: Pick<Baseline, 'format' | 'profile' | 'captured_at' | 'not_captured'>, hosts: Map<string, string>): string {
+  return baselineChunks(b, hosts).join('');
+}
+
+/** baselineText in chunks (each host's lines as hostYamlChunks gave them), to be written one after the other. */
+export function baselineChunks(b: Pick<Baseline, 'format' | 'profile' | 'captured_at' | 'not_captured'>, hosts: Map<string, string | string[]>): string[] {
   const names = [...hosts.keys()].sort((a, c) => (a < c ? -1 : a > c ? 1 : 0));
-  const body = [yamlMap({ format: b.format, profile: b.profile, captured_at: b.captured_at })];
+  const body = ['# Prodlike baseline: production as captured by `prodlike capture` (read-only). Keep it in git.\n', yamlMap({ format: b.format, profile: b.profile, captured_at: b.captured_at })];
   if (names.length === 0) body.push('hosts: {}\n');
   else {
     body.push('hosts:\n');
-    for (const name of names) body.push(hosts.get(name)!);
+    for (const name of names) body.push(...[hosts.get(name)!].flat());
   }
   if (b.not_captured && Object.keys(b.not_captured).length) body.push(yamlMap({ not_captured: byKey(b.not_captured) }));
-  return `# Prodlike baseline: production as captured by \`prodlike capture\` (read-only). Keep it in git.\n${body.join('')}`;
+  return body;
 }
 
 function canonicalHost(h: BaselineHost): BaselineHost {
