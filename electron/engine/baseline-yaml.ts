@@ -5,6 +5,7 @@
 // entry and re-indented, so the rare cases stay the library's.
 
 import { stringify } from 'yaml';
+import { isShared } from './shared-value.js';
 
 const OPTIONS = { lineWidth: 0, indent: 2 } as const;
 
@@ -75,15 +76,47 @@ function writeMap(map: Record<string, Value>, pad: string, out: string[]): void 
       if (!hasEntries(value)) out.push(`${pad}${key}: {}\n`);
       else {
         out.push(`${pad}${key}:\n`);
-        writeMap(value, `${pad}  `, out);
+        if (isShared(value)) out.push(sharedText(value, `${pad}  `));
+        else writeMap(value, `${pad}  `, out);
       }
     } else out.push(viaLibrary(key, value, pad));
   }
 }
 
+// The text of a shared map (shared-value.ts: deep-frozen, so its text cannot change), by indentation:
+// a fleet's hosts that share an account list write it once, and their texts share the one string.
+const sharedTexts = new WeakMap<object, Map<string, string>>();
+function sharedText(map: Record<string, Value>, pad: string): string {
+  let byPad = sharedTexts.get(map);
+  if (!byPad) sharedTexts.set(map, (byPad = new Map()));
+  let text = byPad.get(pad);
+  if (text === undefined) {
+    const out: string[] = [];
+    writeMap(map, pad, out);
+    text = out.join('');
+    byPad.set(pad, text);
+  }
+  return text;
+}
+
 function hasEntries(map: Record<string, Value>): boolean {
   for (const key in map) if (map[key] !== undefined) return true;
   return false;
+}
+
+const seqItemCache = new Map<string, string>();
+
+/** The library's text for a sequence item, cached by value (a fleet's hosts list the same ports). */
+function seqItemViaLibrary(item: Value): string {
+  // JSON tells such items apart exactly when every value is a string, a finite number, a boolean or null.
+  const exact = isMap(item) && Object.values(item).every((v) => typeof v === 'string' || typeof v === 'boolean' || v === null || (typeof v === 'number' && Number.isFinite(v) && !Object.is(v, -0)));
+  const key = exact ? JSON.stringify(item) : undefined;
+  let text = key === undefined ? undefined : seqItemCache.get(key);
+  if (text === undefined) {
+    text = stringify([item], OPTIONS);
+    if (key !== undefined && seqItemCache.size < 50_000) seqItemCache.set(key, text);
+  }
+  return text;
 }
 
 /** Appends the items of a block sequence at `pad` (`- ` items; a map item's first entry on its dash line). */
@@ -96,7 +129,7 @@ function writeSeq(seq: Value[], pad: string, out: string[]): void {
       writeMap(item, `${pad}  `, lines);
       const text = lines.join('');
       out.push(`${pad}- ${text.slice(pad.length + 2)}`);
-    } else out.push(indented(stringify([item], OPTIONS), pad));
+    } else out.push(indented(seqItemViaLibrary(item), pad));
   }
 }
 
@@ -106,4 +139,27 @@ export function yamlMap(map: Record<string, Value>, pad = ''): string {
   const out: string[] = [];
   writeMap(map, pad, out);
   return out.join('');
+}
+
+/**
+ * yamlMap's text as chunks (their concatenation is yamlMap(map, pad)): long parts, such as the text of a
+ * shared map, are chunks of their own, so a fleet's hosts keep pointing at one copy of them until they are
+ * written out, instead of each holding its own joined copy.
+ */
+export function yamlChunks(map: Record<string, Value>, pad = ''): string[] {
+  if (!hasEntries(map)) return [`${pad}{}\n`];
+  const out: string[] = [];
+  writeMap(map, pad, out);
+  const chunks: string[] = [];
+  let run: string[] = [];
+  for (const part of out) {
+    if (part.length < 4096) run.push(part);
+    else {
+      if (run.length) chunks.push(run.join(''));
+      run = [];
+      chunks.push(part);
+    }
+  }
+  if (run.length) chunks.push(run.join(''));
+  return chunks;
 }

@@ -15,6 +15,7 @@ import type { Transport } from './transport.js';
 import {
   BASELINE_FORMAT,
   BASELINE_VERSION,
+  baselineHostSchema,
   baselineSchema,
   type Baseline,
   type BaselineDirectory,
@@ -22,7 +23,9 @@ import {
   type BaselineHost,
 } from './baseline-schema.js';
 import { byKey } from './by-key.js';
-import { yamlMap } from './baseline-yaml.js';
+import { isShared, shareValue } from './shared-value.js';
+import * as z from 'zod/mini';
+import { yamlChunks, yamlMap } from './baseline-yaml.js';
 
 export * from './baseline-schema.js';
 
@@ -53,12 +56,36 @@ export function namedInProfile(resources: Profile['machines'][number]['resources
   return named;
 }
 
+/**
+ * byKey(rec), except that a shared record (shared-value.ts: one fleet-wide, frozen object) is sorted once
+ * and the sorted one is shared in turn, so the hosts that share a list keep sharing it.
+ */
+const sortedShared = new WeakMap<object, Record<string, unknown>>();
+function sortedByKey<T>(rec: Record<string, T>): Record<string, T> {
+  if (!isShared(rec)) return byKey(rec);
+  let sorted = sortedShared.get(rec) as Record<string, T> | undefined;
+  if (!sorted) {
+    sorted = shareValue(byKey(rec));
+    sortedShared.set(rec, sorted);
+    sortedShared.set(sorted, sorted);
+  }
+  return sorted;
+}
+
+/** `found` sorted by key, with `{ absent: true }` for each of `named` it lacks. */
+function withAbsent<T>(found: Record<string, T>, named: Set<string>): Record<string, T | { absent: true }> {
+  for (const n of named) {
+    if (found[n] == null) {
+      const all: Record<string, T | { absent: true }> = { ...found };
+      for (const m of named) all[m] ??= { absent: true };
+      return byKey(all);
+    }
+  }
+  return sortedByKey(found);
+}
+
 /** One host's entry: everything the facts say, plus `absent: true` for what the profile names but is not there. */
 export function hostEntry(address: string, facts: HostFacts, named: ReturnType<typeof namedInProfile>): BaselineHost {
-  const users: BaselineHost['users'] = { ...facts.users };
-  for (const u of named.users) users[u] ??= { absent: true };
-  const groups: BaselineHost['groups'] = { ...facts.groups };
-  for (const g of named.groups) groups[g] ??= { absent: true };
   const services: BaselineHost['services'] = { ...facts.services };
   for (const s of named.services) services[s] ??= { absent: true };
   return {
@@ -67,9 +94,9 @@ export function hostEntry(address: string, facts: HostFacts, named: ReturnType<t
     arch: facts.arch,
     kernel: facts.kernel,
     package_manager: facts.packageManager,
-    packages: byKey(facts.packages),
-    users: byKey(users),
-    groups: byKey(groups),
+    packages: sortedByKey(facts.packages),
+    users: withAbsent(facts.users, named.users),
+    groups: withAbsent(facts.groups, named.groups),
     services: byKey(services),
     ports: facts.ports.map((p) => ({ proto: p.proto, address: p.address, port: p.port })),
     env: byKey(facts.env),
@@ -86,6 +113,35 @@ export interface CaptureOptions {
 /** The address a baseline records for a machine: host:port for SSH machines. */
 export function addressOf(m: Profile['machines'][number], t?: Transport): string {
   return m.ssh ? `${m.ssh.host}:${m.ssh.port}` : (t?.target ?? m.name);
+}
+
+const SHARED_LISTS = ['packages', 'users', 'groups'] as const;
+const hostHeadSchema = z.omit(baselineHostSchema, { packages: true, users: true, groups: true });
+const validShared = new WeakSet<object>();
+
+/**
+ * baselineHostSchema.parse(host), with each shared list (shared-value.ts) checked once for every host
+ * that shares it rather than once per host. What fails is reported by the whole schema, as before.
+ */
+export function parseCapturedHost(host: BaselineHost): BaselineHost {
+  if (!SHARED_LISTS.some((k) => isShared(host[k]))) return baselineHostSchema.parse(host);
+  const head = hostHeadSchema.safeParse(host);
+  const lists: Partial<Pick<BaselineHost, (typeof SHARED_LISTS)[number]>> = {};
+  let ok = head.success;
+  for (const k of SHARED_LISTS) {
+    const v = host[k];
+    if (!ok) break;
+    if (isShared(v) && validShared.has(v)) {
+      (lists as Record<string, unknown>)[k] = v;
+      continue;
+    }
+    const r = baselineHostSchema.shape[k].safeParse(v);
+    ok = r.success;
+    if (ok && isShared(v)) validShared.add(v);
+    (lists as Record<string, unknown>)[k] = isShared(v) ? v : r.data;
+  }
+  if (!ok || !head.success) return baselineHostSchema.parse(host);
+  return { ...head.data, ...lists } as BaselineHost;
 }
 
 /** One machine's entry: its read-only facts probe (one round-trip) and what the profile names. */
@@ -155,17 +211,27 @@ export function hostYaml(name: string, h: BaselineHost): string {
   return yamlMap({ [name]: canonicalHost(h) }, '  ');
 }
 
+/** hostYaml's text in chunks (yamlChunks): what capture keeps of each host of a fleet until it writes them. */
+export function hostYamlChunks(name: string, h: BaselineHost): string[] {
+  return yamlChunks({ [name]: canonicalHost(h) }, '  ');
+}
+
 /** The baseline file from its header fields and each host's lines (from hostYaml), hosts sorted by name. */
 export function baselineText(b: Pick<Baseline, 'format' | 'profile' | 'captured_at' | 'not_captured'>, hosts: Map<string, string>): string {
+  return baselineChunks(b, hosts).join('');
+}
+
+/** baselineText in chunks (each host's lines as hostYamlChunks gave them), to be written one after the other. */
+export function baselineChunks(b: Pick<Baseline, 'format' | 'profile' | 'captured_at' | 'not_captured'>, hosts: Map<string, string | string[]>): string[] {
   const names = [...hosts.keys()].sort((a, c) => (a < c ? -1 : a > c ? 1 : 0));
-  const body = [yamlMap({ format: b.format, profile: b.profile, captured_at: b.captured_at })];
+  const body = ['# Prodlike baseline: production as captured by `prodlike capture` (read-only). Keep it in git.\n', yamlMap({ format: b.format, profile: b.profile, captured_at: b.captured_at })];
   if (names.length === 0) body.push('hosts: {}\n');
   else {
     body.push('hosts:\n');
-    for (const name of names) body.push(hosts.get(name)!);
+    for (const name of names) body.push(...[hosts.get(name)!].flat());
   }
   if (b.not_captured && Object.keys(b.not_captured).length) body.push(yamlMap({ not_captured: byKey(b.not_captured) }));
-  return `# Prodlike baseline: production as captured by \`prodlike capture\` (read-only). Keep it in git.\n${body.join('')}`;
+  return body;
 }
 
 function canonicalHost(h: BaselineHost): BaselineHost {
@@ -175,9 +241,9 @@ function canonicalHost(h: BaselineHost): BaselineHost {
     arch: h.arch,
     kernel: h.kernel,
     package_manager: h.package_manager,
-    packages: byKey(h.packages),
-    users: byKey(h.users),
-    groups: byKey(h.groups),
+    packages: sortedByKey(h.packages),
+    users: sortedByKey(h.users),
+    groups: sortedByKey(h.groups),
     services: byKey(h.services),
     ports: [...h.ports].sort((a, b) => (a.proto < b.proto ? -1 : a.proto > b.proto ? 1 : a.port - b.port || (a.address < b.address ? -1 : a.address > b.address ? 1 : 0))),
     env: byKey(h.env),

@@ -13,6 +13,8 @@ import {
   type UserFact,
 } from './types.js';
 import { byKey } from '../by-key.js';
+import { parseSumLine } from '../sha256sum-line.js';
+import { sharedMemo } from '../shared-value.js';
 
 /** The host cannot be probed: not Linux, no known package manager, or the probe failed. */
 export class FactsError extends ProdlikeError {
@@ -241,6 +243,53 @@ export function parsePaths(lines: string[]): Record<string, PathFact> {
   return paths;
 }
 
+/** stat's %F → the probe's type (lstat: a symlink is a symlink, whatever it points at). */
+function statType(f: string): 'file' | 'directory' | 'symlink' | 'other' {
+  if (f === 'regular file' || f === 'regular empty file') return 'file';
+  if (f === 'directory') return 'directory';
+  return f === 'symbolic link' ? 'symlink' : 'other';
+}
+
+/**
+ * The batched paths sections: one `stat -c '%F\t%a\t%U\t%G\t%n'` line per path that exists, `path\ttarget`
+ * per symlink, and sha256sum's lines for the regular files. A path with no stat line is not there (the
+ * caller marks the paths it asked for absent); a file with no sha256sum line could not be read.
+ */
+export function parsePathSections(stat: string[], links: string[], sums: string[]): Record<string, PathFact> {
+  const targets = new Map<string, string>();
+  for (const line of links) {
+    const i = line.indexOf('\t');
+    if (i > 0) targets.set(line.slice(0, i), line.slice(i + 1));
+  }
+  const shas = new Map<string, string>();
+  for (const line of sums) {
+    const s = parseSumLine(line);
+    if (s && !shas.has(s.name)) shas.set(s.name, s.hash);
+  }
+  const paths: Record<string, PathFact> = {};
+  for (const line of stat) {
+    const [f = '', rawMode = '', owner = '', group = '', ...rest] = line.split('\t');
+    const path = rest.join('\t');
+    if (!path || path in paths) continue;
+    const type = statType(f);
+    const mode = octalMode(rawMode);
+    if (type === 'file') paths[path] = { type, mode, owner, group, sha256: shas.get(path) ?? null };
+    else if (type === 'symlink') paths[path] = { type, mode, owner, group, target: targets.get(path) ?? '' };
+    else paths[path] = { type, mode, owner, group };
+  }
+  return paths;
+}
+
+const linesOf = (text: string) => (text ? text.split('\n') : []);
+
+// A fleet's hosts often print the same lists: each distinct text is parsed once and its (deep-frozen)
+// result shared by every host that printed it (shared-value.ts).
+const sharedPackages = sharedMemo(8, (text) => parsePackages(linesOf(text)));
+const sharedAccounts = sharedMemo(8, (text) => {
+  const i = text.indexOf('\0');
+  return parseAccounts(linesOf(text.slice(0, i)), linesOf(text.slice(i + 1)));
+});
+
 /** The whole probe output → HostFacts; throws FactsError naming the OS when it is not supported. */
 export function parseFacts(output: string, where: string): HostFacts {
   const s = splitSections(output);
@@ -253,14 +302,14 @@ export function parseFacts(output: string, where: string): HostFacts {
   if (!s.has('end')) throw new FactsError(`the facts probe on ${where} stopped before the end`, { where });
   const osr = keyValues(s.get('os-release') ?? []);
   const os = { id: osr.ID ?? '', versionId: osr.VERSION_ID ?? '', prettyName: osr.PRETTY_NAME ?? osr.NAME ?? 'Linux', kernelName };
-  const { manager, packages } = parsePackages(s.get('packages') ?? []);
+  const { manager, packages } = sharedPackages((s.get('packages') ?? []).join('\n'));
   if (manager !== 'dpkg' && manager !== 'rpm' && manager !== 'apk') {
     throw new FactsError(`${where} runs ${os.prettyName}, which has none of dpkg, rpm or apk; Prodlike cannot read its packages`, {
       where,
       details: { os: os.prettyName },
     });
   }
-  const { users, groups } = parseAccounts(s.get('passwd') ?? [], s.get('group') ?? []);
+  const { users, groups } = sharedAccounts(`${(s.get('passwd') ?? []).join('\n')}\0${(s.get('group') ?? []).join('\n')}`);
   let serviceManager: HostFacts['serviceManager'] = 'none';
   let services: Record<string, ServiceFact> = {};
   if (s.has('systemd-units')) {
@@ -284,6 +333,6 @@ export function parseFacts(output: string, where: string): HostFacts {
     ports,
     portsSource: source,
     env: parseEnv(s.get('environment') ?? []),
-    paths: parsePaths(s.get('paths') ?? []),
+    paths: s.has('path-stat') ? parsePathSections(s.get('path-stat') ?? [], s.get('path-link') ?? [], s.get('path-sha') ?? []) : parsePaths(s.get('paths') ?? []),
   };
 }

@@ -11,6 +11,7 @@
 import type { ResourceSpec } from '../../../shared/profile.js';
 import { DIFF_MAX_BYTES, sha256 } from './file-resource.js';
 import { shq } from './sh.js';
+import { parseSumLine } from '../sha256sum-line.js';
 
 /** The kinds whose state the batch reads (their own probe snippet is not run). */
 export type BatchedSpec = Extract<ResourceSpec, { kind: 'file' | 'directory' | 'user' | 'group' }>;
@@ -87,15 +88,6 @@ function sectionText(stdout: string, nonce: string, name: string): string | unde
   return stdout.slice(b + tag.length, e < 0 ? undefined : e);
 }
 
-/** GNU sha256sum escapes a name holding a backslash (and marks the line with a leading one). */
-function unescapeSumName(line: string): { hash: string; name: string } | undefined {
-  const escaped = line.startsWith('\\');
-  const l = escaped ? line.slice(1) : line;
-  const m = /^([0-9a-f]{64}) [ *](.*)$/.exec(l);
-  if (!m) return undefined;
-  return { hash: m[1]!, name: escaped ? m[2]!.replace(/\\(\\|n)/g, (_, c: string) => (c === 'n' ? '\n' : '\\')) : m[2]! };
-}
-
 /** What the batch section printed, or undefined when it did not run to its end (the caller reports it). */
 export function readBatch(stdout: string, nonce: string, specs: { spec: BatchedSpec; index: number }[]): BatchRead | undefined {
   if (!stdout.includes(`\n@@PL:${nonce}:S:end@@\n`)) return undefined;
@@ -109,7 +101,7 @@ export function readBatch(stdout: string, nonce: string, specs: { spec: BatchedS
   const shaText = sectionText(stdout, nonce, 'sha') ?? '';
   for (const line of shaText.split('\n')) {
     if (line.startsWith(`@@PL:${nonce}:C:`)) break;
-    const s = unescapeSumName(line);
+    const s = parseSumLine(line);
     if (s && !r.sha.has(s.name)) r.sha.set(s.name, s.hash);
   }
   for (const m of shaText.matchAll(new RegExp(`@@PL:${nonce}:C:(\\d+)@@\\n([^\\n]*)`, 'g'))) r.content.set(Number(m[1]), m[2]!);

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { StartRunRequest } from '../../../shared/api.js';
 import { machineProvider, type MachineSpec, type ProviderName, type Profile } from '../../../shared/profile.js';
 import { isDrift, type DriftFinding, type DriftReport, type ErrorInfo, type MachineResult } from '../../../shared/report.js';
-import { addressOf, BASELINE_FORMAT, baselineHostSchema, baselineText, captureHost, hostYaml, readBaseline, type Baseline, type BaselineHost } from '../baseline.js';
+import { addressOf, BASELINE_FORMAT, baselineChunks, captureHost, hostYamlChunks, parseCapturedHost, readBaseline, type Baseline, type BaselineHost } from '../baseline.js';
 import { writeFileAtomic } from '../state/atomic-file.js';
 import { byKey } from '../by-key.js';
 import { ProdlikeError, RefusedError, toErrorInfo } from '../errors.js';
@@ -202,7 +202,7 @@ async function capture(file: string, profile: Profile, ctx: RunContext, opts: Dr
   const started = Date.now();
   // Each host's baseline lines, written as soon as it is probed: its facts are not kept (a fleet's
   // facts as objects were hundreds of MB; their text is the size of the file).
-  const hosts = new Map<string, string>();
+  const hosts = new Map<string, string[]>();
   const addresses = new Map<string, string>();
   const failed = new Map<string, ErrorInfo>();
   // Every host is tried (at most `forks` at a time): one unreachable host is recorded, not the end of the capture.
@@ -217,7 +217,7 @@ async function capture(file: string, profile: Profile, ctx: RunContext, opts: Dr
       ctx.emit({ ...base, status: 'start', detail: 'gathering facts (read-only)' });
       const t0 = Date.now();
       const { host, packages } = await captureHost(m, t);
-      hosts.set(m.name, hostYaml(m.name, baselineHostSchema.parse(host)));
+      hosts.set(m.name, hostYamlChunks(m.name, parseCapturedHost(host)));
       addresses.set(m.name, host.address);
       ctx.emit({ ...base, status: 'done', detail: `${packages} packages, facts in ${Date.now() - t0} ms` });
     },
@@ -240,7 +240,7 @@ async function capture(file: string, profile: Profile, ctx: RunContext, opts: Dr
     }
   }
   if (baseline) {
-    await writeFileAtomic(file, baselineText(baseline, hosts), 0o644);
+    await writeFileAtomic(file, baselineChunks(baseline, hosts), 0o644);
     if (profile.role === 'production' && opts.dataDir) {
       const known = Object.fromEntries([...addresses].map(([name, address]) => [name, { address }]));
       await registerProductionHosts(opts.dataDir, { ...baseline, hosts: known }, file);

@@ -4,6 +4,7 @@
 // and how many failed; a machine that cannot be reached is one failure among the others, never the end
 // of the run.
 
+import { getMaxListeners, setMaxListeners } from 'node:events';
 import type { MachineSpec, Profile } from '../../../shared/profile.js';
 import { DEFAULT_FORKS, MAX_FORKS } from '../../../shared/api.js';
 import { ReachedMachines, type RunContext } from '../backends/backend.js';
@@ -62,6 +63,9 @@ export async function forEachMachine(opts: FleetOptions): Promise<{ done: number
     const k = connectionKey(m);
     if (k) users.set(k, (users.get(k) ?? 0) + 1);
   }
+  // Each running command listens for the run's cancel: `forks` of them at once is expected, not a leak
+  // (Node warned on stderr past 10).
+  if (ctx.signal) setMaxListeners(Math.max(getMaxListeners(ctx.signal), 2 * forks + 10), ctx.signal);
   const progress = () => ctx.emit({ type: 'progress', runId: ctx.runId, task: FLEET_TASK, current: done, total, failed: failures });
   if (total > 1) progress();
   // Containers and local VMs are attached together (one engine query); SSH hosts one by one, each

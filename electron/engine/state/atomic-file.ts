@@ -3,12 +3,18 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 
-export async function writeFileAtomic(file: string, data: string | Buffer, mode = 0o600): Promise<void> {
+/** `data` as chunks is written one chunk after the other (no one string or buffer of the whole). */
+export async function writeFileAtomic(file: string, data: string | Buffer | string[], mode = 0o600): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
   const handle = await fs.open(tmp, 'w', mode);
   try {
-    await handle.writeFile(data);
+    if (Array.isArray(data)) {
+      for (const chunk of data) {
+        const buf = Buffer.from(chunk, 'utf8');
+        for (let off = 0; off < buf.length; ) off += (await handle.write(buf, off, buf.length - off)).bytesWritten;
+      }
+    } else await handle.writeFile(data);
     await handle.sync();
   } finally {
     await handle.close();

@@ -5,13 +5,13 @@
 // production guard of a writing run) judges exactly the address the socket will go to.
 
 import { lookup } from 'node:dns/promises';
-import { promises as fs } from 'node:fs';
 import { NodeSSH, type Config } from 'node-ssh';
 import type { Client } from 'ssh2';
 import ssh2 from 'ssh2';
 import { SshError } from '../../errors.js';
 import { canonicalIp, type ConnectGuard, type ResolvedEndpoint } from './address.js';
 import { connectError, hostKeyCheck, type HostKeyOptions } from './host-keys.js';
+import { FileCache } from './file-cache.js';
 
 export interface SshEndpoint {
   host: string;
@@ -166,21 +166,24 @@ interface Auth {
   tried: string;
 }
 
+// An identity is read and parsed once for all the connections that use it (while the file is unchanged).
+const identityFiles = new FileCache((text) => ({ text, parsed: ssh2.utils.parseKey(text) }));
+
 async function authFor(t: SshEndpoint, agentSocket: string | undefined): Promise<Auth> {
   const where = `${t.host}:${t.port}`;
   const auth: Auth = { tried: '' };
   const tried: string[] = [];
   if (t.identity) {
     let text: string;
+    let parsed: ReturnType<typeof ssh2.utils.parseKey>;
     try {
-      text = await fs.readFile(t.identity, 'utf8');
+      ({ text, parsed } = await identityFiles.get(t.identity));
     } catch (err) {
       throw new SshError(`cannot read the identity file ${t.identity} for ${where}: ${(err as NodeJS.ErrnoException).code ?? err}`, {
         where,
         hint: 'check the identity path in the profile (or the default identity in the settings)',
       });
     }
-    const parsed = ssh2.utils.parseKey(text);
     if (parsed instanceof Error) {
       const encrypted = /passphrase|encrypted/i.test(parsed.message);
       throw new SshError(

@@ -4,7 +4,6 @@
 // trusting is an explicit act (`prodlike trust host:port`, or the UI) after the user saw the fingerprint.
 
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { promises as fs } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 // ssh2 is CommonJS: its named exports are not visible to Node's ESM loader, the default export is.
@@ -12,6 +11,7 @@ import ssh2 from 'ssh2';
 import type { TrustedHostKey } from '../../../../shared/api.js';
 import { SshError } from '../../errors.js';
 import { readJson, writeFileAtomic } from '../../state/atomic-file.js';
+import { FileCache } from './file-cache.js';
 
 /** OpenSSH's form: `SHA256:` + base64 of the SHA-256 of the key blob, without `=` padding. */
 export function fingerprint(key: Buffer): string {
@@ -76,9 +76,14 @@ export function parseKnownHosts(text: string): KnownHostEntry[] {
   return entries;
 }
 
+const globs = new Map<string, RegExp>();
 function globMatch(pattern: string, name: string): boolean {
-  const re = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${re}$`, 'i').test(name);
+  let re = globs.get(pattern);
+  if (!re) {
+    re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+    if (globs.size < 10_000) globs.set(pattern, re);
+  }
+  return re.test(name);
 }
 
 /** Does the entry name this host (`name` in knownHostsName form)? Negated patterns veto. */
@@ -96,6 +101,13 @@ export function entryMatches(entry: KnownHostEntry, name: string): boolean {
   return matched;
 }
 
+// known_hosts and the store, parsed once per change of the file for all the connections of a run.
+const knownHostsFiles = new FileCache(parseKnownHosts);
+const trustedFiles = new FileCache((text): readonly TrustedHostKey[] => {
+  const keys: unknown = JSON.parse(text);
+  return Array.isArray(keys) ? (keys as TrustedHostKey[]) : [];
+});
+
 /** The trusted-keys store: TrustedHostKey[] as JSON in the data folder, written atomically. */
 export class HostKeyStore {
   private queue: Promise<unknown> = Promise.resolve();
@@ -109,6 +121,15 @@ export class HostKeyStore {
   async list(): Promise<TrustedHostKey[]> {
     const keys = await readJson<unknown>(this.file, []);
     return Array.isArray(keys) ? (keys as TrustedHostKey[]) : [];
+  }
+
+  /** list(), read again only when the file changed (every connection of a fleet asks). Not to be modified. */
+  async listCached(): Promise<readonly TrustedHostKey[]> {
+    try {
+      return await trustedFiles.get(this.file);
+    } catch {
+      return this.list();
+    }
   }
 
   /** Trusts `key` for host:port, replacing what was trusted for that host and key type. */
@@ -182,10 +203,10 @@ export async function hostKeyCheck(host: string, port: number, opts: HostKeyOpti
   const name = knownHostsName(host, port);
   const known: KnownHostEntry[] = [];
   for (const file of opts.knownHostsFiles ?? defaultKnownHostsFiles()) {
-    const text = await fs.readFile(file, 'utf8').catch(() => '');
-    known.push(...parseKnownHosts(text).filter((e) => e.marker !== 'cert-authority' && entryMatches(e, name)));
+    const entries = await knownHostsFiles.get(file).catch((): KnownHostEntry[] => []);
+    known.push(...entries.filter((e) => e.marker !== 'cert-authority' && entryMatches(e, name)));
   }
-  const trusted = (await opts.store.list()).filter((k) => k.host === name);
+  const trusted = (await opts.store.listCached()).filter((k) => k.host === name);
   const knownTypes = [...new Set([...known.filter((e) => !e.marker).map((e) => e.keyType), ...trusted.map((k) => k.keyType)])];
   const preferred = knownTypes.flatMap(algorithmsFor);
   const check: HostKeyCheck = {

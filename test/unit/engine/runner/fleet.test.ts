@@ -105,4 +105,32 @@ describe('forEachMachine', () => {
     const last = events.filter((e) => e.type === 'progress').pop();
     expect(last).toMatchObject({ task: 'hosts', current: 9, total: 9, failed: 2 });
   });
+
+  it('lets `forks` commands listen for the cancel at once without Node warning of a leak', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on('warning', onWarning);
+    const signal = new AbortController().signal;
+    const machines = Array.from({ length: 30 }, (_, i) => sshMachine(`h${i + 1}`, 22 + i));
+    const providers = { ssh: async () => ({ attach: async (_p: unknown, ms: MachineSpec[]) => new Map(ms.map((m) => [m.name, { target: m.name, close: async () => undefined }])) }) } as unknown as ProviderSet;
+    const listeners: (() => void)[] = [];
+    await forEachMachine({
+      providers,
+      profile: { machines } as unknown as Profile,
+      machines,
+      ctx: { runId: 'r', emit: () => undefined, signal },
+      forks: 25,
+      work: async () => {
+        const l = () => undefined;
+        listeners.push(l);
+        signal.addEventListener('abort', l, { once: true });
+        await tick();
+      },
+      failed: () => undefined,
+    });
+    await tick();
+    process.off('warning', onWarning);
+    expect(listeners.length).toBe(30);
+    expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+  });
 });
