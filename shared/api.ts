@@ -121,12 +121,16 @@ export interface CacheEntryInfo {
   lastUsed: string;
   /** Bytes of its own layer. */
   sizeBytes: number;
+  /** 'vm': a cached VM base (a qcow2 file); absent: a cached container state (an image). */
+  backend?: 'vm';
 }
 
 export interface CacheListing {
   entries: CacheEntryInfo[];
   totalBytes: number;
   capBytes: number;
+  /** What could not be listed (e.g. containers' states without a Docker engine). */
+  warnings?: string[];
 }
 
 export interface CachePruneRequest {

@@ -21,7 +21,7 @@ function usage(text: string): Error {
 }
 
 function entryLine(e: CacheEntryInfo): string {
-  return `${e.key.slice(0, 12)}  ${`${e.profile}/${e.machine}`.padEnd(24)} ${`${e.prefix}/${e.total}`.padEnd(6)} ${formatBytes(e.sizeBytes).padStart(8)}  ${formatAge(e.savedAt).padEnd(9)} ${formatAge(e.lastUsed)}`;
+  return `${e.key.slice(0, 12)}  ${`${e.profile}/${e.machine}${e.backend === 'vm' ? ' (vm)' : ''}`.padEnd(24)} ${`${e.prefix}/${e.total}`.padEnd(6)} ${formatBytes(e.sizeBytes).padStart(8)}  ${formatAge(e.savedAt).padEnd(9)} ${formatAge(e.lastUsed)}`;
 }
 
 export async function cacheCommand(engine: Engine, args: string[], flags: CliFlags, io: CliIo): Promise<number> {
@@ -29,6 +29,7 @@ export async function cacheCommand(engine: Engine, args: string[], flags: CliFla
   if (sub === 'ls') {
     const listing = await engine.cacheList();
     if (flags.json) return io.out(JSON.stringify(listing)), 0;
+    for (const w of listing.warnings ?? []) io.err(pc.yellow(`warning: ${w}`));
     if (listing.entries.length === 0) return io.out('the cache is empty'), 0;
     io.out(pc.dim(`${'KEY'.padEnd(12)}  ${'PROFILE/MACHINE'.padEnd(24)} ${'STEPS'.padEnd(6)} ${'SIZE'.padStart(8)}  ${'AGE'.padEnd(9)} LAST USED`));
     for (const e of listing.entries) io.out(entryLine(e));

@@ -26,6 +26,8 @@ import { SshTransport } from '../ssh/transport.js';
 import type { Transport } from '../../transport.js';
 import { READY_MARK, VM_USER, writeSeed } from './cloud-init.js';
 import { ImageCache, qemuImgMissing, type BaseImage } from './images.js';
+import { VmBaseStore, type VmBaseEntry } from './vm-cache.js';
+import { fromCacheNote, planVmCacheStart, VmCacheSession, type VmCachePlan } from './vm-cache-session.js';
 import { qmp } from './qmp.js';
 import { kvmFacts } from './vm-doctor.js';
 import { VmError } from './vm-error.js';
@@ -65,6 +67,8 @@ export interface VmStateFile {
   /** virtiofsd processes serving the synced folders. */
   helpers?: number[];
   startedAt?: string;
+  /** The cached base the disk was created on (absent: the base image). */
+  cacheBase?: { key: string; file: string };
 }
 
 export interface VmProviderOptions {
@@ -83,12 +87,15 @@ class Reported extends Error {
 
 export class VmProvider implements MachineProvider {
   readonly images: ImageCache;
+  /** Converged disks saved as cached bases (vm-cache/). */
+  readonly bases: VmBaseStore;
   private readonly pools = new Map<string, SshConnectionPool>();
   private readonly portsTaken = new Set<number>();
   private warnedTcg = false;
 
   constructor(private readonly opts: VmProviderOptions) {
     this.images = new ImageCache(path.join(opts.dataDir, 'vm-images'));
+    this.bases = new VmBaseStore(path.join(opts.dataDir, 'vm-cache'), path.join(opts.dataDir, 'vms'));
   }
 
   /** The state folder of a VM. */
@@ -182,8 +189,10 @@ export class VmProvider implements MachineProvider {
       await this.shutdown(state!, dir, ctx, m.name);
       running = false;
     }
+    let cache: VmCachePlan | undefined;
     if (op.op === 'create' || op.op === 'recreate') {
-      state = await this.create(profile, m, image, want, dir);
+      cache = await this.planCache(m, image, ctx);
+      state = await this.create(profile, m, image, want, dir, cache?.start);
     }
     if (!running) {
       state = await this.boot(m, state!, want, dir, ctx);
@@ -194,19 +203,36 @@ export class VmProvider implements MachineProvider {
       const r = await transport.exec(mounts);
       if (r.code !== 0) throw new VmError(`${m.name}: the synced folders could not be mounted: ${r.stderr.trim()}`, { where: m.name, hint: `the guest needs ${state!.folders} support in its kernel` });
     }
-    emitMachine(ctx, m.name, 'provision', 'done', `${describeOperation(op)}, ${state!.accel}, ssh 127.0.0.1:${state!.sshPort}`, undefined, 'running');
+    const fromCache = cache?.start ? ` ${fromCacheNote(cache.start)}` : '';
+    emitMachine(ctx, m.name, 'provision', 'done', `${describeOperation(op)}${fromCache}, ${state!.accel}, ssh 127.0.0.1:${state!.sshPort}`, undefined, 'running');
+    if (cache) {
+      // Saved only from a VM this run created: its disk is then the base plus its resources in order.
+      const backing = cache.start ? { backing: cache.start.file, backingFormat: 'qcow2' as const } : { backing: image.path, backingFormat: image.format };
+      new VmCacheSession(this.bases, m, profile.name, cache, { overlay: this.files(dir).overlay, ...backing, imageId: image.id, qmpSocket: state!.qmpSocket }, transport, ctx);
+    }
     return transport;
   }
 
-  /** A new VM: state folder, key pairs, overlay on the base image, cloud-init seed. */
-  private async create(profile: Profile, m: VmMachine, image: BaseImage, parts: VmParts, dir: string): Promise<VmStateFile> {
+  /** Where a new VM's disk starts when the cache is on; a cache that cannot be read is only a warning. */
+  private async planCache(m: VmMachine, image: BaseImage, ctx: RunContext): Promise<VmCachePlan | undefined> {
+    if (!ctx.cache?.enabled) return undefined;
+    try {
+      return await planVmCacheStart(this.bases, m, image, ctx);
+    } catch (err) {
+      this.log(ctx, m.name, 'warn', `${m.name}: cache not used: ${(err as Error).message}`);
+      return undefined;
+    }
+  }
+
+  /** A new VM: state folder, key pairs, overlay on the base image (or a cached base), cloud-init seed. */
+  private async create(profile: Profile, m: VmMachine, image: BaseImage, parts: VmParts, dir: string, from?: VmBaseEntry): Promise<VmStateFile> {
     const f = this.files(dir);
     await fs.mkdir(dir, { recursive: true, mode: 0o700 });
     const size = m.vm.diskBytes;
     if (size !== undefined && size < image.virtualSize) {
       throw new VmError(`${m.name}: disk: is ${gib(size)}, smaller than the image's ${gib(image.virtualSize)}`, { where: m.name, hint: `give disk: at least ${gib(image.virtualSize)}, or leave it out` });
     }
-    const overlay = ['create', '-q', '-f', 'qcow2', '-F', image.format, '-b', image.path, f.overlay];
+    const overlay = from ? ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', from.file, f.overlay] : ['create', '-q', '-f', 'qcow2', '-F', image.format, '-b', image.path, f.overlay];
     if (size !== undefined) overlay.push(String(size));
     const makeOverlay = run('qemu-img', overlay).catch((err: unknown) => {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw qemuImgMissing();
@@ -219,6 +245,7 @@ export class VmProvider implements MachineProvider {
       hostname: m.name,
       authorizedKey,
       hostKey: { private: hostPrivate, public: hostPublic },
+      ...(from ? { fromCache: true } : {}),
     });
     const state: VmStateFile = {
       version: 1,
@@ -229,6 +256,7 @@ export class VmProvider implements MachineProvider {
       ports: m.vm.ports,
       qmpSocket: socketPath(dir),
       folders: 'none',
+      ...(from ? { cacheBase: { key: from.key, file: from.file } } : {}),
     };
     await this.writeState(dir, state);
     return state;
