@@ -27,7 +27,7 @@ import { riskHash, riskySettings, type RiskySetting } from './profile/risky-sett
 import { allowedHash, allowProfile } from './state/allowed.js';
 import { redactor, secretsOf, type Redact } from './secrets.js';
 import { secretBearingValues } from './cache/secret-bearing.js';
-import type { SnapshotInfo } from './backends/docker/snapshot.js';
+import type { SnapshotInfo } from './backends/backend.js';
 import { AppState } from './state/engine-state.js';
 import { defaultDataDir } from './state/data-dir.js';
 import { lockProfile } from './state/profile-lock.js';
@@ -552,15 +552,15 @@ export class Engine implements EngineApi {
     if (op === 'restore' && profile.role === 'production') {
       throw new RefusedError(`profile ${profile.name} has role: production, and Prodlike never writes to production`, { where: profile.file });
     }
-    const snap = await import('./backends/docker/snapshot.js');
-    const docker = await (await this.providers(profile)).docker();
-    if (op === 'ls') return snap.snapshotList(docker, profile);
+    const snap = await import('./runner/snapshot.js');
+    const providers = await this.providers(profile);
+    if (op === 'ls') return snap.snapshotList(providers, profile);
     const lock = await lockProfile(this.dataDir, profile.name, { runId: `snapshot-${op}`, kind: 'up' }, { waitMs: this.opts.lockWaitMs ?? 0 });
     try {
       const n = name ?? 'default';
-      if (op === 'save') return [await snap.snapshotSave(docker, profile, n, log)];
-      if (op === 'restore') return [await snap.snapshotRestore(docker, profile, n, log)];
-      return [await snap.snapshotRemove(docker, profile, n)];
+      if (op === 'save') return [await snap.snapshotSave(providers, profile, n, log)];
+      if (op === 'restore') return [await snap.snapshotRestore(providers, profile, n, log)];
+      return [await snap.snapshotRemove(providers, profile, n)];
     } finally {
       await lock.release();
     }

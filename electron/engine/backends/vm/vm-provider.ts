@@ -16,7 +16,9 @@ import { promisify } from 'node:util';
 import type { MachineSpec, Profile, SshMachineSpec, VmMachineSpec } from '../../../../shared/profile.js';
 import type { MachineState, MachineStatus } from '../../../../shared/report.js';
 import { toErrorInfo } from '../../errors.js';
-import { emitMachine, type MachineProvider, type RunContext, type ShellCallbacks, type ShellSession } from '../backend.js';
+import { emitMachine, type MachineProvider, type RunContext, type ShellCallbacks, type ShellSession, type SnapshotBackend, type SnapshotInfo } from '../backend.js';
+import { checkSnapshotName } from '../snapshot-name.js';
+import { listVmSnapshots, monitor, qemuImgSnapshot, snapshotTag as snapshotTagOf } from './vm-snapshot.js';
 import { openSshShell } from '../shell.js';
 import { readJson, writeFileAtomic } from '../../state/atomic-file.js';
 import { processAlive } from '../../state/process.js';
@@ -41,6 +43,7 @@ import {
   sshCommand,
   vmParts,
   type Accel,
+  vmSnapshotWay,
   type VmOperation,
   type VmParts,
 } from './vm-plan.js';
@@ -85,7 +88,7 @@ class Reported extends Error {
   }
 }
 
-export class VmProvider implements MachineProvider {
+export class VmProvider implements MachineProvider, SnapshotBackend {
   readonly images: ImageCache;
   /** Converged disks saved as cached bases (vm-cache/). */
   readonly bases: VmBaseStore;
@@ -580,6 +583,114 @@ export class VmProvider implements MachineProvider {
   async close(): Promise<void> {
     await Promise.all([...this.pools.values()].map((p) => p.close()));
     this.pools.clear();
+  }
+
+  // ----- snapshots (vm-snapshot.ts) -----
+
+  /** The VMs among `machines` that exist (have a disk), whether each runs, and its snapshots. */
+  private async snapshotTargets(profile: Profile, machines: MachineSpec[]) {
+    const out = [];
+    for (const m of machines.filter((x): x is VmMachine => !!x.vm)) {
+      const dir = this.stateDir(profile.name, m.name);
+      const state = await this.readState(dir);
+      const overlay = this.files(dir).overlay;
+      if (!state || !(await fs.stat(overlay).catch(() => undefined))) {
+        out.push({ m, dir, overlay, state: undefined, running: false, snapshots: [] });
+        continue;
+      }
+      const running = !!state.pid && (await alive(state.pid, dir));
+      out.push({ m, dir, overlay, state, running, snapshots: await listVmSnapshots(overlay) });
+    }
+    return out;
+  }
+
+  async snapshotCheck(profile: Profile, machines: MachineSpec[], name: string): Promise<void> {
+    checkSnapshotName(name);
+    for (const t of await this.snapshotTargets(profile, machines)) {
+      if (!t.state) continue;
+      const way = vmSnapshotWay('save', t.m.name, { running: t.running, folders: t.state.folders !== 'none' });
+      if (way.way === 'refuse') throw new VmError(way.why, { where: t.m.name, hint: way.hint });
+    }
+  }
+
+  async snapshotSave(profile: Profile, machines: MachineSpec[], name: string, log: (text: string) => void): Promise<SnapshotInfo | undefined> {
+    await this.snapshotCheck(profile, machines, name);
+    const info: SnapshotInfo = { name, profile: profile.name, savedAt: new Date().toISOString(), machines: [], volumes: [], sizeBytes: 0 };
+    for (const t of await this.snapshotTargets(profile, machines)) {
+      if (!t.state) {
+        log(`${t.m.name}: not created, not in the snapshot`);
+        continue;
+      }
+      const t0 = Date.now();
+      if (t.running) {
+        // Its SSH connections would see the guest jump back in time: closed first.
+        await this.pools.get(t.dir)?.close();
+        this.pools.delete(t.dir);
+        await monitor(t.m.name, t.state.qmpSocket, `savevm ${snapshotTagOf(name)}`);
+      } else {
+        await qemuImgSnapshot(t.m.name, t.overlay, '-c', name);
+      }
+      const saved = (await listVmSnapshots(t.overlay)).find((s) => s.name === name);
+      info.sizeBytes += saved?.vmStateBytes ?? 0;
+      info.machines.push(t.m.name);
+      log(`${t.m.name}: saved (${t.running ? 'running, with its memory' : 'stopped, its disk'}; ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    }
+    return info.machines.length ? info : undefined;
+  }
+
+  async snapshotRestore(profile: Profile, machines: MachineSpec[], name: string, log: (text: string) => void): Promise<SnapshotInfo | undefined> {
+    checkSnapshotName(name);
+    const targets = (await this.snapshotTargets(profile, machines)).filter((t) => t.snapshots.some((s) => s.name === name));
+    if (targets.length === 0) return undefined;
+    // Every VM is checked before any is put back.
+    for (const t of targets) {
+      const snap = t.snapshots.find((s) => s.name === name)!;
+      const way = vmSnapshotWay('restore', t.m.name, { running: t.running, folders: t.state!.folders !== 'none' }, { withMemory: snap.vmStateBytes > 0 });
+      if (way.way === 'refuse') throw new VmError(way.why, { where: t.m.name, hint: way.hint });
+    }
+    for (const t of targets) {
+      const t0 = Date.now();
+      if (t.running) {
+        await this.pools.get(t.dir)?.close();
+        this.pools.delete(t.dir);
+        await monitor(t.m.name, t.state!.qmpSocket, `loadvm ${snapshotTagOf(name)}`);
+      } else {
+        await qemuImgSnapshot(t.m.name, t.overlay, '-a', name);
+      }
+      log(`${t.m.name}: restored (${t.running ? 'running, with its memory' : 'its disk; it boots from it at the next up'}; ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    }
+    return this.merged(profile, targets, name);
+  }
+
+  async snapshotList(profile: Profile, machines: MachineSpec[]): Promise<SnapshotInfo[]> {
+    const targets = await this.snapshotTargets(profile, machines);
+    const names = [...new Set(targets.flatMap((t) => t.snapshots.map((s) => s.name)))];
+    return names.map((n) => this.merged(profile, targets, n)!).sort((a, b) => a.savedAt.localeCompare(b.savedAt));
+  }
+
+  async snapshotRemove(profile: Profile, machines: MachineSpec[], name: string): Promise<SnapshotInfo | undefined> {
+    checkSnapshotName(name);
+    const targets = (await this.snapshotTargets(profile, machines)).filter((t) => t.snapshots.some((s) => s.name === name));
+    if (targets.length === 0) return undefined;
+    const info = this.merged(profile, targets, name);
+    for (const t of targets) {
+      if (t.running) await monitor(t.m.name, t.state!.qmpSocket, `delvm ${snapshotTagOf(name)}`);
+      else await qemuImgSnapshot(t.m.name, t.overlay, '-d', name);
+    }
+    return info;
+  }
+
+  private merged(profile: Profile, targets: { m: VmMachine; snapshots: { name: string; savedAt: string; vmStateBytes: number }[] }[], name: string): SnapshotInfo | undefined {
+    const parts = targets.flatMap((t) => t.snapshots.filter((s) => s.name === name).map((s) => ({ machine: t.m.name, ...s })));
+    if (parts.length === 0) return undefined;
+    return {
+      name,
+      profile: profile.name,
+      savedAt: parts.map((p) => p.savedAt).sort()[0]!,
+      machines: parts.map((p) => p.machine).sort(),
+      volumes: [],
+      sizeBytes: parts.reduce((n, p) => n + p.vmStateBytes, 0),
+    };
   }
 
   async readState(dir: string): Promise<VmStateFile | undefined> {
