@@ -144,6 +144,8 @@ export interface CachePruneResult {
   removed: CacheEntryInfo[];
   kept: { entry: CacheEntryInfo; why: string }[];
   freedBytes: number;
+  /** What could not be pruned (e.g. containers' states without a Docker engine). */
+  warnings?: string[];
 }
 
 export interface ShellOpenRequest {

@@ -44,6 +44,7 @@ export async function cacheCommand(engine: Engine, args: string[], flags: CliFla
     }
     const res = await engine.cachePrune({ ...(flags.all ? { all: true } : {}), ...(olderThanMs !== undefined ? { olderThanMs } : {}) });
     if (flags.json) return io.out(JSON.stringify(res)), 0;
+    for (const w of res.warnings ?? []) io.err(pc.yellow(`warning: ${w}`));
     for (const e of res.removed) io.out(`removed ${entryLine(e)}`);
     for (const k of res.kept) io.out(`kept    ${entryLine(k.entry)}  ${pc.dim(`(${k.why})`)}`);
     io.out(`${res.removed.length} state(s) removed, ${formatBytes(res.freedBytes)} freed`);

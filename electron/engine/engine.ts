@@ -520,16 +520,23 @@ export class Engine implements EngineApi {
 
   /** Without options: what the size cap would evict. `all`: everything; `olderThanMs`: unused that long. */
   async cachePrune(req: CachePruneRequest): Promise<CachePruneResult> {
-    const { docker, store } = await this.cacheClient();
-    let outcome;
-    if (req.all || req.olderThanMs !== undefined) {
-      const now = Date.now();
-      const entries = (await store.listCache(docker)).filter((e) => req.all || now - Date.parse(e.lastUsed) > req.olderThanMs!);
-      outcome = await store.removeEntries(docker, entries);
-    } else {
-      outcome = await store.enforceCap(docker, gb((await this.state.settings()).cacheMaxGb));
-    }
     const bases = await this.vmBases();
+    const warnings: string[] = [];
+    let outcome: { removed: Parameters<typeof publicEntry>[0][]; kept: { entry: Parameters<typeof publicEntry>[0]; why: string }[] } = { removed: [], kept: [] };
+    try {
+      const { docker, store } = await this.cacheClient();
+      if (req.all || req.olderThanMs !== undefined) {
+        const now = Date.now();
+        const entries = (await store.listCache(docker)).filter((e) => req.all || now - Date.parse(e.lastUsed) > req.olderThanMs!);
+        outcome = await store.removeEntries(docker, entries);
+      } else {
+        outcome = await store.enforceCap(docker, gb((await this.state.settings()).cacheMaxGb));
+      }
+    } catch (err) {
+      // Without a Docker engine the VM bases are still pruned, with why the containers' states were not.
+      if ((await bases.list()).length === 0) throw err;
+      warnings.push(`cached container states not pruned: ${(err as Error).message}`);
+    }
     let vmOutcome;
     if (req.all || req.olderThanMs !== undefined) {
       const now = Date.now();
@@ -543,6 +550,7 @@ export class Engine implements EngineApi {
       removed,
       kept: [...outcome.kept.map((k) => ({ entry: publicEntry(k.entry), why: k.why })), ...vmOutcome.kept.map((k) => ({ entry: publicVmEntry(k.entry), why: k.why }))],
       freedBytes: removed.reduce((n, e) => n + e.sizeBytes, 0),
+      ...(warnings.length ? { warnings } : {}),
     };
   }
 
