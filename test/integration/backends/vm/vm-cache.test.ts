@@ -5,7 +5,8 @@
 // cache is on for this file only (the CLI helper turns it off), and DOCKER_HOST points nowhere so that
 // `cache prune` never touches the shared engine's cached containers.
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, promises as fs, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, promises as fs, readdirSync, readFileSync, statSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,10 +76,11 @@ machines:
     return (await run('ssh', args, { timeout: 180_000 })).stdout.trim();
   }
 
-  async function cli(args: string[], timeoutMs = 600_000): Promise<{ code: number; out: string; stdout: string }> {
+  async function cli(args: string[], timeoutMs = 600_000): Promise<{ code: number; out: string; stdout: string; ms: number }> {
     const r = await ws.run(args, { env, timeoutMs });
-    return { code: r.code, out: r.stdout + r.stderr, stdout: r.stdout };
+    return { code: r.code, out: r.stdout + r.stderr, stdout: r.stdout, ms: r.ms };
   }
+  const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
   const bases = () => (existsSync(cacheDir()) ? readdirSync(cacheDir()).filter((f) => f.endsWith('.qcow2') && !f.startsWith('.')) : []);
 
@@ -109,6 +111,7 @@ machines:
     expect(r.code, r.out).toBe(0);
     const saved = bases();
     expect(saved).toHaveLength(1);
+    console.log(`vm cache: cold up (boot, converge, save the disk) took ${secs(r.ms)}; the base is ${(statSync(path.join(cacheDir(), saved[0]!)).blocks / 2048).toFixed(0)} MiB; load ${os.loadavg()[0]!.toFixed(1)}`);
     const chain = await backingChain(path.join(cacheDir(), saved[0]!));
     expect(chain.map((c) => c.format)).toEqual(['qcow2', 'qcow2']);
     expect(chain[0]!['backing-filename']).toBe(`${image}/disk.qcow2`);
@@ -141,6 +144,7 @@ machines:
 
     const restore = await cli(['snapshot', 'restore', file, 'before']);
     expect(restore.code, restore.out).toBe(0);
+    console.log(`vm cache: snapshot save (savevm) took ${secs(save.ms)}, restore (loadvm) ${secs(restore.ms)}; load ${os.loadavg()[0]!.toFixed(1)}`);
     expect(await ssh('cat /etc/prodlike-cache.txt')).toBe('converged');
     expect(await ssh(installed)).toBe('installed');
     expect(await ssh('id plsnap >/dev/null 2>&1 && echo has-user || echo no-user')).toBe('no-user');
@@ -163,6 +167,7 @@ machines:
     expect(r.code, r.out).toBe(0);
     expect(r.out).toMatch(/web: provision created from cache \(saved \d{4}-\d\d-\d\d \d\d:\d\d, 2 of 2 resources\)/);
     expect(r.out).toMatch(/0 changed/);
+    console.log(`vm cache: up from the cached base (boot, probe) took ${secs(r.ms)}; load ${os.loadavg()[0]!.toFixed(1)}`);
 
     // Its overlay backs onto the cached base, which backs onto the image.
     const base = path.join(cacheDir(), bases()[0]!);
