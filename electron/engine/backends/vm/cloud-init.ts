@@ -29,9 +29,10 @@ export interface SeedInput {
 /**
  * Run once per instance by bootcmd, which cloud-init runs before users-groups and ssh: the login keys
  * the saved VM had for the `prodlike` user are removed (users-groups then writes only this VM's key,
- * where it would otherwise add it to the old one), and /etc/machine-id gets a new random value (and
- * D-Bus's copy, when it is a file of its own). The host keys need nothing here: a new instance-id makes
- * the ssh module delete them (ssh_deletekeys) and write this VM's pre-generated one.
+ * where it would otherwise add it to the old one), /etc/machine-id gets a new random value (and
+ * D-Bus's copy, when it is a file of its own), and cloud-init's records of earlier instances go (the
+ * saved VM's user-data holds its private host key). The host keys need nothing here: a new instance-id
+ * makes the ssh module delete them (ssh_deletekeys) and write this VM's pre-generated one.
  */
 export function freshIdentityScript(): string {
   return [
@@ -40,6 +41,7 @@ export function freshIdentityScript(): string {
     "id=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \\n')",
     'printf "%s\\n" "$id" > /etc/machine-id',
     'if [ -f /var/lib/dbus/machine-id ] && [ ! -L /var/lib/dbus/machine-id ]; then cp /etc/machine-id /var/lib/dbus/machine-id; fi',
+    'for d in /var/lib/cloud/instances/*; do if [ -d "$d" ] && [ ! "$d" -ef /var/lib/cloud/instance ]; then rm -rf "$d"; fi; done',
   ].join('\n');
 }
 

@@ -186,6 +186,8 @@ machines:
     expect(machineId).toMatch(/^[0-9a-f]{32}$/);
     expect(machineId).not.toBe(oldMachineId);
     expect(await ssh('hostname')).toBe('web');
+    // The saved VM's cloud-init records (its user-data held its private host key) are gone.
+    expect(await ssh('sudo ls /var/lib/cloud/instances | wc -l')).toBe('1');
     // What the profile asked for is there.
     expect(await ssh("dpkg-query -W -f='${Status}' tree")).toBe('install ok installed');
     expect(await ssh('cat /etc/prodlike-cache.txt; stat -c %a /etc/prodlike-cache.txt')).toBe('converged\n644');

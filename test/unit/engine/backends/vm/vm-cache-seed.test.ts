@@ -1,7 +1,7 @@
 // A VM booted from a cached base must not keep the saved VM's identity: its seed's per-instance bootcmd
 // removes the old login key before users-groups writes the new one, and gives it a new machine-id.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, chmodSync, existsSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -20,7 +20,7 @@ describe('the seed of a VM from a cached base', () => {
     expect(config({ ...seed, fromCache: true })).toMatchObject({ ssh_deletekeys: true, ssh_genkeytypes: [], users: [expect.objectContaining({ ssh_authorized_keys: ['ssh-ed25519 AAAAnew me'] })] });
   });
 
-  it('the identity script removes the user\'s old authorized_keys and writes a new random machine-id', () => {
+  it('the identity script removes the user\'s old authorized_keys and the old instance\'s records, and writes a new random machine-id', () => {
     const root = mkdtempSync(path.join(os.tmpdir(), 'pl-seed-'));
     const home = path.join(root, 'home/prodlike');
     mkdirSync(path.join(home, '.ssh'), { recursive: true });
@@ -34,7 +34,14 @@ describe('the seed of a VM from a cached base', () => {
     const etc = path.join(root, 'etc');
     mkdirSync(etc);
     writeFileSync(path.join(etc, 'machine-id'), 'a'.repeat(32) + '\n');
-    const script = freshIdentityScript().replaceAll('/etc/machine-id', path.join(etc, 'machine-id')).replaceAll('/var/lib/dbus', path.join(root, 'dbus'));
+    // cloud-init's folder: the current instance (a link) and the saved VM's, which holds its user-data.
+    const cloud = path.join(root, 'cloud');
+    mkdirSync(path.join(cloud, 'instances/i-old'), { recursive: true });
+    mkdirSync(path.join(cloud, 'instances/i-new'), { recursive: true });
+    writeFileSync(path.join(cloud, 'instances/i-old/user-data.txt'), 'old host key\n');
+    symlinkSync(path.join(cloud, 'instances/i-new'), path.join(cloud, 'instance'));
+    const script = freshIdentityScript().replaceAll('/etc/machine-id', path.join(etc, 'machine-id')).replaceAll('/var/lib/dbus', path.join(root, 'dbus')).replaceAll('/var/lib/cloud', cloud);
+    expect(script).not.toMatch(/ \/(etc|var)\//);
     const runOnce = () => {
       execFileSync('sh', ['-c', script], { env: { PATH: `${bin}:${process.env.PATH}` } });
       return readFileSync(path.join(etc, 'machine-id'), 'utf8');
@@ -42,6 +49,7 @@ describe('the seed of a VM from a cached base', () => {
     const first = runOnce();
     expect(existsSync(path.join(home, '.ssh/authorized_keys'))).toBe(false);
     expect(readFileSync(path.join(home, '.ssh/other'), 'utf8')).toBe('kept\n');
+    expect(readdirSync(path.join(cloud, 'instances'))).toEqual(['i-new']);
     expect(first).toMatch(/^[0-9a-f]{32}\n$/);
     expect(first).not.toBe('a'.repeat(32) + '\n');
     expect(runOnce()).not.toBe(first);
