@@ -122,12 +122,16 @@ export interface CacheEntryInfo {
   lastUsed: string;
   /** Bytes of its own layer. */
   sizeBytes: number;
+  /** 'vm': a cached VM base (a qcow2 file); absent: a cached container state (an image). */
+  backend?: 'vm';
 }
 
 export interface CacheListing {
   entries: CacheEntryInfo[];
   totalBytes: number;
   capBytes: number;
+  /** What could not be listed (e.g. containers' states without a Docker engine). */
+  warnings?: string[];
 }
 
 export interface CachePruneRequest {
@@ -141,6 +145,8 @@ export interface CachePruneResult {
   removed: CacheEntryInfo[];
   kept: { entry: CacheEntryInfo; why: string }[];
   freedBytes: number;
+  /** What could not be pruned (e.g. containers' states without a Docker engine). */
+  warnings?: string[];
 }
 
 /** The app's per-profile "Check for drift" setting. */

@@ -21,7 +21,7 @@ function usage(text: string): Error {
 }
 
 function entryLine(e: CacheEntryInfo): string {
-  return `${e.key.slice(0, 12)}  ${`${e.profile}/${e.machine}`.padEnd(24)} ${`${e.prefix}/${e.total}`.padEnd(6)} ${formatBytes(e.sizeBytes).padStart(8)}  ${formatAge(e.savedAt).padEnd(9)} ${formatAge(e.lastUsed)}`;
+  return `${e.key.slice(0, 12)}  ${`${e.profile}/${e.machine}${e.backend === 'vm' ? ' (vm)' : ''}`.padEnd(24)} ${`${e.prefix}/${e.total}`.padEnd(6)} ${formatBytes(e.sizeBytes).padStart(8)}  ${formatAge(e.savedAt).padEnd(9)} ${formatAge(e.lastUsed)}`;
 }
 
 export async function cacheCommand(engine: Engine, args: string[], flags: CliFlags, io: CliIo): Promise<number> {
@@ -29,6 +29,7 @@ export async function cacheCommand(engine: Engine, args: string[], flags: CliFla
   if (sub === 'ls') {
     const listing = await engine.cacheList();
     if (flags.json) return io.out(JSON.stringify(listing)), 0;
+    for (const w of listing.warnings ?? []) io.err(pc.yellow(`warning: ${w}`));
     if (listing.entries.length === 0) return io.out('the cache is empty'), 0;
     io.out(pc.dim(`${'KEY'.padEnd(12)}  ${'PROFILE/MACHINE'.padEnd(24)} ${'STEPS'.padEnd(6)} ${'SIZE'.padStart(8)}  ${'AGE'.padEnd(9)} LAST USED`));
     for (const e of listing.entries) io.out(entryLine(e));
@@ -43,6 +44,7 @@ export async function cacheCommand(engine: Engine, args: string[], flags: CliFla
     }
     const res = await engine.cachePrune({ ...(flags.all ? { all: true } : {}), ...(olderThanMs !== undefined ? { olderThanMs } : {}) });
     if (flags.json) return io.out(JSON.stringify(res)), 0;
+    for (const w of res.warnings ?? []) io.err(pc.yellow(`warning: ${w}`));
     for (const e of res.removed) io.out(`removed ${entryLine(e)}`);
     for (const k of res.kept) io.out(`kept    ${entryLine(k.entry)}  ${pc.dim(`(${k.why})`)}`);
     io.out(`${res.removed.length} state(s) removed, ${formatBytes(res.freedBytes)} freed`);
@@ -65,6 +67,6 @@ export async function snapshotCommand(engine: Engine, args: string[], flags: Cli
   const s = list[0]!;
   const verb = { save: 'saved', restore: 'restored', rm: 'removed' }[op];
   io.out(`${verb} snapshot ${s.name} of ${s.profile}: ${s.machines.join(', ')}${s.volumes.length ? ` (volumes: ${s.volumes.join(', ')})` : ''}`);
-  if (op === 'restore') io.out(pc.dim(`  services are not running after a restore: \`prodlike up ${profile}\` starts them`));
+  if (op === 'restore') io.out(pc.dim(`  a restored container's services are not running (a VM restored while running is): \`prodlike up ${profile}\` starts them`));
   return 0;
 }

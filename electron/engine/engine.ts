@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import type { CacheListing, CachePruneRequest, CachePruneResult, DockerEngineInfo, ProfileDetail, ProfileSummary, Settings, StartRunRequest, TrustedHostKey } from '../../shared/api.js';
+import type { CacheEntryInfo, CacheListing, CachePruneRequest, CachePruneResult, DockerEngineInfo, ProfileDetail, ProfileSummary, Settings, StartRunRequest, TrustedHostKey } from '../../shared/api.js';
 import type { DoctorCheck, DoctorFixResult, DoctorReport } from '../../shared/doctor.js';
 import type { EventSink, RunEvent } from '../../shared/events.js';
 import type { Profile } from '../../shared/profile.js';
@@ -27,7 +27,7 @@ import { riskHash, riskySettings, type RiskySetting } from './profile/risky-sett
 import { allowedHash, allowProfile } from './state/allowed.js';
 import { redactor, secretsOf, type Redact } from './secrets.js';
 import { secretBearingValues } from './cache/secret-bearing.js';
-import type { SnapshotInfo } from './backends/docker/snapshot.js';
+import type { SnapshotInfo } from './backends/backend.js';
 import { AppState } from './state/engine-state.js';
 import { defaultDataDir } from './state/data-dir.js';
 import { lockProfile } from './state/profile-lock.js';
@@ -512,29 +512,68 @@ export class Engine implements EngineApi {
     } catch (err) {
       emit({ type: 'log', runId, stream: 'warn', text: `cache: could not apply the size cap: ${(err as Error).message}` });
     }
+    try {
+      const { removed } = await (await this.vmBases()).enforceCap(gb((await this.state.settings()).cacheMaxGb));
+      if (removed.length) emit({ type: 'log', runId, stream: 'info', text: `cache: removed ${removed.length} least recently used VM base(s) to stay within the size cap` });
+    } catch (err) {
+      emit({ type: 'log', runId, stream: 'warn', text: `cache: could not apply the size cap to VM bases: ${(err as Error).message}` });
+    }
+  }
+
+  /** Cached VM bases (backends/vm/vm-cache.ts): files in the data folder, no engine needed. */
+  private async vmBases() {
+    return (await (await this.providers()).vm()).bases;
   }
 
   async cacheList(): Promise<CacheListing> {
-    const { docker, store } = await this.cacheClient();
-    const entries = (await store.listCache(docker)).map(publicEntry);
-    return { entries, totalBytes: entries.reduce((n, e) => n + e.sizeBytes, 0), capBytes: gb((await this.state.settings()).cacheMaxGb) };
+    const vmEntries = (await (await this.vmBases()).list()).map(publicVmEntry);
+    const warnings: string[] = [];
+    let entries: CacheEntryInfo[] = [];
+    try {
+      const { docker, store } = await this.cacheClient();
+      entries = (await store.listCache(docker)).map(publicEntry);
+    } catch (err) {
+      // Without a Docker engine the VM bases are still listed, with why the containers' are not.
+      if (vmEntries.length === 0) throw err;
+      warnings.push(`cached container states not listed: ${(err as Error).message}`);
+    }
+    entries = [...entries, ...vmEntries];
+    return { entries, totalBytes: entries.reduce((n, e) => n + e.sizeBytes, 0), capBytes: gb((await this.state.settings()).cacheMaxGb), ...(warnings.length ? { warnings } : {}) };
   }
 
   /** Without options: what the size cap would evict. `all`: everything; `olderThanMs`: unused that long. */
   async cachePrune(req: CachePruneRequest): Promise<CachePruneResult> {
-    const { docker, store } = await this.cacheClient();
-    let outcome;
+    const bases = await this.vmBases();
+    const warnings: string[] = [];
+    let outcome: { removed: Parameters<typeof publicEntry>[0][]; kept: { entry: Parameters<typeof publicEntry>[0]; why: string }[] } = { removed: [], kept: [] };
+    try {
+      const { docker, store } = await this.cacheClient();
+      if (req.all || req.olderThanMs !== undefined) {
+        const now = Date.now();
+        const entries = (await store.listCache(docker)).filter((e) => req.all || now - Date.parse(e.lastUsed) > req.olderThanMs!);
+        outcome = await store.removeEntries(docker, entries);
+      } else {
+        outcome = await store.enforceCap(docker, gb((await this.state.settings()).cacheMaxGb));
+      }
+    } catch (err) {
+      // Without a Docker engine the VM bases are still pruned, with why the containers' states were not.
+      if ((await bases.list()).length === 0) throw err;
+      warnings.push(`cached container states not pruned: ${(err as Error).message}`);
+    }
+    let vmOutcome;
     if (req.all || req.olderThanMs !== undefined) {
       const now = Date.now();
-      const entries = (await store.listCache(docker)).filter((e) => req.all || now - Date.parse(e.lastUsed) > req.olderThanMs!);
-      outcome = await store.removeEntries(docker, entries);
+      const all = await bases.list();
+      vmOutcome = await bases.remove(new Set(all.filter((e) => req.all || now - Date.parse(e.lastUsed) > req.olderThanMs!).map((e) => e.key)), all);
     } else {
-      outcome = await store.enforceCap(docker, gb((await this.state.settings()).cacheMaxGb));
+      vmOutcome = await bases.enforceCap(gb((await this.state.settings()).cacheMaxGb));
     }
+    const removed = [...outcome.removed.map(publicEntry), ...vmOutcome.removed.map(publicVmEntry)];
     return {
-      removed: outcome.removed.map(publicEntry),
-      kept: outcome.kept.map((k) => ({ entry: publicEntry(k.entry), why: k.why })),
-      freedBytes: outcome.removed.reduce((n, e) => n + e.sizeBytes, 0),
+      removed,
+      kept: [...outcome.kept.map((k) => ({ entry: publicEntry(k.entry), why: k.why })), ...vmOutcome.kept.map((k) => ({ entry: publicVmEntry(k.entry), why: k.why }))],
+      freedBytes: removed.reduce((n, e) => n + e.sizeBytes, 0),
+      ...(warnings.length ? { warnings } : {}),
     };
   }
 
@@ -544,15 +583,15 @@ export class Engine implements EngineApi {
     if (op === 'restore' && profile.role === 'production') {
       throw new RefusedError(`profile ${profile.name} has role: production, and Prodlike never writes to production`, { where: profile.file });
     }
-    const snap = await import('./backends/docker/snapshot.js');
-    const docker = await (await this.providers(profile)).docker();
-    if (op === 'ls') return snap.snapshotList(docker, profile);
+    const snap = await import('./runner/snapshot.js');
+    const providers = await this.providers(profile);
+    if (op === 'ls') return snap.snapshotList(providers, profile);
     const lock = await lockProfile(this.dataDir, profile.name, { runId: `snapshot-${op}`, kind: 'up' }, { waitMs: this.opts.lockWaitMs ?? 0 });
     try {
       const n = name ?? 'default';
-      if (op === 'save') return [await snap.snapshotSave(docker, profile, n, log)];
-      if (op === 'restore') return [await snap.snapshotRestore(docker, profile, n, log)];
-      return [await snap.snapshotRemove(docker, profile, n)];
+      if (op === 'save') return [await snap.snapshotSave(providers, profile, n, log)];
+      if (op === 'restore') return [await snap.snapshotRestore(providers, profile, n, log)];
+      return [await snap.snapshotRemove(providers, profile, n)];
     } finally {
       await lock.release();
     }
@@ -704,6 +743,10 @@ const ADOPT_TTL_MS = 10 * 60_000;
 
 function publicEntry(e: { key: string; profile: string; machine: string; prefix: number; total: number; savedAt: string; lastUsed: string; sizeBytes: number }) {
   return { key: e.key, profile: e.profile, machine: e.machine, prefix: e.prefix, total: e.total, savedAt: e.savedAt, lastUsed: e.lastUsed, sizeBytes: e.sizeBytes };
+}
+
+function publicVmEntry(e: Parameters<typeof publicEntry>[0]): CacheEntryInfo {
+  return { ...publicEntry(e), backend: 'vm' };
 }
 
 function expandHome(p: string): string {

@@ -71,6 +71,34 @@ export interface MachineProvider {
   close(): Promise<void>;
 }
 
+/** One snapshot of a profile's environment: the machines (and volumes) it holds. */
+export interface SnapshotInfo {
+  name: string;
+  profile: string;
+  savedAt: string;
+  machines: string[];
+  volumes: string[];
+  sizeBytes: number;
+}
+
+/**
+ * A backend whose machines can be saved and put back (`prodlike snapshot`); the command iterates the
+ * profile's backends (runner/snapshot.ts). Each method gets only that backend's machines and answers
+ * undefined when none of them is concerned.
+ */
+export interface SnapshotBackend {
+  /** Throws before anything is saved when one of the machines cannot be, naming it and what to do. */
+  snapshotCheck(profile: Profile, machines: MachineSpec[], name: string): Promise<void>;
+  snapshotSave(profile: Profile, machines: MachineSpec[], name: string, log: (text: string) => void): Promise<SnapshotInfo | undefined>;
+  snapshotRestore(profile: Profile, machines: MachineSpec[], name: string, log: (text: string) => void): Promise<SnapshotInfo | undefined>;
+  snapshotList(profile: Profile, machines: MachineSpec[]): Promise<SnapshotInfo[]>;
+  snapshotRemove(profile: Profile, machines: MachineSpec[], name: string): Promise<SnapshotInfo | undefined>;
+}
+
+export function canSnapshot(p: MachineProvider): p is MachineProvider & SnapshotBackend {
+  return typeof (p as Partial<SnapshotBackend>).snapshotSave === 'function';
+}
+
 /** A `machine` event, as every backend reports its lifecycle phases. */
 export function emitMachine(ctx: RunContext, machine: string, phase: MachinePhase, status: 'start' | 'done' | 'failed', detail?: string, error?: Error, state?: MachineState): void {
   ctx.emit({

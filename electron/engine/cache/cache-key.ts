@@ -5,7 +5,7 @@
 // reused, as Docker's build cache reuses layers.
 
 import { createHash } from 'node:crypto';
-import type { DockerMachineSpec, ResourceSpec } from '../../../shared/profile.js';
+import type { DockerMachineSpec, ResourceSpec, VmMachineSpec } from '../../../shared/profile.js';
 import { kindOf } from '../resources/registry.js';
 
 /** Bump when what a key covers (or how a cached image is made) changes: old entries stop matching. */
@@ -62,7 +62,40 @@ export function machineKeys(input: MachineKeyInput): MachineKeys {
     privileged: input.docker.privileged,
     hostname: input.docker.hostname ?? input.machine,
   });
-  const keys = [sha256(base)];
+  return keysFrom(sha256(base), input.resources, input.isSecret);
+}
+
+/** What decides a VM's disk before its first resource (the VM backend's counterpart of the Docker settings). */
+export interface VmKeyInput {
+  /** The base image's identity (a download's checksum, a local file's path + size + mtime). */
+  baseImageId: string;
+  vm: Pick<VmMachineSpec, 'arch' | 'diskBytes' | 'folders'>;
+  machine: string;
+  resources: ResourceSpec[];
+  isSecret: (spec: ResourceSpec) => boolean;
+}
+
+/**
+ * A VM's keys: the same chain as a container's, over a base of the image's identity, the guest
+ * architecture, the disk size (the file system is grown to it) and the synced folders' guest paths
+ * (what commands may write to outside the disk). The host name is the machine's, as cloud-init sets it.
+ */
+export function vmMachineKeys(input: VmKeyInput): MachineKeys {
+  const base = stable({
+    v: CACHE_FORMAT_VERSION,
+    backend: 'vm',
+    image: input.baseImageId,
+    arch: input.vm.arch,
+    disk: input.vm.diskBytes ?? 'image size',
+    folders: input.vm.folders.map((f) => f.slice(f.lastIndexOf(':') + 1)).sort(),
+    hostname: input.machine,
+  });
+  return keysFrom(sha256(base), input.resources, input.isSecret);
+}
+
+function keysFrom(baseKey: string, resources: ResourceSpec[], isSecret: (spec: ResourceSpec) => boolean): MachineKeys {
+  const input = { resources, isSecret };
+  const keys = [baseKey];
   for (const r of input.resources) keys.push(sha256(`${keys[keys.length - 1]!}\n${resourceFingerprint(r)}`));
   // A saved state stops before the first secret-bearing resource, and before the first action (a command
   // without a guard): such a command runs on every up, so a machine started past it would run it twice

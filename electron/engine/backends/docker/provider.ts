@@ -29,7 +29,7 @@ import {
   profileFilter,
   volumeName,
 } from './labels.js';
-import { emitMachine, type MachineProvider, type RunContext, type ShellCallbacks, type ShellSession } from '../backend.js';
+import { emitMachine, type MachineProvider, type RunContext, type ShellCallbacks, type ShellSession, type SnapshotBackend, type SnapshotInfo } from '../backend.js';
 import { openDockerShell } from '../shell.js';
 
 export interface DockerProviderOptions {
@@ -73,7 +73,7 @@ const SERVICE_STOP_TIMEOUT_MS = 30_000;
 
 type DockerMachine = MachineSpec & { docker: NonNullable<MachineSpec['docker']> };
 
-export class DockerProvider implements MachineProvider {
+export class DockerProvider implements MachineProvider, SnapshotBackend {
   private readonly docker: Docker;
   private readonly address: string;
   private readonly stopTimeout: number;
@@ -550,6 +550,34 @@ export class DockerProvider implements MachineProvider {
   /** Every container of the profile, any state. */
   containersOf(profile: string): Promise<Docker.ContainerInfo[]> {
     return this.listProfile(profile);
+  }
+
+  // ----- snapshots (snapshot.ts): the profile's Docker machines only -----
+
+  async snapshotCheck(): Promise<void> {
+    // A container can always be committed (paused meanwhile).
+  }
+
+  async snapshotSave(profile: Profile, machines: MachineSpec[], name: string, log: (text: string) => void): Promise<SnapshotInfo | undefined> {
+    return (await import('./snapshot.js')).snapshotSave(this, { ...profile, machines }, name, log);
+  }
+
+  async snapshotRestore(profile: Profile, machines: MachineSpec[], name: string, log: (text: string) => void): Promise<SnapshotInfo | undefined> {
+    const snap = await import('./snapshot.js');
+    const scoped = { ...profile, machines };
+    if (!(await snap.snapshotList(this, scoped)).some((s) => s.name === name)) return undefined;
+    return snap.snapshotRestore(this, scoped, name, log);
+  }
+
+  async snapshotList(profile: Profile, machines: MachineSpec[]): Promise<SnapshotInfo[]> {
+    return (await import('./snapshot.js')).snapshotList(this, { ...profile, machines });
+  }
+
+  async snapshotRemove(profile: Profile, machines: MachineSpec[], name: string): Promise<SnapshotInfo | undefined> {
+    const snap = await import('./snapshot.js');
+    const scoped = { ...profile, machines };
+    if (!(await snap.snapshotList(this, scoped)).some((s) => s.name === name)) return undefined;
+    return snap.snapshotRemove(this, scoped, name);
   }
 
   async close(): Promise<void> {

@@ -20,24 +20,10 @@ import {
   SNAPSHOT_REPO,
 } from '../../cache/cache-labels.js';
 import { commitContainer } from './cache-store.js';
+import type { SnapshotInfo } from '../backend.js';
+import { checkSnapshotName } from '../snapshot-name.js';
 
-export interface SnapshotInfo {
-  name: string;
-  profile: string;
-  savedAt: string;
-  machines: string[];
-  volumes: string[];
-  sizeBytes: number;
-}
-
-const NAME = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
-
-export function checkSnapshotName(name: string): string {
-  if (!NAME.test(name)) {
-    throw new ProdlikeError(`snapshot name "${name}" is not valid`, { hint: 'use lower-case letters, digits, ".", "_" and "-" (at most 64)' });
-  }
-  return name;
-}
+export type { SnapshotInfo };
 
 const imageTag = (profile: string, name: string, machine: string) => `${profile}.${name}.${machine}`.replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 128);
 const snapshotVolume = (profile: string, volume: string, name: string) => `${volumeName(profile, volume)}.snapshot.${name}`;

@@ -19,6 +19,30 @@ export interface SeedInput {
   hostname: string;
   authorizedKey: string;
   hostKey: { private: string; public: string };
+  /**
+   * The disk is a cached base saved from another VM: its previous identity goes at this instance's
+   * first boot (see freshIdentityScript).
+   */
+  fromCache?: boolean;
+}
+
+/**
+ * Run once per instance by bootcmd, which cloud-init runs before users-groups and ssh: the login keys
+ * the saved VM had for the `prodlike` user are removed (users-groups then writes only this VM's key,
+ * where it would otherwise add it to the old one), /etc/machine-id gets a new random value (and
+ * D-Bus's copy, when it is a file of its own), and cloud-init's records of earlier instances go (the
+ * saved VM's user-data holds its private host key). The host keys need nothing here: a new instance-id
+ * makes the ssh module delete them (ssh_deletekeys) and write this VM's pre-generated one.
+ */
+export function freshIdentityScript(): string {
+  return [
+    `home=$(getent passwd ${VM_USER} | cut -d: -f6)`,
+    'if [ -n "$home" ]; then rm -f "$home/.ssh/authorized_keys"; fi',
+    "id=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \\n')",
+    'printf "%s\\n" "$id" > /etc/machine-id',
+    'if [ -f /var/lib/dbus/machine-id ] && [ ! -L /var/lib/dbus/machine-id ]; then cp /etc/machine-id /var/lib/dbus/machine-id; fi',
+    'for d in /var/lib/cloud/instances/*; do if [ -d "$d" ] && [ ! "$d" -ef /var/lib/cloud/instance ]; then rm -rf "$d"; fi; done',
+  ].join('\n');
 }
 
 /**
@@ -46,6 +70,7 @@ export function userData(s: SeedInput): string {
     ssh_deletekeys: true,
     ssh_genkeytypes: [],
     ssh_keys: { ed25519_private: s.hostKey.private, ed25519_public: s.hostKey.public.trim() },
+    ...(s.fromCache ? { bootcmd: [['cloud-init-per', 'instance', 'prodlike-fresh-identity', 'sh', '-c', freshIdentityScript()]] } : {}),
     cloud_config_modules: [],
     cloud_final_modules: ['final_message'],
     final_message: `${READY_MARK} $UPTIME`,

@@ -213,3 +213,27 @@ export function sshCommand(o: { identity: string; knownHosts: string; port: numb
   const q = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
   return `ssh -i ${q(o.identity)} -o UserKnownHostsFile=${q(o.knownHosts)} -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes -p ${o.port} ${o.user}@127.0.0.1`;
 }
+
+/** How a VM's snapshot is taken, put back or removed, or why it cannot be (with what to do). */
+export type VmSnapshotWay = { way: 'monitor' } | { way: 'qemu-img' } | { way: 'refuse'; why: string; hint: string };
+
+/**
+ * A running VM: QEMU's savevm/loadvm/delvm (an internal qcow2 snapshot of the overlay with the guest's
+ * memory: a restore is seconds, no boot). Synced folders block savevm (virtiofs and a mounted 9p
+ * export cannot be migrated), so such a VM is saved stopped. A stopped VM: qemu-img snapshot (its disk
+ * only; it boots from it at the next up). A disk-only snapshot is not put back under a running guest.
+ */
+export function vmSnapshotWay(op: 'save' | 'restore' | 'rm', machine: string, vm: { running: boolean; folders: boolean }, snap?: { withMemory: boolean }): VmSnapshotWay {
+  if (!vm.running) return { way: 'qemu-img' };
+  if (op === 'save' && vm.folders) {
+    return {
+      way: 'refuse',
+      why: `${machine}: a running VM with synced folders cannot be snapshotted (QEMU's savevm refuses: virtiofs and 9p folders cannot be saved with the guest's memory)`,
+      hint: 'stop the environment first (prodlike down), then snapshot save takes its disk only; or remove folders: from that machine',
+    };
+  }
+  if (op === 'restore' && snap && !snap.withMemory) {
+    return { way: 'refuse', why: `${machine}: this snapshot was taken while the VM was stopped and holds its disk only, which cannot be put back under a running guest`, hint: 'stop the environment first (prodlike down), then restore it and run up' };
+  }
+  return { way: 'monitor' };
+}

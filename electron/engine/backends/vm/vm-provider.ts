@@ -16,7 +16,9 @@ import { promisify } from 'node:util';
 import type { MachineSpec, Profile, SshMachineSpec, VmMachineSpec } from '../../../../shared/profile.js';
 import type { MachineState, MachineStatus } from '../../../../shared/report.js';
 import { toErrorInfo } from '../../errors.js';
-import { emitMachine, type MachineProvider, type RunContext, type ShellCallbacks, type ShellSession } from '../backend.js';
+import { emitMachine, type MachineProvider, type RunContext, type ShellCallbacks, type ShellSession, type SnapshotBackend, type SnapshotInfo } from '../backend.js';
+import { checkSnapshotName } from '../snapshot-name.js';
+import { listVmSnapshots, monitor, qemuImgSnapshot, snapshotTag as snapshotTagOf } from './vm-snapshot.js';
 import { openSshShell } from '../shell.js';
 import { readJson, writeFileAtomic } from '../../state/atomic-file.js';
 import { processAlive } from '../../state/process.js';
@@ -26,6 +28,8 @@ import { SshTransport } from '../ssh/transport.js';
 import type { Transport } from '../../transport.js';
 import { READY_MARK, VM_USER, writeSeed } from './cloud-init.js';
 import { ImageCache, qemuImgMissing, type BaseImage } from './images.js';
+import { VmBaseStore, type VmBaseEntry } from './vm-cache.js';
+import { fromCacheNote, planVmCacheStart, VmCacheSession, type VmCachePlan } from './vm-cache-session.js';
 import { qmp } from './qmp.js';
 import { kvmFacts } from './vm-doctor.js';
 import { VmError } from './vm-error.js';
@@ -39,6 +43,7 @@ import {
   sshCommand,
   vmParts,
   type Accel,
+  vmSnapshotWay,
   type VmOperation,
   type VmParts,
 } from './vm-plan.js';
@@ -65,6 +70,8 @@ export interface VmStateFile {
   /** virtiofsd processes serving the synced folders. */
   helpers?: number[];
   startedAt?: string;
+  /** The cached base the disk was created on (absent: the base image). */
+  cacheBase?: { key: string; file: string };
 }
 
 export interface VmProviderOptions {
@@ -81,14 +88,17 @@ class Reported extends Error {
   }
 }
 
-export class VmProvider implements MachineProvider {
+export class VmProvider implements MachineProvider, SnapshotBackend {
   readonly images: ImageCache;
+  /** Converged disks saved as cached bases (vm-cache/). */
+  readonly bases: VmBaseStore;
   private readonly pools = new Map<string, SshConnectionPool>();
   private readonly portsTaken = new Set<number>();
   private warnedTcg = false;
 
   constructor(private readonly opts: VmProviderOptions) {
     this.images = new ImageCache(path.join(opts.dataDir, 'vm-images'));
+    this.bases = new VmBaseStore(path.join(opts.dataDir, 'vm-cache'), path.join(opts.dataDir, 'vms'));
   }
 
   /** The state folder of a VM. */
@@ -182,8 +192,10 @@ export class VmProvider implements MachineProvider {
       await this.shutdown(state!, dir, ctx, m.name);
       running = false;
     }
+    let cache: VmCachePlan | undefined;
     if (op.op === 'create' || op.op === 'recreate') {
-      state = await this.create(profile, m, image, want, dir);
+      cache = await this.planCache(m, image, ctx);
+      state = await this.create(profile, m, image, want, dir, cache?.start);
     }
     if (!running) {
       state = await this.boot(m, state!, want, dir, ctx);
@@ -194,19 +206,36 @@ export class VmProvider implements MachineProvider {
       const r = await transport.exec(mounts);
       if (r.code !== 0) throw new VmError(`${m.name}: the synced folders could not be mounted: ${r.stderr.trim()}`, { where: m.name, hint: `the guest needs ${state!.folders} support in its kernel` });
     }
-    emitMachine(ctx, m.name, 'provision', 'done', `${describeOperation(op)}, ${state!.accel}, ssh 127.0.0.1:${state!.sshPort}`, undefined, 'running');
+    const fromCache = cache?.start ? ` ${fromCacheNote(cache.start)}` : '';
+    emitMachine(ctx, m.name, 'provision', 'done', `${describeOperation(op)}${fromCache}, ${state!.accel}, ssh 127.0.0.1:${state!.sshPort}`, undefined, 'running');
+    if (cache) {
+      // Saved only from a VM this run created: its disk is then the base plus its resources in order.
+      const backing = cache.start ? { backing: cache.start.file, backingFormat: 'qcow2' as const } : { backing: image.path, backingFormat: image.format };
+      new VmCacheSession(this.bases, m, profile.name, cache, { overlay: this.files(dir).overlay, ...backing, imageId: image.id, qmpSocket: state!.qmpSocket }, transport, ctx);
+    }
     return transport;
   }
 
-  /** A new VM: state folder, key pairs, overlay on the base image, cloud-init seed. */
-  private async create(profile: Profile, m: VmMachine, image: BaseImage, parts: VmParts, dir: string): Promise<VmStateFile> {
+  /** Where a new VM's disk starts when the cache is on; a cache that cannot be read is only a warning. */
+  private async planCache(m: VmMachine, image: BaseImage, ctx: RunContext): Promise<VmCachePlan | undefined> {
+    if (!ctx.cache?.enabled) return undefined;
+    try {
+      return await planVmCacheStart(this.bases, m, image, ctx);
+    } catch (err) {
+      this.log(ctx, m.name, 'warn', `${m.name}: cache not used: ${(err as Error).message}`);
+      return undefined;
+    }
+  }
+
+  /** A new VM: state folder, key pairs, overlay on the base image (or a cached base), cloud-init seed. */
+  private async create(profile: Profile, m: VmMachine, image: BaseImage, parts: VmParts, dir: string, from?: VmBaseEntry): Promise<VmStateFile> {
     const f = this.files(dir);
     await fs.mkdir(dir, { recursive: true, mode: 0o700 });
     const size = m.vm.diskBytes;
     if (size !== undefined && size < image.virtualSize) {
       throw new VmError(`${m.name}: disk: is ${gib(size)}, smaller than the image's ${gib(image.virtualSize)}`, { where: m.name, hint: `give disk: at least ${gib(image.virtualSize)}, or leave it out` });
     }
-    const overlay = ['create', '-q', '-f', 'qcow2', '-F', image.format, '-b', image.path, f.overlay];
+    const overlay = from ? ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', from.file, f.overlay] : ['create', '-q', '-f', 'qcow2', '-F', image.format, '-b', image.path, f.overlay];
     if (size !== undefined) overlay.push(String(size));
     const makeOverlay = run('qemu-img', overlay).catch((err: unknown) => {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw qemuImgMissing();
@@ -219,6 +248,7 @@ export class VmProvider implements MachineProvider {
       hostname: m.name,
       authorizedKey,
       hostKey: { private: hostPrivate, public: hostPublic },
+      ...(from ? { fromCache: true } : {}),
     });
     const state: VmStateFile = {
       version: 1,
@@ -229,6 +259,7 @@ export class VmProvider implements MachineProvider {
       ports: m.vm.ports,
       qmpSocket: socketPath(dir),
       folders: 'none',
+      ...(from ? { cacheBase: { key: from.key, file: from.file } } : {}),
     };
     await this.writeState(dir, state);
     return state;
@@ -552,6 +583,114 @@ export class VmProvider implements MachineProvider {
   async close(): Promise<void> {
     await Promise.all([...this.pools.values()].map((p) => p.close()));
     this.pools.clear();
+  }
+
+  // ----- snapshots (vm-snapshot.ts) -----
+
+  /** The VMs among `machines` that exist (have a disk), whether each runs, and its snapshots. */
+  private async snapshotTargets(profile: Profile, machines: MachineSpec[]) {
+    const out = [];
+    for (const m of machines.filter((x): x is VmMachine => !!x.vm)) {
+      const dir = this.stateDir(profile.name, m.name);
+      const state = await this.readState(dir);
+      const overlay = this.files(dir).overlay;
+      if (!state || !(await fs.stat(overlay).catch(() => undefined))) {
+        out.push({ m, dir, overlay, state: undefined, running: false, snapshots: [] });
+        continue;
+      }
+      const running = !!state.pid && (await alive(state.pid, dir));
+      out.push({ m, dir, overlay, state, running, snapshots: await listVmSnapshots(overlay) });
+    }
+    return out;
+  }
+
+  async snapshotCheck(profile: Profile, machines: MachineSpec[], name: string): Promise<void> {
+    checkSnapshotName(name);
+    for (const t of await this.snapshotTargets(profile, machines)) {
+      if (!t.state) continue;
+      const way = vmSnapshotWay('save', t.m.name, { running: t.running, folders: t.state.folders !== 'none' });
+      if (way.way === 'refuse') throw new VmError(way.why, { where: t.m.name, hint: way.hint });
+    }
+  }
+
+  async snapshotSave(profile: Profile, machines: MachineSpec[], name: string, log: (text: string) => void): Promise<SnapshotInfo | undefined> {
+    await this.snapshotCheck(profile, machines, name);
+    const info: SnapshotInfo = { name, profile: profile.name, savedAt: new Date().toISOString(), machines: [], volumes: [], sizeBytes: 0 };
+    for (const t of await this.snapshotTargets(profile, machines)) {
+      if (!t.state) {
+        log(`${t.m.name}: not created, not in the snapshot`);
+        continue;
+      }
+      const t0 = Date.now();
+      if (t.running) {
+        // Its SSH connections would see the guest jump back in time: closed first.
+        await this.pools.get(t.dir)?.close();
+        this.pools.delete(t.dir);
+        await monitor(t.m.name, t.state.qmpSocket, `savevm ${snapshotTagOf(name)}`);
+      } else {
+        await qemuImgSnapshot(t.m.name, t.overlay, '-c', name);
+      }
+      const saved = (await listVmSnapshots(t.overlay)).find((s) => s.name === name);
+      info.sizeBytes += saved?.vmStateBytes ?? 0;
+      info.machines.push(t.m.name);
+      log(`${t.m.name}: saved (${t.running ? 'running, with its memory' : 'stopped, its disk'}; ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    }
+    return info.machines.length ? info : undefined;
+  }
+
+  async snapshotRestore(profile: Profile, machines: MachineSpec[], name: string, log: (text: string) => void): Promise<SnapshotInfo | undefined> {
+    checkSnapshotName(name);
+    const targets = (await this.snapshotTargets(profile, machines)).filter((t) => t.snapshots.some((s) => s.name === name));
+    if (targets.length === 0) return undefined;
+    // Every VM is checked before any is put back.
+    for (const t of targets) {
+      const snap = t.snapshots.find((s) => s.name === name)!;
+      const way = vmSnapshotWay('restore', t.m.name, { running: t.running, folders: t.state!.folders !== 'none' }, { withMemory: snap.vmStateBytes > 0 });
+      if (way.way === 'refuse') throw new VmError(way.why, { where: t.m.name, hint: way.hint });
+    }
+    for (const t of targets) {
+      const t0 = Date.now();
+      if (t.running) {
+        await this.pools.get(t.dir)?.close();
+        this.pools.delete(t.dir);
+        await monitor(t.m.name, t.state!.qmpSocket, `loadvm ${snapshotTagOf(name)}`);
+      } else {
+        await qemuImgSnapshot(t.m.name, t.overlay, '-a', name);
+      }
+      log(`${t.m.name}: restored (${t.running ? 'running, with its memory' : 'its disk; it boots from it at the next up'}; ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    }
+    return this.merged(profile, targets, name);
+  }
+
+  async snapshotList(profile: Profile, machines: MachineSpec[]): Promise<SnapshotInfo[]> {
+    const targets = await this.snapshotTargets(profile, machines);
+    const names = [...new Set(targets.flatMap((t) => t.snapshots.map((s) => s.name)))];
+    return names.map((n) => this.merged(profile, targets, n)!).sort((a, b) => a.savedAt.localeCompare(b.savedAt));
+  }
+
+  async snapshotRemove(profile: Profile, machines: MachineSpec[], name: string): Promise<SnapshotInfo | undefined> {
+    checkSnapshotName(name);
+    const targets = (await this.snapshotTargets(profile, machines)).filter((t) => t.snapshots.some((s) => s.name === name));
+    if (targets.length === 0) return undefined;
+    const info = this.merged(profile, targets, name);
+    for (const t of targets) {
+      if (t.running) await monitor(t.m.name, t.state!.qmpSocket, `delvm ${snapshotTagOf(name)}`);
+      else await qemuImgSnapshot(t.m.name, t.overlay, '-d', name);
+    }
+    return info;
+  }
+
+  private merged(profile: Profile, targets: { m: VmMachine; snapshots: { name: string; savedAt: string; vmStateBytes: number }[] }[], name: string): SnapshotInfo | undefined {
+    const parts = targets.flatMap((t) => t.snapshots.filter((s) => s.name === name).map((s) => ({ machine: t.m.name, ...s })));
+    if (parts.length === 0) return undefined;
+    return {
+      name,
+      profile: profile.name,
+      savedAt: parts.map((p) => p.savedAt).sort()[0]!,
+      machines: parts.map((p) => p.machine).sort(),
+      volumes: [],
+      sizeBytes: parts.reduce((n, p) => n + p.vmStateBytes, 0),
+    };
   }
 
   async readState(dir: string): Promise<VmStateFile | undefined> {
