@@ -13,6 +13,8 @@ import type { ApiPush } from '../../../shared/api.js';
 import type { RunEvent } from '../../../shared/events.js';
 import type { DriftSchedule } from '../../../shared/agent.js';
 import { containerNames, docker, exec, purge, ROOT, unique, workspace, type CliRun, type Workspace } from '../../support/cli.js';
+import { waitFor as waitUntil } from '../../support/wait.js';
+import { processAlive } from '../../../electron/engine/state/process.js';
 
 const NAME = unique('pl-it-appagent');
 let ws: Workspace;
@@ -49,24 +51,10 @@ const status = async (): Promise<Status> => JSON.parse((await run(['agent', 'sta
 /** Timings and run ids differ between two runs of the same work; nothing else may. */
 const normal = (r: CliRun) => `${r.code}\n${r.stdout}\n${r.stderr}`.replace(/\b\d+(\.\d+)? m?s\b/g, '<t>').replace(/\b[0-9a-f]{8}\b/g, '<id>');
 
-async function waitFor<T>(what: string, f: () => Promise<T | undefined | false> | T | undefined | false, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; the server said:\n${serverOut}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const waitFor = <T>(what: string, f: () => Promise<T | undefined | false> | T | undefined | false, ms = 60_000) => waitUntil(what, f, ms, () => `the server said:
+${serverOut}`);
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return !/^\S+ \(.*\) [ZX]/s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-};
+const alive = processAlive;
 
 /** One call to the app's API, as the page makes it (token header, JSON). */
 function call<T>(channel: string, body: unknown): Promise<T> {

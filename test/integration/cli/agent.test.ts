@@ -9,6 +9,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, containerNames, docker, exec, purge, unique, workspace, type CliRun, type Workspace } from '../../support/cli.js';
 import { startSshd, testKey } from '../../support/sshd.js';
+import { waitFor } from '../../support/wait.js';
+import { processAlive } from '../../../electron/engine/state/process.js';
 
 const NAME = unique('pl-it-agent');
 let ws: Workspace;
@@ -54,24 +56,8 @@ const eventShape = (stdout: string) =>
     .map((e) => `${String(e.type)} ${String(e.machine ?? '')} ${String(e.phase ?? '')} ${String(e.status ?? '')} ${JSON.stringify((e.resource as object | undefined) ?? '')}`)
     .sort();
 
-async function waitFor<T>(what: string, f: () => Promise<T | undefined> | T | undefined, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return !/^\S+ \(.*\) [ZX]/s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-};
+const alive = processAlive;
 
 const history = () =>
   readFileSync(path.join(ws.dataDir, 'history.jsonl'), 'utf8')

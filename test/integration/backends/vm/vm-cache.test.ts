@@ -11,21 +11,12 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, workspace, type Workspace } from '../../../support/cli.js';
+import { missingQemu } from '../../../support/qemu.js';
 
 const run = promisify(execFile);
 const BOOT_MS = 900_000;
 
-function which(cmd: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const missing = ['qemu-system-x86_64', 'qemu-img'].filter((c) => !which(c));
-if (missing.length) console.log(`vm cache tests skipped: QEMU is not installed (${missing.join(', ')} not found)`);
+const missing = missingQemu('vm cache tests');
 
 describe.skipIf(missing.length > 0)('vm snapshots and cached bases with real QEMU', () => {
   let ws: Workspace;
