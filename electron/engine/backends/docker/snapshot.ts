@@ -10,7 +10,6 @@ import { parseVolume } from '../../profile/docker-values.js';
 import { configHash, formatParts, normalizeDockerSpec } from './config-hash.js';
 import { createAndStart, removeContainer } from './container.js';
 import { LABEL_MACHINE, LABEL_VOLUME, containerName, ownerLabels, volumeName } from './labels.js';
-import type { DockerProvider } from './provider.js';
 import {
   LABEL_SNAPSHOT,
   LABEL_SNAPSHOT_MACHINE,
@@ -22,6 +21,14 @@ import {
 import { commitContainer } from './cache-store.js';
 import type { SnapshotInfo } from '../backend.js';
 import { checkSnapshotName } from '../snapshot-name.js';
+
+/** What snapshots need of the Docker provider (provider.ts is one; it loads this module lazily, so this
+ * module names no provider type and the two do not import each other). */
+export interface SnapshotDocker {
+  client(): Promise<Docker>;
+  network(profile: Profile): Promise<void>;
+  containersOf(profile: string): Promise<Docker.ContainerInfo[]>;
+}
 
 export type { SnapshotInfo };
 
@@ -55,7 +62,7 @@ async function baseConfig(docker: Docker, image: string) {
   return { id: info.Id, Entrypoint: list(info.Config.Entrypoint), Cmd: list(info.Config.Cmd), Env: info.Config.Env ?? null };
 }
 
-export async function snapshotSave(provider: DockerProvider, profile: Profile, name: string, log: (s: string) => void): Promise<SnapshotInfo> {
+export async function snapshotSave(provider: SnapshotDocker, profile: Profile, name: string, log: (s: string) => void): Promise<SnapshotInfo> {
   checkSnapshotName(name);
   const docker = await provider.client();
   if ((await snapshotList(provider, profile)).some((s) => s.name === name)) {
@@ -99,7 +106,7 @@ export async function snapshotSave(provider: DockerProvider, profile: Profile, n
   return info;
 }
 
-export async function snapshotRestore(provider: DockerProvider, profile: Profile, name: string, log: (s: string) => void): Promise<SnapshotInfo> {
+export async function snapshotRestore(provider: SnapshotDocker, profile: Profile, name: string, log: (s: string) => void): Promise<SnapshotInfo> {
   checkSnapshotName(name);
   const docker = await provider.client();
   const snap = (await snapshotList(provider, profile)).find((s) => s.name === name);
@@ -128,7 +135,7 @@ export async function snapshotRestore(provider: DockerProvider, profile: Profile
   return snap;
 }
 
-export async function snapshotList(provider: DockerProvider, profile: Profile): Promise<SnapshotInfo[]> {
+export async function snapshotList(provider: SnapshotDocker, profile: Profile): Promise<SnapshotInfo[]> {
   const docker = await provider.client();
   const images = await docker.listImages({ filters: { label: [`${LABEL_SNAPSHOT_PROFILE}=${profile.name}`] } });
   const volumes = (await docker.listVolumes({ filters: { label: [`${LABEL_SNAPSHOT_PROFILE}=${profile.name}`] } })).Volumes ?? [];
@@ -150,7 +157,7 @@ export async function snapshotList(provider: DockerProvider, profile: Profile): 
   return [...byName.values()].map((s) => ({ ...s, machines: s.machines.sort(), volumes: s.volumes.sort() })).sort((a, b) => a.savedAt.localeCompare(b.savedAt));
 }
 
-export async function snapshotRemove(provider: DockerProvider, profile: Profile, name: string): Promise<SnapshotInfo> {
+export async function snapshotRemove(provider: SnapshotDocker, profile: Profile, name: string): Promise<SnapshotInfo> {
   const docker = await provider.client();
   const snap = (await snapshotList(provider, profile)).find((s) => s.name === name);
   if (!snap) throw new ProdlikeError(`no snapshot ${name} of ${profile.name}`, { hint: `\`prodlike snapshot ls ${profile.name}\` lists them` });
