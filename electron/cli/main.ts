@@ -122,6 +122,15 @@ async function main(argv: string[]): Promise<number> {
   return runCommand(command, rest, values, io);
 }
 
+// A reader that went away (`prodlike … | head`): end quietly with 141 (128 + SIGPIPE), as a command that
+// SIGPIPE ends does, instead of Node's unhandled EPIPE stack trace. Other stream errors are unchanged.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(141);
+    throw err;
+  });
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
