@@ -545,28 +545,26 @@ export class Engine implements EngineApi {
   async cachePrune(req: CachePruneRequest): Promise<CachePruneResult> {
     const bases = await this.vmBases();
     const warnings: string[] = [];
+    // `all` / `olderThanMs` choose the same entries among container states and VM bases; else the size cap.
+    const byRequest = req.all || req.olderThanMs !== undefined;
+    const now = Date.now();
+    const chosen = (e: { lastUsed: string }) => !!req.all || now - Date.parse(e.lastUsed) > req.olderThanMs!;
+    const capBytes = async () => gb((await this.state.settings()).cacheMaxGb);
     let outcome: { removed: Parameters<typeof publicEntry>[0][]; kept: { entry: Parameters<typeof publicEntry>[0]; why: string }[] } = { removed: [], kept: [] };
     try {
       const { docker, store } = await this.cacheClient();
-      if (req.all || req.olderThanMs !== undefined) {
-        const now = Date.now();
-        const entries = (await store.listCache(docker)).filter((e) => req.all || now - Date.parse(e.lastUsed) > req.olderThanMs!);
-        outcome = await store.removeEntries(docker, entries);
-      } else {
-        outcome = await store.enforceCap(docker, gb((await this.state.settings()).cacheMaxGb));
-      }
+      outcome = byRequest ? await store.removeEntries(docker, (await store.listCache(docker)).filter(chosen)) : await store.enforceCap(docker, await capBytes());
     } catch (err) {
       // Without a Docker engine the VM bases are still pruned, with why the containers' states were not.
       if ((await bases.list()).length === 0) throw err;
       warnings.push(`cached container states not pruned: ${(err as Error).message}`);
     }
     let vmOutcome;
-    if (req.all || req.olderThanMs !== undefined) {
-      const now = Date.now();
+    if (byRequest) {
       const all = await bases.list();
-      vmOutcome = await bases.remove(new Set(all.filter((e) => req.all || now - Date.parse(e.lastUsed) > req.olderThanMs!).map((e) => e.key)), all);
+      vmOutcome = await bases.remove(new Set(all.filter(chosen).map((e) => e.key)), all);
     } else {
-      vmOutcome = await bases.enforceCap(gb((await this.state.settings()).cacheMaxGb));
+      vmOutcome = await bases.enforceCap(await capBytes());
     }
     const removed = [...outcome.removed.map(publicEntry), ...vmOutcome.removed.map(publicVmEntry)];
     return {
