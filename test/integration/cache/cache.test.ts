@@ -163,6 +163,8 @@ describe('environment cache', () => {
     const layers = (p: string) => JSON.parse(docker('inspect', '-f', '{{json .RootFS.Layers}}', byPrefix.get(p)!)) as string[];
     expect(layers('5/9').slice(0, -1)).toEqual(layers('1/9'));
     expect(layers('6/9').slice(0, -1)).toEqual(layers('5/9'));
+    // The containers replaced while saves stacked are gone when up returns (removed after the new one started).
+    expect(docker('ps', '-a', '--filter', `name=${CONTAINER}`, '--format', '{{.Names}}').split('\n').filter(Boolean)).toEqual([CONTAINER]);
 
     expect((await ws.run(['destroy', file], { env: ENV })).code).toBe(0);
     const warm = await up();

@@ -219,6 +219,22 @@ function createError(d: DesiredContainer, err: unknown): DockerError {
 }
 
 /** Force-removes a container (and its anonymous volumes); already gone is fine. */
+/**
+ * Stops a container at once and renames it, so that a new one can take its name (and its network
+ * alias, released when it stops) before it is removed.
+ */
+export async function setAside(docker: Docker, id: string, newName: string): Promise<void> {
+  const c = docker.getContainer(id);
+  try {
+    await c.kill();
+  } catch (err) {
+    // 409: not running already.
+    if (statusCode(err) !== 409) throw err;
+  }
+  await c.wait({ condition: 'not-running' });
+  await c.rename({ name: newName });
+}
+
 export async function removeContainer(docker: Docker, idOrName: string): Promise<void> {
   try {
     await docker.getContainer(idOrName).remove({ force: true, v: true });
