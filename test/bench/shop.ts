@@ -7,7 +7,7 @@
 import { cp, mkdir, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { med, medianTimeline, ms, writeFileIn, type Ctx } from './context.js';
+import { interleave, med, medianTimeline, ms, writeFileIn, type Ctx } from './context.js';
 import { purgeProfile } from './compose.js';
 import { log, median, must, PREFIX, rand, ROOT, run, tempDir, type Proc } from './lib.js';
 
@@ -91,7 +91,7 @@ const COMPOSE_WAIT_FILE = COMPOSE_FILE.replace(
       retries: 600`,
 );
 
-async function composeProject(): Promise<{ dir: string; project: string }> {
+export async function composeProject(): Promise<{ dir: string; project: string }> {
   const dir = await tempDir('shop-compose');
   const files = path.join(ROOT, 'profiles', 'shop', 'files');
   for (const [m, text] of Object.entries(DOCKERFILES)) {
@@ -142,46 +142,57 @@ export async function shopSuite(ctx: Ctx): Promise<void> {
     await destroy('--volumes');
     coldSave.push(await up());
   }
-  log(`${SECTION}: fresh up after destroy, from the cache (${warmReps}×)`);
-  const warm: Proc[] = [];
-  for (let i = 0; i < warmReps; i++) {
-    await destroy();
-    warm.push(await up());
-  }
   await destroy('--volumes');
 
   let composeCold: number | undefined;
-  const composeWarm: number[] = [];
-  const composeWait: number[] = [];
   let composeName = 'docker compose v2 (not found)';
+  let compose: ((...args: string[]) => Promise<Proc>) | undefined;
   if (!existsSync(COMPOSE_V2)) {
     ctx.results.skip(`${SECTION} (Compose v2 side)`, `Compose v2 not found at ${COMPOSE_V2}: run scripts/fetch-compose-v2.sh (Debian trixie's docker-compose, unpacked)`);
   } else {
     const version = (await must(COMPOSE_V2, ['version', '--short'])).stdout.trim();
     composeName = `docker compose ${version}`;
     const { dir, project } = await composeProject();
-    const compose = (...args: string[]) => must(COMPOSE_V2, ['-p', project, ...args], { cwd: dir, timeoutMs: 900_000 });
-    ctx.cleanup.add(`compose ${project}`, () => compose('down', '-v', '--rmi', 'local', '-t', '0'));
+    const c = (compose = (...args: string[]) => must(COMPOSE_V2, ['-p', project, ...args], { cwd: dir, timeoutMs: 900_000 }));
+    ctx.cleanup.add(`compose ${project}`, () => c('down', '-v', '--rmi', 'local', '-t', '0'));
     log(`${SECTION}: Compose v2 cold build + up`);
-    const b = await compose('build', '--no-cache');
-    const u = await compose('up', '-d');
+    const b = await c('build', '--no-cache');
+    const u = await c('up', '-d');
     composeCold = b.ms + u.ms;
-    // Interleaved with the same work (--wait on the db's healthcheck): the load drifts between blocks of runs.
-    log(`${SECTION}: Compose v2 up -d --build, and up -d --build --wait (db healthcheck), warm layer cache (${warmReps}× each)`);
-    for (let i = 0; i < warmReps; i++) {
-      await compose('down', '-v', '-t', '0');
-      composeWarm.push((await compose('up', '-d', '--build')).ms);
-      await compose('down', '-v', '-t', '0');
-      composeWait.push((await compose('-f', 'compose.wait.yaml', 'up', '-d', '--build', '--wait')).ms);
-    }
+    await c('down', '-v', '-t', '0');
   }
+
+  // From the cache, in-process and through the warm agent (the installed command, as a user types it),
+  // interleaved with Compose v2's `up -d --build` and the same work (`--wait` on the db's healthcheck):
+  // the load of a shared machine drifts between blocks of runs.
+  log(`${SECTION}: fresh up after destroy from the cache (in-process, with the agent), Compose v2 up -d --build and up -d --build --wait, warm (${warmReps}× each, interleaved)`);
+  await up(); // the volume made again, so that every timed run below starts with it, as Compose's do
+  await ctx.cli.runAgent(['agent', 'start']);
+  ctx.cleanup.add('agent', () => ctx.cli.runAgent(['agent', 'stop']));
+  const fns: (() => Promise<Proc>)[] = [
+    async () => (await destroy(), up()),
+    async () => (await destroy(), ctx.cli.runAgent(['up', file, '--json'])),
+  ];
+  if (compose) {
+    const c = compose;
+    fns.push(async () => (await c('down', '-v', '-t', '0'), c('up', '-d', '--build')));
+    fns.push(async () => (await c('down', '-v', '-t', '0'), c('-f', 'compose.wait.yaml', 'up', '-d', '--build', '--wait')));
+  }
+  const [warm, warmAgent, cw, cwait] = await interleave(warmReps, 0, fns);
+  await ctx.cli.runAgent(['agent', 'stop']);
+  for (const p of [...warm!, ...warmAgent!]) if (!/from cache/.test(p.stdout)) throw new Error('a warm shop run did not start from the cache: the rows would not measure it');
+  await destroy('--volumes');
+  const composeWarm = cw ? ms(cw) : [];
+  const composeWait = cwait ? ms(cwait) : [];
 
   ctx.results.add({ section: SECTION, metric: 'fresh up, 4 machines, cold (--no-cache)', prodlike: med(cold), peer: composeCold, peerName: `${composeName}: build --no-cache + up -d`, unit: 'ms', n: coldReps, samples: { prodlike: ms(cold), ...(composeCold !== undefined ? { peer: [composeCold] } : {}) }, timeline: medianTimeline(cold) });
   ctx.results.add({ section: SECTION, metric: 'fresh up, 4 machines, cold, saving to the cache', prodlike: med(coldSave), peer: med(cold), peerName: 'prodlike up --no-cache', unit: 'ms', n: coldReps, samples: { prodlike: ms(coldSave), peer: ms(cold) }, timeline: medianTimeline(coldSave) });
   // The issue's target is judged on the first row (against `up -d`); the second does the same work.
-  const sameWork = composeWait.length ? median(composeWait) / med(warm) : undefined;
-  ctx.results.add({ section: SECTION, metric: 'fresh up after destroy, 4 machines, from cache', prodlike: med(warm), peer: composeWarm.length ? median(composeWarm) : undefined, peerName: `${composeName}: up -d --build (warm layer cache)`, unit: 'ms', n: warmReps, samples: { prodlike: ms(warm), peer: composeWarm }, timeline: medianTimeline(warm), ...(sameWork !== undefined ? { note: `same work, Compose --wait: ${sameWork.toFixed(2)}×` } : {}) });
+  const sameWork = composeWait.length ? median(composeWait) / med(warm!) : undefined;
+  ctx.results.add({ section: SECTION, metric: 'fresh up after destroy, 4 machines, from cache', prodlike: med(warm!), peer: composeWarm.length ? median(composeWarm) : undefined, peerName: `${composeName}: up -d --build (warm layer cache)`, unit: 'ms', n: warmReps, samples: { prodlike: ms(warm!), peer: composeWarm }, timeline: medianTimeline(warm!), ...(sameWork !== undefined ? { note: `same work, Compose --wait: ${sameWork.toFixed(2)}×` } : {}) });
+  const agentSameWork = composeWait.length ? ` same work, Compose --wait: ${(median(composeWait) / med(warmAgent!)).toFixed(2)}×` : '';
+  ctx.results.add({ section: SECTION, metric: 'fresh up after destroy, 4 machines, from cache, with the agent', prodlike: med(warmAgent!), peer: composeWarm.length ? median(composeWarm) : undefined, peerName: `${composeName}: up -d --build (warm layer cache)`, unit: 'ms', n: warmReps, samples: { prodlike: ms(warmAgent!), peer: composeWarm }, timeline: medianTimeline(warmAgent!), note: `the installed command with a warm agent;${agentSameWork}` });
   if (composeWait.length) {
-    ctx.results.add({ section: SECTION, metric: 'same work: fresh up from cache, returning once the db accepts connections', prodlike: med(warm), peer: median(composeWait), peerName: `${composeName}: up -d --build --wait (db healthcheck pg_isready, warm layer cache)`, unit: 'ms', n: warmReps, samples: { prodlike: ms(warm), peer: composeWait } });
+    ctx.results.add({ section: SECTION, metric: 'same work: fresh up from cache, returning once the db accepts connections', prodlike: med(warm!), peer: median(composeWait), peerName: `${composeName}: up -d --build --wait (db healthcheck pg_isready, warm layer cache)`, unit: 'ms', n: warmReps, samples: { prodlike: ms(warm!), peer: composeWait } });
   }
 }
