@@ -244,6 +244,7 @@ export class AgentServer {
         return;
       }
       case 'cancel':
+      case 'resize':
         sock.end();
         return;
       case 'cli':
@@ -260,9 +261,11 @@ export class AgentServer {
       return;
     }
     let cancel: (() => void) | undefined;
+    let resize: ((columns: number, rows: number) => void) | undefined;
     let finished = false;
     this.emitter.set(sock, (m) => {
       if (m.op === 'cancel') cancel?.();
+      else if (m.op === 'resize' && Number.isInteger(m.columns) && Number.isInteger(m.rows)) resize?.(m.columns, m.rows);
     });
     // The client went away (killed, terminal closed): as if it had run the command itself and died.
     sock.on('close', () => {
@@ -277,6 +280,9 @@ export class AgentServer {
           return { ...started, pid: process.pid };
         },
         frame,
+        onResize: (f) => {
+          resize = f;
+        },
       });
     } catch (err) {
       // Lines would be garbage to the client: the error is its stderr, the exit code 1.
