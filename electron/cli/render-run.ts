@@ -80,6 +80,9 @@ export function createRunRenderer(opts: { tty: boolean; verbose: boolean; colors
   const fleetLine = (f: NonNullable<typeof fleet>) => `hosts ${f.done}/${f.total} done${f.failed ? `, ${pc.red(`${f.failed} failed`)}` : ', 0 failed'}`;
   let frame = 0;
   let timer: NodeJS.Timeout | undefined;
+  // After run-end the live block is final: a frame drawn after log-update's done() would draw it again
+  // below (the run's record is written between run-end and the result, which can take longer than a tick).
+  let ended = false;
 
   const render = () => {
     if (fleet && machines.size > FLEET_LINES) return `${fleet.done < fleet.total ? pc.cyan(SPINNER[frame % SPINNER.length]!) : fleet.failed ? pc.red('✗') : pc.green('✓')} ${fleetLine(fleet)}`;
@@ -94,9 +97,9 @@ export function createRunRenderer(opts: { tty: boolean; verbose: boolean; colors
     return lines.join('\n');
   };
   const persist = (line: string) => {
-    if (opts.tty) logUpdate.clear();
+    if (opts.tty && !ended) logUpdate.clear();
     write(line);
-    if (opts.tty && machines.size) logUpdate(render());
+    if (opts.tty && machines.size && !ended) logUpdate(render());
   };
   const machine = (name: string) => {
     let m = machines.get(name);
@@ -177,7 +180,9 @@ export function createRunRenderer(opts: { tty: boolean; verbose: boolean; colors
         }
         case 'run-end':
           for (const m of machines.values()) m.done = true;
-          if (opts.tty) {
+          if (opts.tty && !ended) {
+            ended = true;
+            clearInterval(timer);
             logUpdate(render());
             logUpdate.done();
           }

@@ -21,7 +21,7 @@ const events: RunEvent[] = [
 const result: RunResult = { runId, kind: 'up', profile: 'shop', profileFile: '/p/shop.yaml', ok: true, startedAt: new Date().toISOString(), durationMs: 12, machines: [{ machine: 'web', provider: 'docker', status: 'changed', resources: [], durationMs: 10 }], summary };
 
 /** Serves `up shop` for a client with that environment and terminal; the frames it got. */
-async function serve(req: Partial<CliRequest>, opts: { argv?: string[]; resizeTo?: [number, number] } = {}): Promise<[CliFrameType, string][]> {
+async function serve(req: Partial<CliRequest>, opts: { argv?: string[]; resizeTo?: [number, number]; resultAfterMs?: number } = {}): Promise<[CliFrameType, string][]> {
   const frames: [CliFrameType, string][] = [];
   let resize: ((c: number, r: number) => void) | undefined;
   const conn: CliConnection = {
@@ -33,6 +33,8 @@ async function serve(req: Partial<CliRequest>, opts: { argv?: string[]; resizeTo
           if (e.type === 'run-end' && opts.resizeTo) resize?.(...opts.resizeTo);
           emit(e);
         }
+        // The run's record is written between run-end and the result.
+        if (opts.resultAfterMs) await new Promise((r) => setTimeout(r, opts.resultAfterMs));
         return result;
       })();
       return { runId, pid: 1, done, cancel: () => undefined };
@@ -91,6 +93,11 @@ describe('a served run on a terminal', () => {
     // The show at exit comes after the summary, before the exit code.
     const i = frames.findIndex(([t, p]) => t === 'o' && p.includes('up shop, 1 machine'));
     expect(frames.slice(i + 1)).toEqual([['e', SHOW_CURSOR], ['x', '0']]);
+  });
+
+  it('draws the final live block once, even when the result comes several frames after run-end', async () => {
+    const out = text(await serve({ env: { NO_COLOR: '1' }, tty: true, columns: 100, rows: 30 }, { resultAfterMs: 300 }), 'o');
+    expect(out.split('✓ web').length - 1).toBe(1);
   });
 
   it('leaves the cursor alone when stderr is not a terminal (cli-cursor does)', async () => {
