@@ -7,7 +7,7 @@
 // agent is killed mid-run.
 // Containers are checked with the docker CLI.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, docker, exec, purge, unique, workspace, type Workspace } from '../../support/cli.js';
@@ -54,7 +54,15 @@ interface TtyRun {
 }
 
 /** `prodlike <args>` in a new terminal of 100 × 40 (script -qfec), from the workspace; `type` writes to it as a user's keys. */
-function openTerminal(args: string[], env: NodeJS.ProcessEnv): { done: Promise<TtyRun>; type: (keys: string) => void; output: () => string; signalClient: (sig: NodeJS.Signals) => void } {
+interface Terminal {
+  done: Promise<TtyRun>;
+  type(keys: string): void;
+  output(): string;
+  signalClient(sig: NodeJS.Signals): void;
+  resize(columns: number, rows: number): void;
+}
+
+function openTerminal(args: string[], env: NodeJS.ProcessEnv): Terminal {
   const quoted = args.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   const child = spawn('script', ['-qfec', `stty cols 100 rows 40; exec ${NATIVE} ${quoted}`, '/dev/null'], {
     cwd: ws.dir,
@@ -73,13 +81,20 @@ function openTerminal(args: string[], env: NodeJS.ProcessEnv): { done: Promise<T
     });
   });
   // The client is script's child (the shell exec'd it).
-  const signalClient = (sig: NodeJS.Signals) => {
+  const client = () => {
     const kids = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
     expect(kids).toHaveLength(1);
     expect(readFileSync(`/proc/${kids[0]}/comm`, 'utf8').trim()).toBe('prodlike-client');
-    process.kill(Number(kids[0]), sig);
+    return Number(kids[0]);
   };
-  return { done, type: (keys) => child.stdin.write(keys), output: () => raw, signalClient };
+  return {
+    done,
+    type: (keys) => child.stdin.write(keys),
+    output: () => raw,
+    signalClient: (sig) => process.kill(client(), sig),
+    // As a terminal window resized: the kernel sends SIGWINCH to the client.
+    resize: (columns, rows) => execFileSync('stty', ['-F', readlinkSync(`/proc/${client()}/fd/1`), 'cols', String(columns), 'rows', String(rows)]),
+  };
 }
 const inTerminal = (args: string[], env: NodeJS.ProcessEnv) => openTerminal(args, env).done;
 
@@ -231,6 +246,26 @@ describe.skipIf(!!why)(`a run typed in a terminal, through the native client${wh
     await waitFor('the command to be stopped', () => !sleeping(), 20_000);
     expect(exec(`${NAME}-a`, 'test -e /srv/slept && echo yes || echo no')).toBe('no');
     await waitFor('the cancelled run to end in the agent', () => agentStatus().running.length === 0, 20_000);
+  });
+
+  it('a resized terminal: the next live frames are drawn at its new width', async () => {
+    const term = openTerminal(['up', 'profiles/tty.yaml'], { ...NO_COLOURS, ...NO_NODE });
+    await waitFor('the command to run', () => term.output().includes('running sleep 30') && sleeping());
+    const lastFrame = (raw: string) => raw.slice(raw.lastIndexOf('\x1b[G') + 3).split('\r\n').filter(Boolean);
+    // At 100 columns the live line of `a` is one line.
+    expect(lastFrame(term.output()).some((l) => l.includes('running sleep 30 && touch /srv/slept'))).toBe(true);
+    try {
+      const mark = term.output().length;
+      term.resize(30, 40);
+      await waitFor('a frame at the new width', () => term.output().length > mark + 10 && term.output().slice(mark).includes('\x1b[G'), 10_000);
+      const frame = lastFrame(term.output());
+      expect(frame.length).toBeGreaterThan(2);
+      for (const line of frame) expect([...line.replaceAll(HIDE, '').replaceAll(SHOW, '')].length, line).toBeLessThanOrEqual(30);
+    } finally {
+      term.type('\x03');
+      expect((await term.done).code).toBe(1);
+      await waitFor('the cancelled run to end in the agent', () => agentStatus().running.length === 0, 20_000);
+    }
   });
 
   it('a signal that ends the client (SIGTERM, as a second Ctrl-C) shows the cursor first; the agent cancels the run', async () => {
