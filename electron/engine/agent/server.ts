@@ -262,10 +262,15 @@ export class AgentServer {
     }
     let cancel: (() => void) | undefined;
     let resize: ((columns: number, rows: number) => void) | undefined;
+    // The latest size, for a handler that comes after it (the terminal resized while the command was read).
+    let size: [number, number] | undefined;
     let finished = false;
     this.emitter.set(sock, (m) => {
       if (m.op === 'cancel') cancel?.();
-      else if (m.op === 'resize' && Number.isInteger(m.columns) && Number.isInteger(m.rows)) resize?.(m.columns, m.rows);
+      else if (m.op === 'resize' && Number.isInteger(m.columns) && Number.isInteger(m.rows)) {
+        size = [m.columns, m.rows];
+        resize?.(...size);
+      }
     });
     // The client went away (killed, terminal closed): as if it had run the command itself and died.
     sock.on('close', () => {
@@ -282,6 +287,7 @@ export class AgentServer {
         frame,
         onResize: (f) => {
           resize = f;
+          if (size) f(...size);
         },
       });
     } catch (err) {
