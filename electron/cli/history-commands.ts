@@ -72,8 +72,8 @@ export async function logsCommand(engine: Engine, args: string[], flags: CliFlag
   if (r.error) io.out(`${pc.red('error:')} ${r.error.message}`);
   for (const m of d.machineErrors) io.out(`  ${pc.red('✗')} ${pc.bold(m.machine)} ${m.error.message}`);
   for (const c of d.resources) {
-    io.out(`  ${statusMark(c.status)} ${pc.bold(c.machine)} ${c.resource.kind} ${c.resource.name}`);
-    for (const line of formatChanges(c.changes)) io.out(line);
+    io.out(`  ${statusMark(io.colors, c.status)} ${pc.bold(c.machine)} ${c.resource.kind} ${c.resource.name}`);
+    for (const line of formatChanges(io.colors, c.changes)) io.out(line);
     if (c.error) io.out(`      ${pc.red(c.error.message.split('\n')[0]!)}`);
   }
   io.out(pc.dim(`── log (${d.log.length} line${d.log.length === 1 ? '' : 's'}${d.logDropped ? `, ${d.logDropped} from the middle left out` : ''}) ──`));

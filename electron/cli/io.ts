@@ -1,10 +1,17 @@
 // How the CLI talks to its terminal (the commands write through CliIo, so tests can capture it), and
 // the options its command line parsed.
 
+import type pc from 'picocolors';
+
+/** picocolors' colour functions, on or off: decided per run (the agent serves terminals with other settings). */
+export type Colors = ReturnType<typeof pc.createColors>;
+
 export interface CliIo {
   out: (s: string) => void;
   err: (s: string) => void;
   tty: boolean;
+  /** The colours of this output: picocolors' own decision in the Node CLI, the client's in the agent (served-cli.ts). */
+  colors: Colors;
 }
 
 export interface CliFlags {

@@ -105,7 +105,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`prodlike: unknown command "${command}". Run \`prodlike --help\` for the list.\n`);
     return 1;
   }
-  const io: CliIo = { out: (s) => process.stdout.write(s + '\n'), err: (s) => process.stderr.write(s + '\n'), tty: !!process.stdout.isTTY && !values.json };
+  const io: CliIo = { out: (s) => process.stdout.write(s + '\n'), err: (s) => process.stderr.write(s + '\n'), tty: !!process.stdout.isTTY && !values.json, colors: pc };
   if (command === 'agent' || (command === 'drift' && values.every !== undefined) || (RUN_COMMANDS.has(command) && !(command === 'use' && values.plan) && !values['no-agent'])) {
     // The agent's client is light: a run handed to a warm agent never loads the engine here.
     const agent = await import('./agent-cli.js');

@@ -1,9 +1,8 @@
 // Text output of finished runs: summaries, status tables, drift tables, and drift as JUnit XML.
 
 import path from 'node:path';
-import pc from 'picocolors';
 import { isDrift, type DriftReport, type ProfileStatus, type RunResult } from '../../shared/report.js';
-import type { CliIo } from './io.js';
+import type { CliIo, Colors } from './io.js';
 import { formatChanges, statusMark } from './render-run.js';
 
 function seconds(ms: number): string {
@@ -11,8 +10,9 @@ function seconds(ms: number): string {
 }
 
 export function printRunResult(io: CliIo, r: RunResult, baseline?: string, allowUnreachable = false): void {
+  const pc = io.colors;
   const s = r.summary;
-  for (const line of failureLines(r)) io.err(line);
+  for (const line of failureLines(pc, r)) io.err(line);
   if (r.kind === 'capture') {
     const hosts = r.machines.filter((m) => m.status !== 'failed').length;
     const missed = r.machines.length - hosts;
@@ -37,7 +37,7 @@ export function printRunResult(io: CliIo, r: RunResult, baseline?: string, allow
  * One line per cause: machines that failed for the same reason (four machines, one stopped Docker
  * engine) are named together.
  */
-export function failureLines(r: Pick<RunResult, 'machines' | 'error'>): string[] {
+export function failureLines(pc: Colors, r: Pick<RunResult, 'machines' | 'error'>): string[] {
   const causes = new Map<string, { machines: string[]; hint?: string }>();
   for (const m of r.machines) {
     if (m.status !== 'failed' || !m.error) continue;
@@ -52,6 +52,7 @@ export function failureLines(r: Pick<RunResult, 'machines' | 'error'>): string[]
 }
 
 export function printStatus(io: CliIo, statuses: ProfileStatus[], all: boolean): void {
+  const pc = io.colors;
   for (const st of statuses) {
     const last = st.lastRun ? `last ${st.lastRun.kind} ${st.lastRun.ok ? pc.green('ok') : pc.red('failed')} ${st.lastRun.startedAt}` : 'never run';
     io.out(`${st.active ? pc.green('●') : ' '} ${pc.bold(st.profile)} ${pc.dim(`(${st.role}, ${path.relative(process.cwd(), st.file)})`)}  ${pc.dim(last)}`);
@@ -70,12 +71,13 @@ export function printStatus(io: CliIo, statuses: ProfileStatus[], all: boolean):
 }
 
 export function printDrift(io: CliIo, report: DriftReport): void {
+  const pc = io.colors;
   for (const e of report.errors) io.err(`${pc.red('✗')} ${e.machine}: ${e.error.message}${e.error.hint ? `\n  ${pc.dim('→')} ${e.error.hint}` : ''}`);
   const notInSync = report.findings.filter((f) => isDrift(f.status));
   const notChecked = report.findings.filter((f) => f.status === 'not-checked');
   for (const f of [...notInSync, ...notChecked]) {
-    io.out(`${statusMark(f.status).padEnd(18)} ${pc.bold(f.machine)}${f.against ? pc.dim(` (vs ${f.against})`) : ''} ${f.resource.kind} ${f.resource.name}`);
-    for (const line of formatChanges(f.changes)) io.out(line);
+    io.out(`${statusMark(pc, f.status).padEnd(18)} ${pc.bold(f.machine)}${f.against ? pc.dim(` (vs ${f.against})`) : ''} ${f.resource.kind} ${f.resource.name}`);
+    for (const line of formatChanges(pc, f.changes)) io.out(line);
   }
   const inSync = report.findings.length - notInSync.length - notChecked.length;
   const unchecked = notChecked.length ? `, ${notChecked.length} not checked` : '';

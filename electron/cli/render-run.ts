@@ -3,9 +3,9 @@
 // their diffs; resources that were already right are only counted.
 
 import type logUpdateModule from 'log-update';
-import pc from 'picocolors';
 import type { RunEvent } from '../../shared/events.js';
 import type { Change, DriftStatus, ResourceStatus } from '../../shared/report.js';
+import type { Colors } from './io.js';
 
 /** Above this many machines the live block is one progress line. */
 const FLEET_LINES = 10;
@@ -26,7 +26,7 @@ export interface RunRenderer {
   stop(): void;
 }
 
-export function statusMark(s: ResourceStatus | DriftStatus): string {
+export function statusMark(pc: Colors, s: ResourceStatus | DriftStatus): string {
   switch (s) {
     case 'ok':
     case 'in-sync':
@@ -50,7 +50,7 @@ export function statusMark(s: ResourceStatus | DriftStatus): string {
   }
 }
 
-export function formatChanges(changes: Change[], indent = '      '): string[] {
+export function formatChanges(pc: Colors, changes: Change[], indent = '      '): string[] {
   const out: string[] = [];
   for (const c of changes) {
     out.push(`${indent}${pc.dim('-')} ${c.summary}`);
@@ -69,8 +69,9 @@ export function formatChanges(changes: Change[], indent = '      '): string[] {
  * `live`: log-update, for the live machine lines on a terminal. The caller loads it (only on a
  * terminal: it and its dependencies are ~20 ms of every run's start-up); without it there are none.
  */
-export function createRunRenderer(opts: { tty: boolean; verbose: boolean; write?: (s: string) => void; live?: typeof logUpdateModule }): RunRenderer {
+export function createRunRenderer(opts: { tty: boolean; verbose: boolean; colors: Colors; write?: (s: string) => void; live?: typeof logUpdateModule }): RunRenderer {
   const logUpdate = opts.live!;
+  const pc = opts.colors;
   opts = { ...opts, tty: opts.tty && !!opts.live };
   const write = opts.write ?? ((s: string) => process.stdout.write(s + '\n'));
   const machines = new Map<string, MachineLine>();
@@ -79,6 +80,9 @@ export function createRunRenderer(opts: { tty: boolean; verbose: boolean; write?
   const fleetLine = (f: NonNullable<typeof fleet>) => `hosts ${f.done}/${f.total} done${f.failed ? `, ${pc.red(`${f.failed} failed`)}` : ', 0 failed'}`;
   let frame = 0;
   let timer: NodeJS.Timeout | undefined;
+  // After run-end the live block is final: a frame drawn after log-update's done() would draw it again
+  // below (the run's record is written between run-end and the result, which can take longer than a tick).
+  let ended = false;
 
   const render = () => {
     if (fleet && machines.size > FLEET_LINES) return `${fleet.done < fleet.total ? pc.cyan(SPINNER[frame % SPINNER.length]!) : fleet.failed ? pc.red('✗') : pc.green('✓')} ${fleetLine(fleet)}`;
@@ -93,9 +97,9 @@ export function createRunRenderer(opts: { tty: boolean; verbose: boolean; write?
     return lines.join('\n');
   };
   const persist = (line: string) => {
-    if (opts.tty) logUpdate.clear();
+    if (opts.tty && !ended) logUpdate.clear();
     write(line);
-    if (opts.tty && machines.size) logUpdate(render());
+    if (opts.tty && machines.size && !ended) logUpdate(render());
   };
   const machine = (name: string) => {
     let m = machines.get(name);
@@ -139,8 +143,8 @@ export function createRunRenderer(opts: { tty: boolean; verbose: boolean; write?
           m.statuses.set(e.resource.id, e.status);
           m.detail = `${e.resource.kind} ${e.resource.name}`;
           if (e.status !== 'ok' || opts.verbose) {
-            const head = `  ${statusMark(e.status)} ${pc.bold(e.machine)} ${e.resource.kind} ${e.resource.name}`;
-            const body = formatChanges(e.changes);
+            const head = `  ${statusMark(pc, e.status)} ${pc.bold(e.machine)} ${e.resource.kind} ${e.resource.name}`;
+            const body = formatChanges(pc, e.changes);
             // The message holds the exit code and the output's last lines; --verbose streamed it all.
             if (e.error) body.push(...e.error.message.split('\n').map((l, i) => `      ${i === 0 ? pc.red(l) : pc.dim(l)}`));
             persist([head, ...body].join('\n'));
@@ -176,7 +180,9 @@ export function createRunRenderer(opts: { tty: boolean; verbose: boolean; write?
         }
         case 'run-end':
           for (const m of machines.values()) m.done = true;
-          if (opts.tty) {
+          if (opts.tty && !ended) {
+            ended = true;
+            clearInterval(timer);
             logUpdate(render());
             logUpdate.done();
           }

@@ -4,7 +4,7 @@
 
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import pc from 'picocolors';
+import type logUpdateModule from 'log-update';
 import { DEFAULT_FORKS, MAX_FORKS, type StartRunRequest } from '../../shared/api.js';
 import type { EventSink } from '../../shared/events.js';
 import type { DriftReport, ErrorInfo, RunResult } from '../../shared/report.js';
@@ -23,6 +23,7 @@ export function printError(io: CliIo, info: ErrorInfo, json: boolean): void {
     io.out(JSON.stringify({ error: info }));
     return;
   }
+  const pc = io.colors;
   io.err(`${pc.red('error:')} ${info.message}`);
   if (info.where && !info.message.includes(info.where)) io.err(`  ${pc.dim('at')} ${info.where}`);
   if (info.hint) io.err(`  ${pc.dim('→')} ${info.hint}`);
@@ -59,12 +60,16 @@ export function parseForks(text: string): number {
 
 }
 
-/** `sigint: false`: Ctrl-C is not this process's to take (the agent serving a native client's command). */
-export async function runKind(engine: RunStarter, kind: StartRunRequest['kind'], file: string, flags: CliFlags, io: CliIo, opts: { sigint?: boolean } = {}): Promise<number> {
+/**
+ * `sigint: false`: Ctrl-C is not this process's to take (the agent serving a native client's command).
+ * `live`: the terminal's live lines (the agent draws them on the client's, served-terminal.ts); by default
+ * log-update on this process's stdout.
+ */
+export async function runKind(engine: RunStarter, kind: StartRunRequest['kind'], file: string, flags: CliFlags, io: CliIo, opts: { sigint?: boolean; live?: typeof logUpdateModule } = {}): Promise<number> {
   const req = runRequest(kind, file, flags);
   const json = !!flags.json;
-  const live = io.tty && !json ? (await import('log-update')).default : undefined;
-  const renderer = json ? undefined : createRunRenderer({ tty: io.tty, verbose: !!flags.verbose, write: io.out, ...(live ? { live } : {}) });
+  const live = io.tty && !json ? (opts.live ?? (await import('log-update')).default) : undefined;
+  const renderer = json ? undefined : createRunRenderer({ tty: io.tty, verbose: !!flags.verbose, colors: io.colors, write: io.out, ...(live ? { live } : {}) });
   const started = engine.start(req, (e) => (json ? io.out(JSON.stringify(e)) : renderer!.onEvent(e)));
   const onSigint = () => {
     engine.cancel(started.runId);
@@ -88,7 +93,7 @@ export async function finishRun(result: RunResult | DriftReport, req: StartRunRe
   else {
     if (result.error) printError(io, result.error, false);
     printRunResult(io, result, req.baseline, !!req.allowUnreachable);
-    if (req.kind === 'plan' && result.ok && result.summary.pending > 0) io.out(pc.dim(`apply exactly this plan: prodlike up ${req.file} --from-plan ${result.runId}`));
+    if (req.kind === 'plan' && result.ok && result.summary.pending > 0) io.out(io.colors.dim(`apply exactly this plan: prodlike up ${req.file} --from-plan ${result.runId}`));
   }
   if (!result.ok) return 1;
   return req.kind === 'plan' && result.summary.pending > 0 ? 2 : 0;

@@ -1,7 +1,8 @@
 // The agent's side of the native client (electron/cli/native/client.c): a whole `prodlike` command read,
 // run and rendered here with the Node CLI's own code (options.ts, agent-cli.ts, run-kind.ts), its output
-// and exit code sent back as frames. Any command the Node CLI would not hand to an agent, or would render
-// differently here, goes back to the Node CLI (`f`), so the output is always the Node CLI's.
+// and exit code sent back as frames. The colours are the client's (its environment and terminal), and on
+// a terminal the live lines are drawn on the client's (served-terminal.ts). Any command the Node CLI would
+// not hand to an agent goes back to the Node CLI (`f`), so the output is always the Node CLI's.
 
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -11,6 +12,7 @@ import { agentAllowed, identity, runOptions, type LostRun } from './agent-identi
 import type { CliFlags, CliIo } from './io.js';
 import { CLI_OPTIONS, RUN_COMMANDS } from './options.js';
 import { runKind, runRequest, type RunStarter } from './run-kind.js';
+import { servedTerminal, type ClientTerminal, type ServedTerminal } from './served-terminal.js';
 import type { StartRunRequest } from '../../shared/api.js';
 
 /** Whether picocolors would colour the client's output (its rules, over the client's environment and stdout). */
@@ -19,7 +21,7 @@ export function clientColors(env: Record<string, string | undefined>, tty: boole
 }
 
 /** Why the agent leaves this command to the Node CLI, or the run it is (undefined: it takes it). */
-export function servedRun(msg: Pick<CliRequest, 'argv' | 'env' | 'tty'>, agentColors: boolean): { why: string } | { kind: StartRunRequest['kind']; file: string; flags: CliFlags } {
+export function servedRun(msg: Pick<CliRequest, 'argv' | 'env'>): { why: string } | { kind: StartRunRequest['kind']; file: string; flags: CliFlags } {
   let parsed;
   try {
     parsed = parseArgs({ args: msg.argv, allowPositionals: true, options: CLI_OPTIONS });
@@ -31,15 +33,20 @@ export function servedRun(msg: Pick<CliRequest, 'argv' | 'env' | 'tty'>, agentCo
   if (flags.help || flags.version || !command || !RUN_COMMANDS.has(command) || (command === 'use' && flags.plan)) return { why: 'not a run' };
   if (flags.every !== undefined || !agentAllowed(flags, msg.env)) return { why: 'not for an agent' };
   if (!file) return { why: 'no profile (the Node CLI says so)' };
-  // Live progress on a terminal is log-update's, in the client's own process.
-  if (msg.tty && !flags.json) return { why: 'a terminal' };
-  if (clientColors(msg.env, msg.tty) !== agentColors) return { why: 'colours differ from the agent’s' };
   return { kind: command as StartRunRequest['kind'], file, flags };
+}
+
+/** The client's terminal as its request describes it (sizes that are not whole numbers are left out, as unread). */
+export function clientTerminal(msg: Pick<CliRequest, 'stderrTty' | 'columns' | 'rows'>): ClientTerminal {
+  const size = (n: unknown) => (typeof n === 'number' && Number.isInteger(n) && n >= 0 ? n : undefined);
+  const columns = size(msg.columns);
+  const rows = size(msg.rows);
+  return { stderrTty: !!msg.stderrTty, ...(columns !== undefined ? { columns } : {}), ...(rows !== undefined ? { rows } : {}) };
 }
 
 /** AgentServerOptions.cli: one native client's command. */
 export async function serveCli(msg: CliRequest, conn: CliConnection): Promise<void> {
-  const run = servedRun(msg, pc.isColorSupported);
+  const run = servedRun(msg);
   const ctx = { cliMain: msg.main, env: msg.env };
   if ('why' in run) return conn.frame('f', run.why);
   const why = conn.mismatch(identity(ctx));
@@ -57,7 +64,13 @@ export async function serveCli(msg: CliRequest, conn: CliConnection): Promise<vo
   // Output waits until the client knows the run (`l`), so that it can report it if the agent dies.
   let held: [CliFrameType, string][] | undefined = [];
   const write = (t: CliFrameType, s: string) => (held ? held.push([t, s]) : conn.frame(t, s));
-  const io: CliIo = { out: (s) => write('o', s + '\n'), err: (s) => write('e', s + '\n'), tty: false };
+  // What the Node CLI in the client's place would decide: main.ts's io over picocolors' rules.
+  const io: CliIo = { out: (s) => write('o', s + '\n'), err: (s) => write('e', s + '\n'), tty: msg.tty && !flags.json, colors: pc.createColors(clientColors(msg.env, msg.tty)) };
+  let terminal: ServedTerminal | undefined;
+  if (io.tty) {
+    const t = (terminal = servedTerminal(clientTerminal(msg), write, (await import('log-update')).createLogUpdate));
+    conn.onResize((columns, rows) => t.resize(columns, rows));
+  }
   let cancel: (() => void) | undefined;
   const starter: RunStarter = {
     start: (r, emit) => {
@@ -85,12 +98,13 @@ export async function serveCli(msg: CliRequest, conn: CliConnection): Promise<vo
   };
   let code: number;
   try {
-    code = await runKind(starter, kind, file, flags, io, { sigint: false });
+    code = await runKind(starter, kind, file, flags, io, { sigint: false, ...(terminal ? { live: terminal.live } : {}) });
   } catch (err) {
-    io.err(`${pc.red('prodlike:')} ${(err as Error)?.message ?? String(err)}`);
+    io.err(`${io.colors.red('prodlike:')} ${(err as Error)?.message ?? String(err)}`);
     if (flags.debug) io.err((err as Error)?.stack ?? '');
     code = 1;
   }
+  terminal?.exit();
   for (const [t, s] of held ?? []) conn.frame(t, s);
   conn.frame('x', String(code));
 }

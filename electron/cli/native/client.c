@@ -15,6 +15,11 @@
  *   'f' not taken: run it in Node (only before anything else)
  *   'l' the run started (JSON): if the connection then ends without 'x', the agent died mid-run, and Node
  *       finds the run's result in the history or records it as failed (PRODLIKE_AGENT_LOST).
+ *
+ * On a terminal the agent draws the live progress lines as the Node CLI's log-update would, at the size
+ * sent in the request (and in a `resize` message on SIGWINCH), and hides the cursor on stderr meanwhile.
+ * This program watches stderr for the cursor's hide/show sequences and shows the cursor again on every
+ * way out with it hidden: a second Ctrl-C, SIGTERM/SIGHUP/SIGQUIT, the agent gone mid-run.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -26,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -227,11 +233,41 @@ static void put_str(const char *s, size_t n) {
 
 /* ---- talking to the agent ---- */
 
-static volatile sig_atomic_t interrupted;
+static volatile sig_atomic_t interrupted, resized, cursor_hidden;
+
+static const char HIDE_CURSOR[] = "\033[?25l", SHOW_CURSOR[] = "\033[?25h";
+
+/* The cursor as the agent left it, shown again if hidden (as the Node CLI's restore-cursor does at exit). */
+static void restore_cursor(void) {
+  if (!cursor_hidden) return;
+  cursor_hidden = 0;
+  ssize_t w = write(2, SHOW_CURSOR, sizeof SHOW_CURSOR - 1);
+  (void)w;
+}
+
+/* Ends this client by `sig`, the cursor shown first. */
+static void on_fatal(int sig) {
+  restore_cursor();
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
 static void on_sigint(int sig) {
+  if (interrupted) on_fatal(sig); /* a second Ctrl-C ends this client, as in the Node CLI */
+  else interrupted = 1;
+}
+
+static void on_sigwinch(int sig) {
   (void)sig;
-  interrupted = 1;
-  signal(SIGINT, SIG_DFL); /* a second Ctrl-C ends this client, as in the Node CLI */
+  resized = 1;
+}
+
+/* The last of the cursor's hide/show sequences in what the agent wrote to stderr, if any. */
+static void watch_cursor(const char *p, size_t n) {
+  const char *hide = NULL, *show = NULL;
+  for (const char *q = p; (q = memmem(q, n - (size_t)(q - p), HIDE_CURSOR, sizeof HIDE_CURSOR - 1)); q++) hide = q;
+  for (const char *q = p; (q = memmem(q, n - (size_t)(q - p), SHOW_CURSOR, sizeof SHOW_CURSOR - 1)); q++) show = q;
+  if (hide || show) cursor_hidden = hide && (!show || hide > show);
 }
 
 static int write_all(int fd, const char *p, size_t n) {
@@ -306,7 +342,15 @@ int main(int argc, char **argv) {
   put_str(cwd, strlen(cwd));
   puts_(",\"main\":");
   put_str(g_main, strlen(g_main));
-  puts_(isatty(1) ? ",\"tty\":true" : ",\"tty\":false");
+  int tty = isatty(1);
+  puts_(tty ? ",\"tty\":true" : ",\"tty\":false");
+  puts_(isatty(2) ? ",\"stderrTty\":true" : ",\"stderrTty\":false");
+  struct winsize ws;
+  if (tty && !ioctl(1, TIOCGWINSZ, &ws)) {
+    char size[64];
+    snprintf(size, sizeof size, ",\"columns\":%u,\"rows\":%u", (unsigned)ws.ws_col, (unsigned)ws.ws_row);
+    puts_(size);
+  }
   puts_(",\"env\":{");
   int firstEnv = 1;
   for (char **e = environ; *e; e++) {
@@ -323,8 +367,16 @@ int main(int argc, char **argv) {
   if (write_all(fd, buf, blen)) run_node();
 
   struct sigaction sa = {0};
-  sa.sa_handler = on_sigint; /* no SA_RESTART: read() returns, and the cancel goes out */
+  sa.sa_handler = on_sigint; /* no SA_RESTART: read() returns, and the cancel (or the new size) goes out */
   sigaction(SIGINT, &sa, NULL);
+  sa.sa_handler = on_fatal;
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGHUP, &sa, NULL);
+  sigaction(SIGQUIT, &sa, NULL);
+  if (tty) {
+    sa.sa_handler = on_sigwinch;
+    sigaction(SIGWINCH, &sa, NULL);
+  }
 
   /* Frames: read into `in`, handle each complete one. */
   size_t cap = 1 << 16, len = 0;
@@ -336,6 +388,14 @@ int main(int argc, char **argv) {
       cancelled = 1;
       static const char cancel[] = "{\"op\":\"cancel\"}\n";
       write_all(fd, cancel, sizeof cancel - 1);
+    }
+    if (resized) {
+      resized = 0;
+      if (!ioctl(1, TIOCGWINSZ, &ws)) {
+        char msg[96];
+        int m = snprintf(msg, sizeof msg, "{\"op\":\"resize\",\"columns\":%u,\"rows\":%u}\n", (unsigned)ws.ws_col, (unsigned)ws.ws_row);
+        write_all(fd, msg, (size_t)m);
+      }
     }
     if (len == cap) {
       cap *= 2;
@@ -363,7 +423,10 @@ int main(int argc, char **argv) {
       const char *p = (const char *)in + off + 5;
       frames++;
       if (type == 'o') write_all(1, p, n);
-      else if (type == 'e') write_all(2, p, n);
+      else if (type == 'e') {
+        watch_cursor(p, n);
+        write_all(2, p, n);
+      }
       else if (type == 'f' && frames == 1) {
         close(fd);
         run_node();
@@ -373,6 +436,7 @@ int main(int argc, char **argv) {
       } else if (type == 'x') {
         char code[16] = "";
         memcpy(code, p, n < 15 ? n : 15);
+        restore_cursor();
         return atoi(code);
       }
       off += 5 + n;
@@ -381,6 +445,7 @@ int main(int argc, char **argv) {
     len -= off;
   }
   close(fd);
+  restore_cursor();
   /* The agent went away without an exit code. Before it took the run: Node runs it. After: Node reports it. */
   if (!frames) run_node();
   if (lost) {

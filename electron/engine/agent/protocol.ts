@@ -32,7 +32,9 @@ export type AgentRequest =
   | ({ op: 'schedule'; file: string; everyMs: number; against?: string; opts: RunOptions } & AgentIdentity)
   | { op: 'unschedule'; file: string; cwd: string }
   | { op: 'watch' }
-  | CliRequest;
+  | CliRequest
+  /** The native client's terminal changed size (SIGWINCH), mid-command. */
+  | { op: 'resize'; columns: number; rows: number };
 
 /**
  * A whole command from the native client (electron/cli/native/client.c): its arguments, folder and
@@ -48,6 +50,11 @@ export interface CliRequest {
   main: string;
   /** The client's stdout is a terminal. */
   tty: boolean;
+  /** Its stderr is a terminal (the live lines hide the cursor there, as cli-cursor does). */
+  stderrTty?: boolean;
+  /** Its stdout's size (TIOCGWINSZ), when it is a terminal and the size could be read. */
+  columns?: number;
+  rows?: number;
 }
 
 /** o: stdout, e: stderr, x: exit code, f: not taken (run it in Node), l: the run started (for recovery). */
@@ -68,6 +75,8 @@ export interface CliConnection {
   mismatch(id: AgentIdentity): string | undefined;
   start(req: StartRunRequest, opts: RunOptions, emit: (e: RunEvent) => void): { runId: string; pid: number; done: Promise<RunResult | DriftReport>; cancel: () => void };
   frame(type: CliFrameType, payload: string): void;
+  /** The client's terminal changed size (its `resize` messages). */
+  onResize(f: (columns: number, rows: number) => void): void;
 }
 
 export interface AgentStatus {

@@ -244,6 +244,7 @@ export class AgentServer {
         return;
       }
       case 'cancel':
+      case 'resize':
         sock.end();
         return;
       case 'cli':
@@ -260,9 +261,16 @@ export class AgentServer {
       return;
     }
     let cancel: (() => void) | undefined;
+    let resize: ((columns: number, rows: number) => void) | undefined;
+    // The latest size, for a handler that comes after it (the terminal resized while the command was read).
+    let size: [number, number] | undefined;
     let finished = false;
     this.emitter.set(sock, (m) => {
       if (m.op === 'cancel') cancel?.();
+      else if (m.op === 'resize' && Number.isInteger(m.columns) && Number.isInteger(m.rows)) {
+        size = [m.columns, m.rows];
+        resize?.(...size);
+      }
     });
     // The client went away (killed, terminal closed): as if it had run the command itself and died.
     sock.on('close', () => {
@@ -277,6 +285,10 @@ export class AgentServer {
           return { ...started, pid: process.pid };
         },
         frame,
+        onResize: (f) => {
+          resize = f;
+          if (size) f(...size);
+        },
       });
     } catch (err) {
       // Lines would be garbage to the client: the error is its stderr, the exit code 1.

@@ -91,7 +91,7 @@ describe('the native client finds the agent where paths.ts puts it', () => {
 
 describe('which commands the agent serves for the native client', () => {
   const env = { NO_COLOR: '1' };
-  const served = (argv: string[], e: Record<string, string> = env, tty = false) => servedRun({ argv, env: e, tty }, false);
+  const served = (argv: string[], e: Record<string, string> = env) => servedRun({ argv, env: e });
   it('a run with a profile, as the Node CLI would hand it to an agent', () => {
     expect(served(['up', 'shop/dev', '--json'])).toEqual({ kind: 'up', file: 'shop/dev', flags: { json: true } });
     expect(served(['--verbose', 'drift', 'p.yaml', '--against', 'b.yaml'])).toMatchObject({ kind: 'drift', file: 'p.yaml', flags: { verbose: true, against: 'b.yaml' } });
@@ -102,13 +102,8 @@ describe('which commands the agent serves for the native client', () => {
     }
     expect(served(['up', 'x'], { PRODLIKE_NO_AGENT: '1', NO_COLOR: '1' })).toHaveProperty('why');
   });
-  it('a terminal (live progress) goes back, unless the output is JSON', () => {
-    expect(served(['up', 'x'], env, true)).toHaveProperty('why');
-    expect(served(['up', 'x', '--json'], env, true)).toMatchObject({ kind: 'up' });
-  });
-  it('so does a client whose colours would differ from the agent’s', () => {
-    expect(served(['up', 'x'], { FORCE_COLOR: '1' })).toHaveProperty('why');
-    expect(servedRun({ argv: ['up', 'x'], env: { FORCE_COLOR: '1' }, tty: false }, true)).toMatchObject({ kind: 'up' });
+  it('whatever the client’s colours (they are decided per run, see served-cli.test.ts)', () => {
+    for (const e of [{}, { FORCE_COLOR: '1' }, { NO_COLOR: '1' }, { TERM: 'dumb' }] as Record<string, string>[]) expect(served(['up', 'x'], e)).toMatchObject({ kind: 'up' });
   });
   it('colours as picocolors decides them: NO_COLOR wins, then FORCE_COLOR, a terminal that is not dumb, or CI', () => {
     expect(clientColors({}, false)).toBe(false);

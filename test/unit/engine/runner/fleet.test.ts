@@ -1,3 +1,4 @@
+import pc from 'picocolors';
 import { describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../../../shared/events.js';
 import { parseForks } from '../../../../electron/cli/run-kind.js';
@@ -52,7 +53,7 @@ describe('the fleet progress line', () => {
 
   it('without a terminal, prints hosts done/total and failures at each tenth, not at every host', () => {
     const lines: string[] = [];
-    const r = createRunRenderer({ tty: false, verbose: false, write: (s) => lines.push(s) });
+    const r = createRunRenderer({ tty: false, verbose: false, colors: pc, write: (s) => lines.push(s) });
     for (let i = 0; i <= 100; i++) r.onEvent(progress(i, 100, i >= 37 ? 1 : 0));
     r.stop();
     // Colour or not (picocolors follows the environment): the words are what is checked.
