@@ -12,6 +12,8 @@ export interface CliIo {
   tty: boolean;
   /** The colours of this output: picocolors' own decision in the Node CLI, the client's in the agent (served-cli.ts). */
   colors: Colors;
+  /** The folder paths are shown relative to: the caller's (a served run's is not the agent's own). */
+  cwd?: string;
 }
 
 export interface CliFlags {

@@ -16,7 +16,7 @@ export function printRunResult(io: CliIo, r: RunResult, baseline?: string, allow
   if (r.kind === 'capture') {
     const hosts = r.machines.filter((m) => m.status !== 'failed').length;
     const missed = r.machines.length - hosts;
-    const where = path.relative(process.cwd(), baseline ?? '') || baseline;
+    const where = path.relative(io.cwd ?? process.cwd(), baseline ?? '') || baseline;
     if (r.ok) io.out(`${pc.green('✓')} captured ${r.profile}: ${hosts} host(s), read-only, written to ${where} in ${seconds(r.durationMs)}`);
     else if (allowUnreachable && hosts > 0 && !r.error) io.out(`${pc.yellow('!')} captured ${r.profile}: ${hosts} of ${r.machines.length} host(s), written to ${where}; ${missed} not captured (marked so in it) in ${seconds(r.durationMs)}`);
     else io.out(`${pc.red('✗')} capture of ${r.profile} failed: no baseline was written${hosts > 0 && missed > 0 ? ` (${hosts} of ${r.machines.length} hosts were captured; --allow-unreachable writes them)` : ''}`);
@@ -81,7 +81,7 @@ export function printDrift(io: CliIo, report: DriftReport): void {
   }
   const inSync = report.findings.length - notInSync.length - notChecked.length;
   const unchecked = notChecked.length ? `, ${notChecked.length} not checked` : '';
-  const against = report.against === 'profile' ? 'its profile' : path.relative(process.cwd(), report.against);
+  const against = report.against === 'profile' ? 'its profile' : path.relative(io.cwd ?? process.cwd(), report.against);
   if (report.inSync) io.out(`${pc.green('✓')} ${report.profile} is in sync with ${against}: ${inSync} resource(s) checked${unchecked} in ${seconds(report.durationMs)}`);
   else io.out(`${pc.yellow('!')} ${report.profile} drifted from ${against}: ${notInSync.length} finding(s), ${inSync} in sync${unchecked}${report.errors.length ? `, ${report.errors.length} machine(s) not checked` : ''} (${seconds(report.durationMs)})`);
 }

@@ -65,7 +65,7 @@ export async function serveCli(msg: CliRequest, conn: CliConnection): Promise<vo
   let held: [CliFrameType, string][] | undefined = [];
   const write = (t: CliFrameType, s: string) => (held ? held.push([t, s]) : conn.frame(t, s));
   // What the Node CLI in the client's place would decide: main.ts's io over picocolors' rules.
-  const io: CliIo = { out: (s) => write('o', s + '\n'), err: (s) => write('e', s + '\n'), tty: msg.tty && !flags.json, colors: pc.createColors(clientColors(msg.env, msg.tty)) };
+  const io: CliIo = { out: (s) => write('o', s + '\n'), err: (s) => write('e', s + '\n'), tty: msg.tty && !flags.json, colors: pc.createColors(clientColors(msg.env, msg.tty)), cwd: msg.cwd };
   let terminal: ServedTerminal | undefined;
   if (io.tty) {
     const t = (terminal = servedTerminal(clientTerminal(msg), write, (await import('log-update')).createLogUpdate));

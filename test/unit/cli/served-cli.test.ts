@@ -151,3 +151,16 @@ describe('servedTerminal', () => {
     expect(written[0]!.split('\n')[0]).toHaveLength(80);
   });
 });
+
+describe('paths in a served run', () => {
+  it('are shown relative to the client’s folder, not the agent’s', async () => {
+    const kind = result.kind;
+    result.kind = 'capture';
+    try {
+      const frames = await serve({ cwd: '/work/app' }, { argv: ['capture', 'shop', '--out', 'baselines/prod.yaml'] });
+      expect(text(frames, 'o')).toContain('written to baselines/prod.yaml in');
+    } finally {
+      result.kind = kind;
+    }
+  });
+});
