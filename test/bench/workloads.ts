@@ -87,7 +87,9 @@ export const PLAYBOOK = `- hosts: target
     - ansible.builtin.apt: { name: jq, state: present }
     - ansible.builtin.group: { name: plbench }
     - ansible.builtin.group: { name: plbench-ops, gid: 4321 }
-    - ansible.builtin.user: { name: plbench, groups: [plbench], append: true }
+    # The primary group named: Prodlike's user gets the group of its name; Ansible's, with that group
+    # already there and no group given, gets \`users\` (the end states would differ).
+    - ansible.builtin.user: { name: plbench, group: plbench, groups: [plbench], append: true }
     - ansible.builtin.file: { path: /srv/plbench, state: directory, mode: "0755" }
     - ansible.builtin.file: { path: /srv/plbench/conf, state: directory, mode: "0755" }
     - ansible.builtin.file: { path: /srv/plbench/data, state: directory, owner: plbench, mode: "0750" }
