@@ -8,12 +8,10 @@
 // Containers are checked with the docker CLI.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, readlinkSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, docker, exec, purge, unique, workspace, type Workspace } from '../../support/cli.js';
+import { docker, exec, purge, unique, workspace, type Workspace } from '../../support/cli.js';
+import { AGENT_ENV, CLIENT, NATIVE, NO_NODE, twoContainers } from '../../support/native-client.js';
 
-const NATIVE = path.join(ROOT, 'bin', 'prodlike');
-const CLIENT = path.join(ROOT, 'dist', 'cli', 'prodlike-client');
 const hasScript = (() => {
   try {
     execFileSync('script', ['--version'], { stdio: 'ignore' });
@@ -24,8 +22,7 @@ const hasScript = (() => {
 })();
 const why = !existsSync(CLIENT) ? 'the native client is not built (no C compiler when `npm run build` ran)' : !hasScript ? 'no `script` (util-linux) to make a terminal' : '';
 const NAME = unique('pl-it-tty');
-const AGENT = { PRODLIKE_NO_AGENT: '', CI: '', PRODLIKE_AGENT_IDLE: '120s' };
-const NO_NODE = { PRODLIKE_NODE: '/bin/false' };
+const AGENT = AGENT_ENV;
 const COLOURS = { NO_COLOR: '', FORCE_COLOR: '', TERM: 'xterm-256color' };
 const NO_COLOURS = { NO_COLOR: '1', FORCE_COLOR: '', TERM: 'xterm-256color' };
 const HIDE = '\x1b[?25l';
@@ -33,19 +30,7 @@ const SHOW = '\x1b[?25h';
 let ws: Workspace;
 let file: string;
 
-const profile = (extra = '') => `name: ${NAME}
-machines:
-${['a', 'b']
-  .map(
-    (m) => `  ${m}:
-    docker: { image: debian:bookworm }
-    resources:
-      - file: /etc/tty-test
-        content: "${m}\\n"
-      - directory: /srv/${m}
-${m === 'a' ? extra : ''}`,
-  )
-  .join('')}`;
+const profile = (extra = '') => twoContainers(NAME, 'tty-test', extra, '      - directory: /srv/$m\n');
 
 interface TtyRun {
   code: number;

@@ -7,30 +7,16 @@ import { execFile, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, docker, exec, purge, unique, workspace, type CliRun, type Workspace } from '../../support/cli.js';
+import { docker, exec, purge, unique, workspace, type CliRun, type Workspace } from '../../support/cli.js';
+import { AGENT_ENV, CLIENT, NATIVE, NO_NODE, twoContainers } from '../../support/native-client.js';
 
-const NATIVE = path.join(ROOT, 'bin', 'prodlike');
-const CLIENT = path.join(ROOT, 'dist', 'cli', 'prodlike-client');
 const built = existsSync(CLIENT);
 const NAME = unique('pl-it-native');
-const AGENT = { PRODLIKE_NO_AGENT: '', CI: '', PRODLIKE_AGENT_IDLE: '120s' };
-/** Starting Node fails under this: a run that succeeds was served by the agent alone. */
-const NO_NODE = { PRODLIKE_NODE: '/bin/false' };
+const AGENT = AGENT_ENV;
 let ws: Workspace;
 let file: string;
 
-const profile = (extra = '') => `name: ${NAME}
-machines:
-${['a', 'b']
-  .map(
-    (m) => `  ${m}:
-    docker: { image: debian:bookworm }
-    resources:
-      - file: /etc/native-test
-        content: "${m}\\n"
-${m === 'a' ? extra : ''}`,
-  )
-  .join('')}`;
+const profile = (extra = '') => twoContainers(NAME, 'native-test', extra);
 
 function native(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
   const t = Date.now();
