@@ -2,13 +2,12 @@
 
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import pc from 'picocolors';
 import type { RunDetail } from '../../shared/history.js';
 import type { RunRecord } from '../../shared/report.js';
 import type { Engine } from '../engine/engine.js';
 import { ProdlikeError } from '../engine/errors.js';
 import { LOG_HEAD } from '../engine/state/run-history.js';
-import type { CliFlags, CliIo } from './io.js';
+import type { CliFlags, CliIo, Colors } from './io.js';
 import { formatChanges, statusMark } from './render-run.js';
 
 const HISTORY_LIMIT = 50;
@@ -24,13 +23,14 @@ function when(iso: string): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
 
-function outcome(r: RunRecord): string {
+function outcome(pc: Colors, r: RunRecord): string {
   const s = r.summary;
   const parts = [s.changed && `${s.changed} changed`, s.pending && `${s.pending} ${r.kind === 'drift' ? 'drifted' : 'to change'}`, s.failed && `${s.failed} failed`, s.skipped && `${s.skipped} skipped`].filter(Boolean);
   return `${r.ok ? pc.green('ok') : pc.red('failed')}${parts.length ? `  ${parts.join(', ')}` : ''}`;
 }
 
 export async function historyCommand(engine: Engine, args: string[], flags: CliFlags, io: CliIo): Promise<number> {
+  const pc = io.colors;
   let file: string | undefined;
   if (args[0]) {
     try {
@@ -51,7 +51,7 @@ export async function historyCommand(engine: Engine, args: string[], flags: CliF
     return 0;
   }
   for (const r of runs) {
-    io.out(`${pc.bold(r.runId)}  ${when(r.startedAt)}  ${r.kind.padEnd(9)} ${(file ? '' : r.profile.padEnd(16) + ' ')}${seconds(r.durationMs).padStart(7)}  ${outcome(r)}`);
+    io.out(`${pc.bold(r.runId)}  ${when(r.startedAt)}  ${r.kind.padEnd(9)} ${(file ? '' : r.profile.padEnd(16) + ' ')}${seconds(r.durationMs).padStart(7)}  ${outcome(pc, r)}`);
     if (!r.ok && r.error) io.out(`          ${pc.red(r.error.message.split('\n')[0]!)}`);
   }
   io.out(pc.dim(`\`prodlike logs <run>\` shows a run's changes and its full log`));
@@ -59,6 +59,7 @@ export async function historyCommand(engine: Engine, args: string[], flags: CliF
 }
 
 export async function logsCommand(engine: Engine, args: string[], flags: CliFlags, io: CliIo): Promise<number> {
+  const pc = io.colors;
   const runId = args[0];
   if (!runId) throw new ProdlikeError('logs needs a run', { hint: '`prodlike history` lists the runs and their ids' });
   const d: RunDetail = await engine.runDetail(runId);
@@ -68,12 +69,12 @@ export async function logsCommand(engine: Engine, args: string[], flags: CliFlag
   }
   const r = d.record;
   io.out(`${pc.bold(r.kind)} ${r.profile}  ${pc.dim(path.relative(process.cwd(), r.profileFile) || r.profileFile)}`);
-  io.out(`run ${r.runId}, ${when(r.startedAt)}, ${seconds(r.durationMs)}${d.running ? ', still running' : ''}: ${outcome(r)}`);
+  io.out(`run ${r.runId}, ${when(r.startedAt)}, ${seconds(r.durationMs)}${d.running ? ', still running' : ''}: ${outcome(pc, r)}`);
   if (r.error) io.out(`${pc.red('error:')} ${r.error.message}`);
   for (const m of d.machineErrors) io.out(`  ${pc.red('✗')} ${pc.bold(m.machine)} ${m.error.message}`);
   for (const c of d.resources) {
-    io.out(`  ${statusMark(io.colors, c.status)} ${pc.bold(c.machine)} ${c.resource.kind} ${c.resource.name}`);
-    for (const line of formatChanges(io.colors, c.changes)) io.out(line);
+    io.out(`  ${statusMark(pc, c.status)} ${pc.bold(c.machine)} ${c.resource.kind} ${c.resource.name}`);
+    for (const line of formatChanges(pc, c.changes)) io.out(line);
     if (c.error) io.out(`      ${pc.red(c.error.message.split('\n')[0]!)}`);
   }
   io.out(pc.dim(`── log (${d.log.length} line${d.log.length === 1 ? '' : 's'}${d.logDropped ? `, ${d.logDropped} from the middle left out` : ''}) ──`));

@@ -218,7 +218,6 @@ function createError(d: DesiredContainer, err: unknown): DockerError {
   return new DockerError(`machine ${d.machine}: the container could not be created: ${engineMessage(err)}`, { where: d.machine, cause: err });
 }
 
-/** Force-removes a container (and its anonymous volumes); already gone is fine. */
 /**
  * Stops a container at once and renames it, so that a new one can take its name (and its network
  * alias, released when it stops) before it is removed.
@@ -235,6 +234,7 @@ export async function setAside(docker: Docker, id: string, newName: string): Pro
   await c.rename({ name: newName });
 }
 
+/** Force-removes a container (and its anonymous volumes); already gone is fine. */
 export async function removeContainer(docker: Docker, idOrName: string): Promise<void> {
   try {
     await docker.getContainer(idOrName).remove({ force: true, v: true });

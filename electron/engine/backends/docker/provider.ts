@@ -568,10 +568,8 @@ export class DockerProvider implements MachineProvider, SnapshotBackend {
   }
 
   async snapshotRestore(profile: Profile, machines: MachineSpec[], name: string, log: (text: string) => void): Promise<SnapshotInfo | undefined> {
-    const snap = await import('./snapshot.js');
-    const scoped = { ...profile, machines };
-    if (!(await snap.snapshotList(this, scoped)).some((s) => s.name === name)) return undefined;
-    return snap.snapshotRestore(this, scoped, name, log);
+    const found = await this.snapshotHere(profile, machines, name);
+    return found && found.snap.snapshotRestore(this, found.scoped, name, log);
   }
 
   async snapshotList(profile: Profile, machines: MachineSpec[]): Promise<SnapshotInfo[]> {
@@ -579,10 +577,15 @@ export class DockerProvider implements MachineProvider, SnapshotBackend {
   }
 
   async snapshotRemove(profile: Profile, machines: MachineSpec[], name: string): Promise<SnapshotInfo | undefined> {
+    const found = await this.snapshotHere(profile, machines, name);
+    return found && found.snap.snapshotRemove(this, found.scoped, name);
+  }
+
+  /** The snapshot module and the profile scoped to these machines, when they have a snapshot of that name. */
+  private async snapshotHere(profile: Profile, machines: MachineSpec[], name: string) {
     const snap = await import('./snapshot.js');
     const scoped = { ...profile, machines };
-    if (!(await snap.snapshotList(this, scoped)).some((s) => s.name === name)) return undefined;
-    return snap.snapshotRemove(this, scoped, name);
+    return (await snap.snapshotList(this, scoped)).some((s) => s.name === name) ? { snap, scoped } : undefined;
   }
 
   async close(): Promise<void> {
