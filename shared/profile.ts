@@ -204,6 +204,11 @@ export interface ServiceResource extends ResourceBase {
   name: string;
   state: 'running' | 'stopped';
   enabled?: boolean;
+  /**
+   * A shell command that succeeds once the service answers (a Compose healthcheck's test): a start
+   * waits for it rather than for the start script's end, and a running service that fails it is waited for.
+   */
+  ready?: string;
 }
 
 /**

@@ -31,6 +31,8 @@ export class ScriptedTransport implements Transport {
       this.bySnippet.set(kindOf(s).probe(s as never), s);
       // The read-only probe of a command asks only its `creates`.
       if (s.kind === 'command') this.bySnippet.set(kindOf(s).probe({ ...s, unless: undefined, onlyif: undefined } as never), s);
+      // ... and that of a service does not run its `ready:` check.
+      if (s.kind === 'service') this.bySnippet.set(kindOf(s).probe({ ...s, ready: undefined } as never), s);
     }
   }
 

@@ -2,6 +2,8 @@
 // connects a machine's transport to its cache session. No runtime imports: the runner loads this
 // without loading the Docker client.
 
+import type { ServiceStart } from './runtime-state.js';
+
 export interface CacheSessionInfo {
   readonly machine: { name: string };
   readonly keys: { keys: string[]; savePoints: number[] };
@@ -33,7 +35,7 @@ export interface RunCacheOptions {
    * Shell text that starts these services in a container with no init system (the service kind's; set
    * by the runner, so that backends do not import resources).
    */
-  startServices?: (names: readonly string[]) => string;
+  startServices?: (services: readonly ServiceStart[]) => string;
   /** Told about every machine that uses the cache (bake collects them). */
   onSession?: (session: CacheSessionInfo) => void;
 }

@@ -14,17 +14,23 @@ function guardedByShell(r: ResourceSpec): boolean {
   return r.kind === 'command' && (r.unless !== undefined || r.onlyif !== undefined);
 }
 
+/** A service to start as a container starts, and its `ready:` check (started once that passes). */
+export interface ServiceStart {
+  name: string;
+  ready?: string;
+}
+
 /**
  * The services of the first `prefix` resources to start, in profile order, when a container starts from
  * the state saved after them: those with `state: running` that come before the first command guarded by
  * a shell test (such a command is decided at run time, and a service after it must wait for it, as it
  * would in converge).
  */
-export function servicesToStart(resources: readonly ResourceSpec[], prefix: number): string[] {
-  const out: string[] = [];
+export function servicesToStart(resources: readonly ResourceSpec[], prefix: number): ServiceStart[] {
+  const out: ServiceStart[] = [];
   for (const r of resources.slice(0, prefix)) {
     if (guardedByShell(r)) break;
-    if (r.kind === 'service' && r.state === 'running' && !out.includes(r.name)) out.push(r.name);
+    if (r.kind === 'service' && r.state === 'running' && !out.some((s) => s.name === r.name)) out.push(r.ready !== undefined ? { name: r.name, ready: r.ready } : { name: r.name });
   }
   return out;
 }

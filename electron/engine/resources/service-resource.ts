@@ -3,6 +3,10 @@
 // exist, otherwise SysV init scripts in /etc/init.d (what containers without systemd have; Debian's
 // packages still ship them). SysV "running" is the init script's `status` (LSB: 0 running, 3 stopped);
 // scripts without a usable status fall back to pgrep.
+//
+// `ready:` is a shell command that says the service answers (as a Compose healthcheck does): when
+// given, a start waits for it instead of for the start script's own end, and a running service that
+// does not pass it is waited for. Without it, a started service is one whose start script returned 0.
 
 import type { ServiceResource } from '../../../shared/profile.js';
 import type { Change } from '../../../shared/report.js';
@@ -10,7 +14,7 @@ import type { ResourceKind } from './resource.js';
 import { joinSh, raw, sh, type ShellCommand } from '../sh-command.js';
 import { APPLY_PRELUDE, checkName, need, parseKv } from './sh.js';
 import * as z from 'zod/mini';
-import { bool, opt, resourceCommon, str, want } from '../schema/schema-parts.js';
+import { bool, opt, resourceCommon, shellText, str, want } from '../schema/schema-parts.js';
 import { namedOrRecordedAbsent, presence } from './baseline-compare.js';
 import { SAFE_NAME } from '../sh-command.js';
 
@@ -21,7 +25,12 @@ export interface ServiceActual {
   exists: boolean;
   running: boolean;
   enabled: boolean;
+  /** Whether `ready:` passed (probed only when the spec has one). */
+  ready?: boolean;
 }
+
+/** How long a start waits for `ready:` to pass: 1200 polls 0.1 s apart, about 2 minutes. */
+export const READY_POLLS = 1200;
 
 const SYSTEMD_ENABLED = new Set(['enabled', 'enabled-runtime', 'static', 'alias', 'generated', 'indirect']);
 
@@ -33,15 +42,35 @@ const schema = z.strictObject({
   service: str('a service name').check(z.regex(SAFE_NAME, want('a service name such as "nginx"', 'service names start with a letter, digit or _ and hold only letters, digits and _.@+-'))),
   state: z._default(z.enum(['running', 'stopped'], want('running or stopped')), 'running'),
   enabled: z.optional(bool()),
+  ready: z.optional(shellText('a shell command')),
   ...resourceCommon,
 });
 type Data = z.output<typeof schema>;
+
+/** `ready:` as a check: its output hidden, nothing read from stdin. */
+function readyCheck(ready: string): ShellCommand {
+  return sh`sh -c ${ready} </dev/null >/dev/null 2>&1`;
+}
+
+/**
+ * sh that polls `ready:` 0.1 s apart (1 s where sleep takes whole seconds only) until it passes, for at
+ * most READY_POLLS polls; `each` runs before every wait (it may end the script), `onTimeout` after the last.
+ */
+export function waitReady(ready: string, each: ShellCommand, onTimeout: ShellCommand): ShellCommand {
+  return sh`_pl_i=0
+until ${readyCheck(ready)}; do
+  ${each}
+  [ "$_pl_i" -lt ${raw(String(READY_POLLS))} ] || ${onTimeout}
+  sleep 0.1 2>/dev/null || { sleep 1; _pl_i=$((_pl_i + 9)); }
+  _pl_i=$((_pl_i + 1))
+done`;
+}
 
 export const serviceKind: ResourceKind<ServiceResource, ServiceActual, Data> = {
   kind: 'service',
 
   schema,
-  fromProfile: (d) => ({ state: d.state, ...opt('enabled', d.enabled) }),
+  fromProfile: (d) => ({ state: d.state, ...opt('enabled', d.enabled), ...opt('ready', d.ready) }),
 
   probe(spec) {
     return sh`_pl_s=${unit(spec)}
@@ -69,22 +98,24 @@ else
     echo enabled=$_pl_en
   else echo exists=0
   fi
-fi`.text;
+fi${spec.ready !== undefined ? sh`
+if ${readyCheck(spec.ready)}; then echo ready=1; else echo ready=0; fi` : sh``}`.text;
   },
 
   parse(stdout) {
     const kv = parseKv(stdout);
     const init = need(kv, 'init') as InitSystem;
+    const ready = kv.has('ready') ? { ready: kv.get('ready') === '1' } : {};
     if (init === 'systemd') {
       const load = need(kv, 'load');
       const exists = load !== '' && load !== 'not-found';
-      return { init, exists, running: need(kv, 'active') === 'active', enabled: exists && SYSTEMD_ENABLED.has(need(kv, 'enabled')) };
+      return { init, exists, running: need(kv, 'active') === 'active', enabled: exists && SYSTEMD_ENABLED.has(need(kv, 'enabled')), ...ready };
     }
-    if (need(kv, 'exists') !== '1') return { init, exists: false, running: false, enabled: false };
+    if (need(kv, 'exists') !== '1') return { init, exists: false, running: false, enabled: false, ...ready };
     const status = Number(need(kv, 'status'));
     // LSB: 0 running; 1-3 stopped in some way; anything else (4 = unknown, or no status action) → pgrep.
     const running = status === 0 ? true : status <= 3 ? false : kv.get('pgrep') === '1';
-    return { init, exists: true, running, enabled: need(kv, 'enabled') === '1' };
+    return { init, exists: true, running, enabled: need(kv, 'enabled') === '1', ...ready };
   },
 
   diff(spec, actual) {
@@ -96,6 +127,8 @@ fi`.text;
     const running = spec.state === 'running';
     if (running !== actual.running) {
       changes.push({ field: 'state', summary: `${running ? 'start' : 'stop'} ${spec.name}${missing}`, before: actual.running ? 'running' : 'stopped', after: spec.state });
+    } else if (running && spec.ready !== undefined && actual.ready === false) {
+      changes.push({ field: 'ready', summary: `wait until ${spec.name} is ready (${spec.ready})`, before: 'not ready', after: 'ready' });
     }
     return changes;
   },
@@ -132,13 +165,26 @@ else false; fi`;
         : init === 'openrc'
           ? sh`rc-service ${n} ${verb}`
           : sh`if command -v service >/dev/null 2>&1; then service ${n} ${verb}; else ${`/etc/init.d/${n}`} ${verb}; fi`;
-      // A daemon inherits the start command's output; pointing it at a file (not the exec's pipe)
-      // keeps the exec from waiting for the daemon to exit.
-      lines.push(sh`_pl_log=$(mktemp) || _pl_fail ${`${what}: cannot create a temporary file`}
+      if (spec.state === 'running' && spec.ready !== undefined) {
+        // The start script runs on in the background; the service is started when `ready:` passes,
+        // or failed when the script ends non-zero first.
+        lines.push(sh`_pl_d=$(mktemp -d) || _pl_fail ${`${what}: cannot create a temporary directory`}
+trap 'rm -rf "$_pl_d"' EXIT
+( { ${cmd}
+} >"$_pl_d/log" 2>&1; _pl_s=$?; [ -d "$_pl_d" ] && echo "$_pl_s" >"$_pl_d/rc" ) </dev/null >/dev/null 2>&1 &
+${waitReady(spec.ready, sh`if [ -s "$_pl_d/rc" ] && [ "$(cat "$_pl_d/rc")" != 0 ]; then tail -n 20 "$_pl_d/log" >&2; _pl_fail ${`${what}: start failed`}; fi`, sh`{ tail -n 20 "$_pl_d/log" >&2; _pl_fail ${`${what}: started, but not ready after 2 minutes (ready: ${spec.ready})`}; }`)}
+cat "$_pl_d/log"`);
+      } else {
+        // A daemon inherits the start command's output; pointing it at a file (not the exec's pipe)
+        // keeps the exec from waiting for the daemon to exit.
+        lines.push(sh`_pl_log=$(mktemp) || _pl_fail ${`${what}: cannot create a temporary file`}
 trap 'rm -f "$_pl_log"' EXIT
 { ${cmd}
 } </dev/null >"$_pl_log" 2>&1 || { tail -n 20 "$_pl_log" >&2; _pl_fail ${`${what}: ${verbName} failed`}; }
 cat "$_pl_log"`);
+      }
+    } else if (fields.has('ready') && spec.ready !== undefined) {
+      lines.push(waitReady(spec.ready, sh`:`, sh`_pl_fail ${`${what}: running, but not ready after 2 minutes (ready: ${spec.ready})`}`));
     }
     return { script: sh`${APPLY_PRELUDE}${joinSh(lines)}\n`.text };
   },
@@ -168,15 +214,24 @@ cat "$_pl_log"`);
 /**
  * Shell text that starts services, in order, in a container whose PID 1 is not an init system (so OpenRC
  * or SysV scripts, found as the probe finds them). A service that fails to start is only reported on the
- * output: the first probe after it sees it stopped, and converge starts it (and says why it cannot).
+ * output: the first probe after it sees it stopped, and converge starts it (and says why it cannot). A
+ * service with `ready:` is started once that passes, as converge's start does (its start script runs on):
+ * the next one starts then, and the script's end comes sooner if that never happens.
  */
-export function startServicesScript(names: readonly string[]): string {
+export function startServicesScript(services: readonly { name: string; ready?: string }[]): string {
   return joinSh(
-    names.map((name) => {
+    services.map(({ name, ready }) => {
       const n = checkName(name, 'service');
-      return sh`if command -v rc-service >/dev/null 2>&1 && [ -d /etc/runlevels ]; then rc-service ${n} start
+      const run = sh`if command -v rc-service >/dev/null 2>&1 && [ -d /etc/runlevels ]; then rc-service ${n} start
 elif command -v service >/dev/null 2>&1; then service ${n} start
-else ${`/etc/init.d/${n}`} start; fi </dev/null || echo ${`prodlike: ${n} did not start`} >&2`;
+else ${`/etc/init.d/${n}`} start; fi </dev/null`;
+      const failed = sh`echo ${`prodlike: ${n} did not start`} >&2`;
+      if (ready === undefined) return sh`${run} || ${failed}`;
+      return sh`_pl_d=$(mktemp -d)
+( ${run}
+  _pl_s=$?; [ "$_pl_s" = 0 ] || ${failed}; { echo "$_pl_s" >"$_pl_d/rc"; } 2>/dev/null ) &
+${waitReady(ready, sh`[ ! -s "$_pl_d/rc" ] || [ "$(cat "$_pl_d/rc")" = 0 ] || break`, sh`break`)}
+rm -rf "$_pl_d"`;
     }),
   ).text;
 }

@@ -33,8 +33,9 @@ export interface Probed {
 export interface ProbeOptions {
   signal?: AbortSignal;
   /**
-   * Production: nothing but Prodlike's own read-only probe runs. A command's `unless`/`onlyif` are the
-   * user's shell, so they are not run; `creates` (a `test -e`) still is.
+   * Production: nothing but Prodlike's own read-only probe runs. A command's `unless`/`onlyif` and a
+   * service's `ready` are the user's shell, so they are not run; `creates` (a `test -e`) and whether a
+   * service runs still are.
    */
   readOnly?: boolean;
 }
@@ -54,7 +55,10 @@ export async function probeAndDiff(transport: Transport, resources: ResourceSpec
   if (resources.length === 0) return [];
   // On production a command with user guards is probed without them: only its `creates` is checked.
   const asProbed = opts.readOnly
-    ? resources.flatMap((s) => (!userGuards(s) ? [s] : s.creates !== undefined ? [{ ...s, unless: undefined, onlyif: undefined } as ResourceSpec] : []))
+    ? resources.flatMap((s): ResourceSpec[] => {
+        if (s.kind === 'service' && s.ready !== undefined) return [{ ...s, ready: undefined }];
+        return !userGuards(s) ? [s] : s.creates !== undefined ? [{ ...s, unless: undefined, onlyif: undefined }] : [];
+      })
     : resources;
   const probed = await probeAll(transport, asProbed, opts.signal);
   const diffed = diffAll(asProbed, probed);

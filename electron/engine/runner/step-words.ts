@@ -51,6 +51,7 @@ export function stepWords(items: StepItem[]): string {
     case 'service': {
       const state = first.changes.find((x) => x.field === 'state');
       if (state) return clip(`${state.after === 'stopped' ? 'stopping' : 'starting'} ${name}`);
+      if (first.changes.some((x) => x.field === 'ready')) return clip(`waiting for ${name} to be ready`);
       const enabled = first.changes.find((x) => x.field === 'enabled');
       return clip(`${enabled?.after === 'false' ? 'disabling' : 'enabling'} ${name} at boot`);
     }

@@ -118,6 +118,37 @@ machines:
         state: running
 `;
 
+// A third: a service whose start script confirms for 30 s after it answers (as Debian's PostgreSQL
+// script does for 2 s), with a `ready:` check.
+const READY = `${NAME}-ready`;
+const READY_CONTAINER = `${READY}-s`;
+const readyProfile = `name: ${READY}
+machines:
+  s:
+    docker: { image: debian:bookworm, env: { TEST_RUN: ${RUN} } }
+    resources:
+      - file: /etc/init.d/plslow
+        mode: "0755"
+        content: |
+          #!/bin/sh
+          PID=/run/plslow.pid
+          running() { [ -f $PID ] && kill -0 "$(cat $PID)" 2>/dev/null; }
+          case "$1" in
+            start)
+              running && exit 0
+              rm -f /run/plslow.ready
+              sh -c 'sleep 0.3; touch /run/plslow.ready; exec sleep 100000' </dev/null >/dev/null 2>&1 &
+              echo $! > $PID
+              exec sleep 30 ;;
+            stop) running && kill "$(cat $PID)"; rm -f $PID /run/plslow.ready ;;
+            status) running && exit 0; exit 3 ;;
+          esac
+      - command: touch /opt/plslow-built
+        creates: /opt/plslow-built
+      - service: plslow
+        ready: test -e /run/plslow.ready
+`;
+
 /** The container's processes as the engine lists them (not through an exec in it). */
 const processes = (container: string) =>
   docker('top', container, '-eo', 'pid,comm')
@@ -138,6 +169,9 @@ beforeAll(async () => {
 afterAll(async () => {
   purge(NAME);
   purge(SVC);
+  purge(READY);
+  const readyImages = docker('images', '--filter', `label=prodlike.cache-profile=${READY}`, '-q');
+  if (readyImages) dockerTry('rmi', '-f', ...new Set(readyImages.split('\n')));
   const svcImages = docker('images', '--filter', `label=prodlike.cache-profile=${SVC}`, '-q');
   if (svcImages) dockerTry('rmi', '-f', ...new Set(svcImages.split('\n')));
   for (const img of cacheImages()) dockerTry('rmi', '-f', img.id);
@@ -335,5 +369,21 @@ describe('environment cache', () => {
     expect(resultsOf(restored)).toEqual(['package:ok', 'file:ok', 'service:changed']);
     expect(restored.ms).toBeLessThan(60_000);
     expect((await run('snapshot', 'rm')).code).toBe(0);
+  });
+
+  it('a service with ready: is up once its check passes, fresh and from cache, while its start script still confirms', async () => {
+    const file = await ws.write('profiles/ready.yaml', readyProfile);
+    const run = (...args: string[]) => ws.run([...args, file, '--json'], { env: ENV });
+    // Its start script (`sleep 30`) still running, seen from the engine, and the service answering.
+    const confirming = () => docker('top', READY_CONTAINER, '-eo', 'pid,args').split('\n').some((l) => /^\s*\d+\s+sleep 30$/.test(l));
+    const answers = () => dockerTry('exec', READY_CONTAINER, 'test', '-e', '/run/plslow.ready').code === 0;
+    for (const how of ['fresh', 'from cache']) {
+      const r = await run('up');
+      expect(r.code, r.stderr).toBe(0);
+      if (how === 'from cache') expect(provisionDetail(r)).toMatch(/services start with it: plslow\)$/);
+      expect(answers()).toBe(true);
+      expect(confirming()).toBe(true);
+      expect((await run('destroy')).code).toBe(0);
+    }
   });
 });

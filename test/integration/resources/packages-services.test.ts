@@ -102,4 +102,68 @@ chmod 755 /etc/init.d/pldemo`);
     expect(res.code).not.toBe(0);
     expect(res.stderr).toMatch(/no init script \/etc\/init.d\/nosuchservice/);
   });
+
+  describe('with ready: (a check that the service answers)', () => {
+    // An init script shaped like Debian's pg_ctlcluster: the daemon answers after `up` seconds, and the
+    // script then spends `settle` seconds confirming before it returns (exit `rc`).
+    const script = (name: string, o: { up: number; settle: number; rc?: number }) => sh(`cat > /etc/init.d/${name} <<'EOS'
+#!/bin/sh
+PID=/run/${name}.pid
+running() { [ -f $PID ] && kill -0 "$(cat $PID)" 2>/dev/null; }
+case "$1" in
+  start)
+    running && exit 0
+    rm -f /run/${name}.ready
+    sh -c 'sleep ${o.up}; touch /run/${name}.ready; exec sleep 100000' </dev/null >/dev/null 2>&1 &
+    echo $! > $PID
+    echo "${name}: confirming"
+    sleep ${o.settle}
+    exit ${o.rc ?? 0} ;;
+  stop) running && kill "$(cat $PID)"; rm -f $PID /run/${name}.ready ;;
+  status) running && exit 0; exit 3 ;;
+esac
+EOS
+chmod 755 /etc/init.d/${name}`);
+    const ready = (name: string, extra: Partial<ServiceResource> = {}) => svc(name, { ready: `test -e /run/${name}.ready`, ...extra });
+
+    it('is started once the check passes, not when its start script ends', async () => {
+      script('plslow', { up: 0.3, settle: 6 });
+      const started = Date.now();
+      await converge(t, ready('plslow'), ['state']);
+      const took = Date.now() - started;
+      console.log(`start of a service whose script confirms for 6 s, with ready: ${took} ms`);
+      expect(took).toBeLessThan(5000);
+      expect(sh('/etc/init.d/plslow status && test -e /run/plslow.ready && echo answers')).toBe('answers');
+      // The start script carried on, and the exec did not wait for it.
+      expect(sh('pgrep -f "sleep 6" >/dev/null && echo confirming')).toBe('confirming');
+    });
+
+    it('is waited for when its start script returns before it answers', async () => {
+      script('plearly', { up: 1.5, settle: 0 });
+      const started = Date.now();
+      await converge(t, ready('plearly'), ['state']);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
+      expect(sh('test -e /run/plearly.ready && echo answers')).toBe('answers');
+    });
+
+    it('fails with the script\'s output when the start script ends non-zero before the check passes', async () => {
+      script('plfail', { up: 30, settle: 0.2, rc: 1 });
+      const started = Date.now();
+      const spec = ready('plfail');
+      const { actual, changes } = await probeOne(t, spec);
+      const res = await t.exec(kindOf(spec).apply(spec, actual as never, changes).script);
+      expect(res.code).toBe(1);
+      expect(res.stderr).toContain('plfail: confirming');
+      expect(res.stderr.trim().split('\n').pop()).toBe('prodlike: service plfail: start failed');
+      expect(Date.now() - started).toBeLessThan(10_000);
+    });
+
+    it('waits for a running service that does not answer yet', async () => {
+      script('plwait', { up: 1, settle: 0 });
+      expect(sh('/etc/init.d/plwait start >/dev/null; test -e /run/plwait.ready || echo not-yet')).toBe('not-yet');
+      const changes = await converge(t, ready('plwait'));
+      expect(changes.map((c) => c.summary)).toEqual(['wait until plwait is ready (test -e /run/plwait.ready)']);
+      expect(sh('test -e /run/plwait.ready && echo answers')).toBe('answers');
+    });
+  });
 });

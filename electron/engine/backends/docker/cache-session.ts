@@ -20,7 +20,7 @@ import { cacheTag, containsSecret, longestMatch, machineKeys, type MachineKeys }
 import { LABEL_CACHE_SAVED_AT, cacheRef } from '../../cache/cache-labels.js';
 import { pullState, saveState, touch, type BaseConfig, type CachedState } from './cache-store.js';
 import { registerSession, type CacheSessionInfo, type PrefixOutcome } from '../../cache/run-cache-options.js';
-import { mayLeaveProcesses, servicesToStart } from '../../cache/runtime-state.js';
+import { mayLeaveProcesses, servicesToStart, type ServiceStart } from '../../cache/runtime-state.js';
 
 /** A cached start: the image the container is created from, and what it covers. */
 export interface CacheStart {
@@ -29,7 +29,7 @@ export interface CacheStart {
   entry: Pick<CachedState, 'key' | 'prefix' | 'total' | 'savedAt'>;
   pulled: boolean;
   /** The services of the cached prefix that run: started as the container starts. */
-  services: string[];
+  services: ServiceStart[];
 }
 
 /** Replaces the machine's container with one made from `image`; resolves with the new container's ID. */

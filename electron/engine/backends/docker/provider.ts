@@ -237,9 +237,10 @@ export class DockerProvider implements MachineProvider, SnapshotBackend {
       // The config hash is the machine's (base image included) whatever the container starts from: a
       // cached start is how it was made, not what it is, so the next up keeps it.
       const start = planned?.start;
-      started = !m.docker.command && ctx.cache?.startServices ? (start?.services ?? []) : [];
+      const starting = !m.docker.command && ctx.cache?.startServices ? (start?.services ?? []) : [];
+      started = starting.map((s) => s.name);
       const from = start ? { image: start.image } : {};
-      const services = started.length ? { startServices: { names: started, script: ctx.cache!.startServices!(started) } } : {};
+      const services = started.length ? { startServices: { names: started, script: ctx.cache!.startServices!(starting) } } : {};
       const container = await createAndStart(this.docker, { ...desired, ...from, ...services });
       id = container.id;
       startsServices = started.length > 0;

@@ -15,17 +15,17 @@ describe('services a container from a cached state starts', () => {
 
   it('are the running services of the cached prefix, in profile order', () => {
     const m = [pkg('nginx'), svc('nginx'), pkg('redis-server'), svc('redis-server'), file('/x')];
-    expect(servicesToStart(m, 5)).toEqual(['nginx', 'redis-server']);
+    expect(servicesToStart(m, 5)).toEqual([{ name: 'nginx' }, { name: 'redis-server' }]);
   });
 
   it('stop at the prefix: a service after the cached state is converge\'s to start', () => {
     expect(servicesToStart(db, 2)).toEqual([]);
-    expect(servicesToStart(db, 3)).toEqual(['postgresql']);
-    expect(servicesToStart(db, 4)).toEqual(['postgresql']);
+    expect(servicesToStart(db, 3)).toEqual([{ name: 'postgresql' }]);
+    expect(servicesToStart(db, 4)).toEqual([{ name: 'postgresql' }]);
   });
 
   it('leave out services that must be stopped', () => {
-    expect(servicesToStart([pkg('nginx'), svc('nginx', 'stopped'), svc('cron')], 3)).toEqual(['cron']);
+    expect(servicesToStart([pkg('nginx'), svc('nginx', 'stopped'), svc('cron')], 3)).toEqual([{ name: 'cron' }]);
   });
 
   it('stop before a command guarded by a shell test: it is decided at run time, before what follows it', () => {
@@ -35,9 +35,14 @@ describe('services a container from a cached state starts', () => {
     expect(servicesToStart(onlyif, 3)).toEqual([]);
   });
 
+  it('carry their `ready:` check: the next service starts once it passes', () => {
+    const ready: ResourceSpec = { id: 'service:postgresql', kind: 'service', name: 'postgresql', state: 'running', ready: 'pg_isready -q' };
+    expect(servicesToStart([pkg('postgresql-15'), ready, svc('cron')], 3)).toEqual([{ name: 'postgresql', ready: 'pg_isready -q' }, { name: 'cron' }]);
+  });
+
   it('go past a command guarded by `creates` only: in a cached state its file exists, so it does not run', () => {
     const m = [pkg('a'), cmd('build', { creates: '/opt/built' }), svc('a')];
-    expect(servicesToStart(m, 3)).toEqual(['a']);
+    expect(servicesToStart(m, 3)).toEqual([{ name: 'a' }]);
   });
 });
 

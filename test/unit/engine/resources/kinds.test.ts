@@ -197,4 +197,34 @@ describe('service', () => {
     expect(script.indexOf('update-rc.d')).toBeLessThan(script.indexOf("service 'nginx' start"));
     expect(serviceKind.diff({ ...spec, enabled: undefined }, { ...a, running: true })).toEqual([]);
   });
+  describe('with ready:', () => {
+    const ready: ServiceResource = { id: 's', kind: 'service', name: 'postgresql', state: 'running', ready: 'pg_isready -q' };
+    const running = { init: 'sysv' as const, exists: true, running: true, enabled: false };
+    it('probes the check only when there is one, quoted as one argument of sh -c', () => {
+      expect(serviceKind.probe(spec)).not.toContain('ready=');
+      expect(serviceKind.probe(ready)).toContain("if sh -c 'pg_isready -q' </dev/null >/dev/null 2>&1; then echo ready=1; else echo ready=0; fi");
+      expect(serviceKind.parse('init=sysv\nexists=1\nstatus=0\nenabled=0\nready=0\n', ready)).toEqual({ ...running, ready: false });
+      expect(serviceKind.parse('init=systemd\nload=loaded\nactive=active\nenabled=enabled\nready=1\n', ready)).toEqual({ init: 'systemd', exists: true, running: true, enabled: true, ready: true });
+    });
+    it('waits for a running service that does not pass it, and asks nothing of one that does or of a stopped one', () => {
+      expect(serviceKind.diff(ready, { ...running, ready: false }).map((c) => [c.field, c.summary])).toEqual([['ready', 'wait until postgresql is ready (pg_isready -q)']]);
+      expect(serviceKind.diff(ready, { ...running, ready: true })).toEqual([]);
+      expect(serviceKind.diff({ ...ready, state: 'stopped' }, { ...running, running: false, ready: false })).toEqual([]);
+      // Starting it is the one change: the start waits for the check itself.
+      expect(serviceKind.diff(ready, { ...running, running: false, ready: false }).map((c) => c.field)).toEqual(['state']);
+    });
+    it('starts in the background and waits for the check, failing when the start script ends non-zero first', () => {
+      const a = { ...running, running: false, ready: false };
+      const script = serviceKind.apply(ready, a, serviceKind.diff(ready, a)).script;
+      expect(script).toMatch(/\) <\/dev\/null >\/dev\/null 2>&1 &\n_pl_i=0\nuntil sh -c 'pg_isready -q'/);
+      expect(script).toContain("_pl_fail 'service postgresql: start failed'");
+      expect(script).toContain("not ready after 2 minutes (ready: pg_isready -q)");
+      const wait = serviceKind.apply(ready, { ...running, ready: false }, serviceKind.diff(ready, { ...running, ready: false })).script;
+      expect(wait).toContain("until sh -c 'pg_isready -q'");
+      expect(wait).not.toContain(' start');
+      // Stopping does not wait for anything.
+      const stop = serviceKind.apply({ ...ready, state: 'stopped' }, running, serviceKind.diff({ ...ready, state: 'stopped' }, running)).script;
+      expect(stop).not.toContain('pg_isready');
+    });
+  });
 });

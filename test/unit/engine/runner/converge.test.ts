@@ -201,6 +201,15 @@ describe('converge: ordered evaluation over a scripted machine', () => {
     expect(c.error!.message).toBe(NOT_EVALUATED_ON_PRODUCTION);
   });
 
+  it('read-only: a service\'s `ready:` check is not run; whether it runs still is', async () => {
+    const m = machine([{ ...svc('postgresql'), ready: 'touch /tmp/pwned' }]);
+    const model: ScriptedModel = { probe: () => probeOutput.service({ exists: true, running: true }), apply: () => { throw new Error('no apply on production'); } };
+    const { t, result } = await run(m, model, 'plan', { readOnly: true });
+    expect(t.execs[0]!.script).not.toContain('pwned');
+    expect(t.execs[0]!.script).toContain("_pl_s='postgresql'");
+    expect(result.resources[0]!.status).toBe('ok');
+  });
+
   it('read-only: a command whose `creates` exists is in sync without running any guard', async () => {
     const m = machine([cmd('make', { creates: '/srv/app/dist', unless: 'touch /tmp/pwned' })]);
     const model: ScriptedModel = { probe: () => probeOutput.command({ creates: true }), apply: () => { throw new Error('no apply on production'); } };

@@ -21,6 +21,7 @@ describe('what a machine is doing, in words', () => {
     expect(stepWords([item('service', 'nginx', [{ field: 'state', after: 'running' }])])).toBe('starting nginx');
     expect(stepWords([item('service', 'nginx', [{ field: 'state', after: 'stopped' }])])).toBe('stopping nginx');
     expect(stepWords([item('service', 'nginx', [{ field: 'enabled', after: 'false' }])])).toBe('disabling nginx at boot');
+    expect(stepWords([item('service', 'postgresql', [{ field: 'ready', after: 'ready' }])])).toBe('waiting for postgresql to be ready');
     const words = stepWords([item('command', `make -C /srv/app\n   build ${'x'.repeat(200)}`)]);
     expect(words.startsWith('running make -C /srv/app build x')).toBe(true);
     expect(words.length).toBe(80);

@@ -8,7 +8,7 @@ import type { DockerMachineSpec, Profile } from '../../../../../shared/profile.j
 const profile = { name: 'shop', role: 'dev', vars: {}, machines: [], file: '/p/shop.yaml', files: [] } as unknown as Profile;
 const spec = (over: Partial<DockerMachineSpec> = {}): DockerMachineSpec => ({ image: 'debian:bookworm', ports: [], env: {}, volumes: [], privileged: false, ...over });
 const desired = (over: Partial<DesiredContainer> = {}): DesiredContainer => ({ profile, machine: 'db', spec: spec(), hash: 'h', parts: 'p', ...over });
-const starts = { names: ['postgresql', 'cron'], script: startServicesScript(['postgresql', 'cron']) };
+const starts = { names: ['postgresql', 'cron'], script: startServicesScript([{ name: 'postgresql' }, { name: 'cron' }]) };
 
 describe('container create options', () => {
   it('keep the container alive and nothing more without services to start', () => {
@@ -43,7 +43,7 @@ describe('container create options', () => {
 
 describe('the start script of services', () => {
   it('starts each through OpenRC, service(8) or its init script, and does not stop at a failure', () => {
-    const s = startServicesScript(['nginx']);
+    const s = startServicesScript([{ name: 'nginx' }]);
     expect(s).toContain("rc-service 'nginx' start");
     expect(s).toContain("then service 'nginx' start");
     expect(s).toContain("'/etc/init.d/nginx' start");
@@ -51,7 +51,7 @@ describe('the start script of services', () => {
   });
 
   it('refuses a name that is not a plain service name', () => {
-    expect(() => startServicesScript(['x; rm -rf /'])).toThrow(/service name/);
+    expect(() => startServicesScript([{ name: 'x; rm -rf /' }])).toThrow(/service name/);
   });
 });
 
