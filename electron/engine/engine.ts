@@ -388,8 +388,16 @@ export class Engine implements EngineApi {
         return result;
       }
       if (req.kind === 'up' || req.kind === 'use') {
-        // PRODLIKE_NO_CACHE=1 turns the cache off for a whole process (test suites that are not about it).
-        ctx.cache = { enabled: !req.noCache && !(this.opts.env ?? process.env).PRODLIKE_NO_CACHE, secrets: secretBearingValues(profile), ...(profile.cache?.from ? { from: profile.cache.from } : {}) };
+        // PRODLIKE_NO_CACHE=1 turns the cache off for a whole process (test suites that are not about it);
+        // PRODLIKE_CACHE_STACK_MIN_MB sets the smallest saved layer a machine carries on over (docs/cache.md).
+        const env = this.opts.env ?? process.env;
+        const stackMin = Number(env.PRODLIKE_CACHE_STACK_MIN_MB);
+        ctx.cache = {
+          enabled: !req.noCache && !env.PRODLIKE_NO_CACHE,
+          secrets: secretBearingValues(profile),
+          ...(profile.cache?.from ? { from: profile.cache.from } : {}),
+          ...(env.PRODLIKE_CACHE_STACK_MIN_MB && Number.isFinite(stackMin) && stackMin >= 0 ? { stackMinBytes: stackMin * 1024 * 1024 } : {}),
+        };
       }
       let machines: MachineResult[] = [];
       let runError: ErrorInfo | undefined;

@@ -29,6 +29,8 @@ export interface RunCacheOptions {
   from?: string;
   /** The profile name written on cached states (bake runs under a temporary name). */
   profileLabel?: string;
+  /** The smallest saved layer a machine carries on over (default 64 MB). */
+  stackMinBytes?: number;
   /** How many states this run saved (the size cap is checked only then). */
   saved?: number;
   /**

@@ -6,8 +6,9 @@
 // the base (or cached start) plus resources in order — an older container may hold anything.
 //
 // Saves stack: after a save point with more to save later, when nothing before it left a process
-// running, the machine carries on in a new container made from the state just saved, so the next save
-// is a layer of its own resources over it (not the packages again). The last save point, when nothing
+// running and the layer just saved is big (64 MB or more), the machine carries on in a new container
+// made from the state just saved, so the next save is a layer of its own resources over it (not the
+// packages again). A small layer is cheaper to save again than a new container is to make. The last save point, when nothing
 // follows it, is written while the run goes on (other machines converge); the run waits for it at its
 // end (flush).
 
@@ -21,6 +22,9 @@ import { LABEL_CACHE_SAVED_AT, cacheRef } from '../../cache/cache-labels.js';
 import { pullState, saveState, touch, type BaseConfig, type CachedState } from './cache-store.js';
 import { registerSession, type CacheSessionInfo, type PrefixOutcome } from '../../cache/run-cache-options.js';
 import { mayLeaveProcesses, servicesToStart, type ServiceStart } from '../../cache/runtime-state.js';
+
+/** The smallest saved layer a machine carries on over (see bigEnoughToStack). */
+export const STACK_MIN_BYTES = 64 * 1024 * 1024;
 
 /** A cached start: the image the container is created from, and what it covers. */
 export interface CacheStart {
@@ -91,7 +95,7 @@ export class CacheSession implements CacheSessionInfo {
       return {};
     }
     const id = await this.save(n, key);
-    if (id === undefined || !this.recreate || !this.worthStacking(n)) return {};
+    if (id === undefined || !this.recreate || !this.worthStacking(n) || !(await this.bigEnoughToStack(id))) return {};
     const t0 = Date.now();
     try {
       this.containerId = await this.recreate(cacheRef(cacheTag(key)));
@@ -108,6 +112,21 @@ export class CacheSession implements CacheSessionInfo {
   private worthStacking(n: number): boolean {
     const later = this.keys.savePoints.some((p) => p > n && !this.existing.has(this.keys.keys[p]!));
     return later && !mayLeaveProcesses(this.machine.resources, n);
+  }
+
+  /**
+   * Whether the layer just saved is big enough that carrying on over it beats saving it again with the
+   * rest: a new container costs ~0.7 s (and the engine's time, which machines still installing
+   * packages share), a commit ~1 s per 100 MB. Below STACK_MIN_BYTES (or the run's stackMinBytes), the
+   * last save holds it again.
+   */
+  private async bigEnoughToStack(id: string): Promise<boolean> {
+    try {
+      const [saved, parent] = await Promise.all([this.docker.getImage(id).inspect(), this.docker.getImage(this.parent).inspect()]);
+      return saved.Size - parent.Size >= (this.ctx.cache?.stackMinBytes ?? STACK_MIN_BYTES);
+    } catch {
+      return true;
+    }
   }
 
   /** Work on the cache that the run waits for at its end, not before going on. */
@@ -132,6 +151,7 @@ export class CacheSession implements CacheSessionInfo {
         machine: this.machine.name,
         parent: this.parent,
         base: await this.baseConfig(),
+        dropLists: !this.machine.resources.slice(n).some((r) => r.kind === 'package'),
       });
       this.existing.add(key);
       this.saved.push(key);

@@ -167,7 +167,8 @@ async function ensureVolumes(docker: Docker, profile: Profile, spec: DockerMachi
  * killed between create and label query) is removed and the create retried; a name taken by anything
  * else is not ours to remove.
  */
-export async function createAndStart(docker: Docker, d: DesiredContainer): Promise<Docker.Container> {
+/** `startAfter`: created at once, started only once it has settled (a container it replaces has stopped). */
+export async function createAndStart(docker: Docker, d: DesiredContainer, startAfter?: Promise<unknown>): Promise<Docker.Container> {
   await ensureVolumes(docker, d.profile, d.spec);
   const init = !noInit.has(docker);
   let opts = createOptions(d, { init });
@@ -199,6 +200,7 @@ export async function createAndStart(docker: Docker, d: DesiredContainer): Promi
     }
   }
   try {
+    await startAfter;
     await container.start();
   } catch (err) {
     // A container that cannot start is removed, so the next up starts clean instead of inheriting it.
@@ -219,19 +221,22 @@ function createError(d: DesiredContainer, err: unknown): DockerError {
 }
 
 /**
- * Stops a container at once and renames it, so that a new one can take its name (and its network
- * alias, released when it stops) before it is removed.
+ * Renames a container aside at once, freeing its name for a new one, and stops it; resolves once it has
+ * stopped (its network alias and published ports are released then).
  */
-export async function setAside(docker: Docker, id: string, newName: string): Promise<void> {
+export async function setAside(docker: Docker, id: string, newName: string): Promise<{ stopped: Promise<void> }> {
   const c = docker.getContainer(id);
-  try {
-    await c.kill();
-  } catch (err) {
-    // 409: not running already.
-    if (statusCode(err) !== 409) throw err;
-  }
-  await c.wait({ condition: 'not-running' });
   await c.rename({ name: newName });
+  const stopped = (async () => {
+    try {
+      await c.kill();
+    } catch (err) {
+      // 409: not running already.
+      if (statusCode(err) !== 409) throw err;
+    }
+    await c.wait({ condition: 'not-running' });
+  })();
+  return { stopped };
 }
 
 /** Force-removes a container (and its anonymous volumes); already gone is fine. */

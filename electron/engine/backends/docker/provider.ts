@@ -256,12 +256,12 @@ export class DockerProvider implements MachineProvider, SnapshotBackend {
     // Saves stack (cache-session.ts): the machine may carry on in a container made from a saved state.
     const recreate = async (image: string): Promise<string> => {
       // Removing a container with a large writable layer takes seconds (1.4 s for the shop's db): the
-      // old one is stopped and set aside (its name and network alias freed), and removed while the
-      // machine carries on; the run waits for that at its end.
+      // old one is renamed aside (its name freed), stopped while the new one is created, and removed
+      // while the machine carries on; the run waits for that at its end.
       const old = id;
-      await setAside(this.docker, old, `${name}-replaced-${old.slice(0, 12)}`);
-      planned?.session.track(removeContainer(this.docker, old));
-      const c = await createAndStart(this.docker, { ...desired, image });
+      const { stopped } = await setAside(this.docker, old, `${name}-replaced-${old.slice(0, 12)}`);
+      planned?.session.track(stopped.catch(() => undefined).then(() => removeContainer(this.docker, old)));
+      const c = await createAndStart(this.docker, { ...desired, image }, stopped);
       id = c.id;
       transport.retarget(c.id);
       return c.id;
