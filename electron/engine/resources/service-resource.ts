@@ -29,7 +29,7 @@ export interface ServiceActual {
   ready?: boolean;
 }
 
-/** How long a start waits for `ready:` to pass: 1200 polls 0.1 s apart, about 2 minutes. */
+/** How long a start waits for `ready:` to pass: 1200 polls, 0.02 s apart for the first second and 0.1 s after, about 2 minutes. */
 export const READY_POLLS = 1200;
 
 const SYSTEMD_ENABLED = new Set(['enabled', 'enabled-runtime', 'static', 'alias', 'generated', 'indirect']);
@@ -53,7 +53,8 @@ function readyCheck(ready: string): ShellCommand {
 }
 
 /**
- * sh that polls `ready:` 0.1 s apart (1 s where sleep takes whole seconds only) until it passes, for at
+ * sh that polls `ready:` 0.02 s apart for a second, then 0.1 s apart (1 s where sleep takes whole seconds
+ * only), until it passes, for at
  * most READY_POLLS polls; `each` runs before every wait (it may end the script), `onTimeout` after the last.
  */
 export function waitReady(ready: string, each: ShellCommand, onTimeout: ShellCommand): ShellCommand {
@@ -61,7 +62,8 @@ export function waitReady(ready: string, each: ShellCommand, onTimeout: ShellCom
 until ${readyCheck(ready)}; do
   ${each}
   [ "$_pl_i" -lt ${raw(String(READY_POLLS))} ] || ${onTimeout}
-  sleep 0.1 2>/dev/null || { sleep 1; _pl_i=$((_pl_i + 9)); }
+  if [ "$_pl_i" -lt 50 ]; then _pl_z=0.02; else _pl_z=0.1; fi
+  sleep $_pl_z 2>/dev/null || { sleep 1; _pl_i=$((_pl_i + 9)); }
   _pl_i=$((_pl_i + 1))
 done`;
 }
