@@ -3,6 +3,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SshTransport, sshTarget } from '../../../../electron/engine/backends/ssh/transport.js';
+import { serviceKind } from '../../../../electron/engine/resources/service-resource.js';
 import { createNetwork, startSshd, type Sshd } from '../../../support/sshd.js';
 import { keySources, specFor, trust, type KeySources } from './helpers.js';
 
@@ -143,6 +144,35 @@ describe('SshTransport', () => {
       expect((await t.exec('echo again')).stdout).toBe('again\n');
       expect(pool.connectsOpened).toBe(2);
     } finally {
+      await pool.close();
+    }
+  });
+
+  it('a service start with ready: returns once the check passes, while its start script goes on over SSH', async () => {
+    const pool = src.pool();
+    const t = new SshTransport(specFor(sshd), pool);
+    try {
+      // An init script that answers at once and then confirms for 20 s (as Debian's PostgreSQL script does for 2 s).
+      const setup = await t.exec(`cat > /etc/init.d/plssh <<'EOS'
+#!/bin/sh
+case "$1" in
+  start) touch /run/plssh.ready; echo confirming; exec sleep 20 ;;
+  status) [ -e /run/plssh.ready ] && exit 0; exit 3 ;;
+  stop) rm -f /run/plssh.ready ;;
+esac
+EOS
+chmod 755 /etc/init.d/plssh; rm -f /run/plssh.ready`);
+      expect(setup.code, setup.stderr).toBe(0);
+      const spec = { id: 'service:plssh', kind: 'service' as const, name: 'plssh', state: 'running' as const, ready: 'test -e /run/plssh.ready' };
+      const actual = serviceKind.parse((await t.exec(serviceKind.probe(spec))).stdout, spec);
+      expect(actual).toMatchObject({ running: false, ready: false });
+      const started = Date.now();
+      const r = await t.exec(serviceKind.apply(spec, actual, serviceKind.diff(spec, actual)).script);
+      expect(r.code, r.stderr).toBe(0);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect((await t.exec('pgrep -f "sleep 20" >/dev/null && echo confirming')).stdout).toBe('confirming\n');
+    } finally {
+      await t.exec('pkill -f "sleep 20"; rm -f /run/plssh.ready /etc/init.d/plssh').catch(() => undefined);
       await pool.close();
     }
   });
