@@ -53,9 +53,9 @@ function readyCheck(ready: string): ShellCommand {
 }
 
 /**
- * sh that polls `ready:` 0.02 s apart for a second, then 0.1 s apart (1 s where sleep takes whole seconds
- * only), until it passes, for at
- * most READY_POLLS polls; `each` runs before every wait (it may end the script), `onTimeout` after the last.
+ * sh that polls `ready:` until it passes: 0.02 s apart for a second, then 0.1 s apart (1 s where sleep
+ * takes whole seconds only), for at most READY_POLLS polls. `each` runs before every wait (it may end the
+ * script), `onTimeout` after the last.
  */
 export function waitReady(ready: string, each: ShellCommand, onTimeout: ShellCommand): ShellCommand {
   return sh`_pl_i=0
