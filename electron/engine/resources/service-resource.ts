@@ -47,6 +47,13 @@ const schema = z.strictObject({
 });
 type Data = z.output<typeof schema>;
 
+/** sh that succeeds while the service runs, as the probe decides it. */
+function isRunning(init: InitSystem, n: string): ShellCommand {
+  if (init === 'systemd') return sh`systemctl is-active --quiet ${n}`;
+  if (init === 'openrc') return sh`rc-service ${n} status >/dev/null 2>&1`;
+  return sh`{ ${`/etc/init.d/${n}`} status >/dev/null 2>&1; _pl_st=$?; [ "$_pl_st" -eq 0 ] || { [ "$_pl_st" -gt 3 ] && pgrep -x ${n} >/dev/null 2>&1; }; }`;
+}
+
 /** `ready:` as a check: its output hidden, nothing read from stdin. */
 function readyCheck(ready: string): ShellCommand {
   return sh`sh -c ${ready} </dev/null >/dev/null 2>&1`;
@@ -169,12 +176,19 @@ else false; fi`;
           : sh`if command -v service >/dev/null 2>&1; then service ${n} ${verb}; else ${`/etc/init.d/${n}`} ${verb}; fi`;
       if (spec.state === 'running' && spec.ready !== undefined) {
         // The start script runs on in the background; the service is started when `ready:` passes,
-        // or failed when the script ends non-zero first.
+        // or failed when the script ends non-zero first, or ends with 0 and the service is still not
+        // running 5 s later (Debian's PostgreSQL script exits 0 when it finds no cluster).
         lines.push(sh`_pl_d=$(mktemp -d) || _pl_fail ${`${what}: cannot create a temporary directory`}
 trap 'rm -rf "$_pl_d"' EXIT
 ( { ${cmd}
 } >"$_pl_d/log" 2>&1; _pl_s=$?; [ -d "$_pl_d" ] && echo "$_pl_s" >"$_pl_d/rc" ) </dev/null >/dev/null 2>&1 &
-${waitReady(spec.ready, sh`if [ -s "$_pl_d/rc" ] && [ "$(cat "$_pl_d/rc")" != 0 ]; then tail -n 20 "$_pl_d/log" >&2; _pl_fail ${`${what}: start failed`}; fi`, sh`{ tail -n 20 "$_pl_d/log" >&2; _pl_fail ${`${what}: started, but not ready after 2 minutes (ready: ${spec.ready})`}; }`)}
+_pl_end=
+${waitReady(spec.ready, sh`if [ -s "$_pl_d/rc" ]; then
+    [ "$(cat "$_pl_d/rc")" = 0 ] || { tail -n 20 "$_pl_d/log" >&2; _pl_fail ${`${what}: start failed`}; }
+    [ -n "$_pl_end" ] || _pl_end=$(date +%s)
+    if ${isRunning(init, n)}; then _pl_end=$(date +%s)
+    elif [ $(($(date +%s) - _pl_end)) -ge 5 ]; then tail -n 20 "$_pl_d/log" >&2; _pl_fail ${`${what}: its start command returned 0, but ${n} is not running (ready: ${spec.ready} never passed)`}; fi
+  fi`, sh`{ tail -n 20 "$_pl_d/log" >&2; _pl_fail ${`${what}: started, but not ready after 2 minutes (ready: ${spec.ready})`}; }`)}
 cat "$_pl_d/log"`);
       } else {
         // A daemon inherits the start command's output; pointing it at a file (not the exec's pipe)
@@ -229,10 +243,17 @@ elif command -v service >/dev/null 2>&1; then service ${n} start
 else ${`/etc/init.d/${n}`} start; fi </dev/null`;
       const failed = sh`echo ${`prodlike: ${n} did not start`} >&2`;
       if (ready === undefined) return sh`${run} || ${failed}`;
-      return sh`_pl_d=$(mktemp -d)
+      // As converge's start: done when the check passes; given up on when the script ends non-zero, or
+      // ends with 0 and the service is still not running 5 s later (converge then says why).
+      const running = sh`if command -v rc-service >/dev/null 2>&1 && [ -d /etc/runlevels ]; then ${isRunning('openrc', n)}; else ${isRunning('sysv', n)}; fi`;
+      return sh`_pl_d=$(mktemp -d); _pl_end=
 ( ${run}
   _pl_s=$?; [ "$_pl_s" = 0 ] || ${failed}; { echo "$_pl_s" >"$_pl_d/rc"; } 2>/dev/null ) &
-${waitReady(ready, sh`[ ! -s "$_pl_d/rc" ] || [ "$(cat "$_pl_d/rc")" = 0 ] || break`, sh`break`)}
+${waitReady(ready, sh`if [ -s "$_pl_d/rc" ]; then
+    [ "$(cat "$_pl_d/rc")" = 0 ] || break
+    [ -n "$_pl_end" ] || _pl_end=$(date +%s)
+    if ${running}; then _pl_end=$(date +%s); elif [ $(($(date +%s) - _pl_end)) -ge 5 ]; then ${failed}; break; fi
+  fi`, sh`break`)}
 rm -rf "$_pl_d"`;
     }),
   ).text;

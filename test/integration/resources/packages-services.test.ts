@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PackageResource, ServiceResource } from '../../../shared/profile.js';
 import { planApplySteps, probeAll, kindOf } from '../../../electron/engine/resources/index.js';
+import { startServicesScript } from '../../../electron/engine/resources/service-resource.js';
 import { useContainer } from '../../support/docker-cli-transport.js';
 import { converge, probeOne } from './converge.js';
 
@@ -156,6 +157,37 @@ chmod 755 /etc/init.d/${name}`);
       expect(res.stderr).toContain('plfail: confirming');
       expect(res.stderr.trim().split('\n').pop()).toBe('prodlike: service plfail: start failed');
       expect(Date.now() - started).toBeLessThan(10_000);
+    });
+
+    it('fails within seconds when its start script ends with 0 but the service does not run', async () => {
+      // Like Debian's PostgreSQL script with no cluster: "No PostgreSQL clusters exist", exit 0.
+      sh(`printf '#!/bin/sh\\ncase "$1" in start) echo "nothing to start"; exit 0 ;; status) exit 3 ;; esac\\n' > /etc/init.d/plnone && chmod 755 /etc/init.d/plnone`);
+      const spec = ready('plnone');
+      const { actual, changes } = await probeOne(t, spec);
+      const started = Date.now();
+      const res = await t.exec(kindOf(spec).apply(spec, actual as never, changes).script);
+      expect(res.code).toBe(1);
+      expect(res.stderr).toContain('nothing to start');
+      expect(res.stderr.trim().split('\n').pop()).toBe('prodlike: service plnone: its start command returned 0, but plnone is not running (ready: test -e /run/plnone.ready never passed)');
+      const took = Date.now() - started;
+      expect(took).toBeGreaterThanOrEqual(4000);
+      expect(took).toBeLessThan(20_000);
+    });
+
+    it('as a cached container starts it: done when the check passes, given up on 5 s after a start that ran nothing', async () => {
+      script('plboot', { up: 0.2, settle: 20 });
+      sh('/etc/init.d/plboot stop >/dev/null 2>&1; true');
+      let started = Date.now();
+      // The start script's output goes where the container's does; here, the exec's (backgrounded: redirected).
+      const ok = await t.exec(`{ ${startServicesScript([{ name: 'plboot', ready: 'test -e /run/plboot.ready' }])}\n} >/dev/null 2>&1; echo done`);
+      expect(ok.stdout.trim()).toBe('done');
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(sh('test -e /run/plboot.ready && echo answers')).toBe('answers');
+      started = Date.now();
+      const none = await t.exec(startServicesScript([{ name: 'plnone', ready: 'test -e /run/plnone.ready' }]));
+      expect(none.stderr).toContain('prodlike: plnone did not start');
+      expect(Date.now() - started).toBeGreaterThanOrEqual(4000);
+      expect(Date.now() - started).toBeLessThan(20_000);
     });
 
     it('waits for a running service that does not answer yet', async () => {

@@ -216,8 +216,12 @@ describe('service', () => {
     it('starts in the background and waits for the check, failing when the start script ends non-zero first', () => {
       const a = { ...running, running: false, ready: false };
       const script = serviceKind.apply(ready, a, serviceKind.diff(ready, a)).script;
-      expect(script).toMatch(/\) <\/dev\/null >\/dev\/null 2>&1 &\n_pl_i=0\nuntil sh -c 'pg_isready -q'/);
+      expect(script).toMatch(/\) <\/dev\/null >\/dev\/null 2>&1 &\n_pl_end=\n_pl_i=0\nuntil sh -c 'pg_isready -q'/);
       expect(script).toContain("_pl_fail 'service postgresql: start failed'");
+      // A start script that ends with 0 while the service does not run: 5 s, then a clear failure.
+      expect(script).toContain("'/etc/init.d/postgresql' status >/dev/null 2>&1");
+      expect(script).toContain("-ge 5 ]; then tail -n 20");
+      expect(script).toContain("_pl_fail 'service postgresql: its start command returned 0, but postgresql is not running (ready: pg_isready -q never passed)'");
       expect(script).toContain("not ready after 2 minutes (ready: pg_isready -q)");
       const wait = serviceKind.apply(ready, { ...running, ready: false }, serviceKind.diff(ready, { ...running, ready: false })).script;
       expect(wait).toContain("until sh -c 'pg_isready -q'");
