@@ -30,7 +30,7 @@ export interface ServiceActual {
 }
 
 /** How long a start waits for `ready:` to pass: 1200 polls, 0.02 s apart for the first second and 0.1 s after, about 2 minutes. */
-export const READY_POLLS = 1200;
+const READY_POLLS = 1200;
 
 const SYSTEMD_ENABLED = new Set(['enabled', 'enabled-runtime', 'static', 'alias', 'generated', 'indirect']);
 
@@ -64,7 +64,7 @@ function readyCheck(ready: string): ShellCommand {
  * takes whole seconds only), for at most READY_POLLS polls. `each` runs before every wait (it may end the
  * script), `onTimeout` after the last.
  */
-export function waitReady(ready: string, each: ShellCommand, onTimeout: ShellCommand): ShellCommand {
+function waitReady(ready: string, each: ShellCommand, onTimeout: ShellCommand): ShellCommand {
   return sh`_pl_i=0
 until ${readyCheck(ready)}; do
   ${each}

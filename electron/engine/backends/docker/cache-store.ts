@@ -166,7 +166,7 @@ export async function commitContainer(docker: Docker, containerId: string, to: {
  * proportion. The package lists go too when no package resource follows (the package resource runs
  * `apt-get update` when they are missing); with one still to come they stay, to spare it that.
  */
-export function regenerableScript(dropLists: boolean): string {
+function regenerableScript(dropLists: boolean): string {
   const lists = dropLists ? '\n[ ! -d /var/lib/apt/lists ] || find /var/lib/apt/lists -maxdepth 1 -type f ! -name lock -delete' : '';
   return `rm -f /var/cache/apt/pkgcache.bin /var/cache/apt/srcpkgcache.bin /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb${lists}`;
 }
