@@ -75,6 +75,26 @@ until ${readyCheck(ready)}; do
 done`;
 }
 
+/**
+ * sh that runs a service's start command in the background and polls `ready:` until it passes.
+ * `$_pl_d` (a directory made before) gets the command's exit status, and its output the file `log`
+ * names (else it goes where the script's does). `on.failed` runs when the command ended non-zero,
+ * `on.gone` when it ended with 0 and `running` still fails 5 s later, `on.timeout` after the last poll;
+ * each may end the script or leave the loop (`break`).
+ */
+function startUntilReady(start: ShellCommand, log: ShellCommand | undefined, ready: string, running: ShellCommand, on: { failed: ShellCommand; gone: ShellCommand; timeout: ShellCommand }): ShellCommand {
+  // With a log, nothing of the background holds the script's output open (an exec returns without it).
+  return sh`( { ${start}
+}${log !== undefined ? sh` >${log} 2>&1` : sh``}; _pl_s=$?; [ -d "$_pl_d" ] && echo "$_pl_s" >"$_pl_d/rc" ) </dev/null${log !== undefined ? sh` >/dev/null 2>&1` : sh``} &
+_pl_end=
+${waitReady(ready, sh`if [ -s "$_pl_d/rc" ]; then
+    [ "$(cat "$_pl_d/rc")" = 0 ] || ${on.failed}
+    [ -n "$_pl_end" ] || _pl_end=$(date +%s)
+    if ${running}; then _pl_end=$(date +%s)
+    elif [ $(($(date +%s) - _pl_end)) -ge 5 ]; then ${on.gone}; fi
+  fi`, on.timeout)}`;
+}
+
 export const serviceKind: ResourceKind<ServiceResource, ServiceActual, Data> = {
   kind: 'service',
 
@@ -178,17 +198,14 @@ else false; fi`;
         // The start script runs on in the background; the service is started when `ready:` passes,
         // or failed when the script ends non-zero first, or ends with 0 and the service is still not
         // running 5 s later (Debian's PostgreSQL script exits 0 when it finds no cluster).
+        const tail = sh`tail -n 20 "$_pl_d/log" >&2`;
         lines.push(sh`_pl_d=$(mktemp -d) || _pl_fail ${`${what}: cannot create a temporary directory`}
 trap 'rm -rf "$_pl_d"' EXIT
-( { ${cmd}
-} >"$_pl_d/log" 2>&1; _pl_s=$?; [ -d "$_pl_d" ] && echo "$_pl_s" >"$_pl_d/rc" ) </dev/null >/dev/null 2>&1 &
-_pl_end=
-${waitReady(spec.ready, sh`if [ -s "$_pl_d/rc" ]; then
-    [ "$(cat "$_pl_d/rc")" = 0 ] || { tail -n 20 "$_pl_d/log" >&2; _pl_fail ${`${what}: start failed`}; }
-    [ -n "$_pl_end" ] || _pl_end=$(date +%s)
-    if ${isRunning(init, n)}; then _pl_end=$(date +%s)
-    elif [ $(($(date +%s) - _pl_end)) -ge 5 ]; then tail -n 20 "$_pl_d/log" >&2; _pl_fail ${`${what}: its start command returned 0, but ${n} is not running (ready: ${spec.ready} never passed)`}; fi
-  fi`, sh`{ tail -n 20 "$_pl_d/log" >&2; _pl_fail ${`${what}: started, but not ready after 2 minutes (ready: ${spec.ready})`}; }`)}
+${startUntilReady(cmd, sh`"$_pl_d/log"`, spec.ready, isRunning(init, n), {
+  failed: sh`{ ${tail}; _pl_fail ${`${what}: start failed`}; }`,
+  gone: sh`${tail}; _pl_fail ${`${what}: its start command returned 0, but ${n} is not running (ready: ${spec.ready} never passed)`}`,
+  timeout: sh`{ ${tail}; _pl_fail ${`${what}: started, but not ready after 2 minutes (ready: ${spec.ready})`}; }`,
+})}
 cat "$_pl_d/log"`);
       } else {
         // A daemon inherits the start command's output; pointing it at a file (not the exec's pipe)
@@ -245,15 +262,9 @@ else ${`/etc/init.d/${n}`} start; fi </dev/null`;
       if (ready === undefined) return sh`${run} || ${failed}`;
       // As converge's start: done when the check passes; given up on when the script ends non-zero, or
       // ends with 0 and the service is still not running 5 s later (converge then says why).
-      const running = sh`if command -v rc-service >/dev/null 2>&1 && [ -d /etc/runlevels ]; then ${isRunning('openrc', n)}; else ${isRunning('sysv', n)}; fi`;
-      return sh`_pl_d=$(mktemp -d); _pl_end=
-( ${run}
-  _pl_s=$?; [ "$_pl_s" = 0 ] || ${failed}; { echo "$_pl_s" >"$_pl_d/rc"; } 2>/dev/null ) &
-${waitReady(ready, sh`if [ -s "$_pl_d/rc" ]; then
-    [ "$(cat "$_pl_d/rc")" = 0 ] || break
-    [ -n "$_pl_end" ] || _pl_end=$(date +%s)
-    if ${running}; then _pl_end=$(date +%s); elif [ $(($(date +%s) - _pl_end)) -ge 5 ]; then ${failed}; break; fi
-  fi`, sh`break`)}
+      const running = sh`{ if command -v rc-service >/dev/null 2>&1 && [ -d /etc/runlevels ]; then ${isRunning('openrc', n)}; else ${isRunning('sysv', n)}; fi; }`;
+      return sh`_pl_d=$(mktemp -d)
+${startUntilReady(run, undefined, ready, running, { failed: sh`{ ${failed}; break; }`, gone: sh`${failed}; break`, timeout: sh`break` })}
 rm -rf "$_pl_d"`;
     }),
   ).text;
