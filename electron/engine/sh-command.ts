@@ -112,3 +112,22 @@ export function envValueProblem(value: string): string | undefined {
   if (/[$`]/.test(value) && value.includes("'")) return 'cannot contain both a single quote and a $ or backtick';
   return undefined;
 }
+
+/** How many polls `pollUntil` makes at most: 50 of 0.02 s, then 0.1 s apart, about 2 minutes in all. */
+export const POLLS = 1200;
+
+/**
+ * sh that polls `done` until it succeeds: 0.02 s apart for the first second, then 0.1 s apart (1 s where
+ * sleep takes whole seconds only), for at most POLLS polls. `each` runs before every wait (it may end the
+ * script or leave the loop with `break`), `onTimeout` after the last poll.
+ */
+export function pollUntil(done: ShellCommand, each: ShellCommand, onTimeout: ShellCommand): ShellCommand {
+  return sh`_pl_i=0
+until ${done}; do
+  ${each}
+  [ "$_pl_i" -lt ${raw(String(POLLS))} ] || ${onTimeout}
+  if [ "$_pl_i" -lt 50 ]; then _pl_z=0.02; else _pl_z=0.1; fi
+  sleep $_pl_z 2>/dev/null || { sleep 1; _pl_i=$((_pl_i + 9)); }
+  _pl_i=$((_pl_i + 1))
+done`;
+}

@@ -11,7 +11,7 @@
 import type { ServiceResource } from '../../../shared/profile.js';
 import type { Change } from '../../../shared/report.js';
 import type { ResourceKind } from './resource.js';
-import { joinSh, raw, sh, type ShellCommand } from '../sh-command.js';
+import { joinSh, pollUntil, raw, sh, type ShellCommand } from '../sh-command.js';
 import { APPLY_PRELUDE, checkName, need, parseKv } from './sh.js';
 import * as z from 'zod/mini';
 import { bool, opt, resourceCommon, shellText, str, want } from '../schema/schema-parts.js';
@@ -29,8 +29,8 @@ export interface ServiceActual {
   ready?: boolean;
 }
 
-/** How long a start waits for `ready:` to pass: 1200 polls, 0.02 s apart for the first second and 0.1 s after, about 2 minutes. */
-const READY_POLLS = 1200;
+/** sh that succeeds where services are OpenRC's (rc-service and its runlevels), as the probe decides it. */
+const OPENRC = sh`command -v rc-service >/dev/null 2>&1 && [ -d /etc/runlevels ]`;
 
 const SYSTEMD_ENABLED = new Set(['enabled', 'enabled-runtime', 'static', 'alias', 'generated', 'indirect']);
 
@@ -59,20 +59,9 @@ function readyCheck(ready: string): ShellCommand {
   return sh`sh -c ${ready} </dev/null >/dev/null 2>&1`;
 }
 
-/**
- * sh that polls `ready:` until it passes: 0.02 s apart for a second, then 0.1 s apart (1 s where sleep
- * takes whole seconds only), for at most READY_POLLS polls. `each` runs before every wait (it may end the
- * script), `onTimeout` after the last.
- */
+/** sh that polls `ready:` until it passes (pollUntil: about 2 minutes at most). */
 function waitReady(ready: string, each: ShellCommand, onTimeout: ShellCommand): ShellCommand {
-  return sh`_pl_i=0
-until ${readyCheck(ready)}; do
-  ${each}
-  [ "$_pl_i" -lt ${raw(String(READY_POLLS))} ] || ${onTimeout}
-  if [ "$_pl_i" -lt 50 ]; then _pl_z=0.02; else _pl_z=0.1; fi
-  sleep $_pl_z 2>/dev/null || { sleep 1; _pl_i=$((_pl_i + 9)); }
-  _pl_i=$((_pl_i + 1))
-done`;
+  return pollUntil(readyCheck(ready), each, onTimeout);
 }
 
 /**
@@ -108,7 +97,7 @@ if [ -d /run/systemd/system ]; then
   echo "load=$(systemctl show -p LoadState "$_pl_s" 2>/dev/null | sed 's/^LoadState=//')"
   echo "active=$(systemctl is-active "$_pl_s" 2>/dev/null)"
   echo "enabled=$(systemctl is-enabled "$_pl_s" 2>/dev/null)"
-elif command -v rc-service >/dev/null 2>&1 && [ -d /etc/runlevels ]; then
+elif ${OPENRC}; then
   echo init=openrc
   if [ -e "/etc/init.d/$_pl_s" ]; then
     echo exists=1
@@ -255,14 +244,14 @@ export function startServicesScript(services: readonly { name: string; ready?: s
   return joinSh(
     services.map(({ name, ready }) => {
       const n = checkName(name, 'service');
-      const run = sh`if command -v rc-service >/dev/null 2>&1 && [ -d /etc/runlevels ]; then rc-service ${n} start
+      const run = sh`if ${OPENRC}; then rc-service ${n} start
 elif command -v service >/dev/null 2>&1; then service ${n} start
 else ${`/etc/init.d/${n}`} start; fi </dev/null`;
       const failed = sh`echo ${`prodlike: ${n} did not start`} >&2`;
       if (ready === undefined) return sh`${run} || ${failed}`;
       // As converge's start: done when the check passes; given up on when the script ends non-zero, or
       // ends with 0 and the service is still not running 5 s later (converge then says why).
-      const running = sh`{ if command -v rc-service >/dev/null 2>&1 && [ -d /etc/runlevels ]; then ${isRunning('openrc', n)}; else ${isRunning('sysv', n)}; fi; }`;
+      const running = sh`{ if ${OPENRC}; then ${isRunning('openrc', n)}; else ${isRunning('sysv', n)}; fi; }`;
       return sh`_pl_d=$(mktemp -d)
 ${startUntilReady(run, undefined, ready, running, { failed: sh`{ ${failed}; break; }`, gone: sh`${failed}; break`, timeout: sh`break` })}
 rm -rf "$_pl_d"`;
@@ -281,7 +270,7 @@ export function stopServicesScript(names: readonly string[]): string {
     names.map((name) => {
       const n = checkName(name, 'service');
       return sh`{ if [ -d /run/systemd/system ]; then systemctl stop ${n}
-elif command -v rc-service >/dev/null 2>&1 && [ -d /etc/runlevels ]; then rc-service ${n} stop
+elif ${OPENRC}; then rc-service ${n} stop
 elif command -v service >/dev/null 2>&1; then service ${n} stop
 elif [ -x ${`/etc/init.d/${n}`} ]; then ${`/etc/init.d/${n}`} stop; fi; } </dev/null >/dev/null 2>&1 || echo ${`prodlike: ${n} did not stop`} >&2`;
     }),

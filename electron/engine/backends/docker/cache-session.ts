@@ -8,9 +8,9 @@
 // Saves stack: after a save point with more to save later, when nothing before it left a process
 // running and the layer just saved is big (64 MB or more), the machine carries on in a new container
 // made from the state just saved, so the next save is a layer of its own resources over it (not the
-// packages again). A small layer is cheaper to save again than a new container is to make. The last save point, when nothing
-// follows it, is written while the run goes on (other machines converge); the run waits for it at its
-// end (flush).
+// packages again). A small layer is cheaper to save again than a new container is to make. The last
+// save point, when nothing follows it, is written while the run goes on (other machines converge); the
+// run waits for it at its end (flush).
 
 import type Docker from 'dockerode';
 import type { DockerMachineSpec, MachineSpec, ResourceSpec } from '../../../../shared/profile.js';

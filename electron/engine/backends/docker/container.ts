@@ -6,6 +6,7 @@ import type { DockerHealthcheck, DockerMachineSpec, Profile } from '../../../../
 import { DockerError } from '../../errors.js';
 import { parsePort, parseVolume } from '../../profile/docker-values.js';
 import { engineMessage, statusCode } from './client.js';
+import { pollUntil, sh } from '../../sh-command.js';
 import {
   LABEL_CONFIG_HASH,
   LABEL_CONFIG_PARTS,
@@ -40,13 +41,14 @@ export const LABEL_STARTS_SERVICES = 'prodlike.starts-services';
 const STARTED_DIR = '/run/prodlike';
 const STARTED_MARK = `${STARTED_DIR}/started`;
 /**
- * Waits (at most 2 minutes; polled every 0.02 s for the first second, then every 0.1 s) for the start
- * script's mark: the first command on such a container (the probe) then sees the services started, not
- * starting. Past that it goes on, and converge starts them.
- * Only where the tmpfs is mounted: a container made from an image committed from such a container
- * inherits its label, not its start script.
+ * Waits (pollUntil: at most about 2 minutes) for the start script's mark: the first command on such a
+ * container (the probe) then sees the services started, not starting. Past that it goes on, and
+ * converge starts them. Only where the tmpfs is mounted: a container made from an image committed from
+ * such a container inherits its label, not its start script.
  */
-export const WAIT_FOR_START = `if grep -qs ' ${STARTED_DIR} tmpfs ' /proc/mounts; then _pl_w=0; while [ ! -e ${STARTED_MARK} ] && [ $_pl_w -lt 1200 ]; do if [ $_pl_w -lt 50 ]; then _pl_z=0.02; else _pl_z=0.1; fi; sleep $_pl_z 2>/dev/null || { sleep 1; _pl_w=$((_pl_w + 9)); }; _pl_w=$((_pl_w + 1)); done; fi`;
+export const WAIT_FOR_START = sh`if grep -qs ${` ${STARTED_DIR} tmpfs `} /proc/mounts; then
+${pollUntil(sh`[ -e ${STARTED_MARK} ]`, sh`:`, sh`break`)}
+fi`.text;
 
 export interface DesiredContainer {
   profile: Profile;
