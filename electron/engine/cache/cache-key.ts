@@ -114,6 +114,13 @@ export function savePoints(resources: ResourceSpec[], limit: number): number[] {
   return out;
 }
 
+/** The last save point that only packages come before (0: none). */
+export function leadingPackagesSavePoint(resources: readonly ResourceSpec[], savePoints: readonly number[]): number {
+  const leading = resources.findIndex((r) => r.kind !== 'package');
+  const end = leading < 0 ? resources.length : leading;
+  return savePoints.filter((p) => p <= end).pop() ?? 0;
+}
+
 /** The longest save point whose key is available, or 0 (start from the base image). */
 export function longestMatch(keys: MachineKeys, available: (key: string) => boolean): number {
   for (let i = keys.savePoints.length - 1; i >= 0; i--) {

@@ -21,7 +21,10 @@ export interface PrefixOutcome {
 }
 
 export interface RunCacheOptions {
-  /** False with --no-cache: nothing is read from or written to the cache. */
+  /**
+   * False with --no-cache: nothing is read from the cache, and nothing written but the state a machine
+   * whose named volumes exist carries on from (cache-session.ts, volumesAt).
+   */
   enabled: boolean;
   /** Secret values of the profile: a resource holding one is never saved. */
   secrets: string[];

@@ -272,7 +272,9 @@ describe('environment cache', () => {
 
   it('--no-cache builds from the base image and ends in the same state as the cached build', async () => {
     await writeProfile();
-    await ws.run(['destroy', file], { env: ENV });
+    // Without its volume: with a volume kept, the packages would be installed before it is mounted, and
+    // that state saved to carry on from (clean-stop.test.ts).
+    await ws.run(['destroy', file, '--volumes'], { env: ENV });
     const before = cacheImages().length;
     const run = await up('--no-cache');
     expect(run.code, run.stderr).toBe(0);

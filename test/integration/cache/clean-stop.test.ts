@@ -102,6 +102,28 @@ describe('services stopped cleanly before their container goes', () => {
     expect(lastStartLog()).toMatch(/not properly shut down; automatic recovery in progress/);
   });
 
+  it('a rebuild onto a volume that holds data installs the packages before mounting it: the data stays and PostgreSQL starts', { timeout: 600_000 }, async () => {
+    // A row of the cluster on the volume: after each rebuild it is still there (the old cluster, not a new one).
+    exec(CONTAINER, `runuser -u postgres -- psql -d shop -c "CREATE TABLE kept (x int); INSERT INTO kept VALUES (42)"`);
+    for (const args of [['--no-cache'], []]) {
+      expect((await run('destroy')).code).toBe(0);
+      // Nothing cached: the packages are installed again, as after a change to them.
+      const images = docker('images', '--filter', `label=prodlike.cache-profile=${NAME}`, '-q');
+      if (images) docker('rmi', '-f', ...new Set(images.split('\n')));
+      const r = await run('up', ...args);
+      // Before: Debian's postinst found the old cluster in the volume, wrote no configuration, and the start failed.
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+      expect(provisionDetail(r)).toMatch(/its volumes exist already: mounted once its packages are installed/);
+      expect(exec(CONTAINER, 'runuser -u postgres -- psql -d shop -tAc "SELECT x FROM kept"')).toBe('42');
+      expect(exec(CONTAINER, 'test -f /etc/postgresql/15/main/postgresql.conf && echo config')).toBe('config');
+      expect(docker('inspect', '-f', '{{range .Mounts}}{{.Name}}:{{.Destination}} {{end}}', CONTAINER)).toBe(`${VOLUME}:/var/lib/postgresql`);
+      // The machine's own container, volumes and all: the next up keeps it.
+      const again = await run('up');
+      expect(again.code, again.stderr).toBe(0);
+      expect(provisionDetail(again)).toBe('kept');
+    }
+  });
+
   it('destroy --volumes does not stop services first: nothing of the machine outlives its container', async () => {
     const r = await run('destroy', '--volumes');
     expect(r.code, r.stderr).toBe(0);

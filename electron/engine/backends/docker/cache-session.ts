@@ -17,7 +17,7 @@ import type { DockerMachineSpec, MachineSpec, ResourceSpec } from '../../../../s
 import type { RunContext } from '../backend.js';
 import { parseVolume } from '../../profile/docker-values.js';
 import { volumeName } from './labels.js';
-import { cacheTag, containsSecret, longestMatch, machineKeys, type MachineKeys } from '../../cache/cache-key.js';
+import { cacheTag, containsSecret, leadingPackagesSavePoint, longestMatch, machineKeys, type MachineKeys } from '../../cache/cache-key.js';
 import { LABEL_CACHE_SAVED_AT, cacheRef } from '../../cache/cache-labels.js';
 import { pullState, saveState, touch, type BaseConfig, type CachedState } from './cache-store.js';
 import { registerSession, type CacheSessionInfo, type PrefixOutcome } from '../../cache/run-cache-options.js';
@@ -45,6 +45,13 @@ export class CacheSession implements CacheSessionInfo {
   parent = '';
   startPrefix = 0;
   readonly saved: string[] = [];
+  /**
+   * The save point at which the machine carries on in a container with its named volumes: set when
+   * the volumes already hold data and the container was created without them (buildsBeforeVolumes).
+   */
+  volumesAt?: number;
+  /** With --no-cache: nothing is started from the cache, and only the save that volumesAt needs is made. */
+  onlyForVolumes = false;
   /** Saves being written while the run goes on. */
   private readonly pending: Promise<unknown>[] = [];
   private recreate?: Recreate;
@@ -86,6 +93,9 @@ export class CacheSession implements CacheSessionInfo {
   }
 
   async afterPrefix(n: number): Promise<PrefixOutcome> {
+    // Packages batch: the first prefix reported at or past the point (all packages up to it).
+    if (this.volumesAt !== undefined && n >= this.volumesAt) return this.mountVolumes(n);
+    if (this.onlyForVolumes) return {};
     if (n <= this.startPrefix || !this.keys.savePoints.includes(n)) return {};
     const key = this.keys.keys[n]!;
     if (this.existing.has(key)) return {};
@@ -105,6 +115,33 @@ export class CacheSession implements CacheSessionInfo {
       this.log('warn', `could not carry on from the saved state: ${(err as Error).message}`);
     }
     // Probed again either way: the machine may be a new container, or none.
+    return { restarted: true };
+  }
+
+  /**
+   * The packages are installed, in a container without the named volumes (as an image is built): the
+   * state is saved and the machine carries on in a container from it with its volumes, whatever the
+   * layer's size. Should the save fail, it carries on from its base image with the volumes, and
+   * converge installs the packages again there (as before volumes were left out).
+   */
+  private async mountVolumes(n: number): Promise<PrefixOutcome> {
+    this.volumesAt = undefined;
+    const key = this.keys.keys[n]!;
+    const ref = cacheRef(cacheTag(key));
+    const imageId = () => this.docker.getImage(ref).inspect().then((i) => i.Id, () => undefined);
+    // With --no-cache a state of this key may exist: it is replaced, and goes unless something uses it.
+    const previous = this.onlyForVolumes ? await imageId() : undefined;
+    const id = this.existing.has(key) ? await imageId() : await this.save(n, key);
+    if (previous && id && previous !== id) this.track(this.docker.getImage(previous).remove({ noprune: false }));
+    const t0 = Date.now();
+    try {
+      this.containerId = await this.recreate!(id === undefined ? this.baseImageId : ref);
+      this.parent = id ?? this.baseImageId;
+      this.log('info', `carries on with its volumes in a container from the state saved after ${n} resources (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    } catch (err) {
+      this.log('warn', `could not carry on with its volumes: ${(err as Error).message}`);
+      throw err;
+    }
     return { restarted: true };
   }
 
@@ -183,7 +220,8 @@ export interface PlannedStart {
 
 /**
  * Decides where a new container of the machine starts: computes its keys, looks for the longest cached
- * prefix locally, then (when longer ones could exist) in the profile's registry.
+ * prefix locally, then (when longer ones could exist) in the profile's registry. `read` false
+ * (--no-cache): it starts from its base image, and the session only says whether its volumes wait.
  */
 export async function planStart(
   docker: Docker,
@@ -192,6 +230,7 @@ export async function planStart(
   baseImageId: string,
   ctx: RunContext,
   local: CachedState[],
+  read = true,
 ): Promise<PlannedStart> {
   const opts = ctx.cache!;
   const envSecret = Object.values(m.docker.env).some((v) => opts.secrets.some((s) => v.includes(s)));
@@ -213,9 +252,9 @@ export async function planStart(
     if (!exists) return { session, why: `volume ${v.source} is new` };
   }
 
-  let k = longestMatch(keys, (key) => byKey.has(key));
+  let k = read ? longestMatch(keys, (key) => byKey.has(key)) : 0;
   let pulled = false;
-  if (opts.from) {
+  if (opts.from && read) {
     for (const p of [...keys.savePoints].reverse()) {
       if (p <= k) break;
       if (await pullState(docker, opts.from, keys.keys[p]!)) {
@@ -225,6 +264,11 @@ export async function planStart(
       }
     }
   }
+  // The named volumes hold data already (kept by `destroy`): the packages are installed without them,
+  // as an image is built, so that a package's set-up does not find old data where it makes its own
+  // (Debian's PostgreSQL then writes no cluster configuration). The machine carries on with them after.
+  const at = named.length && !m.docker.command ? leadingPackagesSavePoint(m.resources, keys.savePoints) : 0;
+  if (at > k) session.volumesAt = at;
   if (k === 0) return { session };
   const key = keys.keys[k]!;
   const image = cacheRef(cacheTag(key));

@@ -63,7 +63,15 @@ export interface DesiredContainer {
    * the shell text that starts them. Only without the profile's own `command:`.
    */
   startServices?: { names: readonly string[]; script: string };
+  /**
+   * Created without its named volumes, to install packages as an image is built (cache-session.ts,
+   * volumesAt). Its config hash says so, so that a later `up` recreates a container left like this.
+   */
+  withoutNamedVolumes?: boolean;
 }
+
+/** The config hash label of a container created without its named volumes. */
+export const VOLUMES_PENDING = '+volumes-pending';
 
 export function createOptions(d: DesiredContainer, o: { init: boolean } = { init: true }): Docker.ContainerCreateOptions {
   const { profile, machine, spec } = d;
@@ -81,7 +89,7 @@ export function createOptions(d: DesiredContainer, o: { init: boolean } = { init
     const mode = v.readOnly ? ':ro' : '';
     if (v.kind === 'anonymous') anonymous[v.target] = {};
     else if (v.kind === 'bind') binds.push(`${v.source}:${v.target}${mode}`);
-    else binds.push(`${volumeName(profile.name, v.source)}:${v.target}${mode}`);
+    else if (!d.withoutNamedVolumes) binds.push(`${volumeName(profile.name, v.source)}:${v.target}${mode}`);
   }
   // A cached state's services start with the container, unless the profile runs its own command.
   const starts = !spec.command && !spec.entrypoint && spec.keepAlive !== false && d.startServices?.names.length ? d.startServices : undefined;
@@ -94,8 +102,8 @@ export function createOptions(d: DesiredContainer, o: { init: boolean } = { init
     Labels: {
       ...ownerLabels(profile.name, profile.file),
       [LABEL_MACHINE]: machine,
-      [LABEL_CONFIG_HASH]: d.hash,
-      [LABEL_CONFIG_PARTS]: d.parts,
+      [LABEL_CONFIG_HASH]: d.withoutNamedVolumes ? d.hash + VOLUMES_PENDING : d.hash,
+      [LABEL_CONFIG_PARTS]: d.withoutNamedVolumes ? d.parts.replace(/\bvolumes=\S+/, 'volumes=pending') : d.parts,
       ...(starts ? { [LABEL_STARTS_SERVICES]: starts.names.join(',') } : {}),
     },
     ...command,

@@ -241,7 +241,8 @@ export class DockerProvider implements MachineProvider, SnapshotBackend {
       started = starting.map((s) => s.name);
       const from = start ? { image: start.image } : {};
       const services = started.length ? { startServices: { names: started, script: ctx.cache!.startServices!(starting) } } : {};
-      const container = await createAndStart(this.docker, { ...desired, ...from, ...services });
+      const pending = planned?.session.volumesAt !== undefined ? { withoutNamedVolumes: true } : {};
+      const container = await createAndStart(this.docker, { ...desired, ...from, ...services, ...pending });
       id = container.id;
       startsServices = started.length > 0;
     }
@@ -250,7 +251,8 @@ export class DockerProvider implements MachineProvider, SnapshotBackend {
     const cacheNote = start
       ? ` from cache (saved ${start.entry.savedAt.slice(0, 16).replace('T', ' ')}, ${start.entry.prefix} of ${start.entry.total} resources${start.pulled ? `, pulled from ${ctx.cache?.from ?? 'the registry'}` : ''}${started.length ? `; services start with it: ${started.join(', ')}` : ''})`
       : '';
-    const detail = describeOperation(op) + cacheNote;
+    const volumesNote = planned?.session.volumesAt !== undefined ? '; its volumes exist already: mounted once its packages are installed' : '';
+    const detail = describeOperation(op) + cacheNote + volumesNote;
     emitMachine(ctx, m.name, 'provision', 'done', detail, undefined, 'running');
     const transport = new DockerExecTransport(id, { machine: m.name, name, docker: this.docker, address: this.address, ...(startsServices ? { waitFirst: WAIT_FOR_START } : {}) });
     // Saves stack (cache-session.ts): the machine may carry on in a container made from a saved state.
@@ -272,13 +274,30 @@ export class DockerProvider implements MachineProvider, SnapshotBackend {
 
   /** Where a new container starts when the cache is on; a cache that cannot be read is only a warning. */
   private async planCacheStart(profile: Profile, m: DockerMachine, imageId: string, ctx: RunContext, cached: CachedState[]): Promise<PlannedStart | undefined> {
-    if (!ctx.cache?.enabled || !cacheable(m.docker)) return undefined;
+    if (!ctx.cache || !cacheable(m.docker)) return undefined;
+    if (!ctx.cache.enabled) return this.planVolumesOnly(profile, m, imageId, ctx);
     try {
       const planned = await planStart(this.docker, profile.name, m, imageId, ctx, cached);
       if (planned.why) ctx.emit({ type: 'log', runId: ctx.runId, machine: m.name, stream: 'info', text: `${m.name}: not started from cache: ${planned.why}` });
       return planned;
     } catch (err) {
       ctx.emit({ type: 'log', runId: ctx.runId, machine: m.name, stream: 'warn', text: `${m.name}: cache not used: ${engineMessage(err)}` });
+      return undefined;
+    }
+  }
+
+  /**
+   * With --no-cache: nothing starts from the cache, but a machine whose named volumes hold data still
+   * installs its packages before they are mounted, and so saves that one state to carry on from.
+   */
+  private async planVolumesOnly(profile: Profile, m: DockerMachine, imageId: string, ctx: RunContext): Promise<PlannedStart | undefined> {
+    try {
+      const planned = await planStart(this.docker, profile.name, m, imageId, ctx, [], false);
+      if (planned.session.volumesAt === undefined) return undefined;
+      planned.session.onlyForVolumes = true;
+      return planned;
+    } catch (err) {
+      ctx.emit({ type: 'log', runId: ctx.runId, machine: m.name, stream: 'warn', text: `${m.name}: volumes mounted from the start (${engineMessage(err)})` });
       return undefined;
     }
   }

@@ -1,7 +1,7 @@
 // The cache's keys and choices, without an engine: what invalidates a cached prefix, where states are
 // saved, where a secret stops saving, and which state a new machine starts from.
 import { describe, expect, it } from 'vitest';
-import { containsSecret, longestMatch, machineKeys, resourceFingerprint, savePoints, type MachineKeyInput } from '../../../../electron/engine/cache/cache-key.js';
+import { containsSecret, leadingPackagesSavePoint, longestMatch, machineKeys, resourceFingerprint, savePoints, type MachineKeyInput } from '../../../../electron/engine/cache/cache-key.js';
 import type { ResourceSpec } from '../../../../shared/profile.js';
 
 const pkg = (name: string, version?: string): ResourceSpec => ({ id: `package:${name}`, kind: 'package', name, state: 'present', ...(version ? { version } : {}) });
@@ -105,5 +105,21 @@ describe('secret-bearing resources', () => {
     expect(containsSecret({ id: 'c', kind: 'command', name: 'x', env: { P: 'hunter22' } }, ['hunter22'])).toBe(true);
     expect(containsSecret(file('/etc/app.env', 'PASSWORD=\n'), ['hunter22'])).toBe(false);
     expect(containsSecret(file('/etc/app.env', 'hunter22'), [])).toBe(false);
+  });
+});
+
+describe('the save point a machine with data in its volumes mounts them at', () => {
+  it('is the last save point that only packages come before', () => {
+    const r = [pkg('postgresql-15'), pkg('cron'), file('/etc/x', 'x'), cmd('make')];
+    expect(leadingPackagesSavePoint(r, savePoints(r, r.length))).toBe(2);
+    // Batched packages report their prefix at the end of the batch: the point is where they end.
+    expect(leadingPackagesSavePoint(r, [1, 4])).toBe(1);
+    expect(leadingPackagesSavePoint([pkg('a'), pkg('b')], [1, 2])).toBe(2);
+  });
+
+  it('is none when something else comes first, or no save point is among the packages', () => {
+    expect(leadingPackagesSavePoint([file('/etc/x', 'x'), pkg('a')], [2])).toBe(0);
+    expect(leadingPackagesSavePoint([pkg('a'), file('/etc/x', 'x')], [])).toBe(0);
+    expect(leadingPackagesSavePoint([], [])).toBe(0);
   });
 });

@@ -1,7 +1,7 @@
 // A machine's container as the engine is asked to create it: a container from a cached state whose
 // services ran starts them as it starts, and marks when that is done; the profile's own command wins.
 import { describe, expect, it } from 'vitest';
-import { LABEL_STARTS_SERVICES, createOptions, keepsData, type DesiredContainer } from '../../../../../electron/engine/backends/docker/container.js';
+import { LABEL_STARTS_SERVICES, VOLUMES_PENDING, createOptions, keepsData, type DesiredContainer } from '../../../../../electron/engine/backends/docker/container.js';
 import { startServicesScript, stopServicesScript } from '../../../../../electron/engine/resources/service-resource.js';
 import type { DockerMachineSpec, Profile } from '../../../../../shared/profile.js';
 
@@ -38,6 +38,25 @@ describe('container create options', () => {
     expect(o.Cmd).toEqual(['/sbin/init']);
     expect(o.Entrypoint).toBeUndefined();
     expect(o.Labels?.[LABEL_STARTS_SERVICES]).toBeUndefined();
+  });
+});
+
+describe('a container made before its named volumes are mounted', () => {
+  const vols = spec({ volumes: ['db-data:/var/lib/postgresql', '/srv/src:/src:ro', '/tmp/cache'] });
+  it('has its bind mounts and anonymous volumes but not its named volumes', () => {
+    const o = createOptions(desired({ spec: vols, withoutNamedVolumes: true, parts: 'image=a volumes=b ports=c' }));
+    expect(o.HostConfig?.Binds).toEqual(['/srv/src:/src:ro']);
+    expect(o.Volumes).toEqual({ '/tmp/cache': {} });
+    // Not the machine's config: a later up recreates a container left like this, and says why.
+    expect(o.Labels?.['prodlike.config-hash']).toBe(`h${VOLUMES_PENDING}`);
+    expect(o.Labels?.['prodlike.config-parts']).toBe('image=a volumes=pending ports=c');
+  });
+
+  it('is the machine itself otherwise', () => {
+    const o = createOptions(desired({ spec: vols, parts: 'image=a volumes=b' }));
+    expect(o.HostConfig?.Binds).toEqual(['shop_db-data:/var/lib/postgresql', '/srv/src:/src:ro']);
+    expect(o.Labels?.['prodlike.config-hash']).toBe('h');
+    expect(o.Labels?.['prodlike.config-parts']).toBe('image=a volumes=b');
   });
 });
 
