@@ -47,7 +47,8 @@ export class CacheSession implements CacheSessionInfo {
   readonly saved: string[] = [];
   /**
    * The save point at which the machine carries on in a container with its named volumes: set when
-   * the volumes already hold data and the container was created without them (buildsBeforeVolumes).
+   * they exist already and its leading packages are not cached (planStart); its container is then
+   * created without them.
    */
   volumesAt?: number;
   /** With --no-cache: nothing is started from the cache, and only the save that volumesAt needs is made. */

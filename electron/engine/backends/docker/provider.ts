@@ -287,7 +287,7 @@ export class DockerProvider implements MachineProvider, SnapshotBackend {
   }
 
   /**
-   * With --no-cache: nothing starts from the cache, but a machine whose named volumes hold data still
+   * With --no-cache: nothing starts from the cache, but a machine whose named volumes exist already still
    * installs its packages before they are mounted, and so saves that one state to carry on from.
    */
   private async planVolumesOnly(profile: Profile, m: DockerMachine, imageId: string, ctx: RunContext): Promise<PlannedStart | undefined> {
