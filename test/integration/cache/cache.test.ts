@@ -304,6 +304,10 @@ describe('environment cache', () => {
     expect(rm.code).toBe(0);
     expect(docker('images', `prodlike-snapshot`, '--format', '{{.Tag}}').split('\n').filter((t) => t.startsWith(NAME))).toEqual([]);
     expect(docker('volume', 'ls', '--filter', `label=prodlike.snapshot-profile=${NAME}`, '-q')).toBe('');
+    // The machine still runs from the snapshot's image: that image goes with its container, not left untagged.
+    expect(docker('images', '-a', '--filter', `label=prodlike.snapshot-profile=${NAME}`, '-q')).not.toBe('');
+    expect((await ws.run(['destroy', file], { env: ENV })).code).toBe(0);
+    expect(docker('images', '-a', '--filter', `label=prodlike.snapshot-profile=${NAME}`, '-q')).toBe('');
   });
 
   it('bake pushes the states to a registry; after prune, up pulls the baked state and converges', async () => {

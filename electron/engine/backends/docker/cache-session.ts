@@ -265,7 +265,7 @@ export async function planStart(
       }
     }
   }
-  // The named volumes hold data already (kept by `destroy`): the packages are installed without them,
+  // The named volumes exist already (kept by `destroy`): the packages are installed without them,
   // as an image is built, so that a package's set-up does not find old data where it makes its own
   // (Debian's PostgreSQL then writes no cluster configuration). The machine carries on with them after.
   const at = named.length && !m.docker.command ? leadingPackagesSavePoint(m.resources, keys.savePoints) : 0;

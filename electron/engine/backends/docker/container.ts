@@ -6,6 +6,7 @@ import type { DockerHealthcheck, DockerMachineSpec, Profile } from '../../../../
 import { DockerError } from '../../errors.js';
 import { parsePort, parseVolume } from '../../profile/docker-values.js';
 import { engineMessage, statusCode } from './client.js';
+import { LABEL_SNAPSHOT_PROFILE } from '../../cache/cache-labels.js';
 import { pollUntil, sh } from '../../sh-command.js';
 import {
   LABEL_CONFIG_HASH,
@@ -250,8 +251,16 @@ export async function setAside(docker: Docker, id: string, newName: string): Pro
   return { stopped };
 }
 
-/** Force-removes a container (and its anonymous volumes); already gone is fine. */
+/**
+ * Force-removes a container (and its anonymous volumes); already gone is fine. A snapshot's image whose
+ * tag `snapshot rm` removed while this container ran from it goes too: the engine keeps an untagged
+ * image after its last container, and nothing would list it again.
+ */
 export async function removeContainer(docker: Docker, idOrName: string): Promise<void> {
+  const image = await docker
+    .getContainer(idOrName)
+    .inspect()
+    .then((c) => c.Image, () => undefined);
   try {
     await docker.getContainer(idOrName).remove({ force: true, v: true });
   } catch (err) {
@@ -259,4 +268,18 @@ export async function removeContainer(docker: Docker, idOrName: string): Promise
     // 404: gone already; 409 "removal already in progress": another remove will finish it.
     if (code !== 404 && code !== 409) throw err;
   }
+  if (image) await removeUntaggedSnapshot(docker, image);
+}
+
+async function removeUntaggedSnapshot(docker: Docker, imageId: string): Promise<void> {
+  const img = await docker
+    .getImage(imageId)
+    .inspect()
+    .catch(() => undefined);
+  if (!img || (img.RepoTags ?? []).length > 0 || !img.Config?.Labels?.[LABEL_SNAPSHOT_PROFILE]) return;
+  // Another container may still use it (409): it goes with that one.
+  await docker
+    .getImage(imageId)
+    .remove({ noprune: false })
+    .catch(() => undefined);
 }

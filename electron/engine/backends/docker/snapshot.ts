@@ -162,7 +162,8 @@ export async function snapshotRemove(provider: SnapshotDocker, profile: Profile,
   const snap = (await snapshotList(provider, profile)).find((s) => s.name === name);
   if (!snap) throw new ProdlikeError(`no snapshot ${name} of ${profile.name}`, { hint: `\`prodlike snapshot ls ${profile.name}\` lists them` });
   const filter = { label: [`${LABEL_SNAPSHOT_PROFILE}=${profile.name}`, `${LABEL_SNAPSHOT}=${name}`] };
-  // By tag: a restored container may still run from the image; its tag goes, its layers go with it.
+  // By tag: a restored container may still run from the image; its tag goes now, and the image when
+  // that container is removed (removeContainer).
   for (const img of await docker.listImages({ filters: filter })) {
     for (const ref of (img.RepoTags ?? []).filter((t) => t.startsWith(`${SNAPSHOT_REPO}:`))) await docker.getImage(ref).remove({ force: true });
   }
