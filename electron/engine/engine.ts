@@ -395,7 +395,6 @@ export class Engine implements EngineApi {
         ctx.cache = {
           enabled: !req.noCache && !env.PRODLIKE_NO_CACHE,
           secrets: secretBearingValues(profile),
-          aptListsDir: this.aptListsDir(),
           ...(profile.cache?.from ? { from: profile.cache.from } : {}),
           ...(env.PRODLIKE_CACHE_STACK_MIN_MB && Number.isFinite(stackMin) && stackMin >= 0 ? { stackMinBytes: stackMin * 1024 * 1024 } : {}),
         };
@@ -550,11 +549,6 @@ export class Engine implements EngineApi {
     return { entries, totalBytes: entries.reduce((n, e) => n + e.sizeBytes, 0), capBytes: gb((await this.state.settings()).cacheMaxGb), ...(warnings.length ? { warnings } : {}) };
   }
 
-  /** Where apt's package lists are kept between runs (backends/docker/apt-lists.ts). */
-  private aptListsDir(): string {
-    return path.join(this.dataDir, 'cache', 'apt-lists');
-  }
-
   /** Without options: what the size cap would evict. `all`: everything; `olderThanMs`: unused that long. */
   async cachePrune(req: CachePruneRequest): Promise<CachePruneResult> {
     const bases = await this.vmBases();
@@ -581,10 +575,8 @@ export class Engine implements EngineApi {
       vmOutcome = await bases.enforceCap(await capBytes());
     }
     const removed = [...outcome.removed.map(publicEntry), ...vmOutcome.removed.map(publicVmEntry)];
-    const aptListsBytes = req.all ? await (await import('./backends/docker/apt-lists.js')).removeAptLists(this.aptListsDir()) : 0;
     return {
       removed,
-      ...(aptListsBytes ? { aptListsBytes } : {}),
       kept: [...outcome.kept.map((k) => ({ entry: publicEntry(k.entry), why: k.why })), ...vmOutcome.kept.map((k) => ({ entry: publicVmEntry(k.entry), why: k.why }))],
       freedBytes: removed.reduce((n, e) => n + e.sizeBytes, 0),
       ...(warnings.length ? { warnings } : {}),

@@ -11,8 +11,6 @@ export interface CacheSessionInfo {
   readonly saved: string[];
   readonly lastSavePoint: number;
   afterPrefix(n: number): Promise<PrefixOutcome>;
-  /** Called before a step of `kind` is applied, its first `n` resources in sync (apt lists kept between runs). */
-  beforeApply(n: number, kind: string): Promise<void>;
   /** Waits for the saves still being written (a run ends only once they are). */
   flush(): Promise<void>;
 }
@@ -34,8 +32,6 @@ export interface RunCacheOptions {
   from?: string;
   /** The profile name written on cached states (bake runs under a temporary name). */
   profileLabel?: string;
-  /** Where apt's package lists are kept between runs (apt-lists.ts); absent: they are not. */
-  aptListsDir?: string;
   /** The smallest saved layer a machine carries on over (default 64 MB). */
   stackMinBytes?: number;
   /** How many states this run saved (the size cap is checked only then). */
@@ -49,12 +45,6 @@ export interface RunCacheOptions {
   onSession?: (session: CacheSessionInfo) => void;
 }
 
-/**
- * Lists in /var/lib/apt/lists that Prodlike put there from an earlier fetch: the package kind runs
- * `apt-get update` over them before it installs (apt-lists.ts), and removes the mark.
- */
-export const APT_LISTS_SEEDED_MARK = '/var/lib/apt/lists/.prodlike-seeded';
-
 const sessions = new WeakMap<object, CacheSessionInfo>();
 
 export function registerSession(transport: object, session: CacheSessionInfo): void {
@@ -65,12 +55,6 @@ export function registerSession(transport: object, session: CacheSessionInfo): v
 export function afterPrefixHook(transport: object): ((n: number) => Promise<PrefixOutcome>) | undefined {
   const s = sessions.get(transport);
   return s ? (n) => s.afterPrefix(n) : undefined;
-}
-
-/** The converge hook called before each apply step (none without a session). */
-export function beforeApplyHook(transport: object): ((n: number, kind: string) => Promise<void>) | undefined {
-  const s = sessions.get(transport);
-  return s ? (n, kind) => s.beforeApply(n, kind) : undefined;
 }
 
 /** Waits for the saves a machine's cache session is still writing (none without a session). */

@@ -3,9 +3,8 @@
 // are applied by one manager call (applyBatch): most of an install's time is per call, not per package.
 //
 // apt: a fresh Debian container has no package lists, so `apt-get update` runs first when
-// /var/lib/apt/lists holds no index or holds lists Prodlike put there from an earlier fetch
-// (APT_LISTS_SEEDED_MARK), and once more when an install fails because a package or version is not
-// known (stale lists). A glob pin is resolved on the machine to the newest version
+// /var/lib/apt/lists holds no index, and once more when an install fails because a package or
+// version is not known (stale lists). A glob pin is resolved on the machine to the newest version
 // `apt-cache madison` lists that matches it, and installed as name=version.
 
 import type { PackageResource } from '../../../shared/profile.js';
@@ -16,7 +15,6 @@ import { APPLY_PRELUDE, need, parseKv } from './sh.js';
 import * as z from 'zod/mini';
 import { opt, resourceCommon, state, str, want } from '../schema/schema-parts.js';
 import { presence, unique } from './baseline-compare.js';
-import { APT_LISTS_SEEDED_MARK } from '../cache/run-cache-options.js';
 
 const MANAGERS = ['apt', 'apk', 'dnf', 'yum'] as const;
 export type PackageManager = (typeof MANAGERS)[number];
@@ -186,8 +184,6 @@ function aptScript(install: Item[], remove: Item[]): ShellCommand {
 }`,
     sh`_pl_aptfail() { tail -n 20 "$_pl_log" >&2; _pl_fail "$1: $(grep '^E:' "$_pl_log" | tail -n 1)"; }`,
   ];
-  // Lists Prodlike put in place from an earlier fetch (apt-lists.ts) are brought up to date first.
-  out.push(sh`if [ -e ${APT_LISTS_SEEDED_MARK} ]; then rm -f ${APT_LISTS_SEEDED_MARK}; _pl_update; fi`);
   if (install.length) {
     out.push(sh`ls /var/lib/apt/lists 2>/dev/null | grep -q '_Packages' || _pl_update`);
     out.push(sh`${raw(String.raw`_pl_pick() {

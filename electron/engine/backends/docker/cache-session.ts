@@ -20,7 +20,6 @@ import { volumeName } from './labels.js';
 import { cacheTag, containsSecret, leadingPackagesSavePoint, longestMatch, machineKeys, type MachineKeys } from '../../cache/cache-key.js';
 import { LABEL_CACHE_SAVED_AT, cacheRef } from '../../cache/cache-labels.js';
 import { pullState, saveState, touch, type BaseConfig, type CachedState } from './cache-store.js';
-import { captureAptLists, seedAptLists } from './apt-lists.js';
 import { registerSession, type CacheSessionInfo, type PrefixOutcome } from '../../cache/run-cache-options.js';
 import { mayLeaveProcesses, servicesToStart, type ServiceStart } from '../../cache/runtime-state.js';
 
@@ -94,36 +93,7 @@ export class CacheSession implements CacheSessionInfo {
     return this.keys.savePoints[this.keys.savePoints.length - 1] ?? 0;
   }
 
-  /** The first package step of a fresh container, once: where its lists were put from (apt-lists.ts). */
-  private aptStep?: { n: number; seeded: boolean };
-
-  /**
-   * Before the machine's first package step, on a container fresh from its base image with nothing
-   * applied yet (so its apt sources are the base image's): the kept lists of that image go in.
-   */
-  async beforeApply(n: number, kind: string): Promise<void> {
-    const dir = this.ctx.cache?.aptListsDir;
-    if (kind !== 'package' || !dir || this.aptStep || n !== 0 || this.startPrefix !== 0) return;
-    this.aptStep = { n, seeded: false };
-    try {
-      this.aptStep.seeded = await seedAptLists(this.docker, this.containerId, dir, this.baseImageId);
-      if (this.aptStep.seeded) this.log('info', 'apt lists from an earlier fetch put in place; apt-get update brings them up to date');
-    } catch (err) {
-      this.log('warn', `apt lists from an earlier fetch not used: ${(err as Error).message}`);
-    }
-  }
-
-  /** After that first package step: its lists, just fetched, are kept for the next fresh container. */
-  private async keepAptLists(n: number): Promise<void> {
-    const dir = this.ctx.cache?.aptListsDir;
-    if (!dir || !this.aptStep || n <= this.aptStep.n) return;
-    this.aptStep = undefined;
-    await captureAptLists(this.docker, this.containerId, dir, this.baseImageId).catch((err: unknown) => this.log('warn', `apt lists not kept: ${(err as Error).message}`));
-  }
-
   async afterPrefix(n: number): Promise<PrefixOutcome> {
-    // Before a save here drops the lists.
-    await this.keepAptLists(n);
     // Packages batch: the first prefix reported at or past the point (all packages up to it).
     if (this.volumesAt !== undefined && n >= this.volumesAt) return this.mountVolumes(n);
     if (this.onlyForVolumes) return {};

@@ -172,12 +172,7 @@ function regenerableScript(dropLists: boolean): string {
 }
 
 async function dropRegenerable(docker: Docker, containerId: string, dropLists: boolean): Promise<void> {
-  await execToEnd(docker, containerId, ['sh', '-c', regenerableScript(dropLists)]);
-}
-
-/** Runs a command in the container and waits for it to end; its output is read and dropped. */
-export async function execToEnd(docker: Docker, containerId: string, cmd: string[]): Promise<void> {
-  const exec = await docker.getContainer(containerId).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+  const exec = await docker.getContainer(containerId).exec({ Cmd: ['sh', '-c', regenerableScript(dropLists)], AttachStdout: true, AttachStderr: true });
   // Attached, read to its end: a detached start leaves a connection that keeps the process alive.
   const stream = (await exec.start({ hijack: false, Detach: false, Tty: false })) as NodeJS.ReadableStream;
   await new Promise<void>((resolve) => {

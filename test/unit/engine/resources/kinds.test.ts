@@ -174,14 +174,6 @@ describe('package', () => {
     expect(packageKind.diff(spec, { manager: 'apt', installed: true, version: '1.22.1-9' })).toEqual([]);
     expect(packageKind.diff({ ...spec, state: 'absent' }, { manager: 'apt', installed: true, version: '1.22.1-9' })[0]!.summary).toBe('remove nginx 1.22.1-9');
   });
-  it('refreshes lists Prodlike put in place (apt-lists.ts) before it installs or removes, and removes the mark', () => {
-    for (const s of [spec, { ...spec, state: 'absent' as const }]) {
-      const script = packageKind.apply(s, { manager: 'apt', installed: s.state === 'absent', version: '1.22.1-9' }, packageKind.diff(s, { manager: 'apt', installed: s.state === 'absent', version: '1.22.1-9' })).script;
-      const check = script.indexOf("if [ -e '/var/lib/apt/lists/.prodlike-seeded' ]; then rm -f '/var/lib/apt/lists/.prodlike-seeded'; _pl_update; fi");
-      expect(check).toBeGreaterThan(script.indexOf('_pl_update() {'));
-      expect(check).toBeLessThan(script.search(/apt-get .* (install|remove) /));
-    }
-  });
   it('installs by name-version with dnf and name~prefix with apk', () => {
     expect(packageKind.apply(spec, { manager: 'dnf', installed: false }, []).script).toContain("dnf -y --setopt=install_weak_deps=False install 'nginx-1.22.*'");
     expect(packageKind.apply(spec, { manager: 'apk', installed: false }, []).script).toContain("apk add --no-cache 'nginx~1.22'");
