@@ -6,7 +6,7 @@ import type { DockerHealthcheck, DockerMachineSpec, Profile } from '../../../../
 import { DockerError } from '../../errors.js';
 import { parsePort, parseVolume } from '../../profile/docker-values.js';
 import { engineMessage, statusCode } from './client.js';
-import { LABEL_SNAPSHOT_PROFILE } from '../../cache/cache-labels.js';
+import { SNAPSHOT_REPO } from '../../cache/cache-labels.js';
 import { pollUntil, sh } from '../../sh-command.js';
 import {
   LABEL_CONFIG_HASH,
@@ -257,10 +257,11 @@ export async function setAside(docker: Docker, id: string, newName: string): Pro
  * image after its last container, and nothing would list it again.
  */
 export async function removeContainer(docker: Docker, idOrName: string): Promise<void> {
+  // Only a container created from a snapshot's tag can leave such an image (snapshot.ts restores so).
   const image = await docker
     .getContainer(idOrName)
     .inspect()
-    .then((c) => c.Image, () => undefined);
+    .then((c) => (c.Config.Image.startsWith(`${SNAPSHOT_REPO}:`) ? c.Image : undefined), () => undefined);
   try {
     await docker.getContainer(idOrName).remove({ force: true, v: true });
   } catch (err) {
@@ -276,7 +277,7 @@ async function removeUntaggedSnapshot(docker: Docker, imageId: string): Promise<
     .getImage(imageId)
     .inspect()
     .catch(() => undefined);
-  if (!img || (img.RepoTags ?? []).length > 0 || !img.Config?.Labels?.[LABEL_SNAPSHOT_PROFILE]) return;
+  if (!img || (img.RepoTags ?? []).length > 0) return;
   // Another container may still use it (409): it goes with that one.
   await docker
     .getImage(imageId)
