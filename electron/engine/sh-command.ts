@@ -114,7 +114,7 @@ export function envValueProblem(value: string): string | undefined {
 }
 
 /** How many polls `pollUntil` makes at most: 50 of 0.02 s, then 0.1 s apart, about 2 minutes in all. */
-export const POLLS = 1200;
+const POLLS = 1200;
 
 /**
  * sh that polls `done` until it succeeds: 0.02 s apart for the first second, then 0.1 s apart (1 s where

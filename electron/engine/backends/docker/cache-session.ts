@@ -240,6 +240,7 @@ export async function planStart(
   const keys = machineKeys({ baseImageId, docker: m.docker, machine: m.name, resources: m.resources, isSecret });
   const byKey = new Map(local.map((e) => [e.key, e]));
   const session = new CacheSession(docker, opts.profileLabel ?? profileName, m, keys, new Set(byKey.keys()), baseImageId, ctx);
+  session.onlyForVolumes = !read;
 
   // A named volume that does not exist yet would be filled from the image at its path, and a cached
   // image has nothing there (volumes are not in images): such a machine is built without the cache.

@@ -226,6 +226,8 @@ export class DockerProvider implements MachineProvider, SnapshotBackend {
       }
     }
     let planned: PlannedStart | undefined;
+    /** Created without its named volumes, mounted once its packages are installed (cache-session.ts). */
+    let volumesWait = false;
     // A container from a cached state starts the services that state had running as it starts (its
     // processes are not in the image), so the first probe finds them running.
     let startsServices = (op.op === 'keep' || op.op === 'start' || op.op === 'unpause') && !!op.container.Labels?.[LABEL_STARTS_SERVICES];
@@ -241,8 +243,8 @@ export class DockerProvider implements MachineProvider, SnapshotBackend {
       started = starting.map((s) => s.name);
       const from = start ? { image: start.image } : {};
       const services = started.length ? { startServices: { names: started, script: ctx.cache!.startServices!(starting) } } : {};
-      const pending = planned?.session.volumesAt !== undefined ? { withoutNamedVolumes: true } : {};
-      const container = await createAndStart(this.docker, { ...desired, ...from, ...services, ...pending });
+      volumesWait = planned?.session.volumesAt !== undefined;
+      const container = await createAndStart(this.docker, { ...desired, ...from, ...services, ...(volumesWait ? { withoutNamedVolumes: true } : {}) });
       id = container.id;
       startsServices = started.length > 0;
     }
@@ -251,7 +253,7 @@ export class DockerProvider implements MachineProvider, SnapshotBackend {
     const cacheNote = start
       ? ` from cache (saved ${start.entry.savedAt.slice(0, 16).replace('T', ' ')}, ${start.entry.prefix} of ${start.entry.total} resources${start.pulled ? `, pulled from ${ctx.cache?.from ?? 'the registry'}` : ''}${started.length ? `; services start with it: ${started.join(', ')}` : ''})`
       : '';
-    const volumesNote = planned?.session.volumesAt !== undefined ? '; its volumes exist already: mounted once its packages are installed' : '';
+    const volumesNote = volumesWait ? '; its volumes exist already: mounted once its packages are installed' : '';
     const detail = describeOperation(op) + cacheNote + volumesNote;
     emitMachine(ctx, m.name, 'provision', 'done', detail, undefined, 'running');
     const transport = new DockerExecTransport(id, { machine: m.name, name, docker: this.docker, address: this.address, ...(startsServices ? { waitFirst: WAIT_FOR_START } : {}) });
@@ -272,32 +274,22 @@ export class DockerProvider implements MachineProvider, SnapshotBackend {
     return transport;
   }
 
-  /** Where a new container starts when the cache is on; a cache that cannot be read is only a warning. */
+  /**
+   * Where a new container starts; a cache that cannot be read is only a warning. With --no-cache
+   * nothing starts from the cache, and only a machine whose named volumes exist keeps a session: its
+   * packages are installed before they are mounted, and that one state is saved to carry on from.
+   */
   private async planCacheStart(profile: Profile, m: DockerMachine, imageId: string, ctx: RunContext, cached: CachedState[]): Promise<PlannedStart | undefined> {
     if (!ctx.cache || !cacheable(m.docker)) return undefined;
-    if (!ctx.cache.enabled) return this.planVolumesOnly(profile, m, imageId, ctx);
+    const read = ctx.cache.enabled;
     try {
-      const planned = await planStart(this.docker, profile.name, m, imageId, ctx, cached);
+      const planned = await planStart(this.docker, profile.name, m, imageId, ctx, read ? cached : [], read);
+      if (!read) return planned.session.volumesAt === undefined ? undefined : planned;
       if (planned.why) ctx.emit({ type: 'log', runId: ctx.runId, machine: m.name, stream: 'info', text: `${m.name}: not started from cache: ${planned.why}` });
       return planned;
     } catch (err) {
-      ctx.emit({ type: 'log', runId: ctx.runId, machine: m.name, stream: 'warn', text: `${m.name}: cache not used: ${engineMessage(err)}` });
-      return undefined;
-    }
-  }
-
-  /**
-   * With --no-cache: nothing starts from the cache, but a machine whose named volumes exist already still
-   * installs its packages before they are mounted, and so saves that one state to carry on from.
-   */
-  private async planVolumesOnly(profile: Profile, m: DockerMachine, imageId: string, ctx: RunContext): Promise<PlannedStart | undefined> {
-    try {
-      const planned = await planStart(this.docker, profile.name, m, imageId, ctx, [], false);
-      if (planned.session.volumesAt === undefined) return undefined;
-      planned.session.onlyForVolumes = true;
-      return planned;
-    } catch (err) {
-      ctx.emit({ type: 'log', runId: ctx.runId, machine: m.name, stream: 'warn', text: `${m.name}: volumes mounted from the start (${engineMessage(err)})` });
+      const what = read ? 'cache not used' : 'volumes mounted from the start';
+      ctx.emit({ type: 'log', runId: ctx.runId, machine: m.name, stream: 'warn', text: `${m.name}: ${what}: ${engineMessage(err)}` });
       return undefined;
     }
   }
