@@ -132,7 +132,8 @@ export class CacheSession implements CacheSessionInfo {
     const imageId = () => this.docker.getImage(ref).inspect().then((i) => i.Id, () => undefined);
     // With --no-cache a state of this key may exist: it is replaced, and goes unless something uses it.
     const previous = this.onlyForVolumes ? await imageId() : undefined;
-    const id = this.existing.has(key) ? await imageId() : await this.save(n, key);
+    // Only a save point is saved (a batch of packages may end past the last one, at a secret-bearing package).
+    const id = !this.keys.savePoints.includes(n) ? undefined : this.existing.has(key) ? await imageId() : await this.save(n, key);
     if (previous && id && previous !== id) this.track(this.docker.getImage(previous).remove({ noprune: false }));
     const t0 = Date.now();
     try {
