@@ -145,6 +145,8 @@ export interface CachePruneResult {
   removed: CacheEntryInfo[];
   kept: { entry: CacheEntryInfo; why: string }[];
   freedBytes: number;
+  /** `all`: the bytes of apt's package lists kept between runs that went too (not in freedBytes). */
+  aptListsBytes?: number;
   /** What could not be pruned (e.g. containers' states without a Docker engine). */
   warnings?: string[];
 }

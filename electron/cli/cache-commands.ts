@@ -48,6 +48,7 @@ export async function cacheCommand(engine: Engine, args: string[], flags: CliFla
     for (const e of res.removed) io.out(`removed ${entryLine(e)}`);
     for (const k of res.kept) io.out(`kept    ${entryLine(k.entry)}  ${pc.dim(`(${k.why})`)}`);
     io.out(`${res.removed.length} state(s) removed, ${formatBytes(res.freedBytes)} freed`);
+    if (res.aptListsBytes) io.out(`apt lists kept between runs removed, ${formatBytes(res.aptListsBytes)} freed`);
     return 0;
   }
   throw usage(sub ? `unknown cache command "${sub}": use ls or prune` : 'cache needs ls or prune');

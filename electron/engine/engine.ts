@@ -27,6 +27,7 @@ import { riskHash, riskySettings, type RiskySetting } from './profile/risky-sett
 import { allowedHash, allowProfile } from './state/allowed.js';
 import { redactor, secretsOf, type Redact } from './secrets.js';
 import { secretBearingValues } from './cache/secret-bearing.js';
+import { APT_LISTS_MAX_AGE_S, aptListsMaxAgeMs } from './cache/apt-lists-age.js';
 import type { SnapshotInfo } from './backends/backend.js';
 import { AppState } from './state/engine-state.js';
 import { defaultDataDir } from './state/data-dir.js';
@@ -389,12 +390,20 @@ export class Engine implements EngineApi {
       }
       if (req.kind === 'up' || req.kind === 'use') {
         // PRODLIKE_NO_CACHE=1 turns the cache off for a whole process (test suites that are not about it);
-        // PRODLIKE_CACHE_STACK_MIN_MB sets the smallest saved layer a machine carries on over (docs/cache.md).
+        // PRODLIKE_CACHE_STACK_MIN_MB sets the smallest saved layer a machine carries on over, and
+        // PRODLIKE_APT_LISTS_MAX_AGE how long apt's kept lists are used, in seconds (docs/cache.md).
         const env = this.opts.env ?? process.env;
         const stackMin = Number(env.PRODLIKE_CACHE_STACK_MIN_MB);
+        const enabled = !req.noCache && !env.PRODLIKE_NO_CACHE;
+        let listsMaxAgeMs = aptListsMaxAgeMs(env.PRODLIKE_APT_LISTS_MAX_AGE);
+        if (listsMaxAgeMs === undefined) {
+          emit({ type: 'log', runId, stream: 'warn', text: `PRODLIKE_APT_LISTS_MAX_AGE=${env.PRODLIKE_APT_LISTS_MAX_AGE} is not a number of seconds (0 or more): apt lists are kept for ${APT_LISTS_MAX_AGE_S} s` });
+          listsMaxAgeMs = APT_LISTS_MAX_AGE_S * 1000;
+        }
         ctx.cache = {
-          enabled: !req.noCache && !env.PRODLIKE_NO_CACHE,
+          enabled,
           secrets: secretBearingValues(profile),
+          ...(enabled && listsMaxAgeMs > 0 ? { aptLists: { dir: this.aptListsDir(), maxAgeMs: listsMaxAgeMs } } : {}),
           ...(profile.cache?.from ? { from: profile.cache.from } : {}),
           ...(env.PRODLIKE_CACHE_STACK_MIN_MB && Number.isFinite(stackMin) && stackMin >= 0 ? { stackMinBytes: stackMin * 1024 * 1024 } : {}),
         };
@@ -549,6 +558,11 @@ export class Engine implements EngineApi {
     return { entries, totalBytes: entries.reduce((n, e) => n + e.sizeBytes, 0), capBytes: gb((await this.state.settings()).cacheMaxGb), ...(warnings.length ? { warnings } : {}) };
   }
 
+  /** Where apt's package lists are kept between runs (backends/docker/apt-lists.ts). */
+  private aptListsDir(): string {
+    return path.join(this.dataDir, 'cache', 'apt-lists');
+  }
+
   /** Without options: what the size cap would evict. `all`: everything; `olderThanMs`: unused that long. */
   async cachePrune(req: CachePruneRequest): Promise<CachePruneResult> {
     const bases = await this.vmBases();
@@ -575,8 +589,10 @@ export class Engine implements EngineApi {
       vmOutcome = await bases.enforceCap(await capBytes());
     }
     const removed = [...outcome.removed.map(publicEntry), ...vmOutcome.removed.map(publicVmEntry)];
+    const aptListsBytes = req.all ? await (await import('./backends/docker/apt-lists.js')).removeAptLists(this.aptListsDir()) : 0;
     return {
       removed,
+      ...(aptListsBytes ? { aptListsBytes } : {}),
       kept: [...outcome.kept.map((k) => ({ entry: publicEntry(k.entry), why: k.why })), ...vmOutcome.kept.map((k) => ({ entry: publicVmEntry(k.entry), why: k.why }))],
       freedBytes: removed.reduce((n, e) => n + e.sizeBytes, 0),
       ...(warnings.length ? { warnings } : {}),

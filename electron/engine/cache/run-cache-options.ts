@@ -11,6 +11,8 @@ export interface CacheSessionInfo {
   readonly saved: string[];
   readonly lastSavePoint: number;
   afterPrefix(n: number): Promise<PrefixOutcome>;
+  /** Called before a step of `kind` is applied, its first `n` resources in sync (apt lists kept between runs). */
+  beforeApply(n: number, kind: string): Promise<void>;
   /** Waits for the saves still being written (a run ends only once they are). */
   flush(): Promise<void>;
 }
@@ -32,6 +34,8 @@ export interface RunCacheOptions {
   from?: string;
   /** The profile name written on cached states (bake runs under a temporary name). */
   profileLabel?: string;
+  /** apt's package lists kept between runs (backends/docker/apt-lists.ts): where, and how long they are used; absent: not kept. */
+  aptLists?: { dir: string; maxAgeMs: number };
   /** The smallest saved layer a machine carries on over (default 64 MB). */
   stackMinBytes?: number;
   /** How many states this run saved (the size cap is checked only then). */
@@ -55,6 +59,12 @@ export function registerSession(transport: object, session: CacheSessionInfo): v
 export function afterPrefixHook(transport: object): ((n: number) => Promise<PrefixOutcome>) | undefined {
   const s = sessions.get(transport);
   return s ? (n) => s.afterPrefix(n) : undefined;
+}
+
+/** The converge hook called before each apply step (none without a session). */
+export function beforeApplyHook(transport: object): ((n: number, kind: string) => Promise<void>) | undefined {
+  const s = sessions.get(transport);
+  return s ? (n, kind) => s.beforeApply(n, kind) : undefined;
 }
 
 /** Waits for the saves a machine's cache session is still writing (none without a session). */

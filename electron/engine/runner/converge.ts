@@ -104,6 +104,8 @@ export interface ConvergeOptions {
    * probed again (a process the old container ran is not in the new one).
    */
   afterPrefix?: (n: number) => Promise<{ restarted?: boolean } | void>;
+  /** Called (and awaited) before a step of resources of `kind` is applied, the first `n` in sync. */
+  beforeApply?: (n: number, kind: string) => Promise<void>;
 }
 
 export async function converge(machine: MachineSpec, transport: Transport, mode: 'apply' | 'plan', ctx: RunContext, opts: ConvergeOptions = {}): Promise<MachineResult> {
@@ -206,6 +208,7 @@ export async function converge(machine: MachineSpec, transport: Transport, mode:
     const { items, step } = planApplySteps(run)[0]!;
     const what = items.map((i) => `${i.spec.kind} ${i.spec.name}`).join(', ');
     progress(stepWords(items), results.size, 'apply');
+    await opts.beforeApply?.(inSync, head.spec.kind);
     const t0 = Date.now();
     const error = await runApplyStep(machine, transport, step, items[0]!.spec, what, ctx);
     const rest = probed.slice(items.length);

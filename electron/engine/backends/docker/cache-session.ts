@@ -20,6 +20,7 @@ import { volumeName } from './labels.js';
 import { cacheTag, containsSecret, leadingPackagesSavePoint, longestMatch, machineKeys, type MachineKeys } from '../../cache/cache-key.js';
 import { LABEL_CACHE_SAVED_AT, cacheRef } from '../../cache/cache-labels.js';
 import { pullState, saveState, touch, type BaseConfig, type CachedState } from './cache-store.js';
+import { captureAptLists, fetchedSince, seedAptLists } from './apt-lists.js';
 import { registerSession, type CacheSessionInfo, type PrefixOutcome } from '../../cache/run-cache-options.js';
 import { mayLeaveProcesses, servicesToStart, type ServiceStart } from '../../cache/runtime-state.js';
 
@@ -93,7 +94,59 @@ export class CacheSession implements CacheSessionInfo {
     return this.keys.savePoints[this.keys.savePoints.length - 1] ?? 0;
   }
 
+  /**
+   * The first package step of a fresh container, once (apt-lists.ts): `seededAt` when kept lists were
+   * put in, else whether it fetches its own.
+   */
+  private aptStep?: { n: number; fetches: boolean; seededAt?: number };
+  /** Set by the provider for a local engine: apt's lists are kept between runs (ctx.cache.aptLists). */
+  keepsAptLists = false;
+
+  /**
+   * Before the machine's first package step, on a container fresh from its base image with nothing
+   * applied yet (so its apt sources are its base image's): the kept lists of that image go in when
+   * they are young enough; else its own fetch is kept after the step.
+   */
+  async beforeApply(n: number, kind: string): Promise<void> {
+    const lists = this.ctx.cache?.aptLists;
+    if (kind !== 'package' || !lists || !this.keepsAptLists || this.aptStep || n !== 0 || this.startPrefix !== 0) return;
+    this.aptStep = { n, fetches: false };
+    try {
+      const seeded = await seedAptLists(this.docker, this.containerId, lists.dir, this.baseImageId, lists.maxAgeMs);
+      if ('ageMs' in seeded) {
+        this.aptStep.seededAt = seeded.at;
+        this.log('info', `apt lists fetched ${ago(seeded.ageMs)} put in place, no apt-get update (kept up to ${ago(lists.maxAgeMs, '')}: PRODLIKE_APT_LISTS_MAX_AGE)`);
+      } else {
+        this.aptStep.fetches = seeded.none !== 'own lists';
+        if (seeded.none === 'damaged') this.log('warn', 'apt lists kept from an earlier fetch did not match their checksum: removed, and this machine fetches its own');
+      }
+    } catch (err) {
+      this.log('warn', `apt lists from an earlier fetch not used: ${(err as Error).message}`);
+    }
+  }
+
+  /**
+   * After that first package step: lists it fetched are kept for the next fresh container; so are
+   * lists it fetched because the kept ones were stale for it (a package or version they did not know).
+   */
+  private async keepAptLists(n: number): Promise<void> {
+    const lists = this.ctx.cache?.aptLists;
+    const step = this.aptStep;
+    if (!lists || !step || n <= step.n) return;
+    this.aptStep = undefined;
+    try {
+      const stale = step.seededAt !== undefined && (await fetchedSince(this.docker, this.containerId, step.seededAt));
+      if (!step.fetches && !stale) return;
+      // Awaited: a save right after drops the lists from the container.
+      await captureAptLists(this.docker, this.containerId, lists.dir, this.baseImageId, lists.maxAgeMs, stale);
+    } catch (err) {
+      this.log('warn', `apt lists not kept: ${(err as Error).message}`);
+    }
+  }
+
   async afterPrefix(n: number): Promise<PrefixOutcome> {
+    // Before a save here drops the lists.
+    await this.keepAptLists(n);
     // Packages batch: the first prefix reported at or past the point (all packages up to it).
     if (this.volumesAt !== undefined && n >= this.volumesAt) return this.mountVolumes(n);
     if (this.onlyForVolumes) return {};
@@ -284,6 +337,12 @@ export async function planStart(
   }
   const services = m.docker.command ? [] : servicesToStart(m.resources, k);
   return { session, start: { image, imageId: state.id, entry: { key, prefix: k, total: m.resources.length, savedAt: state.savedAt }, pulled, services } };
+}
+
+/** "12 min ago", "40 s ago"; with suffix '' a duration ("60 min"). */
+function ago(ms: number, suffix = ' ago'): string {
+  const s = Math.round(ms / 1000);
+  return `${s < 120 ? `${s} s` : `${Math.round(s / 60)} min`}${suffix}`;
 }
 
 function asList(v: string | string[] | null | undefined): string[] | null {

@@ -172,7 +172,12 @@ function regenerableScript(dropLists: boolean): string {
 }
 
 async function dropRegenerable(docker: Docker, containerId: string, dropLists: boolean): Promise<void> {
-  const exec = await docker.getContainer(containerId).exec({ Cmd: ['sh', '-c', regenerableScript(dropLists)], AttachStdout: true, AttachStderr: true });
+  await execToEnd(docker, containerId, ['sh', '-c', regenerableScript(dropLists)]);
+}
+
+/** Runs a command in the container and waits for it to end; its output is read and dropped. Its exit code. */
+export async function execToEnd(docker: Docker, containerId: string, cmd: string[]): Promise<number | null> {
+  const exec = await docker.getContainer(containerId).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
   // Attached, read to its end: a detached start leaves a connection that keeps the process alive.
   const stream = (await exec.start({ hijack: false, Detach: false, Tty: false })) as NodeJS.ReadableStream;
   await new Promise<void>((resolve) => {
@@ -181,6 +186,7 @@ async function dropRegenerable(docker: Docker, containerId: string, dropLists: b
     stream.on('close', resolve);
     stream.resume();
   });
+  return (await exec.inspect()).ExitCode;
 }
 
 export async function saveState(docker: Docker, req: SaveRequest): Promise<string> {

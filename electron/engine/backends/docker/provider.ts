@@ -284,6 +284,8 @@ export class DockerProvider implements MachineProvider, SnapshotBackend {
     const read = ctx.cache.enabled;
     try {
       const planned = await planStart(this.docker, profile.name, m, imageId, ctx, read ? cached : [], read);
+      // apt's lists are kept between runs for a local engine only: the copy would cross the network.
+      planned.session.keepsAptLists = this.address.startsWith('unix://');
       if (!read) return planned.session.volumesAt === undefined ? undefined : planned;
       if (planned.why) ctx.emit({ type: 'log', runId: ctx.runId, machine: m.name, stream: 'info', text: `${m.name}: not started from cache: ${planned.why}` });
       return planned;

@@ -68,6 +68,9 @@ export class VmCacheSession implements CacheSessionInfo {
     return this.plan.keys.savePoints[this.plan.keys.savePoints.length - 1] ?? 0;
   }
 
+  /** apt's lists are kept between runs for containers only. */
+  async beforeApply(): Promise<void> {}
+
   async afterPrefix(n: number): Promise<PrefixOutcome> {
     if (n !== this.lastSavePoint || n <= this.startPrefix) return {};
     const key = this.plan.keys.keys[n]!;

@@ -108,3 +108,17 @@ describe('converge: a restart from a saved state', () => {
     expect(result.resources.map((r) => `${r.name}:${r.status}`)).toEqual(['a:changed', 's:skipped']);
   });
 });
+
+describe('converge: the before-apply hook (apt lists kept between runs)', () => {
+  it('is told before each step is applied, with the in-sync prefix and the kind, and not for what is in sync', async () => {
+    const state = { installed: new Set(['a']), running: false };
+    const m = machine([pkg('a'), pkg('b'), pkg('c'), svc('s')]);
+    const seen: string[] = [];
+    await converge(m, new ScriptedTransport(m.resources, model(state)), 'apply', { runId: 'r', emit: () => undefined }, {
+      beforeApply: async (n, kind) => {
+        seen.push(`${n}:${kind}:${[...state.installed].sort().join('')}${state.running ? '+run' : ''}`);
+      },
+    });
+    expect(seen).toEqual(['1:package:a', '3:service:abc']);
+  });
+});

@@ -1,0 +1,135 @@
+// apt's package lists kept between runs, one copy per base image, in the data folder: what Ansible's
+// `cache_valid_time` gives its apt module, and BuildKit's cache mount on /var/lib/apt/lists a
+// Dockerfile. Most of `apt-get update`'s time on a fresh container is not the download but
+// decompressing 15 MB of xz into 84 MB of lists, for every machine at once (~3 s of CPU each).
+//
+// A fresh container with no lists of its own, whose first package step comes before anything else is
+// applied (so its apt sources are its base image's), gets the kept lists of its base image when they
+// are younger than the maximum age (an hour; PRODLIKE_APT_LISTS_MAX_AGE, in seconds, 0 for never).
+// No `apt-get update` runs then; when the lists turn out stale for what a step asks (a package or
+// version not known, a file the mirror no longer has), the package step fetches them and tries again
+// (package-resource.ts). Otherwise its own fetch is kept for the next one. Only with the cache on and
+// a local engine (the copy would cross the network); `cache prune --all` removes them.
+
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type Docker from 'dockerode';
+import { execToEnd } from './cache-store.js';
+import { usable } from '../../cache/apt-lists-age.js';
+
+const LISTS = '/var/lib/apt/lists';
+/** Base images whose lists are kept; the least recently written go first. */
+const KEEP = 4;
+
+/** Kept lists are `<base image>-<sha256 of the archive>.tar`: written with one rename, checked as they are read. */
+const NAME = /^([0-9a-f]{32})-([0-9a-f]{64})\.tar$/;
+const baseOf = (baseImageId: string) => baseImageId.replace(/^sha256:/, '').slice(0, 32);
+
+async function keptFile(dir: string, baseImageId: string): Promise<{ file: string; sha: string; mtimeMs: number } | undefined> {
+  const base = baseOf(baseImageId);
+  const names = (await fsp.readdir(dir).catch(() => [] as string[])).map((n) => NAME.exec(n)).filter((m) => m?.[1] === base);
+  let newest: { file: string; sha: string; mtimeMs: number } | undefined;
+  for (const m of names) {
+    const file = path.join(dir, m![0]);
+    const st = await fsp.stat(file).catch(() => undefined);
+    if (st && (!newest || st.mtimeMs > newest.mtimeMs)) newest = { file, sha: m![2]!, mtimeMs: st.mtimeMs };
+  }
+  return newest;
+}
+
+/** Captures started in this process, by base image: each base image's lists are fetched out once per run. */
+const capturing = new Map<string, Promise<void>>();
+
+export type Seeded = { ageMs: number; at: number } | { none: 'own lists' | 'none kept' | 'too old' | 'damaged' };
+
+const HAS_LISTS = `ls ${LISTS} 2>/dev/null | grep -q _Packages`;
+
+/**
+ * Puts the kept lists of the base image into a fresh container that has none of its own, when they are
+ * young enough. Lists whose archive does not match its checksum are taken out again and removed.
+ */
+export async function seedAptLists(docker: Docker, containerId: string, dir: string, baseImageId: string, maxAgeMs: number): Promise<Seeded> {
+  const kept = await keptFile(dir, baseImageId);
+  if (!kept) return { none: 'none kept' };
+  const ageMs = Date.now() - kept.mtimeMs;
+  if (!usable(ageMs, maxAgeMs)) return { none: 'too old' };
+  // A base image may carry lists of its own: apt uses those, as without kept lists.
+  if ((await execToEnd(docker, containerId, ['sh', '-c', HAS_LISTS])) === 0) return { none: 'own lists' };
+  const hash = createHash('sha256');
+  const stream = fs.createReadStream(kept.file);
+  stream.on('data', (chunk) => hash.update(chunk));
+  // The archive holds `lists/…`, as the engine hands it out for /var/lib/apt/lists.
+  await docker.getContainer(containerId).putArchive(stream, { path: path.posix.dirname(LISTS) });
+  if (hash.digest('hex') !== kept.sha) {
+    await execToEnd(docker, containerId, ['find', LISTS, '-maxdepth', '1', '-type', 'f', '!', '-name', 'lock', '-delete']);
+    await fsp.rm(kept.file, { force: true });
+    return { none: 'damaged' };
+  }
+  return { ageMs, at: Date.now() };
+}
+
+/** Whether the container's lists were fetched since `at` (the package step found the kept ones stale). */
+export async function fetchedSince(docker: Docker, containerId: string, at: number): Promise<boolean> {
+  const code = await execToEnd(docker, containerId, ['sh', '-c', `find ${LISTS} -maxdepth 1 -name '*Release' -newerct @${(at / 1000).toFixed(3)} | grep -q .`]);
+  return code === 0;
+}
+
+/**
+ * Keeps the container's lists (fetched by its first package step) unless usable ones are kept, or
+ * `replace`: they were fetched because the kept ones were stale.
+ */
+export function captureAptLists(docker: Docker, containerId: string, dir: string, baseImageId: string, maxAgeMs: number, replace = false): Promise<void> {
+  const base = baseOf(baseImageId);
+  // Another machine of the run is at it: this one goes on (the run waits for that one at its end).
+  if (capturing.has(base)) return Promise.resolve();
+  const work = (async () => {
+    const kept = await keptFile(dir, baseImageId);
+    if (!replace && kept && usable(Date.now() - kept.mtimeMs, maxAgeMs)) return;
+    // A removal-only step fetches nothing: there is nothing to keep.
+    if ((await execToEnd(docker, containerId, ['sh', '-c', HAS_LISTS])) !== 0) return;
+    await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
+    const tmp = path.join(dir, `${base}.${process.pid}.tmp`);
+    try {
+      const hash = createHash('sha256');
+      const archive = (await docker.getContainer(containerId).getArchive({ path: LISTS })) as NodeJS.ReadableStream;
+      archive.on('data', (chunk: Buffer) => hash.update(chunk));
+      await pipeline(archive, fs.createWriteStream(tmp, { mode: 0o600 }));
+      const file = path.join(dir, `${base}-${hash.digest('hex')}.tar`);
+      await fsp.rename(tmp, file);
+      // The older copies of this base image go.
+      for (const n of await fsp.readdir(dir)) if (NAME.exec(n)?.[1] === base && path.join(dir, n) !== file) await fsp.rm(path.join(dir, n), { force: true });
+    } finally {
+      await fsp.rm(tmp, { force: true });
+    }
+    await keepNewest(dir);
+  })();
+  capturing.set(base, work);
+  // Forgotten once done: a later run in the same process (the agent) looks at the file again.
+  void work.then(
+    () => capturing.delete(base),
+    () => capturing.delete(base),
+  );
+  return work;
+}
+
+async function keepNewest(dir: string): Promise<void> {
+  const names = (await fsp.readdir(dir)).filter((n) => n.endsWith('.tar'));
+  const withTimes = await Promise.all(names.map(async (n) => ({ n, t: (await fsp.stat(path.join(dir, n))).mtimeMs })));
+  const old = withTimes.sort((a, b) => b.t - a.t).slice(KEEP);
+  await Promise.all(old.map((o) => fsp.rm(path.join(dir, o.n), { force: true })));
+}
+
+/** Removes the kept lists (`cache prune --all`); the bytes freed. */
+export async function removeAptLists(dir: string): Promise<number> {
+  const names = await fsp.readdir(dir).catch(() => [] as string[]);
+  let bytes = 0;
+  for (const n of names) {
+    const st = await fsp.stat(path.join(dir, n)).catch(() => undefined);
+    bytes += st?.size ?? 0;
+    await fsp.rm(path.join(dir, n), { force: true });
+  }
+  return bytes;
+}

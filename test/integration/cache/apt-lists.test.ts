@@ -1,0 +1,146 @@
+// apt's package lists kept between runs (apt-lists.ts): a first fetch is kept; a fresh container of the
+// same base image gets those lists and runs no `apt-get update` while they are younger than the maximum
+// age; lists stale for what a step asks are fetched then and kept instead; damaged ones are not used.
+// Checked independently of Prodlike: the lists' change times and contents in the saved states (docker),
+// and what dpkg says is installed.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { docker, dockerTry, exec, purge, unique, workspace, type CliRun, type Workspace } from '../../support/cli.js';
+
+const NAME = unique('pl-it-aptlists');
+const CONTAINER = `${NAME}-m`;
+const ENV = { PRODLIKE_NO_CACHE: '' };
+
+// A package after the file: the lists stay in the state saved after the first package (a save drops
+// them only when no package follows).
+const profile = (run: string) => `name: ${NAME}
+machines:
+  m:
+    docker: { image: debian:bookworm, env: { TEST_RUN: "${run}" } }
+    resources:
+      - package: tree
+      - file: /etc/marker
+        content: "x\\n"
+      - package: file
+`;
+
+let ws: Workspace;
+const store = () => path.join(ws.dataDir, 'cache', 'apt-lists');
+const kept = () => readdirSync(store()).filter((n) => n.endsWith('.tar'));
+const logText = (r: CliRun) =>
+  r.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{') && l.includes('"type":"log"'))
+    .map((l) => JSON.parse(l).text as string)
+    .join('\n');
+const up = async (run: string, env: NodeJS.ProcessEnv = {}, flags: string[] = []): Promise<CliRun> => {
+  const file = await ws.write('profiles/apt.yaml', profile(run));
+  await ws.run(['destroy', file, '--volumes'], { env: ENV });
+  return ws.run(['up', file, '--json', ...flags], { env: { ...ENV, ...env } });
+};
+/** The state saved after the first package by the last run (each run has a key of its own; its lists are in it). */
+const afterFirstPackage = () => docker('images', '--filter', `label=prodlike.cache-profile=${NAME}`, '--filter', 'label=prodlike.cache-prefix=1/3', '--format', '{{.ID}}').split('\n')[0]!;
+/** The lists' checksums in an image. */
+const listsOf = (image: string) => docker('run', '--rm', '--entrypoint', 'sh', image, '-c', 'cd /var/lib/apt/lists && sha256sum *_Packages *_InRelease *Translation-en');
+const installed = () => exec(CONTAINER, "dpkg-query -W -f='${Status};' tree file");
+
+/** Rewrites the kept archive with `edit` applied to its files; `sameName`: keeps its name (its checksum no longer matches). */
+function editKept(edit: (listsDir: string) => void, sameName: boolean): void {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'pl-aptlists-'));
+  const tar = path.join(store(), kept()[0]!);
+  execFileSync('tar', ['-xf', tar, '-C', tmp]);
+  edit(path.join(tmp, 'lists'));
+  rmSync(tar);
+  const out = sameName ? tar : path.join(store(), 'rewritten.tar');
+  execFileSync('tar', ['-cf', out, '-C', tmp, 'lists']);
+  if (!sameName) {
+    const sum = execFileSync('sha256sum', [out], { encoding: 'utf8' }).split(' ')[0]!;
+    execFileSync('mv', [out, tar.replace(/-[0-9a-f]{64}\.tar$/, `-${sum}.tar`)]);
+  }
+  rmSync(tmp, { recursive: true, force: true });
+}
+
+beforeAll(async () => {
+  ws = await workspace();
+});
+
+afterAll(() => {
+  purge(NAME);
+  const images = docker('images', '--filter', `label=prodlike.cache-profile=${NAME}`, '-q');
+  if (images) dockerTry('rmi', '-f', ...new Set(images.split('\n')));
+});
+
+describe('apt lists kept between runs', () => {
+  it('a first fetch is kept, and a fresh container of the same base image gets it without apt-get update', { timeout: 300_000 }, async () => {
+    const first = await up('a');
+    expect(first.code, first.stderr).toBe(0);
+    expect(logText(first)).not.toMatch(/apt lists fetched/);
+    expect(kept()).toHaveLength(1);
+    expect(kept()[0]).toMatch(/^[0-9a-f]{32}-[0-9a-f]{64}\.tar$/);
+    const fetched = listsOf(afterFirstPackage());
+
+    const second = await up('b');
+    expect(second.code, second.stderr).toBe(0);
+    expect(logText(second)).toMatch(/m: apt lists fetched \d+ s ago put in place, no apt-get update \(kept up to 60 min: PRODLIKE_APT_LISTS_MAX_AGE\)/);
+    expect(installed()).toBe('install ok installed;install ok installed;');
+    // The same lists, put in place: apt printed no fetch of an index (apt-get update's Get/Hit lines).
+    expect(listsOf(afterFirstPackage())).toBe(fetched);
+    const update = /^(Get|Hit|Ign):\d+ .* InRelease/m;
+    expect(logText(first)).toMatch(update);
+    expect(logText(second)).not.toMatch(update);
+  });
+
+  it('lists stale for a step (a package they do not know) are fetched then, and kept instead', { timeout: 300_000 }, async () => {
+    // As after the mirror published a new release: the kept lists lack `tree` and their Release files
+    // differ from the mirror's, so the fetch brings them up to date.
+    editKept((dir) => {
+      for (const f of readdirSync(dir)) {
+        if (f.endsWith('Release')) rmSync(path.join(dir, f));
+        if (f.endsWith('_Packages')) writeFileSync(path.join(dir, f), readFileSync(path.join(dir, f), 'utf8').replace(/^Package: tree\n[\s\S]*?\n\n/m, ''));
+      }
+    }, false);
+    const before = kept()[0];
+    const r = await up('c');
+    expect(r.code, r.stderr).toBe(0);
+    expect(logText(r)).toMatch(/apt lists fetched \d+ s ago put in place/);
+    expect(logText(r)).toMatch(/E: Package 'tree' has no installation candidate[\s\S]*Get:\d+ .* InRelease/);
+    expect(installed()).toBe('install ok installed;install ok installed;');
+    expect(kept()).toHaveLength(1);
+    expect(kept()[0]).not.toBe(before);
+    expect(execFileSync('tar', ['-xOf', path.join(store(), kept()[0]!), '--wildcards', 'lists/*bookworm_main_binary-amd64_Packages'], { encoding: 'utf8', maxBuffer: 256 << 20 })).toMatch(/^Package: tree$/m);
+  });
+
+  it('damaged lists are not used; too old ones neither; --no-cache uses none; cache prune --all removes them', { timeout: 400_000 }, async () => {
+    editKept((dir) => {
+      for (const f of readdirSync(dir)) if (f.endsWith('_Packages')) writeFileSync(path.join(dir, f), '');
+    }, true);
+    const damaged = await up('d');
+    expect(damaged.code, damaged.stderr).toBe(0);
+    expect(logText(damaged)).toMatch(/m: apt lists kept from an earlier fetch did not match their checksum: removed, and this machine fetches its own/);
+    expect(installed()).toBe('install ok installed;install ok installed;');
+    // Its own fetch is kept in their place.
+    expect(kept()).toHaveLength(1);
+    expect(listsOf(afterFirstPackage())).toMatch(/[0-9a-f]{64}  .*bookworm_main_binary-amd64_Packages/);
+
+    const old = await up('e', { PRODLIKE_APT_LISTS_MAX_AGE: '0' });
+    expect(old.code, old.stderr).toBe(0);
+    expect(logText(old)).not.toMatch(/apt lists fetched/);
+    const keptBefore = kept()[0];
+    const noCache = await up('f', {}, ['--no-cache']);
+    expect(noCache.code, noCache.stderr).toBe(0);
+    expect(logText(noCache)).not.toMatch(/apt lists fetched/);
+    expect(kept()).toEqual([keptBefore]);
+
+    const bad = await ws.run(['up', path.join(ws.dir, 'profiles/apt.yaml'), '--json'], { env: { ...ENV, PRODLIKE_APT_LISTS_MAX_AGE: 'soon' } });
+    expect(bad.code, bad.stderr).toBe(0);
+    expect(logText(bad)).toMatch(/PRODLIKE_APT_LISTS_MAX_AGE=soon is not a number of seconds \(0 or more\): apt lists are kept for 3600 s/);
+
+    const prune = await ws.run(['cache', 'prune', '--all'], { env: ENV });
+    expect(prune.code, prune.stderr).toBe(0);
+    expect(prune.stdout).toMatch(/apt lists kept between runs removed, \d+(\.\d+)? MB freed/);
+    expect(kept()).toEqual([]);
+  });
+});
