@@ -1,7 +1,9 @@
 #!/bin/bash
 # Issue 12's "cold no slower than today", measured directly: a fresh `up` of the shop (4 machines, no
 # published ports) by the engine before the cache existed, interleaved with today's engine cold while
-# saving to the cache and cold with --no-cache. In-process runs (no agent), `destroy --volumes` between.
+# saving to the cache (with apt's lists kept from an earlier run, as within the hour after one; and
+# without: PRODLIKE_APT_LISTS_MAX_AGE=0, the first run of the hour) and cold with --no-cache.
+# In-process runs (no agent), `destroy --volumes` between.
 #
 #   scripts/bench-cold-before-cache.sh [reps] [rev]     (default: 3 reps, rev 778c9b6^, the commit before the cache)
 #
@@ -43,14 +45,17 @@ run() { # label, data dir, checkout, name, args...
   echo "$label $(( ($(date +%s%N) - s) / 1000000 ))"
   PRODLIKE_DATA_DIR=$data node "$co/bin/prodlike.mjs" destroy profiles/s/x.yaml --volumes >/dev/null 2>&1
 }
+new_key() { sed -i "s/T: \"[0-9]*\"/T: \"$RANDOM$RANDOM\"/" "$work/now/profiles/s/x.yaml"; }
+# Not counted: keeps apt's lists for today's engine (as any earlier run within the hour would).
+new_key && run warm-up "$work/data-now" "$root" now >/dev/null
 for i in $(seq "$reps"); do
   run before-cache "$work/data-before" "$old" before
-  sed -i "s/T: \"[0-9]*\"/T: \"$RANDOM$RANDOM\"/" "$work/now/profiles/s/x.yaml"
-  run now-saving "$work/data-now" "$root" now
+  new_key && run now-saving "$work/data-now" "$root" now
+  new_key && PRODLIKE_APT_LISTS_MAX_AGE=0 run now-saving-lists-fetched "$work/data-now" "$root" now
   run now-no-cache "$work/data-now" "$root" now --no-cache
 done | tee "$work/results"
 echo "medians (ms), $reps each, load $(cut -d' ' -f1-3 /proc/loadavg):"
-for l in before-cache now-saving now-no-cache; do
+for l in before-cache now-saving now-saving-lists-fetched now-no-cache; do
   echo "$l $(awk -v l=$l '$1 == l { print $2 }' "$work/results" | sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }')"
 done
 docker images -q --filter label=prodlike.cache-profile=pl-cold-now | sort -u | xargs -r docker rmi -f >/dev/null 2>&1 || true
