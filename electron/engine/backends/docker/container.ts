@@ -9,6 +9,7 @@ import { engineMessage, statusCode } from './client.js';
 import { SNAPSHOT_REPO } from '../../cache/cache-labels.js';
 import { pollUntil, sh } from '../../sh-command.js';
 import {
+  LABEL_BUILD_HASH,
   LABEL_CONFIG_HASH,
   LABEL_CONFIG_PARTS,
   LABEL_MACHINE,
@@ -253,15 +254,17 @@ export async function setAside(docker: Docker, id: string, newName: string): Pro
 
 /**
  * Force-removes a container (and its anonymous volumes); already gone is fine. A snapshot's image whose
- * tag `snapshot rm` removed while this container ran from it goes too: the engine keeps an untagged
- * image after its last container, and nothing would list it again.
+ * tag `snapshot rm` removed while this container ran from it goes too, and so does an image Prodlike
+ * built whose tag a rebuild moved to the new one: the engine keeps an untagged image after its last
+ * container, and nothing would list it again (`docker build` leaves it for `docker image prune`).
  */
 export async function removeContainer(docker: Docker, idOrName: string): Promise<void> {
-  // Only a container created from a snapshot's tag can leave such an image (snapshot.ts restores so).
+  // Only a container created from a snapshot's tag (snapshot.ts restores so) or from an image Prodlike
+  // built (a rebuild moved its tag on; the image's labels are on the container) can leave such an image.
   const image = await docker
     .getContainer(idOrName)
     .inspect()
-    .then((c) => (c.Config.Image.startsWith(`${SNAPSHOT_REPO}:`) ? c.Image : undefined), () => undefined);
+    .then((c) => (c.Config.Image.startsWith(`${SNAPSHOT_REPO}:`) || c.Config.Labels?.[LABEL_BUILD_HASH] !== undefined ? c.Image : undefined), () => undefined);
   try {
     await docker.getContainer(idOrName).remove({ force: true, v: true });
   } catch (err) {
@@ -269,16 +272,17 @@ export async function removeContainer(docker: Docker, idOrName: string): Promise
     // 404: gone already; 409 "removal already in progress": another remove will finish it.
     if (code !== 404 && code !== 409) throw err;
   }
-  if (image) await removeUntaggedSnapshot(docker, image);
+  if (image) await removeUntagged(docker, image);
 }
 
-async function removeUntaggedSnapshot(docker: Docker, imageId: string): Promise<void> {
+/** Removes a snapshot's or a built image no tag names any more, unless a container or a cached state uses it. */
+async function removeUntagged(docker: Docker, imageId: string): Promise<void> {
   const img = await docker
     .getImage(imageId)
     .inspect()
     .catch(() => undefined);
   if (!img || (img.RepoTags ?? []).length > 0) return;
-  // Another container may still use it (409): it goes with that one.
+  // Another container may still use it, or a cached state be made from it (409): it goes with that one.
   await docker
     .getImage(imageId)
     .remove({ noprune: false })

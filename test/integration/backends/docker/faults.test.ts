@@ -54,6 +54,7 @@ describe('images', () => {
     expect(details(ctx.events, 'image')).toEqual({ built: 'built' });
     expect(ctx.events.some((e) => e.type === 'progress' && e.task.startsWith(`build ${builtTag}`))).toBe(true);
     expect(dockerExec(`${name}-built`, 'cat /hello.txt /greeting')).toBe('from the context\nhi');
+    const firstImage = docker('image', 'inspect', builtTag, '--format', '{{.Id}}');
 
     const again = recordingContext();
     await provider.up(p, p.machines, again);
@@ -66,6 +67,9 @@ describe('images', () => {
     expect(details(third.events, 'image')).toEqual({ built: 'built' });
     expect(details(third.events)).toEqual({ built: 'recreated (image changed)' });
     expect(dockerExec(`${name}-built`, 'cat /hello.txt')).toBe('changed');
+    // The image the rebuild moved the tag from went with the container made from it (no dangling image left).
+    expect(docker('image', 'inspect', builtTag, '--format', '{{.Id}}')).not.toBe(firstImage);
+    expect(dockerTry('image', 'inspect', firstImage).code).not.toBe(0);
   });
 
   it('a failing build names the image and the build error', async () => {
