@@ -131,16 +131,31 @@ export async function shopSuite(ctx: Ctx): Promise<void> {
   const destroy = (...extra: string[]) => ctx.cli.run(['destroy', file, '--json', ...extra]);
 
   // Cold without and with saving, interleaved: the load of a shared machine drifts between runs.
-  log(`${SECTION}: fresh up, cold, no cache and saving to the cache, interleaved (${coldReps}× each)`);
+  log(`${SECTION}: fresh up, cold, no cache and saving to the cache (apt lists kept, and fetched), interleaved (${coldReps}× each)`);
   const cold: Proc[] = [];
   const coldSave: Proc[] = [];
+  const coldSaveFetch: Proc[] = [];
+  // A new run tag in every machine's env: a key no earlier run saved.
+  const freshSave = async (env: NodeJS.ProcessEnv = {}) => {
+    file = await write(`save-${rand()}`);
+    await destroy('--volumes');
+    const saved = Object.fromEntries(Object.keys(env).map((k) => [k, ctx.cli.env[k]]));
+    Object.assign(ctx.cli.env, env);
+    try {
+      return await up();
+    } finally {
+      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete ctx.cli.env[k];
+      else ctx.cli.env[k] = v;
+    }
+  };
+  // Not counted: keeps apt's lists, as any run of the hour before would have (docs/cache.md).
+  await freshSave();
   for (let i = 0; i < coldReps; i++) {
     await destroy('--volumes');
     cold.push(await up('--no-cache'));
-    // A new run tag in every machine's env: a key no earlier run saved.
-    file = await write(`save-${rand()}`);
-    await destroy('--volumes');
-    coldSave.push(await up());
+    coldSave.push(await freshSave());
+    // The first run of the hour: apt's lists fetched, not taken from an earlier run.
+    coldSaveFetch.push(await freshSave({ PRODLIKE_APT_LISTS_MAX_AGE: '0' }));
   }
   await destroy('--volumes');
 
@@ -186,7 +201,8 @@ export async function shopSuite(ctx: Ctx): Promise<void> {
   const composeWait = cwait ? ms(cwait) : [];
 
   ctx.results.add({ section: SECTION, metric: 'fresh up, 4 machines, cold (--no-cache)', prodlike: med(cold), peer: composeCold, peerName: `${composeName}: build --no-cache + up -d`, unit: 'ms', n: coldReps, samples: { prodlike: ms(cold), ...(composeCold !== undefined ? { peer: [composeCold] } : {}) }, timeline: medianTimeline(cold) });
-  ctx.results.add({ section: SECTION, metric: 'fresh up, 4 machines, cold, saving to the cache', prodlike: med(coldSave), peer: med(cold), peerName: 'prodlike up --no-cache', unit: 'ms', n: coldReps, samples: { prodlike: ms(coldSave), peer: ms(cold) }, timeline: medianTimeline(coldSave) });
+  ctx.results.add({ section: SECTION, metric: 'fresh up, 4 machines, cold, saving to the cache (apt lists kept from a run of the hour before)', prodlike: med(coldSave), peer: med(cold), peerName: 'prodlike up --no-cache', unit: 'ms', n: coldReps, samples: { prodlike: ms(coldSave), peer: ms(cold) }, timeline: medianTimeline(coldSave) });
+  ctx.results.add({ section: SECTION, metric: 'fresh up, 4 machines, cold, saving to the cache, apt lists fetched (first run of the hour)', prodlike: med(coldSaveFetch), peer: med(cold), peerName: 'prodlike up --no-cache', unit: 'ms', n: coldReps, samples: { prodlike: ms(coldSaveFetch), peer: ms(cold) }, timeline: medianTimeline(coldSaveFetch) });
   // The issue's target is judged on the first row (against `up -d`); the second does the same work.
   const sameWork = composeWait.length ? median(composeWait) / med(warm!) : undefined;
   ctx.results.add({ section: SECTION, metric: 'fresh up after destroy, 4 machines, from cache', prodlike: med(warm!), peer: composeWarm.length ? median(composeWarm) : undefined, peerName: `${composeName}: up -d --build (warm layer cache)`, unit: 'ms', n: warmReps, samples: { prodlike: ms(warm!), peer: composeWarm }, timeline: medianTimeline(warm!), ...(sameWork !== undefined ? { note: `same work, Compose --wait: ${sameWork.toFixed(2)}×` } : {}) });
