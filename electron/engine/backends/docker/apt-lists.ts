@@ -61,10 +61,17 @@ export async function seedAptLists(docker: Docker, containerId: string, dir: str
   const hash = createHash('sha256');
   const stream = fs.createReadStream(kept.file);
   stream.on('data', (chunk) => hash.update(chunk));
-  // The archive holds `lists/…`, as the engine hands it out for /var/lib/apt/lists.
-  await docker.getContainer(containerId).putArchive(stream, { path: path.posix.dirname(LISTS) });
+  // Lists half put in, or not the ones kept, are taken out again: the step then fetches its own.
+  const takeOut = () => execToEnd(docker, containerId, ['find', LISTS, '-maxdepth', '1', '-type', 'f', '!', '-name', 'lock', '-delete']);
+  try {
+    // The archive holds `lists/…`, as the engine hands it out for /var/lib/apt/lists.
+    await docker.getContainer(containerId).putArchive(stream, { path: path.posix.dirname(LISTS) });
+  } catch (err) {
+    await takeOut().catch(() => undefined);
+    throw err;
+  }
   if (hash.digest('hex') !== kept.sha) {
-    await execToEnd(docker, containerId, ['find', LISTS, '-maxdepth', '1', '-type', 'f', '!', '-name', 'lock', '-delete']);
+    await takeOut();
     await fsp.rm(kept.file, { force: true });
     return { none: 'damaged' };
   }
