@@ -64,7 +64,7 @@ export async function workspace(): Promise<Workspace> {
 }
 
 // The docker CLI: an independent look at what Prodlike did.
-export { containerIdOf, containerNames, docker, dockerTry, dockerExec as exec, purgeProfile as purge } from './docker.js';
+export { containerIdOf, containerNames, docker, dockerTry, dockerExec as exec, purgeProfile as purge, removeCacheImages } from './docker.js';
 
 export const unique = (prefix: string) => `${prefix}-${Math.random().toString(36).slice(2, 7)}`;
 

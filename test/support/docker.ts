@@ -74,3 +74,9 @@ export async function dockerAsync(...args: string[]): Promise<string> {
   const { stdout } = await promisify(execFile)('docker', args, { maxBuffer: 64 * 1024 * 1024 });
   return stdout;
 }
+
+/** Removes the environment cache's images saved for the profile (its `prodlike.cache-profile` label). */
+export function removeCacheImages(profile: string): void {
+  const ids = dockerTry('images', '--filter', `label=prodlike.cache-profile=${profile}`, '-q').out;
+  if (ids) dockerTry('rmi', '-f', ...new Set(ids.split('\n')));
+}

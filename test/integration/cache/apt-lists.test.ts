@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { docker, dockerTry, exec, purge, unique, workspace, type CliRun, type Workspace } from '../../support/cli.js';
+import { docker, exec, purge, removeCacheImages, unique, workspace, type CliRun, type Workspace } from '../../support/cli.js';
 
 const NAME = unique('pl-it-aptlists');
 const CONTAINER = `${NAME}-m`;
@@ -69,8 +69,7 @@ beforeAll(async () => {
 
 afterAll(() => {
   purge(NAME);
-  const images = docker('images', '--filter', `label=prodlike.cache-profile=${NAME}`, '-q');
-  if (images) dockerTry('rmi', '-f', ...new Set(images.split('\n')));
+  removeCacheImages(NAME);
 });
 
 describe('apt lists kept between runs', () => {

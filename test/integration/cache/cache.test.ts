@@ -6,7 +6,7 @@
 // One machine, reused across the file in order: fresh apt installs are the slow part.
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { docker, dockerTry, exec, purge, unique, workspace, type CliRun, type Workspace } from '../../support/cli.js';
+import { docker, dockerTry, exec, purge, removeCacheImages, unique, workspace, type CliRun, type Workspace } from '../../support/cli.js';
 import { registryTags, startRegistry, type Registry } from '../../support/registry.js';
 
 const NAME = unique('pl-it-cache');
@@ -181,10 +181,8 @@ afterAll(async () => {
   purge(NAME);
   purge(SVC);
   purge(READY);
-  const readyImages = docker('images', '--filter', `label=prodlike.cache-profile=${READY}`, '-q');
-  if (readyImages) dockerTry('rmi', '-f', ...new Set(readyImages.split('\n')));
-  const svcImages = docker('images', '--filter', `label=prodlike.cache-profile=${SVC}`, '-q');
-  if (svcImages) dockerTry('rmi', '-f', ...new Set(svcImages.split('\n')));
+  removeCacheImages(READY);
+  removeCacheImages(SVC);
   for (const img of cacheImages()) dockerTry('rmi', '-f', img.id);
   const snaps = docker('images', '--filter', `label=prodlike.snapshot-profile=${NAME}`, '-q');
   if (snaps) dockerTry('rmi', '-f', ...new Set(snaps.split('\n')));

@@ -3,7 +3,7 @@
 // (from the cached image, on the same volume) does no crash recovery. Checked independently of
 // Prodlike: pg_controldata on the volume, and PostgreSQL's own log inside the container.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { docker, dockerTry, exec, purge, unique, workspace, type CliRun, type Workspace } from '../../support/cli.js';
+import { docker, dockerTry, exec, purge, removeCacheImages, unique, workspace, type CliRun, type Workspace } from '../../support/cli.js';
 
 const NAME = unique('pl-it-pgstop');
 const CONTAINER = `${NAME}-db`;
@@ -63,8 +63,7 @@ beforeAll(async () => {
 
 afterAll(() => {
   purge(NAME);
-  const images = docker('images', '--filter', `label=prodlike.cache-profile=${NAME}`, '-q');
-  if (images) dockerTry('rmi', '-f', ...new Set(images.split('\n')));
+  removeCacheImages(NAME);
 });
 
 describe('services stopped cleanly before their container goes', () => {
@@ -108,8 +107,7 @@ describe('services stopped cleanly before their container goes', () => {
     for (const args of [['--no-cache'], []]) {
       expect((await run('destroy')).code).toBe(0);
       // Nothing cached: the packages are installed again, as after a change to them.
-      const images = docker('images', '--filter', `label=prodlike.cache-profile=${NAME}`, '-q');
-      if (images) docker('rmi', '-f', ...new Set(images.split('\n')));
+      removeCacheImages(NAME);
       const r = await run('up', ...args);
       // Before: Debian's postinst found the old cluster in the volume, wrote no configuration, and the start failed.
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
