@@ -2,6 +2,7 @@
 
 import pc from 'picocolors';
 import type { CacheEntryInfo } from '../../shared/api.js';
+import { formatSpan } from '../../shared/age.js';
 import { formatBytes } from '../../shared/bytes.js';
 import type { Engine } from '../engine/engine.js';
 import { parseAge } from '../engine/cache/cache-evict.js';
@@ -9,11 +10,7 @@ import type { CliFlags } from './io.js';
 import type { CliIo } from './io.js';
 
 export function formatAge(iso: string, now = Date.now()): string {
-  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
-  if (s < 60) return `${s}s ago`;
-  if (s < 3600) return `${Math.round(s / 60)}m ago`;
-  if (s < 86400) return `${Math.round(s / 3600)}h ago`;
-  return `${Math.round(s / 86400)}d ago`;
+  return `${formatSpan(now - Date.parse(iso))} ago`;
 }
 
 function usage(text: string): Error {

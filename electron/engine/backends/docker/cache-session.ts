@@ -13,6 +13,7 @@
 // run waits for it at its end (flush).
 
 import type Docker from 'dockerode';
+import { formatSpan } from '../../../../shared/age.js';
 import type { DockerMachineSpec, MachineSpec, ResourceSpec } from '../../../../shared/profile.js';
 import type { RunContext } from '../backend.js';
 import { parseVolume } from '../../profile/docker-values.js';
@@ -115,7 +116,7 @@ export class CacheSession implements CacheSessionInfo {
       const seeded = await seedAptLists(this.docker, this.containerId, lists.dir, this.baseImageId, lists.maxAgeMs);
       if ('ageMs' in seeded) {
         this.aptStep.seededAt = seeded.at;
-        this.log('info', `apt lists fetched ${ago(seeded.ageMs)} put in place, no apt-get update (kept up to ${ago(lists.maxAgeMs, '')}: PRODLIKE_APT_LISTS_MAX_AGE)`);
+        this.log('info', `apt lists fetched ${formatSpan(seeded.ageMs)} ago put in place, no apt-get update (kept up to ${formatSpan(lists.maxAgeMs)}: PRODLIKE_APT_LISTS_MAX_AGE)`);
       } else {
         this.aptStep.fetches = seeded.none !== 'own lists';
         if (seeded.none === 'damaged') this.log('warn', 'apt lists kept from an earlier fetch did not match their checksum: removed, and this machine fetches its own');
@@ -337,12 +338,6 @@ export async function planStart(
   }
   const services = m.docker.command ? [] : servicesToStart(m.resources, k);
   return { session, start: { image, imageId: state.id, entry: { key, prefix: k, total: m.resources.length, savedAt: state.savedAt }, pulled, services } };
-}
-
-/** "12 min ago", "40 s ago"; with suffix '' a duration ("60 min"). */
-function ago(ms: number, suffix = ' ago'): string {
-  const s = Math.round(ms / 1000);
-  return `${s < 120 ? `${s} s` : `${Math.round(s / 60)} min`}${suffix}`;
 }
 
 function asList(v: string | string[] | null | undefined): string[] | null {
