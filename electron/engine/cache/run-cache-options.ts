@@ -55,16 +55,13 @@ export function registerSession(transport: object, session: CacheSessionInfo): v
   sessions.set(transport, session);
 }
 
-/** The converge hook of a transport whose container this run created with the cache on. */
-export function afterPrefixHook(transport: object): ((n: number) => Promise<PrefixOutcome>) | undefined {
+/**
+ * converge's hooks for a transport whose container this run created with a cache session: told when a
+ * prefix is in sync (saves), and before each step is applied (apt lists); none without a session.
+ */
+export function cacheHooks(transport: object): { afterPrefix?: (n: number) => Promise<PrefixOutcome>; beforeApply?: (n: number, kind: string) => Promise<void> } {
   const s = sessions.get(transport);
-  return s ? (n) => s.afterPrefix(n) : undefined;
-}
-
-/** The converge hook called before each apply step (none without a session). */
-export function beforeApplyHook(transport: object): ((n: number, kind: string) => Promise<void>) | undefined {
-  const s = sessions.get(transport);
-  return s ? (n, kind) => s.beforeApply(n, kind) : undefined;
+  return s ? { afterPrefix: (n) => s.afterPrefix(n), beforeApply: (n, kind) => s.beforeApply(n, kind) } : {};
 }
 
 /** Waits for the saves a machine's cache session is still writing (none without a session). */

@@ -6,7 +6,7 @@ import { machineProvider, type MachineSpec, type Profile } from '../../../shared
 import type { MachineResult } from '../../../shared/report.js';
 import { ProdlikeError, toErrorInfo } from '../errors.js';
 import type { ReachedMachines, RunContext } from '../backends/backend.js';
-import { afterPrefixHook, beforeApplyHook, flushSaves } from '../cache/run-cache-options.js';
+import { cacheHooks, flushSaves } from '../cache/run-cache-options.js';
 import { startServicesScript, stopServicesScript } from '../resources/service-resource.js';
 import { converge, refOf } from './converge.js';
 import { attachAll, byProvider, upAll, type ProviderSet } from './backends.js';
@@ -24,9 +24,7 @@ async function convergeAll(profile: Profile, machines: ReachedMachines, mode: 'a
     profile.machines.map(async (m) => {
       const { transport: t, error } = machines.reach(m.name);
       if (!t) return failedMachine(m, error, ctx, mode === 'plan' ? 'probe' : 'provision');
-      const afterPrefix = mode === 'apply' ? afterPrefixHook(t) : undefined;
-      const beforeApply = mode === 'apply' ? beforeApplyHook(t) : undefined;
-      return converge(m, t, mode, ctx, { ...(afterPrefix ? { afterPrefix } : {}), ...(beforeApply ? { beforeApply } : {}) });
+      return converge(m, t, mode, ctx, mode === 'apply' ? cacheHooks(t) : {});
     }),
   );
 }
