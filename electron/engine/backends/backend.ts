@@ -43,18 +43,29 @@ export type Reached = { machine: string; transport: Transport; error?: undefined
  */
 export class ReachedMachines extends Map<string, Transport | Error> {
   reach(machine: string): Reached {
-    const t = this.get(machine);
-    if (t === undefined) return { machine, error: new ProdlikeError(`machine ${machine} was not brought up`, { where: machine }) };
-    return t instanceof Error ? { machine, error: t } : { machine, transport: t };
+    return reachedOf(machine, this.get(machine));
   }
 }
+
+/** One machine's outcome as a Reached: no outcome at all is a machine that was not brought up. */
+export function reachedOf(machine: string, t: Transport | Error | undefined): Reached {
+  if (t === undefined) return { machine, error: new ProdlikeError(`machine ${machine} was not brought up`, { where: machine }) };
+  return t instanceof Error ? { machine, error: t } : { machine, transport: t };
+}
+
+/**
+ * Told of each machine as soon as its backend has brought it up (or failed to), before the others are
+ * done: the runner starts converging it at once.
+ */
+export type OnReached = (machine: string, reached: Transport | Error) => void;
 
 export interface MachineProvider {
   /**
    * Makes the machines exist and run (in parallel) and returns a transport to each, or the error that
    * stopped it: one machine's failure does not stop the others. Emits `machine` events (image, provision).
+   * Tells `onReached` of each machine the moment it is up or has failed, without waiting for the others.
    */
-  up(profile: Profile, machines: MachineSpec[], ctx: RunContext): Promise<Map<string, Transport | Error>>;
+  up(profile: Profile, machines: MachineSpec[], ctx: RunContext, onReached?: OnReached): Promise<Map<string, Transport | Error>>;
   /** Stops the machines, keeping their data. */
   stop(profile: Profile, machines: MachineSpec[], ctx: RunContext): Promise<void>;
   /** Removes what the provider created for these machines (volumes only when asked). */

@@ -4,7 +4,7 @@
 import { machineProvider, type MachineSpec, type Profile } from '../../../shared/profile.js';
 import type { MachineStatus } from '../../../shared/report.js';
 import type { DockerProvider } from '../backends/docker/provider.js';
-import { ReachedMachines, type MachineProvider, type RunContext } from '../backends/backend.js';
+import { ReachedMachines, type MachineProvider, type OnReached, type RunContext } from '../backends/backend.js';
 import type { SshProvider } from '../backends/ssh/provider.js';
 import type { VmProvider } from '../backends/vm/vm-provider.js';
 
@@ -53,9 +53,12 @@ export async function byProvider(providers: ProviderSet, machines: MachineSpec[]
   return Promise.all(groups.filter((g) => g.length).map(async (g) => ({ provider: await providerFor(providers, g[0]!), machines: g })));
 }
 
-/** Brings machines up (creating containers as needed): one map for all backends. */
-export async function upAll(providers: ProviderSet, profile: Profile, machines: MachineSpec[], ctx: RunContext): Promise<ReachedMachines> {
-  const parts = await Promise.all((await byProvider(providers, machines)).map((g) => g.provider.up(profile, g.machines, ctx)));
+/**
+ * Brings machines up (creating containers as needed): one map for all backends. `onReached` hears of
+ * each machine as soon as its backend is done with it.
+ */
+export async function upAll(providers: ProviderSet, profile: Profile, machines: MachineSpec[], ctx: RunContext, onReached?: OnReached): Promise<ReachedMachines> {
+  const parts = await Promise.all((await byProvider(providers, machines)).map((g) => g.provider.up(profile, g.machines, ctx, onReached)));
   return new ReachedMachines(parts.flatMap((m) => [...m]));
 }
 

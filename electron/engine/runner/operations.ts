@@ -5,7 +5,8 @@
 import { machineProvider, type MachineSpec, type Profile } from '../../../shared/profile.js';
 import type { MachineResult } from '../../../shared/report.js';
 import { ProdlikeError, toErrorInfo } from '../errors.js';
-import type { ReachedMachines, RunContext } from '../backends/backend.js';
+import { reachedOf, type RunContext } from '../backends/backend.js';
+import type { Transport } from '../transport.js';
 import { cacheHooks, flushSaves } from '../cache/run-cache-options.js';
 import { startServicesScript, stopServicesScript } from '../resources/service-resource.js';
 import { converge, refOf } from './converge.js';
@@ -19,26 +20,44 @@ function failedMachine(m: MachineSpec, err: Error, ctx: RunContext, phase: 'prov
   return { machine: m.name, provider: machineProvider(m), status: 'failed', resources, error, durationMs: 0 };
 }
 
-async function convergeAll(profile: Profile, machines: ReachedMachines, mode: 'apply' | 'plan', ctx: RunContext): Promise<MachineResult[]> {
-  return Promise.all(
-    profile.machines.map(async (m) => {
-      const { transport: t, error } = machines.reach(m.name);
-      if (!t) return failedMachine(m, error, ctx, mode === 'plan' ? 'probe' : 'provision');
-      return converge(m, t, mode, ctx, mode === 'apply' ? cacheHooks(t) : {});
-    }),
-  );
+/**
+ * Brings the machines up and converges each one as soon as its backend has it, not once all have: the
+ * machine whose container started first is probed while the others still start, and containers converge
+ * while a VM boots. Nothing in a machine's convergence waits on another machine; depends_on orders the
+ * starts themselves (docker/depends.ts). Results are in the order of `machines`.
+ */
+async function upAndConverge(providers: ProviderSet, profile: Profile, machines: MachineSpec[], ctx: RunContext): Promise<MachineResult[]> {
+  const converging = new Map<string, Promise<MachineResult>>();
+  const reachedTransports: Transport[] = [];
+  const start = (m: MachineSpec, r: Transport | Error | undefined): Promise<MachineResult> => {
+    let p = converging.get(m.name);
+    if (!p) {
+      const { transport: t, error } = reachedOf(m.name, r);
+      if (t) reachedTransports.push(t);
+      p = t ? converge(m, t, 'apply', ctx, cacheHooks(t)) : Promise.resolve(failedMachine(m, error, ctx));
+      p.catch(() => undefined); // awaited below, once every machine is reached: not an unhandled rejection meanwhile
+      converging.set(m.name, p);
+    }
+    return p;
+  };
+  const byName = new Map(machines.map((m) => [m.name, m]));
+  try {
+    const reached = await upAll(providers, profile, machines, ctx, (name, r) => {
+      const m = byName.get(name);
+      if (m) void start(m, r);
+    });
+    return await Promise.all(machines.map((m) => start(m, reached.get(m.name))));
+  } finally {
+    await Promise.allSettled(converging.values());
+    // A machine's last save is written while the others still converge; the run ends once all are (an
+    // image is never left half-written, and no machine stays paused after up returns).
+    await Promise.all(reachedTransports.map((t) => flushSaves(t)));
+  }
 }
 
 export async function runUp(providers: ProviderSet, profile: Profile, ctx: RunContext): Promise<MachineResult[]> {
   if (ctx.cache) ctx.cache.startServices ??= startServicesScript;
-  const transports = await upAll(providers, profile, profile.machines, ctx);
-  try {
-    return await convergeAll(profile, transports, 'apply', ctx);
-  } finally {
-    // A machine's last save is written while the others still converge; the run ends once all are (an
-    // image is never left half-written, and no machine stays paused after up returns).
-    await Promise.all([...transports.values()].map((t) => (t instanceof Error ? undefined : flushSaves(t))));
-  }
+  return upAndConverge(providers, profile, profile.machines, ctx);
 }
 
 /**
@@ -94,6 +113,5 @@ export async function runUpOnly(providers: ProviderSet, profile: Profile, only: 
     wanted.set(o.machine, (wanted.get(o.machine) ?? new Set()).add(o.resource));
   }
   const machines = profile.machines.filter((m) => wanted.has(m.name)).map((m) => ({ ...m, resources: m.resources.filter((r) => wanted.get(m.name)!.has(r.id)) }));
-  const transports = await upAll(providers, profile, machines, ctx);
-  return convergeAll({ ...profile, machines }, transports, 'apply', ctx);
+  return upAndConverge(providers, profile, machines, ctx);
 }

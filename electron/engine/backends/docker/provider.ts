@@ -29,7 +29,7 @@ import {
   profileFilter,
   volumeName,
 } from './labels.js';
-import { emitMachine, type MachineProvider, type RunContext, type ShellCallbacks, type ShellSession, type SnapshotBackend, type SnapshotInfo } from '../backend.js';
+import { emitMachine, type MachineProvider, type OnReached, type RunContext, type ShellCallbacks, type ShellSession, type SnapshotBackend, type SnapshotInfo } from '../backend.js';
 import { openDockerShell } from '../shell.js';
 
 export interface DockerProviderOptions {
@@ -105,7 +105,7 @@ export class DockerProvider implements MachineProvider, SnapshotBackend {
     this.stopTimeout = opts.stopTimeoutSeconds ?? 3;
   }
 
-  async up(profile: Profile, machines: MachineSpec[], ctx: RunContext): Promise<Map<string, Transport | Error>> {
+  async up(profile: Profile, machines: MachineSpec[], ctx: RunContext, onReached?: OnReached): Promise<Map<string, Transport | Error>> {
     const result = new Map<string, Transport | Error>();
     const wanted: DockerMachine[] = [];
     for (const m of machines) {
@@ -126,6 +126,7 @@ export class DockerProvider implements MachineProvider, SnapshotBackend {
       for (const m of wanted) {
         emitMachine(ctx, m.name, 'provision', 'failed', undefined, e);
         result.set(m.name, e);
+        onReached?.(m.name, e);
       }
       return result;
     }
@@ -133,15 +134,17 @@ export class DockerProvider implements MachineProvider, SnapshotBackend {
     const byMachine = groupByMachine(existing);
     const gate = new StartGate(wanted.map((m) => m.name));
     const outcomes = await Promise.all(
-      wanted.map((m) =>
-        this.upMachine(profile, m, byMachine.get(m.name) ?? [], ctx, cached, gate).catch((err: unknown) => {
+      wanted.map(async (m) => {
+        const outcome = await this.upMachine(profile, m, byMachine.get(m.name) ?? [], ctx, cached, gate).catch((err: unknown) => {
           const e = err instanceof ReportedError ? err.error : this.wrap(err);
           gate.failed(m.name, e);
           if (err instanceof ReportedError) return err.error;
           emitMachine(ctx, m.name, 'provision', 'failed', undefined, e);
           return e;
-        }),
-      ),
+        });
+        onReached?.(m.name, outcome);
+        return outcome;
+      }),
     );
     wanted.forEach((m, i) => result.set(m.name, outcomes[i]!));
 

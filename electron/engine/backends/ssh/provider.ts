@@ -10,7 +10,7 @@ import { HostKeyStore } from './host-keys.js';
 import { SshConnectionPool } from './connection.js';
 import { SshTransport } from './transport.js';
 import type { Transport } from '../../transport.js';
-import type { MachineProvider, RunContext, ShellCallbacks, ShellSession } from '../backend.js';
+import type { MachineProvider, OnReached, RunContext, ShellCallbacks, ShellSession } from '../backend.js';
 import { openSshShell } from '../shell.js';
 
 export interface SshProviderOptions {
@@ -53,7 +53,7 @@ export class SshProvider implements MachineProvider {
     return openSshShell(SshProvider.newPool(this.opts), m.ssh, size, cb);
   }
 
-  async up(_profile: Profile, machines: MachineSpec[], ctx: RunContext): Promise<Map<string, Transport | Error>> {
+  async up(_profile: Profile, machines: MachineSpec[], ctx: RunContext, onReached?: OnReached): Promise<Map<string, Transport | Error>> {
     const results = new Map<string, Transport | Error>();
     await Promise.all(
       machines.map(async (m) => {
@@ -69,6 +69,7 @@ export class SshProvider implements MachineProvider {
           ctx.emit({ ...base, status: 'failed', state: 'unreachable', error: toErrorInfo(error) });
           results.set(m.name, error);
         }
+        onReached?.(m.name, results.get(m.name)!);
       }),
     );
     return results;

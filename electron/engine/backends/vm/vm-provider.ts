@@ -16,7 +16,7 @@ import { promisify } from 'node:util';
 import type { MachineSpec, Profile, SshMachineSpec, VmMachineSpec } from '../../../../shared/profile.js';
 import type { MachineState, MachineStatus } from '../../../../shared/report.js';
 import { toErrorInfo } from '../../errors.js';
-import { emitMachine, type MachineProvider, type RunContext, type ShellCallbacks, type ShellSession, type SnapshotBackend, type SnapshotInfo } from '../backend.js';
+import { emitMachine, type MachineProvider, type OnReached, type RunContext, type ShellCallbacks, type ShellSession, type SnapshotBackend, type SnapshotInfo } from '../backend.js';
 import { checkSnapshotName } from '../snapshot-name.js';
 import { listVmSnapshots, monitor, qemuImgSnapshot, snapshotTag as snapshotTagOf } from './vm-snapshot.js';
 import { openSshShell } from '../shell.js';
@@ -119,7 +119,7 @@ export class VmProvider implements MachineProvider, SnapshotBackend {
     };
   }
 
-  async up(profile: Profile, machines: MachineSpec[], ctx: RunContext): Promise<Map<string, Transport | Error>> {
+  async up(profile: Profile, machines: MachineSpec[], ctx: RunContext, onReached?: OnReached): Promise<Map<string, Transport | Error>> {
     const results = new Map<string, Transport | Error>();
     const vms = machines.filter((m): m is VmMachine => !!m.vm);
     await Promise.all([
@@ -131,6 +131,7 @@ export class VmProvider implements MachineProvider, SnapshotBackend {
           if (!(err instanceof Reported)) emitMachine(ctx, m.name, 'provision', 'failed', undefined, e);
           results.set(m.name, e);
         }
+        onReached?.(m.name, results.get(m.name)!);
       }),
       this.removeOrphans(profile, ctx),
     ]);
