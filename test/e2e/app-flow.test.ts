@@ -181,7 +181,8 @@ describe.skipIf(!haveChromium())('the app in a browser', () => {
     // Which engine runs use and why, and the Docker CLI's contexts to pick from ("default" always).
     const contexts = page.getByRole('combobox', { name: 'Docker context' });
     await contexts.waitFor();
-    expect((await contexts.locator('option').allTextContents()).some((t) => t.startsWith('default — unix:///var/run/docker.sock'))).toBe(true);
+    // The contexts come from the engine after the form is drawn: the list fills in a moment later.
+    await expect.poll(async () => (await contexts.locator('option').allTextContents()).some((t) => t.startsWith('default — unix:///var/run/docker.sock'))).toBe(true);
     expect(await page.getByLabel('Docker engine in use').textContent()).toMatch(/^In use: (unix|tcp|ssh):\/\/\S+ — /);
     await page.getByRole('table', { name: 'Trusted host keys' }).waitFor();
     // The environment cache, as the engine lists it (by label): a summary line and a table.
