@@ -1,5 +1,6 @@
-// depends_on in `up`, against the real engine: start order, waiting for healthy, and a dependency whose
-// health check fails stopping its dependants before they are created. Checked with docker inspect.
+// depends_on in `up`, against the real engine: start order, waiting for healthy, a dependency whose
+// health check fails stopping its dependants before they are created, and a machine converging while
+// its dependant still waits. Checked with docker inspect and the files' times in the containers.
 import { afterAll, describe, expect, it } from 'vitest';
 import { docker, purge, unique, workspace } from '../../../support/cli.js';
 
@@ -33,6 +34,39 @@ machines:
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(JSON.parse(docker('inspect', `${name}-db`))[0].State.Health.Status).toBe('healthy');
     expect(started(`${name}-web`) - started(`${name}-db`)).toBeGreaterThan(2_500);
+  }, 180_000);
+
+  it('a machine that is up converges at once: its file is written while its dependant still waits to start', async () => {
+    const ws = await workspace();
+    const name = unique('pl-it-dep');
+    made.push(name);
+    const file = await ws.write(
+      'profiles/dep.yaml',
+      `name: ${name}
+machines:
+  web:
+    docker:
+      image: debian:bookworm
+      depends_on: { db: { condition: service_healthy } }
+    resources:
+      - file: /etc/web.conf
+        content: "web"
+  db:
+    docker:
+      image: debian:bookworm
+      command: sh -c "sleep 3; touch /ready; exec sleep infinity"
+      healthcheck: { test: test -f /ready, interval: 500ms, retries: 30 }
+    resources:
+      - file: /etc/db.conf
+        content: "db"
+`,
+    );
+    const r = await ws.run(['up', file]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const written = (machine: string, path: string) => Number(docker('exec', `${name}-${machine}`, 'date', '-r', path, '+%s%3N'));
+    // db's file is written ~3 s before web's container starts (it waits for db's health check), not after.
+    expect(started(`${name}-web`) - written('db', '/etc/db.conf')).toBeGreaterThan(1_500);
+    expect(written('web', '/etc/web.conf')).toBeGreaterThanOrEqual(started(`${name}-web`));
   }, 180_000);
 
   it('a dependency that turns unhealthy fails the dependant with the reason, and its container is not created', async () => {
