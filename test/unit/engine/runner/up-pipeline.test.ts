@@ -42,7 +42,6 @@ function controlledBackend(outcomes: Map<string, Promise<Transport | Error>>, lo
           onReached?.(m.name, r);
         }),
       );
-      log.push('backend done');
       return result;
     },
   } as unknown as MachineProvider;
