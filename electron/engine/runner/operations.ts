@@ -28,13 +28,13 @@ function failedMachine(m: MachineSpec, err: Error, ctx: RunContext, phase: 'prov
  */
 async function upAndConverge(providers: ProviderSet, profile: Profile, machines: MachineSpec[], ctx: RunContext): Promise<MachineResult[]> {
   const converging = new Map<string, Promise<MachineResult>>();
-  const reachedTransports: Transport[] = [];
   const start = (m: MachineSpec, r: Transport | Error | undefined): Promise<MachineResult> => {
     let p = converging.get(m.name);
     if (!p) {
       const { transport: t, error } = reachedOf(m.name, r);
-      if (t) reachedTransports.push(t);
-      p = t ? converge(m, t, 'apply', ctx, cacheHooks(t)) : Promise.resolve(failedMachine(m, error, ctx));
+      // A machine's last save is written while the others still converge; its result comes once it is
+      // (an image is never left half-written, and no machine stays paused after up returns).
+      p = t ? converge(m, t, 'apply', ctx, cacheHooks(t)).finally(() => flushSaves(t)) : Promise.resolve(failedMachine(m, error, ctx));
       p.catch(() => undefined); // awaited below, once every machine is reached: not an unhandled rejection meanwhile
       converging.set(m.name, p);
     }
@@ -48,10 +48,8 @@ async function upAndConverge(providers: ProviderSet, profile: Profile, machines:
     });
     return await Promise.all(machines.map((m) => start(m, reached.get(m.name))));
   } finally {
+    // Also when bringing machines up failed: no convergence (or save) outlives the run.
     await Promise.allSettled(converging.values());
-    // A machine's last save is written while the others still converge; the run ends once all are (an
-    // image is never left half-written, and no machine stays paused after up returns).
-    await Promise.all(reachedTransports.map((t) => flushSaves(t)));
   }
 }
 
