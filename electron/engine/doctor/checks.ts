@@ -3,12 +3,13 @@
 
 import type { CheckFix, DoctorCheck } from '../../../shared/doctor.js';
 import type { DoctorFacts, ImageUse } from './facts.js';
+import { describeStale, type PidFile } from './pid-files.js';
 
 /** What `doctor --fix` does for a check; carried out by fixes.ts, never sent by a client. */
 export type FixAction =
   | { kind: 'install-docker'; sudo: boolean }
-  | { kind: 'start-engine'; how: 'systemctl'; sudo: boolean }
-  | { kind: 'start-engine'; how: 'dockerd'; sudo: boolean; dockerd: string; args: string[]; log: string }
+  | { kind: 'start-engine'; how: 'systemctl'; sudo: boolean; pidFiles: PidFile[] }
+  | { kind: 'start-engine'; how: 'dockerd'; sudo: boolean; dockerd: string; args: string[]; log: string; pidFiles: PidFile[] }
   | { kind: 'get-image'; image: string; suite?: string; sudo: boolean; installMmdebstrap: boolean };
 
 export interface Decided {
@@ -69,19 +70,23 @@ export function engineStart(f: DoctorFacts): { fix: CheckFix; action?: FixAction
   }
   const sudo = f.uid !== 0;
   const root = canBeRoot(f);
+  // The stale pid files go first (they stop the engine starting); fixes.ts checks them again just before.
+  const pidFiles = f.enginePidFiles ?? [];
+  const stale = f.stalePidFiles ?? [];
+  const unstale = stale.length ? `${sudoPrefix(f)}rm -f ${stale.map((p) => shellQuote(p.path)).join(' ')} && ` : '';
   if (f.defaultSocket && f.systemd && f.bin.systemctl) {
     return {
-      fix: { description: 'Start the Docker engine (systemd)', command: `${sudoPrefix(f)}systemctl start docker`, automatic: root },
-      ...(root ? { action: { kind: 'start-engine', how: 'systemctl', sudo } as const } : {}),
+      fix: { description: 'Start the Docker engine (systemd)', command: `${unstale}${sudoPrefix(f)}systemctl start docker`, automatic: root },
+      ...(root ? { action: { kind: 'start-engine', how: 'systemctl', sudo, pidFiles } as const } : {}),
     };
   }
   const dockerd = f.bin.dockerd ?? 'dockerd';
   const args = [...(f.defaultSocket ? [] : ['--host', `unix://${f.socketPath}`]), ...f.dockerdArgs];
-  const command = `${sudoPrefix(f)}${[dockerd, ...args].map(shellQuote).join(' ')} >>${shellQuote(f.dockerdLog)} 2>&1 &`;
+  const command = `${unstale}${sudoPrefix(f)}${[dockerd, ...args].map(shellQuote).join(' ')} >>${shellQuote(f.dockerdLog)} 2>&1 &`;
   const automatic = root && !!f.bin.dockerd;
   return {
     fix: { description: `Start the Docker engine in the background (its log: ${f.dockerdLog})`, command, automatic },
-    ...(automatic ? { action: { kind: 'start-engine', how: 'dockerd', sudo, dockerd, args, log: f.dockerdLog } as const } : {}),
+    ...(automatic ? { action: { kind: 'start-engine', how: 'dockerd', sudo, dockerd, args, log: f.dockerdLog, pidFiles } as const } : {}),
   };
 }
 
@@ -141,7 +146,11 @@ function engineCheck(f: DoctorFacts): Decided {
       }
       const start = engineStart(f)!;
       const where = f.socketPath && !f.socket ? `there is no socket at ${f.socketPath}` : `nothing answers at ${f.engineAddress} (${f.engine.message})`;
-      return { check: { id, title, status: 'fail', detail: `The Docker engine is installed but not running: ${where}`, fix: start.fix }, ...(start.action ? { action: start.action } : {}) };
+      const n = f.stalePidFiles?.length ?? 0;
+      const stale = n
+        ? `. An engine that did not stop cleanly left ${n === 1 ? 'a pid file' : 'pid files'} behind (${f.stalePidFiles!.map(describeStale).join('; ')}); dockerd will not start while its pid file names a running process, so the fix removes ${n === 1 ? 'it' : 'them'} first`
+        : '';
+      return { check: { id, title, status: 'fail', detail: `The Docker engine is installed but not running: ${where}${stale}`, fix: start.fix }, ...(start.action ? { action: start.action } : {}) };
     }
   }
 }

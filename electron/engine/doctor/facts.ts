@@ -2,6 +2,7 @@
 // pure functions of this, so every message and fix is tested without touching the machine.
 
 import type { VmCheck } from '../backends/vm/vm-doctor.js';
+import type { PidFile, StalePidFile } from './pid-files.js';
 
 export interface SocketFacts {
   path: string;
@@ -69,6 +70,9 @@ export interface DoctorFacts {
   dockerdArgs: string[];
   /** Where dockerd's log goes when doctor starts it. */
   dockerdLog: string;
+  /** When the local engine is down: the pid files it writes, and those of them a dead engine left behind. */
+  enginePidFiles?: PidFile[];
+  stalePidFiles?: StalePidFile[];
   images: ImageUse[];
   ssh: SshUse[];
   agentSocket?: string;

@@ -10,6 +10,7 @@ import type Docker from 'dockerode';
 import { engineMessage } from '../backends/docker/client.js';
 import { MMDEBSTRAP_INCLUDE, type FixAction } from './checks.js';
 import { askEngine } from './gather.js';
+import { describeStale, stalePidFiles, systemPidReader, type PidFile } from './pid-files.js';
 
 export interface FixContext {
   docker: Docker;
@@ -156,6 +157,18 @@ async function getImage(a: Extract<FixAction, { kind: 'get-image' }>, ctx: FixCo
   return `built ${a.image} with mmdebstrap in ${Math.round((Date.now() - t) / 1000)} s (no registry answered)`;
 }
 
+/**
+ * Removes the pid files a dead engine left, checked again now (the engine may have started since doctor
+ * looked): dockerd will not start while its pid file names a running process, whatever that process is.
+ */
+async function removeStalePidFiles(files: PidFile[], sudo: boolean, ctx: FixContext): Promise<string> {
+  const stale = stalePidFiles(files, systemPidReader);
+  if (!stale.length) return '';
+  for (const s of stale) ctx.log(`${describeStale(s)}: removing it`);
+  await runLogged(asRoot(sudo, ctx.interactive, ['rm', '-f', ...stale.map((s) => s.path)]), ctx);
+  return `removed the stale pid file${stale.length === 1 ? '' : 's'} ${stale.map((s) => s.path).join(' and ')}, then `;
+}
+
 /** Does one fix; resolves to what was done, rejects with FixFailed (message and the output's last lines). */
 export async function runFix(a: FixAction, ctx: FixContext): Promise<string> {
   switch (a.kind) {
@@ -166,9 +179,10 @@ export async function runFix(a: FixAction, ctx: FixContext): Promise<string> {
       return 'installed docker.io';
     }
     case 'start-engine': {
+      const removed = await removeStalePidFiles(a.pidFiles, a.sudo, ctx);
       if (a.how === 'systemctl') {
         await runLogged(asRoot(a.sudo, ctx.interactive, ['systemctl', 'start', 'docker']), ctx);
-        return `started the Docker engine (systemd), version ${await waitForEngine(ctx)}`;
+        return `${removed}started the Docker engine (systemd), version ${await waitForEngine(ctx)}`;
       }
       mkdirSync(path.dirname(a.log), { recursive: true });
       const fd = openSync(a.log, 'a');
@@ -183,7 +197,7 @@ export async function runFix(a: FixAction, ctx: FixContext): Promise<string> {
       });
       await spawned;
       child.unref();
-      return `started dockerd in the background (pid ${child.pid}, log ${a.log}), version ${await waitForEngine(ctx, child, a.log)}`;
+      return `${removed}started dockerd in the background (pid ${child.pid}, log ${a.log}), version ${await waitForEngine(ctx, child, a.log)}`;
     }
     case 'get-image':
       return getImage(a, ctx);

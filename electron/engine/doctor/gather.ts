@@ -12,6 +12,7 @@ import { listProfiles, loadProfile } from '../profile/index.js';
 import { splitArgs } from './checks.js';
 import type { DiskFacts, DoctorFacts, EngineAnswer, ImageUse, SocketFacts, SshUse } from './facts.js';
 import { vmChecks } from '../backends/vm/vm-doctor.js';
+import { enginePidFiles, stalePidFiles, systemPidReader } from './pid-files.js';
 
 export interface GatherOptions {
   env: NodeJS.ProcessEnv;
@@ -217,6 +218,12 @@ export async function gatherFacts(o: GatherOptions): Promise<DoctorFacts> {
   if (dockerGroupEntry) facts.dockerGroup = { gid: dockerGroupEntry[0], members: dockerGroupEntry[1].members };
   if (o.socketPath) facts.socketPath = o.socketPath;
   if (socket) facts.socket = socket;
+  if (o.socketPath && engine.state === 'down') {
+    // Only a local engine that does not answer: then a pid file a killed engine left can stop it starting.
+    facts.enginePidFiles = enginePidFiles(facts.dockerdArgs, systemPidReader.read('/etc/docker/daemon.json'));
+    const stale = stalePidFiles(facts.enginePidFiles, systemPidReader);
+    if (stale.length) facts.stalePidFiles = stale;
+  }
   if (agent) facts.agentSocket = agent;
   return facts;
 }

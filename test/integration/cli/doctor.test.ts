@@ -2,9 +2,9 @@
 // that "stopped" and "started by --fix" never touch the machine's engine, which other runs share.
 // Results are checked with the docker CLI against that socket, not through Prodlike.
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { chmod, chown, mkdir, rm } from 'node:fs/promises';
+import { chmod, chown, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { secondEngine, type SecondEngine } from '../../support/second-engine.js';
@@ -35,6 +35,7 @@ describe.skipIf(!isRoot || !hasDockerd)('prodlike doctor on an engine of its own
   });
 
   afterAll(async () => {
+    holder?.kill();
     // The engine doctor started for this test, by its pid file; never the machine's own.
     await engine2?.stop();
     if (ws) await rm(ws.dir, { recursive: true, force: true }).catch(() => undefined);
@@ -79,10 +80,35 @@ describe.skipIf(!isRoot || !hasDockerd)('prodlike doctor on an engine of its own
     expect(existsSync(sock)).toBe(false);
   });
 
-  it('--fix --yes starts the engine and gets the missing base image (no registry here: built with mmdebstrap)', async () => {
+  // What a killed engine leaves (or a machine restored from a snapshot): its pid files, naming pids that are
+  // soon other programs'. dockerd then refuses to start ("pid file found, ensure docker is not running").
+  let holder: ChildProcess | undefined;
+  const pidFile = () => path.join(dir, 'docker.pid');
+  const containerdPidFile = () => path.join(dir, 'exec', 'containerd', 'containerd.pid');
+
+  it('pid files a killed engine left, naming another live program, are named and the fix command removes them first', async () => {
+    holder = spawn('sleep', ['600'], { stdio: 'ignore' });
+    await mkdir(path.dirname(containerdPidFile()), { recursive: true });
+    await writeFile(pidFile(), `${holder.pid}\n`);
+    await writeFile(containerdPidFile(), `${holder.pid}`);
+    const r = await ws.run(['doctor'], { env });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(
+      `An engine that did not stop cleanly left pid files behind (${pidFile()} names pid ${holder.pid}, which is now \`sleep\`, not dockerd; ${containerdPidFile()} names pid ${holder.pid}, which is now \`sleep\`, not containerd); dockerd will not start while its pid file names a running process, so the fix removes them first`,
+    );
+    expect(r.stdout).toContain(`$ rm -f ${pidFile()} ${containerdPidFile()} && `);
+  });
+
+  it('--fix --yes removes the stale pid files, leaves their process alone, starts the engine and gets the missing base image (no registry here: built with mmdebstrap)', async () => {
     const r = await ws.run(['doctor', '--fix', '--yes'], { env, timeoutMs: 600_000 });
     expect(r.stderr).toBe('');
-    expect(r.stdout).toMatch(/fixed docker-engine: started dockerd in the background \(pid \d+, log .*dockerd\.log\)/);
+    expect(r.stdout).toContain(`${pidFile()} names pid ${holder!.pid}, which is now \`sleep\`, not dockerd: removing it`);
+    expect(r.stdout).toMatch(new RegExp(`fixed docker-engine: removed the stale pid files ${pidFile()} and ${containerdPidFile()}, then started dockerd in the background \\(pid \\d+, log .*dockerd\\.log\\)`));
+    // Independently: the process the files named still runs, and the pid file is now the engine's.
+    expect(holder!.exitCode).toBeNull();
+    expect(existsSync(`/proc/${holder!.pid}`)).toBe(true);
+    holder!.kill();
+    expect(readFileSync(`/proc/${readFileSync(pidFile(), 'utf8').trim()}/comm`, 'utf8').trim()).toBe('dockerd');
     expect(r.stdout).toMatch(/fixed image:debian:bookworm: (pulled debian:bookworm|built debian:bookworm with mmdebstrap)/);
     expect(r.code).toBe(0);
     // Independently: the engine on that socket answers, and it has the image.

@@ -52,10 +52,10 @@ describe('doctor: the Docker engine', () => {
     expect(d.check.status).toBe('fail');
     expect(d.check.detail).toContain('installed but not running');
     expect(d.check.fix).toEqual({ description: 'Start the Docker engine (systemd)', command: 'systemctl start docker', automatic: true });
-    expect(d.action).toEqual({ kind: 'start-engine', how: 'systemctl', sudo: false });
+    expect(d.action).toEqual({ kind: 'start-engine', how: 'systemctl', sudo: false, pidFiles: [] });
     const user = check(facts({ ...down, uid: 1000, user: 'ann', root: 'sudo' }), 'docker-engine');
     expect(user.check.fix!.command).toBe('sudo systemctl start docker');
-    expect(user.action).toEqual({ kind: 'start-engine', how: 'systemctl', sudo: true });
+    expect(user.action).toEqual({ kind: 'start-engine', how: 'systemctl', sudo: true, pidFiles: [] });
   });
 
   it('without systemd, dockerd is started in the background with its log in the data folder', () => {
@@ -70,6 +70,33 @@ describe('doctor: the Docker engine', () => {
     const s = engineStart(f)!;
     expect(s.action).toMatchObject({ how: 'dockerd', args: ['--host', 'unix:///tmp/x/docker.sock', '--data-root', '/tmp/x/data', '--bridge=none'] });
     expect(s.fix.command).toContain('/usr/sbin/dockerd --host unix:///tmp/x/docker.sock --data-root /tmp/x/data --bridge=none >>');
+  });
+
+  it('pid files a killed engine left are named, removed first by the fix command, and rechecked by the action', () => {
+    const pidFiles = [
+      { path: '/var/run/docker.pid', program: 'dockerd' as const },
+      { path: '/var/run/docker/containerd/containerd.pid', program: 'containerd' as const },
+    ];
+    const stale = [
+      { ...pidFiles[0]!, pid: 4045, holder: 'node' },
+      { ...pidFiles[1]!, pid: 4052 },
+    ];
+    const down = { systemd: false, engine: { state: 'down', message: 'ENOENT' }, socket: undefined, enginePidFiles: pidFiles } as const;
+    const d = check(facts({ ...down, stalePidFiles: stale }), 'docker-engine');
+    expect(d.check.detail).toBe(
+      'The Docker engine is installed but not running: there is no socket at /var/run/docker.sock. An engine that did not stop cleanly left pid files behind ' +
+        '(/var/run/docker.pid names pid 4045, which is now `node`, not dockerd; /var/run/docker/containerd/containerd.pid names pid 4052, which is no longer running, not containerd); ' +
+        'dockerd will not start while its pid file names a running process, so the fix removes them first',
+    );
+    expect(d.check.fix!.command).toBe('rm -f /var/run/docker.pid /var/run/docker/containerd/containerd.pid && /usr/sbin/dockerd >>/home/u/.local/share/prodlike/dockerd.log 2>&1 &');
+    expect(d.action).toMatchObject({ how: 'dockerd', pidFiles });
+    // One file, a user with sudo, systemd: the same, in the singular and with sudo on both commands.
+    const one = check(facts({ engine: { state: 'down', message: 'ECONNREFUSED' }, uid: 1000, user: 'ann', root: 'sudo', enginePidFiles: pidFiles, stalePidFiles: [stale[0]!] }), 'docker-engine');
+    expect(one.check.detail).toMatch(/left a pid file behind \(\/var\/run\/docker\.pid names pid 4045, which is now `node`, not dockerd\); .* so the fix removes it first$/);
+    expect(one.check.fix!.command).toBe('sudo rm -f /var/run/docker.pid && sudo systemctl start docker');
+    expect(one.action).toEqual({ kind: 'start-engine', how: 'systemctl', sudo: true, pidFiles });
+    // None stale: the command is only the start.
+    expect(check(facts({ ...down }), 'docker-engine').check.fix!.command).toBe('/usr/sbin/dockerd >>/home/u/.local/share/prodlike/dockerd.log 2>&1 &');
   });
 
   it('names the engine that answers, and why it is the one used', () => {
