@@ -10,7 +10,8 @@ import type Docker from 'dockerode';
 import { engineMessage } from '../backends/docker/client.js';
 import { MMDEBSTRAP_INCLUDE, type FixAction } from './checks.js';
 import { askEngine } from './gather.js';
-import { describeStale, stalePidFiles, systemPidReader, type PidFile } from './pid-files.js';
+import { describeStale, stalePidFiles, type PidFile } from './pid-files.js';
+import { fsReader } from '../backends/docker/engine-context.js';
 
 export interface FixContext {
   docker: Docker;
@@ -162,7 +163,7 @@ async function getImage(a: Extract<FixAction, { kind: 'get-image' }>, ctx: FixCo
  * looked): dockerd will not start while its pid file names a running process, whatever that process is.
  */
 async function removeStalePidFiles(files: PidFile[], sudo: boolean, ctx: FixContext): Promise<string> {
-  const stale = stalePidFiles(files, systemPidReader);
+  const stale = stalePidFiles(files, fsReader);
   if (!stale.length) return '';
   for (const s of stale) ctx.log(`${describeStale(s)}: removing it`);
   await runLogged(asRoot(sudo, ctx.interactive, ['rm', '-f', ...stale.map((s) => s.path)]), ctx);

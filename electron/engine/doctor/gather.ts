@@ -12,7 +12,8 @@ import { listProfiles, loadProfile } from '../profile/index.js';
 import { splitArgs } from './checks.js';
 import type { DiskFacts, DoctorFacts, EngineAnswer, ImageUse, SocketFacts, SshUse } from './facts.js';
 import { vmChecks } from '../backends/vm/vm-doctor.js';
-import { enginePidFiles, stalePidFiles, systemPidReader } from './pid-files.js';
+import { enginePidFiles, stalePidFiles } from './pid-files.js';
+import { fsReader } from '../backends/docker/engine-context.js';
 
 export interface GatherOptions {
   env: NodeJS.ProcessEnv;
@@ -220,8 +221,8 @@ export async function gatherFacts(o: GatherOptions): Promise<DoctorFacts> {
   if (socket) facts.socket = socket;
   if (o.socketPath && engine.state === 'down') {
     // Only a local engine that does not answer: then a pid file a killed engine left can stop it starting.
-    facts.enginePidFiles = enginePidFiles(facts.dockerdArgs, systemPidReader.read('/etc/docker/daemon.json'));
-    const stale = stalePidFiles(facts.enginePidFiles, systemPidReader);
+    facts.enginePidFiles = enginePidFiles(facts.dockerdArgs, fsReader.read('/etc/docker/daemon.json'));
+    const stale = stalePidFiles(facts.enginePidFiles, fsReader);
     if (stale.length) facts.stalePidFiles = stale;
   }
   if (agent) facts.agentSocket = agent;

@@ -4,9 +4,9 @@
 // from a snapshot, /var/run keeps both files and the pids in them are soon another program's: the engine
 // then cannot start until someone deletes them. Doctor names such a file, and its fix removes it just before
 // it starts the engine — only when the process the file names is not the program that wrote it.
-// Pure apart from systemPidReader, which gather.ts and fixes.ts pass (the tests pass their own).
+// Pure: gather.ts and fixes.ts pass the file system's reader (fsReader), the tests their own.
 
-import { readFileSync } from 'node:fs';
+import type { ConfigReader } from '../backends/docker/engine-context.js';
 
 export type PidProgram = 'dockerd' | 'containerd';
 
@@ -21,20 +21,8 @@ export interface StalePidFile extends PidFile {
   holder?: string;
 }
 
-export interface PidReader {
-  /** A file's text, undefined when it cannot be read. */
-  read(file: string): string | undefined;
-}
-
-export const systemPidReader: PidReader = {
-  read(file) {
-    try {
-      return readFileSync(file, 'utf8');
-    } catch {
-      return undefined;
-    }
-  },
-};
+/** A file's text, undefined when it cannot be read. */
+export type PidReader = Pick<ConfigReader, 'read'>;
 
 const DEFAULT_PIDFILE = '/var/run/docker.pid';
 const DEFAULT_EXEC_ROOT = '/var/run/docker';
