@@ -7,6 +7,7 @@
 // Pure: gather.ts and fixes.ts pass the file system's reader (fsReader), the tests their own.
 
 import type { ConfigReader } from '../backends/docker/engine-context.js';
+import { exitedStat } from '../state/process.js';
 
 export type PidProgram = 'dockerd' | 'containerd';
 
@@ -71,7 +72,10 @@ export function stalePidFiles(files: PidFile[], io: PidReader): StalePidFile[] {
     if (text === undefined) continue;
     const pid = Number(text.trim());
     if (!Number.isInteger(pid) || pid <= 0) continue; // not a pid: dockerd ignores such a file too
-    const holder = io.read(`/proc/${pid}/comm`)?.trim();
+    // A process that has exited but is not reaped yet (a zombie) runs no more, as processAlive says; its
+    // /proc entry still stops dockerd starting.
+    const exited = exitedStat(io.read(`/proc/${pid}/stat`) ?? '');
+    const holder = exited ? undefined : io.read(`/proc/${pid}/comm`)?.trim();
     if (holder === f.program) continue;
     out.push({ ...f, pid, ...(holder ? { holder } : {}) });
   }

@@ -16,9 +16,14 @@ export function processAlive(pid: number): boolean {
   return !zombie(pid);
 }
 
+/** Whether a /proc/<pid>/stat text is a zombie's (or a dead one's): the state after the command's name. */
+export function exitedStat(stat: string): boolean {
+  return /^\S+ \(.*\) [ZX]/s.test(stat);
+}
+
 function zombie(pid: number): boolean {
   try {
-    return /^\S+ \(.*\) [ZX]/s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    return exitedStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return false; // no /proc (macOS): kill(0) decides
   }

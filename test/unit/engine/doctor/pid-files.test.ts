@@ -57,6 +57,13 @@ describe('doctor: stale pid files', () => {
     expect(stalePidFiles(files, running)).toEqual([]);
   });
 
+  it('a dockerd that has exited but is not reaped (a zombie) runs no more: its file is stale', () => {
+    const io = fsOf({ '/var/run/docker.pid': '8058', '/proc/8058/comm': 'dockerd\n', '/proc/8058/stat': '8058 (dockerd) Z 1 8058 8058 0 -1 4227084 0 0' });
+    expect(stalePidFiles(files, io)).toEqual([{ path: '/var/run/docker.pid', program: 'dockerd', pid: 8058 }]);
+    const live = fsOf({ '/var/run/docker.pid': '8058', '/proc/8058/comm': 'dockerd\n', '/proc/8058/stat': '8058 (dockerd) S 1 8058 8058 0 -1 4227328 0 0' });
+    expect(stalePidFiles(files, live)).toEqual([]);
+  });
+
   it('no file, or one that holds no pid, is not touched', () => {
     expect(stalePidFiles(files, fsOf({}))).toEqual([]);
     expect(stalePidFiles(files, fsOf({ '/var/run/docker.pid': '', '/var/run/docker/containerd/containerd.pid': 'x1' }))).toEqual([]);
