@@ -28,6 +28,7 @@ import { allowedHash, allowProfile } from './state/allowed.js';
 import { redactor, secretsOf, type Redact } from './secrets.js';
 import { secretBearingValues } from './cache/secret-bearing.js';
 import { APT_LISTS_MAX_AGE_S, aptListsMaxAgeMs } from './cache/apt-lists-age.js';
+import { sparingParents } from './cache/cache-evict.js';
 import type { SnapshotInfo } from './backends/backend.js';
 import { AppState } from './state/engine-state.js';
 import { defaultDataDir } from './state/data-dir.js';
@@ -575,7 +576,14 @@ export class Engine implements EngineApi {
     let outcome: { removed: Parameters<typeof publicEntry>[0][]; kept: { entry: Parameters<typeof publicEntry>[0]; why: string }[] } = { removed: [], kept: [] };
     try {
       const { docker, store } = await this.cacheClient();
-      outcome = byRequest ? await store.removeEntries(docker, (await store.listCache(docker)).filter(chosen)) : await store.enforceCap(docker, await capBytes());
+      if (byRequest) {
+        const all = await store.listCache(docker);
+        const { remove, keep } = sparingParents(all, all.filter(chosen));
+        outcome = await store.removeEntries(docker, remove);
+        outcome.kept.push(...keep.map((entry) => ({ entry, why: 'a cached state that stays is built on it' })));
+      } else {
+        outcome = await store.enforceCap(docker, await capBytes());
+      }
     } catch (err) {
       // Without a Docker engine the VM bases are still pruned, with why the containers' states were not.
       if ((await bases.list()).length === 0) throw err;

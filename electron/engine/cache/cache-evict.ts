@@ -37,6 +37,29 @@ export function chooseEvictions(entries: readonly EvictionCandidate[], capBytes:
   return out;
 }
 
+/**
+ * Of the states chosen for removal (`prune --older-than`), those that may go: not one that a state which
+ * stays was built on. A run marks as used only the state it starts from, so a package layer keeps its
+ * save time while the state over it is used daily; removing it would free nothing (the child holds its
+ * layers) and lose the prefix a later change reuses.
+ */
+export function sparingParents<T extends { id: string; parent: string }>(all: readonly T[], chosen: readonly T[]): { remove: T[]; keep: T[] } {
+  const remove = new Set(chosen);
+  const keep: T[] = [];
+  for (let changed = true; changed; ) {
+    changed = false;
+    const staying = all.filter((e) => !remove.has(e));
+    for (const e of remove) {
+      if (staying.some((s) => s.parent === e.id)) {
+        remove.delete(e);
+        keep.push(e);
+        changed = true;
+      }
+    }
+  }
+  return { remove: chosen.filter((e) => remove.has(e)), keep };
+}
+
 /** "30d", "12h", "90m", "2w" → milliseconds; undefined when it is not a duration. */
 export function parseAge(text: string): number | undefined {
   const m = /^(\d+)\s*([mhdw])$/.exec(text.trim());

@@ -1,6 +1,6 @@
 // Least-recently-used eviction under a size cap: only states nothing else is built on, oldest use first.
 import { describe, expect, it } from 'vitest';
-import { chooseEvictions, parseAge, type EvictionCandidate } from '../../../../electron/engine/cache/cache-evict.js';
+import { chooseEvictions, parseAge, sparingParents, type EvictionCandidate } from '../../../../electron/engine/cache/cache-evict.js';
 
 const e = (key: string, ownBytes: number, lastUsed: number, parent = 'base'): EvictionCandidate => ({ key, id: `id-${key}`, parent, ownBytes, lastUsed });
 
@@ -40,5 +40,21 @@ describe('parseAge', () => {
     expect(parseAge('7')).toBeUndefined();
     expect(parseAge('7y')).toBeUndefined();
     expect(parseAge('-1d')).toBeUndefined();
+  });
+});
+
+describe('sparingParents (prune --older-than)', () => {
+  const s = (key: string, parent = 'base') => ({ key, id: `id-${key}`, parent });
+  it('keeps an old state that a state which stays is built on, and what that one is built on', () => {
+    const [pkgs, files, last, other] = [s('pkgs'), s('files', 'id-pkgs'), s('last', 'id-files'), s('other')];
+    const all = [pkgs, files, last, other];
+    const out = sparingParents(all, [pkgs, files, other]);
+    expect(out.remove.map((e) => e.key)).toEqual(['other']);
+    expect(out.keep.map((e) => e.key).sort()).toEqual(['files', 'pkgs']);
+  });
+
+  it('removes a whole chain when all of it is chosen', () => {
+    const all = [s('pkgs'), s('files', 'id-pkgs')];
+    expect(sparingParents(all, all)).toEqual({ remove: all, keep: [] });
   });
 });
