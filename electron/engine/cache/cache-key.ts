@@ -1,6 +1,6 @@
 // The environment cache's keys, decided without an engine. A machine's state after its first k resources
 // is decided by the base image, the container settings that commands see (env, hostname, volumes,
-// privileged), and those k resources as loaded (interpolated, `src:` files read). Key k chains key k-1
+// privileged, working directory, the container's own process), and those k resources as loaded (interpolated, `src:` files read). Key k chains key k-1
 // with resource k, so a change to resource j leaves keys 0..j-1 valid: the longest unchanged prefix is
 // reused, as Docker's build cache reuses layers.
 
@@ -14,10 +14,13 @@ export const CACHE_FORMAT_VERSION = 1;
 export interface MachineKeyInput {
   /** The ID of the machine's base image (what `image:` resolved or was built to). */
   baseImageId: string;
-  docker: Pick<DockerMachineSpec, 'env' | 'volumes' | 'privileged' | 'hostname'>;
+  docker: Pick<DockerMachineSpec, 'env' | 'volumes' | 'privileged' | 'hostname' | 'workingDir' | 'command' | 'entrypoint' | 'keepAlive'>;
   machine: string;
   resources: ResourceSpec[];
-  /** Whether a resource's value came from a secret: no saved state may include it. */
+  /**
+   * Whether no saved state may include the resource: its value came from a secret, or what it leaves
+   * depends on something the key cannot see (a command on a machine with a bind mount).
+   */
   isSecret: (spec: ResourceSpec) => boolean;
 }
 
@@ -61,6 +64,13 @@ export function machineKeys(input: MachineKeyInput): MachineKeys {
     volumes: [...input.docker.volumes].sort(),
     privileged: input.docker.privileged,
     hostname: input.docker.hostname ?? input.machine,
+    // Where commands run without a `cwd:`, and the container's own process (it runs while the machine
+    // converges, and what it writes is saved with the rest). Absent when not set: keys made before
+    // these were covered stay valid for the machines without them.
+    workingDir: input.docker.workingDir,
+    command: input.docker.command,
+    entrypoint: input.docker.entrypoint,
+    keepAlive: input.docker.keepAlive === false ? false : undefined,
   });
   return keysFrom(sha256(base), input.resources, input.isSecret);
 }
@@ -69,7 +79,9 @@ export function machineKeys(input: MachineKeyInput): MachineKeys {
 export interface VmKeyInput {
   /** The base image's identity (a download's checksum, a local file's path + size + mtime). */
   baseImageId: string;
-  vm: Pick<VmMachineSpec, 'arch' | 'diskBytes' | 'folders'>;
+  vm: Pick<VmMachineSpec, 'arch' | 'diskBytes' | 'folders' | 'append'>;
+  /** With direct kernel boot: the kernel's and initrd's identity (path + size + mtime), as the image's. */
+  bootFilesId?: string;
   machine: string;
   resources: ResourceSpec[];
   isSecret: (spec: ResourceSpec) => boolean;
@@ -77,8 +89,8 @@ export interface VmKeyInput {
 
 /**
  * A VM's keys: the same chain as a container's, over a base of the image's identity, the guest
- * architecture, the disk size (the file system is grown to it) and the synced folders' guest paths
- * (what commands may write to outside the disk). The host name is the machine's, as cloud-init sets it.
+ * architecture, the disk size (the file system is grown to it), the synced folders' guest paths
+ * (what commands may write to outside the disk) and, with direct kernel boot, the kernel booted. The host name is the machine's, as cloud-init sets it.
  */
 export function vmMachineKeys(input: VmKeyInput): MachineKeys {
   const base = stable({
@@ -89,6 +101,9 @@ export function vmMachineKeys(input: VmKeyInput): MachineKeys {
     disk: input.vm.diskBytes ?? 'image size',
     folders: input.vm.folders.map((f) => f.slice(f.lastIndexOf(':') + 1)).sort(),
     hostname: input.machine,
+    // What a package built against the running kernel (headers, DKMS) depends on; absent without one.
+    boot: input.bootFilesId,
+    append: input.vm.append,
   });
   return keysFrom(sha256(base), input.resources, input.isSecret);
 }
@@ -130,8 +145,8 @@ export function longestMatch(keys: MachineKeys, available: (key: string) => bool
   return 0;
 }
 
-/** Whether any string in the resource contains one of the secret values. */
-export function containsSecret(spec: ResourceSpec, secrets: readonly string[]): boolean {
+/** Whether any string in the value (a resource, a machine's settings) contains one of the secret values. */
+export function containsSecret(spec: unknown, secrets: readonly string[]): boolean {
   if (secrets.length === 0) return false;
   const walk = (v: unknown): boolean => {
     if (typeof v === 'string') return secrets.some((s) => v.includes(s));

@@ -8,6 +8,7 @@
 // a thin qcow2 on its backing file, QMP `cont`. When nothing follows the save point it is written while
 // the other machines converge, and the run waits for it at its end.
 
+import { promises as fs } from 'node:fs';
 import type { MachineSpec, ResourceSpec, VmMachineSpec } from '../../../../shared/profile.js';
 import type { RunContext } from '../backend.js';
 import { containsSecret, longestMatch, vmMachineKeys, type MachineKeys } from '../../cache/cache-key.js';
@@ -28,13 +29,24 @@ export interface VmCachePlan {
 
 export async function planVmCacheStart(store: VmBaseStore, m: VmMachine, image: BaseImage, ctx: RunContext): Promise<VmCachePlan> {
   const secrets = ctx.cache?.secrets ?? [];
-  const keys = vmMachineKeys({ baseImageId: image.id, vm: m.vm, machine: m.name, resources: m.resources, isSecret: (r: ResourceSpec) => containsSecret(r, secrets) });
+  const boot = await bootFilesId(m.vm);
+  const keys = vmMachineKeys({ baseImageId: image.id, vm: m.vm, machine: m.name, resources: m.resources, isSecret: (r: ResourceSpec) => containsSecret(r, secrets), ...(boot ? { bootFilesId: boot } : {}) });
   const entries = await store.list();
   const byKey = new Map(entries.map((e) => [e.key, e]));
   const k = longestMatch(keys, (key) => byKey.has(key));
   const start = k > 0 ? byKey.get(keys.keys[k]!) : undefined;
   if (start) await store.touch(start);
   return { keys, existing: new Set(byKey.keys()), ...(start ? { start } : {}) };
+}
+
+/** The kernel's and initrd's identity with direct kernel boot (path + size + mtime); undefined without. */
+async function bootFilesId(vm: VmMachineSpec): Promise<string | undefined> {
+  const files = [vm.kernel, vm.initrd].filter((f): f is string => !!f);
+  if (!files.length) return undefined;
+  const ids = await Promise.all(
+    files.map((f) => fs.stat(f).then((st) => `${f}:${st.size}:${Math.round(st.mtimeMs)}`, () => `${f}:missing`)),
+  );
+  return ids.join('|');
 }
 
 /** "from cache (saved 2026-12-01 18:40, 3 of 3 resources)", as containers say it. */

@@ -52,6 +52,16 @@ describe('cache keys', () => {
     expect(machineKeys(input(shop, { docker: { env: { A: '1' }, volumes: [], privileged: false, hostname: 'x' } })).keys[0]).not.toBe(a[0]);
   });
 
+  it('the working directory and the container\'s own process are part of every key; unset, they leave the key as before', () => {
+    const a = machineKeys(input(shop)).keys;
+    const unset = { env: { A: '1' }, volumes: [], privileged: false, workingDir: undefined, command: undefined, entrypoint: undefined, keepAlive: true };
+    expect(machineKeys(input(shop, { docker: unset })).keys).toEqual(a);
+    for (const over of [{ workingDir: '/srv' }, { command: ['redis-server'] }, { entrypoint: ['/init'] }, { keepAlive: false }]) {
+      const b = machineKeys(input(shop, { docker: { ...unset, ...over } })).keys;
+      b.forEach((k, i) => expect(k, JSON.stringify(over)).not.toBe(a[i]));
+    }
+  });
+
   it('where a resource was written and where its src file lives do not matter; its content does', () => {
     const f = file('/etc/x', 'x');
     const moved = file('/etc/x', 'x', { pos: { file: '/a.yaml', line: 9, col: 3 }, src: '/elsewhere/x' } as Partial<ResourceSpec>);

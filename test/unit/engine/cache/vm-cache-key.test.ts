@@ -20,6 +20,8 @@ describe('vmMachineKeys', () => {
       { vm: { arch: 'x86_64' as const, folders: [] } },
       { vm: { arch: 'x86_64' as const, diskBytes: 3 * 2 ** 30, folders: ['/h:/srv'] } },
       { machine: 'db' },
+      { bootFilesId: '/k/vmlinuz:100:1' },
+      { vm: { arch: 'x86_64' as const, diskBytes: 3 * 2 ** 30, folders: [], append: 'console=ttyS0' } },
     ]) {
       const b = vmMachineKeys(input(over)).keys;
       b.forEach((k, i) => expect(k).not.toBe(a.keys[i]));
