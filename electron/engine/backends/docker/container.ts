@@ -75,6 +75,15 @@ export interface DesiredContainer {
 /** The config hash label of a container created without its named volumes. */
 export const VOLUMES_PENDING = '+volumes-pending';
 
+/**
+ * Whether a container of the spec starts a cached state's services as it starts: only where its main
+ * process is Prodlike's keep-alive (not the profile's own command), and runs as root, as converge's
+ * execs do (a start script run as `user:` could neither start a system service nor write its mark).
+ */
+export function canStartServices(spec: DockerMachineSpec): boolean {
+  return !spec.command && !spec.entrypoint && spec.keepAlive !== false && (!spec.user || /^(root|0)(:(root|0))?$/.test(spec.user));
+}
+
 export function createOptions(d: DesiredContainer, o: { init: boolean } = { init: true }): Docker.ContainerCreateOptions {
   const { profile, machine, spec } = d;
   const net = networkName(profile.name);
@@ -93,8 +102,7 @@ export function createOptions(d: DesiredContainer, o: { init: boolean } = { init
     else if (v.kind === 'bind') binds.push(`${v.source}:${v.target}${mode}`);
     else if (!d.withoutNamedVolumes) binds.push(`${volumeName(profile.name, v.source)}:${v.target}${mode}`);
   }
-  // A cached state's services start with the container, unless the profile runs its own command.
-  const starts = !spec.command && !spec.entrypoint && spec.keepAlive !== false && d.startServices?.names.length ? d.startServices : undefined;
+  const starts = canStartServices(spec) && d.startServices?.names.length ? d.startServices : undefined;
   const command = containerCommand(spec, o.init, starts?.script);
   return {
     name: containerName(profile.name, machine),

@@ -16,7 +16,7 @@ import { parseVolume } from '../../profile/docker-values.js';
 import { configHash, formatParts, normalizeDockerSpec } from './config-hash.js';
 import type { SshDialOptions, SshEngineDial } from './ssh-dial.js';
 import { engineMessage, engineUnreachableError, getDocker, isEngineUnreachable, pingDocker, statusCode } from './client.js';
-import { LABEL_STARTS_SERVICES, WAIT_FOR_START, createAndStart, keepsData, removeContainer, setAside } from './container.js';
+import { LABEL_STARTS_SERVICES, WAIT_FOR_START, canStartServices, createAndStart, keepsData, removeContainer, setAside } from './container.js';
 import { ensureImage, imageAvailability, type ImageAvailability, type ImageResult } from './image.js';
 import { StartGate } from './depends.js';
 import { currentContainer, describeOperation, orphans, planMachine, type MachineOperation } from './plan.js';
@@ -242,7 +242,7 @@ export class DockerProvider implements MachineProvider, SnapshotBackend {
       // The config hash is the machine's (base image included) whatever the container starts from: a
       // cached start is how it was made, not what it is, so the next up keeps it.
       const start = planned?.start;
-      const starting = !m.docker.command && ctx.cache?.startServices ? (start?.services ?? []) : [];
+      const starting = canStartServices(m.docker) && ctx.cache?.startServices ? (start?.services ?? []) : [];
       started = starting.map((s) => s.name);
       const from = start ? { image: start.image } : {};
       const services = started.length ? { startServices: { names: started, script: ctx.cache!.startServices!(starting) } } : {};

@@ -18,6 +18,18 @@ describe('container create options', () => {
     expect(o.HostConfig?.Tmpfs).toBeUndefined();
   });
 
+  it('start no services where the container runs as another user than root (converge starts them as root)', () => {
+    for (const user of ['node', '1000:1000']) {
+      const o = createOptions(desired({ image: 'prodlike-cache:abc', spec: spec({ user }), startServices: starts }));
+      expect([o.Entrypoint, o.Cmd, o.User]).toEqual([['sleep'], ['infinity'], user]);
+      expect(o.HostConfig?.Tmpfs).toBeUndefined();
+      expect(o.Labels?.[LABEL_STARTS_SERVICES]).toBeUndefined();
+    }
+    for (const user of ['root', '0', '0:0']) {
+      expect(createOptions(desired({ image: 'prodlike-cache:abc', spec: spec({ user }), startServices: starts })).HostConfig?.Tmpfs).toBeDefined();
+    }
+  });
+
   it('start the services in order, then mark it on a fresh tmpfs, then stay alive', () => {
     const o = createOptions(desired({ image: 'prodlike-cache:abc', startServices: starts }));
     expect(o.Image).toBe('prodlike-cache:abc');
