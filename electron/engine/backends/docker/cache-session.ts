@@ -20,7 +20,7 @@ import { parseVolume } from '../../profile/docker-values.js';
 import { volumeName } from './labels.js';
 import { cacheTag, containsSecret, leadingPackagesSavePoint, longestMatch, machineKeys, type MachineKeys } from '../../cache/cache-key.js';
 import { LABEL_CACHE_SAVED_AT, cacheRef } from '../../cache/cache-labels.js';
-import { pullState, saveState, touch, type BaseConfig, type CachedState } from './cache-store.js';
+import { pullState, readBaseConfig, saveState, touch, type BaseConfig, type CachedState } from './cache-store.js';
 import { captureAptLists, fetchedSince, seedAptLists } from './apt-lists.js';
 import { registerSession, type CacheSessionInfo, type PrefixOutcome } from '../../cache/run-cache-options.js';
 import { mayLeaveProcesses, servicesToStart, type ServiceStart } from '../../cache/runtime-state.js';
@@ -69,14 +69,12 @@ export class CacheSession implements CacheSessionInfo {
     private readonly ctx: RunContext,
   ) {}
 
-  private base?: Promise<BaseConfig>;
+  /** The base image's config, read once (planStart may have read it). */
+  base?: Promise<BaseConfig>;
 
   /** The base image's config, read at the first save (most starts save nothing). */
   private baseConfig(): Promise<BaseConfig> {
-    this.base ??= this.docker
-      .getImage(this.baseImageId)
-      .inspect()
-      .then((i) => ({ Entrypoint: asList(i.Config.Entrypoint), Cmd: asList(i.Config.Cmd), Env: i.Config.Env ?? null }));
+    this.base ??= readBaseConfig(this.docker, this.baseImageId);
     return this.base;
   }
 
@@ -244,7 +242,7 @@ export class CacheSession implements CacheSessionInfo {
         machine: this.machine.name,
         parent: this.parent,
         base: await this.baseConfig(),
-        dropLists: !this.machine.resources.slice(n).some((r) => r.kind === 'package'),
+        dropLists: dropsAptLists(this.machine.resources, n),
       });
       this.existing.add(key);
       this.saved.push(key);
@@ -260,6 +258,16 @@ export class CacheSession implements CacheSessionInfo {
   private log(stream: 'info' | 'warn', text: string): void {
     this.ctx.emit({ type: 'log', runId: this.ctx.runId, machine: this.machine.name, stream, text: `${this.machine.name}: ${text}` });
   }
+}
+
+/**
+ * Whether a state saved after the first n resources leaves out apt's package lists: the save removes
+ * them from the running container, so only when nothing after it may need them. A package resource
+ * fetches them again when missing, but a command (`apt-get install x`) would fail where a build without
+ * the cache succeeds.
+ */
+export function dropsAptLists(resources: readonly ResourceSpec[], n: number): boolean {
+  return !resources.slice(n).some((r) => r.kind === 'package' || r.kind === 'command');
 }
 
 /** Whether the machine's state can be reproduced from an image: anonymous volumes start empty. */
@@ -289,13 +297,24 @@ export async function planStart(
   read = true,
 ): Promise<PlannedStart> {
   const opts = ctx.cache!;
-  const envSecret = Object.values(m.docker.env).some((v) => opts.secrets.some((s) => v.includes(s)));
-  // Commands see the container's environment: with a secret in it, their result may hold it.
-  const isSecret = (r: ResourceSpec) => containsSecret(r, opts.secrets) || (envSecret && r.kind === 'command');
+  // A commit keeps the container's own settings in the image (its `container_config`: env, command,
+  // user…), whatever the image's config is reset to: with a secret in them, nothing of the machine is saved.
+  const settingsSecret = containsSecret(m.docker, opts.secrets);
+  // A command may read a bind-mounted folder, whose files the key cannot see (a `src:` file's it can):
+  // on such a machine no state is saved past the first command.
+  const binds = m.docker.volumes.map(parseVolume).some((v) => v.kind === 'bind');
+  // A path the image declares a volume at gets an anonymous volume (empty in each new container, and
+  // not in a commit) unless the profile mounts one there: nothing of such a machine is saved either.
+  const base = readBaseConfig(docker, baseImageId);
+  const mounted = new Set(m.docker.volumes.map((v) => parseVolume(v).target));
+  const imageVolumes = ((await base).Volumes ?? []).filter((p) => !mounted.has(p));
+  const saveNothing = settingsSecret || imageVolumes.length > 0;
+  const isSecret = (r: ResourceSpec) => saveNothing || containsSecret(r, opts.secrets) || (binds && r.kind === 'command');
   const keys = machineKeys({ baseImageId, docker: m.docker, machine: m.name, resources: m.resources, isSecret });
   const byKey = new Map(local.map((e) => [e.key, e]));
   const session = new CacheSession(docker, opts.profileLabel ?? profileName, m, keys, new Set(byKey.keys()), baseImageId, ctx);
   session.onlyForVolumes = !read;
+  session.base = base;
 
   // A named volume that does not exist yet would be filled from the image at its path, and a cached
   // image has nothing there (volumes are not in images): such a machine is built without the cache.
@@ -309,6 +328,8 @@ export async function planStart(
     if (!exists) return { session, why: `volume ${v.source} is new` };
   }
 
+  if (settingsSecret) return { session, why: 'its docker settings hold a secret, and an image keeps the settings of the container it was saved from: nothing of this machine is saved' };
+  if (imageVolumes.length) return { session, why: `its image declares a volume at ${imageVolumes.join(', ')}, and what is written there is not in a saved state: nothing of this machine is saved` };
   let k = read ? longestMatch(keys, (key) => byKey.has(key)) : 0;
   let pulled = false;
   if (opts.from && read) {
@@ -338,8 +359,4 @@ export async function planStart(
   }
   const services = m.docker.command ? [] : servicesToStart(m.resources, k);
   return { session, start: { image, imageId: state.id, entry: { key, prefix: k, total: m.resources.length, savedAt: state.savedAt }, pulled, services } };
-}
-
-function asList(v: string | string[] | null | undefined): string[] | null {
-  return v == null ? null : Array.isArray(v) ? v : [v];
 }

@@ -123,6 +123,28 @@ export interface BaseConfig {
   Entrypoint?: string[] | null;
   Cmd?: string[] | null;
   Env?: string[] | null;
+  User?: string | null;
+  WorkingDir?: string | null;
+  Healthcheck?: { Test?: string[] } | null;
+  /** The paths the image declares as volumes (not what a commit keeps). */
+  Volumes?: string[];
+}
+
+/** An image's config as a committed image keeps it from its base (commitContainer), and its ID. */
+export async function readBaseConfig(docker: Docker, image: string): Promise<BaseConfig & { id: string }> {
+  const info = await docker.getImage(image).inspect();
+  const list = (v: string | string[] | null | undefined) => (v == null ? null : Array.isArray(v) ? v : [v]);
+  const c = info.Config as typeof info.Config & { Healthcheck?: { Test?: string[] }; Volumes?: Record<string, object> | null };
+  return {
+    id: info.Id,
+    Entrypoint: list(c.Entrypoint),
+    Cmd: list(c.Cmd),
+    Env: c.Env ?? null,
+    User: c.User ?? null,
+    WorkingDir: c.WorkingDir ?? null,
+    Healthcheck: c.Healthcheck ?? null,
+    Volumes: Object.keys(c.Volumes ?? {}),
+  };
 }
 
 /**
@@ -152,6 +174,12 @@ export async function commitContainer(docker: Docker, containerId: string, to: {
     Entrypoint: to.base.Entrypoint ?? [],
     Cmd: to.base.Cmd ?? [],
     Env: env,
+    // The engine fills what is left empty here from the container (the profile's `user:`,
+    // `working_dir:`, `healthcheck:`): a profile that drops one would keep it from the cache. The
+    // base's values, or their explicit defaults.
+    User: to.base.User || '0',
+    WorkingDir: to.base.WorkingDir || '/',
+    Healthcheck: to.base.Healthcheck?.Test?.length ? to.base.Healthcheck : { Test: ['NONE'] },
     // The engine merges the container's labels into the image's: a container made from this image has
     // no start script, so it must not say it starts services.
     Labels: { [LABEL_STARTS_SERVICES]: '', ...to.labels },
@@ -163,7 +191,7 @@ export async function commitContainer(docker: Docker, containerId: string, to: {
  * What apt fills again by itself, left out of a saved state as Docker's own Debian images and Dockerfile
  * guides leave it out: its binary caches (regenerated on its next run) and downloaded packages (kept
  * only to install them again). They were half of a package layer's bytes, and the commit's time is in
- * proportion. The package lists go too when no package resource follows (the package resource runs
+ * proportion. The package lists go too when no package or command resource follows (the package resource runs
  * `apt-get update` when they are missing); with one still to come they stay, to spare it that.
  */
 function regenerableScript(dropLists: boolean): string {

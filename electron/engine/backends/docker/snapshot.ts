@@ -18,7 +18,7 @@ import {
   LABEL_SNAPSHOT_VOLUME,
   SNAPSHOT_REPO,
 } from '../../cache/cache-labels.js';
-import { commitContainer } from './cache-store.js';
+import { commitContainer, readBaseConfig } from './cache-store.js';
 import type { SnapshotInfo } from '../backend.js';
 import { checkSnapshotName } from '../snapshot-name.js';
 
@@ -56,11 +56,6 @@ async function copyVolume(docker: Docker, image: string, from: string, to: strin
   }
 }
 
-async function baseConfig(docker: Docker, image: string) {
-  const info = await docker.getImage(image).inspect();
-  const list = (v: string | string[] | null | undefined) => (v == null ? null : Array.isArray(v) ? v : [v]);
-  return { id: info.Id, Entrypoint: list(info.Config.Entrypoint), Cmd: list(info.Config.Cmd), Env: info.Config.Env ?? null };
-}
 
 export async function snapshotSave(provider: SnapshotDocker, profile: Profile, name: string, log: (s: string) => void): Promise<SnapshotInfo> {
   checkSnapshotName(name);
@@ -87,7 +82,7 @@ export async function snapshotSave(provider: SnapshotDocker, profile: Profile, n
         repo: SNAPSHOT_REPO,
         tag: imageTag(profile.name, name, m.name),
         labels,
-        base: await baseConfig(docker, m.docker.image),
+        base: await readBaseConfig(docker, m.docker.image),
         comment: `prodlike snapshot ${name} of ${profile.name}/${m.name}`,
       });
       for (const v of m.docker.volumes.map(parseVolume).filter((x) => x.kind === 'volume')) {
