@@ -136,10 +136,13 @@ export function leadingPackagesSavePoint(resources: readonly ResourceSpec[], sav
   return savePoints.filter((p) => p <= end).pop() ?? 0;
 }
 
-/** The longest save point whose key is available, or 0 (start from the base image). */
+/**
+ * The longest prefix whose state is available, or 0 (start from the base image). Any prefix up to
+ * `limit`, not only today's save points: a state saved as the last of a shorter resource list is the
+ * same state when resources were added after it.
+ */
 export function longestMatch(keys: MachineKeys, available: (key: string) => boolean): number {
-  for (let i = keys.savePoints.length - 1; i >= 0; i--) {
-    const k = keys.savePoints[i]!;
+  for (let k = keys.limit; k > 0; k--) {
     if (available(keys.keys[k]!)) return k;
   }
   return 0;

@@ -103,9 +103,22 @@ describe('choosing where to start', () => {
     expect(longestMatch(keys, (k) => have.has(k))).toBe(3);
     expect(longestMatch(keys, (k) => k === keys.keys[5])).toBe(5);
   });
-  it('ignores keys that are not save points, and starts from the base when nothing matches', () => {
-    expect(longestMatch(keys, (k) => k === keys.keys[2] || k === keys.keys[4])).toBe(0);
+  it('takes a state at any prefix up to the limit: one saved as the last of a shorter list of resources', () => {
+    // [pkg, file] saved at 2, its last resource; with more resources after, 2 is no save point but the same state.
+    const shorter = machineKeys(input(shop.slice(0, 2)));
+    expect(shorter.savePoints).toContain(2);
+    expect(keys.savePoints).not.toContain(2);
+    expect(shorter.keys[2]).toBe(keys.keys[2]);
+    expect(longestMatch(keys, (k) => k === shorter.keys[2] || k === keys.keys[1])).toBe(2);
+    expect(longestMatch(keys, (k) => k === keys.keys[4])).toBe(4);
     expect(longestMatch(keys, () => false)).toBe(0);
+  });
+
+  it('never takes a state past the limit (a secret-bearing resource)', () => {
+    const secret = machineKeys(input(shop, { isSecret: (r) => r.id === 'file:/etc/x' }));
+    expect(secret.limit).toBe(3);
+    expect(longestMatch(secret, (k) => k === secret.keys[4] || k === secret.keys[5])).toBe(0);
+    expect(longestMatch(secret, (k) => k === secret.keys[4] || k === secret.keys[3])).toBe(3);
   });
 });
 
