@@ -231,6 +231,8 @@ describe('environment cache', () => {
     freshPrint = fingerprint(CONTAINER);
     expect(freshPrint).toMatch(/^tree /m);
     expect(cacheImages().map((i) => i.prefix).sort()).toEqual(['1/9', '5/9', '6/9']);
+    // Where the profile lives on this computer is not in a state a teammate may pull.
+    for (const i of cacheImages()) expect(docker('inspect', '-f', '{{index .Config.Labels "prodlike.profile-file"}}', i.id)).toBe('');
     // Saves stack: each state is a layer over the one before it, not the packages again over the base.
     const byPrefix = new Map(cacheImages().map((i) => [i.prefix, i.id]));
     const layers = (p: string) => JSON.parse(docker('inspect', '-f', '{{json .RootFS.Layers}}', byPrefix.get(p)!)) as string[];

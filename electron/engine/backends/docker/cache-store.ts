@@ -6,6 +6,7 @@ import type Docker from 'dockerode';
 import type { CacheEntryInfo } from '../../../../shared/api.js';
 import { engineMessage, statusCode } from './client.js';
 import { LABEL_STARTS_SERVICES } from './container.js';
+import { LABEL_PROFILE_FILE } from './labels.js';
 import { CACHE_FORMAT_VERSION, cacheTag } from '../../cache/cache-key.js';
 import { chooseEvictions } from '../../cache/cache-evict.js';
 import {
@@ -181,8 +182,9 @@ export async function commitContainer(docker: Docker, containerId: string, to: {
     WorkingDir: to.base.WorkingDir || '/',
     Healthcheck: to.base.Healthcheck?.Test?.length ? to.base.Healthcheck : { Test: ['NONE'] },
     // The engine merges the container's labels into the image's: a container made from this image has
-    // no start script, so it must not say it starts services.
-    Labels: { [LABEL_STARTS_SERVICES]: '', ...to.labels },
+    // no start script, so it must not say it starts services; and where the profile file lives on this
+    // computer is not for a teammate pulling a baked state.
+    Labels: { [LABEL_STARTS_SERVICES]: '', [LABEL_PROFILE_FILE]: '', ...to.labels },
   })) as { Id: string };
   return res.Id;
 }
