@@ -1,8 +1,8 @@
 // The environment cache's keys, decided without an engine. A machine's state after its first k resources
 // is decided by the base image, the container settings that commands see (env, hostname, volumes,
-// privileged, working directory, the container's own process), and those k resources as loaded (interpolated, `src:` files read). Key k chains key k-1
-// with resource k, so a change to resource j leaves keys 0..j-1 valid: the longest unchanged prefix is
-// reused, as Docker's build cache reuses layers.
+// privileged, working directory, the container's own process), and those k resources as loaded
+// (interpolated, `src:` files read). Key k chains key k-1 with resource k, so a change to resource j
+// leaves keys 0..j-1 valid: the longest unchanged prefix is reused, as Docker's build cache reuses layers.
 
 import { createHash } from 'node:crypto';
 import type { DockerMachineSpec, ResourceSpec, VmMachineSpec } from '../../../shared/profile.js';
