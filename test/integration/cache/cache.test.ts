@@ -103,6 +103,25 @@ const containerPrefix = () => docker('inspect', '-f', '{{index .Config.Labels "p
 
 let freshPrint = '';
 
+/**
+ * A file resource (profile text): a SysV init script for `name` that starts a process of its own with
+ * the `start` lines (after "already running"), stops it (removing `alsoRemove`) and reports its status.
+ */
+const initScript = (name: string, start: string[], alsoRemove = '') => `      - file: /etc/init.d/${name}
+        mode: "0755"
+        content: |
+          #!/bin/sh
+          PID=/run/${name}.pid
+          running() { [ -f $PID ] && kill -0 "$(cat $PID)" 2>/dev/null; }
+          case "$1" in
+            start)
+              running && exit 0
+${start.map((l) => `              ${l}`).join('\n')}
+            stop) running && kill "$(cat $PID)"; rm -f $PID${alsoRemove} ;;
+            status) running && exit 0; exit 3 ;;
+          esac
+`;
+
 // A machine that runs as another user than root, with a service in its cached state.
 const AS_USER = `${NAME}-user`;
 const AS_USER_CONTAINER = `${AS_USER}-u`;
@@ -111,18 +130,7 @@ machines:
   u:
     docker: { image: debian:bookworm, ${user ? `user: ${user}, ` : ''}env: { TEST_RUN: ${RUN} } }
     resources:
-      - file: /etc/init.d/plquick
-        mode: "0755"
-        content: |
-          #!/bin/sh
-          PID=/run/plquick.pid
-          running() { [ -f $PID ] && kill -0 "$(cat $PID)" 2>/dev/null; }
-          case "$1" in
-            start) running && exit 0; sh -c 'exec sleep 100001' </dev/null >/dev/null 2>&1 & echo $! > $PID ;;
-            stop) running && kill "$(cat $PID)"; rm -f $PID ;;
-            status) running && exit 0; exit 3 ;;
-          esac
-      - service: plquick
+${initScript('plquick', ["sh -c 'exec sleep 100001' </dev/null >/dev/null 2>&1 &", 'echo $! > $PID ;;'])}      - service: plquick
         state: running
 `;
 
@@ -154,23 +162,11 @@ machines:
   s:
     docker: { image: debian:bookworm, env: { TEST_RUN: ${RUN} } }
     resources:
-      - file: /etc/init.d/plslow
-        mode: "0755"
-        content: |
-          #!/bin/sh
-          PID=/run/plslow.pid
-          running() { [ -f $PID ] && kill -0 "$(cat $PID)" 2>/dev/null; }
-          case "$1" in
-            start)
-              running && exit 0
-              rm -f /run/plslow.ready
-              sh -c 'sleep 0.3; touch /run/plslow.ready; exec sleep 100000' </dev/null >/dev/null 2>&1 &
-              echo $! > $PID
-              exec sleep 30 ;;
-            stop) running && kill "$(cat $PID)"; rm -f $PID /run/plslow.ready ;;
-            status) running && exit 0; exit 3 ;;
-          esac
-      - command: touch /opt/plslow-built
+${initScript(
+  'plslow',
+  ['rm -f /run/plslow.ready', "sh -c 'sleep 0.3; touch /run/plslow.ready; exec sleep 100000' </dev/null >/dev/null 2>&1 &", 'echo $! > $PID', 'exec sleep 30 ;;'],
+  ' /run/plslow.ready',
+)}      - command: touch /opt/plslow-built
         creates: /opt/plslow-built
       - service: plslow
         ready: test -e /run/plslow.ready
