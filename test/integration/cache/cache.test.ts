@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { docker, dockerTry, exec, purge, removeCacheImages, unique, workspace, type CliRun, type Workspace } from '../../support/cli.js';
 import { registryTags, startRegistry, type Registry } from '../../support/registry.js';
+import { initScriptText } from '../../support/init-script.js';
 
 const NAME = unique('pl-it-cache');
 const CONTAINER = `${NAME}-m`;
@@ -103,23 +104,15 @@ const containerPrefix = () => docker('inspect', '-f', '{{index .Config.Labels "p
 
 let freshPrint = '';
 
-/**
- * A file resource (profile text): a SysV init script for `name` that starts a process of its own with
- * the `start` lines (after "already running"), stops it (removing `alsoRemove`) and reports its status.
- */
+/** A file resource (profile text): the init script of a service of the test's own (initScriptText). */
 const initScript = (name: string, start: string[], alsoRemove = '') => `      - file: /etc/init.d/${name}
         mode: "0755"
         content: |
-          #!/bin/sh
-          PID=/run/${name}.pid
-          running() { [ -f $PID ] && kill -0 "$(cat $PID)" 2>/dev/null; }
-          case "$1" in
-            start)
-              running && exit 0
-${start.map((l) => `              ${l}`).join('\n')}
-            stop) running && kill "$(cat $PID)"; rm -f $PID${alsoRemove} ;;
-            status) running && exit 0; exit 3 ;;
-          esac
+${initScriptText(name, start, alsoRemove)
+  .trimEnd()
+  .split('\n')
+  .map((l) => `          ${l}`)
+  .join('\n')}
 `;
 
 // A machine that runs as another user than root, with a service in its cached state.

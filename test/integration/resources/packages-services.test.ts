@@ -4,6 +4,7 @@ import { planApplySteps, probeAll, kindOf } from '../../../electron/engine/resou
 import { startServicesScript } from '../../../electron/engine/resources/service-resource.js';
 import { useContainer } from '../../support/docker-cli-transport.js';
 import { converge, probeOne } from './converge.js';
+import { initScriptText } from '../../support/init-script.js';
 
 const { t, sh } = useContainer();
 
@@ -107,23 +108,20 @@ chmod 755 /etc/init.d/pldemo`);
   describe('with ready: (a check that the service answers)', () => {
     // An init script shaped like Debian's pg_ctlcluster: the daemon answers after `up` seconds, and the
     // script then spends `settle` seconds confirming before it returns (exit `rc`).
-    const script = (name: string, o: { up: number; settle: number; rc?: number }) => sh(`cat > /etc/init.d/${name} <<'EOS'
-#!/bin/sh
-PID=/run/${name}.pid
-running() { [ -f $PID ] && kill -0 "$(cat $PID)" 2>/dev/null; }
-case "$1" in
-  start)
-    running && exit 0
-    rm -f /run/${name}.ready
-    sh -c 'sleep ${o.up}; touch /run/${name}.ready; exec sleep 100000' </dev/null >/dev/null 2>&1 &
-    echo $! > $PID
-    echo "${name}: confirming"
-    sleep ${o.settle}
-    exit ${o.rc ?? 0} ;;
-  stop) running && kill "$(cat $PID)"; rm -f $PID /run/${name}.ready ;;
-  status) running && exit 0; exit 3 ;;
-esac
-EOS
+    const script = (name: string, o: { up: number; settle: number; rc?: number }) =>
+      sh(`cat > /etc/init.d/${name} <<'EOS'
+${initScriptText(
+  name,
+  [
+    `rm -f /run/${name}.ready`,
+    `sh -c 'sleep ${o.up}; touch /run/${name}.ready; exec sleep 100000' </dev/null >/dev/null 2>&1 &`,
+    'echo $! > $PID',
+    `echo "${name}: confirming"`,
+    `sleep ${o.settle}`,
+    `exit ${o.rc ?? 0} ;;`,
+  ],
+  ` /run/${name}.ready`,
+)}EOS
 chmod 755 /etc/init.d/${name}`);
     const ready = (name: string, extra: Partial<ServiceResource> = {}) => svc(name, { ready: `test -e /run/${name}.ready`, ...extra });
 

@@ -1,0 +1,16 @@
+// A SysV init script for tests' own services (no package to install): `start` runs the given lines
+// after "already running", `stop` kills what the pid file names, `status` says whether it runs.
+
+export function initScriptText(name: string, start: string[], alsoRemove = ''): string {
+  return `#!/bin/sh
+PID=/run/${name}.pid
+running() { [ -f $PID ] && kill -0 "$(cat $PID)" 2>/dev/null; }
+case "$1" in
+  start)
+    running && exit 0
+${start.map((l) => `    ${l}`).join('\n')}
+  stop) running && kill "$(cat $PID)"; rm -f $PID${alsoRemove} ;;
+  status) running && exit 0; exit 3 ;;
+esac
+`;
+}
