@@ -127,6 +127,11 @@ ${initScript('plquick', ["sh -c 'exec sleep 100001' </dev/null >/dev/null 2>&1 &
         state: running
 `;
 
+// A machine with a bind mount, and one whose image declares a volume.
+const BIND = `${NAME}-bind`;
+const VOL = `${NAME}-vol`;
+const VOL_IMAGE = `${NAME}-volimage:1`;
+
 // A machine with a secret in its container's environment.
 const ENV_SECRET = `${NAME}-envsecret`;
 
@@ -200,6 +205,11 @@ afterAll(async () => {
   removeCacheImages(ENV_SECRET);
   purge(AS_USER);
   removeCacheImages(AS_USER);
+  purge(BIND);
+  removeCacheImages(BIND);
+  purge(VOL);
+  removeCacheImages(VOL);
+  dockerTry('rmi', '-f', VOL_IMAGE);
   removeCacheImages(READY);
   removeCacheImages(SVC);
   for (const img of cacheImages()) dockerTry('rmi', '-f', img.id);
@@ -326,6 +336,71 @@ machines:
     expect(provisionDetail(again)).toMatch(/from cache/);
     expect(docker('exec', AS_USER_CONTAINER, 'id', '-u')).toBe('0');
     expect(service()).toHaveLength(1);
+  });
+
+  it('a command on a machine with a bind mount runs again on a fresh up: nothing past it is saved (the key cannot see the folder)', async () => {
+    const profileOf = (bind: boolean) => `name: ${BIND}
+machines:
+  b:
+    docker: { image: debian:bookworm, env: { TEST_RUN: ${RUN} }${bind ? `, volumes: ["${ws.dir}/src:/srv/src:ro"]` : ''} }
+    resources:
+      - file: /etc/a.conf
+        content: "a\\n"
+      - command: cp /srv/src/req.txt /opt/req.txt 2>/dev/null || echo none > /opt/req.txt
+        creates: /opt/req.txt
+      - file: /etc/b.conf
+        content: "b\\n"
+`;
+    const images = () => docker('images', '--filter', `label=prodlike.cache-profile=${BIND}`, '-q');
+    const run = async (...args: string[]) => {
+      const r = await ws.run([...args, bindFile], { env: ENV });
+      expect(r.code, r.stderr).toBe(0);
+    };
+    // Without a bind mount the same machine is saved (so the check below can fail).
+    let bindFile = await ws.write('profiles/bind.yaml', profileOf(false));
+    await run('up');
+    expect(images()).not.toBe('');
+    await run('destroy');
+    removeCacheImages(BIND);
+
+    await ws.write('src/req.txt', 'flask\n');
+    bindFile = await ws.write('profiles/bind.yaml', profileOf(true));
+    await run('up');
+    expect(exec(`${BIND}-b`, 'cat /opt/req.txt')).toBe('flask');
+    expect(images()).toBe('');
+    await run('destroy');
+    await ws.write('src/req.txt', 'flask requests\n');
+    await run('up');
+    expect(exec(`${BIND}-b`, 'cat /opt/req.txt')).toBe('flask requests');
+  });
+
+  it('a machine whose image declares a volume the profile does not mount saves nothing, and says why', async () => {
+    execFileSync('docker', ['build', '-q', '-t', VOL_IMAGE, '-'], { input: 'FROM debian:bookworm\nVOLUME /data\n', encoding: 'utf8' });
+    const profileOf = (named: boolean) => `name: ${VOL}
+machines:
+  v:
+    docker: { image: ${VOL_IMAGE}, env: { TEST_RUN: ${RUN} }${named ? ', volumes: ["seed:/data"]' : ''} }
+    resources:
+      - file: /data/seed.txt
+        content: "seed\\n"
+      - file: /etc/v.conf
+        content: "v\\n"
+`;
+    const images = () => docker('images', '--filter', `label=prodlike.cache-profile=${VOL}`, '-q');
+    let volFile = await ws.write('profiles/vol.yaml', profileOf(true));
+    // With a named volume there, the machine is saved (so the check below can fail).
+    const named = await ws.run(['up', volFile], { env: ENV });
+    expect(named.code, named.stderr).toBe(0);
+    expect(images()).not.toBe('');
+    expect((await ws.run(['destroy', volFile, '--volumes'], { env: ENV })).code).toBe(0);
+    removeCacheImages(VOL);
+
+    volFile = await ws.write('profiles/vol.yaml', profileOf(false));
+    const first = await ws.run(['up', volFile, '--json'], { env: ENV });
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toContain('not started from cache: its image declares a volume at /data');
+    expect(images()).toBe('');
+    expect(exec(`${VOL}-v`, 'cat /data/seed.txt')).toBe('seed');
   });
 
   it('changing one file reuses the package layer and applies only the rest', async () => {
