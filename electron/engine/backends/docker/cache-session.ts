@@ -300,17 +300,18 @@ export async function planStart(
   // A commit keeps the container's own settings in the image (its `container_config`: env, command,
   // user…), whatever the image's config is reset to: with a secret in them, nothing of the machine is saved.
   const settingsSecret = containsSecret(m.docker, opts.secrets);
+  const volumes = m.docker.volumes.map(parseVolume);
   // A command may read a bind-mounted folder, whose files the key cannot see (a `src:` file's it can):
   // on such a machine no state is saved past the first command.
-  const binds = m.docker.volumes.map(parseVolume).some((v) => v.kind === 'bind');
+  const binds = volumes.some((v) => v.kind === 'bind');
   // A path the image declares a volume at gets an anonymous volume (empty in each new container, and
   // not in a commit) unless the profile mounts one there: nothing of such a machine is saved either.
   const base = readBaseConfig(docker, baseImageId);
-  const mounted = new Set(m.docker.volumes.map((v) => parseVolume(v).target));
+  const mounted = new Set(volumes.map((v) => v.target));
   const imageVolumes = ((await base).Volumes ?? []).filter((p) => !mounted.has(p));
   const saveNothing = settingsSecret || imageVolumes.length > 0;
-  const isSecret = (r: ResourceSpec) => saveNothing || containsSecret(r, opts.secrets) || (binds && r.kind === 'command');
-  const keys = machineKeys({ baseImageId, docker: m.docker, machine: m.name, resources: m.resources, isSecret });
+  const unsaved = (r: ResourceSpec) => saveNothing || containsSecret(r, opts.secrets) || (binds && r.kind === 'command');
+  const keys = machineKeys({ baseImageId, docker: m.docker, machine: m.name, resources: m.resources, isSecret: unsaved });
   const byKey = new Map(local.map((e) => [e.key, e]));
   const session = new CacheSession(docker, opts.profileLabel ?? profileName, m, keys, new Set(byKey.keys()), baseImageId, ctx);
   session.onlyForVolumes = !read;
@@ -318,7 +319,7 @@ export async function planStart(
 
   // A named volume that does not exist yet would be filled from the image at its path, and a cached
   // image has nothing there (volumes are not in images): such a machine is built without the cache.
-  const named = m.docker.volumes.map(parseVolume).filter((v) => v.kind === 'volume');
+  const named = volumes.filter((v) => v.kind === 'volume');
   for (const v of named) {
     const exists = await docker
       .getVolume(volumeName(profileName, v.source))

@@ -131,13 +131,12 @@ export interface BaseConfig {
   Volumes?: string[];
 }
 
-/** An image's config as a committed image keeps it from its base (commitContainer), and its ID. */
-export async function readBaseConfig(docker: Docker, image: string): Promise<BaseConfig & { id: string }> {
+/** An image's config as a committed image keeps it from its base (commitContainer). */
+export async function readBaseConfig(docker: Docker, image: string): Promise<BaseConfig> {
   const info = await docker.getImage(image).inspect();
   const list = (v: string | string[] | null | undefined) => (v == null ? null : Array.isArray(v) ? v : [v]);
   const c = info.Config as typeof info.Config & { Healthcheck?: { Test?: string[] }; Volumes?: Record<string, object> | null };
   return {
-    id: info.Id,
     Entrypoint: list(c.Entrypoint),
     Cmd: list(c.Cmd),
     Env: c.Env ?? null,
