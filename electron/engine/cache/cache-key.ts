@@ -89,8 +89,9 @@ export interface VmKeyInput {
 
 /**
  * A VM's keys: the same chain as a container's, over a base of the image's identity, the guest
- * architecture, the disk size (the file system is grown to it), the synced folders' guest paths
- * (what commands may write to outside the disk) and, with direct kernel boot, the kernel booted. The host name is the machine's, as cloud-init sets it.
+ * architecture, the disk size (the file system is grown to it), the synced folders' guest paths (what
+ * commands may write to outside the disk) and, with direct kernel boot, the kernel booted. The host
+ * name is the machine's, as cloud-init sets it.
  */
 export function vmMachineKeys(input: VmKeyInput): MachineKeys {
   const base = stable({

@@ -67,16 +67,9 @@ export class CacheSession implements CacheSessionInfo {
     private readonly existing: Set<string>,
     private readonly baseImageId: string,
     private readonly ctx: RunContext,
+    /** The base image's config (planStart reads it to decide what may be saved; each save keeps it). */
+    private readonly base: Promise<BaseConfig>,
   ) {}
-
-  /** The base image's config, read once (planStart may have read it). */
-  base?: Promise<BaseConfig>;
-
-  /** The base image's config, read at the first save (most starts save nothing). */
-  private baseConfig(): Promise<BaseConfig> {
-    this.base ??= readBaseConfig(this.docker, this.baseImageId);
-    return this.base;
-  }
 
   /** `recreate`: how to carry on in a container made from a saved state (stacking); absent: never. */
   attach(transport: object, containerId: string, from: { image: string; prefix: number }, recreate?: Recreate): void {
@@ -241,7 +234,7 @@ export class CacheSession implements CacheSessionInfo {
         profile: this.profile,
         machine: this.machine.name,
         parent: this.parent,
-        base: await this.baseConfig(),
+        base: await this.base,
         dropLists: dropsAptLists(this.machine.resources, n),
       });
       this.existing.add(key);
@@ -313,9 +306,8 @@ export async function planStart(
   const unsaved = (r: ResourceSpec) => saveNothing || containsSecret(r, opts.secrets) || (binds && r.kind === 'command');
   const keys = machineKeys({ baseImageId, docker: m.docker, machine: m.name, resources: m.resources, isSecret: unsaved });
   const byKey = new Map(local.map((e) => [e.key, e]));
-  const session = new CacheSession(docker, opts.profileLabel ?? profileName, m, keys, new Set(byKey.keys()), baseImageId, ctx);
+  const session = new CacheSession(docker, opts.profileLabel ?? profileName, m, keys, new Set(byKey.keys()), baseImageId, ctx, base);
   session.onlyForVolumes = !read;
-  session.base = base;
 
   // A named volume that does not exist yet would be filled from the image at its path, and a cached
   // image has nothing there (volumes are not in images): such a machine is built without the cache.
@@ -358,6 +350,7 @@ export async function planStart(
     const info = await docker.getImage(image).inspect();
     state = { key, id: info.Id, prefix: k, total: m.resources.length, savedAt: info.Config?.Labels?.[LABEL_CACHE_SAVED_AT] ?? info.Created };
   }
-  const services = m.docker.command ? [] : servicesToStart(m.resources, k);
+  // Whether the container may start them itself is the provider's (canStartServices).
+  const services = servicesToStart(m.resources, k);
   return { session, start: { image, imageId: state.id, entry: { key, prefix: k, total: m.resources.length, savedAt: state.savedAt }, pulled, services } };
 }

@@ -192,8 +192,9 @@ export async function commitContainer(docker: Docker, containerId: string, to: {
  * What apt fills again by itself, left out of a saved state as Docker's own Debian images and Dockerfile
  * guides leave it out: its binary caches (regenerated on its next run) and downloaded packages (kept
  * only to install them again). They were half of a package layer's bytes, and the commit's time is in
- * proportion. The package lists go too when no package or command resource follows (the package resource runs
- * `apt-get update` when they are missing); with one still to come they stay, to spare it that.
+ * proportion. The package lists go too when no package or command resource follows (dropsAptLists):
+ * a package resource would have to run `apt-get update` again, and a command's `apt-get install` would
+ * fail where a build without the cache passes.
  */
 function regenerableScript(dropLists: boolean): string {
   const lists = dropLists ? '\n[ ! -d /var/lib/apt/lists ] || find /var/lib/apt/lists -maxdepth 1 -type f ! -name lock -delete' : '';

@@ -46,6 +46,11 @@ export function qemuImgMissing(): VmError {
   return new VmError('qemu-img is not installed', { hint: 'install QEMU (Debian/Ubuntu: apt install qemu-utils qemu-system-x86; macOS: brew install qemu); `prodlike doctor` checks it' });
 }
 
+/** A local file's identity for keys and hashes: its path, size and modification time. */
+export function localFileId(file: string, st: { size: number; mtimeMs: number }): string {
+  return `file:${file}:${st.size}:${Math.round(st.mtimeMs)}`;
+}
+
 export class ImageCache {
   private readonly inFlight = new Map<string, Promise<BaseImage>>();
 
@@ -71,7 +76,7 @@ export class ImageCache {
       throw new VmError(`the image ${file} does not exist`, { where: file, hint: 'check image: in the profile (a relative path is relative to the profile file)' });
     }
     const info = await imageInfo(file);
-    return { path: file, ...info, id: `file:${file}:${st.size}:${Math.round(st.mtimeMs)}`, how: 'local file' };
+    return { path: file, ...info, id: localFileId(file, st), how: 'local file' };
   }
 
   /** Where a URL's image lives in the cache: one folder per checksum, the URL's file name inside. */

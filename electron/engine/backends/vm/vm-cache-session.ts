@@ -14,7 +14,7 @@ import type { RunContext } from '../backend.js';
 import { containsSecret, longestMatch, vmMachineKeys, type MachineKeys } from '../../cache/cache-key.js';
 import { registerSession, type CacheSessionInfo, type PrefixOutcome } from '../../cache/run-cache-options.js';
 import type { Transport } from '../../transport.js';
-import type { BaseImage } from './images.js';
+import { localFileId, type BaseImage } from './images.js';
 import { qmp } from './qmp.js';
 import type { VmBaseEntry, VmBaseStore } from './vm-cache.js';
 
@@ -39,12 +39,12 @@ export async function planVmCacheStart(store: VmBaseStore, m: VmMachine, image: 
   return { keys, existing: new Set(byKey.keys()), ...(start ? { start } : {}) };
 }
 
-/** The kernel's and initrd's identity with direct kernel boot (path + size + mtime); undefined without. */
+/** The kernel's and initrd's identity with direct kernel boot (as a local image's); undefined without. */
 async function bootFilesId(vm: VmMachineSpec): Promise<string | undefined> {
   const files = [vm.kernel, vm.initrd].filter((f): f is string => !!f);
   if (!files.length) return undefined;
   const ids = await Promise.all(
-    files.map((f) => fs.stat(f).then((st) => `${f}:${st.size}:${Math.round(st.mtimeMs)}`, () => `${f}:missing`)),
+    files.map((f) => fs.stat(f).then((st) => localFileId(f, st), () => `file:${f}:missing`)),
   );
   return ids.join('|');
 }
