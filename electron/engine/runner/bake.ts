@@ -51,7 +51,7 @@ export async function runBake(providers: ProviderSet, profile: Profile, ctx: Run
     const keys = s.keys.savePoints.map((p) => ({ p, key: s.keys.keys[p]! })).filter((x) => local.has(x.key));
     const last = keys[keys.length - 1];
     if (!last) {
-      log(`${s.machine.name}: no state could be saved (its docker settings or its first resource hold a secret)`, 'warn');
+      log(`${s.machine.name}: no state could be saved: its first resource may not be (it holds a secret, or is a command without a guard, or one on a machine with a bind mount), or nothing of the machine may (said above)`, 'warn');
       continue;
     }
     const total = s.keys.keys.length - 1;
