@@ -18,7 +18,7 @@ import {
   LABEL_SNAPSHOT_VOLUME,
   SNAPSHOT_REPO,
 } from '../../cache/cache-labels.js';
-import { commitContainer, readBaseConfig } from './cache-store.js';
+import { commitContainer, execToEnd, readBaseConfig } from './cache-store.js';
 import type { SnapshotInfo } from '../backend.js';
 import { checkSnapshotName } from '../snapshot-name.js';
 
@@ -124,7 +124,12 @@ export async function snapshotRestore(provider: SnapshotDocker, profile: Profile
     }
     const base = await docker.getImage(m.docker.image).inspect();
     const { hash, parts } = configHash(normalizeDockerSpec(m.name, m.docker, base.Id));
-    await createAndStart(docker, { profile, machine: m.name, spec: m.docker, hash, parts: formatParts(parts), image: `${SNAPSHOT_REPO}:${imageTag(profile.name, name, m.name)}` });
+    const restored = await createAndStart(docker, { profile, machine: m.name, spec: m.docker, hash, parts: formatParts(parts), image: `${SNAPSHOT_REPO}:${imageTag(profile.name, name, m.name)}` });
+    // The snapshot was taken while services ran: their pid files are in it, naming processes that are
+    // gone. A boot empties /run; a container's is on its disk. Left there, an init script's status
+    // (`kill -0 <pid>`) says "running" whenever a new process happens to get that pid, and up would not
+    // start the service. No service runs in the restored container yet, so every pid file there is stale.
+    await execToEnd(docker, restored.id, ['sh', '-c', "find /run -xdev -type f -name '*.pid' -delete 2>/dev/null; true"]);
     log(`${m.name}: restored`);
   }
   return snap;
