@@ -52,9 +52,16 @@ export async function snapshotSave(providers: ProviderSet, profile: Profile, nam
   // Every backend says whether its machines can be saved before any is.
   for (const g of gs) await g.backend.snapshotCheck(profile, g.machines, name);
   const parts: SnapshotInfo[] = [];
-  for (const g of gs) {
-    const p = await g.backend.snapshotSave(profile, g.machines, name, log);
-    if (p) parts.push(p);
+  try {
+    for (const g of gs) {
+      const p = await g.backend.snapshotSave(profile, g.machines, name, log);
+      if (p) parts.push(p);
+    }
+  } catch (err) {
+    // A part saved before the failure would be listed, and restored, as the whole snapshot.
+    for (const g of gs) await g.backend.snapshotRemove(profile, g.machines, name).catch(() => undefined);
+    log(`snapshot ${name} not kept: what it had saved is removed`);
+    throw err;
   }
   const [merged] = mergeSnapshots(parts);
   if (!merged) throw new ProdlikeError(`no machine of ${profile.name} exists to snapshot`, { hint: `bring it up first: \`prodlike up ${profile.name}\`` });

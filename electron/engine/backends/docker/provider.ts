@@ -576,8 +576,9 @@ export class DockerProvider implements MachineProvider, SnapshotBackend {
 
   // ----- snapshots (snapshot.ts): the profile's Docker machines only -----
 
-  async snapshotCheck(): Promise<void> {
-    // A container can always be committed (paused meanwhile).
+  async snapshotCheck(profile: Profile, machines: MachineSpec[]): Promise<void> {
+    // A container can always be committed (paused meanwhile); what its volumes hold, not always.
+    await (await import('./snapshot.js')).snapshotCheck(this, { ...profile, machines }, 'saved');
   }
 
   async snapshotSave(profile: Profile, machines: MachineSpec[], name: string, log: (text: string) => void): Promise<SnapshotInfo | undefined> {

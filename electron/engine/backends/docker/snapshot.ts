@@ -3,12 +3,13 @@
 // A restored container carries the machine's usual labels and config hash, so the next `up` keeps it
 // and only starts its services (a snapshot holds the disk, not the processes).
 
+import { createHash } from 'node:crypto';
 import type Docker from 'dockerode';
 import type { MachineSpec, Profile } from '../../../../shared/profile.js';
 import { ProdlikeError } from '../../errors.js';
 import { parseVolume } from '../../profile/docker-values.js';
 import { configHash, formatParts, normalizeDockerSpec } from './config-hash.js';
-import { createAndStart, removeContainer } from './container.js';
+import { canStartServices, createAndStart, removeContainer } from './container.js';
 import { LABEL_MACHINE, LABEL_VOLUME, containerName, ownerLabels, volumeName } from './labels.js';
 import {
   LABEL_SNAPSHOT,
@@ -32,7 +33,15 @@ export interface SnapshotDocker {
 
 export type { SnapshotInfo };
 
-const imageTag = (profile: string, name: string, machine: string) => `${profile}.${name}.${machine}`.replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 128);
+/**
+ * A machine's image tag in a snapshot. Docker allows 128 characters: a longer one keeps its start and
+ * ends with a hash of the whole, so two machines of a long-named profile never share a tag.
+ */
+export function imageTag(profile: string, name: string, machine: string): string {
+  const tag = `${profile}.${name}.${machine}`.replace(/[^A-Za-z0-9_.-]/g, '-');
+  if (tag.length <= 128) return tag;
+  return `${tag.slice(0, 128 - 17)}-${createHash('sha256').update(`${profile}\0${name}\0${machine}`).digest('hex').slice(0, 16)}`;
+}
 const snapshotVolume = (profile: string, volume: string, name: string) => `${volumeName(profile, volume)}.snapshot.${name}`;
 
 type DockerMachine = MachineSpec & { docker: NonNullable<MachineSpec['docker']> };
@@ -42,6 +51,8 @@ const dockerMachines = (p: Profile) => p.machines.filter((m): m is DockerMachine
 async function copyVolume(docker: Docker, image: string, from: string, to: string): Promise<void> {
   const c = await docker.createContainer({
     Image: image,
+    // As root whatever the image's USER: the copy keeps every file's owner and reaches every file.
+    User: '0',
     Entrypoint: ['sh', '-c'],
     Cmd: ['find /to -mindepth 1 -delete && cp -a /from/. /to/'],
     Labels: { 'prodlike.helper': 'snapshot-copy' },
@@ -56,6 +67,28 @@ async function copyVolume(docker: Docker, image: string, from: string, to: strin
   }
 }
 
+/**
+ * Refuses a machine whose container has a volume that is not one of the profile's named volumes (an
+ * anonymous one: `volumes: ["/path"]`, or one its image declares): a commit leaves out what is written
+ * there and nothing would copy it, so a restore would bring the machine back without it — and remove
+ * the current one with its container.
+ */
+export async function snapshotCheck(provider: SnapshotDocker, profile: Profile, doing: 'saved' | 'restored'): Promise<void> {
+  const docker = await provider.client();
+  const containers = await provider.containersOf(profile.name);
+  for (const m of dockerMachines(profile)) {
+    const named = new Set(m.docker.volumes.map(parseVolume).flatMap((v) => (v.kind === 'volume' ? [volumeName(profile.name, v.source)] : [])));
+    for (const c of containers.filter((x) => x.Labels[LABEL_MACHINE] === m.name)) {
+      const info = await docker.getContainer(c.Id).inspect();
+      const others = (info.Mounts ?? []).filter((x) => x.Type === 'volume' && !named.has(x.Name ?? ''));
+      if (!others.length) continue;
+      const paths = others.map((x) => x.Destination).join(', ');
+      throw new ProdlikeError(`${m.name} cannot be ${doing}: its container has a volume at ${paths} that is not a named volume of the profile (anonymous, or declared by its image), and a snapshot cannot hold what is written there`, {
+        hint: `mount a named volume there in the profile (volumes: ["<name>:${others[0]!.Destination}"]), then \`prodlike up\`; nothing was changed`,
+      });
+    }
+  }
+}
 
 export async function snapshotSave(provider: SnapshotDocker, profile: Profile, name: string, log: (s: string) => void): Promise<SnapshotInfo> {
   checkSnapshotName(name);
@@ -106,10 +139,31 @@ export async function snapshotRestore(provider: SnapshotDocker, profile: Profile
   const docker = await provider.client();
   const snap = (await snapshotList(provider, profile)).find((s) => s.name === name);
   if (!snap) throw new ProdlikeError(`no snapshot ${name} of ${profile.name}`, { hint: `\`prodlike snapshot ls ${profile.name}\` lists them` });
-  await provider.network(profile);
-  const containers = await provider.containersOf(profile.name);
+  // Everything a restore needs is checked before anything is removed.
+  await snapshotCheck(provider, profile, 'restored');
+  const bases = new Map<string, string>();
   for (const m of dockerMachines(profile)) {
     if (!snap.machines.includes(m.name)) continue;
+    const base = await docker
+      .getImage(m.docker.image)
+      .inspect()
+      .catch(() => undefined);
+    if (!base) {
+      throw new ProdlikeError(`${m.name}: its image ${m.docker.image} is not on this engine, and a restore needs it (the container's settings come from it)`, {
+        hint: `\`prodlike up ${profile.name}\` fetches or builds it (or \`docker pull ${m.docker.image}\`), then restore again; nothing was changed`,
+      });
+    }
+    bases.set(m.name, base.Id);
+  }
+  await provider.network(profile);
+  const containers = await provider.containersOf(profile.name);
+  // What was put back, as the profile is now (a machine or volume it gained since the save is not).
+  const done: SnapshotInfo = { ...snap, machines: [], volumes: [] };
+  for (const m of dockerMachines(profile)) {
+    if (!snap.machines.includes(m.name)) {
+      log(`${m.name}: not in the snapshot (no container when it was saved, or added since), left as it is`);
+      continue;
+    }
     for (const c of containers.filter((x) => x.Labels[LABEL_MACHINE] === m.name)) await removeContainer(docker, c.Id);
     for (const v of m.docker.volumes.map(parseVolume).filter((x) => x.kind === 'volume')) {
       const from = snapshotVolume(profile.name, v.source, name);
@@ -118,21 +172,26 @@ export async function snapshotRestore(provider: SnapshotDocker, profile: Profile
         .inspect()
         .then(() => true)
         .catch(() => false);
-      if (!exists) continue;
+      if (!exists) {
+        log(`${m.name}: volume ${v.source} is not in the snapshot (added since), kept as it is`);
+        continue;
+      }
       await docker.createVolume({ Name: volumeName(profile.name, v.source), Labels: { ...ownerLabels(profile.name, profile.file), [LABEL_VOLUME]: v.source } });
       await copyVolume(docker, m.docker.image, from, volumeName(profile.name, v.source));
+      done.volumes.push(v.source);
     }
-    const base = await docker.getImage(m.docker.image).inspect();
-    const { hash, parts } = configHash(normalizeDockerSpec(m.name, m.docker, base.Id));
+    const { hash, parts } = configHash(normalizeDockerSpec(m.name, m.docker, bases.get(m.name)!));
     const restored = await createAndStart(docker, { profile, machine: m.name, spec: m.docker, hash, parts: formatParts(parts), image: `${SNAPSHOT_REPO}:${imageTag(profile.name, name, m.name)}` });
     // The snapshot was taken while services ran: their pid files are in it, naming processes that are
     // gone. A boot empties /run; a container's is on its disk. Left there, an init script's status
     // (`kill -0 <pid>`) says "running" whenever a new process happens to get that pid, and up would not
-    // start the service. No service runs in the restored container yet, so every pid file there is stale.
-    await execToEnd(docker, restored.id, ['sh', '-c', "find /run -xdev -type f -name '*.pid' -delete 2>/dev/null; true"]);
+    // start the service. No service runs in the restored container yet, so every pid file there is stale —
+    // unless its main process is the profile's own (`command:`…), already running and maybe with one.
+    if (canStartServices(m.docker)) await execToEnd(docker, restored.id, ['sh', '-c', "find /run -xdev -type f -name '*.pid' -delete 2>/dev/null; true"]);
     log(`${m.name}: restored`);
+    done.machines.push(m.name);
   }
-  return snap;
+  return done;
 }
 
 export async function snapshotList(provider: SnapshotDocker, profile: Profile): Promise<SnapshotInfo[]> {

@@ -1,0 +1,141 @@
+// Snapshots against a real Docker engine, where a machine's data could be lost: a volume a snapshot
+// cannot hold (refused, nothing changed), an image that runs as another user than root (its volume is
+// copied and put back), a save that fails half-way (nothing of it kept), a restore that cannot finish
+// (refused before anything is removed), and a container whose main process is the profile's own (its
+// pid file is left alone). Checked with docker itself, not through Prodlike.
+import { execFileSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { docker, dockerTry, exec, purge, unique, workspace, type Workspace } from '../../support/cli.js';
+
+const NAME = unique('pl-it-snapsafe');
+const NOBODY_IMAGE = `${NAME}-nobody:local`;
+const NOCP_IMAGE = `${NAME}-nocp:local`;
+const ENV = { PRODLIKE_NO_CACHE: '1' };
+let ws: Workspace;
+
+const build = (tag: string, dockerfile: string) => execFileSync('docker', ['build', '-q', '-t', tag, '-'], { input: dockerfile, stdio: ['pipe', 'pipe', 'pipe'] });
+/** The container runs as nobody; the file resource wrote as root, as converge does. */
+const asRoot = (container: string, cmd: string) => docker('exec', '-u', '0', container, 'sh', '-c', cmd);
+const snapshotImages = (profile: string) => docker('images', '-a', '--filter', `label=prodlike.snapshot-profile=${profile}`, '-q');
+const snapshotVolumes = (profile: string) => docker('volume', 'ls', '--filter', `label=prodlike.snapshot-profile=${profile}`, '-q');
+
+const USER_MACHINES = `  u:
+    docker: { image: ${NOBODY_IMAGE}, volumes: ["data:/srv/data"] }
+    resources:
+      - file: /srv/data/x.txt
+        content: "one\\n"
+  k:
+    docker: { image: debian:bookworm, command: ["sh", "-c", "echo $$ > /run/main.pid; exec sleep infinity"] }
+`;
+
+async function profile(suffix: string, machines: string): Promise<{ name: string; file: string; run: (...a: string[]) => ReturnType<Workspace['run']> }> {
+  const name = `${NAME}-${suffix}`;
+  const file = await ws.write(`profiles/${suffix}.yaml`, `name: ${name}\nmachines:\n${machines}`);
+  return { name, file, run: (...a: string[]) => ws.run([...a.slice(0, 2), file, ...a.slice(2)], { env: ENV }) };
+}
+
+beforeAll(async () => {
+  ws = await workspace();
+  build(NOBODY_IMAGE, 'FROM debian:bookworm\nUSER nobody\n');
+  build(NOCP_IMAGE, 'FROM debian:bookworm\nRUN rm /bin/cp\n');
+}, 120_000);
+
+afterAll(() => {
+  for (const s of ['user', 'anon', 'fail']) {
+    purge(`${NAME}-${s}`);
+    const imgs = snapshotImages(`${NAME}-${s}`);
+    if (imgs) dockerTry('rmi', '-f', ...new Set(imgs.split('\n')));
+    const vols = snapshotVolumes(`${NAME}-${s}`);
+    if (vols) dockerTry('volume', 'rm', ...vols.split('\n'));
+  }
+  dockerTry('rmi', '-f', NOBODY_IMAGE, NOCP_IMAGE);
+});
+
+describe('snapshots where data could be lost', () => {
+  it('an image that runs as another user: its volume is saved and put back; a missing image stops a restore before anything is removed', async () => {
+    const p = await profile('user', USER_MACHINES);
+    const up = await p.run('up');
+    expect(up.code, up.stderr).toBe(0);
+    const save = await p.run('snapshot', 'save', 'before');
+    expect(save.code, save.stderr).toBe(0);
+    expect(save.stdout).toContain('volumes: data');
+    asRoot(`${p.name}-u`, 'echo two > /srv/data/x.txt');
+    // A machine added to the profile since the save is left as it is, and not said to be restored.
+    await ws.write('profiles/user.yaml', `name: ${p.name}\nmachines:\n${USER_MACHINES}  n:\n    docker: { image: debian:bookworm }\n`);
+    expect((await p.run('up')).code).toBe(0);
+    const added = docker('inspect', '-f', '{{.Id}}', `${p.name}-n`);
+    const restore = await p.run('snapshot', 'restore', 'before');
+    expect(restore.code, restore.stderr).toBe(0);
+    expect(restore.stdout).toContain('n: not in the snapshot');
+    expect(restore.stdout).toMatch(/^restored snapshot before of \S+: k, u \(volumes: data\)$/m);
+    expect(docker('inspect', '-f', '{{.Id}}', `${p.name}-n`)).toBe(added);
+    // A machine taken out of the profile since is not restored, and not said to be.
+    await ws.write('profiles/user.yaml', `name: ${p.name}\nmachines:\n${USER_MACHINES.split('  k:')[0]}`);
+    const without = await p.run('snapshot', 'restore', 'before');
+    expect(without.code, without.stderr).toBe(0);
+    expect(without.stdout).toMatch(/^restored snapshot before of \S+: u \(volumes: data\)$/m);
+    await ws.write('profiles/user.yaml', `name: ${p.name}\nmachines:\n${USER_MACHINES}`);
+    expect(exec(`${p.name}-u`, 'cat /srv/data/x.txt')).toBe('one');
+    expect(docker('inspect', '-f', '{{.Config.User}}', `${p.name}-u`)).toBe('nobody');
+    // k's main process is the profile's own: it runs, and its pid file is its own, not removed as stale.
+    expect(exec(`${p.name}-k`, 'cat /run/main.pid')).toMatch(/^\d+$/);
+
+    // The machine's image gone from the engine: refused, and the running container and its volume as they were.
+    asRoot(`${p.name}-u`, 'echo three > /srv/data/x.txt');
+    const before = docker('inspect', '-f', '{{.Id}}', `${p.name}-u`);
+    docker('rmi', '-f', NOBODY_IMAGE);
+    const refused = await p.run('snapshot', 'restore', 'before');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`u: its image ${NOBODY_IMAGE} is not on this engine`);
+    expect(refused.stderr).toContain('nothing was changed');
+    expect(refused.stderr).not.toMatch(/\n\s+at /);
+    expect(docker('inspect', '-f', '{{.Id}}', `${p.name}-u`)).toBe(before);
+    expect(exec(`${p.name}-u`, 'cat /srv/data/x.txt')).toBe('three');
+    build(NOBODY_IMAGE, 'FROM debian:bookworm\nUSER nobody\n');
+    expect((await p.run('snapshot', 'rm', 'before')).code).toBe(0);
+  }, 240_000);
+
+  it('a machine with an anonymous volume is refused, with nothing saved', async () => {
+    const p = await profile(
+      'anon',
+      `  a:
+    docker: { image: debian:bookworm, volumes: ["/scratch"] }
+    resources:
+      - file: /scratch/x.txt
+        content: "kept\\n"
+`,
+    );
+    expect((await p.run('up')).code).toBe(0);
+    const save = await p.run('snapshot', 'save', 'before');
+    expect(save.code).toBe(1);
+    expect(save.stderr).toContain('a cannot be saved: its container has a volume at /scratch that is not a named volume of the profile');
+    expect(save.stderr).toContain('volumes: ["<name>:/scratch"]');
+    expect(snapshotImages(p.name)).toBe('');
+    expect(snapshotVolumes(p.name)).toBe('');
+    expect(exec(`${p.name}-a`, 'cat /scratch/x.txt')).toBe('kept');
+    expect(docker('inspect', '-f', '{{.State.Status}}', `${p.name}-a`)).toBe('running');
+  }, 120_000);
+
+  it('a save that fails half-way keeps nothing, and is not listed', async () => {
+    const p = await profile(
+      'fail',
+      `  w:
+    docker: { image: debian:bookworm, volumes: ["wdata:/srv/w"] }
+  c:
+    docker: { image: ${NOCP_IMAGE}, volumes: ["data:/srv/data"] }
+`,
+    );
+    expect((await p.run('up')).code).toBe(0);
+    const save = await p.run('snapshot', 'save', 'half');
+    expect(save.code).toBe(1);
+    expect(save.stderr).toMatch(/copying volume .* failed/);
+    expect(save.stdout + save.stderr).toContain('snapshot half not kept');
+    expect(snapshotImages(p.name)).toBe('');
+    expect(snapshotVolumes(p.name)).toBe('');
+    const ls = await p.run('snapshot', 'ls');
+    expect(ls.code).toBe(0);
+    expect(ls.stdout).not.toContain('half');
+    // Both machines run on, unpaused.
+    for (const m of ['w', 'c']) expect(docker('inspect', '-f', '{{.State.Status}}', `${p.name}-${m}`)).toBe('running');
+  }, 120_000);
+});
