@@ -496,6 +496,17 @@ machines:
     expect(provisionDetail(run)).toMatch(new RegExp(`from cache .*6 of 9 resources, pulled from ${repo.replace(/[.]/g, '\\.')}`));
     expect(run.results.get('package tree')).toBe('ok');
     expect(fingerprint(CONTAINER)).toBe(freshPrint);
+    // What was pushed holds nothing of this computer or of the machine's container: not the profile
+    // file's path (labels), not the profile's env: (a commit keeps the config of the container it was
+    // made from, `container_config`, beside the image's own).
+    const pulled = [...new Set(docker('images', repo, '-q').split('\n').filter(Boolean))];
+    expect(pulled.length).toBeGreaterThan(0);
+    for (const id of pulled) {
+      const config = docker('image', 'inspect', id);
+      expect(config).not.toContain(ws.dir);
+      expect(config).not.toContain('SHOP_ENV=test');
+      expect(config).not.toContain(`TEST_RUN=${RUN}`);
+    }
   });
 
   it('a container from a cached state starts its services as it starts: the first probe finds them running', async () => {

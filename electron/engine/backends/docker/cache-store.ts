@@ -334,7 +334,23 @@ export async function pullState(docker: Docker, repo: string, key: string): Prom
 /** Tags a local cached state for `repo` and pushes it. */
 export async function pushState(docker: Docker, repo: string, key: string): Promise<string> {
   const ref = remoteRef(repo, key);
-  await docker.getImage(cacheRef(cacheTag(key))).tag({ repo, tag: cacheTag(key) });
-  await followStream(docker, (await docker.getImage(repo).push({ tag: cacheTag(key) })) as NodeJS.ReadableStream);
+  const tag = cacheTag(key);
+  // An image keeps the config of the container it was committed from (`container_config`): that
+  // machine's env, and its labels with the profile file's path on this computer. What is pushed is a
+  // copy committed from a container only created from the state (one empty layer more), whose config
+  // is the state's own.
+  // No label of its own: a commit merges the container's labels into the image's.
+  const copy = await docker.createContainer({ Image: cacheRef(tag) });
+  try {
+    await copy.commit({ repo, tag, pause: false, comment: `prodlike state ${key}` });
+  } finally {
+    await copy.remove({ force: true }).catch(() => undefined);
+  }
+  try {
+    await followStream(docker, (await docker.getImage(repo).push({ tag })) as NodeJS.ReadableStream);
+  } finally {
+    // Pushed, or not: the copy is not a local state (`cache ls` lists those), and goes.
+    await docker.getImage(`${repo}:${tag}`).remove().catch(() => undefined);
+  }
   return ref;
 }
