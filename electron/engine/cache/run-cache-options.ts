@@ -32,6 +32,11 @@ export interface RunCacheOptions {
   secrets: string[];
   /** The profile's `cache.from` registry repository. */
   from?: string;
+  /**
+   * Set at the first pull from `from` that failed for another reason than a missing state (unreachable,
+   * TLS, credentials): said once, and the run pulls nothing more from it.
+   */
+  fromFailed?: string;
   /** The profile name written on cached states (bake runs under a temporary name). */
   profileLabel?: string;
   /** apt's package lists kept between runs (backends/docker/apt-lists.ts): where, and how long they are used; absent: not kept. */

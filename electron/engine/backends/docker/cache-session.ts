@@ -327,11 +327,23 @@ export async function planStart(
   let pulled = false;
   if (opts.from && read) {
     for (const p of [...keys.savePoints].reverse()) {
-      if (p <= k) break;
-      if (await pullState(docker, opts.from, keys.keys[p]!)) {
+      if (p <= k || opts.fromFailed !== undefined) break;
+      const got = await pullState(docker, opts.from, keys.keys[p]!);
+      if (got === 'pulled') {
         k = p;
         pulled = true;
         break;
+      }
+      if (got !== 'absent' && opts.fromFailed === undefined) {
+        // Once per run: the other machines (planned at the same time) do not ask it again.
+        opts.fromFailed = got.error;
+        ctx.emit({
+          type: 'log',
+          runId: ctx.runId,
+          machine: m.name,
+          stream: 'warn',
+          text: `cache registry ${opts.from} could not be asked, so nothing is pulled from it in this run: ${got.error} (a registry on another computer needs TLS or the engine's insecure-registries; one that needs \`docker login\` is not supported yet)`,
+        });
       }
     }
   }

@@ -311,24 +311,32 @@ export function remoteRef(repo: string, key: string): string {
   return `${repo}:${cacheTag(key)}`;
 }
 
+/** What a registry answers for a state it does not hold (not an error: nothing was baked under that key). */
+export function isMissingState(message: string): boolean {
+  return /manifest unknown|not found|no such (manifest|image)|HTTP code 404/i.test(message) && !/no such host/i.test(message);
+}
+
 /**
- * Pulls the cached state for `key` from `repo`; true when it was there and carries that key. The pulled
- * image is tagged as a local cached state too, so later runs find it without the registry.
+ * Pulls the cached state for `key` from `repo`: `pulled` when it was there and carries that key (the
+ * image is tagged as a local cached state too, so later runs find it without the registry), `absent`
+ * when the registry does not hold it, or why the registry could not be asked (unreachable, TLS,
+ * credentials).
  */
-export async function pullState(docker: Docker, repo: string, key: string): Promise<boolean> {
+export async function pullState(docker: Docker, repo: string, key: string): Promise<'pulled' | 'absent' | { error: string }> {
   const ref = remoteRef(repo, key);
   try {
     await followStream(docker, (await docker.pull(ref)) as NodeJS.ReadableStream);
-  } catch {
-    return false;
+  } catch (err) {
+    const message = (err as Error).message ?? String(err);
+    return isMissingState(message) ? 'absent' : { error: message.replace(/^\(HTTP code \d+\) [a-z ]+ - /, '').trim() };
   }
   const info = await docker
     .getImage(ref)
     .inspect()
     .catch(() => undefined);
-  if (info?.Config?.Labels?.[LABEL_CACHE_KEY] !== key) return false;
+  if (info?.Config?.Labels?.[LABEL_CACHE_KEY] !== key) return 'absent';
   await docker.getImage(ref).tag({ repo: CACHE_REPO, tag: cacheTag(key) });
-  return true;
+  return 'pulled';
 }
 
 /** Tags a local cached state for `repo` and pushes it. */
