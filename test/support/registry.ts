@@ -1,6 +1,6 @@
 // A real Docker registry (Debian's `docker-registry` package) on 127.0.0.1 for the cache's bake/pull
 // tests. The engine treats 127.0.0.0/8 registries as insecure (plain HTTP) by default.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
@@ -26,7 +26,13 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startRegistry(): Promise<Registry> {
+/** A bcrypt hash for the registry's htpasswd (Python's crypt: Debian's libxcrypt has bcrypt). */
+function bcrypt(password: string): string {
+  return execFileSync('python3', ['-W', 'ignore', '-c', 'import crypt, sys; print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH)))', password], { encoding: 'utf8' }).trim();
+}
+
+/** `auth`: the registry asks for this user and password (htpasswd, over plain HTTP on 127.0.0.1). */
+export async function startRegistry(opts: { auth?: { user: string; password: string } } = {}): Promise<Registry> {
   if (!existsSync(BIN)) throw new Error(`${BIN} is missing: install Debian's docker-registry package (.ci/run does)`);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'pl-registry-'));
   const port = await freePort();
@@ -40,8 +46,9 @@ storage:
   delete: { enabled: true }
 http:
   addr: ${address}
-`,
+${opts.auth ? `auth:\n  htpasswd: { realm: prodlike-test, path: ${dir}/htpasswd }\n` : ''}`,
   );
+  if (opts.auth) await writeFile(path.join(dir, 'htpasswd'), `${opts.auth.user}:${bcrypt(opts.auth.password)}\n`);
   const child: ChildProcess = spawn(BIN, ['serve', path.join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -49,7 +56,7 @@ http:
   for (;;) {
     try {
       const res = await fetch(`http://${address}/v2/`);
-      if (res.ok) break;
+      if (res.ok || (opts.auth && res.status === 401)) break;
     } catch {
       // not listening yet
     }
@@ -69,8 +76,9 @@ http:
 }
 
 /** The tags of a repository, asked of the registry itself. */
-export async function registryTags(address: string, repo: string): Promise<string[]> {
-  const res = await fetch(`http://${address}/v2/${repo}/tags/list`);
+export async function registryTags(address: string, repo: string, auth?: { user: string; password: string }): Promise<string[]> {
+  const headers: Record<string, string> = auth ? { Authorization: `Basic ${Buffer.from(`${auth.user}:${auth.password}`).toString('base64')}` } : {};
+  const res = await fetch(`http://${address}/v2/${repo}/tags/list`, { headers });
   if (!res.ok) return [];
   return ((await res.json()) as { tags?: string[] | null }).tags ?? [];
 }

@@ -10,6 +10,8 @@ import type { RunContext } from '../backends/backend.js';
 import type { ProviderSet } from './backends.js';
 import { runUp } from './operations.js';
 import { listCache, pushState } from '../backends/docker/cache-store.js';
+import { registryOf } from '../backends/docker/registry-auth.js';
+import { ProdlikeError } from '../errors.js';
 import type { CacheSessionInfo } from '../cache/run-cache-options.js';
 
 export async function runBake(providers: ProviderSet, profile: Profile, ctx: RunContext, opts: { push?: string; secrets: string[] }): Promise<MachineResult[]> {
@@ -65,8 +67,10 @@ export async function runBake(providers: ProviderSet, profile: Profile, ctx: Run
         log(`${s.machine.name}: pushed ${ref} (${p} of ${total} resources)`);
       } catch (err) {
         log(`${s.machine.name}: could not push to ${opts.push}: ${(err as Error).message}`, 'warn');
-        throw Object.assign(new Error(`push to ${opts.push} failed: ${(err as Error).message}`), {
-          hint: 'is the registry running and reachable from the Docker engine? (127.0.0.1 registries need no TLS; others must be in the engine\'s insecure-registries or use TLS)',
+        throw new ProdlikeError(`push to ${opts.push} failed: ${(err as Error).message}`, {
+          hint: /unauthorized|authentication required|denied|no basic auth credentials/i.test((err as Error).message)
+            ? `the registry wants credentials: \`docker login ${registryOf(opts.push)}\` (Prodlike sends the Docker CLI's), then bake again`
+            : 'is the registry running and reachable from the Docker engine? (127.0.0.1 registries need no TLS; others must be in the engine\'s insecure-registries or use TLS)',
         });
       }
     }

@@ -342,7 +342,7 @@ export async function planStart(
           runId: ctx.runId,
           machine: m.name,
           stream: 'warn',
-          text: `cache registry ${opts.from} could not be asked, so nothing is pulled from it in this run: ${got.error} (a registry on another computer needs TLS or the engine's insecure-registries; one that needs \`docker login\` is not supported yet)`,
+          text: `cache registry ${opts.from} could not be asked, so nothing is pulled from it in this run: ${got.error} (a registry on another computer needs TLS or the engine's insecure-registries; one that needs credentials, \`docker login\` to it: Prodlike sends the Docker CLI's)`,
         });
       }
     }

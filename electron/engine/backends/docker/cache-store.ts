@@ -7,6 +7,7 @@ import type { CacheEntryInfo } from '../../../../shared/api.js';
 import { engineMessage, statusCode } from './client.js';
 import { LABEL_STARTS_SERVICES } from './container.js';
 import { LABEL_PROFILE_FILE } from './labels.js';
+import { registryAuth } from './registry-auth.js';
 import { CACHE_FORMAT_VERSION, cacheTag } from '../../cache/cache-key.js';
 import { chooseEvictions } from '../../cache/cache-evict.js';
 import {
@@ -325,7 +326,8 @@ export function isMissingState(message: string): boolean {
 export async function pullState(docker: Docker, repo: string, key: string): Promise<'pulled' | 'absent' | { error: string }> {
   const ref = remoteRef(repo, key);
   try {
-    await followStream(docker, (await docker.pull(ref)) as NodeJS.ReadableStream);
+    const authconfig = await registryAuth(repo);
+    await followStream(docker, (await docker.pull(ref, authconfig ? { authconfig } : {})) as NodeJS.ReadableStream);
   } catch (err) {
     const message = (err as Error).message ?? String(err);
     return isMissingState(message) ? 'absent' : { error: message.replace(/^\(HTTP code \d+\) [a-z ]+ - /, '').trim() };
@@ -355,7 +357,8 @@ export async function pushState(docker: Docker, repo: string, key: string): Prom
     await copy.remove({ force: true }).catch(() => undefined);
   }
   try {
-    await followStream(docker, (await docker.getImage(repo).push({ tag })) as NodeJS.ReadableStream);
+    const authconfig = await registryAuth(repo);
+    await followStream(docker, (await docker.getImage(repo).push({ tag, ...(authconfig ? { authconfig } : {}) })) as NodeJS.ReadableStream);
   } finally {
     // Pushed, or not: the copy is not a local state (`cache ls` lists those), and goes.
     await docker.getImage(`${repo}:${tag}`).remove().catch(() => undefined);

@@ -16,5 +16,6 @@ describe('isMissingState', () => {
     expect(isMissingState('Get "https://reg.example:5000/v2/": http: server gave HTTP response to HTTPS client')).toBe(false);
     expect(isMissingState('(HTTP code 500) server error - Head "https://reg.example/v2/shop/manifests/x": unauthorized: authentication required')).toBe(false);
     expect(isMissingState('context deadline exceeded')).toBe(false);
+    expect(isMissingState('(HTTP code 500) server error - Head "http://127.0.0.1:37671/v2/shop/manifests/x": no basic auth credentials')).toBe(false);
   });
 });
