@@ -7,7 +7,7 @@ import type { CacheEntryInfo } from '../../../../shared/api.js';
 import { engineMessage, statusCode } from './client.js';
 import { LABEL_STARTS_SERVICES } from './container.js';
 import { LABEL_PROFILE_FILE } from './labels.js';
-import { registryAuth } from './registry-auth.js';
+import { recentRegistryAuth } from './registry-auth.js';
 import { CACHE_FORMAT_VERSION, cacheTag } from '../../cache/cache-key.js';
 import { chooseEvictions } from '../../cache/cache-evict.js';
 import {
@@ -326,7 +326,7 @@ export function isMissingState(message: string): boolean {
 export async function pullState(docker: Docker, repo: string, key: string): Promise<'pulled' | 'absent' | { error: string }> {
   const ref = remoteRef(repo, key);
   try {
-    const authconfig = await registryAuth(repo);
+    const authconfig = await recentRegistryAuth(repo);
     await followStream(docker, (await docker.pull(ref, authconfig ? { authconfig } : {})) as NodeJS.ReadableStream);
   } catch (err) {
     const message = (err as Error).message ?? String(err);
@@ -348,8 +348,7 @@ export async function pushState(docker: Docker, repo: string, key: string): Prom
   // An image keeps the config of the container it was committed from (`container_config`): that
   // machine's env, and its labels with the profile file's path on this computer. What is pushed is a
   // copy committed from a container only created from the state (one empty layer more), whose config
-  // is the state's own.
-  // No label of its own: a commit merges the container's labels into the image's.
+  // is the state's own; that container has no label of its own, as a commit merges them into the image's.
   const copy = await docker.createContainer({ Image: cacheRef(tag) });
   try {
     await copy.commit({ repo, tag, pause: false, comment: `prodlike state ${key}` });
@@ -357,7 +356,7 @@ export async function pushState(docker: Docker, repo: string, key: string): Prom
     await copy.remove({ force: true }).catch(() => undefined);
   }
   try {
-    const authconfig = await registryAuth(repo);
+    const authconfig = await recentRegistryAuth(repo);
     await followStream(docker, (await docker.getImage(repo).push({ tag, ...(authconfig ? { authconfig } : {}) })) as NodeJS.ReadableStream);
   } finally {
     // Pushed, or not: the copy is not a local state (`cache ls` lists those), and goes.

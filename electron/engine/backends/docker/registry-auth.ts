@@ -80,3 +80,19 @@ export async function registryAuth(repo: string, env: NodeJS.ProcessEnv = proces
   const named = config.credHelpers?.[registry] ?? config.credsStore;
   return (named ? fromHelper(await helper(named, registry), registry) : undefined) ?? fromAuths(config, registry);
 }
+
+const recent = new Map<string, { at: number; auth: Promise<RegistryAuth | undefined> }>();
+
+/**
+ * registryAuth for this process's environment, read again at most every 30 s: a run asks for each save
+ * point of each machine, and a credential helper is a process of its own; a `docker login` done
+ * meanwhile (the agent lives long) is seen within that time.
+ */
+export function recentRegistryAuth(repo: string): Promise<RegistryAuth | undefined> {
+  const key = `${process.env.DOCKER_CONFIG ?? ''}\0${registryOf(repo)}`;
+  const hit = recent.get(key);
+  if (hit && Date.now() - hit.at < 30_000) return hit.auth;
+  const auth = registryAuth(repo);
+  recent.set(key, { at: Date.now(), auth });
+  return auth;
+}
