@@ -185,6 +185,7 @@ export class VmProvider implements MachineProvider, SnapshotBackend {
     }
     const op: VmOperation = planVm(want, state, running, leftovers);
     if (op.op === 'recreate') {
+      await this.sayLostSnapshots(dir, ctx, m.name, 'made again');
       await this.remove(dir);
       state = undefined;
       running = false;
@@ -498,6 +499,7 @@ export class VmProvider implements MachineProvider, SnapshotBackend {
         }
         emitMachine(ctx, m.name, 'remove', 'start');
         try {
+          await this.sayLostSnapshots(dir, ctx, m.name, 'destroyed');
           await this.remove(dir);
           emitMachine(ctx, m.name, 'remove', 'done', 'removed', undefined, 'not-created');
         } catch (err) {
@@ -508,8 +510,27 @@ export class VmProvider implements MachineProvider, SnapshotBackend {
     // VMs of machines that left the profile go too: destroy leaves nothing of the profile behind.
     const folder = path.join(this.opts.dataDir, 'vms', profile.name);
     const names = new Set(profile.machines.map((m) => m.name));
-    for (const d of await fs.readdir(folder).catch(() => [] as string[])) if (!names.has(d)) await this.remove(path.join(folder, d));
+    for (const d of await fs.readdir(folder).catch(() => [] as string[])) {
+      if (names.has(d)) continue;
+      await this.sayLostSnapshots(path.join(folder, d), ctx, d, 'destroyed');
+      await this.remove(path.join(folder, d));
+    }
     await fs.rmdir(folder).catch(() => undefined);
+  }
+
+  /**
+   * A VM's snapshots live in its overlay (qcow2 internal snapshots) and go with it: said, by name, before
+   * the overlay is removed. A snapshot's container parts (images, volumes) stay, and `snapshot ls`
+   * lists the snapshot without this machine.
+   */
+  private async sayLostSnapshots(dir: string, ctx: RunContext, machine: string, why: string): Promise<void> {
+    const overlay = this.files(dir).overlay;
+    const lost = await fs
+      .stat(overlay)
+      .then(() => listVmSnapshots(overlay))
+      .catch(() => []);
+    if (lost.length === 0) return;
+    this.log(ctx, machine, 'warn', `${machine}: its snapshot${lost.length > 1 ? 's' : ''} ${lost.map((l) => l.name).join(', ')} go${lost.length > 1 ? '' : 'es'} with its disk as the VM is ${why} (they are kept inside it)`);
   }
 
   /** Kills the VM's processes (the disk is going away: no clean shutdown needed) and removes its folder. */
