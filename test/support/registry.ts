@@ -26,13 +26,19 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** A user and password the registry asks for. */
+export interface RegistryLogin {
+  user: string;
+  password: string;
+}
+
 /** A bcrypt hash for the registry's htpasswd (Python's crypt: Debian's libxcrypt has bcrypt). */
 function bcrypt(password: string): string {
   return execFileSync('python3', ['-W', 'ignore', '-c', 'import crypt, sys; print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH)))', password], { encoding: 'utf8' }).trim();
 }
 
 /** `auth`: the registry asks for this user and password (htpasswd, over plain HTTP on 127.0.0.1). */
-export async function startRegistry(opts: { auth?: { user: string; password: string } } = {}): Promise<Registry> {
+export async function startRegistry(opts: { auth?: RegistryLogin } = {}): Promise<Registry> {
   if (!existsSync(BIN)) throw new Error(`${BIN} is missing: install Debian's docker-registry package (.ci/run does)`);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'pl-registry-'));
   const port = await freePort();
@@ -76,7 +82,7 @@ ${opts.auth ? `auth:\n  htpasswd: { realm: prodlike-test, path: ${dir}/htpasswd 
 }
 
 /** The tags of a repository, asked of the registry itself. */
-export async function registryTags(address: string, repo: string, auth?: { user: string; password: string }): Promise<string[]> {
+export async function registryTags(address: string, repo: string, auth?: RegistryLogin): Promise<string[]> {
   const headers: Record<string, string> = auth ? { Authorization: `Basic ${Buffer.from(`${auth.user}:${auth.password}`).toString('base64')}` } : {};
   const res = await fetch(`http://${address}/v2/${repo}/tags/list`, { headers });
   if (!res.ok) return [];

@@ -7,7 +7,7 @@ import { docker, purge, removeCacheImages, unique, workspace, type Workspace } f
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { registryTags, startRegistry, type Registry } from '../../support/registry.js';
+import { registryTags, startRegistry, type Registry, type RegistryLogin } from '../../support/registry.js';
 
 const NAME = unique('pl-it-cachereg');
 // Part of every cache key: nothing saved before matches, so each machine asks the registry.
@@ -15,7 +15,7 @@ const RUN = Math.random().toString(36).slice(2, 10);
 let ws: Workspace;
 let registry: Registry;
 let locked: Registry;
-const LOGIN = { user: 'pl', password: `pw-${Math.random().toString(36).slice(2, 10)}` };
+const LOGIN: RegistryLogin = { user: 'pl', password: `pw-${Math.random().toString(36).slice(2, 10)}` };
 
 const profileText = (from: string) => `name: ${NAME}
 cache: { from: "${from}" }

@@ -73,9 +73,9 @@ async function copyVolume(docker: Docker, image: string, from: string, to: strin
  * there and nothing would copy it, so a restore would bring the machine back without it — and remove
  * the current one with its container.
  */
-export async function snapshotCheck(provider: SnapshotDocker, profile: Profile, doing: 'saved' | 'restored'): Promise<void> {
+export async function snapshotCheck(provider: SnapshotDocker, profile: Profile, doing: 'saved' | 'restored', listed?: Docker.ContainerInfo[]): Promise<void> {
   const docker = await provider.client();
-  const containers = await provider.containersOf(profile.name);
+  const containers = listed ?? (await provider.containersOf(profile.name));
   for (const m of dockerMachines(profile)) {
     const named = new Set(m.docker.volumes.map(parseVolume).flatMap((v) => (v.kind === 'volume' ? [volumeName(profile.name, v.source)] : [])));
     for (const c of containers.filter((x) => x.Labels[LABEL_MACHINE] === m.name)) {
@@ -140,7 +140,8 @@ export async function snapshotRestore(provider: SnapshotDocker, profile: Profile
   const snap = (await snapshotList(provider, profile)).find((s) => s.name === name);
   if (!snap) throw new ProdlikeError(`no snapshot ${name} of ${profile.name}`, { hint: `\`prodlike snapshot ls ${profile.name}\` lists them` });
   // Everything a restore needs is checked before anything is removed.
-  await snapshotCheck(provider, profile, 'restored');
+  const containers = await provider.containersOf(profile.name);
+  await snapshotCheck(provider, profile, 'restored', containers);
   const bases = new Map<string, string>();
   for (const m of dockerMachines(profile)) {
     if (!snap.machines.includes(m.name)) continue;
@@ -156,7 +157,6 @@ export async function snapshotRestore(provider: SnapshotDocker, profile: Profile
     bases.set(m.name, base.Id);
   }
   await provider.network(profile);
-  const containers = await provider.containersOf(profile.name);
   // What was put back, as the profile is now (a machine or volume it gained since the save is not).
   const done: SnapshotInfo = { ...snap, machines: [], volumes: [] };
   for (const m of dockerMachines(profile)) {
