@@ -101,6 +101,8 @@ export interface SnapshotBackend {
   /** Throws before anything is saved when one of the machines cannot be, naming it and what to do. */
   snapshotCheck(profile: Profile, machines: MachineSpec[], name: string): Promise<void>;
   snapshotSave(profile: Profile, machines: MachineSpec[], name: string, log: (text: string) => void): Promise<SnapshotInfo | undefined>;
+  /** Refuses (nothing changed) when this backend's part of snapshot `name` cannot be put back; run for every backend before any restores. */
+  snapshotRestoreCheck(profile: Profile, machines: MachineSpec[], name: string): Promise<void>;
   snapshotRestore(profile: Profile, machines: MachineSpec[], name: string, log: (text: string) => void): Promise<SnapshotInfo | undefined>;
   snapshotList(profile: Profile, machines: MachineSpec[]): Promise<SnapshotInfo[]>;
   snapshotRemove(profile: Profile, machines: MachineSpec[], name: string): Promise<SnapshotInfo | undefined>;

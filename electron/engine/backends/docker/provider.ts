@@ -585,6 +585,11 @@ export class DockerProvider implements MachineProvider, SnapshotBackend {
     return (await import('./snapshot.js')).snapshotSave(this, { ...profile, machines }, name, log);
   }
 
+  async snapshotRestoreCheck(profile: Profile, machines: MachineSpec[], name: string): Promise<void> {
+    const found = await this.snapshotHere(profile, machines, name);
+    if (found) await found.snap.restoreCheck(this, found.scoped, name);
+  }
+
   async snapshotRestore(profile: Profile, machines: MachineSpec[], name: string, log: (text: string) => void): Promise<SnapshotInfo | undefined> {
     const found = await this.snapshotHere(profile, machines, name);
     return found && found.snap.snapshotRestore(this, found.scoped, name, log);

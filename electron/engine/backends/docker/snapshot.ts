@@ -134,12 +134,16 @@ export async function snapshotSave(provider: SnapshotDocker, profile: Profile, n
   return info;
 }
 
-export async function snapshotRestore(provider: SnapshotDocker, profile: Profile, name: string, log: (s: string) => void): Promise<SnapshotInfo> {
+/**
+ * Everything a restore of snapshot `name` needs, checked before anything is removed (runner/snapshot.ts
+ * runs it for every backend before any restores): the snapshot, the profile's containers, and each
+ * restored machine's base image ID.
+ */
+export async function restoreCheck(provider: SnapshotDocker, profile: Profile, name: string) {
   checkSnapshotName(name);
   const docker = await provider.client();
   const snap = (await snapshotList(provider, profile)).find((s) => s.name === name);
   if (!snap) throw new ProdlikeError(`no snapshot ${name} of ${profile.name}`, { hint: `\`prodlike snapshot ls ${profile.name}\` lists them` });
-  // Everything a restore needs is checked before anything is removed.
   const containers = await provider.containersOf(profile.name);
   await snapshotCheck(provider, profile, 'restored', containers);
   const bases = new Map<string, string>();
@@ -156,6 +160,11 @@ export async function snapshotRestore(provider: SnapshotDocker, profile: Profile
     }
     bases.set(m.name, base.Id);
   }
+  return { docker, snap, containers, bases };
+}
+
+export async function snapshotRestore(provider: SnapshotDocker, profile: Profile, name: string, log: (s: string) => void): Promise<SnapshotInfo> {
+  const { docker, snap, containers, bases } = await restoreCheck(provider, profile, name);
   await provider.network(profile);
   // What was put back, as the profile is now (a machine or volume it gained since the save is not).
   const done: SnapshotInfo = { ...snap, machines: [], volumes: [] };

@@ -223,7 +223,12 @@ export type VmSnapshotWay = { way: 'monitor' } | { way: 'qemu-img' } | { way: 'r
  * export cannot be migrated), so such a VM is saved stopped. A stopped VM: qemu-img snapshot (its disk
  * only; it boots from it at the next up). A disk-only snapshot is not put back under a running guest.
  */
-export function vmSnapshotWay(op: 'save' | 'restore' | 'rm', machine: string, vm: { running: boolean; folders: boolean }, snap?: { withMemory: boolean }): VmSnapshotWay {
+export function vmSnapshotWay(
+  op: 'save' | 'restore' | 'rm',
+  machine: string,
+  vm: { running: boolean; folders: boolean; shape?: { cpus: string; memory: string } },
+  snap?: { withMemory: boolean; shape?: { cpus: string; memory: string } },
+): VmSnapshotWay {
   if (!vm.running) return { way: 'qemu-img' };
   if (op === 'save' && vm.folders) {
     return {
@@ -234,6 +239,19 @@ export function vmSnapshotWay(op: 'save' | 'restore' | 'rm', machine: string, vm
   }
   if (op === 'restore' && snap && !snap.withMemory) {
     return { way: 'refuse', why: `${machine}: this snapshot was taken while the VM was stopped and holds its disk only, which cannot be put back under a running guest`, hint: 'stop the environment first (prodlike down), then restore it and run up' };
+  }
+  // loadvm puts the memory back only into a machine of the same shape; otherwise QEMU fails part-way,
+  // with the running guest's memory already overwritten.
+  if (op === 'restore' && snap?.withMemory && snap.shape && vm.shape) {
+    const diff = (['memory', 'cpus'] as const).filter((k) => snap.shape![k] !== vm.shape![k]);
+    if (diff.length) {
+      const say = (s: { cpus: string; memory: string }) => diff.map((k) => (k === 'memory' ? `memory ${s.memory}` : `${s.cpus} cpu${s.cpus === '1' ? '' : 's'}`)).join(', ');
+      return {
+        way: 'refuse',
+        why: `${machine}: this snapshot holds the memory of a VM with ${say(snap.shape)}, and the VM runs with ${say(vm.shape)} now; QEMU can put memory back only into the same machine`,
+        hint: 'stop the environment first (prodlike down), then restore: its disk is put back, and the next up boots it as the profile says; or set the profile back and run up, then restore',
+      };
+    }
   }
   return { way: 'monitor' };
 }

@@ -18,7 +18,7 @@ import type { MachineState, MachineStatus } from '../../../../shared/report.js';
 import { toErrorInfo } from '../../errors.js';
 import { emitMachine, type MachineProvider, type OnReached, type RunContext, type ShellCallbacks, type ShellSession, type SnapshotBackend, type SnapshotInfo } from '../backend.js';
 import { checkSnapshotName } from '../snapshot-name.js';
-import { listVmSnapshots, monitor, qemuImgSnapshot, snapshotTag as snapshotTagOf } from './vm-snapshot.js';
+import { listVmSnapshots, monitor, qemuImgSnapshot, readShapes, recordShape, snapshotTag as snapshotTagOf, type VmShape } from './vm-snapshot.js';
 import { openSshShell } from '../shell.js';
 import { readJson, writeFileAtomic } from '../../state/atomic-file.js';
 import { processAlive } from '../../state/process.js';
@@ -652,6 +652,7 @@ export class VmProvider implements MachineProvider, SnapshotBackend {
       } else {
         await qemuImgSnapshot(t.m.name, t.overlay, '-c', name);
       }
+      await recordShape(t.dir, name, shapeOf(t.state));
       const saved = (await listVmSnapshots(t.overlay)).find((s) => s.name === name);
       info.sizeBytes += saved?.vmStateBytes ?? 0;
       info.machines.push(t.m.name);
@@ -660,16 +661,28 @@ export class VmProvider implements MachineProvider, SnapshotBackend {
     return info.machines.length ? info : undefined;
   }
 
-  async snapshotRestore(profile: Profile, machines: MachineSpec[], name: string, log: (text: string) => void): Promise<SnapshotInfo | undefined> {
-    checkSnapshotName(name);
+  /** The VMs holding snapshot `name`, each checked: refused (nothing changed) when one cannot be put back. */
+  private async restoreTargets(profile: Profile, machines: MachineSpec[], name: string) {
     const targets = (await this.snapshotTargets(profile, machines)).filter((t) => t.snapshots.some((s) => s.name === name));
-    if (targets.length === 0) return undefined;
-    // Every VM is checked before any is put back.
     for (const t of targets) {
       const snap = t.snapshots.find((s) => s.name === name)!;
-      const way = vmSnapshotWay('restore', t.m.name, { running: t.running, folders: t.state!.folders !== 'none' }, { withMemory: snap.vmStateBytes > 0 });
-      if (way.way === 'refuse') throw new VmError(way.why, { where: t.m.name, hint: way.hint });
+      const shape = (await readShapes(t.dir))[name];
+      const way = vmSnapshotWay('restore', t.m.name, { running: t.running, folders: t.state!.folders !== 'none', shape: shapeOf(t.state!) }, { withMemory: snap.vmStateBytes > 0, shape });
+      if (way.way === 'refuse') throw new VmError(way.why, { where: t.m.name, hint: `${way.hint}; nothing was changed` });
     }
+    return targets;
+  }
+
+  async snapshotRestoreCheck(profile: Profile, machines: MachineSpec[], name: string): Promise<void> {
+    checkSnapshotName(name);
+    await this.restoreTargets(profile, machines, name);
+  }
+
+  async snapshotRestore(profile: Profile, machines: MachineSpec[], name: string, log: (text: string) => void): Promise<SnapshotInfo | undefined> {
+    checkSnapshotName(name);
+    // Every VM is checked before any is put back.
+    const targets = await this.restoreTargets(profile, machines, name);
+    if (targets.length === 0) return undefined;
     for (const t of targets) {
       const t0 = Date.now();
       if (t.running) {
@@ -698,6 +711,7 @@ export class VmProvider implements MachineProvider, SnapshotBackend {
     for (const t of targets) {
       if (t.running) await monitor(t.m.name, t.state!.qmpSocket, `delvm ${snapshotTagOf(name)}`);
       else await qemuImgSnapshot(t.m.name, t.overlay, '-d', name);
+      await recordShape(t.dir, name, undefined);
     }
     return info;
   }
@@ -756,6 +770,9 @@ export class VmProvider implements MachineProvider, SnapshotBackend {
 // ----- processes -----
 
 /** Is `pid` a live process running on this VM's folder (pids are reused)? */
+/** The machine a VM's qemu was started as (what a snapshot with memory must match). */
+const shapeOf = (state: VmStateFile): VmShape => ({ cpus: state.parts.boot.cpus ?? '', memory: state.parts.boot.memory ?? '' });
+
 async function alive(pid: number, dir: string): Promise<boolean> {
   if (!processAlive(pid)) return false;
   if (process.platform !== 'linux') return true;

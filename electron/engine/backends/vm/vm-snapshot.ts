@@ -1,10 +1,14 @@
 // `prodlike snapshot` for VMs: internal qcow2 snapshots of each VM's overlay, tagged prodlike-<name>.
 // A running VM is saved with its memory through QEMU's monitor (savevm; loadvm puts it back in
 // seconds, without a boot); a stopped one with qemu-img (its disk only). How, or why not, is decided by
-// vmSnapshotWay (vm-plan.ts). The overlay's snapshot table is the only record.
+// vmSnapshotWay (vm-plan.ts). The overlay's snapshot table is the record of what exists; beside it,
+// snapshots.json keeps the machine each was saved on (cpus, memory), since QEMU's loadvm puts memory
+// back only into a machine of the same shape and fails half-way otherwise.
 
 import { execFile } from 'node:child_process';
+import path from 'node:path';
 import { promisify } from 'node:util';
+import { readJson, writeFileAtomic } from '../../state/atomic-file.js';
 import { qemuImgMissing } from './images.js';
 import { qmp } from './qmp.js';
 import { VmError } from './vm-error.js';
@@ -20,6 +24,28 @@ export interface VmSnapshot {
   savedAt: string;
   /** Bytes of the guest memory it holds (0: disk only). */
   vmStateBytes: number;
+}
+
+/** The machine a snapshot was saved on, as the VM's state names it (VmParts.boot: "2", "1024M"). */
+export interface VmShape {
+  cpus: string;
+  memory: string;
+}
+
+const shapesFile = (dir: string) => path.join(dir, 'snapshots.json');
+
+/** The shapes recorded for a VM's snapshots, by name (a snapshot saved before they were recorded has none). */
+export async function readShapes(dir: string): Promise<Record<string, VmShape>> {
+  return readJson<Record<string, VmShape>>(shapesFile(dir), {}).catch(() => ({}));
+}
+
+/** Records (or, with undefined, forgets) the shape of one snapshot. */
+export async function recordShape(dir: string, name: string, shape: VmShape | undefined): Promise<void> {
+  const all = await readShapes(dir);
+  if (shape) all[name] = shape;
+  else if (name in all) delete all[name];
+  else return;
+  await writeFileAtomic(shapesFile(dir), `${JSON.stringify(all, null, 2)}\n`);
 }
 
 export const snapshotTag = (name: string) => `${PREFIX}${name}`;

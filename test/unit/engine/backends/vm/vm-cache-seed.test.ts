@@ -73,4 +73,19 @@ describe('vmSnapshotWay', () => {
     expect(vmSnapshotWay('restore', 'db', { running: true, folders: false }, { withMemory: false })).toMatchObject({ way: 'refuse', why: expect.stringMatching(/^db: .*disk only/) });
     expect(vmSnapshotWay('restore', 'db', { running: true, folders: false }, { withMemory: true })).toEqual({ way: 'monitor' });
   });
+
+  it("puts memory back only into a running VM of the snapshot's memory and cpus, naming what differs", () => {
+    const vm = (cpus: string, memory: string) => ({ running: true, folders: false, shape: { cpus, memory } });
+    const snap = { withMemory: true, shape: { cpus: '2', memory: '1024M' } };
+    expect(vmSnapshotWay('restore', 'db', vm('2', '1024M'), snap)).toEqual({ way: 'monitor' });
+    const mem = vmSnapshotWay('restore', 'db', vm('2', '2048M'), snap);
+    expect(mem).toMatchObject({ way: 'refuse', hint: expect.stringContaining('prodlike down') });
+    expect(mem.way === 'refuse' && mem.why).toBe("db: this snapshot holds the memory of a VM with memory 1024M, and the VM runs with memory 2048M now; QEMU can put memory back only into the same machine");
+    const cpus = vmSnapshotWay('restore', 'db', vm('1', '1024M'), snap);
+    expect(cpus.way === 'refuse' && cpus.why).toMatch(/^db: .* with 2 cpus, and the VM runs with 1 cpu now/);
+    expect(vmSnapshotWay('restore', 'db', vm('1', '512M'), snap)).toMatchObject({ why: expect.stringContaining('memory 1024M, 2 cpus') });
+    // Stopped: its disk only is put back and it boots as the profile says; no shape recorded: QEMU decides.
+    expect(vmSnapshotWay('restore', 'db', { ...vm('1', '512M'), running: false }, snap)).toEqual({ way: 'qemu-img' });
+    expect(vmSnapshotWay('restore', 'db', vm('1', '512M'), { withMemory: true })).toEqual({ way: 'monitor' });
+  });
 });
