@@ -7,7 +7,7 @@ import path from 'node:path';
 import { RefusedError } from '../errors.js';
 import { processAlive } from './process.js';
 
-interface LockInfo {
+export interface LockInfo {
   pid: number;
   runId: string;
   kind: string;
@@ -25,10 +25,22 @@ export async function lockProfile(
   info: Omit<LockInfo, 'pid' | 'startedAt'>,
   opts: { waitMs?: number } = {},
 ): Promise<HeldLock> {
-  const file = path.join(dir, 'locks', `${profileName}.lock`);
+  return lockFile(path.join(dir, 'locks', `${profileName}.lock`), info, opts.waitMs ?? 0, (holder) =>
+    new RefusedError(`profile ${profileName} is busy: another run (${holder.kind}, pid ${holder.pid}, since ${holder.startedAt}) is changing it`, {
+      hint: 'wait for it to finish, or pass --wait to queue behind it',
+      details: { holder },
+    }),
+  );
+}
+
+/**
+ * An exclusive lock on `file` (created with O_EXCL, holding the owner's pid): waits up to `waitMs` for a
+ * live holder, then throws what `busy` makes of it; a holder that is gone is taken over.
+ */
+export async function lockFile(file: string, info: Omit<LockInfo, 'pid' | 'startedAt'>, waitMs: number, busy: (holder: LockInfo) => Error): Promise<HeldLock> {
   await fs.mkdir(path.dirname(file), { recursive: true });
   const mine: LockInfo = { pid: process.pid, startedAt: new Date().toISOString(), ...info };
-  const deadline = Date.now() + (opts.waitMs ?? 0);
+  const deadline = Date.now() + waitMs;
   for (;;) {
     try {
       await fs.writeFile(file, JSON.stringify(mine), { flag: 'wx', mode: 0o600 });
@@ -50,12 +62,7 @@ export async function lockProfile(
       await fs.rm(file, { force: true });
       continue;
     }
-    if (Date.now() >= deadline) {
-      throw new RefusedError(
-        `profile ${profileName} is busy: another run (${holder.kind}, pid ${holder.pid}, since ${holder.startedAt}) is changing it`,
-        { hint: 'wait for it to finish, or pass --wait to queue behind it', details: { holder } },
-      );
-    }
+    if (Date.now() >= deadline) throw busy(holder);
     await new Promise((r) => setTimeout(r, 200));
   }
 }

@@ -4,6 +4,7 @@
 // labels are for cached containers. A new VM whose key matches boots from the base with its own overlay.
 
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -11,10 +12,13 @@ import { CACHE_FORMAT_VERSION, cacheTag } from '../../cache/cache-key.js';
 import { chooseEvictions } from '../../cache/cache-evict.js';
 import { decideVmPrune, type BackingUser } from '../../cache/vm-base-prune.js';
 import { readJson, writeFileAtomic } from '../../state/atomic-file.js';
+import { lockFile } from '../../state/profile-lock.js';
 import { qemuImgMissing } from './images.js';
 import { VmError } from './vm-error.js';
 
 const run = promisify(execFile);
+/** How long a choice or a prune waits for another to finish (they take seconds). */
+const LOCK_WAIT_MS = 120_000;
 
 export interface VmBaseEntry {
   version: 1;
@@ -60,6 +64,23 @@ export class VmBaseStore {
     /** The folder of the VMs' state folders (vms/<profile>/<machine>/disk.qcow2). */
     private readonly vmsDir: string,
   ) {}
+
+  /**
+   * Runs `fn` while no other process (or run of this one) chooses a base for a new disk or removes
+   * bases: between an \`up\` choosing a base and its overlay backing onto it, a prune would see no
+   * disk using it. Short sections only (a choice and a qemu-img create; a prune's removals).
+   */
+  async exclusive<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
+    const lock = await lockFile(path.join(this.dir, '.lock'), { runId: randomUUID(), kind: what }, LOCK_WAIT_MS, (holder) =>
+      new VmError(`the VM cache is busy: ${holder.kind} (pid ${holder.pid}, since ${holder.startedAt}) holds it`, { hint: 'try again when it is done' }),
+    );
+    try {
+      return await fn();
+    } finally {
+      await lock.release();
+    }
+  }
 
   fileOf(key: string): string {
     return path.join(this.dir, `${cacheTag(key)}.qcow2`);
@@ -133,6 +154,10 @@ export class VmBaseStore {
 
   /** Removes the bases of `keys` that nothing backs onto, children first; the others are kept with why. */
   async remove(keys: ReadonlySet<string>, all?: VmBaseEntry[]): Promise<VmPruneOutcome> {
+    return this.exclusive('a prune of the VM cache', () => this.removeLocked(keys, all));
+  }
+
+  private async removeLocked(keys: ReadonlySet<string>, all?: VmBaseEntry[]): Promise<VmPruneOutcome> {
     const entries = all ?? (await this.list());
     const users = await this.backingUsers();
     const unknown = users.find((u) => u.backing === '*');
@@ -154,13 +179,17 @@ export class VmBaseStore {
 
   /** The least recently used bases go until the rest fits `capBytes` (never one a disk backs onto). */
   async enforceCap(capBytes: number): Promise<VmPruneOutcome> {
+    return this.exclusive('the VM cache size cap', () => this.enforceCapLocked(capBytes));
+  }
+
+  private async enforceCapLocked(capBytes: number): Promise<VmPruneOutcome> {
     const entries = await this.list();
     const users = new Set((await this.backingUsers()).map((u) => u.backing));
     const victims = chooseEvictions(
       entries.map((e) => ({ key: e.key, id: e.file, parent: e.backing, ownBytes: e.sizeBytes, lastUsed: users.has(e.file) ? Number.MAX_SAFE_INTEGER : Date.parse(e.lastUsed) })),
       capBytes,
     );
-    return victims.length ? this.remove(new Set(victims), entries) : { removed: [], kept: [] };
+    return victims.length ? this.removeLocked(new Set(victims), entries) : { removed: [], kept: [] };
   }
 }
 

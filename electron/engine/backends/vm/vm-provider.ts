@@ -196,8 +196,12 @@ export class VmProvider implements MachineProvider, SnapshotBackend {
     }
     let cache: VmCachePlan | undefined;
     if (op.op === 'create' || op.op === 'recreate') {
-      cache = await this.planCache(m, image, ctx);
-      state = await this.create(profile, m, image, want, dir, cache?.start);
+      const make = async () => {
+        cache = await this.planCache(m, image, ctx);
+        return this.create(profile, m, image, want, dir, cache?.start);
+      };
+      // A prune between choosing a cached base and the overlay backing onto it would remove it.
+      state = ctx.cache?.enabled ? await this.bases.exclusive(`an up choosing ${m.name}'s cached base`, make) : await make();
     }
     if (!running) {
       state = await this.boot(m, state!, want, dir, ctx);
