@@ -443,6 +443,31 @@ machines:
     expect(fingerprint(CONTAINER)).toBe(freshPrint);
   });
 
+  it('a state saved again over its key (--no-cache, volume kept) is counted by the state built on it in cache ls', async () => {
+    // With the volume kept, --no-cache installs the packages before mounting it and saves that state again:
+    // the tag moves to the new image, and the old one stays, untagged, under the states built on it.
+    await ws.run(['destroy', file], { env: ENV });
+    const before = new Map(cacheImages().map((i) => [i.key, i.id]));
+    const run = await up('--no-cache');
+    expect(run.code, run.stderr).toBe(0);
+    const replaced = cacheImages().filter((i) => before.has(i.key) && before.get(i.key) !== i.id);
+    expect(replaced.map((r) => r.prefix)).toHaveLength(1);
+    const old = before.get(replaced[0]!.key)!;
+    expect(docker('image', 'inspect', '-f', '{{len .RepoTags}}', old)).toBe('0');
+    const size = (id: string) => Number(docker('image', 'inspect', '-f', '{{.Size}}', id));
+    const oldOwn = size(old) - size(docker('image', 'inspect', '-f', '{{index .Config.Labels "prodlike.cache-parent"}}', old));
+    expect(oldOwn).toBeGreaterThan(1_000_000);
+    const children = docker('images', '-a', '-q', '--no-trunc', '--filter', `label=prodlike.cache-parent=${docker('image', 'inspect', '-f', '{{.Id}}', old)}`).split('\n').filter(Boolean);
+    expect(children.length).toBeGreaterThan(0);
+    const listed = JSON.parse((await ws.run(['cache', 'ls', '--json'], { env: ENV })).stdout) as { entries: { key: string; sizeBytes: number }[] };
+    for (const child of children) {
+      const key = docker('image', 'inspect', '-f', '{{index .Config.Labels "prodlike.cache-key"}}', child);
+      const entry = listed.entries.find((e) => e.key === key);
+      // What removing it frees: its own layer and the old state's beneath it (docker rmi takes both).
+      expect(entry?.sizeBytes).toBeGreaterThanOrEqual(oldOwn + size(child) - size(old));
+    }
+  });
+
   it('snapshot save → a file and a package change → restore brings both back, volume included', async () => {
     const save = await ws.run(['snapshot', 'save', file, 'before'], { env: ENV });
     expect(save.code, save.stderr).toBe(0);

@@ -58,26 +58,37 @@ export async function listCachedStates(docker: Docker): Promise<CachedState[]> {
 export async function listCache(docker: Docker): Promise<CacheEntry[]> {
   const images = await docker.listImages({ filters: { label: [LABEL_CACHE_KEY] } });
   const sizes = new Map(images.map((i) => [i.Id, i.Size]));
-  const parentSize = async (id: string): Promise<number> => {
-    if (!id) return 0;
-    const known = sizes.get(id);
-    if (known !== undefined) return known;
-    const size = await docker
-      .getImage(id)
-      .inspect()
-      .then((i) => i.Size)
-      .catch(() => 0);
-    sizes.set(id, size);
-    return size;
+  const isState = (img: { Labels?: Record<string, string> | null; RepoTags?: string[] | null }) =>
+    img.Labels?.[LABEL_CACHE_FORMAT] === String(CACHE_FORMAT_VERSION) && (img.RepoTags ?? []).includes(cacheRef(cacheTag(img.Labels[LABEL_CACHE_KEY]!)));
+  const listed = new Set(images.filter(isState).map((i) => i.Id));
+  /**
+   * The size of what a state is built on that stays when it goes: its nearest listed ancestor, or its
+   * base image. A state whose tag moved to a newer save of its key (\`--no-cache\`) is kept, untagged,
+   * while a state built on it exists, and goes with it: its bytes are that state's own.
+   */
+  const keptBelow = async (id: string): Promise<number> => {
+    for (let depth = 0; id && depth < 64; depth++) {
+      const known = sizes.get(id);
+      if (listed.has(id)) return known ?? 0;
+      const info = await docker
+        .getImage(id)
+        .inspect()
+        .catch(() => undefined);
+      if (!info) return known ?? 0;
+      sizes.set(id, info.Size);
+      const l = info.Config?.Labels ?? {};
+      if (l[LABEL_CACHE_FORMAT] !== String(CACHE_FORMAT_VERSION) || !l[LABEL_CACHE_PARENT]) return info.Size;
+      id = l[LABEL_CACHE_PARENT];
+    }
+    return 0;
   };
   const out: CacheEntry[] = [];
   for (const img of images) {
+    // Only the image carrying its own cache tag counts (a pulled registry copy is tagged on pull).
+    if (!listed.has(img.Id)) continue;
     const l = img.Labels ?? {};
-    if (l[LABEL_CACHE_FORMAT] !== String(CACHE_FORMAT_VERSION)) continue;
     const key = l[LABEL_CACHE_KEY]!;
     const ref = cacheRef(cacheTag(key));
-    // Only the image carrying its own cache tag counts (a pulled registry copy is tagged on pull).
-    if (!(img.RepoTags ?? []).includes(ref)) continue;
     const [prefix, total] = (l[LABEL_CACHE_PREFIX] ?? '0/0').split('/').map(Number) as [number, number];
     const info = await docker
       .getImage(img.Id)
@@ -98,7 +109,7 @@ export async function listCache(docker: Docker): Promise<CacheEntry[]> {
       savedAt,
       lastUsed,
       totalBytes: img.Size,
-      sizeBytes: Math.max(0, img.Size - (await parentSize(parent))),
+      sizeBytes: Math.max(0, img.Size - (await keptBelow(parent))),
       parent,
       tags: (img.RepoTags ?? []).filter((t) => t.endsWith(`:${cacheTag(key)}`)),
     });
