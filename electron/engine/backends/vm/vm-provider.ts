@@ -773,10 +773,10 @@ export class VmProvider implements MachineProvider, SnapshotBackend {
 
 // ----- processes -----
 
-/** Is `pid` a live process running on this VM's folder (pids are reused)? */
 /** The machine a VM's qemu was started as (what a snapshot with memory must match). */
 const shapeOf = (state: VmStateFile): VmShape => ({ cpus: state.parts.boot.cpus ?? '', memory: state.parts.boot.memory ?? '' });
 
+/** Is `pid` a live process running on this VM's folder (pids are reused)? */
 async function alive(pid: number, dir: string): Promise<boolean> {
   if (!processAlive(pid)) return false;
   if (process.platform !== 'linux') return true;
