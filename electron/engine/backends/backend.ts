@@ -92,6 +92,9 @@ export interface SnapshotInfo {
   sizeBytes: number;
 }
 
+/** A checked restore of one backend's part of a snapshot: puts it back, and says what it put back. */
+export type RestoreStep = () => Promise<SnapshotInfo | undefined>;
+
 /**
  * A backend whose machines can be saved and put back (`prodlike snapshot`); the command iterates the
  * profile's backends (runner/snapshot.ts). Each method gets only that backend's machines and answers
@@ -101,9 +104,11 @@ export interface SnapshotBackend {
   /** Throws before anything is saved when one of the machines cannot be, naming it and what to do. */
   snapshotCheck(profile: Profile, machines: MachineSpec[], name: string): Promise<void>;
   snapshotSave(profile: Profile, machines: MachineSpec[], name: string, log: (text: string) => void): Promise<SnapshotInfo | undefined>;
-  /** Refuses (nothing changed) when this backend's part of snapshot `name` cannot be put back; run for every backend before any restores. */
-  snapshotRestoreCheck(profile: Profile, machines: MachineSpec[], name: string): Promise<void>;
-  snapshotRestore(profile: Profile, machines: MachineSpec[], name: string, log: (text: string) => void): Promise<SnapshotInfo | undefined>;
+  /**
+   * Checks that this backend's part of snapshot `name` can be put back, and refuses (nothing changed)
+   * when it cannot; answers the restore itself, to run once every backend has checked its part.
+   */
+  snapshotPrepareRestore(profile: Profile, machines: MachineSpec[], name: string, log: (text: string) => void): Promise<RestoreStep | undefined>;
   snapshotList(profile: Profile, machines: MachineSpec[]): Promise<SnapshotInfo[]>;
   snapshotRemove(profile: Profile, machines: MachineSpec[], name: string): Promise<SnapshotInfo | undefined>;
 }

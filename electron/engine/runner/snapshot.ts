@@ -77,13 +77,13 @@ async function named(providers: ProviderSet, profile: Profile, name: string) {
 }
 
 export async function snapshotRestore(providers: ProviderSet, profile: Profile, name: string, log: Log): Promise<SnapshotInfo> {
-  const gs = await named(providers, profile, name);
-  // Every backend says whether its part can be put back before any is: a VM refused after the
-  // containers were restored would leave the environment half in the snapshot.
-  for (const g of gs) await g.backend.snapshotRestoreCheck(profile, g.machines, name);
+  // Every backend checks its part before any is put back: a VM refused after the containers were
+  // restored would leave the environment half in the snapshot.
+  const steps = [];
+  for (const g of await named(providers, profile, name)) steps.push(await g.backend.snapshotPrepareRestore(profile, g.machines, name, log));
   const parts: SnapshotInfo[] = [];
-  for (const g of gs) {
-    const p = await g.backend.snapshotRestore(profile, g.machines, name, log);
+  for (const step of steps) {
+    const p = await step?.();
     if (p) parts.push(p);
   }
   return mergeSnapshots(parts)[0]!;

@@ -29,7 +29,7 @@ import {
   profileFilter,
   volumeName,
 } from './labels.js';
-import { emitMachine, type MachineProvider, type OnReached, type RunContext, type ShellCallbacks, type ShellSession, type SnapshotBackend, type SnapshotInfo } from '../backend.js';
+import { emitMachine, type MachineProvider, type OnReached, type RestoreStep, type RunContext, type ShellCallbacks, type ShellSession, type SnapshotBackend, type SnapshotInfo } from '../backend.js';
 import { openDockerShell } from '../shell.js';
 
 export interface DockerProviderOptions {
@@ -585,14 +585,9 @@ export class DockerProvider implements MachineProvider, SnapshotBackend {
     return (await import('./snapshot.js')).snapshotSave(this, { ...profile, machines }, name, log);
   }
 
-  async snapshotRestoreCheck(profile: Profile, machines: MachineSpec[], name: string): Promise<void> {
+  async snapshotPrepareRestore(profile: Profile, machines: MachineSpec[], name: string, log: (text: string) => void): Promise<RestoreStep | undefined> {
     const found = await this.snapshotHere(profile, machines, name);
-    if (found) await found.snap.restoreCheck(this, found.scoped, name);
-  }
-
-  async snapshotRestore(profile: Profile, machines: MachineSpec[], name: string, log: (text: string) => void): Promise<SnapshotInfo | undefined> {
-    const found = await this.snapshotHere(profile, machines, name);
-    return found && found.snap.snapshotRestore(this, found.scoped, name, log);
+    return found && found.snap.prepareRestore(this, found.scoped, name, log);
   }
 
   async snapshotList(profile: Profile, machines: MachineSpec[]): Promise<SnapshotInfo[]> {

@@ -20,7 +20,7 @@ import {
   SNAPSHOT_REPO,
 } from '../../cache/cache-labels.js';
 import { commitContainer, execToEnd, readBaseConfig } from './cache-store.js';
-import type { SnapshotInfo } from '../backend.js';
+import type { RestoreStep, SnapshotInfo } from '../backend.js';
 import { checkSnapshotName } from '../snapshot-name.js';
 
 /** What snapshots need of the Docker provider (provider.ts is one; it loads this module lazily, so this
@@ -135,11 +135,11 @@ export async function snapshotSave(provider: SnapshotDocker, profile: Profile, n
 }
 
 /**
- * Everything a restore of snapshot `name` needs, checked before anything is removed (runner/snapshot.ts
- * runs it for every backend before any restores): the snapshot, the profile's containers, and each
- * restored machine's base image ID.
+ * A restore of snapshot `name`: everything it needs is checked before anything is removed (the
+ * snapshot, each machine's volumes and base image), and the answer is the restore itself, which
+ * runner/snapshot.ts runs once every backend has checked its part.
  */
-export async function restoreCheck(provider: SnapshotDocker, profile: Profile, name: string) {
+export async function prepareRestore(provider: SnapshotDocker, profile: Profile, name: string, log: (s: string) => void): Promise<RestoreStep> {
   checkSnapshotName(name);
   const docker = await provider.client();
   const snap = (await snapshotList(provider, profile)).find((s) => s.name === name);
@@ -160,11 +160,16 @@ export async function restoreCheck(provider: SnapshotDocker, profile: Profile, n
     }
     bases.set(m.name, base.Id);
   }
-  return { docker, snap, containers, bases };
+  return () => restore(provider, profile, name, { docker, snap, containers, bases }, log);
 }
 
-export async function snapshotRestore(provider: SnapshotDocker, profile: Profile, name: string, log: (s: string) => void): Promise<SnapshotInfo> {
-  const { docker, snap, containers, bases } = await restoreCheck(provider, profile, name);
+async function restore(
+  provider: SnapshotDocker,
+  profile: Profile,
+  name: string,
+  { docker, snap, containers, bases }: { docker: Docker; snap: SnapshotInfo; containers: Docker.ContainerInfo[]; bases: Map<string, string> },
+  log: (s: string) => void,
+): Promise<SnapshotInfo> {
   await provider.network(profile);
   // What was put back, as the profile is now (a machine or volume it gained since the save is not).
   const done: SnapshotInfo = { ...snap, machines: [], volumes: [] };

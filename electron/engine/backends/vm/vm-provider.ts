@@ -16,7 +16,7 @@ import { promisify } from 'node:util';
 import type { MachineSpec, Profile, SshMachineSpec, VmMachineSpec } from '../../../../shared/profile.js';
 import type { MachineState, MachineStatus } from '../../../../shared/report.js';
 import { toErrorInfo } from '../../errors.js';
-import { emitMachine, type MachineProvider, type OnReached, type RunContext, type ShellCallbacks, type ShellSession, type SnapshotBackend, type SnapshotInfo } from '../backend.js';
+import { emitMachine, type MachineProvider, type OnReached, type RunContext, type ShellCallbacks, type RestoreStep, type ShellSession, type SnapshotBackend, type SnapshotInfo } from '../backend.js';
 import { checkSnapshotName } from '../snapshot-name.js';
 import { listVmSnapshots, monitor, qemuImgSnapshot, readShapes, recordShape, snapshotTag as snapshotTagOf, type VmShape } from './vm-snapshot.js';
 import { openSshShell } from '../shell.js';
@@ -665,40 +665,31 @@ export class VmProvider implements MachineProvider, SnapshotBackend {
     return info.machines.length ? info : undefined;
   }
 
-  /** The VMs holding snapshot `name`, each checked: refused (nothing changed) when one cannot be put back. */
-  private async restoreTargets(profile: Profile, machines: MachineSpec[], name: string) {
+  /** Checks every VM holding snapshot `name` (refused, nothing changed, when one cannot be put back), then answers the restore. */
+  async snapshotPrepareRestore(profile: Profile, machines: MachineSpec[], name: string, log: (text: string) => void): Promise<RestoreStep | undefined> {
+    checkSnapshotName(name);
     const targets = (await this.snapshotTargets(profile, machines)).filter((t) => t.snapshots.some((s) => s.name === name));
+    if (targets.length === 0) return undefined;
     for (const t of targets) {
       const snap = t.snapshots.find((s) => s.name === name)!;
       const shape = (await readShapes(t.dir))[name];
       const way = vmSnapshotWay('restore', t.m.name, { running: t.running, folders: t.state!.folders !== 'none', shape: shapeOf(t.state!) }, { withMemory: snap.vmStateBytes > 0, shape });
       if (way.way === 'refuse') throw new VmError(way.why, { where: t.m.name, hint: `${way.hint}; nothing was changed` });
     }
-    return targets;
-  }
-
-  async snapshotRestoreCheck(profile: Profile, machines: MachineSpec[], name: string): Promise<void> {
-    checkSnapshotName(name);
-    await this.restoreTargets(profile, machines, name);
-  }
-
-  async snapshotRestore(profile: Profile, machines: MachineSpec[], name: string, log: (text: string) => void): Promise<SnapshotInfo | undefined> {
-    checkSnapshotName(name);
-    // Every VM is checked before any is put back.
-    const targets = await this.restoreTargets(profile, machines, name);
-    if (targets.length === 0) return undefined;
-    for (const t of targets) {
-      const t0 = Date.now();
-      if (t.running) {
-        await this.pools.get(t.dir)?.close();
-        this.pools.delete(t.dir);
-        await monitor(t.m.name, t.state!.qmpSocket, `loadvm ${snapshotTagOf(name)}`);
-      } else {
-        await qemuImgSnapshot(t.m.name, t.overlay, '-a', name);
+    return async () => {
+      for (const t of targets) {
+        const t0 = Date.now();
+        if (t.running) {
+          await this.pools.get(t.dir)?.close();
+          this.pools.delete(t.dir);
+          await monitor(t.m.name, t.state!.qmpSocket, `loadvm ${snapshotTagOf(name)}`);
+        } else {
+          await qemuImgSnapshot(t.m.name, t.overlay, '-a', name);
+        }
+        log(`${t.m.name}: restored (${t.running ? 'running, with its memory' : 'its disk; it boots from it at the next up'}; ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
       }
-      log(`${t.m.name}: restored (${t.running ? 'running, with its memory' : 'its disk; it boots from it at the next up'}; ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
-    }
-    return this.merged(profile, targets, name);
+      return this.merged(profile, targets, name);
+    };
   }
 
   async snapshotList(profile: Profile, machines: MachineSpec[]): Promise<SnapshotInfo[]> {
