@@ -57,30 +57,34 @@ export async function listCachedStates(docker: Docker): Promise<CachedState[]> {
 /** Every cached state on the engine (of this cache format), newest first. */
 export async function listCache(docker: Docker): Promise<CacheEntry[]> {
   const images = await docker.listImages({ filters: { label: [LABEL_CACHE_KEY] } });
-  const sizes = new Map(images.map((i) => [i.Id, i.Size]));
   const isState = (img: { Labels?: Record<string, string> | null; RepoTags?: string[] | null }) =>
     img.Labels?.[LABEL_CACHE_FORMAT] === String(CACHE_FORMAT_VERSION) && (img.RepoTags ?? []).includes(cacheRef(cacheTag(img.Labels[LABEL_CACHE_KEY]!)));
-  const listed = new Set(images.filter(isState).map((i) => i.Id));
+  const listed = new Map(images.filter(isState).map((i) => [i.Id, i.Size]));
+  const below = new Map<string, Promise<number>>();
   /**
    * The size of what a state is built on that stays when it goes: its nearest listed ancestor, or its
    * base image. A state whose tag moved to a newer save of its key (\`--no-cache\`) is kept, untagged,
-   * while a state built on it exists, and goes with it: its bytes are that state's own.
+   * while a state built on it exists, and goes with it: its bytes are that state's own. Each image is
+   * inspected once, however many states are built on it.
    */
-  const keptBelow = async (id: string): Promise<number> => {
-    for (let depth = 0; id && depth < 64; depth++) {
-      const known = sizes.get(id);
-      if (listed.has(id)) return known ?? 0;
-      const info = await docker
+  const keptBelow = (id: string): Promise<number> => {
+    const size = id ? listed.get(id) : 0;
+    if (size !== undefined) return Promise.resolve(size);
+    let p = below.get(id);
+    if (!p) {
+      p = docker
         .getImage(id)
         .inspect()
-        .catch(() => undefined);
-      if (!info) return known ?? 0;
-      sizes.set(id, info.Size);
-      const l = info.Config?.Labels ?? {};
-      if (l[LABEL_CACHE_FORMAT] !== String(CACHE_FORMAT_VERSION) || !l[LABEL_CACHE_PARENT]) return info.Size;
-      id = l[LABEL_CACHE_PARENT];
+        .then(
+          (info) => {
+            const l = info.Config?.Labels ?? {};
+            return l[LABEL_CACHE_FORMAT] === String(CACHE_FORMAT_VERSION) && l[LABEL_CACHE_PARENT] ? keptBelow(l[LABEL_CACHE_PARENT]) : info.Size;
+          },
+          () => 0,
+        );
+      below.set(id, p);
     }
-    return 0;
+    return p;
   };
   const out: CacheEntry[] = [];
   for (const img of images) {

@@ -586,8 +586,7 @@ export class DockerProvider implements MachineProvider, SnapshotBackend {
   }
 
   async snapshotPrepareRestore(profile: Profile, machines: MachineSpec[], name: string, log: (text: string) => void): Promise<RestoreStep | undefined> {
-    const found = await this.snapshotHere(profile, machines, name);
-    return found && found.snap.prepareRestore(this, found.scoped, name, log);
+    return (await import('./snapshot.js')).prepareRestore(this, { ...profile, machines }, name, log);
   }
 
   async snapshotList(profile: Profile, machines: MachineSpec[]): Promise<SnapshotInfo[]> {
@@ -595,15 +594,7 @@ export class DockerProvider implements MachineProvider, SnapshotBackend {
   }
 
   async snapshotRemove(profile: Profile, machines: MachineSpec[], name: string): Promise<SnapshotInfo | undefined> {
-    const found = await this.snapshotHere(profile, machines, name);
-    return found && found.snap.snapshotRemove(this, found.scoped, name);
-  }
-
-  /** The snapshot module and the profile scoped to these machines, when they have a snapshot of that name. */
-  private async snapshotHere(profile: Profile, machines: MachineSpec[], name: string) {
-    const snap = await import('./snapshot.js');
-    const scoped = { ...profile, machines };
-    return (await snap.snapshotList(this, scoped)).some((s) => s.name === name) ? { snap, scoped } : undefined;
+    return (await import('./snapshot.js')).snapshotRemove(this, { ...profile, machines }, name);
   }
 
   async close(): Promise<void> {

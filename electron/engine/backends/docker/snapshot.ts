@@ -135,15 +135,16 @@ export async function snapshotSave(provider: SnapshotDocker, profile: Profile, n
 }
 
 /**
- * A restore of snapshot `name`: everything it needs is checked before anything is removed (the
+ * A restore of snapshot `name` (undefined: these machines hold none of it): everything it needs is checked before anything is removed (the
  * snapshot, each machine's volumes and base image), and the answer is the restore itself, which
  * runner/snapshot.ts runs once every backend has checked its part.
  */
-export async function prepareRestore(provider: SnapshotDocker, profile: Profile, name: string, log: (s: string) => void): Promise<RestoreStep> {
+export async function prepareRestore(provider: SnapshotDocker, profile: Profile, name: string, log: (s: string) => void): Promise<RestoreStep | undefined> {
   checkSnapshotName(name);
   const docker = await provider.client();
   const snap = (await snapshotList(provider, profile)).find((s) => s.name === name);
-  if (!snap) throw new ProdlikeError(`no snapshot ${name} of ${profile.name}`, { hint: `\`prodlike snapshot ls ${profile.name}\` lists them` });
+  // None of these machines is in it (runner/snapshot.ts has said when no backend holds it).
+  if (!snap) return undefined;
   const containers = await provider.containersOf(profile.name);
   await snapshotCheck(provider, profile, 'restored', containers);
   const bases = new Map<string, string>();
@@ -230,10 +231,11 @@ export async function snapshotList(provider: SnapshotDocker, profile: Profile): 
   return [...byName.values()].map((s) => ({ ...s, machines: s.machines.sort(), volumes: s.volumes.sort() })).sort((a, b) => a.savedAt.localeCompare(b.savedAt));
 }
 
-export async function snapshotRemove(provider: SnapshotDocker, profile: Profile, name: string): Promise<SnapshotInfo> {
+/** Removes snapshot `name` of these machines; undefined when they hold none of it. */
+export async function snapshotRemove(provider: SnapshotDocker, profile: Profile, name: string): Promise<SnapshotInfo | undefined> {
   const docker = await provider.client();
   const snap = (await snapshotList(provider, profile)).find((s) => s.name === name);
-  if (!snap) throw new ProdlikeError(`no snapshot ${name} of ${profile.name}`, { hint: `\`prodlike snapshot ls ${profile.name}\` lists them` });
+  if (!snap) return undefined;
   const filter = { label: [`${LABEL_SNAPSHOT_PROFILE}=${profile.name}`, `${LABEL_SNAPSHOT}=${name}`] };
   // By tag: a restored container may still run from the image; its tag goes now, and the image when
   // that container is removed (removeContainer).

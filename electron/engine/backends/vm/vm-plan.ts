@@ -215,6 +215,12 @@ export function sshCommand(o: { identity: string; knownHosts: string; port: numb
 }
 
 /** How a VM's snapshot is taken, put back or removed, or why it cannot be (with what to do). */
+/** The machine a snapshot with memory was saved on, as a VM's state names it (VmParts.boot: "2", "1024M"). */
+export interface VmShape {
+  cpus: string;
+  memory: string;
+}
+
 export type VmSnapshotWay = { way: 'monitor' } | { way: 'qemu-img' } | { way: 'refuse'; why: string; hint: string };
 
 /**
@@ -223,12 +229,7 @@ export type VmSnapshotWay = { way: 'monitor' } | { way: 'qemu-img' } | { way: 'r
  * export cannot be migrated), so such a VM is saved stopped. A stopped VM: qemu-img snapshot (its disk
  * only; it boots from it at the next up). A disk-only snapshot is not put back under a running guest.
  */
-export function vmSnapshotWay(
-  op: 'save' | 'restore' | 'rm',
-  machine: string,
-  vm: { running: boolean; folders: boolean; shape?: { cpus: string; memory: string } },
-  snap?: { withMemory: boolean; shape?: { cpus: string; memory: string } },
-): VmSnapshotWay {
+export function vmSnapshotWay(op: 'save' | 'restore' | 'rm', machine: string, vm: { running: boolean; folders: boolean; shape?: VmShape }, snap?: { withMemory: boolean; shape?: VmShape }): VmSnapshotWay {
   if (!vm.running) return { way: 'qemu-img' };
   if (op === 'save' && vm.folders) {
     return {
@@ -245,7 +246,7 @@ export function vmSnapshotWay(
   if (op === 'restore' && snap?.withMemory && snap.shape && vm.shape) {
     const diff = (['memory', 'cpus'] as const).filter((k) => snap.shape![k] !== vm.shape![k]);
     if (diff.length) {
-      const say = (s: { cpus: string; memory: string }) => diff.map((k) => (k === 'memory' ? `memory ${s.memory}` : `${s.cpus} cpu${s.cpus === '1' ? '' : 's'}`)).join(', ');
+      const say = (s: VmShape) => diff.map((k) => (k === 'memory' ? `memory ${s.memory}` : `${s.cpus} cpu${s.cpus === '1' ? '' : 's'}`)).join(', ');
       return {
         way: 'refuse',
         why: `${machine}: this snapshot holds the memory of a VM with ${say(snap.shape)}, and the VM runs with ${say(vm.shape)} now; QEMU can put memory back only into the same machine`,

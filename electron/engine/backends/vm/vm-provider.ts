@@ -18,7 +18,7 @@ import type { MachineState, MachineStatus } from '../../../../shared/report.js';
 import { toErrorInfo } from '../../errors.js';
 import { emitMachine, type MachineProvider, type OnReached, type RunContext, type ShellCallbacks, type RestoreStep, type ShellSession, type SnapshotBackend, type SnapshotInfo } from '../backend.js';
 import { checkSnapshotName } from '../snapshot-name.js';
-import { listVmSnapshots, monitor, qemuImgSnapshot, readShapes, recordShape, snapshotTag as snapshotTagOf, type VmShape } from './vm-snapshot.js';
+import { listVmSnapshots, monitor, qemuImgSnapshot, readShapes, recordShape, snapshotTag as snapshotTagOf } from './vm-snapshot.js';
 import { openSshShell } from '../shell.js';
 import { readJson, writeFileAtomic } from '../../state/atomic-file.js';
 import { processAlive } from '../../state/process.js';
@@ -46,6 +46,7 @@ import {
   vmSnapshotWay,
   type VmOperation,
   type VmParts,
+  type VmShape,
 } from './vm-plan.js';
 
 const run = promisify(execFile);

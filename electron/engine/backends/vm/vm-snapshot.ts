@@ -10,6 +10,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { readJson, writeFileAtomic } from '../../state/atomic-file.js';
 import { qemuImgMissing } from './images.js';
+import type { VmShape } from './vm-plan.js';
 import { qmp } from './qmp.js';
 import { VmError } from './vm-error.js';
 
@@ -24,12 +25,6 @@ export interface VmSnapshot {
   savedAt: string;
   /** Bytes of the guest memory it holds (0: disk only). */
   vmStateBytes: number;
-}
-
-/** The machine a snapshot was saved on, as the VM's state names it (VmParts.boot: "2", "1024M"). */
-export interface VmShape {
-  cpus: string;
-  memory: string;
 }
 
 const shapesFile = (dir: string) => path.join(dir, 'snapshots.json');
