@@ -14,7 +14,7 @@ export const CACHE_FORMAT_VERSION = 1;
 export interface MachineKeyInput {
   /** The ID of the machine's base image (what `image:` resolved or was built to). */
   baseImageId: string;
-  docker: Pick<DockerMachineSpec, 'env' | 'volumes' | 'privileged' | 'hostname' | 'workingDir' | 'command' | 'entrypoint' | 'keepAlive'>;
+  docker: Pick<DockerMachineSpec, 'env' | 'volumes' | 'privileged' | 'hostname' | 'workingDir' | 'user' | 'command' | 'entrypoint' | 'keepAlive'>;
   machine: string;
   resources: ResourceSpec[];
   /**
@@ -68,6 +68,8 @@ export function machineKeys(input: MachineKeyInput): MachineKeys {
     // converges, and what it writes is saved with the rest). Absent when not set: keys made before
     // these were covered stay valid for the machines without them.
     workingDir: input.docker.workingDir,
+    // The user the container's own process runs as (commands run as root): what it writes is saved.
+    user: input.docker.user,
     command: input.docker.command,
     entrypoint: input.docker.entrypoint,
     keepAlive: input.docker.keepAlive === false ? false : undefined,
@@ -142,9 +144,9 @@ export function leadingPackagesSavePoint(resources: readonly ResourceSpec[], sav
  * `limit`, not only today's save points: a state saved as the last of a shorter resource list is the
  * same state when resources were added after it.
  */
-export function longestMatch(keys: MachineKeys, available: (key: string) => boolean): number {
+export function longestMatch(keys: MachineKeys, available: (key: string, k: number) => boolean): number {
   for (let k = keys.limit; k > 0; k--) {
-    if (available(keys.keys[k]!)) return k;
+    if (available(keys.keys[k]!, k)) return k;
   }
   return 0;
 }

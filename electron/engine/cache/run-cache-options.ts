@@ -10,6 +10,8 @@ export interface CacheSessionInfo {
   /** Keys saved by this run. */
   readonly saved: string[];
   readonly lastSavePoint: number;
+  /** The keys a state after n resources may be cached under for this machine. */
+  usableKeys(n: number): string[];
   afterPrefix(n: number): Promise<PrefixOutcome>;
   /** Called before a step of `kind` is applied, its first `n` resources in sync (apt lists kept between runs). */
   beforeApply(n: number, kind: string): Promise<void>;
@@ -17,9 +19,13 @@ export interface CacheSessionInfo {
   flush(): Promise<void>;
 }
 
-/** What a save point did to the machine: `restarted` when it now runs in a new container from that state. */
+/**
+ * What a save point did to the machine: `restarted` when it now runs in a new container, made from the
+ * state after `from` resources (the save point's own, or 0: its base image, when that could not be saved).
+ */
 export interface PrefixOutcome {
   restarted?: boolean;
+  from?: number;
 }
 
 export interface RunCacheOptions {

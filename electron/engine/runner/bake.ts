@@ -50,7 +50,10 @@ export async function runBake(providers: ProviderSet, profile: Profile, ctx: Run
   const client = await docker.client();
   const local = new Set((await listCache(client)).map((e) => e.key));
   for (const s of sessions) {
-    const keys = s.keys.savePoints.map((p) => ({ p, key: s.keys.keys[p]! })).filter((x) => local.has(x.key));
+    const keys = s.keys.savePoints.flatMap((p) => {
+      const key = s.usableKeys(p).find((k) => local.has(k));
+      return key === undefined ? [] : [{ p, key }];
+    });
     const last = keys[keys.length - 1];
     if (!last) {
       log(`${s.machine.name}: no state could be saved: its first resource may not be (it holds a secret, or is a command without a guard, or one on a machine with a bind mount), or nothing of the machine may (said above)`, 'warn');

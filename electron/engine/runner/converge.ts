@@ -101,9 +101,10 @@ export interface ConvergeOptions {
    * Called (and awaited) each time the first `n` resources are all in sync, in order — the machine's
    * disk then holds exactly their state: the environment cache saves it there (cache-session.ts).
    * `restarted`: the machine now runs in a new container made from that state, so what comes after is
-   * probed again (a process the old container ran is not in the new one).
+   * probed again (a process the old container ran is not in the new one); made from the state after
+   * `from` resources when fewer (its base image: 0), those after it are probed and applied again.
    */
-  afterPrefix?: (n: number) => Promise<{ restarted?: boolean } | void>;
+  afterPrefix?: (n: number) => Promise<{ restarted?: boolean; from?: number } | void>;
   /** Called (and awaited) before a step of resources of `kind` is applied, the first `n` in sync. */
   beforeApply?: (n: number, kind: string) => Promise<void>;
 }
@@ -164,9 +165,13 @@ export async function converge(machine: MachineSpec, transport: Transport, mode:
   const advance = async (n: number): Promise<boolean> => {
     inSync += n;
     const outcome = await opts.afterPrefix?.(inSync);
-    if (!outcome?.restarted || probed.length === 0) return true;
+    if (!outcome?.restarted) return true;
+    // A new container from an earlier state: what it lacks is decided (and applied) again.
+    const again = outcome.from !== undefined && outcome.from < inSync ? machine.resources.slice(outcome.from, inSync) : [];
+    if (again.length) inSync = outcome.from!;
+    if (probed.length + again.length === 0) return true;
     try {
-      probed = await probeAndDiff(transport, probed.map((p) => p.spec), probeOpts);
+      probed = await probeAndDiff(transport, [...again, ...probed.map((p) => p.spec)], probeOpts);
       return true;
     } catch (err) {
       const perr = toErrorInfo(err);

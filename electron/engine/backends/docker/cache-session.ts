@@ -12,6 +12,7 @@
 // save point, when nothing follows it, is written while the run goes on (other machines converge); the
 // run waits for it at its end (flush).
 
+import { createHash } from 'node:crypto';
 import type Docker from 'dockerode';
 import { formatSpan } from '../../../../shared/age.js';
 import type { DockerMachineSpec, MachineSpec, ResourceSpec } from '../../../../shared/profile.js';
@@ -143,8 +144,8 @@ export class CacheSession implements CacheSessionInfo {
     if (this.volumesAt !== undefined && n >= this.volumesAt) return this.mountVolumes(n);
     if (this.onlyForVolumes) return {};
     if (n <= this.startPrefix || !this.keys.savePoints.includes(n)) return {};
-    const key = this.keys.keys[n]!;
-    if (this.existing.has(key)) return {};
+    if (this.usable(n) !== undefined) return {};
+    const key = savedKey(this.keys, this.machine.resources, n);
     if (n === this.machine.resources.length) {
       // Nothing changes the disk after the last resource: written while the other machines converge.
       this.track(this.save(n, key));
@@ -161,41 +162,60 @@ export class CacheSession implements CacheSessionInfo {
       this.log('warn', `could not carry on from the saved state: ${(err as Error).message}`);
     }
     // Probed again either way: the machine may be a new container, or none.
-    return { restarted: true };
+    return { restarted: true, from: n };
+  }
+
+  usableKeys(n: number): string[] {
+    return usableKeys(this.keys, this.machine.resources, n);
+  }
+
+  /** The key of a state this machine may carry on from after n resources that is cached already. */
+  private usable(n: number): string | undefined {
+    return this.usableKeys(n).find((k) => this.existing.has(k));
   }
 
   /**
    * The packages are installed, in a container without the named volumes (as an image is built): the
    * state is saved and the machine carries on in a container from it with its volumes, whatever the
-   * layer's size. Should the save fail, it carries on from its base image with the volumes, and
-   * converge installs the packages again there (as before volumes were left out).
+   * layer's size. Should the save fail (or n not be a save point), it carries on from its base image
+   * with the volumes, and converge applies its resources again from the first (as before volumes were
+   * left out).
    */
   private async mountVolumes(n: number): Promise<PrefixOutcome> {
     this.volumesAt = undefined;
-    const key = this.keys.keys[n]!;
+    const cached = this.usable(n);
+    const key = cached ?? savedKey(this.keys, this.machine.resources, n);
     const ref = cacheRef(cacheTag(key));
     const imageId = () => this.docker.getImage(ref).inspect().then((i) => i.Id, () => undefined);
     // With --no-cache a state of this key may exist: it is replaced, and goes unless something uses it.
     const previous = this.onlyForVolumes ? await imageId() : undefined;
     // Only a save point is saved (a batch of packages may end past the last one, at a secret-bearing package).
-    const id = !this.keys.savePoints.includes(n) ? undefined : this.existing.has(key) ? await imageId() : await this.save(n, key);
+    const id = !this.keys.savePoints.includes(n) ? undefined : cached !== undefined ? await imageId() : await this.save(n, key);
     if (previous && id && previous !== id) this.track(this.docker.getImage(previous).remove({ noprune: false }));
     const t0 = Date.now();
     try {
       this.containerId = await this.recreate!(id === undefined ? this.baseImageId : ref);
       this.parent = id ?? this.baseImageId;
-      this.log('info', `carries on with its volumes in a container from the state saved after ${n} resources (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+      this.log(
+        id === undefined ? 'warn' : 'info',
+        id === undefined
+          ? `carries on with its volumes in a container from its base image (the state after ${n} resources could not be saved): its resources are applied again from the first (${((Date.now() - t0) / 1000).toFixed(1)} s)`
+          : `carries on with its volumes in a container from the state saved after ${n} resources (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+      );
     } catch (err) {
       this.log('warn', `could not carry on with its volumes: ${(err as Error).message}`);
       throw err;
     }
-    return { restarted: true };
+    return { restarted: true, from: id === undefined ? 0 : n };
   }
 
-  /** A later save point remains to be written, and nothing so far left a process that a new container would lack. */
+  /**
+   * A later save point remains to be written, nothing so far left a process that a new container would
+   * lack, and the named volumes are not waiting for the packages (a container made now would mount them).
+   */
   private worthStacking(n: number): boolean {
-    const later = this.keys.savePoints.some((p) => p > n && !this.existing.has(this.keys.keys[p]!));
-    return later && !mayLeaveProcesses(this.machine.resources, n);
+    const later = this.keys.savePoints.some((p) => p > n && this.usable(p) === undefined);
+    return later && this.volumesAt === undefined && !mayLeaveProcesses(this.machine.resources, n);
   }
 
   /**
@@ -263,6 +283,26 @@ export function dropsAptLists(resources: readonly ResourceSpec[], n: number): bo
   return !resources.slice(n).some((r) => r.kind === 'package' || r.kind === 'command');
 }
 
+/**
+ * A state saved with apt's lists has a key of its own (keys[n] is the state that may lack them): so a
+ * state saved without them, as the last of a shorter list, is never where a machine carries on that has
+ * a package or command after it.
+ */
+export function withAptLists(key: string): string {
+  return createHash('sha256').update(`${key}\napt lists`).digest('hex');
+}
+
+/** The key the state after n resources is saved under. */
+export function savedKey(keys: MachineKeys, resources: readonly ResourceSpec[], n: number): string {
+  return dropsAptLists(resources, n) ? keys.keys[n]! : withAptLists(keys.keys[n]!);
+}
+
+/** The keys of the saved states a machine may start from after n resources, the one it would save first. */
+export function usableKeys(keys: MachineKeys, resources: readonly ResourceSpec[], n: number): string[] {
+  const withLists = withAptLists(keys.keys[n]!);
+  return dropsAptLists(resources, n) ? [keys.keys[n]!, withLists] : [withLists];
+}
+
 /** Whether the machine's state can be reproduced from an image: anonymous volumes start empty. */
 export function cacheable(spec: DockerMachineSpec): boolean {
   return !spec.volumes.map(parseVolume).some((v) => v.kind === 'anonymous');
@@ -323,27 +363,34 @@ export async function planStart(
 
   if (settingsSecret) return { session, why: 'its docker settings hold a secret, and an image keeps the settings of the container it was saved from: nothing of this machine is saved' };
   if (imageVolumes.length) return { session, why: `its image declares a volume at ${imageVolumes.join(', ')}, and what is written there is not in a saved state: nothing of this machine is saved` };
-  let k = read ? longestMatch(keys, (key) => byKey.has(key)) : 0;
+  const localKey = (j: number) => usableKeys(keys, m.resources, j).find((key) => byKey.has(key));
+  let k = read ? longestMatch(keys, (_, j) => localKey(j) !== undefined) : 0;
+  let key = k > 0 ? localKey(k)! : '';
   let pulled = false;
   if (opts.from && read) {
-    for (const p of [...keys.savePoints].reverse()) {
+    pull: for (const p of [...keys.savePoints].reverse()) {
       if (p <= k || opts.fromFailed !== undefined) break;
-      const got = await pullState(docker, opts.from, keys.keys[p]!);
-      if (got === 'pulled') {
-        k = p;
-        pulled = true;
-        break;
-      }
-      if (got !== 'absent' && opts.fromFailed === undefined) {
-        // Once per run: the other machines (planned at the same time) do not ask it again.
-        opts.fromFailed = got.error;
-        ctx.emit({
-          type: 'log',
-          runId: ctx.runId,
-          machine: m.name,
-          stream: 'warn',
-          text: `cache registry ${opts.from} could not be asked, so nothing is pulled from it in this run: ${got.error} (a registry on another computer needs TLS or the engine's insecure-registries; one that needs credentials, \`docker login\` to it: Prodlike sends the Docker CLI's)`,
-        });
+      for (const candidate of usableKeys(keys, m.resources, p)) {
+        const got = await pullState(docker, opts.from, candidate);
+        if (got === 'pulled') {
+          k = p;
+          key = candidate;
+          pulled = true;
+          break pull;
+        }
+        if (got === 'absent') continue;
+        if (opts.fromFailed === undefined) {
+          // Once per run: the other machines (planned at the same time) do not ask it again.
+          opts.fromFailed = got.error;
+          ctx.emit({
+            type: 'log',
+            runId: ctx.runId,
+            machine: m.name,
+            stream: 'warn',
+            text: `cache registry ${opts.from} could not be asked, so nothing is pulled from it in this run: ${got.error} (a registry on another computer needs TLS or the engine's insecure-registries; one that needs credentials, \`docker login\` to it: Prodlike sends the Docker CLI's)`,
+          });
+        }
+        break pull;
       }
     }
   }
@@ -353,7 +400,6 @@ export async function planStart(
   const at = named.length && !m.docker.command ? leadingPackagesSavePoint(m.resources, keys.savePoints) : 0;
   if (at > k) session.volumesAt = at;
   if (k === 0) return { session };
-  const key = keys.keys[k]!;
   const image = cacheRef(cacheTag(key));
   // Marked as used while the container is made from it (the run waits for it at its end).
   session.track(touch(docker, key));

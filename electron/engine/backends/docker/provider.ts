@@ -238,17 +238,29 @@ export class DockerProvider implements MachineProvider, SnapshotBackend {
     const desired = { profile, machine: m.name, spec: m.docker, hash, parts: formatParts(parts) };
     if (op.op === 'create' || op.op === 'recreate') {
       if (op.op === 'recreate') await removeContainer(this.docker, op.container.Id);
-      planned = await this.planCacheStart(profile, m, image.id, ctx, cached);
-      // The config hash is the machine's (base image included) whatever the container starts from: a
-      // cached start is how it was made, not what it is, so the next up keeps it.
-      const start = planned?.start;
-      const starting = canStartServices(m.docker) && ctx.cache?.startServices ? (start?.services ?? []) : [];
-      started = starting.map((s) => s.name);
-      const from = start ? { image: start.image } : {};
-      const services = started.length ? { startServices: { names: started, script: ctx.cache!.startServices!(starting) } } : {};
-      volumesWait = planned?.session.volumesAt !== undefined;
-      const container = await createAndStart(this.docker, { ...desired, ...from, ...services, ...(volumesWait ? { withoutNamedVolumes: true } : {}) });
-      id = container.id;
+      // A state chosen here may be gone by the time the container is made (a prune, or another run's
+      // size cap): the start is planned again without it.
+      const gone = new Set<string>();
+      for (;;) {
+        planned = await this.planCacheStart(profile, m, image.id, ctx, gone.size ? cached.filter((c) => !gone.has(c.key)) : cached);
+        // The config hash is the machine's (base image included) whatever the container starts from: a
+        // cached start is how it was made, not what it is, so the next up keeps it.
+        const start = planned?.start;
+        const starting = canStartServices(m.docker) && ctx.cache?.startServices ? (start?.services ?? []) : [];
+        started = starting.map((s) => s.name);
+        const from = start ? { image: start.image } : {};
+        const services = started.length ? { startServices: { names: started, script: ctx.cache!.startServices!(starting) } } : {};
+        volumesWait = planned?.session.volumesAt !== undefined;
+        try {
+          const container = await createAndStart(this.docker, { ...desired, ...from, ...services, ...(volumesWait ? { withoutNamedVolumes: true } : {}) });
+          id = container.id;
+          break;
+        } catch (err) {
+          if (!start || start.pulled || gone.has(start.entry.key) || !(await imageGone(this.docker, start.image))) throw err;
+          gone.add(start.entry.key);
+          ctx.emit({ type: 'log', runId: ctx.runId, machine: m.name, stream: 'warn', text: `${m.name}: the cached state ${start.entry.key.slice(0, 12)} was removed while this run started (a prune?): started again without it` });
+        }
+      }
       startsServices = started.length > 0;
     }
     gate.done(m.name, id);
@@ -683,4 +695,15 @@ function coversWholeProfile(profile: Profile, machines: MachineSpec[]): boolean 
 
 function ignore404(err: unknown): void {
   if (statusCode(err) !== 404) throw err;
+}
+
+/** Whether an image is no longer on the engine (removed since it was listed). */
+async function imageGone(docker: Docker, ref: string): Promise<boolean> {
+  return docker
+    .getImage(ref)
+    .inspect()
+    .then(
+      () => false,
+      (err: unknown) => statusCode(err) === 404,
+    );
 }

@@ -80,6 +80,11 @@ export class VmCacheSession implements CacheSessionInfo {
     return this.plan.keys.savePoints[this.plan.keys.savePoints.length - 1] ?? 0;
   }
 
+  /** A VM's disk keeps apt's lists: one key a prefix. */
+  usableKeys(n: number): string[] {
+    return [this.plan.keys.keys[n]!];
+  }
+
   /** apt's lists are kept between runs for containers only. */
   async beforeApply(): Promise<void> {}
 

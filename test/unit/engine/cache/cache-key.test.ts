@@ -54,9 +54,9 @@ describe('cache keys', () => {
 
   it('the working directory and the container\'s own process are part of every key; unset, they leave the key as before', () => {
     const a = machineKeys(input(shop)).keys;
-    const unset = { env: { A: '1' }, volumes: [], privileged: false, workingDir: undefined, command: undefined, entrypoint: undefined, keepAlive: true };
+    const unset = { env: { A: '1' }, volumes: [], privileged: false, workingDir: undefined, user: undefined, command: undefined, entrypoint: undefined, keepAlive: true };
     expect(machineKeys(input(shop, { docker: unset })).keys).toEqual(a);
-    for (const over of [{ workingDir: '/srv' }, { command: ['redis-server'] }, { entrypoint: ['/init'] }, { keepAlive: false }]) {
+    for (const over of [{ workingDir: '/srv' }, { user: 'redis' }, { command: ['redis-server'] }, { entrypoint: ['/init'] }, { keepAlive: false }]) {
       const b = machineKeys(input(shop, { docker: { ...unset, ...over } })).keys;
       b.forEach((k, i) => expect(k, JSON.stringify(over)).not.toBe(a[i]));
     }
