@@ -4,6 +4,7 @@
 
 import { z } from 'zod';
 import { RUN_KINDS } from '../../shared/report.js';
+import { REGISTRY_REPO_WORDS, registryRepoProblem } from '../../shared/registry-ref.js';
 import type { ApiChannel, ApiRequest } from '../../shared/api.js';
 import { MIN_EVERY_MS, parseEvery } from '../engine/agent/drift-scheduler.js';
 
@@ -50,7 +51,14 @@ export const requestSchemas: Schemas = {
       volumes: z.boolean().optional(),
       noRollback: z.boolean().optional(),
       noCache: z.boolean().optional(),
-      push: z.string().min(1).max(500).regex(/^[A-Za-z0-9._:/-]+$/, 'must be a registry repository such as 127.0.0.1:5000/shop').optional(),
+      push: z
+        .string()
+        .max(500)
+        .superRefine((v, ctx) => {
+          const problem = registryRepoProblem(v);
+          if (problem) ctx.addIssue({ code: 'custom', message: `must be ${REGISTRY_REPO_WORDS} (${problem})` });
+        })
+        .optional(),
       only: z.array(z.object({ machine: id, resource: z.string().min(1).max(4096) }).strict()).min(1).max(1000).optional(),
       planId: id.optional(),
       forks: z.number().int().min(1).max(1000).optional(),

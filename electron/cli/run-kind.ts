@@ -8,6 +8,7 @@ import type logUpdateModule from 'log-update';
 import { DEFAULT_FORKS, MAX_FORKS, type StartRunRequest } from '../../shared/api.js';
 import type { EventSink } from '../../shared/events.js';
 import type { DriftReport, ErrorInfo, RunResult } from '../../shared/report.js';
+import { REGISTRY_REPO_WORDS, registryRepoProblem } from '../../shared/registry-ref.js';
 import type { CliFlags, CliIo } from './io.js';
 import { driftJunit, printDrift, printRunResult } from './print.js';
 import { createRunRenderer } from './render-run.js';
@@ -43,11 +44,18 @@ export function runRequest(kind: StartRunRequest['kind'], file: string, flags: C
   if (flags.volumes) req.volumes = true;
   if (flags['no-rollback']) req.noRollback = true;
   if (flags['no-cache']) req.noCache = true;
-  if (flags.push) req.push = flags.push;
+  if (flags.push !== undefined) req.push = parsePush(flags.push);
   if (flags['from-plan']) req.planId = flags['from-plan'];
   if (flags.forks !== undefined) req.forks = parseForks(flags.forks);
   if (flags['allow-unreachable']) req.allowUnreachable = true;
   return req;
+}
+
+/** `--push <registry>/<repo>`: a registry repository, checked before anything is built. */
+export function parsePush(text: string): string {
+  const problem = registryRepoProblem(text);
+  if (problem) throw Object.assign(new Error(`--push ${text}: expected ${REGISTRY_REPO_WORDS} (${problem})`), { name: 'UsageError', hint: 'prodlike bake <profile> --push 127.0.0.1:5000/shop-cache (Prodlike tags each state itself)' });
+  return text;
 }
 
 /** `--forks N`: a whole number from 1 to MAX_FORKS. */

@@ -19,7 +19,7 @@ export interface MachineKeyInput {
   resources: ResourceSpec[];
   /**
    * Whether no saved state may include the resource: its value came from a secret, or what it leaves
-   * depends on something the key cannot see (a command on a machine with a bind mount).
+   * depends on something the key cannot see (a command on a machine with a bind mount, or a VM with synced folders).
    */
   isSecret: (spec: ResourceSpec) => boolean;
 }

@@ -6,6 +6,7 @@
 import * as z from 'zod/mini';
 import { parsePort, parseVolume } from './docker-values.js';
 import { absPath, bool, MARK, preprocess, str, want } from '../schema/schema-parts.js';
+import { REGISTRY_REPO_WORDS, registryRepoProblem } from '../../../shared/registry-ref.js';
 
 export { MARK };
 
@@ -35,6 +36,14 @@ const parsedBy = (parse: (text: string) => unknown, expected: string) => {
   };
   return str(expected).check(z.refine<string>((v) => problem(v) === undefined, { error: (issue) => `${MARK}${expected} (${problem(issue.input)})` }));
 };
+
+/** A registry repository (`cache.from`), by the grammar `bake --push` is checked with too. */
+const registryRepo = () =>
+  str(REGISTRY_REPO_WORDS).check(
+    z.refine<string>((v) => registryRepoProblem(v) === undefined, {
+      error: (issue) => `${MARK}${REGISTRY_REPO_WORDS} (${registryRepoProblem(String(issue.input))})\nwrite the repository alone, such as 127.0.0.1:5000/shop-cache: Prodlike tags each state itself`,
+    }),
+  );
 
 const dockerBuild = preprocess(
   (v) => (typeof v === 'string' ? { context: v } : v),
@@ -210,7 +219,7 @@ export const profileSchema = z.strictObject(
     // Names whose values are masked everywhere; checked in load.ts (every file's list counts).
     secrets: z.optional(z.unknown()),
     machines: z.record(z.string(), machineSchema, want('a map of machine names to machines')),
-    cache: z.optional(z.strictObject({ from: z.optional(str('a registry repository such as 127.0.0.1:5000/shop')) }, want('a map with from:'))),
+    cache: z.optional(z.strictObject({ from: z.optional(registryRepo()) }, want('a map with from:'))),
     // The Docker engine this profile's containers run on (before the app's setting and DOCKER_HOST).
     engine: z.optional(
       z

@@ -26,6 +26,11 @@ describe('host dispatch', () => {
     });
   });
 
+  it('takes a bake push to a registry repository', async () => {
+    const req = { kind: 'bake', file: '/p/dev.yaml', push: '127.0.0.1:5000/team/shop-cache' };
+    await expect(dispatch(handlers, 'runs:start', req)).resolves.toEqual({ result: { channel: 'runs:start', req } });
+  });
+
   it('accepts no body, null or {} for channels without arguments', async () => {
     for (const body of [undefined, null, {}]) {
       const env = await dispatch(handlers, 'profiles:list', body);
@@ -44,6 +49,8 @@ describe('host dispatch', () => {
       ['runs:start', { kind: 'rm -rf', file: '/p/dev.yaml' }, /kind/],
       ['runs:start', { kind: 'up', file: 'relative.yaml' }, /file: must be an absolute path/],
       ['runs:start', { kind: 'capture', file: '/p/prod.yaml', baseline: '/etc/passwd' }, /baseline/],
+      ['runs:start', { kind: 'bake', file: '/p/dev.yaml', push: '127.0.0.1:5391/RHUP' }, /push: must be a registry repository .*"RHUP" has uppercase letters/],
+      ['runs:start', { kind: 'bake', file: '/p/dev.yaml', push: '127.0.0.1:5391/rhtag:v1' }, /push: .*":v1" is a tag/],
       ['profiles:get', { file: '/p/dev.yaml', extra: 1 }, /extra|Unrecognized/i],
       ['hostkeys:trust', { host: 'a;b', port: 22 }, /host/],
       ['shell:resize', { shellId: 'x', cols: 0, rows: 10 }, /cols/],

@@ -30,7 +30,11 @@ export interface VmCachePlan {
 export async function planVmCacheStart(store: VmBaseStore, m: VmMachine, image: BaseImage, ctx: RunContext): Promise<VmCachePlan> {
   const secrets = ctx.cache?.secrets ?? [];
   const boot = await bootFilesId(m.vm);
-  const keys = vmMachineKeys({ baseImageId: image.id, vm: m.vm, machine: m.name, resources: m.resources, isSecret: (r: ResourceSpec) => containsSecret(r, secrets), ...(boot ? { bootFilesId: boot } : {}) });
+  // A command may read a synced folder, whose files the key cannot see (the key holds its guest path
+  // only): on a VM with folders no base is saved past the first command, as a container with a bind mount.
+  const folders = m.vm.folders.length > 0;
+  const unsaved = (r: ResourceSpec) => containsSecret(r, secrets) || (folders && r.kind === 'command');
+  const keys = vmMachineKeys({ baseImageId: image.id, vm: m.vm, machine: m.name, resources: m.resources, isSecret: unsaved, ...(boot ? { bootFilesId: boot } : {}) });
   const entries = await store.list();
   const byKey = new Map(entries.map((e) => [e.key, e]));
   const k = longestMatch(keys, (key) => byKey.has(key));

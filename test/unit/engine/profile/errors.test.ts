@@ -67,6 +67,23 @@ describe('a bad profile', () => {
     expect(err.message).toMatch(/p\.yaml:4:46: machines\.web\.docker\.ports: expected a list of ports such as "127\.0\.0\.1:8080:80", found the number 8080/);
   });
 
+  it('a cache.from that is not a registry repository is a located error at validate time, saying what to write', async () => {
+    const upper = await load(`name: x\ncache: { from: "127.0.0.1:5391/RhTwoB" }\n${WEB}`);
+    expect(upper.message).toMatch(/p\.yaml:2:16: cache\.from: expected a registry repository without a tag or digest, in lowercase, such as 127\.0\.0\.1:5000\/shop-cache \("RhTwoB" has uppercase letters/);
+    expect(upper.where).toMatch(/p\.yaml:2:16$/);
+    expect(upper.hint).toMatch(/127\.0\.0\.1:5000\/shop-cache/);
+    const tagged = await load(`name: x\ncache:\n  from: 127.0.0.1:5391/rhtwob:v1\n${WEB}`);
+    expect(tagged.message).toMatch(/p\.yaml:3:9: cache\.from: expected a registry repository .*\(":v1" is a tag/);
+    const digest = await load(`name: x\ncache: { from: "r.example.com/shop@sha256:${'0'.repeat(64)}" }\n${WEB}`);
+    expect(digest.message).toMatch(/cache\.from: .*is a digest/);
+  });
+
+  it('a cache.from that is a registry repository is taken as written', async () => {
+    const dir = await folder({ 'p.yaml': `name: x\ncache: { from: 127.0.0.1:5000/team/shop-cache }\n${WEB}` });
+    const p = await loadProfile(join(dir, 'p.yaml'), { env });
+    expect(p.cache).toEqual({ from: '127.0.0.1:5000/team/shop-cache' });
+  });
+
   it('a missing required key names the map it belongs in', async () => {
     const err = await load('name: x\nmachines:\n  db:\n    ssh: { port: 2222 }\n');
     expect(err.message).toMatch(/p\.yaml:4:5: machines\.db\.ssh: "host" is required: expected a host name or address/);
