@@ -4,6 +4,7 @@ import pc from 'picocolors';
 import type { CacheEntryInfo } from '../../shared/api.js';
 import { formatSpan } from '../../shared/age.js';
 import { formatBytes } from '../../shared/bytes.js';
+import { cacheEntryName, cacheKeyShort, pruneSummary } from '../../shared/cache-words.js';
 import type { Engine } from '../engine/engine.js';
 import { parseAge } from '../engine/cache/cache-evict.js';
 import type { CliFlags } from './io.js';
@@ -18,7 +19,7 @@ function usage(text: string): Error {
 }
 
 function entryLine(e: CacheEntryInfo): string {
-  return `${e.key.slice(0, 12)}  ${`${e.profile}/${e.machine}${e.backend === 'vm' ? ' (vm)' : ''}`.padEnd(24)} ${`${e.prefix}/${e.total}`.padEnd(6)} ${formatBytes(e.sizeBytes).padStart(8)}  ${formatAge(e.savedAt).padEnd(9)} ${formatAge(e.lastUsed)}`;
+  return `${cacheKeyShort(e.key)}  ${cacheEntryName(e).padEnd(24)} ${`${e.prefix}/${e.total}`.padEnd(6)} ${formatBytes(e.sizeBytes).padStart(8)}  ${formatAge(e.savedAt).padEnd(9)} ${formatAge(e.lastUsed)}`;
 }
 
 export async function cacheCommand(engine: Engine, args: string[], flags: CliFlags, io: CliIo): Promise<number> {
@@ -44,8 +45,10 @@ export async function cacheCommand(engine: Engine, args: string[], flags: CliFla
     for (const w of res.warnings ?? []) io.err(pc.yellow(`warning: ${w}`));
     for (const e of res.removed) io.out(`removed ${entryLine(e)}`);
     for (const k of res.kept) io.out(`kept    ${entryLine(k.entry)}  ${pc.dim(`(${k.why})`)}`);
-    io.out(`${res.removed.length} state(s) removed, ${formatBytes(res.freedBytes)} freed`);
-    if (res.aptListsBytes) io.out(`apt lists kept between runs removed, ${formatBytes(res.aptListsBytes)} freed`);
+    // The kept states are listed above, each with its reason: the summary's first and last lines only.
+    const [first, ...rest] = pruneSummary(res);
+    io.out(first!);
+    if (res.aptListsBytes) io.out(rest[rest.length - 1]!);
     return 0;
   }
   throw usage(sub ? `unknown cache command "${sub}": use ls or prune` : 'cache needs ls or prune');

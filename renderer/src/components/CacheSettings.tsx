@@ -4,6 +4,7 @@
 import { useState } from 'react';
 import type { CachePruneResult } from '../../../shared/api';
 import { formatBytes } from '../../../shared/bytes';
+import { cacheEntryName, cacheKeyShort, pruneSummary } from '../../../shared/cache-words';
 import { api } from '../lib/api';
 import { useAction, useLoad } from '../lib/hooks';
 import { ErrorBox } from './ErrorBox';
@@ -27,12 +28,23 @@ export function CacheSettings() {
       {data && (
         <p>
           {data.entries.length} cached state(s), {formatBytes(data.totalBytes)} of {formatBytes(data.capBytes)}
-          {pruned && <span className="ok-text"> Removed {pruned.removed.length}, freed {formatBytes(pruned.freedBytes)}.</span>}
+        </p>
+      )}
+      {/* What could not be listed or pruned (the engine down: containers' states are missing from the table). */}
+      {[...(data?.warnings ?? []), ...(pruned?.warnings ?? [])].map((w) => (
+        <p key={w} className="warn-text" role="status">
+          {w}
+        </p>
+      ))}
+      {pruned && (
+        <p className="ok-text" role="status" aria-label="Prune result">
+          {pruneSummary(pruned).join('. ')}.
         </p>
       )}
       <table className="table" aria-label="Cached states">
         <thead>
           <tr>
+            <th>Key</th>
             <th>Profile / machine</th>
             <th>Resources</th>
             <th>Size</th>
@@ -44,8 +56,9 @@ export function CacheSettings() {
           {(data?.entries ?? []).map((e) => (
             <tr key={e.key}>
               <td>
-                {e.profile} / {e.machine}
+                <code>{cacheKeyShort(e.key)}</code>
               </td>
+              <td>{cacheEntryName(e)}</td>
               <td>
                 {e.prefix} of {e.total}
               </td>
@@ -56,7 +69,7 @@ export function CacheSettings() {
           ))}
           {data?.entries.length === 0 && (
             <tr>
-              <td colSpan={5} className="muted">
+              <td colSpan={6} className="muted">
                 The cache is empty.
               </td>
             </tr>
@@ -67,9 +80,10 @@ export function CacheSettings() {
         <button type="button" disabled={prune.busy || !data?.entries.length} onClick={() => void prune.run(false)}>
           Prune to the size cap
         </button>{' '}
-        <button type="button" disabled={prune.busy || !data?.entries.length} onClick={() => void prune.run(true)}>
+        <button type="button" disabled={prune.busy || !data?.entries.length} onClick={() => void prune.run(true)} title="Also removes apt's package lists kept between runs">
           Remove all
         </button>
+        <span className="muted"> Remove all also removes apt's package lists kept between runs.</span>
       </div>
     </section>
   );
