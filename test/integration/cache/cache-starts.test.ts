@@ -17,7 +17,7 @@ beforeAll(async () => {
 });
 
 afterAll(() => {
-  for (const p of ['lists', 'vols', 'gone']) {
+  for (const p of ['lists', 'vols', 'gone', 'early']) {
     purge(`${NAME}-${p}`);
     removeCacheImages(`${NAME}-${p}`);
   }
@@ -93,6 +93,52 @@ machines:
     expect(installed(`${name}-m`, 'hello')).toBe(true);
     expect(installed(`${name}-m`, 'figlet')).toBe(true);
     expect(exec(`${name}-m`, 'grep -c "^API_TOKEN=" /etc/environment').trim()).toBe('1');
+  });
+
+  it('while the named volumes wait for the packages, a machine does not carry on in a container that has them', { timeout: 600_000 }, async () => {
+    const name = `${NAME}-early`;
+    // The volume is at figlet's documentation, and already holds a copyright file of its own: a
+    // package installed while it is mounted would overwrite it there.
+    const file = await ws.write(
+      'profiles/early.yaml',
+      `name: ${name}
+machines:
+  m:
+    docker: { image: debian:bookworm, env: { TEST_RUN: "${RUN}" }, volumes: ["docs:/usr/share/doc/figlet"] }
+    resources:
+      - package: hello
+      - file: /usr/share/doc/figlet/copyright
+        content: "mine"
+`,
+    );
+    // Every saved layer is carried on over (the shop's are far over the 64 MB this lowers).
+    const env = { ...ENV, PRODLIKE_CACHE_STACK_MIN_MB: '0' };
+    expect((await ws.run(['up', file], { env })).code).toBe(0);
+    expect((await ws.run(['destroy', file], { env })).code).toBe(0);
+    const inVolume = () => docker('run', '--rm', '-v', `${name}_docs:/v`, 'debian:bookworm', 'cat', '/v/copyright').trim();
+    expect(inVolume()).toBe('mine');
+
+    // bash is in the base image: it splits the packages into two steps, with a save point between.
+    await ws.write(
+      'profiles/early.yaml',
+      `name: ${name}
+machines:
+  m:
+    docker: { image: debian:bookworm, env: { TEST_RUN: "${RUN}" }, volumes: ["docs:/usr/share/doc/figlet"] }
+    resources:
+      - package: hello
+      - package: bash
+      - package: figlet
+      - file: /etc/early
+        content: "${RUN}"
+`,
+    );
+    const r = await ws.run(['up', file, '--json'], { env });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(installed(`${name}-m`, 'figlet')).toBe(true);
+    // As an image is built: figlet was installed before the volume was mounted, so what the volume holds is untouched.
+    expect(inVolume()).toBe('mine');
+    expect(logLines(r).filter((l) => l.includes('carries on with its volumes'))).toHaveLength(1);
   });
 
   it('a cached state removed while the run waits for a dependency: the machine is started without it', { timeout: 600_000 }, async () => {
