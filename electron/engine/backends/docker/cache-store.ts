@@ -291,9 +291,12 @@ export async function removeEntries(docker: Docker, entries: CacheEntry[]): Prom
   return out;
 }
 
-/** Keeps the cache within `capBytes`, removing the least recently used states first. */
-export async function enforceCap(docker: Docker, capBytes: number): Promise<RemoveOutcome> {
-  const entries = await listCache(docker);
+/**
+ * Keeps the cache within `capBytes`, removing the least recently used states first. `entries`: the states
+ * to consider (every one on the engine when not given).
+ */
+export async function enforceCap(docker: Docker, capBytes: number, only?: CacheEntry[]): Promise<RemoveOutcome> {
+  const entries = only ?? (await listCache(docker));
   const victims = new Set(
     chooseEvictions(
       entries.map((e) => ({ key: e.key, id: e.id, parent: e.parent, ownBytes: e.sizeBytes, lastUsed: Date.parse(e.lastUsed) })),
