@@ -348,15 +348,33 @@ export async function pullState(docker: Docker, repo: string, key: string): Prom
     await followStream(docker, (await docker.pull(ref, authconfig ? { authconfig } : {})) as NodeJS.ReadableStream);
   } catch (err) {
     const message = (err as Error).message ?? String(err);
+    await dropRef(docker, ref);
     return isMissingState(message) ? 'absent' : { error: message.replace(/^\(HTTP code \d+\) [a-z ]+ - /, '').trim() };
   }
   const info = await docker
     .getImage(ref)
     .inspect()
     .catch(() => undefined);
-  if (info?.Config?.Labels?.[LABEL_CACHE_KEY] !== key) return 'absent';
-  await docker.getImage(ref).tag({ repo: CACHE_REPO, tag: cacheTag(key) });
+  if (info?.Config?.Labels?.[LABEL_CACHE_KEY] !== key) {
+    // Not a state of this key (or gone already): what was pulled does not stay on the engine.
+    await dropRef(docker, ref);
+    return 'absent';
+  }
+  try {
+    await docker.getImage(ref).tag({ repo: CACHE_REPO, tag: cacheTag(key) });
+  } catch (err) {
+    await dropRef(docker, ref);
+    throw err;
+  }
   return 'pulled';
+}
+
+/** Removes a registry tag left by a pull that did not give a state (the image goes with it unless tagged otherwise). */
+async function dropRef(docker: Docker, ref: string): Promise<void> {
+  await docker
+    .getImage(ref)
+    .remove()
+    .catch(() => undefined);
 }
 
 /** Tags a local cached state for `repo` and pushes it. */
