@@ -60,6 +60,11 @@ export function sparingParents<T extends { id: string; parent: string }>(all: re
   return { remove: chosen.filter((e) => remove.has(e)), keep };
 }
 
+/** `below`'s layers begin `image`'s (`image` is built on it, or is it): what `below` holds stays while `image` does. */
+export function layersBegin(below: readonly string[], image: readonly string[]): boolean {
+  return below.length > 0 && below.length <= image.length && below.every((l, i) => image[i] === l);
+}
+
 /** "30d", "12h", "90m", "2w" → milliseconds; undefined when it is not a duration. */
 export function parseAge(text: string): number | undefined {
   const m = /^(\d+)\s*([mhdw])$/.exec(text.trim());

@@ -9,7 +9,7 @@ import { LABEL_STARTS_SERVICES } from './container.js';
 import { LABEL_PROFILE_FILE } from './labels.js';
 import { recentRegistryAuth } from './registry-auth.js';
 import { CACHE_FORMAT_VERSION, cacheTag } from '../../cache/cache-key.js';
-import { chooseEvictions } from '../../cache/cache-evict.js';
+import { chooseEvictions, layersBegin } from '../../cache/cache-evict.js';
 import {
   CACHE_REPO,
   LABEL_CACHE_FORMAT,
@@ -32,6 +32,8 @@ export interface CacheEntry extends CacheEntryInfo {
   parent: string;
   /** Every tag of the image that names this state (the local one, and bake's or a pull's registry tags). */
   tags: string[];
+  /** Its layers (RootFS diff IDs), base first: a state is built on another when the other's begin its own. */
+  layers: string[];
 }
 
 /** What `up` needs of the cached states: one image list, no inspects (a start must stay fast). */
@@ -60,31 +62,45 @@ export async function listCache(docker: Docker): Promise<CacheEntry[]> {
   const isState = (img: { Labels?: Record<string, string> | null; RepoTags?: string[] | null }) =>
     img.Labels?.[LABEL_CACHE_FORMAT] === String(CACHE_FORMAT_VERSION) && (img.RepoTags ?? []).includes(cacheRef(cacheTag(img.Labels[LABEL_CACHE_KEY]!)));
   const listed = new Map(images.filter(isState).map((i) => [i.Id, i.Size]));
-  const below = new Map<string, Promise<number>>();
+  type Inspected = Awaited<ReturnType<Docker.Image['inspect']>>;
+  const inspected = new Map<string, Promise<Inspected | undefined>>();
+  const inspect = (id: string) => {
+    let p = inspected.get(id);
+    if (!p) inspected.set(id, (p = docker.getImage(id).inspect().catch(() => undefined)));
+    return p;
+  };
+  const layersOf = (info: Inspected | undefined) => (info?.RootFS as { Layers?: string[] } | undefined)?.Layers ?? [];
+  // The images on the engine with their layers, asked for once and only when a state's parent is missing.
+  let local: Promise<{ layers: string[]; size: number }[]> | undefined;
+  /**
+   * The size of the largest image on the engine that this one is built on (its layers begin this one's):
+   * for a state whose labelled parent is not on this engine, a pulled one (its label names the image
+   * ID on the computer that baked it). The base image, usually, or a state below it.
+   */
+  const nearestBelow = async (layers: string[]): Promise<number> => {
+    local ??= docker
+      .listImages()
+      .then((all) => Promise.all(all.map(async (i) => ({ layers: layersOf(await inspect(i.Id)), size: i.Size }))))
+      .catch(() => []);
+    let best: { layers: string[]; size: number } | undefined;
+    for (const c of await local) {
+      if (c.layers.length < layers.length && layersBegin(c.layers, layers) && (!best || c.layers.length > best.layers.length)) best = c;
+    }
+    return best?.size ?? 0;
+  };
   /**
    * The size of what a state is built on that stays when it goes: its nearest listed ancestor, or its
    * base image. A state whose tag moved to a newer save of its key (\`--no-cache\`) is kept, untagged,
    * while a state built on it exists, and goes with it: its bytes are that state's own. Each image is
-   * inspected once, however many states are built on it.
+   * inspected once, however many states are built on it. `layers`: those of the image built on `id`.
    */
-  const keptBelow = (id: string): Promise<number> => {
+  const keptBelow = async (id: string, layers: string[]): Promise<number> => {
     const size = id ? listed.get(id) : 0;
-    if (size !== undefined) return Promise.resolve(size);
-    let p = below.get(id);
-    if (!p) {
-      p = docker
-        .getImage(id)
-        .inspect()
-        .then(
-          (info) => {
-            const l = info.Config?.Labels ?? {};
-            return l[LABEL_CACHE_FORMAT] === String(CACHE_FORMAT_VERSION) && l[LABEL_CACHE_PARENT] ? keptBelow(l[LABEL_CACHE_PARENT]) : info.Size;
-          },
-          () => 0,
-        );
-      below.set(id, p);
-    }
-    return p;
+    if (size !== undefined) return size;
+    const info = await inspect(id);
+    if (!info) return nearestBelow(layers);
+    const l = info.Config?.Labels ?? {};
+    return l[LABEL_CACHE_FORMAT] === String(CACHE_FORMAT_VERSION) && l[LABEL_CACHE_PARENT] ? keptBelow(l[LABEL_CACHE_PARENT], layersOf(info)) : info.Size;
   };
   const out: CacheEntry[] = [];
   for (const img of images) {
@@ -94,10 +110,8 @@ export async function listCache(docker: Docker): Promise<CacheEntry[]> {
     const key = l[LABEL_CACHE_KEY]!;
     const ref = cacheRef(cacheTag(key));
     const [prefix, total] = (l[LABEL_CACHE_PREFIX] ?? '0/0').split('/').map(Number) as [number, number];
-    const info = await docker
-      .getImage(img.Id)
-      .inspect()
-      .catch(() => undefined);
+    const info = await inspect(img.Id);
+    const layers = layersOf(info);
     const savedAt = l[LABEL_CACHE_SAVED_AT] ?? new Date(img.Created * 1000).toISOString();
     const tagged = (info as { Metadata?: { LastTagTime?: string } } | undefined)?.Metadata?.LastTagTime;
     const lastUsed = tagged && !tagged.startsWith('0001') ? new Date(tagged).toISOString() : savedAt;
@@ -113,9 +127,10 @@ export async function listCache(docker: Docker): Promise<CacheEntry[]> {
       savedAt,
       lastUsed,
       totalBytes: img.Size,
-      sizeBytes: Math.max(0, img.Size - (await keptBelow(parent))),
+      sizeBytes: Math.max(0, img.Size - (await keptBelow(parent, layers))),
       parent,
       tags: (img.RepoTags ?? []).filter((t) => t.endsWith(`:${cacheTag(key)}`)),
+      layers,
     });
   }
   return out.sort((a, b) => b.savedAt.localeCompare(a.savedAt));
