@@ -1,6 +1,7 @@
 // Which cached states to remove, decided without an engine. Only states no other cached state was
 // built on are removed (removing a parent frees nothing while a child uses its layers), the least
-// recently used first, until the total fits the cap.
+// recently used first, until the total fits the cap. A state a container uses (pinned) is never chosen:
+// its removal would fail, or free nothing, and the states after it in the order must go instead.
 
 export interface EvictionCandidate {
   key: string;
@@ -11,6 +12,8 @@ export interface EvictionCandidate {
   ownBytes: number;
   /** Epoch ms of its last use (or its save). */
   lastUsed: number;
+  /** A container uses it, or an image built on it: it stays (and so does what it is built on). */
+  pinned?: boolean;
 }
 
 export function totalBytes(entries: readonly EvictionCandidate[]): number {
@@ -26,7 +29,7 @@ export function chooseEvictions(entries: readonly EvictionCandidate[], capBytes:
     const parents = new Set([...left.values()].map((e) => e.parent));
     let victim: EvictionCandidate | undefined;
     for (const e of left.values()) {
-      if (parents.has(e.id)) continue;
+      if (parents.has(e.id) || e.pinned) continue;
       if (!victim || e.lastUsed < victim.lastUsed || (e.lastUsed === victim.lastUsed && e.key < victim.key)) victim = e;
     }
     if (!victim) break;

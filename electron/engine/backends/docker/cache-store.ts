@@ -283,46 +283,139 @@ export interface RemoveOutcome {
   kept: { entry: CacheEntry; why: string }[];
 }
 
-/** Removes cached states (their cache tag; the layers go when nothing else uses them). */
-export async function removeEntries(docker: Docker, entries: CacheEntry[]): Promise<RemoveOutcome> {
-  const out: RemoveOutcome = { removed: [], kept: [] };
-  // Children first: a parent cannot go while a cached state built on it remains.
-  const order = [...entries].sort((a, b) => b.prefix - a.prefix);
-  for (const e of order) {
-    try {
-      // The registry tags of the same state go too: otherwise the image (and its disk) would stay.
-      for (const tag of [...e.tags.filter((t) => t !== e.ref), e.ref]) {
-        try {
-          await docker.getImage(tag).remove({ noprune: false });
-        } catch (err) {
-          if (statusCode(err) !== 404) throw err;
-        }
-      }
-      out.removed.push(e);
-    } catch (err) {
-      out.kept.push({ entry: e, why: /container/i.test(engineMessage(err)) ? 'a container uses it' : engineMessage(err) });
+/**
+ * The cached states a container uses, with why: its image is the state, or is built on it (a state
+ * under it, or an image of its own such as a snapshot). Removing one would fail, or free nothing.
+ */
+export async function usedByContainers(docker: Docker, entries: readonly CacheEntry[]): Promise<Map<string, string>> {
+  const used = new Map<string, string>();
+  const images = [...new Set((await docker.listContainers({ all: true })).map((c) => c.ImageID))];
+  for (const id of images) {
+    const state = entries.find((e) => e.id === id);
+    if (state) used.set(id, 'a container uses it');
+    const layers =
+      state?.layers ??
+      (await docker
+        .getImage(id)
+        .inspect()
+        .then(
+          (i) => (i.RootFS as { Layers?: string[] } | undefined)?.Layers ?? [],
+          () => [],
+        ));
+    for (const e of entries) {
+      if (e.id === id || used.has(e.id) || !layersBegin(e.layers, layers)) continue;
+      used.set(e.id, state ? 'a cached state that stays is built on it' : 'a container uses an image built on it');
     }
   }
+  return used;
+}
+
+/** `child` is built on `e`: by its label, or by its layers (through a state whose tag moved, or a pull). */
+function builtOn(child: CacheEntry, e: CacheEntry): boolean {
+  return child.id !== e.id && (child.parent === e.id || (child.layers.length > e.layers.length && layersBegin(e.layers, child.layers)));
+}
+
+function splitRef(ref: string): { repo: string; tag: string } {
+  const at = ref.lastIndexOf(':');
+  return { repo: ref.slice(0, at), tag: ref.slice(at + 1) };
+}
+
+/** Removes one state's tags; true when its image is gone from the engine, else why it stays (tagged again). */
+async function removeOne(docker: Docker, e: CacheEntry): Promise<true | string> {
+  const untagged: string[] = [];
+  const retag = async () => {
+    for (const t of untagged) await docker.getImage(e.id).tag(splitRef(t)).catch(() => undefined);
+  };
+  // The registry tags of the same state go too: otherwise the image (and its disk) would stay.
+  for (const tag of [...e.tags.filter((t) => t !== e.ref), e.ref]) {
+    try {
+      await docker.getImage(tag).remove({ noprune: false });
+      untagged.push(tag);
+    } catch (err) {
+      if (statusCode(err) === 404) continue;
+      await retag();
+      return /container/i.test(engineMessage(err)) ? 'a container uses it' : engineMessage(err);
+    }
+  }
+  // Untagged, but still there (an image that is not a cached state is built on it, or tags it): that
+  // freed nothing, and it is a cached state again.
+  const stays = await docker
+    .getImage(e.id)
+    .inspect()
+    .then(
+      () => true,
+      () => false,
+    );
+  if (!stays) return true;
+  await retag();
+  return 'another image is built on it, so removing it would free nothing';
+}
+
+/**
+ * Removes cached states (their cache tags; the layers go when nothing else uses them), children first.
+ * Never one a container uses, nor one a state that stays is built on (`all`: every state on the engine;
+ * listed when not given): a parent is decided after its children, so a child that could not go keeps it.
+ * What is reported removed is gone from the engine.
+ */
+export async function removeEntries(docker: Docker, entries: CacheEntry[], all?: CacheEntry[], used?: Map<string, string>): Promise<RemoveOutcome> {
+  const every = all ?? (await listCache(docker));
+  const inUse = used ?? (await usedByContainers(docker, every));
+  const out: RemoveOutcome = { removed: [], kept: [] };
+  const gone = new Set<string>();
+  const pending = new Map(entries.map((e) => [e.id, e]));
+  for (let progressed = true; pending.size && progressed; ) {
+    progressed = false;
+    for (const e of [...pending.values()].sort((a, b) => b.layers.length - a.layers.length || b.prefix - a.prefix)) {
+      const above = every.filter((c) => !gone.has(c.id) && builtOn(c, e));
+      if (above.some((c) => pending.has(c.id))) continue;
+      pending.delete(e.id);
+      progressed = true;
+      const why = inUse.get(e.id) ?? (above.length ? 'a cached state that stays is built on it' : await removeOne(docker, e));
+      if (why === true) {
+        gone.add(e.id);
+        out.removed.push(e);
+      } else {
+        out.kept.push({ entry: e, why });
+      }
+    }
+  }
+  for (const e of pending.values()) out.kept.push({ entry: e, why: 'a cached state that stays is built on it' });
   return out;
 }
 
 /**
- * Keeps the cache within `capBytes`, removing the least recently used states first. `entries`: the states
- * to consider (every one on the engine when not given).
+ * Keeps the cache within `capBytes`, removing the least recently used states first. A state a container
+ * uses (or an image built on it) is never chosen, nor what it is built on; one that could not go after
+ * all is kept and the next in the order goes instead, until the rest fits. `entries`: the states to
+ * consider (every one on the engine when not given).
  */
-export async function enforceCap(docker: Docker, capBytes: number, only?: CacheEntry[]): Promise<RemoveOutcome> {
-  const entries = only ?? (await listCache(docker));
-  const victims = new Set(
-    chooseEvictions(
-      entries.map((e) => ({ key: e.key, id: e.id, parent: e.parent, ownBytes: e.sizeBytes, lastUsed: Date.parse(e.lastUsed) })),
-      capBytes,
-    ),
-  );
-  if (victims.size === 0) return { removed: [], kept: [] };
-  return removeEntries(
-    docker,
-    entries.filter((e) => victims.has(e.key)),
-  );
+export async function enforceCap(docker: Docker, capBytes: number, entries?: CacheEntry[]): Promise<RemoveOutcome> {
+  let left = entries ?? (await listCache(docker));
+  const used = await usedByContainers(docker, left);
+  const pinned = new Set(used.keys());
+  const out: RemoveOutcome = { removed: [], kept: [] };
+  for (let round = 0; round <= left.length; round++) {
+    const victims = new Set(
+      chooseEvictions(
+        left.map((e) => ({ key: e.key, id: e.id, parent: e.parent, ownBytes: e.sizeBytes, lastUsed: Date.parse(e.lastUsed), pinned: pinned.has(e.id) })),
+        capBytes,
+      ),
+    );
+    if (victims.size === 0) break;
+    const done = await removeEntries(
+      docker,
+      left.filter((e) => victims.has(e.key)),
+      left,
+      used,
+    );
+    out.removed.push(...done.removed);
+    out.kept.push(...done.kept);
+    if (done.kept.length === 0) break;
+    for (const k of done.kept) pinned.add(k.entry.id);
+    const removed = new Set(done.removed);
+    left = left.filter((e) => !removed.has(e));
+  }
+  return out;
 }
 
 /** Follows a pull or push stream; rejects on an in-band error. */
