@@ -579,7 +579,7 @@ export class Engine implements EngineApi {
       if (byRequest) {
         const all = await store.listCache(docker);
         const { remove, keep } = sparingParents(all, all.filter(chosen));
-        outcome = await store.removeEntries(docker, remove);
+        outcome = await store.removeEntries(docker, remove, all);
         outcome.kept.push(...keep.map((entry) => ({ entry, why: 'a cached state that stays is built on it' })));
       } else {
         outcome = await store.enforceCap(docker, await capBytes());

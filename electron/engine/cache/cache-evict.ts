@@ -1,6 +1,7 @@
 // Which cached states to remove, decided without an engine. Only states no other cached state was
 // built on are removed (removing a parent frees nothing while a child uses its layers), the least
-// recently used first, until the total fits the cap.
+// recently used first, until the total fits the cap. A state a container uses (pinned) is never chosen:
+// its removal would fail, or free nothing, and the states after it in the order must go instead.
 
 export interface EvictionCandidate {
   key: string;
@@ -11,6 +12,8 @@ export interface EvictionCandidate {
   ownBytes: number;
   /** Epoch ms of its last use (or its save). */
   lastUsed: number;
+  /** A container uses it, or an image built on it: it stays (and so does what it is built on). */
+  pinned?: boolean;
 }
 
 export function totalBytes(entries: readonly EvictionCandidate[]): number {
@@ -26,7 +29,7 @@ export function chooseEvictions(entries: readonly EvictionCandidate[], capBytes:
     const parents = new Set([...left.values()].map((e) => e.parent));
     let victim: EvictionCandidate | undefined;
     for (const e of left.values()) {
-      if (parents.has(e.id)) continue;
+      if (parents.has(e.id) || e.pinned) continue;
       if (!victim || e.lastUsed < victim.lastUsed || (e.lastUsed === victim.lastUsed && e.key < victim.key)) victim = e;
     }
     if (!victim) break;
@@ -58,6 +61,11 @@ export function sparingParents<T extends { id: string; parent: string }>(all: re
     }
   }
   return { remove: chosen.filter((e) => remove.has(e)), keep };
+}
+
+/** `below`'s layers begin `image`'s (`image` is built on it, or is it): what `below` holds stays while `image` does. */
+export function layersBegin(below: readonly string[], image: readonly string[]): boolean {
+  return below.length > 0 && below.length <= image.length && below.every((l, i) => image[i] === l);
 }
 
 /** "30d", "12h", "90m", "2w" → milliseconds; undefined when it is not a duration. */

@@ -9,7 +9,7 @@ import { LABEL_STARTS_SERVICES } from './container.js';
 import { LABEL_PROFILE_FILE } from './labels.js';
 import { recentRegistryAuth } from './registry-auth.js';
 import { CACHE_FORMAT_VERSION, cacheTag } from '../../cache/cache-key.js';
-import { chooseEvictions } from '../../cache/cache-evict.js';
+import { chooseEvictions, layersBegin } from '../../cache/cache-evict.js';
 import {
   CACHE_REPO,
   LABEL_CACHE_FORMAT,
@@ -32,6 +32,8 @@ export interface CacheEntry extends CacheEntryInfo {
   parent: string;
   /** Every tag of the image that names this state (the local one, and bake's or a pull's registry tags). */
   tags: string[];
+  /** Its layers (RootFS diff IDs), base first: a state is built on another when the other's begin its own. */
+  layers: string[];
 }
 
 /** What `up` needs of the cached states: one image list, no inspects (a start must stay fast). */
@@ -60,31 +62,45 @@ export async function listCache(docker: Docker): Promise<CacheEntry[]> {
   const isState = (img: { Labels?: Record<string, string> | null; RepoTags?: string[] | null }) =>
     img.Labels?.[LABEL_CACHE_FORMAT] === String(CACHE_FORMAT_VERSION) && (img.RepoTags ?? []).includes(cacheRef(cacheTag(img.Labels[LABEL_CACHE_KEY]!)));
   const listed = new Map(images.filter(isState).map((i) => [i.Id, i.Size]));
-  const below = new Map<string, Promise<number>>();
+  type Inspected = Awaited<ReturnType<Docker.Image['inspect']>>;
+  const inspected = new Map<string, Promise<Inspected | undefined>>();
+  const inspect = (id: string) => {
+    let p = inspected.get(id);
+    if (!p) inspected.set(id, (p = docker.getImage(id).inspect().catch(() => undefined)));
+    return p;
+  };
+  const layersOf = (info: Inspected | undefined) => (info?.RootFS as { Layers?: string[] } | undefined)?.Layers ?? [];
+  // The images on the engine with their layers, asked for once and only when a state's parent is missing.
+  let local: Promise<{ layers: string[]; size: number }[]> | undefined;
+  /**
+   * The size of the largest image on the engine that this one is built on (its layers begin this one's):
+   * for a state whose labelled parent is not on this engine, a pulled one (its label names the image
+   * ID on the computer that baked it). The base image, usually, or a state below it.
+   */
+  const nearestBelow = async (layers: string[]): Promise<number> => {
+    local ??= docker
+      .listImages()
+      .then((all) => Promise.all(all.map(async (i) => ({ layers: layersOf(await inspect(i.Id)), size: i.Size }))))
+      .catch(() => []);
+    let best: { layers: string[]; size: number } | undefined;
+    for (const c of await local) {
+      if (c.layers.length < layers.length && layersBegin(c.layers, layers) && (!best || c.layers.length > best.layers.length)) best = c;
+    }
+    return best?.size ?? 0;
+  };
   /**
    * The size of what a state is built on that stays when it goes: its nearest listed ancestor, or its
    * base image. A state whose tag moved to a newer save of its key (\`--no-cache\`) is kept, untagged,
    * while a state built on it exists, and goes with it: its bytes are that state's own. Each image is
-   * inspected once, however many states are built on it.
+   * inspected once, however many states are built on it. `layers`: those of the image built on `id`.
    */
-  const keptBelow = (id: string): Promise<number> => {
+  const keptBelow = async (id: string, layers: string[]): Promise<number> => {
     const size = id ? listed.get(id) : 0;
-    if (size !== undefined) return Promise.resolve(size);
-    let p = below.get(id);
-    if (!p) {
-      p = docker
-        .getImage(id)
-        .inspect()
-        .then(
-          (info) => {
-            const l = info.Config?.Labels ?? {};
-            return l[LABEL_CACHE_FORMAT] === String(CACHE_FORMAT_VERSION) && l[LABEL_CACHE_PARENT] ? keptBelow(l[LABEL_CACHE_PARENT]) : info.Size;
-          },
-          () => 0,
-        );
-      below.set(id, p);
-    }
-    return p;
+    if (size !== undefined) return size;
+    const info = await inspect(id);
+    if (!info) return nearestBelow(layers);
+    const l = info.Config?.Labels ?? {};
+    return l[LABEL_CACHE_FORMAT] === String(CACHE_FORMAT_VERSION) && l[LABEL_CACHE_PARENT] ? keptBelow(l[LABEL_CACHE_PARENT], layersOf(info)) : info.Size;
   };
   const out: CacheEntry[] = [];
   for (const img of images) {
@@ -94,10 +110,8 @@ export async function listCache(docker: Docker): Promise<CacheEntry[]> {
     const key = l[LABEL_CACHE_KEY]!;
     const ref = cacheRef(cacheTag(key));
     const [prefix, total] = (l[LABEL_CACHE_PREFIX] ?? '0/0').split('/').map(Number) as [number, number];
-    const info = await docker
-      .getImage(img.Id)
-      .inspect()
-      .catch(() => undefined);
+    const info = await inspect(img.Id);
+    const layers = layersOf(info);
     const savedAt = l[LABEL_CACHE_SAVED_AT] ?? new Date(img.Created * 1000).toISOString();
     const tagged = (info as { Metadata?: { LastTagTime?: string } } | undefined)?.Metadata?.LastTagTime;
     const lastUsed = tagged && !tagged.startsWith('0001') ? new Date(tagged).toISOString() : savedAt;
@@ -113,9 +127,10 @@ export async function listCache(docker: Docker): Promise<CacheEntry[]> {
       savedAt,
       lastUsed,
       totalBytes: img.Size,
-      sizeBytes: Math.max(0, img.Size - (await keptBelow(parent))),
+      sizeBytes: Math.max(0, img.Size - (await keptBelow(parent, layers))),
       parent,
       tags: (img.RepoTags ?? []).filter((t) => t.endsWith(`:${cacheTag(key)}`)),
+      layers,
     });
   }
   return out.sort((a, b) => b.savedAt.localeCompare(a.savedAt));
@@ -268,43 +283,139 @@ export interface RemoveOutcome {
   kept: { entry: CacheEntry; why: string }[];
 }
 
-/** Removes cached states (their cache tag; the layers go when nothing else uses them). */
-export async function removeEntries(docker: Docker, entries: CacheEntry[]): Promise<RemoveOutcome> {
-  const out: RemoveOutcome = { removed: [], kept: [] };
-  // Children first: a parent cannot go while a cached state built on it remains.
-  const order = [...entries].sort((a, b) => b.prefix - a.prefix);
-  for (const e of order) {
-    try {
-      // The registry tags of the same state go too: otherwise the image (and its disk) would stay.
-      for (const tag of [...e.tags.filter((t) => t !== e.ref), e.ref]) {
-        try {
-          await docker.getImage(tag).remove({ noprune: false });
-        } catch (err) {
-          if (statusCode(err) !== 404) throw err;
-        }
-      }
-      out.removed.push(e);
-    } catch (err) {
-      out.kept.push({ entry: e, why: /container/i.test(engineMessage(err)) ? 'a container uses it' : engineMessage(err) });
+/**
+ * The cached states a container uses, with why: its image is the state, or is built on it (a state
+ * under it, or an image of its own such as a snapshot). Removing one would fail, or free nothing.
+ */
+export async function usedByContainers(docker: Docker, entries: readonly CacheEntry[]): Promise<Map<string, string>> {
+  const used = new Map<string, string>();
+  const images = [...new Set((await docker.listContainers({ all: true })).map((c) => c.ImageID))];
+  for (const id of images) {
+    const state = entries.find((e) => e.id === id);
+    if (state) used.set(id, 'a container uses it');
+    const layers =
+      state?.layers ??
+      (await docker
+        .getImage(id)
+        .inspect()
+        .then(
+          (i) => (i.RootFS as { Layers?: string[] } | undefined)?.Layers ?? [],
+          () => [],
+        ));
+    for (const e of entries) {
+      if (e.id === id || used.has(e.id) || !layersBegin(e.layers, layers)) continue;
+      used.set(e.id, state ? 'a cached state that stays is built on it' : 'a container uses an image built on it');
     }
   }
+  return used;
+}
+
+/** `child` is built on `e`: by its label, or by its layers (through a state whose tag moved, or a pull). */
+function builtOn(child: CacheEntry, e: CacheEntry): boolean {
+  return child.id !== e.id && (child.parent === e.id || (child.layers.length > e.layers.length && layersBegin(e.layers, child.layers)));
+}
+
+function splitRef(ref: string): { repo: string; tag: string } {
+  const at = ref.lastIndexOf(':');
+  return { repo: ref.slice(0, at), tag: ref.slice(at + 1) };
+}
+
+/** Removes one state's tags; true when its image is gone from the engine, else why it stays (tagged again). */
+async function removeOne(docker: Docker, e: CacheEntry): Promise<true | string> {
+  const untagged: string[] = [];
+  const retag = async () => {
+    for (const t of untagged) await docker.getImage(e.id).tag(splitRef(t)).catch(() => undefined);
+  };
+  // The registry tags of the same state go too: otherwise the image (and its disk) would stay.
+  for (const tag of [...e.tags.filter((t) => t !== e.ref), e.ref]) {
+    try {
+      await docker.getImage(tag).remove({ noprune: false });
+      untagged.push(tag);
+    } catch (err) {
+      if (statusCode(err) === 404) continue;
+      await retag();
+      return /container/i.test(engineMessage(err)) ? 'a container uses it' : engineMessage(err);
+    }
+  }
+  // Untagged, but still there (an image that is not a cached state is built on it, or tags it): that
+  // freed nothing, and it is a cached state again.
+  const stays = await docker
+    .getImage(e.id)
+    .inspect()
+    .then(
+      () => true,
+      () => false,
+    );
+  if (!stays) return true;
+  await retag();
+  return 'another image is built on it, so removing it would free nothing';
+}
+
+/**
+ * Removes cached states (their cache tags; the layers go when nothing else uses them), children first.
+ * Never one a container uses, nor one a state that stays is built on (`all`: every state on the engine;
+ * listed when not given): a parent is decided after its children, so a child that could not go keeps it.
+ * What is reported removed is gone from the engine.
+ */
+export async function removeEntries(docker: Docker, entries: CacheEntry[], all?: CacheEntry[], used?: Map<string, string>): Promise<RemoveOutcome> {
+  const every = all ?? (await listCache(docker));
+  const inUse = used ?? (await usedByContainers(docker, every));
+  const out: RemoveOutcome = { removed: [], kept: [] };
+  const gone = new Set<string>();
+  const pending = new Map(entries.map((e) => [e.id, e]));
+  for (let progressed = true; pending.size && progressed; ) {
+    progressed = false;
+    for (const e of [...pending.values()].sort((a, b) => b.layers.length - a.layers.length || b.prefix - a.prefix)) {
+      const above = every.filter((c) => !gone.has(c.id) && builtOn(c, e));
+      if (above.some((c) => pending.has(c.id))) continue;
+      pending.delete(e.id);
+      progressed = true;
+      const why = inUse.get(e.id) ?? (above.length ? 'a cached state that stays is built on it' : await removeOne(docker, e));
+      if (why === true) {
+        gone.add(e.id);
+        out.removed.push(e);
+      } else {
+        out.kept.push({ entry: e, why });
+      }
+    }
+  }
+  for (const e of pending.values()) out.kept.push({ entry: e, why: 'a cached state that stays is built on it' });
   return out;
 }
 
-/** Keeps the cache within `capBytes`, removing the least recently used states first. */
-export async function enforceCap(docker: Docker, capBytes: number): Promise<RemoveOutcome> {
-  const entries = await listCache(docker);
-  const victims = new Set(
-    chooseEvictions(
-      entries.map((e) => ({ key: e.key, id: e.id, parent: e.parent, ownBytes: e.sizeBytes, lastUsed: Date.parse(e.lastUsed) })),
-      capBytes,
-    ),
-  );
-  if (victims.size === 0) return { removed: [], kept: [] };
-  return removeEntries(
-    docker,
-    entries.filter((e) => victims.has(e.key)),
-  );
+/**
+ * Keeps the cache within `capBytes`, removing the least recently used states first. A state a container
+ * uses (or an image built on it) is never chosen, nor what it is built on; one that could not go after
+ * all is kept and the next in the order goes instead, until the rest fits. `entries`: the states to
+ * consider (every one on the engine when not given).
+ */
+export async function enforceCap(docker: Docker, capBytes: number, entries?: CacheEntry[]): Promise<RemoveOutcome> {
+  let left = entries ?? (await listCache(docker));
+  const used = await usedByContainers(docker, left);
+  const pinned = new Set(used.keys());
+  const out: RemoveOutcome = { removed: [], kept: [] };
+  for (let round = 0; round <= left.length; round++) {
+    const victims = new Set(
+      chooseEvictions(
+        left.map((e) => ({ key: e.key, id: e.id, parent: e.parent, ownBytes: e.sizeBytes, lastUsed: Date.parse(e.lastUsed), pinned: pinned.has(e.id) })),
+        capBytes,
+      ),
+    );
+    if (victims.size === 0) break;
+    const done = await removeEntries(
+      docker,
+      left.filter((e) => victims.has(e.key)),
+      left,
+      used,
+    );
+    out.removed.push(...done.removed);
+    out.kept.push(...done.kept);
+    if (done.kept.length === 0) break;
+    for (const k of done.kept) pinned.add(k.entry.id);
+    const removed = new Set(done.removed);
+    left = left.filter((e) => !removed.has(e));
+  }
+  return out;
 }
 
 /** Follows a pull or push stream; rejects on an in-band error. */
@@ -345,15 +456,33 @@ export async function pullState(docker: Docker, repo: string, key: string): Prom
     await followStream(docker, (await docker.pull(ref, authconfig ? { authconfig } : {})) as NodeJS.ReadableStream);
   } catch (err) {
     const message = (err as Error).message ?? String(err);
+    await dropRef(docker, ref);
     return isMissingState(message) ? 'absent' : { error: message.replace(/^\(HTTP code \d+\) [a-z ]+ - /, '').trim() };
   }
   const info = await docker
     .getImage(ref)
     .inspect()
     .catch(() => undefined);
-  if (info?.Config?.Labels?.[LABEL_CACHE_KEY] !== key) return 'absent';
-  await docker.getImage(ref).tag({ repo: CACHE_REPO, tag: cacheTag(key) });
+  if (info?.Config?.Labels?.[LABEL_CACHE_KEY] !== key) {
+    // Not a state of this key (or gone already): what was pulled does not stay on the engine.
+    await dropRef(docker, ref);
+    return 'absent';
+  }
+  try {
+    await docker.getImage(ref).tag({ repo: CACHE_REPO, tag: cacheTag(key) });
+  } catch (err) {
+    await dropRef(docker, ref);
+    throw err;
+  }
   return 'pulled';
+}
+
+/** Removes a registry tag left by a pull that did not give a state (the image goes with it unless tagged otherwise). */
+async function dropRef(docker: Docker, ref: string): Promise<void> {
+  await docker
+    .getImage(ref)
+    .remove()
+    .catch(() => undefined);
 }
 
 /** Tags a local cached state for `repo` and pushes it. */

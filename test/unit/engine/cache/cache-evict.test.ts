@@ -1,6 +1,6 @@
 // Least-recently-used eviction under a size cap: only states nothing else is built on, oldest use first.
 import { describe, expect, it } from 'vitest';
-import { chooseEvictions, parseAge, sparingParents, type EvictionCandidate } from '../../../../electron/engine/cache/cache-evict.js';
+import { chooseEvictions, layersBegin, parseAge, sparingParents, type EvictionCandidate } from '../../../../electron/engine/cache/cache-evict.js';
 
 const e = (key: string, ownBytes: number, lastUsed: number, parent = 'base'): EvictionCandidate => ({ key, id: `id-${key}`, parent, ownBytes, lastUsed });
 
@@ -22,6 +22,15 @@ describe('chooseEvictions', () => {
     expect(chooseEvictions([parent, child, other], 105)).toEqual(['o', 'c']);
     expect(chooseEvictions([parent, child, other], 95)).toEqual(['o', 'c', 'p']);
     expect(chooseEvictions([parent, child, other], 115)).toEqual(['o']);
+  });
+
+  it('never chooses a state a container uses: the next least recently used go instead, until the rest fits', () => {
+    const used = { ...e('a', 10, 1), pinned: true };
+    expect(chooseEvictions([used, e('b', 10, 2), e('c', 10, 3)], 25)).toEqual(['b']);
+    expect(chooseEvictions([used, e('b', 10, 2), e('c', 10, 3)], 0)).toEqual(['b', 'c']);
+    // What it is built on stays with it.
+    const parent = e('p', 10, 0);
+    expect(chooseEvictions([parent, { ...e('u', 10, 1, 'id-p'), pinned: true }, e('o', 10, 5)], 0)).toEqual(['o']);
   });
 
   it('empties the cache with a cap of 0', () => {
@@ -56,5 +65,15 @@ describe('sparingParents (prune --older-than)', () => {
   it('removes a whole chain when all of it is chosen', () => {
     const all = [s('pkgs'), s('files', 'id-pkgs')];
     expect(sparingParents(all, all)).toEqual({ remove: all, keep: [] });
+  });
+});
+
+describe('layersBegin', () => {
+  it('is true when the first image\'s layers begin the second\'s (or are them)', () => {
+    expect(layersBegin(['a', 'b'], ['a', 'b', 'c'])).toBe(true);
+    expect(layersBegin(['a', 'b'], ['a', 'b'])).toBe(true);
+    expect(layersBegin(['a', 'x'], ['a', 'b', 'c'])).toBe(false);
+    expect(layersBegin(['a', 'b', 'c'], ['a', 'b'])).toBe(false);
+    expect(layersBegin([], ['a'])).toBe(false);
   });
 });
