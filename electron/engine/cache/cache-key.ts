@@ -68,8 +68,9 @@ export function machineKeys(input: MachineKeyInput): MachineKeys {
     // converges, and what it writes is saved with the rest). Absent when not set: keys made before
     // these were covered stay valid for the machines without them.
     workingDir: input.docker.workingDir,
-    // The user the container's own process runs as (commands run as root): what it writes is saved.
-    user: input.docker.user,
+    // The user the container's own process runs as, when that process is not Prodlike's keep-alive
+    // (commands run as root either way): what it writes while the machine converges is saved.
+    user: input.docker.keepAlive === false || input.docker.command || input.docker.entrypoint ? input.docker.user : undefined,
     command: input.docker.command,
     entrypoint: input.docker.entrypoint,
     keepAlive: input.docker.keepAlive === false ? false : undefined,

@@ -56,10 +56,16 @@ describe('cache keys', () => {
     const a = machineKeys(input(shop)).keys;
     const unset = { env: { A: '1' }, volumes: [], privileged: false, workingDir: undefined, user: undefined, command: undefined, entrypoint: undefined, keepAlive: true };
     expect(machineKeys(input(shop, { docker: unset })).keys).toEqual(a);
-    for (const over of [{ workingDir: '/srv' }, { user: 'redis' }, { command: ['redis-server'] }, { entrypoint: ['/init'] }, { keepAlive: false }]) {
+    for (const over of [{ workingDir: '/srv' }, { command: ['redis-server'] }, { entrypoint: ['/init'] }, { keepAlive: false }]) {
       const b = machineKeys(input(shop, { docker: { ...unset, ...over } })).keys;
       b.forEach((k, i) => expect(k, JSON.stringify(over)).not.toBe(a[i]));
     }
+    // The user counts where the container's own process is not Prodlike's keep-alive: it writes then.
+    expect(machineKeys(input(shop, { docker: { ...unset, user: 'redis' } })).keys).toEqual(a);
+    const own = machineKeys(input(shop, { docker: { ...unset, keepAlive: false } })).keys;
+    machineKeys(input(shop, { docker: { ...unset, keepAlive: false, user: 'redis' } })).keys.forEach((k, i) => expect(k).not.toBe(own[i]));
+    const cmd = machineKeys(input(shop, { docker: { ...unset, command: ['redis-server'] } })).keys;
+    machineKeys(input(shop, { docker: { ...unset, command: ['redis-server'], user: 'redis' } })).keys.forEach((k, i) => expect(k).not.toBe(cmd[i]));
   });
 
   it('where a resource was written and where its src file lives do not matter; its content does', () => {
