@@ -29,18 +29,21 @@ const logLines = (r: CliRun) =>
     .filter((l) => l.startsWith('{') && l.includes('"type":"log"'))
     .map((l) => JSON.parse(l).text as string);
 
+/** A profile of one machine, m, on debian:bookworm; `more`: more of its docker settings; `resources`: its list, indented. */
+const oneMachine = (name: string, more: string, resources: string) => `name: ${name}
+machines:
+  m:
+    docker: { image: debian:bookworm, env: { TEST_RUN: "${RUN}" }${more} }
+    resources:
+${resources}`;
+
 const installed = (container: string, pkg: string) => dockerTry('exec', container, 'dpkg-query', '-W', '-f=${Status}', pkg).out.trim() === 'install ok installed';
 
 describe('starting from the cache only where it gives what a fresh build would', () => {
   it("a state saved without apt's lists is not where a machine with a later command installing a package starts", { timeout: 600_000 }, async () => {
     const name = `${NAME}-lists`;
-    const v1 = `name: ${name}
-machines:
-  m:
-    docker: { image: debian:bookworm, env: { TEST_RUN: "${RUN}" } }
-    resources:
-      - package: hello
-`;
+    const v1 = oneMachine(name, '', `      - package: hello
+`);
     const file = await ws.write('profiles/lists.yaml', v1);
     const first = await ws.run(['up', file, '--json'], { env: ENV });
     expect(first.code, first.stdout + first.stderr).toBe(0);
@@ -69,16 +72,15 @@ machines:
     // first package, while both are installed in one step before the volumes are mounted.
     const file = await ws.write(
       'profiles/vols.yaml',
-      `name: ${name}
-machines:
-  m:
-    docker: { image: debian:bookworm, env: { TEST_RUN: "${RUN}" }, volumes: ["data:/srv/data"] }
-    resources:
-      - package: hello
+      oneMachine(
+        name,
+        ', volumes: ["data:/srv/data"]',
+        `      - package: hello
       - package: figlet
       - env: API_TOKEN
         value: \${env.API_TOKEN}
 `,
+      ),
     );
     const env = { ...ENV, API_TOKEN: 'figlet' };
     const cold = await ws.run(['up', file, '--json'], { env });
@@ -99,17 +101,17 @@ machines:
     const name = `${NAME}-early`;
     // The volume is at figlet's documentation, and already holds a copyright file of its own: a
     // package installed while it is mounted would overwrite it there.
+    const volume = ', volumes: ["docs:/usr/share/doc/figlet"]';
     const file = await ws.write(
       'profiles/early.yaml',
-      `name: ${name}
-machines:
-  m:
-    docker: { image: debian:bookworm, env: { TEST_RUN: "${RUN}" }, volumes: ["docs:/usr/share/doc/figlet"] }
-    resources:
-      - package: hello
+      oneMachine(
+        name,
+        volume,
+        `      - package: hello
       - file: /usr/share/doc/figlet/copyright
         content: "mine"
 `,
+      ),
     );
     // Every saved layer is carried on over (the shop's are far over the 64 MB this lowers).
     const env = { ...ENV, PRODLIKE_CACHE_STACK_MIN_MB: '0' };
@@ -121,17 +123,16 @@ machines:
     // bash is in the base image: it splits the packages into two steps, with a save point between.
     await ws.write(
       'profiles/early.yaml',
-      `name: ${name}
-machines:
-  m:
-    docker: { image: debian:bookworm, env: { TEST_RUN: "${RUN}" }, volumes: ["docs:/usr/share/doc/figlet"] }
-    resources:
-      - package: hello
+      oneMachine(
+        name,
+        volume,
+        `      - package: hello
       - package: bash
       - package: figlet
       - file: /etc/early
         content: "${RUN}"
 `,
+      ),
     );
     const r = await ws.run(['up', file, '--json'], { env });
     expect(r.code, r.stdout + r.stderr).toBe(0);
