@@ -477,7 +477,7 @@ export async function pullState(docker: Docker, repo: string, key: string): Prom
   return 'pulled';
 }
 
-/** Removes a registry tag left by a pull that did not give a state (the image goes with it unless tagged otherwise). */
+/** Removes a registry tag (a pull that gave no state, a pushed copy); the image goes with it unless tagged otherwise. */
 async function dropRef(docker: Docker, ref: string): Promise<void> {
   await docker
     .getImage(ref)
@@ -504,7 +504,7 @@ export async function pushState(docker: Docker, repo: string, key: string): Prom
     await followStream(docker, (await docker.getImage(repo).push({ tag, ...(authconfig ? { authconfig } : {}) })) as NodeJS.ReadableStream);
   } finally {
     // Pushed, or not: the copy is not a local state (`cache ls` lists those), and goes.
-    await docker.getImage(`${repo}:${tag}`).remove().catch(() => undefined);
+    await dropRef(docker, `${repo}:${tag}`);
   }
   return ref;
 }
