@@ -28,7 +28,6 @@ import { allowedHash, allowProfile } from './state/allowed.js';
 import { redactor, secretsOf, type Redact } from './secrets.js';
 import { secretBearingValues } from './cache/secret-bearing.js';
 import { APT_LISTS_MAX_AGE_S, aptListsMaxAgeMs } from './cache/apt-lists-age.js';
-import { sparingParents } from './cache/cache-evict.js';
 import type { SnapshotInfo } from './backends/backend.js';
 import { AppState } from './state/engine-state.js';
 import { defaultDataDir } from './state/data-dir.js';
@@ -578,9 +577,7 @@ export class Engine implements EngineApi {
       const { docker, store } = await this.cacheClient();
       if (byRequest) {
         const all = await store.listCache(docker);
-        const { remove, keep } = sparingParents(all, all.filter(chosen));
-        outcome = await store.removeEntries(docker, remove, all);
-        outcome.kept.push(...keep.map((entry) => ({ entry, why: 'a cached state that stays is built on it' })));
+        outcome = await store.removeEntries(docker, all.filter(chosen), all);
       } else {
         outcome = await store.enforceCap(docker, await capBytes());
       }

@@ -40,27 +40,58 @@ export function chooseEvictions(entries: readonly EvictionCandidate[], capBytes:
   return out;
 }
 
+/** Why a state chosen for removal stays, where only the layers decide. */
+export const PARENT_STAYS = 'a cached state that stays is built on it';
+
+/** A state as `removeChildrenFirst` sees it: its image, its parent, its layers (base first). */
+export interface Stacked {
+  id: string;
+  parent: string;
+  layers: readonly string[];
+  /** For the order among states of the same depth. */
+  prefix: number;
+}
+
+/** `child` is built on `e`: committed from it, or its layers begin with `e`'s. */
+export function builtOn(child: Stacked, e: Stacked): boolean {
+  return child.id !== e.id && (child.parent === e.id || (child.layers.length > e.layers.length && layersBegin(e.layers, child.layers)));
+}
+
 /**
- * Of the states chosen for removal (`prune --older-than`), those that may go: not one that a state which
- * stays was built on. A run marks as used only the state it starts from, so a package layer keeps its
- * save time while the state over it is used daily; removing it would free nothing (the child holds its
- * layers) and lose the prefix a later change reuses.
+ * Removes the `chosen` states of `all`, children first: a state goes only once nothing that stays is
+ * built on it (removing a parent frees nothing while a child holds its layers, and loses the prefix a
+ * later change reuses). `inUse`: why a state may not go (a container uses it). `removeOne` removes one
+ * from the engine: true once gone, else why it stayed — then what it is built on stays too. `prune
+ * --all`, `--older-than` and the size cap decide through this one rule.
  */
-export function sparingParents<T extends { id: string; parent: string }>(all: readonly T[], chosen: readonly T[]): { remove: T[]; keep: T[] } {
-  const remove = new Set(chosen);
-  const keep: T[] = [];
-  for (let changed = true; changed; ) {
-    changed = false;
-    const staying = all.filter((e) => !remove.has(e));
-    for (const e of remove) {
-      if (staying.some((s) => s.parent === e.id)) {
-        remove.delete(e);
-        keep.push(e);
-        changed = true;
+export async function removeChildrenFirst<T extends Stacked>(
+  all: readonly T[],
+  chosen: readonly T[],
+  inUse: ReadonlyMap<string, string>,
+  removeOne: (e: T) => Promise<true | string>,
+): Promise<{ removed: T[]; kept: { entry: T; why: string }[] }> {
+  const out: { removed: T[]; kept: { entry: T; why: string }[] } = { removed: [], kept: [] };
+  const gone = new Set<string>();
+  const pending = new Map(chosen.map((e) => [e.id, e]));
+  for (let progressed = true; pending.size && progressed; ) {
+    progressed = false;
+    for (const e of [...pending.values()].sort((a, b) => b.layers.length - a.layers.length || b.prefix - a.prefix)) {
+      const above = all.filter((c) => !gone.has(c.id) && builtOn(c, e));
+      if (above.some((c) => pending.has(c.id))) continue;
+      pending.delete(e.id);
+      progressed = true;
+      const why = inUse.get(e.id) ?? (above.length ? PARENT_STAYS : await removeOne(e));
+      if (why === true) {
+        gone.add(e.id);
+        out.removed.push(e);
+      } else {
+        out.kept.push({ entry: e, why });
       }
     }
   }
-  return { remove: chosen.filter((e) => remove.has(e)), keep };
+  // Only a cycle of parents leaves any here; none can go.
+  for (const e of pending.values()) out.kept.push({ entry: e, why: PARENT_STAYS });
+  return out;
 }
 
 /** `below`'s layers begin `image`'s (`image` is built on it, or is it): what `below` holds stays while `image` does. */

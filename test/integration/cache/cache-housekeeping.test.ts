@@ -7,7 +7,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { docker as cli, dockerTry } from '../../support/cli.js';
 import { startRegistry, type Registry } from '../../support/registry.js';
 import { enforceCap, listCache, pullState, pushState, readBaseConfig, removeEntries, saveState, type CacheEntry } from '../../../electron/engine/backends/docker/cache-store.js';
-import { sparingParents } from '../../../electron/engine/cache/cache-evict.js';
 import { cacheTag } from '../../../electron/engine/cache/cache-key.js';
 
 const RUN = Math.random().toString(36).slice(2, 8);
@@ -96,8 +95,7 @@ describe('cache housekeeping', () => {
     const box = use(child, 'chainuser');
     // What `cache prune --all` does, given only this file's states.
     const all = await mine();
-    const { remove } = sparingParents(all, all);
-    const out = await removeEntries(docker, remove, all);
+    const out = await removeEntries(docker, all, all);
     expect(out.removed).toEqual([]);
     expect(Object.fromEntries(out.kept.map((k) => [k.entry.key, k.why]))).toEqual({ [child.key]: 'a container uses it', [parent.key]: 'a cached state that stays is built on it' });
     expect(cli('image', 'inspect', '-f', '{{.Id}}', parent.ref)).toBe(parent.id);

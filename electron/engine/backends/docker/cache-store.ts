@@ -9,7 +9,7 @@ import { LABEL_STARTS_SERVICES } from './container.js';
 import { LABEL_PROFILE_FILE } from './labels.js';
 import { recentRegistryAuth } from './registry-auth.js';
 import { CACHE_FORMAT_VERSION, cacheTag } from '../../cache/cache-key.js';
-import { chooseEvictions, layersBegin } from '../../cache/cache-evict.js';
+import { PARENT_STAYS, chooseEvictions, layersBegin, removeChildrenFirst } from '../../cache/cache-evict.js';
 import {
   CACHE_REPO,
   LABEL_CACHE_FORMAT,
@@ -304,16 +304,13 @@ export async function usedByContainers(docker: Docker, entries: readonly CacheEn
         ));
     for (const e of entries) {
       if (e.id === id || used.has(e.id) || !layersBegin(e.layers, layers)) continue;
-      used.set(e.id, state ? 'a cached state that stays is built on it' : 'a container uses an image built on it');
+      used.set(e.id, state ? PARENT_STAYS : 'a container uses an image built on it');
     }
   }
   return used;
 }
 
 /** `child` is built on `e`: by its label, or by its layers (through a state whose tag moved, or a pull). */
-function builtOn(child: CacheEntry, e: CacheEntry): boolean {
-  return child.id !== e.id && (child.parent === e.id || (child.layers.length > e.layers.length && layersBegin(e.layers, child.layers)));
-}
 
 function splitRef(ref: string): { repo: string; tag: string } {
   const at = ref.lastIndexOf(':');
@@ -360,27 +357,7 @@ async function removeOne(docker: Docker, e: CacheEntry): Promise<true | string> 
 export async function removeEntries(docker: Docker, entries: CacheEntry[], all?: CacheEntry[], used?: Map<string, string>): Promise<RemoveOutcome> {
   const every = all ?? (await listCache(docker));
   const inUse = used ?? (await usedByContainers(docker, every));
-  const out: RemoveOutcome = { removed: [], kept: [] };
-  const gone = new Set<string>();
-  const pending = new Map(entries.map((e) => [e.id, e]));
-  for (let progressed = true; pending.size && progressed; ) {
-    progressed = false;
-    for (const e of [...pending.values()].sort((a, b) => b.layers.length - a.layers.length || b.prefix - a.prefix)) {
-      const above = every.filter((c) => !gone.has(c.id) && builtOn(c, e));
-      if (above.some((c) => pending.has(c.id))) continue;
-      pending.delete(e.id);
-      progressed = true;
-      const why = inUse.get(e.id) ?? (above.length ? 'a cached state that stays is built on it' : await removeOne(docker, e));
-      if (why === true) {
-        gone.add(e.id);
-        out.removed.push(e);
-      } else {
-        out.kept.push({ entry: e, why });
-      }
-    }
-  }
-  for (const e of pending.values()) out.kept.push({ entry: e, why: 'a cached state that stays is built on it' });
-  return out;
+  return removeChildrenFirst(every, entries, inUse, (e) => removeOne(docker, e));
 }
 
 /**
