@@ -35,6 +35,15 @@ export interface MachineKeys {
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
+/**
+ * A state saved with apt's lists has a key of its own (keys[n] is the state that may lack them): so a
+ * state saved without them, as the last of a shorter list, is never where a machine carries on that has
+ * a package or command after it.
+ */
+export function withAptLists(key: string): string {
+  return sha256(`${key}\napt lists`);
+}
+
 /** Stable JSON: keys sorted at every level, so the same resource always hashes the same. */
 function stable(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stable).join(',')}]`;

@@ -12,14 +12,13 @@
 // save point, when nothing follows it, is written while the run goes on (other machines converge); the
 // run waits for it at its end (flush).
 
-import { createHash } from 'node:crypto';
 import type Docker from 'dockerode';
 import { formatSpan } from '../../../../shared/age.js';
 import type { DockerMachineSpec, MachineSpec, ResourceSpec } from '../../../../shared/profile.js';
 import type { RunContext } from '../backend.js';
 import { parseVolume } from '../../profile/docker-values.js';
 import { volumeName } from './labels.js';
-import { cacheTag, containsSecret, leadingPackagesSavePoint, longestMatch, machineKeys, type MachineKeys } from '../../cache/cache-key.js';
+import { cacheTag, containsSecret, leadingPackagesSavePoint, longestMatch, machineKeys, withAptLists, type MachineKeys } from '../../cache/cache-key.js';
 import { LABEL_CACHE_SAVED_AT, cacheRef } from '../../cache/cache-labels.js';
 import { pullState, readBaseConfig, saveState, touch, type BaseConfig, type CachedState } from './cache-store.js';
 import { captureAptLists, fetchedSince, seedAptLists } from './apt-lists.js';
@@ -281,15 +280,6 @@ export class CacheSession implements CacheSessionInfo {
  */
 export function dropsAptLists(resources: readonly ResourceSpec[], n: number): boolean {
   return !resources.slice(n).some((r) => r.kind === 'package' || r.kind === 'command');
-}
-
-/**
- * A state saved with apt's lists has a key of its own (keys[n] is the state that may lack them): so a
- * state saved without them, as the last of a shorter list, is never where a machine carries on that has
- * a package or command after it.
- */
-export function withAptLists(key: string): string {
-  return createHash('sha256').update(`${key}\napt lists`).digest('hex');
 }
 
 /** The key the state after n resources is saved under. */

@@ -1,7 +1,8 @@
 // Which of apt's files a saved state leaves out: the package lists only when nothing after the save
 // point may need them (a command's `apt-get install` would fail from the cache and pass without it).
 import { describe, expect, it } from 'vitest';
-import { dropsAptLists, savedKey, usableKeys, withAptLists } from '../../../../../electron/engine/backends/docker/cache-session.js';
+import { dropsAptLists, savedKey, usableKeys } from '../../../../../electron/engine/backends/docker/cache-session.js';
+import { withAptLists } from '../../../../../electron/engine/cache/cache-key.js';
 import { machineKeys } from '../../../../../electron/engine/cache/cache-key.js';
 import type { ResourceSpec } from '../../../../../shared/profile.js';
 
