@@ -12,3 +12,9 @@ export function stackMinBytes(value: string | undefined): number | undefined {
   const mb = text === '' ? STACK_MIN_MB : Number(text);
   return Number.isFinite(mb) && mb >= 0 ? mb * 1024 * 1024 : undefined;
 }
+
+/** PRODLIKE_NO_CACHE turns the cache off unless unset, empty, `0` or `false` (as a user writes "off"). */
+export function noCacheSet(value: string | undefined): boolean {
+  const v = value?.trim().toLowerCase() ?? '';
+  return v !== '' && v !== '0' && v !== 'false';
+}

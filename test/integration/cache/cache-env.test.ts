@@ -1,8 +1,8 @@
 // The cache's environment variables as docs/cache.md has them, read as a user sets them: a value that
-// is not a size is said (as PRODLIKE_APT_LISTS_MAX_AGE's is) instead of being passed over. Against the
-// real engine, checked with docker.
+// is not a size is said (as PRODLIKE_APT_LISTS_MAX_AGE's is) instead of being passed over, and
+// PRODLIKE_NO_CACHE=0 leaves the cache on. Against the real engine, checked with docker.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { purge, removeCacheImages, unique, workspace, type CliRun, type Workspace } from '../../support/cli.js';
+import { docker, purge, removeCacheImages, unique, workspace, type CliRun, type Workspace } from '../../support/cli.js';
 
 const NAME = unique('pl-it-cacheenv');
 // Part of the key: nothing saved before matches.
@@ -16,6 +16,7 @@ const logText = (r: CliRun) =>
     .filter((l) => l.startsWith('{') && l.includes('"type":"log"'))
     .map((l) => JSON.parse(l).text as string)
     .join('\n');
+const states = () => docker('images', '--filter', `label=prodlike.cache-profile=${NAME}`, '-q');
 
 beforeAll(async () => {
   ws = await workspace();
@@ -46,4 +47,13 @@ describe('the cache environment variables', () => {
     removeCacheImages(NAME);
   }, 120_000);
 
+  it('PRODLIKE_NO_CACHE=0 leaves the cache on: the machine is saved', async () => {
+    removeCacheImages(NAME);
+    expect(states()).toBe('');
+    const run = await ws.run(['up', file], { env: { PRODLIKE_NO_CACHE: '0' } });
+    expect(run.code, run.stderr).toBe(0);
+    expect(states()).not.toBe('');
+    expect((await ws.run(['destroy', file])).code).toBe(0);
+    removeCacheImages(NAME);
+  }, 120_000);
 });
