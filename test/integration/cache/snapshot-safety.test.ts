@@ -42,7 +42,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(() => {
-  for (const s of ['user', 'anon', 'fail', 'renamed']) {
+  for (const s of ['user', 'anon', 'fail', 'renamed', 'empty']) {
     purge(`${NAME}-${s}`);
     const imgs = snapshotImages(`${NAME}-${s}`);
     if (imgs) dockerTry('rmi', '-f', ...new Set(imgs.split('\n')));
@@ -167,4 +167,14 @@ describe('snapshots where data could be lost', () => {
     expect(docker('inspect', '-f', '{{.Id}}', `${p.name}-c`)).toBe(c);
     expect(exec(`${p.name}-a`, 'cat /opt/m')).toBe('a');
   }, 180_000);
+
+  it('a save with no container to save: said plainly, without a "not kept" for what was never saved', async () => {
+    const p = await profile('empty', `  gone:\n    docker: { image: debian:bookworm }\n`);
+    const save = await p.run('snapshot', 'save', 'empty');
+    expect(save.code).toBe(1);
+    expect(save.stdout).toContain('gone: no container, not in the snapshot');
+    expect(save.stderr).toContain(`no machine of ${p.name} exists to snapshot`);
+    expect(save.stdout + save.stderr).not.toContain('not kept');
+    expect((await p.run('snapshot', 'ls')).stdout).toContain('no snapshots');
+  }, 60_000);
 });
