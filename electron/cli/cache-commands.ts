@@ -36,6 +36,12 @@ export async function cacheCommand(engine: Engine, args: string[], flags: CliFla
   }
   if (sub === 'prune') {
     let olderThanMs: number | undefined;
+    // `docker image prune --all --filter until=…` removes only what is that old; here --all is everything.
+    if (flags.all && flags['older-than'] !== undefined) {
+      throw Object.assign(new Error(`--all and --older-than ${flags['older-than']}: --all removes every cached state, --older-than only those unused that long; give one`), {
+        hint: `prodlike cache prune --older-than ${flags['older-than']}`,
+      });
+    }
     if (flags['older-than'] !== undefined) {
       olderThanMs = parseAge(flags['older-than']);
       if (olderThanMs === undefined) throw Object.assign(new Error(`--older-than "${flags['older-than']}" is not a duration`), { hint: 'use a number and m, h, d or w: --older-than 7d' });

@@ -28,6 +28,7 @@ import { allowedHash, allowProfile } from './state/allowed.js';
 import { redactor, secretsOf, type Redact } from './secrets.js';
 import { secretBearingValues } from './cache/secret-bearing.js';
 import { APT_LISTS_MAX_AGE_S, aptListsMaxAgeMs } from './cache/apt-lists-age.js';
+import { STACK_MIN_MB, noCacheSet, stackMinBytes } from './cache/cache-env.js';
 import type { SnapshotInfo } from './backends/backend.js';
 import { AppState } from './state/engine-state.js';
 import { defaultDataDir } from './state/data-dir.js';
@@ -389,12 +390,16 @@ export class Engine implements EngineApi {
         return result;
       }
       if (req.kind === 'up' || req.kind === 'use') {
-        // PRODLIKE_NO_CACHE=1 turns the cache off for a whole process (test suites that are not about it);
+        // PRODLIKE_NO_CACHE=1 (not empty, 0 or false) turns the cache off for a whole process (test suites that are not about it);
         // PRODLIKE_CACHE_STACK_MIN_MB sets the smallest saved layer a machine carries on over, and
         // PRODLIKE_APT_LISTS_MAX_AGE how long apt's kept lists are used, in seconds (docs/cache.md).
         const env = this.opts.env ?? process.env;
-        const stackMin = Number(env.PRODLIKE_CACHE_STACK_MIN_MB);
-        const enabled = !req.noCache && !env.PRODLIKE_NO_CACHE;
+        const enabled = !req.noCache && !noCacheSet(env.PRODLIKE_NO_CACHE);
+        let stackMin = stackMinBytes(env.PRODLIKE_CACHE_STACK_MIN_MB);
+        if (stackMin === undefined) {
+          emit({ type: 'log', runId, stream: 'warn', text: `PRODLIKE_CACHE_STACK_MIN_MB=${env.PRODLIKE_CACHE_STACK_MIN_MB} is not a number of MB (0 or more): layers of ${STACK_MIN_MB} MB or more are carried on over` });
+          stackMin = STACK_MIN_MB * 1024 * 1024;
+        }
         let listsMaxAgeMs = aptListsMaxAgeMs(env.PRODLIKE_APT_LISTS_MAX_AGE);
         if (listsMaxAgeMs === undefined) {
           emit({ type: 'log', runId, stream: 'warn', text: `PRODLIKE_APT_LISTS_MAX_AGE=${env.PRODLIKE_APT_LISTS_MAX_AGE} is not a number of seconds (0 or more): apt lists are kept for ${APT_LISTS_MAX_AGE_S} s` });
@@ -405,7 +410,7 @@ export class Engine implements EngineApi {
           secrets: secretBearingValues(profile),
           ...(enabled && listsMaxAgeMs > 0 ? { aptLists: { dir: this.aptListsDir(), maxAgeMs: listsMaxAgeMs } } : {}),
           ...(profile.cache?.from ? { from: profile.cache.from } : {}),
-          ...(env.PRODLIKE_CACHE_STACK_MIN_MB && Number.isFinite(stackMin) && stackMin >= 0 ? { stackMinBytes: stackMin * 1024 * 1024 } : {}),
+          stackMinBytes: stackMin,
         };
       }
       let machines: MachineResult[] = [];

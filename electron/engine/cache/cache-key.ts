@@ -177,3 +177,16 @@ export function containsSecret(spec: unknown, secrets: readonly string[]): boole
 export function cacheTag(key: string): string {
   return key.slice(0, 32);
 }
+
+/**
+ * Why a machine with these keys has no save point, for `bake` to say (undefined: it has one). `why` says
+ * what stops the saves at a resource (a secret, a command without a guard, one on a machine with a bind mount).
+ */
+export function noSavePointWhy(resources: readonly ResourceSpec[], keys: Pick<MachineKeys, 'savePoints' | 'limit'>, why: (r: ResourceSpec) => string): string | undefined {
+  if (keys.savePoints.length) return undefined;
+  if (!resources.length) return 'it has no resources: its base image is its converged state';
+  const r = resources[keys.limit]!;
+  const what = `${r.kind} ${r.name}`;
+  if (keys.limit === 0) return `its first resource (${what}) ${why(r)}: there is nothing before it to save`;
+  return `resource ${keys.limit + 1} (${what}) ${why(r)}, and a state is saved only after a package or a command, or after the last resource: none comes before it`;
+}

@@ -10,6 +10,8 @@ export interface CacheSessionInfo {
   /** Keys saved by this run. */
   readonly saved: string[];
   readonly lastSavePoint: number;
+  /** Why no state of this machine can be saved (undefined: some can). */
+  readonly nothingSavedWhy?: string | undefined;
   /** The keys a state after n resources may be cached under for this machine. */
   usableKeys(n: number): string[];
   afterPrefix(n: number): Promise<PrefixOutcome>;

@@ -11,6 +11,7 @@ import type { ProviderSet } from './backends.js';
 import { runUp } from './operations.js';
 import { listCache, pushState } from '../backends/docker/cache-store.js';
 import { registryOf } from '../backends/docker/registry-auth.js';
+import { cacheable } from '../backends/docker/cache-session.js';
 import { ProdlikeError } from '../errors.js';
 import type { CacheSessionInfo } from '../cache/run-cache-options.js';
 
@@ -47,6 +48,10 @@ export async function runBake(providers: ProviderSet, profile: Profile, ctx: Run
     log('not all machines converged: nothing was pushed', 'warn');
     return results;
   }
+  // A machine with an anonymous volume has no cache session at all: said too.
+  for (const m of baking.machines.filter((x) => !cacheable(x.docker!))) {
+    log(`${m.name}: no state could be saved: it has an anonymous volume, empty in each new container and never in a saved state${opts.push ? ', so nothing of it is pushed' : ''}`, 'warn');
+  }
   const client = await docker.client();
   const local = new Set((await listCache(client)).map((e) => e.key));
   for (const s of sessions) {
@@ -56,7 +61,7 @@ export async function runBake(providers: ProviderSet, profile: Profile, ctx: Run
     });
     const last = keys[keys.length - 1];
     if (!last) {
-      log(`${s.machine.name}: no state could be saved: its first resource may not be (it holds a secret, or is a command without a guard, or one on a machine with a bind mount), or nothing of the machine may (said above)`, 'warn');
+      log(`${s.machine.name}: no state could be saved${s.nothingSavedWhy ? `: ${s.nothingSavedWhy}` : ''}${opts.push ? ', so nothing of it is pushed' : ''}`, 'warn');
       continue;
     }
     const total = s.keys.keys.length - 1;

@@ -73,14 +73,25 @@ async function named(providers: ProviderSet, profile: Profile, name: string) {
   const gs = await groups(providers, profile, () => undefined);
   const found = (await snapshotList(providers, profile)).find((s) => s.name === name);
   if (!found) throw new ProdlikeError(`no snapshot ${name} of ${profile.name}`, { hint: `\`prodlike snapshot ls ${profile.name}\` lists them` });
-  return gs;
+  return { gs, found };
 }
 
 export async function snapshotRestore(providers: ProviderSet, profile: Profile, name: string, log: Log): Promise<SnapshotInfo> {
   // Every backend checks its part before any is put back: a VM refused after the containers were
   // restored would leave the environment half in the snapshot.
+  const { gs, found } = await named(providers, profile, name);
+  // A machine renamed or removed since the save is not put back: said, and a snapshot that holds none
+  // of the profile's machines now is refused before anything is changed (it would restore nothing).
+  const current = new Set(profile.machines.map((m) => m.name));
+  const gone = found.machines.filter((m) => !current.has(m));
+  if (gone.length === found.machines.length) {
+    throw new ProdlikeError(`snapshot ${name} of ${profile.name} holds ${found.machines.join(', ')}, and the profile has none of these machines now (renamed or removed since the save): nothing was restored`, {
+      hint: `the profile's machines are ${profile.machines.map((m) => m.name).join(', ')}; give a machine its old name again to restore it`,
+    });
+  }
+  for (const m of gone) log(`${m}: in the snapshot but not a machine of the profile now (renamed or removed since the save), not restored`);
   const steps = [];
-  for (const g of await named(providers, profile, name)) steps.push(await g.backend.snapshotPrepareRestore(profile, g.machines, name, log));
+  for (const g of gs) steps.push(await g.backend.snapshotPrepareRestore(profile, g.machines, name, log));
   const parts: SnapshotInfo[] = [];
   for (const step of steps) {
     const p = await step?.();
@@ -91,7 +102,7 @@ export async function snapshotRestore(providers: ProviderSet, profile: Profile, 
 
 export async function snapshotRemove(providers: ProviderSet, profile: Profile, name: string): Promise<SnapshotInfo> {
   const parts: SnapshotInfo[] = [];
-  for (const g of await named(providers, profile, name)) {
+  for (const g of (await named(providers, profile, name)).gs) {
     const p = await g.backend.snapshotRemove(profile, g.machines, name);
     if (p) parts.push(p);
   }

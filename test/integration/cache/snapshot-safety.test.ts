@@ -1,8 +1,9 @@
 // Snapshots against a real Docker engine, where a machine's data could be lost: a volume a snapshot
 // cannot hold (refused, nothing changed), an image that runs as another user than root (its volume is
 // copied and put back), a save that fails half-way (nothing of it kept), a restore that cannot finish
-// (refused before anything is removed), and a container whose main process is the profile's own (its
-// pid file is left alone). Checked with docker itself, not through Prodlike.
+// (refused before anything is removed), a container whose main process is the profile's own (its
+// pid file is left alone), and a snapshot whose machines the profile no longer has (named; refused when
+// it has none of them). Checked with docker itself, not through Prodlike.
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { docker, dockerTry, exec, purge, unique, workspace, type Workspace } from '../../support/cli.js';
@@ -41,7 +42,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(() => {
-  for (const s of ['user', 'anon', 'fail']) {
+  for (const s of ['user', 'anon', 'fail', 'renamed', 'empty']) {
     purge(`${NAME}-${s}`);
     const imgs = snapshotImages(`${NAME}-${s}`);
     if (imgs) dockerTry('rmi', '-f', ...new Set(imgs.split('\n')));
@@ -138,4 +139,42 @@ describe('snapshots where data could be lost', () => {
     // Both machines run on, unpaused.
     for (const m of ['w', 'c']) expect(docker('inspect', '-f', '{{.State.Status}}', `${p.name}-${m}`)).toBe('running');
   }, 120_000);
+
+  it('a machine renamed since the save is named, not restored; a snapshot with none of the profile\'s machines is refused', async () => {
+    const machine = (m: string) => `  ${m}:\n    docker: { image: debian:bookworm }\n    resources:\n      - file: /opt/m\n        content: "${m}\\n"\n`;
+    const p = await profile('renamed', machine('a') + machine('b'));
+    expect((await p.run('up')).code).toBe(0);
+    const save = await p.run('snapshot', 'save', 'two');
+    expect(save.code, save.stderr).toBe(0);
+    exec(`${p.name}-a`, 'echo changed > /opt/m');
+
+    // b renamed to c: a is restored, b is named as not restored, c is left as it is.
+    await ws.write('profiles/renamed.yaml', `name: ${p.name}\nmachines:\n${machine('a')}${machine('c')}`);
+    expect((await p.run('up')).code).toBe(0);
+    const some = await p.run('snapshot', 'restore', 'two');
+    expect(some.code, some.stderr).toBe(0);
+    expect(some.stdout).toContain('b: in the snapshot but not a machine of the profile now (renamed or removed since the save), not restored');
+    expect(some.stdout).toMatch(/^restored snapshot two of \S+: a$/m);
+    expect(exec(`${p.name}-a`, 'cat /opt/m')).toBe('a');
+
+    // Only c: nothing of the snapshot can be put back. Refused, exit 1, nothing changed.
+    await ws.write('profiles/renamed.yaml', `name: ${p.name}\nmachines:\n${machine('c')}`);
+    const c = docker('inspect', '-f', '{{.Id}}', `${p.name}-c`);
+    const none = await p.run('snapshot', 'restore', 'two');
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain(`snapshot two of ${p.name} holds a, b, and the profile has none of these machines now`);
+    expect(none.stdout).not.toContain('restored snapshot');
+    expect(docker('inspect', '-f', '{{.Id}}', `${p.name}-c`)).toBe(c);
+    expect(exec(`${p.name}-a`, 'cat /opt/m')).toBe('a');
+  }, 180_000);
+
+  it('a save with no container to save: said plainly, without a "not kept" for what was never saved', async () => {
+    const p = await profile('empty', `  gone:\n    docker: { image: debian:bookworm }\n`);
+    const save = await p.run('snapshot', 'save', 'empty');
+    expect(save.code).toBe(1);
+    expect(save.stdout).toContain('gone: no container, not in the snapshot');
+    expect(save.stderr).toContain(`no machine of ${p.name} exists to snapshot`);
+    expect(save.stdout + save.stderr).not.toContain('not kept');
+    expect((await p.run('snapshot', 'ls')).stdout).toContain('no snapshots');
+  }, 60_000);
 });

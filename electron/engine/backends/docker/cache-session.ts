@@ -18,15 +18,16 @@ import type { DockerMachineSpec, MachineSpec, ResourceSpec } from '../../../../s
 import type { RunContext } from '../backend.js';
 import { parseVolume } from '../../profile/docker-values.js';
 import { volumeName } from './labels.js';
-import { cacheTag, containsSecret, leadingPackagesSavePoint, longestMatch, machineKeys, withAptLists, type MachineKeys } from '../../cache/cache-key.js';
+import { cacheTag, containsSecret, leadingPackagesSavePoint, longestMatch, machineKeys, noSavePointWhy, withAptLists, type MachineKeys } from '../../cache/cache-key.js';
 import { LABEL_CACHE_SAVED_AT, cacheRef } from '../../cache/cache-labels.js';
 import { pullState, readBaseConfig, saveState, touch, type BaseConfig, type CachedState } from './cache-store.js';
 import { captureAptLists, fetchedSince, seedAptLists } from './apt-lists.js';
 import { registerSession, type CacheSessionInfo, type PrefixOutcome } from '../../cache/run-cache-options.js';
 import { mayLeaveProcesses, servicesToStart, type ServiceStart } from '../../cache/runtime-state.js';
+import { STACK_MIN_MB } from '../../cache/cache-env.js';
 
 /** The smallest saved layer a machine carries on over (see bigEnoughToStack). */
-export const STACK_MIN_BYTES = 64 * 1024 * 1024;
+export const STACK_MIN_BYTES = STACK_MIN_MB * 1024 * 1024;
 
 /** A cached start: the image the container is created from, and what it covers. */
 export interface CacheStart {
@@ -55,6 +56,8 @@ export class CacheSession implements CacheSessionInfo {
   volumesAt?: number;
   /** With --no-cache: nothing is started from the cache, and only the save that volumesAt needs is made. */
   onlyForVolumes = false;
+  /** Why no state of this machine can be saved (undefined: some can); `bake` says it. */
+  nothingSavedWhy: string | undefined;
   /** Saves being written while the run goes on. */
   private readonly pending: Promise<unknown>[] = [];
   private recreate?: Recreate;
@@ -298,6 +301,9 @@ export function cacheable(spec: DockerMachineSpec): boolean {
   return !spec.volumes.map(parseVolume).some((v) => v.kind === 'anonymous');
 }
 
+const SETTINGS_SECRET_WHY = 'its docker settings hold a secret, and an image keeps the settings of the container it was saved from: nothing of this machine is saved';
+const imageVolumesWhy = (paths: string[]) => `its image declares a volume at ${paths.join(', ')}, and what is written there is not in a saved state: nothing of this machine is saved`;
+
 export interface PlannedStart {
   session: CacheSession;
   start?: CacheStart;
@@ -338,6 +344,13 @@ export async function planStart(
   const byKey = new Map(local.map((e) => [e.key, e]));
   const session = new CacheSession(docker, opts.profileLabel ?? profileName, m, keys, new Set(byKey.keys()), baseImageId, ctx, base);
   session.onlyForVolumes = !read;
+  session.nothingSavedWhy = settingsSecret
+    ? SETTINGS_SECRET_WHY
+    : imageVolumes.length
+      ? imageVolumesWhy(imageVolumes)
+      : noSavePointWhy(m.resources, keys, (r) =>
+          containsSecret(r, opts.secrets) ? 'holds a secret' : binds && r.kind === 'command' ? 'is a command on a machine with a bind mount (what it reads there is not in the key)' : 'is a command without a guard (creates:, unless: or onlyif:), which runs on every up',
+        );
 
   // A named volume that does not exist yet would be filled from the image at its path, and a cached
   // image has nothing there (volumes are not in images): such a machine is built without the cache.
@@ -351,8 +364,8 @@ export async function planStart(
     if (!exists) return { session, why: `volume ${v.source} is new` };
   }
 
-  if (settingsSecret) return { session, why: 'its docker settings hold a secret, and an image keeps the settings of the container it was saved from: nothing of this machine is saved' };
-  if (imageVolumes.length) return { session, why: `its image declares a volume at ${imageVolumes.join(', ')}, and what is written there is not in a saved state: nothing of this machine is saved` };
+  if (settingsSecret) return { session, why: SETTINGS_SECRET_WHY };
+  if (imageVolumes.length) return { session, why: imageVolumesWhy(imageVolumes) };
   const localKey = (j: number) => usableKeys(keys, m.resources, j).find((key) => byKey.has(key));
   let k = read ? longestMatch(keys, (_, j) => localKey(j) !== undefined) : 0;
   let key = k > 0 ? localKey(k)! : '';

@@ -90,7 +90,8 @@ export async function snapshotCheck(provider: SnapshotDocker, profile: Profile, 
   }
 }
 
-export async function snapshotSave(provider: SnapshotDocker, profile: Profile, name: string, log: (s: string) => void): Promise<SnapshotInfo> {
+/** Undefined when none of these machines has a container (runner/snapshot.ts says so when no backend saved one). */
+export async function snapshotSave(provider: SnapshotDocker, profile: Profile, name: string, log: (s: string) => void): Promise<SnapshotInfo | undefined> {
   checkSnapshotName(name);
   const docker = await provider.client();
   if ((await snapshotList(provider, profile)).some((s) => s.name === name)) {
@@ -130,8 +131,9 @@ export async function snapshotSave(provider: SnapshotDocker, profile: Profile, n
     info.machines.push(m.name);
     log(`${m.name}: saved`);
   }
-  if (info.machines.length === 0) throw new ProdlikeError(`no machine of ${profile.name} has a container to snapshot`, { hint: `bring it up first: \`prodlike up ${profile.name}\`` });
-  return info;
+  // Nothing saved here: not a failure to clean up after (a VM of the profile may be saved), and not
+  // "not kept" when no backend saved anything (the runner says there was nothing to snapshot).
+  return info.machines.length === 0 ? undefined : info;
 }
 
 /**
