@@ -66,6 +66,13 @@ export async function workspace(): Promise<Workspace> {
 // The docker CLI: an independent look at what Prodlike did.
 export { containerIdOf, containerNames, docker, dockerTry, dockerExec as exec, purgeProfile as purge, removeCacheImages } from './docker.js';
 
+/** The texts of the run's log events, from `--json` output. */
+export const logLines = (r: CliRun): string[] =>
+  r.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{') && l.includes('"type":"log"'))
+    .map((l) => JSON.parse(l).text as string);
+
 export const unique = (prefix: string) => `${prefix}-${Math.random().toString(36).slice(2, 7)}`;
 
 /**

@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { docker, exec, purge, removeCacheImages, unique, workspace, type CliRun, type Workspace } from '../../support/cli.js';
+import { docker, exec, purge, removeCacheImages, logLines, unique, workspace, type CliRun, type Workspace } from '../../support/cli.js';
 
 const NAME = unique('pl-it-aptlists');
 const CONTAINER = `${NAME}-m`;
@@ -30,12 +30,7 @@ machines:
 let ws: Workspace;
 const store = () => path.join(ws.dataDir, 'cache', 'apt-lists');
 const kept = () => readdirSync(store()).filter((n) => n.endsWith('.tar'));
-const logText = (r: CliRun) =>
-  r.stdout
-    .split('\n')
-    .filter((l) => l.startsWith('{') && l.includes('"type":"log"'))
-    .map((l) => JSON.parse(l).text as string)
-    .join('\n');
+const logText = (r: CliRun) => logLines(r).join('\n');
 const up = async (run: string, env: NodeJS.ProcessEnv = {}, flags: string[] = []): Promise<CliRun> => {
   const file = await ws.write('profiles/apt.yaml', profile(run));
   await ws.run(['destroy', file, '--volumes'], { env: ENV });

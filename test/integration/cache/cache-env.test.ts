@@ -2,7 +2,7 @@
 // is not a size is said (as PRODLIKE_APT_LISTS_MAX_AGE's is) instead of being passed over, and
 // PRODLIKE_NO_CACHE=0 leaves the cache on. Against the real engine, checked with docker.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { docker, purge, removeCacheImages, unique, workspace, type CliRun, type Workspace } from '../../support/cli.js';
+import { docker, purge, removeCacheImages, logLines, unique, workspace, type CliRun, type Workspace } from '../../support/cli.js';
 
 const NAME = unique('pl-it-cacheenv');
 // Part of the key: nothing saved before matches.
@@ -10,12 +10,7 @@ const RUN = Math.random().toString(36).slice(2, 10);
 let ws: Workspace;
 let file: string;
 
-const logText = (r: CliRun) =>
-  r.stdout
-    .split('\n')
-    .filter((l) => l.startsWith('{') && l.includes('"type":"log"'))
-    .map((l) => JSON.parse(l).text as string)
-    .join('\n');
+const logText = (r: CliRun) => logLines(r).join('\n');
 const states = () => docker('images', '--filter', `label=prodlike.cache-profile=${NAME}`, '-q');
 
 beforeAll(async () => {

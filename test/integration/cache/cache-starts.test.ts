@@ -3,7 +3,7 @@
 // that could not be saved; a state removed between the run's listing and the container's creation.
 // Checked with dpkg and files in the containers, independently of Prodlike.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { docker, dockerTry, exec, purge, removeCacheImages, unique, workspace, type CliRun, type Workspace } from '../../support/cli.js';
+import { docker, dockerTry, exec, purge, removeCacheImages, logLines, unique, workspace, type Workspace } from '../../support/cli.js';
 
 const NAME = unique('pl-it-cstart');
 // Part of the cache key (digits only: test 2's secret value must occur nowhere else).
@@ -22,12 +22,6 @@ afterAll(() => {
     removeCacheImages(`${NAME}-${p}`);
   }
 }, 120_000);
-
-const logLines = (r: CliRun) =>
-  r.stdout
-    .split('\n')
-    .filter((l) => l.startsWith('{') && l.includes('"type":"log"'))
-    .map((l) => JSON.parse(l).text as string);
 
 /** A profile of one machine, m, on debian:bookworm; `more`: more of its docker settings; `resources`: its list, indented. */
 const oneMachine = (name: string, more: string, resources: string) => `name: ${name}

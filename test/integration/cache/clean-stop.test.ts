@@ -3,7 +3,7 @@
 // (from the cached image, on the same volume) does no crash recovery. Checked independently of
 // Prodlike: pg_controldata on the volume, and PostgreSQL's own log inside the container.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { docker, dockerTry, exec, purge, removeCacheImages, unique, workspace, type CliRun, type Workspace } from '../../support/cli.js';
+import { docker, dockerTry, exec, purge, removeCacheImages, logLines, unique, workspace, type CliRun, type Workspace } from '../../support/cli.js';
 
 const NAME = unique('pl-it-pgstop');
 const CONTAINER = `${NAME}-db`;
@@ -35,12 +35,6 @@ const lastStartLog = () => {
   const log = exec(CONTAINER, `cat ${LOG}`);
   return log.slice(log.lastIndexOf('starting PostgreSQL'));
 };
-
-const logLines = (r: CliRun) =>
-  r.stdout
-    .split('\n')
-    .filter((l) => l.startsWith('{') && l.includes('"type":"log"'))
-    .map((l) => JSON.parse(l).text as string);
 
 const provisionDetail = (r: CliRun) =>
   r.stdout
