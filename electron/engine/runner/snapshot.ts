@@ -77,8 +77,6 @@ async function named(providers: ProviderSet, profile: Profile, name: string) {
 }
 
 export async function snapshotRestore(providers: ProviderSet, profile: Profile, name: string, log: Log): Promise<SnapshotInfo> {
-  // Every backend checks its part before any is put back: a VM refused after the containers were
-  // restored would leave the environment half in the snapshot.
   const { gs, found } = await named(providers, profile, name);
   // A machine renamed or removed since the save is not put back: said, and a snapshot that holds none
   // of the profile's machines now is refused before anything is changed (it would restore nothing).
@@ -90,6 +88,8 @@ export async function snapshotRestore(providers: ProviderSet, profile: Profile, 
     });
   }
   for (const m of gone) log(`${m}: in the snapshot but not a machine of the profile now (renamed or removed since the save), not restored`);
+  // Every backend checks its part before any is put back: a VM refused after the containers were
+  // restored would leave the environment half in the snapshot.
   const steps = [];
   for (const g of gs) steps.push(await g.backend.snapshotPrepareRestore(profile, g.machines, name, log));
   const parts: SnapshotInfo[] = [];
