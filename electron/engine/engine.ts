@@ -28,7 +28,7 @@ import { allowedHash, allowProfile } from './state/allowed.js';
 import { redactor, secretsOf, type Redact } from './secrets.js';
 import { secretBearingValues } from './cache/secret-bearing.js';
 import { APT_LISTS_MAX_AGE_S, aptListsMaxAgeMs } from './cache/apt-lists-age.js';
-import { STACK_MIN_MB, noCacheSet, stackMinBytes } from './cache/cache-env.js';
+import { STACK_MIN_BYTES, STACK_MIN_MB, noCacheSet, stackMinBytes } from './cache/cache-env.js';
 import type { SnapshotInfo } from './backends/backend.js';
 import { AppState } from './state/engine-state.js';
 import { defaultDataDir } from './state/data-dir.js';
@@ -395,16 +395,14 @@ export class Engine implements EngineApi {
         // PRODLIKE_APT_LISTS_MAX_AGE how long apt's kept lists are used, in seconds (docs/cache.md).
         const env = this.opts.env ?? process.env;
         const enabled = !req.noCache && !noCacheSet(env.PRODLIKE_NO_CACHE);
-        let stackMin = stackMinBytes(env.PRODLIKE_CACHE_STACK_MIN_MB);
-        if (stackMin === undefined) {
-          emit({ type: 'log', runId, stream: 'warn', text: `PRODLIKE_CACHE_STACK_MIN_MB=${env.PRODLIKE_CACHE_STACK_MIN_MB} is not a number of MB (0 or more): layers of ${STACK_MIN_MB} MB or more are carried on over` });
-          stackMin = STACK_MIN_MB * 1024 * 1024;
-        }
-        let listsMaxAgeMs = aptListsMaxAgeMs(env.PRODLIKE_APT_LISTS_MAX_AGE);
-        if (listsMaxAgeMs === undefined) {
-          emit({ type: 'log', runId, stream: 'warn', text: `PRODLIKE_APT_LISTS_MAX_AGE=${env.PRODLIKE_APT_LISTS_MAX_AGE} is not a number of seconds (0 or more): apt lists are kept for ${APT_LISTS_MAX_AGE_S} s` });
-          listsMaxAgeMs = APT_LISTS_MAX_AGE_S * 1000;
-        }
+        // A value that is not a number is said, and the default used.
+        const orDefault = (name: string, value: number | undefined, fallback: number, says: string): number => {
+          if (value !== undefined) return value;
+          emit({ type: 'log', runId, stream: 'warn', text: `${name}=${env[name]} ${says}` });
+          return fallback;
+        };
+        const stackMin = orDefault('PRODLIKE_CACHE_STACK_MIN_MB', stackMinBytes(env.PRODLIKE_CACHE_STACK_MIN_MB), STACK_MIN_BYTES, `is not a number of MB (0 or more): layers of ${STACK_MIN_MB} MB or more are carried on over`);
+        const listsMaxAgeMs = orDefault('PRODLIKE_APT_LISTS_MAX_AGE', aptListsMaxAgeMs(env.PRODLIKE_APT_LISTS_MAX_AGE), APT_LISTS_MAX_AGE_S * 1000, `is not a number of seconds (0 or more): apt lists are kept for ${APT_LISTS_MAX_AGE_S} s`);
         ctx.cache = {
           enabled,
           secrets: secretBearingValues(profile),

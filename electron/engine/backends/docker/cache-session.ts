@@ -24,10 +24,7 @@ import { pullState, readBaseConfig, saveState, touch, type BaseConfig, type Cach
 import { captureAptLists, fetchedSince, seedAptLists } from './apt-lists.js';
 import { registerSession, type CacheSessionInfo, type PrefixOutcome } from '../../cache/run-cache-options.js';
 import { mayLeaveProcesses, servicesToStart, type ServiceStart } from '../../cache/runtime-state.js';
-import { STACK_MIN_MB } from '../../cache/cache-env.js';
-
-/** The smallest saved layer a machine carries on over (see bigEnoughToStack). */
-export const STACK_MIN_BYTES = STACK_MIN_MB * 1024 * 1024;
+import { STACK_MIN_BYTES } from '../../cache/cache-env.js';
 
 /** A cached start: the image the container is created from, and what it covers. */
 export interface CacheStart {

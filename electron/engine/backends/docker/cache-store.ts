@@ -310,8 +310,6 @@ export async function usedByContainers(docker: Docker, entries: readonly CacheEn
   return used;
 }
 
-/** `child` is built on `e`: by its label, or by its layers (through a state whose tag moved, or a pull). */
-
 function splitRef(ref: string): { repo: string; tag: string } {
   const at = ref.lastIndexOf(':');
   return { repo: ref.slice(0, at), tag: ref.slice(at + 1) };
