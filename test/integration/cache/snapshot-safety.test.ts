@@ -42,7 +42,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(() => {
-  for (const s of ['user', 'anon', 'fail', 'renamed', 'empty']) {
+  for (const s of ['user', 'anon', 'fail', 'renamed', 'empty', 'stopped']) {
     purge(`${NAME}-${s}`);
     const imgs = snapshotImages(`${NAME}-${s}`);
     if (imgs) dockerTry('rmi', '-f', ...new Set(imgs.split('\n')));
@@ -177,4 +177,27 @@ describe('snapshots where data could be lost', () => {
     expect(save.stdout + save.stderr).not.toContain('not kept');
     expect((await p.run('snapshot', 'ls')).stdout).toContain('no snapshots');
   }, 60_000);
+  it('a restore leaves a stopped machine stopped, and one that ran running, with the saved disk in both', async () => {
+    const p = await profile('stopped', `  s:\n    docker: { image: debian:bookworm }\n  r:\n    docker: { image: debian:bookworm }\n`);
+    expect((await p.run('up')).code).toBe(0);
+    for (const m of ['s', 'r']) docker('exec', `${p.name}-${m}`, 'sh', '-c', 'echo saved > /opt/mark');
+    const save = await p.run('snapshot', 'save', 'one');
+    expect(save.code, save.stderr).toBe(0);
+    for (const m of ['s', 'r']) docker('exec', `${p.name}-${m}`, 'sh', '-c', 'echo changed > /opt/mark');
+    docker('stop', `${p.name}-s`);
+    const restore = await p.run('snapshot', 'restore', 'one');
+    expect(restore.code, restore.stderr).toBe(0);
+    expect(restore.stdout).toContain('s: restored, stopped as it was (`prodlike up` starts it)');
+    expect(restore.stdout).toMatch(/^\s*r: restored$/m);
+    expect(docker('inspect', '-f', '{{.State.Running}}', `${p.name}-s`)).toBe('false');
+    expect(docker('inspect', '-f', '{{.State.Running}}', `${p.name}-r`)).toBe('true');
+    expect(exec(`${p.name}-r`, 'cat /opt/mark')).toBe('saved');
+    // The stopped one holds the saved disk too: started by docker itself, not through Prodlike.
+    docker('start', `${p.name}-s`);
+    expect(exec(`${p.name}-s`, 'cat /opt/mark')).toBe('saved');
+    // After `destroy` there is nothing to keep stopped: the machines come back running.
+    expect((await p.run('destroy')).code).toBe(0);
+    expect((await p.run('snapshot', 'restore', 'one')).code).toBe(0);
+    expect(docker('inspect', '-f', '{{.State.Running}}', `${p.name}-s`)).toBe('true');
+  }, 180_000);
 });

@@ -9,6 +9,7 @@ import type { MachineSpec, Profile } from '../../../../shared/profile.js';
 import { ProdlikeError } from '../../errors.js';
 import { parseVolume } from '../../profile/docker-values.js';
 import { configHash, formatParts, normalizeDockerSpec } from './config-hash.js';
+import { statusCode } from './client.js';
 import { canStartServices, createAndStart, removeContainer } from './container.js';
 import { LABEL_MACHINE, LABEL_VOLUME, containerName, ownerLabels, volumeName } from './labels.js';
 import {
@@ -181,7 +182,11 @@ async function restore(
       log(`${m.name}: not in the snapshot (no container when it was saved, or added since), left as it is`);
       continue;
     }
-    for (const c of containers.filter((x) => x.Labels[LABEL_MACHINE] === m.name)) await removeContainer(docker, c.Id);
+    const before = containers.filter((x) => x.Labels[LABEL_MACHINE] === m.name);
+    // A machine stopped before the restore is stopped after it, as a VM's disk restore leaves it; one
+    // that ran, or had no container (after `destroy`), runs.
+    const wasStopped = before.length > 0 && before.every((c) => c.State !== 'running');
+    for (const c of before) await removeContainer(docker, c.Id);
     for (const v of m.docker.volumes.map(parseVolume).filter((x) => x.kind === 'volume')) {
       const from = snapshotVolume(profile.name, v.source, name);
       const exists = await docker
@@ -205,7 +210,13 @@ async function restore(
     // start the service. No service runs in the restored container yet, so every pid file there is stale —
     // unless its main process is the profile's own (`command:`…), already running and maybe with one.
     if (canStartServices(m.docker)) await execToEnd(docker, restored.id, ['sh', '-c', "find /run -xdev -type f -name '*.pid' -delete 2>/dev/null; true"]);
-    log(`${m.name}: restored`);
+    if (wasStopped) {
+      await restored.stop().catch((err: unknown) => {
+        // 304: its own main process (`command:`) had ended already.
+        if (statusCode(err) !== 304) throw err;
+      });
+    }
+    log(`${m.name}: restored${wasStopped ? ', stopped as it was (`prodlike up` starts it)' : ''}`);
     done.machines.push(m.name);
   }
   return done;
