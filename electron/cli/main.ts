@@ -60,14 +60,15 @@ Commands:
 
 A profile is a path, or a name looked up in ./profiles (e.g. shop/dev).
 
-Options:
+Options (a command refuses one it does not take):
   --json        NDJSON events for runs, one JSON document for the rest
   -v, --verbose every resource and the commands' output
-  --wait        wait for another run of the same profile instead of refusing
+  --wait        up, use, down, destroy, reconcile, bake, snapshot save|restore|rm: wait for another
+                run of the same profile instead of refusing
   --volumes     destroy: also remove named volumes
   -y, --yes     doctor --fix: do the fixes without asking (for scripts)
   --no-cache    up/use: build every machine from its base image; neither use nor save the cache
-  --i-know-this-is-production   allow writing to hosts listed in a baseline
+  --i-know-this-is-production   up, use, reconcile, bake: allow writing to hosts listed in a baseline
   --no-agent    run in this process even when an agent is running (also PRODLIKE_NO_AGENT=1;
                 CI=true only keeps runs from starting one)
   --debug       stack traces for errors
