@@ -69,7 +69,7 @@ export const GLOBAL_OPTIONS: ReadonlySet<string> = new Set<OptionName>(['json', 
  * its subcommands (`cache prune`), or a form that reads other options than the command alone
  * (`use --plan` switches nothing, `drift --every` schedules in the agent). Each option here was followed
  * to where it is read (run-kind.ts, engine.ts, drift-run.ts, agent-cli.ts, ...): a command that does not
- * read it would drop it without a word, as `up --push` and `destroy --no-cache` did. `--wait` is read
+ * read it would drop it without a word, as `up --push` and `down --no-cache` did. `--wait` is read
  * where the profile's lock is taken, `--i-know-this-is-production` where a run may write to a host.
  * `usage` is the form's words; the options it does not name follow it in the usage line a refusal shows.
  */
