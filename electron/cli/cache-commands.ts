@@ -45,6 +45,10 @@ export async function cacheCommand(engine: Engine, args: string[], flags: CliFla
     if (flags['older-than'] !== undefined) {
       olderThanMs = parseAge(flags['older-than']);
       if (olderThanMs === undefined) throw Object.assign(new Error(`--older-than "${flags['older-than']}" is not a duration`), { hint: 'use a number and m, h, d or w: --older-than 7d' });
+      // Every state is older than no time at all: that is --all, which says so (and also removes apt's kept lists).
+      if (olderThanMs === 0) {
+        throw Object.assign(new Error(`--older-than ${flags['older-than']} is every cached state: use --all for that`), { name: 'UsageError', hint: 'prodlike cache prune --all, or an age above zero: --older-than 7d' });
+      }
     }
     const res = await engine.cachePrune({ ...(flags.all ? { all: true } : {}), ...(olderThanMs !== undefined ? { olderThanMs } : {}) });
     if (flags.json) return io.out(JSON.stringify(res)), 0;

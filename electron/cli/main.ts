@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
 import type { CliIo } from './io.js';
-import { CLI_OPTIONS, RUN_COMMANDS, extraArguments } from './options.js';
+import { CLI_OPTIONS, RUN_COMMANDS, extraArguments, foreignOptions } from './options.js';
 import { VERSION } from './version.js';
 
 const HELP = `prodlike ${VERSION}: make developer machines match test and production
@@ -60,14 +60,15 @@ Commands:
 
 A profile is a path, or a name looked up in ./profiles (e.g. shop/dev).
 
-Options:
+Options (a command refuses one it does not take):
   --json        NDJSON events for runs, one JSON document for the rest
   -v, --verbose every resource and the commands' output
-  --wait        wait for another run of the same profile instead of refusing
+  --wait        up, use, down, destroy, reconcile, bake, snapshot save|restore|rm: wait for another
+                run of the same profile instead of refusing
   --volumes     destroy: also remove named volumes
   -y, --yes     doctor --fix: do the fixes without asking (for scripts)
   --no-cache    up/use: build every machine from its base image; neither use nor save the cache
-  --i-know-this-is-production   allow writing to hosts listed in a baseline
+  --i-know-this-is-production   up, use, reconcile, bake: allow writing to hosts listed in a baseline
   --no-agent    run in this process even when an agent is running (also PRODLIKE_NO_AGENT=1;
                 CI=true only keeps runs from starting one)
   --debug       stack traces for errors
@@ -106,11 +107,12 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const io: CliIo = { out: (s) => process.stdout.write(s + '\n'), err: (s) => process.stderr.write(s + '\n'), tty: !!process.stdout.isTTY && !values.json, colors: pc };
-  const extra = extraArguments(command, rest);
-  if (extra) {
-    // As runCommand prints a usage error; before the agent or the engine is asked anything.
-    if (values.json) io.out(JSON.stringify({ error: { message: extra.message, hint: extra.hint } }));
-    else io.err(`${pc.red('error:')} ${extra.message}\n  ${pc.dim('→')} ${extra.hint}`);
+  // Words and options the command does not take: as runCommand prints a usage error, before the agent or
+  // the engine is asked anything.
+  const usage = extraArguments(command, rest) ?? foreignOptions(command, rest, values);
+  if (usage) {
+    if (values.json) io.out(JSON.stringify({ error: { message: usage.message, hint: usage.hint } }));
+    else io.err(`${pc.red('error:')} ${usage.message}\n  ${pc.dim('→')} ${usage.hint}`);
     return 1;
   }
   if (command === 'agent' || (command === 'drift' && values.every !== undefined) || (RUN_COMMANDS.has(command) && !(command === 'use' && values.plan) && !values['no-agent'])) {

@@ -56,3 +56,126 @@ export function extraArguments(command: string, args: readonly string[]): (Error
   const words = args.slice(max.n).map((a) => `"${a}"`).join(' ');
   return Object.assign(new Error(`${what} does not take ${words}${max.why ? ` (${max.why})` : ''}`), { name: 'UsageError', hint: max.usage });
 }
+
+type OptionName = keyof typeof CLI_OPTIONS;
+/** The options parseArgs found (main.ts's values, CliFlags). */
+type OptionValues = { readonly [K in OptionName]?: unknown };
+
+/** The options every command takes: how it prints (--json, --verbose, --debug), help, and where a run goes. */
+export const GLOBAL_OPTIONS: ReadonlySet<string> = new Set<OptionName>(['json', 'verbose', 'debug', 'help', 'version', 'no-agent']);
+
+/**
+ * What each command reads of the command line besides the global options, by form: a command, one of
+ * its subcommands (`cache prune`), or a form that reads other options than the command alone
+ * (`use --plan` switches nothing, `drift --every` schedules in the agent). Each option here was followed
+ * to where it is read (run-kind.ts, engine.ts, drift-run.ts, agent-cli.ts, ...): a command that does not
+ * read it would drop it without a word, as `up --push` and `down --no-cache` did. `--wait` is read
+ * where the profile's lock is taken, `--i-know-this-is-production` where a run may write to a host.
+ * `usage` is the form's words; the options it does not name follow it in the usage line a refusal shows.
+ */
+export const COMMAND_OPTIONS: Readonly<Record<string, { usage: string; options: readonly OptionName[] }>> = {
+  list: { usage: 'prodlike list', options: [] },
+  validate: { usage: 'prodlike validate <profile>', options: [] },
+  status: { usage: 'prodlike status [profile]', options: [] },
+  trust: { usage: 'prodlike trust <host[:port]>', options: [] },
+  allow: { usage: 'prodlike allow <profile>', options: [] },
+  ssh: { usage: 'prodlike ssh <profile> <machine>', options: [] },
+  history: { usage: 'prodlike history [profile]', options: [] },
+  logs: { usage: 'prodlike logs <run>', options: [] },
+  doctor: { usage: 'prodlike doctor [--fix [--yes]]', options: ['fix', 'yes'] },
+  plan: { usage: 'prodlike plan <profile>', options: [] },
+  up: { usage: 'prodlike up <profile>', options: ['from-plan', 'no-cache', 'wait', 'i-know-this-is-production'] },
+  use: { usage: 'prodlike use <profile>', options: ['plan', 'no-rollback', 'no-cache', 'wait', 'i-know-this-is-production'] },
+  'use --plan': { usage: 'prodlike use <profile> --plan', options: ['plan', 'i-know-this-is-production'] },
+  down: { usage: 'prodlike down <profile>', options: ['wait'] },
+  destroy: { usage: 'prodlike destroy <profile>', options: ['volumes', 'wait'] },
+  drift: { usage: 'prodlike drift <profile>', options: ['against', 'junit', 'forks', 'every'] },
+  'drift --every': { usage: 'prodlike drift --every <interval> <profile>', options: ['every', 'against'] },
+  capture: { usage: 'prodlike capture <profile> --out <file>', options: ['out', 'forks', 'allow-unreachable'] },
+  reconcile: { usage: 'prodlike reconcile <profile> --against <baseline>', options: ['against', 'wait', 'i-know-this-is-production'] },
+  bake: { usage: 'prodlike bake <profile>', options: ['push', 'wait', 'i-know-this-is-production'] },
+  'cache ls': { usage: 'prodlike cache ls', options: [] },
+  'cache prune': { usage: 'prodlike cache prune [--all | --older-than <age>]', options: ['all', 'older-than'] },
+  'snapshot save': { usage: 'prodlike snapshot save <profile> [name]', options: ['wait'] },
+  'snapshot restore': { usage: 'prodlike snapshot restore <profile> [name]', options: ['wait'] },
+  'snapshot ls': { usage: 'prodlike snapshot ls <profile>', options: [] },
+  'snapshot rm': { usage: 'prodlike snapshot rm <profile> [name]', options: ['wait'] },
+  'import compose': { usage: 'prodlike import compose [file]', options: ['out', 'profile', 'force'] },
+  'import devcontainer': { usage: 'prodlike import devcontainer [file]', options: ['out', 'profile', 'force'] },
+  'agent status': { usage: 'prodlike agent status', options: [] },
+  'agent start': { usage: 'prodlike agent start', options: [] },
+  'agent stop': { usage: 'prodlike agent stop', options: [] },
+  'agent serve': { usage: 'prodlike agent serve', options: [] },
+};
+
+const OPTION_ARGS: Partial<Record<OptionName, string>> = {
+  'older-than': '<age>',
+  push: '<registry>/<repo>',
+  against: '<baseline>',
+  out: '<file>',
+  junit: '<file>',
+  profile: '<name>',
+  every: '<interval>',
+  'from-plan': '<run>',
+  forks: '<n>',
+};
+
+const SUBCOMMANDS = new Set(['cache', 'snapshot', 'import', 'agent']);
+
+/** The form of COMMAND_OPTIONS a command line is (undefined: an unknown subcommand, which its command refuses itself). */
+export function commandForm(command: string, args: readonly string[], values: OptionValues): string | undefined {
+  let form = command;
+  if (command === 'use' && values.plan) form = 'use --plan';
+  else if (command === 'drift' && values.every !== undefined) form = 'drift --every';
+  else if (SUBCOMMANDS.has(command)) form = `${command} ${args[0] ?? (command === 'agent' ? 'status' : '')}`;
+  return Object.hasOwn(COMMAND_OPTIONS, form) ? form : undefined;
+}
+
+const mentions = (usage: string, option: string) => new RegExp(`--${option}(?![\\w-])`).test(usage);
+const withArg = (option: OptionName) => `--${option}${OPTION_ARGS[option] ? ` ${OPTION_ARGS[option]}` : ''}`;
+
+/** A form's usage line: its words, then the options they do not name. */
+export function usageLine(form: string): string {
+  const { usage, options } = COMMAND_OPTIONS[form]!;
+  return [usage, ...options.filter((o) => !mentions(usage, o)).map((o) => `[${withArg(o)}]`)].join(' ');
+}
+
+/** Whose an option is: "bake's: prodlike bake <profile> --push <registry>/<repo>", or "for a, b and c: …". */
+function owners(option: OptionName): string {
+  const forms = Object.keys(COMMAND_OPTIONS).filter((f) => COMMAND_OPTIONS[f]!.options.includes(option));
+  // `use --plan` and `drift --every` are use and drift; the subcommands of one command are named together
+  // ("snapshot save|restore|rm"), or by the command alone when every one of them takes it.
+  const names: string[] = [];
+  for (const f of forms) {
+    const name = f.split(' --')[0]!;
+    const [command, sub] = name.split(' ');
+    if (!sub) {
+      if (!names.includes(name)) names.push(name);
+      continue;
+    }
+    const all = Object.keys(COMMAND_OPTIONS).filter((k) => k.startsWith(`${command} `)).map((k) => k.split(' ')[1]!);
+    const taking = all.filter((s) => forms.includes(`${command} ${s}`));
+    const named = taking.length === all.length ? command! : `${command} ${taking.join('|')}`;
+    if (!names.includes(named)) names.push(named);
+  }
+  const first = forms[0]!;
+  const usage = COMMAND_OPTIONS[first]!.usage;
+  const example = mentions(usage, option) ? usage : `${usage} ${withArg(option)}`;
+  const whose = names.length === 1 ? `${names[0]}'s` : `for ${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+  return `it is ${whose}: ${example}`;
+}
+
+/**
+ * A usage error for the options a command does not read (undefined: it reads them all), as extraArguments
+ * is for words: `up shop --push <repo>` ran up and pushed nothing, `down shop --no-cache` stopped shop.
+ */
+export function foreignOptions(command: string, args: readonly string[], values: OptionValues): (Error & { hint: string }) | undefined {
+  const form = commandForm(command, args, values);
+  if (!form) return undefined;
+  const takes = new Set<string>(COMMAND_OPTIONS[form]!.options);
+  const given = (Object.keys(values) as OptionName[]).filter((o) => Object.hasOwn(CLI_OPTIONS, o) && values[o] !== undefined && values[o] !== false);
+  const foreign = given.filter((o) => !GLOBAL_OPTIONS.has(o) && !takes.has(o));
+  if (foreign.length === 0) return undefined;
+  const what = foreign.map((o) => `--${o} (${owners(o)})`).join(' or ');
+  return Object.assign(new Error(`${form} does not take ${what}`), { name: 'UsageError', hint: usageLine(form) });
+}

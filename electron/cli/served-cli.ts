@@ -10,7 +10,7 @@ import pc from 'picocolors';
 import type { CliConnection, CliFrameType, CliRequest } from '../engine/agent/protocol.js';
 import { agentAllowed, identity, runOptions, type LostRun } from './agent-identity.js';
 import type { CliFlags, CliIo } from './io.js';
-import { CLI_OPTIONS, RUN_COMMANDS, extraArguments } from './options.js';
+import { CLI_OPTIONS, RUN_COMMANDS, extraArguments, foreignOptions } from './options.js';
 import { runKind, runRequest, type RunStarter } from './run-kind.js';
 import { servedTerminal, type ClientTerminal, type ServedTerminal } from './served-terminal.js';
 import type { StartRunRequest } from '../../shared/api.js';
@@ -34,6 +34,7 @@ export function servedRun(msg: Pick<CliRequest, 'argv' | 'env'>): { why: string 
   if (flags.every !== undefined || !agentAllowed(flags, msg.env)) return { why: 'not for an agent' };
   if (!file) return { why: 'no profile (the Node CLI says so)' };
   if (extraArguments(command, parsed.positionals.slice(1))) return { why: 'words the command does not take (the Node CLI says why)' };
+  if (foreignOptions(command, parsed.positionals.slice(1), flags)) return { why: 'options the command does not take (the Node CLI says why)' };
   return { kind: command as StartRunRequest['kind'], file, flags };
 }
 

@@ -1,6 +1,6 @@
 // `cache prune`'s flags: `--all` with `--older-than` removed everything (`--all` won without a word),
 // where `docker image prune --all --filter until=…` removes only what is that old. Refused now, before
-// the engine is asked anything.
+// the engine is asked anything; so is an age of zero, which was --all by another name.
 import { describe, expect, it } from 'vitest';
 import { cacheCommand } from '../../../electron/cli/cache-commands.js';
 import type { Engine } from '../../../electron/engine/engine.js';
@@ -24,8 +24,25 @@ describe('cache prune flags', () => {
     expect(asked).toEqual([]);
   });
 
+  it.each(['0m', '0d', '00h', '0w'])('--older-than %s: a usage error saying to use --all, nothing pruned', async (age) => {
+    const { engine, asked } = fakeEngine();
+    const err = await cacheCommand(engine, ['prune'], { 'older-than': age }, io).catch((e: Error & { hint?: string }) => e);
+    expect((err as Error).name).toBe('UsageError');
+    expect((err as Error).message).toBe(`--older-than ${age} is every cached state: use --all for that`);
+    expect((err as Error & { hint?: string }).hint).toBe('prodlike cache prune --all, or an age above zero: --older-than 7d');
+    expect(asked).toEqual([]);
+  });
+
+  it('--older-than 0s is not a duration (m, h, d or w)', async () => {
+    const { engine, asked } = fakeEngine();
+    const err = await cacheCommand(engine, ['prune'], { 'older-than': '0s' }, io).catch((e: Error) => e);
+    expect((err as Error).message).toBe('--older-than "0s" is not a duration');
+    expect(asked).toEqual([]);
+  });
+
   it.each([
     [{ all: true }, { all: true }],
+    [{ 'older-than': '1m' }, { olderThanMs: 60_000 }],
     [{ 'older-than': '2h' }, { olderThanMs: 7_200_000 }],
     [{}, {}],
   ])('%j asks the engine for %j', async (flags, req) => {
