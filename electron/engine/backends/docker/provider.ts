@@ -687,7 +687,6 @@ function formatPorts(ports: Docker.Port[]): string[] {
   return [...out].sort();
 }
 
-/** A machine's container: the one with its name; normally the only one (others are leftovers). */
 /** Whether `machines` are all the profile's Docker machines: only then are orphans known. */
 function coversWholeProfile(profile: Profile, machines: MachineSpec[]): boolean {
   return profile.machines.every((m) => !m.docker || machines.some((x) => x.name === m.name));
