@@ -2,17 +2,13 @@
 
 import pc from 'picocolors';
 import type { CacheEntryInfo } from '../../shared/api.js';
-import { formatSpan } from '../../shared/age.js';
+import { formatAge } from '../../shared/age.js';
 import { formatBytes } from '../../shared/bytes.js';
 import { cacheEntryName, cacheKeyShort, pruneSummary } from '../../shared/cache-words.js';
 import type { Engine } from '../engine/engine.js';
 import { parseAge } from '../engine/cache/cache-evict.js';
 import type { CliFlags } from './io.js';
 import type { CliIo } from './io.js';
-
-export function formatAge(iso: string, now = Date.now()): string {
-  return `${formatSpan(now - Date.parse(iso))} ago`;
-}
 
 function usage(text: string): Error {
   return Object.assign(new Error(text), { hint: 'prodlike --help lists the commands' });
