@@ -26,7 +26,8 @@ export async function cacheCommand(engine: Engine, args: string[], flags: CliFla
     for (const w of listing.warnings ?? []) io.err(pc.yellow(`warning: ${w}`));
     if (listing.entries.length === 0) return io.out('the cache is empty'), 0;
     io.out(pc.dim(`${'KEY'.padEnd(12)}  ${'PROFILE/MACHINE'.padEnd(24)} ${'STEPS'.padEnd(6)} ${'SIZE'.padStart(8)}  ${'AGE'.padEnd(9)} LAST USED`));
-    for (const e of listing.entries) io.out(entryLine(e));
+    // What a prune keeps whatever it is asked, with why (as it says when it keeps one).
+    for (const e of listing.entries) io.out(`${entryLine(e)}${e.inUse ? `  ${pc.dim(`(${e.inUse})`)}` : ''}`);
     io.out(pc.dim(`${listing.entries.length} state(s), ${formatBytes(listing.totalBytes)} of ${formatBytes(listing.capBytes)}`));
     return 0;
   }
