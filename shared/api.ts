@@ -124,6 +124,11 @@ export interface CacheEntryInfo {
   sizeBytes: number;
   /** 'vm': a cached VM base (a qcow2 file); absent: a cached container state (an image). */
   backend?: 'vm';
+  /**
+   * Why no prune or size cap removes it while it is so: a container uses it, or an image a container
+   * uses is built on it. Absent: nothing on the engine uses it (listed container states only).
+   */
+  inUse?: string;
 }
 
 export interface CacheListing {

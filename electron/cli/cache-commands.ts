@@ -2,17 +2,13 @@
 
 import pc from 'picocolors';
 import type { CacheEntryInfo } from '../../shared/api.js';
-import { formatSpan } from '../../shared/age.js';
+import { formatAge } from '../../shared/age.js';
 import { formatBytes } from '../../shared/bytes.js';
 import { cacheEntryName, cacheKeyShort, pruneSummary } from '../../shared/cache-words.js';
 import type { Engine } from '../engine/engine.js';
 import { parseAge } from '../engine/cache/cache-evict.js';
 import type { CliFlags } from './io.js';
 import type { CliIo } from './io.js';
-
-export function formatAge(iso: string, now = Date.now()): string {
-  return `${formatSpan(now - Date.parse(iso))} ago`;
-}
 
 function usage(text: string): Error {
   return Object.assign(new Error(text), { hint: 'prodlike --help lists the commands' });
@@ -30,7 +26,8 @@ export async function cacheCommand(engine: Engine, args: string[], flags: CliFla
     for (const w of listing.warnings ?? []) io.err(pc.yellow(`warning: ${w}`));
     if (listing.entries.length === 0) return io.out('the cache is empty'), 0;
     io.out(pc.dim(`${'KEY'.padEnd(12)}  ${'PROFILE/MACHINE'.padEnd(24)} ${'STEPS'.padEnd(6)} ${'SIZE'.padStart(8)}  ${'AGE'.padEnd(9)} LAST USED`));
-    for (const e of listing.entries) io.out(entryLine(e));
+    // What a prune keeps whatever it is asked, with why (as it says when it keeps one).
+    for (const e of listing.entries) io.out(`${entryLine(e)}${e.inUse ? `  ${pc.dim(`(${e.inUse})`)}` : ''}`);
     io.out(pc.dim(`${listing.entries.length} state(s), ${formatBytes(listing.totalBytes)} of ${formatBytes(listing.capBytes)}`));
     return 0;
   }

@@ -29,6 +29,7 @@ import { redactor, secretsOf, type Redact } from './secrets.js';
 import { secretBearingValues } from './cache/secret-bearing.js';
 import { APT_LISTS_MAX_AGE_S, aptListsMaxAgeMs } from './cache/apt-lists-age.js';
 import { STACK_MIN_BYTES, STACK_MIN_MB, noCacheSet, stackMinBytes } from './cache/cache-env.js';
+import { PARENT_STAYS } from './cache/cache-evict.js';
 import type { SnapshotInfo } from './backends/backend.js';
 import { AppState } from './state/engine-state.js';
 import { defaultDataDir } from './state/data-dir.js';
@@ -551,7 +552,16 @@ export class Engine implements EngineApi {
     let entries: CacheEntryInfo[] = [];
     try {
       const { docker, store } = await this.cacheClient();
-      entries = (await store.listCache(docker)).map(publicEntry);
+      const listed = await store.listCache(docker);
+      // What a prune keeps whatever it is asked (the app's Remove all says how many before it removes).
+      const used = await store.usedByContainers(docker, listed).catch((err: unknown) => {
+        warnings.push(`which cached states containers use could not be read: ${(err as Error).message}`);
+        return new Map<string, string>();
+      });
+      entries = listed.map((e) => {
+        const why = used.get(e.id);
+        return { ...publicEntry(e), ...(why ? { inUse: why === PARENT_STAYS ? 'a container uses a state built on it' : why } : {}) };
+      });
     } catch (err) {
       // Without a Docker engine the VM bases are still listed, with why the containers' are not.
       if (vmEntries.length === 0) throw err;

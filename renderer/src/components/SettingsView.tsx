@@ -10,6 +10,8 @@ import { ErrorBox } from './ErrorBox';
 
 export function SettingsView() {
   const settings = useLoad(() => api.call('settings:get', undefined), []);
+  // Saved settings may change the cache's cap or the engine it is on: the cache is listed again.
+  const [savedCount, setSavedCount] = useState(0);
   const keys = useLoad(() => api.call('hostkeys:list', undefined), []);
   const revoke = useAction(async (host: string) => {
     // known_hosts form: host, or [host]:port
@@ -22,9 +24,9 @@ export function SettingsView() {
     <div className="settings">
       <h2>Settings</h2>
       {settings.error && <ErrorBox error={settings.error} />}
-      {settings.data && <SettingsForm initial={settings.data} />}
+      {settings.data && <SettingsForm initial={settings.data} onSaved={() => setSavedCount((n) => n + 1)} />}
 
-      <CacheSettings />
+      <CacheSettings version={savedCount} />
 
       <h3>Trusted host keys</h3>
       {keys.error && <ErrorBox error={keys.error} />}
@@ -69,7 +71,7 @@ export function SettingsView() {
 }
 
 /** The form starts from the settings as loaded and keeps its own edits until saved. */
-function SettingsForm({ initial }: { initial: Settings }) {
+function SettingsForm({ initial, onSaved }: { initial: Settings; onSaved(): void }) {
   const [form, setForm] = useState<Settings>(initial);
   // The folders are edited as free text and split only on save, so typing a new line works.
   const [folders, setFolders] = useState(initial.profileFolders.join('\n'));
@@ -82,6 +84,7 @@ function SettingsForm({ initial }: { initial: Settings }) {
     setForm(stored);
     setFolders(stored.profileFolders.join('\n'));
     setSaved(true);
+    onSaved();
   });
   const edit = (patch: Partial<Settings>) => {
     setSaved(false);

@@ -26,13 +26,14 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startTestApp(): Promise<TestApp> {
+export async function startTestApp(opts: { cache?: boolean } = {}): Promise<TestApp> {
   const tmp = await mkdtemp(path.join(tmpdir(), 'prodlike-e2e-'));
   const dataDir = path.join(tmp, 'data');
   const profilesDir = path.join(tmp, 'profiles');
   await cp(FIXTURES, profilesDir, { recursive: true });
-  // The environment cache is off: the app flows are not about it, and would leave cached images behind.
-  const engine = new Engine({ dataDir, profileFolders: [profilesDir], env: { ...process.env, PRODLIKE_NO_CACHE: '1' } });
+  // The environment cache is off unless asked for: the app flows are not about it, and would leave cached
+  // images behind (a file that turns it on removes its own states).
+  const engine = new Engine({ dataDir, profileFolders: [profilesDir], env: { ...process.env, PRODLIKE_NO_CACHE: opts.cache ? '' : '1' } });
   const hub = new PushHub();
   const schedules = localDriftScheduler(engine, dataDir, (t) => console.error(`drift schedules: ${t}`));
   await schedules.load();

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatSpan } from '../../../shared/age.js';
-import { formatAge } from '../../../electron/cli/cache-commands.js';
+import { formatAge, formatSpan } from '../../../shared/age.js';
 
 describe('durations for people', () => {
   it('rounds to the largest unit that is under its next one: seconds, minutes, hours, days', () => {
@@ -17,7 +16,7 @@ describe('durations for people', () => {
   it('never says a negative time (a clock set back)', () => {
     expect(formatSpan(-5000)).toBe('0s');
   });
-  it('cache ls says how long ago a date was', () => {
+  it('cache ls and the app say how long ago a date was', () => {
     const now = Date.parse('2026-12-02T09:00:00Z');
     expect(formatAge('2026-12-02T08:48:00Z', now)).toBe('12m ago');
     expect(formatAge('2026-11-29T09:00:00Z', now)).toBe('3d ago');
