@@ -184,7 +184,8 @@ async function restore(
     }
     const before = containers.filter((x) => x.Labels[LABEL_MACHINE] === m.name);
     // A machine stopped before the restore is stopped after it, as a VM's disk restore leaves it; one
-    // that ran, or had no container (after `destroy`), runs.
+    // that ran, or had no container (after `destroy`), runs. Even a stopped one is started first: its
+    // stale pid files (below) are removed from inside it.
     const wasStopped = before.length > 0 && before.every((c) => c.State !== 'running');
     for (const c of before) await removeContainer(docker, c.Id);
     for (const v of m.docker.volumes.map(parseVolume).filter((x) => x.kind === 'volume')) {
