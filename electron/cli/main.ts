@@ -109,7 +109,7 @@ async function main(argv: string[]): Promise<number> {
   const io: CliIo = { out: (s) => process.stdout.write(s + '\n'), err: (s) => process.stderr.write(s + '\n'), tty: !!process.stdout.isTTY && !values.json, colors: pc };
   // Words and options the command does not take: as runCommand prints a usage error, before the agent or
   // the engine is asked anything.
-  const usage = extraArguments(command, rest) ?? foreignOptions(command, rest, values);
+  const usage = extraArguments(command, rest, values) ?? foreignOptions(command, rest, values);
   if (usage) {
     if (values.json) io.out(JSON.stringify({ error: { message: usage.message, hint: usage.hint } }));
     else io.err(`${pc.red('error:')} ${usage.message}\n  ${pc.dim('→')} ${usage.hint}`);

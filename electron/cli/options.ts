@@ -33,30 +33,6 @@ export const CLI_OPTIONS = {
 // The commands that are runs, and so may go to the agent (`use --plan` is not one).
 export const RUN_COMMANDS = new Set(['plan', 'up', 'down', 'destroy', 'drift', 'capture', 'reconcile', 'bake', 'use']);
 
-// How many words each command takes after its name, where a word more would be dropped without a word
-// and change what the command does: `up shop web` brings up every machine of shop, not web alone, and
-// `cache prune shop --all` removes every profile's cached states, not shop's.
-const EVERY_MACHINE = 'a run works on every machine of the profile';
-const MAX_ARGS: Record<string, { n: number; usage: string; why?: string }> = {
-  up: { n: 1, usage: 'prodlike up <profile>', why: EVERY_MACHINE },
-  plan: { n: 1, usage: 'prodlike plan <profile>', why: EVERY_MACHINE },
-  down: { n: 1, usage: 'prodlike down <profile>', why: EVERY_MACHINE },
-  destroy: { n: 1, usage: 'prodlike destroy <profile>', why: EVERY_MACHINE },
-  use: { n: 1, usage: 'prodlike use <profile>' },
-  bake: { n: 1, usage: 'prodlike bake <profile> [--push <registry>/<repo>]', why: 'bake builds every Docker machine of one profile' },
-  cache: { n: 1, usage: 'prodlike cache ls | prune [--all | --older-than 7d]', why: "the cache is every profile's: ls lists and prune removes the states of all of them" },
-  snapshot: { n: 3, usage: 'prodlike snapshot save|restore|ls|rm <profile> [name]' },
-};
-
-/** A usage error for the words a command does not take (undefined: it takes them all). */
-export function extraArguments(command: string, args: readonly string[]): (Error & { hint: string }) | undefined {
-  const max = command === 'snapshot' && args[0] === 'ls' ? { n: 2, usage: 'prodlike snapshot ls <profile>' } : MAX_ARGS[command];
-  if (!max || args.length <= max.n) return undefined;
-  const what = command === 'cache' || command === 'snapshot' ? `${command} ${args[0]}` : command;
-  const words = args.slice(max.n).map((a) => `"${a}"`).join(' ');
-  return Object.assign(new Error(`${what} does not take ${words}${max.why ? ` (${max.why})` : ''}`), { name: 'UsageError', hint: max.usage });
-}
-
 type OptionName = keyof typeof CLI_OPTIONS;
 /** The options parseArgs found (main.ts's values, CliFlags). */
 type OptionValues = { readonly [K in OptionName]?: unknown };
@@ -72,8 +48,15 @@ export const GLOBAL_OPTIONS: ReadonlySet<string> = new Set<OptionName>(['json', 
  * read it would drop it without a word, as `up --push` and `down --no-cache` did. `--wait` is read
  * where the profile's lock is taken, `--i-know-this-is-production` where a run may write to a host.
  * `usage` is the form's words; the options it does not name follow it in the usage line a refusal shows.
+ * `words`: how many words the form takes after the command's name (its subcommand's included), where a
+ * word more would be dropped and change what it does: `up shop web` brought up every machine of shop,
+ * not web alone, and `cache prune shop --all` removed every profile's cached states, not shop's; `why`
+ * says so in the refusal.
  */
-export const COMMAND_OPTIONS: Readonly<Record<string, { usage: string; options: readonly OptionName[] }>> = {
+const EVERY_MACHINE = 'a run works on every machine of the profile';
+const EVERY_PROFILE = "the cache is every profile's: ls lists and prune removes the states of all of them";
+
+export const COMMAND_OPTIONS: Readonly<Record<string, { usage: string; options: readonly OptionName[]; words?: number; why?: string }>> = {
   list: { usage: 'prodlike list', options: [] },
   validate: { usage: 'prodlike validate <profile>', options: [] },
   status: { usage: 'prodlike status [profile]', options: [] },
@@ -83,23 +66,23 @@ export const COMMAND_OPTIONS: Readonly<Record<string, { usage: string; options: 
   history: { usage: 'prodlike history [profile]', options: [] },
   logs: { usage: 'prodlike logs <run>', options: [] },
   doctor: { usage: 'prodlike doctor [--fix [--yes]]', options: ['fix', 'yes'] },
-  plan: { usage: 'prodlike plan <profile>', options: [] },
-  up: { usage: 'prodlike up <profile>', options: ['from-plan', 'no-cache', 'wait', 'i-know-this-is-production'] },
-  use: { usage: 'prodlike use <profile>', options: ['plan', 'no-rollback', 'no-cache', 'wait', 'i-know-this-is-production'] },
-  'use --plan': { usage: 'prodlike use <profile> --plan', options: ['plan', 'i-know-this-is-production'] },
-  down: { usage: 'prodlike down <profile>', options: ['wait'] },
-  destroy: { usage: 'prodlike destroy <profile>', options: ['volumes', 'wait'] },
+  plan: { usage: 'prodlike plan <profile>', options: [], words: 1, why: EVERY_MACHINE },
+  up: { usage: 'prodlike up <profile>', options: ['from-plan', 'no-cache', 'wait', 'i-know-this-is-production'], words: 1, why: EVERY_MACHINE },
+  use: { usage: 'prodlike use <profile>', options: ['plan', 'no-rollback', 'no-cache', 'wait', 'i-know-this-is-production'], words: 1 },
+  'use --plan': { usage: 'prodlike use <profile> --plan', options: ['plan', 'i-know-this-is-production'], words: 1 },
+  down: { usage: 'prodlike down <profile>', options: ['wait'], words: 1, why: EVERY_MACHINE },
+  destroy: { usage: 'prodlike destroy <profile>', options: ['volumes', 'wait'], words: 1, why: EVERY_MACHINE },
   drift: { usage: 'prodlike drift <profile>', options: ['against', 'junit', 'forks', 'every'] },
   'drift --every': { usage: 'prodlike drift --every <interval> <profile>', options: ['every', 'against'] },
   capture: { usage: 'prodlike capture <profile> --out <file>', options: ['out', 'forks', 'allow-unreachable'] },
   reconcile: { usage: 'prodlike reconcile <profile> --against <baseline>', options: ['against', 'wait', 'i-know-this-is-production'] },
-  bake: { usage: 'prodlike bake <profile>', options: ['push', 'wait', 'i-know-this-is-production'] },
-  'cache ls': { usage: 'prodlike cache ls', options: [] },
-  'cache prune': { usage: 'prodlike cache prune [--all | --older-than <age>]', options: ['all', 'older-than'] },
-  'snapshot save': { usage: 'prodlike snapshot save <profile> [name]', options: ['wait'] },
-  'snapshot restore': { usage: 'prodlike snapshot restore <profile> [name]', options: ['wait'] },
-  'snapshot ls': { usage: 'prodlike snapshot ls <profile>', options: [] },
-  'snapshot rm': { usage: 'prodlike snapshot rm <profile> [name]', options: ['wait'] },
+  bake: { usage: 'prodlike bake <profile>', options: ['push', 'wait', 'i-know-this-is-production'], words: 1, why: 'bake builds every Docker machine of one profile' },
+  'cache ls': { usage: 'prodlike cache ls', options: [], words: 1, why: EVERY_PROFILE },
+  'cache prune': { usage: 'prodlike cache prune [--all | --older-than <age>]', options: ['all', 'older-than'], words: 1, why: EVERY_PROFILE },
+  'snapshot save': { usage: 'prodlike snapshot save <profile> [name]', options: ['wait'], words: 3 },
+  'snapshot restore': { usage: 'prodlike snapshot restore <profile> [name]', options: ['wait'], words: 3 },
+  'snapshot ls': { usage: 'prodlike snapshot ls <profile>', options: [], words: 2 },
+  'snapshot rm': { usage: 'prodlike snapshot rm <profile> [name]', options: ['wait'], words: 3 },
   'import compose': { usage: 'prodlike import compose [file]', options: ['out', 'profile', 'force'] },
   'import devcontainer': { usage: 'prodlike import devcontainer [file]', options: ['out', 'profile', 'force'] },
   'agent status': { usage: 'prodlike agent status', options: [] },
@@ -178,4 +161,18 @@ export function foreignOptions(command: string, args: readonly string[], values:
   if (foreign.length === 0) return undefined;
   const what = foreign.map((o) => `--${o} (${owners(o)})`).join(' or ');
   return Object.assign(new Error(`${form} does not take ${what}`), { name: 'UsageError', hint: usageLine(form) });
+}
+
+/**
+ * A usage error for the words a form does not take (undefined: it takes them all, or it has no count:
+ * an unknown subcommand, which its command refuses itself), with the form's usage line, as
+ * foreignOptions does for options.
+ */
+export function extraArguments(command: string, args: readonly string[], values: OptionValues = {}): (Error & { hint: string }) | undefined {
+  const form = commandForm(command, args, values);
+  const { words, why } = (form && COMMAND_OPTIONS[form]) || {};
+  if (words === undefined || args.length <= words) return undefined;
+  const what = form!.split(' --')[0];
+  const extra = args.slice(words).map((a) => `"${a}"`).join(' ');
+  return Object.assign(new Error(`${what} does not take ${extra}${why ? ` (${why})` : ''}`), { name: 'UsageError', hint: usageLine(form!) });
 }

@@ -33,7 +33,7 @@ export function servedRun(msg: Pick<CliRequest, 'argv' | 'env'>): { why: string 
   if (flags.help || flags.version || !command || !RUN_COMMANDS.has(command) || (command === 'use' && flags.plan)) return { why: 'not a run' };
   if (flags.every !== undefined || !agentAllowed(flags, msg.env)) return { why: 'not for an agent' };
   if (!file) return { why: 'no profile (the Node CLI says so)' };
-  if (extraArguments(command, parsed.positionals.slice(1))) return { why: 'words the command does not take (the Node CLI says why)' };
+  if (extraArguments(command, parsed.positionals.slice(1), flags)) return { why: 'words the command does not take (the Node CLI says why)' };
   if (foreignOptions(command, parsed.positionals.slice(1), flags)) return { why: 'options the command does not take (the Node CLI says why)' };
   return { kind: command as StartRunRequest['kind'], file, flags };
 }

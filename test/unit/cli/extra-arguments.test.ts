@@ -22,7 +22,21 @@ describe('extraArguments', () => {
     const err = extraArguments('cache', ['prune', 'shop']);
     expect(err?.name).toBe('UsageError');
     expect(err?.message).toBe('cache prune does not take "shop" (the cache is every profile\'s: ls lists and prune removes the states of all of them)');
-    expect(err?.hint).toBe('prodlike cache ls | prune [--all | --older-than 7d]');
+    // The subcommand's own usage line, the one an option it does not take shows too (COMMAND_OPTIONS).
+    expect(err?.hint).toBe('prodlike cache prune [--all | --older-than <age>]');
+  });
+
+  it('the hint is the form\'s usage line with its options; a form reads its own count', () => {
+    expect(extraArguments('up', ['shop', 'web'])?.hint).toBe('prodlike up <profile> [--from-plan <run>] [--no-cache] [--wait] [--i-know-this-is-production]');
+    expect(extraArguments('snapshot', ['ls', 'shop', 'x'])?.hint).toBe('prodlike snapshot ls <profile>');
+    expect(extraArguments('snapshot', ['rm', 'shop', 'x'])).toBeUndefined();
+    const plan = extraArguments('use', ['shop', 'web'], { plan: true });
+    expect(plan?.message).toBe('use does not take "web"');
+    expect(plan?.hint).toBe('prodlike use <profile> --plan [--i-know-this-is-production]');
+    // An unknown subcommand has no count: its command refuses it itself ("unknown cache command").
+    expect(extraArguments('cache', ['rm', 'a', 'b'])).toBeUndefined();
+    // Commands with no count take what they are given (ssh reads a machine, status a profile).
+    expect(extraArguments('ssh', ['shop', 'web', 'extra'])).toBeUndefined();
   });
 
   it.each([
