@@ -595,8 +595,10 @@ export class Engine implements EngineApi {
         outcome = await store.enforceCap(docker, await capBytes());
       }
     } catch (err) {
-      // Without a Docker engine the VM bases are still pruned, with why the containers' states were not.
-      if ((await bases.list()).length === 0) throw err;
+      // Without a Docker engine the VM bases and apt's kept lists (files of this computer) are still
+      // pruned, with why the containers' states were not; with neither there is nothing to do but say why.
+      const aptLists = req.all && (await fs.readdir(this.aptListsDir()).catch(() => [])).length > 0;
+      if ((await bases.list()).length === 0 && !aptLists) throw err;
       warnings.push(`cached container states not pruned: ${(err as Error).message}`);
     }
     let vmOutcome;

@@ -63,6 +63,18 @@ export async function workspace(): Promise<Workspace> {
   };
 }
 
+/**
+ * Whether the Docker engine is the tests' own (`.ci/run` says so: PRODLIKE_TESTS_OWN_ENGINE=1), so that a
+ * test may empty its whole cache. On a developer's engine `cache prune --all` would remove the cached
+ * states of their own profiles too: the tests that run it are skipped there, and `skippedOnSharedEngine`
+ * says why.
+ */
+export const OWN_ENGINE = process.env.PRODLIKE_TESTS_OWN_ENGINE === '1';
+export function skippedOnSharedEngine(what: string): boolean {
+  if (!OWN_ENGINE) console.log(`${what} skipped: it empties the Docker engine's whole cache, and this engine is not the tests' own (PRODLIKE_TESTS_OWN_ENGINE=1, as .ci/run sets it)`);
+  return !OWN_ENGINE;
+}
+
 // The docker CLI: an independent look at what Prodlike did.
 export { containerIdOf, containerNames, docker, dockerTry, dockerExec as exec, purgeProfile as purge, removeCacheImages } from './docker.js';
 
