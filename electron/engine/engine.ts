@@ -29,7 +29,6 @@ import { redactor, secretsOf, type Redact } from './secrets.js';
 import { secretBearingValues } from './cache/secret-bearing.js';
 import { APT_LISTS_MAX_AGE_S, aptListsMaxAgeMs } from './cache/apt-lists-age.js';
 import { STACK_MIN_BYTES, STACK_MIN_MB, noCacheSet, stackMinBytes } from './cache/cache-env.js';
-import { PARENT_STAYS } from './cache/cache-evict.js';
 import type { SnapshotInfo } from './backends/backend.js';
 import { AppState } from './state/engine-state.js';
 import { defaultDataDir } from './state/data-dir.js';
@@ -560,7 +559,7 @@ export class Engine implements EngineApi {
       });
       entries = listed.map((e) => {
         const why = used.get(e.id);
-        return { ...publicEntry(e), ...(why ? { inUse: why === PARENT_STAYS ? 'a container uses a state built on it' : why } : {}) };
+        return { ...publicEntry(e), ...(why ? { inUse: why } : {}) };
       });
     } catch (err) {
       // Without a Docker engine the VM bases are still listed, with why the containers' are not.

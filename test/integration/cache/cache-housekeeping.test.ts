@@ -97,7 +97,7 @@ describe('cache housekeeping', () => {
     const all = await mine();
     const out = await removeEntries(docker, all, all);
     expect(out.removed).toEqual([]);
-    expect(Object.fromEntries(out.kept.map((k) => [k.entry.key, k.why]))).toEqual({ [child.key]: 'a container uses it', [parent.key]: 'a cached state that stays is built on it' });
+    expect(Object.fromEntries(out.kept.map((k) => [k.entry.key, k.why]))).toEqual({ [child.key]: 'a container uses it', [parent.key]: 'a container uses a state built on it' });
     expect(cli('image', 'inspect', '-f', '{{.Id}}', parent.ref)).toBe(parent.id);
     expect((await mine()).map((e) => e.key).sort()).toEqual([parent.key, child.key].sort());
 

@@ -9,7 +9,7 @@ import { LABEL_STARTS_SERVICES } from './container.js';
 import { LABEL_PROFILE_FILE } from './labels.js';
 import { recentRegistryAuth } from './registry-auth.js';
 import { CACHE_FORMAT_VERSION, cacheTag } from '../../cache/cache-key.js';
-import { PARENT_STAYS, chooseEvictions, layersBegin, removeChildrenFirst } from '../../cache/cache-evict.js';
+import { chooseEvictions, layersBegin, removeChildrenFirst } from '../../cache/cache-evict.js';
 import {
   CACHE_REPO,
   LABEL_CACHE_FORMAT,
@@ -285,7 +285,8 @@ export interface RemoveOutcome {
 
 /**
  * The cached states a container uses, with why: its image is the state, or is built on it (a state
- * under it, or an image of its own such as a snapshot). Removing one would fail, or free nothing.
+ * under it, or an image of its own such as a snapshot). Removing one would fail, or free nothing. The
+ * words are the same in a prune's kept list and in `cache ls` (one reason, one wording).
  */
 export async function usedByContainers(docker: Docker, entries: readonly CacheEntry[]): Promise<Map<string, string>> {
   const used = new Map<string, string>();
@@ -304,7 +305,7 @@ export async function usedByContainers(docker: Docker, entries: readonly CacheEn
         ));
     for (const e of entries) {
       if (e.id === id || used.has(e.id) || !layersBegin(e.layers, layers)) continue;
-      used.set(e.id, state ? PARENT_STAYS : 'a container uses an image built on it');
+      used.set(e.id, state ? 'a container uses a state built on it' : 'a container uses an image built on it');
     }
   }
   return used;
