@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { DockerError, ProdlikeError } from '../../errors.js';
-import { DEFAULT_SOCKET, resolveEngine, type EngineChoice, type ResolvedEngine } from './engine-context.js';
+import { DEFAULT_SOCKET, resolveEngine, type EngineChoice, type EngineSource, type ResolvedEngine } from './engine-context.js';
 import { defaultDataDir } from '../../state/data-dir.js';
 import { parseSshEngine, SshEngineDial, type SshDialOptions, type SshEngineTarget } from './ssh-dial.js';
 
@@ -134,28 +134,39 @@ export function isEngineUnreachable(err: unknown): boolean {
   return code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'EACCES' || code === 'EHOSTUNREACH' || code === 'ETIMEDOUT' || code === 'ECONNRESET';
 }
 
-export function engineUnreachableError(address: string, err: unknown): DockerError {
+/**
+ * The other way out besides fixing that engine: change what chose it. DOCKER_HOST does nothing where the
+ * settings chose the engine (they come first, resolveEngine), so it is named only where it would count.
+ */
+export function otherEngineHint(source: EngineSource | undefined): string {
+  if (source === 'setting') return "or change the Docker engine in the app's Settings (it comes before DOCKER_HOST)";
+  if (source === 'DOCKER_HOST') return 'or point DOCKER_HOST at a running engine';
+  return 'or set DOCKER_HOST';
+}
+
+/** `source`: what chose this engine (ResolvedEngine.source), for the hint; unknown: the DOCKER_HOST one. */
+export function engineUnreachableError(address: string, err: unknown, source?: EngineSource): DockerError {
   const code = (err as { code?: string } | null)?.code;
   if (code === 'EACCES') {
     return new DockerError(`Docker engine at ${address} refused access (permission denied)`, {
-      hint: 'add your user to the `docker` group (then log in again), or set DOCKER_HOST',
+      hint: `add your user to the \`docker\` group (then log in again), ${otherEngineHint(source)}`,
       cause: err,
     });
   }
   return new DockerError(`Docker engine not running at ${address}`, {
-    hint: 'start it: `sudo systemctl start docker` (or run `dockerd`), or set DOCKER_HOST',
+    hint: `start it: \`sudo systemctl start docker\` (or run \`dockerd\`), ${otherEngineHint(source)}`,
     cause: err,
   });
 }
 
 /** Pings the engine; a DockerError with an actionable one-line message when it does not answer. */
-export async function pingDocker(docker: Docker, address: string): Promise<void> {
+export async function pingDocker(docker: Docker, address: string, source?: EngineSource): Promise<void> {
   try {
     await docker.ping();
   } catch (err) {
     // An ssh:// engine's own failure (host key, authentication, no docker CLI there) says it best.
     if (err instanceof ProdlikeError) throw err;
-    throw engineUnreachableError(address, err);
+    throw engineUnreachableError(address, err, source);
   }
 }
 

@@ -8,6 +8,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type Docker from 'dockerode';
 import { DockerError, ProdlikeError } from '../../errors.js';
 import { engineMessage, engineUnreachableError, getDocker, isEngineUnreachable, statusCode } from './client.js';
+import type { EngineSource } from './engine-context.js';
 import type { ExecOptions, ExecResult, Transport } from '../../transport.js';
 
 /** Environment variable that marks every process of one exec, so a timed-out one can be found and killed. */
@@ -20,6 +21,8 @@ export interface DockerExecTransportOptions {
   docker?: Docker;
   /** Engine address for messages when `docker` is given. */
   address?: string;
+  /** What chose that engine, for the hint when it does not answer (engineUnreachableError). */
+  source?: EngineSource;
   /** The container's name, for `target` when `container` is an ID. */
   name?: string;
   /** Default per-exec timeout when the call does not give one (none by default). */
@@ -35,6 +38,7 @@ export class DockerExecTransport implements Transport {
   readonly target: string;
   private readonly docker: Docker;
   private readonly address: string;
+  private readonly source: EngineSource | undefined;
   private readonly machine: string;
   private container: Docker.Container;
   private waitFirst: string | undefined;
@@ -44,10 +48,12 @@ export class DockerExecTransport implements Transport {
     if (opts.docker) {
       this.docker = opts.docker;
       this.address = opts.address ?? 'the Docker engine';
+      this.source = opts.source;
     } else {
       const shared = getDocker();
       this.docker = shared.docker;
       this.address = shared.address;
+      this.source = shared.engine.source;
     }
     this.container = this.docker.getContainer(container);
     this.machine = opts.machine ?? container;
@@ -191,7 +197,7 @@ export class DockerExecTransport implements Transport {
 
   private cannotRun(err: unknown): Error {
     if (err instanceof ProdlikeError) return err;
-    if (isEngineUnreachable(err)) return engineUnreachableError(this.address, err);
+    if (isEngineUnreachable(err)) return engineUnreachableError(this.address, err, this.source);
     const code = statusCode(err);
     if (code === 404 || code === 409) {
       return new DockerError(`cannot run a command on ${this.machine}: container ${this.target.slice(7)} is not running (${engineMessage(err)})`, {

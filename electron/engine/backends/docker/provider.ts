@@ -16,6 +16,7 @@ import { parseVolume } from '../../profile/docker-values.js';
 import { configHash, formatParts, normalizeDockerSpec } from './config-hash.js';
 import type { SshDialOptions, SshEngineDial } from './ssh-dial.js';
 import { engineMessage, engineUnreachableError, getDocker, isEngineUnreachable, pingDocker, statusCode } from './client.js';
+import type { EngineSource } from './engine-context.js';
 import { LABEL_STARTS_SERVICES, WAIT_FOR_START, canStartServices, createAndStart, keepsData, removeContainer, setAside } from './container.js';
 import { ensureImage, imageAvailability, type ImageAvailability, type ImageResult } from './image.js';
 import { StartGate } from './depends.js';
@@ -76,6 +77,8 @@ type DockerMachine = MachineSpec & { docker: NonNullable<MachineSpec['docker']> 
 export class DockerProvider implements MachineProvider, SnapshotBackend {
   private readonly docker: Docker;
   private readonly address: string;
+  /** What chose the engine (the settings, DOCKER_HOST, a context): what its "not running" hint names. */
+  private readonly source?: EngineSource;
   private readonly stopTimeout: number;
   /** Set when the engine is reached over SSH (ssh://): published ports are forwarded through it. */
   readonly ssh?: SshEngineDial;
@@ -86,7 +89,7 @@ export class DockerProvider implements MachineProvider, SnapshotBackend {
   private readonly imageJobs = new Map<string, Promise<ImageResult>>();
 
   constructor(opts: DockerProviderOptions = {}) {
-    let shared: { docker: Docker; address: string; ssh?: SshEngineDial };
+    let shared: { docker: Docker; address: string; ssh?: SshEngineDial; engine?: { source: EngineSource } };
     try {
       shared = opts.docker
         ? { docker: opts.docker, address: opts.address ?? 'the configured Docker host' }
@@ -98,6 +101,7 @@ export class DockerProvider implements MachineProvider, SnapshotBackend {
     }
     this.docker = shared.docker;
     this.address = shared.address;
+    this.source = shared.engine?.source;
     if (shared.ssh) this.ssh = shared.ssh;
     if (shared.ssh && opts.ssh) {
       this.forwarding = { dataDir: opts.ssh.dataDir, ...(opts.ssh.identity ? { identity: opts.ssh.identity } : {}), ...(opts.forwarderCommand ? { command: opts.forwarderCommand } : {}) };
@@ -271,7 +275,7 @@ export class DockerProvider implements MachineProvider, SnapshotBackend {
     const volumesNote = volumesWait ? '; its volumes exist already: mounted once its packages are installed' : '';
     const detail = describeOperation(op) + cacheNote + volumesNote;
     emitMachine(ctx, m.name, 'provision', 'done', detail, undefined, 'running');
-    const transport = new DockerExecTransport(id, { machine: m.name, name, docker: this.docker, address: this.address, ...(startsServices ? { waitFirst: WAIT_FOR_START } : {}) });
+    const transport = new DockerExecTransport(id, { machine: m.name, name, docker: this.docker, address: this.address, ...(this.source ? { source: this.source } : {}), ...(startsServices ? { waitFirst: WAIT_FOR_START } : {}) });
     // Saves stack (cache-session.ts): the machine may carry on in a container made from a saved state.
     const recreate = async (image: string): Promise<string> => {
       // Removing a container with a large writable layer takes seconds (1.4 s for the shop's db): the
@@ -329,7 +333,7 @@ export class DockerProvider implements MachineProvider, SnapshotBackend {
       const found = byMachine.get(m.name) ?? [];
       const c = currentContainer(found, name);
       if (c?.State === 'running') {
-        result.set(m.name, new DockerExecTransport(c.Id, { machine: m.name, name, docker: this.docker, address: this.address }));
+        result.set(m.name, new DockerExecTransport(c.Id, { machine: m.name, name, docker: this.docker, address: this.address, ...(this.source ? { source: this.source } : {}) }));
       } else {
         const why = c ? `its container ${name} is ${c.State === 'exited' ? 'stopped' : c.State}` : 'it has no container yet';
         result.set(m.name, new DockerError(`machine ${m.name} is not running: ${why}`, { where: m.name, hint: 'bring it up: `prodlike up`' }));
@@ -385,7 +389,7 @@ export class DockerProvider implements MachineProvider, SnapshotBackend {
     const machine = c.Labels[LABEL_MACHINE] ?? c.Id.slice(0, 12);
     const t0 = Date.now();
     try {
-      const t = new DockerExecTransport(c.Id, { machine, docker: this.docker, address: this.address });
+      const t = new DockerExecTransport(c.Id, { machine, docker: this.docker, address: this.address, ...(this.source ? { source: this.source } : {}) });
       const r = await t.exec(ctx.stopServices(names), { timeoutMs: SERVICE_STOP_TIMEOUT_MS, ...(ctx.signal ? { signal: ctx.signal } : {}) });
       const failed = r.stderr.trim();
       ctx.emit({ type: 'log', runId: ctx.runId, machine, stream: failed ? 'warn' : 'info', text: `${machine}: ${failed ? `${failed.replace(/\n/g, '; ')}; ` : ''}services stopped before the container: ${names.join(', ')} (${((Date.now() - t0) / 1000).toFixed(1)} s)` });
@@ -632,7 +636,7 @@ export class DockerProvider implements MachineProvider, SnapshotBackend {
   /** Pings once per provider; a failed ping is retried on the next call (the engine may have started). */
   private engine(): Promise<void> {
     if (this.unresolved) return Promise.reject(this.unresolved);
-    this.pinged ??= pingDocker(this.docker, this.address).catch((err: unknown) => {
+    this.pinged ??= pingDocker(this.docker, this.address, this.source).catch((err: unknown) => {
       this.pinged = undefined;
       throw err;
     });
@@ -642,7 +646,7 @@ export class DockerProvider implements MachineProvider, SnapshotBackend {
   private wrap(err: unknown): Error {
     if (this.unresolved) return this.unresolved;
     if (err instanceof DockerError || err instanceof SshError) return err;
-    if (isEngineUnreachable(err)) return engineUnreachableError(this.address, err);
+    if (isEngineUnreachable(err)) return engineUnreachableError(this.address, err, this.source);
     if (err instanceof Error) return err;
     return new Error(String(err));
   }

@@ -168,12 +168,23 @@ describe('no engine', () => {
       const err = (await dead.up(p, p.machines, recordingContext())).get('web') as DockerError;
       expect(err).toBeInstanceOf(DockerError);
       expect(err.message).toBe('Docker engine not running at unix:///tmp/nonexistent.sock');
-      expect(err.hint).toBe('start it: `sudo systemctl start docker` (or run `dockerd`), or set DOCKER_HOST');
+      expect(err.hint).toBe('start it: `sudo systemctl start docker` (or run `dockerd`), or point DOCKER_HOST at a running engine');
       await expect(dead.status(p, p.machines)).rejects.toThrow(/^Docker engine not running at unix:\/\/\/tmp\/nonexistent\.sock$/);
-      await expect(new DockerExecTransport('x', { machine: 'web' }).exec('true')).rejects.toThrow('Docker engine not running at unix:///tmp/nonexistent.sock');
+      const direct = await new DockerExecTransport('x', { machine: 'web' }).exec('true').catch((e: DockerError) => e);
+      expect(direct).toMatchObject({ message: 'Docker engine not running at unix:///tmp/nonexistent.sock', hint: expect.stringMatching(/or point DOCKER_HOST at a running engine$/) });
     } finally {
       if (saved === undefined) delete process.env.DOCKER_HOST;
       else process.env.DOCKER_HOST = saved;
     }
+  });
+
+  it('an engine address from the settings is not DOCKER_HOST\'s to change: the hint says where it is', async () => {
+    // DOCKER_HOST names a running engine: the settings' address comes first all the same.
+    const dead = new DockerProvider({ host: 'unix:///tmp/nonexistent-setting.sock', env: { ...process.env, DOCKER_HOST: 'unix:///var/run/docker.sock' } });
+    const p = makeProfile('pl-dkr-nothing', [dockerMachine('web')]);
+    const err = (await dead.up(p, p.machines, recordingContext())).get('web') as DockerError;
+    expect(err.message).toBe('Docker engine not running at unix:///tmp/nonexistent-setting.sock');
+    expect(err.hint).toBe("start it: `sudo systemctl start docker` (or run `dockerd`), or change the Docker engine in the app's Settings (it comes before DOCKER_HOST)");
+    expect(err.hint).not.toMatch(/set DOCKER_HOST/);
   });
 });
