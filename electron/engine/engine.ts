@@ -779,7 +779,8 @@ export class Engine implements EngineApi {
   }
 }
 
-const gb = (n: number) => Math.round(n * 1024 ** 3);
+// The size cap in GB as the settings say it: 10^9 bytes, the unit sizes are shown in (shared/bytes.ts).
+const gb = (n: number) => Math.round(n * 1000 ** 3);
 const ADOPT_TTL_MS = 10 * 60_000;
 
 function publicEntry(e: { key: string; profile: string; machine: string; prefix: number; total: number; savedAt: string; lastUsed: string; sizeBytes: number }) {

@@ -190,7 +190,7 @@ describe.skipIf(!haveChromium())('the app in a browser', () => {
     await cache.getByRole('table', { name: 'Cached states' }).waitFor();
     // Its columns are the CLI's (`prodlike cache ls`): the key first; and which states containers use.
     expect(await cache.getByRole('columnheader').allTextContents()).toEqual(['Key', 'Profile / machine', 'Resources', 'Size', 'Saved', 'Last used', 'In use']);
-    await expect.poll(() => cache.textContent()).toMatch(/\d+ cached state\(s\), [\d.]+ (B|KB|MB|GB) of 20 GB/);
+    await expect.poll(() => cache.textContent()).toMatch(/\d+ cached state\(s\), [\d.]+ (B|kB|MB|GB|TB) of 20 GB/);
     await page.screenshot({ path: shot('08-settings') });
   });
 

@@ -127,7 +127,7 @@ async function steadyEngineStates<T>(read: () => Promise<T>): Promise<{ states: 
 const cacheRegion = () => page.getByRole('region', { name: 'Environment cache' });
 const cacheTable = () => cacheRegion().getByRole('table', { name: 'Cached states' });
 const short = (key: string) => key.slice(0, 12);
-const SUMMARY = /\d+ cached state\(s\), [\d.]+ (B|KB|MB|GB) of/;
+const SUMMARY = /\d+ cached state\(s\), [\d.]+ (B|kB|MB|GB|TB) of/;
 
 interface Row {
   cells: string[];
@@ -351,7 +351,7 @@ describe.skipIf(!haveChromium())('Settings → Environment cache', () => {
     await address.fill('');
     await page.getByRole('spinbutton', { name: 'Environment cache size cap (GB)' }).fill(String(CAP_GB + 100));
     await page.getByRole('button', { name: 'Save settings' }).click();
-    await expect.poll(() => cacheRegion().textContent()).toMatch(new RegExp(`\\d+ cached state\\(s\\), [\\d.]+ (B|KB|MB|GB) of ${CAP_GB + 100} GB`));
+    await expect.poll(() => cacheRegion().textContent()).toMatch(new RegExp(`\\d+ cached state\\(s\\), [\\d.]+ (B|kB|MB|GB|TB) of ${CAP_GB + 100} GB`));
     expect(await cacheRegion().getByRole('alert').count()).toBe(0);
     expect((await tableRows()).length).toBeGreaterThan(0);
   });

@@ -18,7 +18,7 @@ const entry = (machine: string, prefix: number, extra: Partial<CacheEntryInfo> =
   total: 3,
   savedAt: ago(3 * HOUR),
   lastUsed: ago(2 * HOUR),
-  sizeBytes: 5 * 1024 * 1024,
+  sizeBytes: 5_000_000,
   ...extra,
 });
 
@@ -34,8 +34,8 @@ describe('cache ls', () => {
   it('marks the states a container uses, with why; the others as before', async () => {
     const lines = await ls({
       entries: [entry('web', 3, { inUse: 'a container uses it' }), entry('web', 1, { inUse: 'a container uses a state built on it' }), entry('db', 3)],
-      totalBytes: 15 * 1024 * 1024,
-      capBytes: 20 * 1024 ** 3,
+      totalBytes: 15_000_000,
+      capBytes: 20e9,
     });
     expect(lines[1]).toMatch(/^web3000000\d*\s+shop\/web\s+3\/3\s+5\.0 MB\s+3h ago\s+2h ago {2}\(a container uses it\)$/);
     expect(lines[2]).toMatch(/shop\/web\s+1\/3 .* 2h ago {2}\(a container uses a state built on it\)$/);

@@ -22,10 +22,10 @@ describe('cache words (CLI and app)', () => {
   });
 
   it('says what a prune removed, what it kept and why, and apt lists only when they went', () => {
-    const removed = [entry({ sizeBytes: 1024 * 1024 }), entry({ machine: 'web', sizeBytes: 2 * 1024 * 1024 })];
-    expect(pruneSummary({ removed, kept: [], freedBytes: 3 * 1024 * 1024 })).toEqual(['2 state(s) removed, 3.0 MB freed']);
+    const removed = [entry({ sizeBytes: 1_000_000 }), entry({ machine: 'web', sizeBytes: 2_000_000 })];
+    expect(pruneSummary({ removed, kept: [], freedBytes: 3_000_000 })).toEqual(['2 state(s) removed, 3.0 MB freed']);
     const kept = [{ entry: entry({ prefix: 5 }), why: 'a container uses it' }];
-    expect(pruneSummary({ removed: [], kept, freedBytes: 0, aptListsBytes: 84 * 1024 * 1024 })).toEqual([
+    expect(pruneSummary({ removed: [], kept, freedBytes: 0, aptListsBytes: 84_000_000 })).toEqual([
       '0 state(s) removed, 0 B freed',
       '1 kept: shop-dev/db 5/5 (a container uses it)',
       'apt lists kept between runs removed, 84 MB freed',
