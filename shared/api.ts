@@ -144,6 +144,11 @@ export interface CachePruneRequest {
   all?: boolean;
   /** Those not used for this long (ms). */
   olderThanMs?: number;
+  /**
+   * These states: each a key or its first characters, as `cache ls` prints them (`docker rmi` takes an
+   * image ID's start too); each must name exactly one state, else nothing is removed.
+   */
+  keys?: string[];
 }
 
 export interface CachePruneResult {

@@ -101,7 +101,14 @@ export const requestSchemas: Schemas = {
     })
     .strict(),
   'cache:list': none,
-  'cache:prune': z.object({ all: z.boolean().optional(), olderThanMs: z.number().int().min(0).optional() }).strict(),
+  'cache:prune': z
+    .object({
+      all: z.boolean().optional(),
+      olderThanMs: z.number().int().min(0).optional(),
+      // A row's Remove: cache keys (hex, as cache ls prints them), one or a few.
+      keys: z.array(z.string().regex(/^[0-9a-f]{1,64}$/i, 'must be a cache key')).min(1).max(100).optional(),
+    })
+    .strict(),
   'docker:engine': none,
   'hostkeys:list': none,
   'hostkeys:trust': z.object({ host, port }).strict(),

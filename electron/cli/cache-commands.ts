@@ -1,7 +1,7 @@
-// `prodlike cache ls|prune` and `prodlike snapshot save|restore|ls|rm`.
+// `prodlike cache ls|prune|rm` and `prodlike snapshot save|restore|ls|rm`.
 
 import pc from 'picocolors';
-import type { CacheEntryInfo } from '../../shared/api.js';
+import type { CacheEntryInfo, CachePruneResult } from '../../shared/api.js';
 import { formatAge } from '../../shared/age.js';
 import { formatBytes } from '../../shared/bytes.js';
 import { cacheEntryName, cacheKeyShort, pruneSummary } from '../../shared/cache-words.js';
@@ -47,18 +47,30 @@ export async function cacheCommand(engine: Engine, args: string[], flags: CliFla
         throw Object.assign(new Error(`--older-than ${flags['older-than']} is every cached state: use --all for that`), { name: 'UsageError', hint: 'prodlike cache prune --all, or an age above zero: --older-than 7d' });
       }
     }
-    const res = await engine.cachePrune({ ...(flags.all ? { all: true } : {}), ...(olderThanMs !== undefined ? { olderThanMs } : {}) });
-    if (flags.json) return io.out(JSON.stringify(res)), 0;
-    for (const w of res.warnings ?? []) io.err(pc.yellow(`warning: ${w}`));
-    for (const e of res.removed) io.out(`removed ${entryLine(e)}`);
-    for (const k of res.kept) io.out(`kept    ${entryLine(k.entry)}  ${pc.dim(`(${k.why})`)}`);
-    // The kept states are listed above, each with its reason: the summary's first and last lines only.
-    const [first, ...rest] = pruneSummary(res);
-    io.out(first!);
-    if (res.aptListsBytes) io.out(rest[rest.length - 1]!);
-    return 0;
+    return printPrune(await engine.cachePrune({ ...(flags.all ? { all: true } : {}), ...(olderThanMs !== undefined ? { olderThanMs } : {}) }), flags, io);
   }
-  throw usage(sub ? `unknown cache command "${sub}": use ls or prune` : 'cache needs ls or prune');
+  if (sub === 'rm') {
+    const keys = args.slice(1);
+    if (keys.length === 0 || keys.some((k) => !k.trim())) throw usage('cache rm needs the key of a cached state: prodlike cache rm <key>... (prodlike cache ls lists them)');
+    // As `docker rmi` of an image a container uses: a state asked for by name that stays is a failure.
+    const res = await engine.cachePrune({ keys });
+    printPrune(res, flags, io);
+    return res.kept.length ? 1 : 0;
+  }
+  throw usage(sub ? `unknown cache command "${sub}": use ls, prune or rm` : 'cache needs ls, prune or rm');
+}
+
+/** What a prune or an rm did: each state removed or kept (with why), then the summary. */
+function printPrune(res: CachePruneResult, flags: CliFlags, io: CliIo): number {
+  if (flags.json) return io.out(JSON.stringify(res)), 0;
+  for (const w of res.warnings ?? []) io.err(pc.yellow(`warning: ${w}`));
+  for (const e of res.removed) io.out(`removed ${entryLine(e)}`);
+  for (const k of res.kept) io.out(`kept    ${entryLine(k.entry)}  ${pc.dim(`(${k.why})`)}`);
+  // The kept states are listed above, each with its reason: the summary's first and last lines only.
+  const [first, ...rest] = pruneSummary(res);
+  io.out(first!);
+  if (res.aptListsBytes) io.out(rest[rest.length - 1]!);
+  return 0;
 }
 
 export async function snapshotCommand(engine: Engine, args: string[], flags: CliFlags, io: CliIo): Promise<number> {

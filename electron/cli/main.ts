@@ -42,6 +42,7 @@ Commands:
                              base images (asks first; --yes for scripts)
   cache ls                 cached machine states: key, profile, machine, size, age, last used
   cache prune              remove what the size cap would; --all everything; --older-than 7d unused that long
+  cache rm <key>...        remove these cached states (a key's start, as cache ls prints it)
   bake <profile>           build every Docker machine to its converged state and keep it in the cache
       --push <registry>/<repo>   ... and push the states there (profiles pull them with cache: { from: })
   snapshot save|restore|ls|rm <profile> [name]   save a running environment's machines and volumes, restore them

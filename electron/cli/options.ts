@@ -79,6 +79,7 @@ export const COMMAND_OPTIONS: Readonly<Record<string, { usage: string; options: 
   bake: { usage: 'prodlike bake <profile>', options: ['push', 'wait', 'i-know-this-is-production'], words: 1, why: 'bake builds every Docker machine of one profile' },
   'cache ls': { usage: 'prodlike cache ls', options: [], words: 1, why: EVERY_PROFILE },
   'cache prune': { usage: 'prodlike cache prune [--all | --older-than <age>]', options: ['all', 'older-than'], words: 1, why: EVERY_PROFILE },
+  'cache rm': { usage: 'prodlike cache rm <key>...', options: [] },
   'snapshot save': { usage: 'prodlike snapshot save <profile> [name]', options: ['wait'], words: 3 },
   'snapshot restore': { usage: 'prodlike snapshot restore <profile> [name]', options: ['wait'], words: 3 },
   'snapshot ls': { usage: 'prodlike snapshot ls <profile>', options: [], words: 2 },

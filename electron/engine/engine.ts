@@ -39,6 +39,8 @@ import type { RunDetail } from '../../shared/history.js';
 import type { AdoptPreview, AdoptRequest, AdoptResult } from '../../shared/adopt.js';
 import type { AdoptWrite } from './runner/adopt-run.js';
 import { writeFileAtomic } from './state/atomic-file.js';
+import { cacheEntryName } from '../../shared/cache-words.js';
+import { namedKeys } from './cache/cache-named.js';
 import { promises as fs } from 'node:fs';
 import type { MachineStateChange } from '../../shared/machines-live.js';
 
@@ -575,14 +577,34 @@ export class Engine implements EngineApi {
     return path.join(this.dataDir, 'cache', 'apt-lists');
   }
 
-  /** Without options: what the size cap would evict. `all`: everything; `olderThanMs`: unused that long. */
+  /**
+   * The full keys of the states `keys` name (CachePruneRequest.keys), among the containers' and the VM
+   * bases'; a key that names none, or several, is an error before anything is removed.
+   */
+  private async namedStates(keys: readonly string[]): Promise<Set<string>> {
+    const all: { key: string; name: string }[] = (await (await this.vmBases()).list()).map((e) => ({ key: e.key, name: cacheEntryName(publicVmEntry(e)) }));
+    let unlisted: string | undefined;
+    try {
+      const { docker, store } = await this.cacheClient();
+      for (const e of await store.listCache(docker)) all.push({ key: e.key, name: cacheEntryName(publicEntry(e)) });
+    } catch (err) {
+      unlisted = (err as Error).message;
+    }
+    return namedKeys(keys, all, unlisted);
+  }
+
+  /**
+   * Without options: what the size cap would evict. `all`: everything; `olderThanMs`: unused that long;
+   * `keys`: the states named.
+   */
   async cachePrune(req: CachePruneRequest): Promise<CachePruneResult> {
     const bases = await this.vmBases();
     const warnings: string[] = [];
-    // `all` / `olderThanMs` choose the same entries among container states and VM bases; else the size cap.
-    const byRequest = req.all || req.olderThanMs !== undefined;
+    const named = req.keys ? await this.namedStates(req.keys) : undefined;
+    // `all` / `olderThanMs` / `keys` choose the same entries among container states and VM bases; else the size cap.
+    const byRequest = req.all || req.olderThanMs !== undefined || !!named;
     const now = Date.now();
-    const chosen = (e: { lastUsed: string }) => !!req.all || now - Date.parse(e.lastUsed) > req.olderThanMs!;
+    const chosen = (e: { key: string; lastUsed: string }) => (named ? named.has(e.key) : !!req.all || now - Date.parse(e.lastUsed) > req.olderThanMs!);
     const capBytes = async () => gb((await this.state.settings()).cacheMaxGb);
     let outcome: { removed: Parameters<typeof publicEntry>[0][]; kept: { entry: Parameters<typeof publicEntry>[0]; why: string }[] } = { removed: [], kept: [] };
     try {

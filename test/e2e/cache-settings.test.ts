@@ -4,7 +4,8 @@
 //
 // The engine is shared with other work (timing measurements, CI): nothing here may remove a cached state
 // this file did not make. Every request of the page to prune the cache is stopped before it leaves the
-// browser (guardPrunes), so a test that fails, or the code before a confirmation existed, removes nothing.
+// browser, and refused by the server too, but a row's Remove of this file's own states (ownKeysOnly): a
+// test that fails, or the code before a confirmation existed, removes nothing of anyone else's.
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -175,8 +176,17 @@ async function up(): Promise<void> {
   expect(result.ok, result.error?.message).toBe(true);
 }
 
-/** What reached the server asking to prune, whatever the page or a test did (always refused here). */
+/** The prunes asked for, by the page or a test, that were refused: all but a removal of this file's own states. */
 const pruneRequests: unknown[] = [];
+
+/** A request that names states to remove, each one of this file's profile (a row's Remove of one of them). */
+function ownKeysOnly(req: unknown): boolean {
+  if (!req || typeof req !== 'object') return false;
+  const { keys, ...rest } = req as { keys?: unknown };
+  if (Object.keys(rest).length > 0 || !Array.isArray(keys) || keys.length === 0) return false;
+  const mine = new Set(engineStates().filter((s) => s.profile === NAME).map((s) => s.key));
+  return keys.every((k) => typeof k === 'string' && mine.has(k));
+}
 
 function cleanup(): void {
   purgeProfile(NAME);
@@ -188,7 +198,9 @@ describe.skipIf(!haveChromium())('Settings → Environment cache', () => {
     app = await startTestApp({ cache: true });
     // The engine's cache is others' too: no prune from this file reaches it, from the page or otherwise.
     const handlers = app.host.handlers as unknown as Record<string, (req: unknown) => Promise<unknown>>;
+    const prune = handlers['cache:prune']!;
     handlers['cache:prune'] = async (req) => {
+      if (ownKeysOnly(req)) return prune(req);
       pruneRequests.push(req);
       throw new Error('this test never prunes the shared engine');
     };
@@ -205,7 +217,9 @@ describe.skipIf(!haveChromium())('Settings → Environment cache', () => {
     await context.route(
       (url) => decodeURIComponent(url.pathname) === '/api/cache:prune',
       (route) => {
-        pruneRequests.push(route.request().postData());
+        const body = route.request().postData();
+        if (ownKeysOnly(JSON.parse(body ?? 'null'))) return route.continue();
+        pruneRequests.push(body);
         return route.abort();
       },
     );
@@ -330,6 +344,26 @@ describe.skipIf(!haveChromium())('Settings → Environment cache', () => {
     expect([saved.inUse, now.find((s) => s.key === before.key)?.inUse]).toEqual([false, false]);
     await expect.poll(async () => (await tableRows()).find((r) => r.cells[0] === short(saved.key))?.cells.slice(1, 3), { timeout: 10_000 }).toEqual([`${NAME}/worker`, '1 of 1']);
     expect((await tableRows()).find((r) => r.cells[0] === short(before.key))?.cells[6]).toBe('');
+  });
+
+  it("a row's Remove takes that state alone, as docker then says; a state a container uses cannot be removed there", async () => {
+    await openSettings();
+    const mine = engineStates().filter((s) => s.profile === NAME);
+    const spare = mine.find((s) => !s.inUse)!;
+    const used = mine.find((s) => s.inUse)!;
+    expect(spare && used, 'a state of this file no container uses, and one a container uses').toBeTruthy();
+    const removeButton = (s: EngineState) => cacheTable().getByRole('button', { name: `Remove ${short(s.key)} ${NAME}/${s.machine}` });
+    expect(await removeButton(used).isDisabled()).toBe(true);
+    expect(await removeButton(used).getAttribute('title')).toBe('Kept: a container uses it');
+    await removeButton(spare).click();
+    await expect.poll(() => cacheRegion().getByLabel('Prune result').textContent()).toMatch(/^1 state\(s\) removed, [\d.]+ (B|kB|MB|GB) freed\.$/);
+    // Gone from the engine and from the table; every other state is still there.
+    expect(dockerTry('image', 'inspect', spare.id).code).not.toBe(0);
+    await expect.poll(async () => (await tableRows()).some((r) => r.cells[0] === short(spare.key))).toBe(false);
+    const left = new Set(engineStates().map((s) => s.key));
+    expect(mine.filter((s) => s !== spare && !left.has(s.key))).toEqual([]);
+    expect(pruneRequests).toEqual([]);
+    await cacheRegion().screenshot({ path: shot('cache-05-row-removed') });
   });
 
   it("says when the engine does not answer, which one was asked and why; saving the settings lists the cache again", async () => {

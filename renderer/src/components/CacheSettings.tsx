@@ -1,8 +1,9 @@
 // Settings → Environment cache: the cached machine states on the engine (by label), their size against
-// the cap, which ones containers use, and pruning them. Remove all says what goes before it removes.
+// the cap, which ones containers use, and pruning them. Remove all says what goes before it removes; a
+// row's Remove takes that state alone (`cache rm <key>`), and is off while a container uses it.
 
 import { useEffect, useState } from 'react';
-import type { CachePruneResult } from '../../../shared/api';
+import type { CachePruneRequest, CachePruneResult } from '../../../shared/api';
 import { formatAge } from '../../../shared/age';
 import { formatBytes } from '../../../shared/bytes';
 import { cacheEntryName, cacheKeyShort, pruneSummary } from '../../../shared/cache-words';
@@ -29,8 +30,8 @@ export function CacheSettings({ version = 0 }: { version?: number }) {
   const [sort, setSort] = useState<CacheSort>(DEFAULT_CACHE_SORT);
   const [confirmAll, setConfirmAll] = useState(false);
   const [pruned, setPruned] = useState<CachePruneResult | null>(null);
-  const prune = useAction(async (all: boolean) => {
-    setPruned(await api.call('cache:prune', all ? { all: true } : {}));
+  const prune = useAction(async (req: CachePruneRequest) => {
+    setPruned(await api.call('cache:prune', req));
     reload();
   });
   const entries = sortCacheEntries(data?.entries ?? [], sort);
@@ -89,6 +90,9 @@ export function CacheSettings({ version = 0 }: { version?: number }) {
               {header('saved', 'Saved')}
               {header('lastUsed', 'Last used')}
               <th>In use</th>
+              <th>
+                <span className="visually-hidden">Actions</span>
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -105,11 +109,22 @@ export function CacheSettings({ version = 0 }: { version?: number }) {
                 <td>{when(e.savedAt)}</td>
                 <td>{when(e.lastUsed)}</td>
                 <td>{e.inUse ?? ''}</td>
+                <td>
+                  <button
+                    type="button"
+                    aria-label={`Remove ${cacheKeyShort(e.key)} ${cacheEntryName(e)}`}
+                    disabled={prune.busy || !!e.inUse}
+                    title={e.inUse ? `Kept: ${e.inUse}` : 'Removes this state alone; the next up of its profile saves it again'}
+                    onClick={() => void prune.run({ keys: [e.key] })}
+                  >
+                    Remove
+                  </button>
+                </td>
               </tr>
             ))}
             {data.entries.length === 0 && (
               <tr>
-                <td colSpan={7} className="muted">
+                <td colSpan={8} className="muted">
                   The cache is empty.
                 </td>
               </tr>
@@ -124,7 +139,7 @@ export function CacheSettings({ version = 0 }: { version?: number }) {
         <button
           type="button"
           disabled={prune.busy || !data?.entries.length}
-          onClick={() => void prune.run(false)}
+          onClick={() => void prune.run({})}
           title="Removes the least recently used states (none a container uses) until the cache fits its cap, as after every up; nothing while it fits"
         >
           Prune to the size cap
@@ -140,7 +155,7 @@ export function CacheSettings({ version = 0 }: { version?: number }) {
         onCancel={() => setConfirmAll(false)}
         onConfirm={() => {
           setConfirmAll(false);
-          void prune.run(true);
+          void prune.run({ all: true });
         }}
       >
         {confirmAll && (

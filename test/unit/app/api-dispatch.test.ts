@@ -31,6 +31,11 @@ describe('host dispatch', () => {
     await expect(dispatch(handlers, 'runs:start', req)).resolves.toEqual({ result: { channel: 'runs:start', req } });
   });
 
+  it("takes a row's Remove: the keys of cached states", async () => {
+    const req = { keys: ['bed6098083c4', 'a'.repeat(64)] };
+    await expect(dispatch(handlers, 'cache:prune', req)).resolves.toEqual({ result: { channel: 'cache:prune', req } });
+  });
+
   it('accepts no body, null or {} for channels without arguments', async () => {
     for (const body of [undefined, null, {}]) {
       const env = await dispatch(handlers, 'profiles:list', body);
@@ -55,6 +60,8 @@ describe('host dispatch', () => {
       ['hostkeys:trust', { host: 'a;b', port: 22 }, /host/],
       ['shell:resize', { shellId: 'x', cols: 0, rows: 10 }, /cols/],
       ['settings:set', { dockerHost: 'http://evil' }, /dockerHost/],
+      ['cache:prune', { keys: ['../x'] }, /keys.*must be a cache key/],
+      ['cache:prune', { keys: [] }, /keys/],
     ];
     for (const [channel, body, msg] of cases) {
       const env = await dispatch(handlers, channel, body);

@@ -34,6 +34,7 @@ const SPEC: Record<string, { command: string; args: string[]; form?: Partial<Rec
   bake: { command: 'bake', args: ['shop'], takes: ['push', 'wait', 'i-know-this-is-production'] },
   'cache ls': { command: 'cache', args: ['ls'], takes: [] },
   'cache prune': { command: 'cache', args: ['prune'], takes: ['all', 'older-than'] },
+  'cache rm': { command: 'cache', args: ['rm', 'abc'], takes: [] },
   'snapshot save': { command: 'snapshot', args: ['save', 'shop'], takes: ['wait'] },
   'snapshot restore': { command: 'snapshot', args: ['restore', 'shop', 'before'], takes: ['wait'] },
   'snapshot ls': { command: 'snapshot', args: ['ls', 'shop'], takes: [] },
