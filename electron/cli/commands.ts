@@ -71,7 +71,7 @@ export async function runCommand(command: string, args: string[], flags: CliFlag
       case 'allow': {
         const r = await engine.allowProfile(need('profile'));
         if (json) io.out(JSON.stringify(r));
-        else if (r.settings.length === 0) io.out(`${r.profile} asks for nothing that needs allowing (privileged, host bind mounts, build contexts outside the project)`);
+        else if (r.settings.length === 0) io.out(`${r.profile} asks for nothing that needs allowing (privileged, host bind mounts, build contexts outside the project, an engine on another computer)`);
         else io.out(`allowed ${pc.bold(r.profile)} on this computer, for exactly these settings (a change needs a new allow):\n${r.settings.map((s) => `  ${s.machine}: ${s.setting}  ${pc.dim(`— ${s.why}`)}`).join('\n')}`);
         return 0;
       }

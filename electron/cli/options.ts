@@ -65,7 +65,9 @@ export const COMMAND_OPTIONS: Readonly<Record<string, { usage: string; options: 
   ssh: { usage: 'prodlike ssh <profile> <machine>', options: [] },
   history: { usage: 'prodlike history [profile]', options: [] },
   logs: { usage: 'prodlike logs <run>', options: [] },
-  doctor: { usage: 'prodlike doctor [--fix [--yes]]', options: ['fix', 'yes'] },
+  doctor: { usage: 'prodlike doctor [--fix [--yes]]', options: ['fix'] },
+  // --yes answers --fix's questions; doctor alone asks none (and fixes nothing).
+  'doctor --fix': { usage: 'prodlike doctor --fix [--yes]', options: ['fix', 'yes'] },
   plan: { usage: 'prodlike plan <profile>', options: [], words: 1, why: EVERY_MACHINE },
   up: { usage: 'prodlike up <profile>', options: ['from-plan', 'no-cache', 'wait', 'i-know-this-is-production'], words: 1, why: EVERY_MACHINE },
   use: { usage: 'prodlike use <profile>', options: ['plan', 'no-rollback', 'no-cache', 'wait', 'i-know-this-is-production'], words: 1 },
@@ -110,6 +112,7 @@ const SUBCOMMANDS = new Set(['cache', 'snapshot', 'import', 'agent']);
 export function commandForm(command: string, args: readonly string[], values: OptionValues): string | undefined {
   let form = command;
   if (command === 'use' && values.plan) form = 'use --plan';
+  else if (command === 'doctor' && values.fix) form = 'doctor --fix';
   else if (command === 'drift' && values.every !== undefined) form = 'drift --every';
   else if (SUBCOMMANDS.has(command)) form = `${command} ${args[0] ?? (command === 'agent' ? 'status' : '')}`;
   return Object.hasOwn(COMMAND_OPTIONS, form) ? form : undefined;
@@ -131,9 +134,11 @@ function owners(option: OptionName): string {
   // ("snapshot save|restore|rm"), or by the command alone when every one of them takes it.
   const names: string[] = [];
   for (const f of forms) {
-    const name = f.split(' --')[0]!;
+    // A form's option that its command alone does not take is the form's: "doctor --fix's".
+    const base = f.split(' --')[0]!;
+    const name = forms.includes(base) || !Object.hasOwn(COMMAND_OPTIONS, base) ? base : f;
     const [command, sub] = name.split(' ');
-    if (!sub) {
+    if (!sub || name !== base) {
       if (!names.includes(name)) names.push(name);
       continue;
     }

@@ -12,7 +12,8 @@ export function amountFromEnv(value: string | undefined, fallback: number): numb
 
 /** A saved layer this size or more is carried on over, by default (PRODLIKE_CACHE_STACK_MIN_MB). */
 export const STACK_MIN_MB = 64;
-const MB = 1024 * 1024;
+// MB as Docker and `cache ls` count them (shared/bytes.ts): 10^6 bytes.
+const MB = 1_000_000;
 export const STACK_MIN_BYTES = STACK_MIN_MB * MB;
 
 /** PRODLIKE_CACHE_STACK_MIN_MB in bytes (amountFromEnv). */

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { noCacheSet, stackMinBytes } from '../../../../electron/engine/cache/cache-env.js';
 
-const MB = 1024 * 1024;
+const MB = 1_000_000;
 
 describe('PRODLIKE_CACHE_STACK_MIN_MB', () => {
   it.each([
@@ -11,6 +11,8 @@ describe('PRODLIKE_CACHE_STACK_MIN_MB', () => {
     ['0', 0],
     ['16', 16 * MB],
     [' 0.5 ', 0.5 * MB],
+    // In units of 1000, as docker images and cache ls print sizes: 64 MB is not 64 MiB.
+    ['64', 64_000_000],
   ])('%j: %d bytes', (v, bytes) => expect(stackMinBytes(v)).toBe(bytes));
 
   it.each(['lots', '-1', '64MB', 'Infinity'])('%j: not a size', (v) => expect(stackMinBytes(v)).toBeUndefined());
