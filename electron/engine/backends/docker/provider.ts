@@ -10,7 +10,7 @@ import { DockerError, SshError } from '../../errors.js';
 import { cacheable, planStart, type PlannedStart } from './cache-session.js';
 import { servicesToStop } from '../../cache/runtime-state.js';
 import { listCachedStates, type CachedState } from './cache-store.js';
-import { DockerExecTransport } from './exec-transport.js';
+import { DockerExecTransport, type DockerExecTransportOptions } from './exec-transport.js';
 import type { Transport } from '../../transport.js';
 import { parseVolume } from '../../profile/docker-values.js';
 import { configHash, formatParts, normalizeDockerSpec } from './config-hash.js';
@@ -275,7 +275,7 @@ export class DockerProvider implements MachineProvider, SnapshotBackend {
     const volumesNote = volumesWait ? '; its volumes exist already: mounted once its packages are installed' : '';
     const detail = describeOperation(op) + cacheNote + volumesNote;
     emitMachine(ctx, m.name, 'provision', 'done', detail, undefined, 'running');
-    const transport = new DockerExecTransport(id, { machine: m.name, name, docker: this.docker, address: this.address, ...(this.source ? { source: this.source } : {}), ...(startsServices ? { waitFirst: WAIT_FOR_START } : {}) });
+    const transport = new DockerExecTransport(id, { machine: m.name, name, ...this.engineOfExecs(), ...(startsServices ? { waitFirst: WAIT_FOR_START } : {}) });
     // Saves stack (cache-session.ts): the machine may carry on in a container made from a saved state.
     const recreate = async (image: string): Promise<string> => {
       // Removing a container with a large writable layer takes seconds (1.4 s for the shop's db): the
@@ -333,7 +333,7 @@ export class DockerProvider implements MachineProvider, SnapshotBackend {
       const found = byMachine.get(m.name) ?? [];
       const c = currentContainer(found, name);
       if (c?.State === 'running') {
-        result.set(m.name, new DockerExecTransport(c.Id, { machine: m.name, name, docker: this.docker, address: this.address, ...(this.source ? { source: this.source } : {}) }));
+        result.set(m.name, new DockerExecTransport(c.Id, { machine: m.name, name, ...this.engineOfExecs() }));
       } else {
         const why = c ? `its container ${name} is ${c.State === 'exited' ? 'stopped' : c.State}` : 'it has no container yet';
         result.set(m.name, new DockerError(`machine ${m.name} is not running: ${why}`, { where: m.name, hint: 'bring it up: `prodlike up`' }));
@@ -389,7 +389,7 @@ export class DockerProvider implements MachineProvider, SnapshotBackend {
     const machine = c.Labels[LABEL_MACHINE] ?? c.Id.slice(0, 12);
     const t0 = Date.now();
     try {
-      const t = new DockerExecTransport(c.Id, { machine, docker: this.docker, address: this.address, ...(this.source ? { source: this.source } : {}) });
+      const t = new DockerExecTransport(c.Id, { machine, ...this.engineOfExecs() });
       const r = await t.exec(ctx.stopServices(names), { timeoutMs: SERVICE_STOP_TIMEOUT_MS, ...(ctx.signal ? { signal: ctx.signal } : {}) });
       const failed = r.stderr.trim();
       ctx.emit({ type: 'log', runId: ctx.runId, machine, stream: failed ? 'warn' : 'info', text: `${machine}: ${failed ? `${failed.replace(/\n/g, '; ')}; ` : ''}services stopped before the container: ${names.join(', ')} (${((Date.now() - t0) / 1000).toFixed(1)} s)` });
@@ -631,6 +631,11 @@ export class DockerProvider implements MachineProvider, SnapshotBackend {
     } catch (err) {
       throw this.wrap(err);
     }
+  }
+
+  /** The engine a machine's commands go to, and what its errors name (address, what chose it). */
+  private engineOfExecs(): Pick<DockerExecTransportOptions, 'docker' | 'address' | 'source'> {
+    return { docker: this.docker, address: this.address, ...(this.source ? { source: this.source } : {}) };
   }
 
   /** Pings once per provider; a failed ping is retried on the next call (the engine may have started). */
