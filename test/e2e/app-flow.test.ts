@@ -188,8 +188,9 @@ describe.skipIf(!haveChromium())('the app in a browser', () => {
     // The environment cache, as the engine lists it (by label): a summary line and a table.
     const cache = page.getByRole('region', { name: 'Environment cache' });
     await cache.getByRole('table', { name: 'Cached states' }).waitFor();
-    // Its columns are the CLI's (`prodlike cache ls`): the key first; and which states containers use.
-    expect(await cache.getByRole('columnheader').allTextContents()).toEqual(['Key', 'Profile / machine', 'Resources', 'Size', 'Saved', 'Last used', 'In use']);
+    // Its columns are the CLI's (`prodlike cache ls`): the key first; which states containers use; and a
+    // last one, named for screen readers only, holding each row's Remove.
+    expect(await cache.getByRole('columnheader').allTextContents()).toEqual(['Key', 'Profile / machine', 'Resources', 'Size', 'Saved', 'Last used', 'In use', 'Actions']);
     await expect.poll(() => cache.textContent()).toMatch(/\d+ cached state\(s\), [\d.]+ (B|kB|MB|GB|TB) of 20 GB/);
     await page.screenshot({ path: shot('08-settings') });
   });
