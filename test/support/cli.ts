@@ -69,7 +69,7 @@ export async function workspace(): Promise<Workspace> {
  * states of their own profiles too: the tests that run it are skipped there, and `skippedOnSharedEngine`
  * says why.
  */
-export const OWN_ENGINE = process.env.PRODLIKE_TESTS_OWN_ENGINE === '1';
+const OWN_ENGINE = process.env.PRODLIKE_TESTS_OWN_ENGINE === '1';
 export function skippedOnSharedEngine(what: string): boolean {
   if (!OWN_ENGINE) console.log(`${what} skipped: it empties the Docker engine's whole cache, and this engine is not the tests' own (PRODLIKE_TESTS_OWN_ENGINE=1, as .ci/run sets it)`);
   return !OWN_ENGINE;

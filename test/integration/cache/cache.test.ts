@@ -521,7 +521,7 @@ machines:
 
   it('with no state left on this engine, up pulls the baked state and converges', async () => {
     expect(baked.length).toBe(3);
-    for (const img of cacheImages()) dockerTry('rmi', '-f', img.id);
+    removeCacheImages(NAME);
     expect(cacheImages()).toEqual([]);
     const pushed = docker('images', repo, '-q');
     if (pushed) docker('rmi', '-f', ...new Set(pushed.split('\n')));
