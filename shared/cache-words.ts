@@ -21,3 +21,19 @@ export function pruneSummary(res: Pick<CachePruneResult, 'removed' | 'kept' | 'f
   if (res.aptListsBytes) lines.push(`apt lists kept between runs removed, ${formatBytes(res.aptListsBytes)} freed`);
   return lines;
 }
+
+export interface RemoveAllWords {
+  /** The states that go, their own bytes, and the profiles they were saved for (A→Z). */
+  goes: { count: number; bytes: number; profiles: string[] };
+  /** Those a container uses, or a state or image a container uses is built on: a prune keeps them. */
+  kept: number;
+}
+
+/** What removing all (the app's Remove all, `cache prune --all`) would do to `entries`, as the listing has them. */
+export function removeAllWords(entries: readonly CacheEntryInfo[]): RemoveAllWords {
+  const goes = entries.filter((e) => !e.inUse);
+  return {
+    goes: { count: goes.length, bytes: goes.reduce((n, e) => n + e.sizeBytes, 0), profiles: [...new Set(goes.map((e) => e.profile))].sort((a, b) => a.localeCompare(b)) },
+    kept: entries.length - goes.length,
+  };
+}

@@ -4,9 +4,10 @@ import pc from 'picocolors';
 import type { CacheEntryInfo, CachePruneResult } from '../../shared/api.js';
 import { formatAge } from '../../shared/age.js';
 import { formatBytes } from '../../shared/bytes.js';
-import { cacheEntryName, cacheKeyShort, pruneSummary } from '../../shared/cache-words.js';
+import { cacheEntryName, cacheKeyShort, pruneSummary, removeAllWords } from '../../shared/cache-words.js';
 import type { Engine } from '../engine/engine.js';
 import { parseAge } from '../engine/cache/cache-evict.js';
+import { askYesNo, canAsk } from './confirm.js';
 import type { CliFlags } from './io.js';
 import type { CliIo } from './io.js';
 
@@ -47,6 +48,10 @@ export async function cacheCommand(engine: Engine, args: string[], flags: CliFla
         throw Object.assign(new Error(`--older-than ${flags['older-than']} is every cached state: use --all for that`), { name: 'UsageError', hint: 'prodlike cache prune --all, or an age above zero: --older-than 7d' });
       }
     }
+    if (flags.all && !flags.yes && canAsk(flags.json) && !(await askPruneAll(engine, io))) {
+      io.err('nothing removed');
+      return 1;
+    }
     return printPrune(await engine.cachePrune({ ...(flags.all ? { all: true } : {}), ...(olderThanMs !== undefined ? { olderThanMs } : {}) }), flags, io);
   }
   if (sub === 'rm') {
@@ -58,6 +63,26 @@ export async function cacheCommand(engine: Engine, args: string[], flags: CliFla
     return res.kept.length ? 1 : 0;
   }
   throw usage(sub ? `unknown cache command "${sub}": use ls, prune or rm` : 'cache needs ls, prune or rm');
+}
+
+/**
+ * At a terminal, `cache prune --all` says what goes and asks first, as `docker image prune -a` does
+ * (and as the app's Remove all does, in the same words): every profile's states, which each next `up`
+ * builds again. Scripts (no terminal) and `--yes` are not asked.
+ */
+async function askPruneAll(engine: Engine, io: CliIo): Promise<boolean> {
+  let what: string;
+  try {
+    const listing = await engine.cacheList();
+    const { goes, kept } = removeAllWords(listing.entries);
+    what = `${goes.count} cached state(s), ${formatBytes(goes.bytes)}, of every profile${goes.profiles.length ? `: ${goes.profiles.join(', ')}` : ''}`;
+    if (kept) what += ` (${kept} in use stay${kept === 1 ? 's' : ''})`;
+    for (const w of listing.warnings ?? []) io.err(pc.yellow(`warning: ${w}`));
+  } catch (err) {
+    // Without an engine the prune still removes what is on this computer (it says what it could not).
+    what = `what is cached on this computer (the containers' states could not be listed: ${(err as Error).message})`;
+  }
+  return askYesNo(`This removes ${what}, and apt's package lists kept between runs; the next \`up\` of those profiles builds without the cache.\nRemove all?`);
 }
 
 /** What a prune or an rm did: each state removed or kept (with why), then the summary. */

@@ -3,10 +3,10 @@
 // scripts). Without a terminal and without --yes it says what it would do and exits 1.
 // Exit codes: 0 nothing fails (warnings allowed), 1 something fails.
 
-import { createInterface } from 'node:readline/promises';
 import pc from 'picocolors';
 import type { DoctorCheck, DoctorReport } from '../../shared/doctor.js';
 import type { Engine } from '../engine/engine.js';
+import { askYesNo, canAsk } from './confirm.js';
 import type { CliFlags } from './io.js';
 import type { CliIo } from './io.js';
 
@@ -30,19 +30,13 @@ function summary(report: DoctorReport): string {
   return pc.red(`${failing.length} problem${failing.length > 1 ? 's' : ''}`) + (auto ? `; \`prodlike doctor --fix\` can fix ${auto === failing.length ? 'them' : `${auto} of them`}` : '');
 }
 
-async function ask(check: DoctorCheck): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    const answer = await rl.question(`${pc.bold(check.fix!.description)}?\n  ${pc.dim('$')} ${check.fix!.command}\n[y/N] `);
-    return /^y(es)?$/i.test(answer.trim());
-  } finally {
-    rl.close();
-  }
+function ask(check: DoctorCheck): Promise<boolean> {
+  return askYesNo(`${pc.bold(check.fix!.description)}?\n  ${pc.dim('$')} ${check.fix!.command}\n`);
 }
 
 export async function runDoctor(engine: Engine, flags: CliFlags, io: CliIo): Promise<number> {
   const json = !!flags.json;
-  const terminal = !json && !!process.stdin.isTTY && !!process.stdout.isTTY;
+  const terminal = canAsk(json);
   if (!flags.fix) {
     const report = await engine.doctor();
     if (json) io.out(JSON.stringify(report));

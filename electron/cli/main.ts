@@ -67,7 +67,7 @@ Options (a command refuses one it does not take):
   --wait        up, use, down, destroy, reconcile, bake, snapshot save|restore|rm: wait for another
                 run of the same profile instead of refusing
   --volumes     destroy: also remove named volumes
-  -y, --yes     doctor --fix: do the fixes without asking (for scripts)
+  -y, --yes     doctor --fix, cache prune --all: do it without asking at a terminal (for scripts)
   --no-cache    up/use: build every machine from its base image; neither use nor save the cache
   --i-know-this-is-production   up, use, reconcile, bake: allow writing to hosts listed in a baseline
   --no-agent    run in this process even when an agent is running (also PRODLIKE_NO_AGENT=1;

@@ -80,7 +80,8 @@ export const COMMAND_OPTIONS: Readonly<Record<string, { usage: string; options: 
   reconcile: { usage: 'prodlike reconcile <profile> --against <baseline>', options: ['against', 'wait', 'i-know-this-is-production'] },
   bake: { usage: 'prodlike bake <profile>', options: ['push', 'wait', 'i-know-this-is-production'], words: 1, why: 'bake builds every Docker machine of one profile' },
   'cache ls': { usage: 'prodlike cache ls', options: [], words: 1, why: EVERY_PROFILE },
-  'cache prune': { usage: 'prodlike cache prune [--all | --older-than <age>]', options: ['all', 'older-than'], words: 1, why: EVERY_PROFILE },
+  // At a terminal --all asks first, as `docker image prune -a` does; --yes answers for it (as -f does there).
+  'cache prune': { usage: 'prodlike cache prune [--all [--yes] | --older-than <age>]', options: ['all', 'older-than', 'yes'], words: 1, why: EVERY_PROFILE },
   'cache rm': { usage: 'prodlike cache rm <key>...', options: [] },
   'snapshot save': { usage: 'prodlike snapshot save <profile> [name]', options: ['wait'], words: 3 },
   'snapshot restore': { usage: 'prodlike snapshot restore <profile> [name]', options: ['wait'], words: 3 },

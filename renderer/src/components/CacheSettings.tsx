@@ -6,12 +6,12 @@ import { useEffect, useState } from 'react';
 import type { CachePruneRequest, CachePruneResult } from '../../../shared/api';
 import { formatAge } from '../../../shared/age';
 import { formatBytes } from '../../../shared/bytes';
-import { cacheEntryName, cacheKeyShort, pruneSummary } from '../../../shared/cache-words';
+import { cacheEntryName, cacheKeyShort, pruneSummary, removeAllWords } from '../../../shared/cache-words';
 import { api } from '../lib/api';
 import { useNow } from '../lib/clock';
 import { useAction, useLoad } from '../lib/hooks';
 import { runStore } from '../state/app-state';
-import { DEFAULT_CACHE_SORT, nextCacheSort, removeAllWords, sortCacheEntries, type CacheSort, type CacheSortColumn } from '../state/cache-view';
+import { DEFAULT_CACHE_SORT, nextCacheSort, sortCacheEntries, type CacheSort, type CacheSortColumn } from '../state/cache-view';
 import { ConfirmDialog } from './ConfirmDialog';
 import { ErrorBox } from './ErrorBox';
 

@@ -1,5 +1,5 @@
-// Settings → Environment cache, decided without the DOM: the table's order and what Remove all says
-// before it removes anything. Pure.
+// Settings → Environment cache, decided without the DOM: the table's order. Pure. (What Remove all
+// says before it removes anything is shared/cache-words.ts's removeAllWords, as `cache prune --all` asks.)
 
 import type { CacheEntryInfo } from '../../../shared/api';
 import { cacheEntryName } from '../../../shared/cache-words';
@@ -36,20 +36,4 @@ export function sortCacheEntries(entries: readonly CacheEntryInfo[], sort: Cache
 export function nextCacheSort(current: CacheSort, by: CacheSortColumn): CacheSort {
   if (current.by === by) return { by, descending: !current.descending };
   return { by, descending: by !== 'name' };
-}
-
-export interface RemoveAllWords {
-  /** The states that go, their own bytes, and the profiles they were saved for (A→Z). */
-  goes: { count: number; bytes: number; profiles: string[] };
-  /** Those a container uses, or a state or image a container uses is built on: a prune keeps them. */
-  kept: number;
-}
-
-/** What Remove all would do to `entries`, as the listing has them. */
-export function removeAllWords(entries: readonly CacheEntryInfo[]): RemoveAllWords {
-  const goes = entries.filter((e) => !e.inUse);
-  return {
-    goes: { count: goes.length, bytes: goes.reduce((n, e) => n + e.sizeBytes, 0), profiles: [...new Set(goes.map((e) => e.profile))].sort((a, b) => a.localeCompare(b)) },
-    kept: entries.length - goes.length,
-  };
 }

@@ -23,7 +23,7 @@ describe('extraArguments', () => {
     expect(err?.name).toBe('UsageError');
     expect(err?.message).toBe('cache prune does not take "shop" (the cache is every profile\'s: ls lists and prune removes the states of all of them)');
     // The subcommand's own usage line, the one an option it does not take shows too (COMMAND_OPTIONS).
-    expect(err?.hint).toBe('prodlike cache prune [--all | --older-than <age>]');
+    expect(err?.hint).toBe('prodlike cache prune [--all [--yes] | --older-than <age>]');
   });
 
   it('the hint is the form\'s usage line with its options; a form reads its own count', () => {

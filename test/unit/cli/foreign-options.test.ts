@@ -34,7 +34,7 @@ const SPEC: Record<string, { command: string; args: string[]; form?: Partial<Rec
   reconcile: { command: 'reconcile', args: ['shop'], takes: ['against', 'wait', 'i-know-this-is-production'] },
   bake: { command: 'bake', args: ['shop'], takes: ['push', 'wait', 'i-know-this-is-production'] },
   'cache ls': { command: 'cache', args: ['ls'], takes: [] },
-  'cache prune': { command: 'cache', args: ['prune'], takes: ['all', 'older-than'] },
+  'cache prune': { command: 'cache', args: ['prune'], takes: ['all', 'older-than', 'yes'] },
   'cache rm': { command: 'cache', args: ['rm', 'abc'], takes: [] },
   'snapshot save': { command: 'snapshot', args: ['save', 'shop'], takes: ['wait'] },
   'snapshot restore': { command: 'snapshot', args: ['restore', 'shop', 'before'], takes: ['wait'] },
@@ -100,7 +100,7 @@ describe('foreignOptions', () => {
     ['validate', ['x'], { volumes: true }, "validate does not take --volumes (it is destroy's: prodlike destroy <profile> --volumes)", 'prodlike validate <profile>'],
     ['use', ['shop'], { plan: true, 'no-rollback': true }, "use --plan does not take --no-rollback (it is use's: prodlike use <profile> --no-rollback)", 'prodlike use <profile> --plan [--i-know-this-is-production]'],
     ['drift', ['shop'], { every: '15m', junit: 'd.xml' }, "drift --every does not take --junit (it is drift's: prodlike drift <profile> --junit <file>)", 'prodlike drift --every <interval> <profile> [--against <baseline>]'],
-    ['cache', ['ls'], { all: true }, "cache ls does not take --all (it is cache prune's: prodlike cache prune [--all | --older-than <age>])", 'prodlike cache ls'],
+    ['cache', ['ls'], { all: true }, "cache ls does not take --all (it is cache prune's: prodlike cache prune [--all [--yes] | --older-than <age>])", 'prodlike cache ls'],
     [
       'plan',
       ['shop'],

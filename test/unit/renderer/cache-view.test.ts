@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CacheEntryInfo } from '../../../shared/api';
-import { DEFAULT_CACHE_SORT, nextCacheSort, removeAllWords, sortCacheEntries } from '../../../renderer/src/state/cache-view';
+import { DEFAULT_CACHE_SORT, nextCacheSort, sortCacheEntries } from '../../../renderer/src/state/cache-view';
+import { removeAllWords } from '../../../shared/cache-words';
 
 const e = (profile: string, machine: string, prefix: number, o: Partial<CacheEntryInfo> = {}): CacheEntryInfo => ({
   key: `${profile}-${machine}-${prefix}`,
