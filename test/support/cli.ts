@@ -38,6 +38,11 @@ export async function workspace(): Promise<Workspace> {
   // No background agent either (test/integration/cli/agent.test.ts is about it): a run would start one per
   // workspace, which would outlive the test.
   const env = { ...process.env, PRODLIKE_DATA_DIR: dataDir, NO_COLOR: '1', FORCE_COLOR: '0', PRODLIKE_NO_CACHE: '1', PRODLIKE_NO_AGENT: '1' };
+  // The size cap is engine-wide: with the default 20 GB, a cache test's `up` on a developer's engine that
+  // holds more (their own cap raised in their settings) would evict their least recently used states. The
+  // largest cap the settings take, so that no test's run evicts anything; the cap's own tests give theirs.
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(path.join(dataDir, 'settings.json'), JSON.stringify({ cacheMaxGb: 100_000 }));
   return {
     dir,
     dataDir,
@@ -70,8 +75,8 @@ export async function workspace(): Promise<Workspace> {
  * says why.
  */
 const OWN_ENGINE = process.env.PRODLIKE_TESTS_OWN_ENGINE === '1';
-export function skippedOnSharedEngine(what: string): boolean {
-  if (!OWN_ENGINE) console.log(`${what} skipped: it empties the Docker engine's whole cache, and this engine is not the tests' own (PRODLIKE_TESTS_OWN_ENGINE=1, as .ci/run sets it)`);
+export function skippedOnSharedEngine(what: string, why = "it empties the Docker engine's whole cache"): boolean {
+  if (!OWN_ENGINE) console.log(`${what} skipped: ${why}, and this engine is not the tests' own (PRODLIKE_TESTS_OWN_ENGINE=1, as .ci/run sets it)`);
   return !OWN_ENGINE;
 }
 

@@ -82,7 +82,7 @@ afterAll(() => {
 describe.skipIf(!HAS_SCRIPT)('cache prune --all at a terminal', () => {
   if (!HAS_SCRIPT) console.log('cache prune --all at a terminal: skipped, util-linux `script` (a pseudo-terminal) is not installed');
 
-  it.skipIf(skippedOnSharedEngine('cache prune --all answered "n" with an engine'))('says what goes and asks; "n" removes nothing and fails', { timeout: 120_000 }, async () => {
+  it.skipIf(skippedOnSharedEngine('cache prune --all answered "n" with an engine', "were its question gone, it would empty the Docker engine's whole cache"))('says what goes and asks; "n" removes nothing and fails', { timeout: 120_000 }, async () => {
     const mine = statesOf();
     expect(mine).toHaveLength(1);
     const before = allStates();
