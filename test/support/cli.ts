@@ -24,6 +24,12 @@ export interface Workspace {
   /** Writes a profile file (relative to the workspace) and returns its absolute path. */
   write(rel: string, text: string): Promise<string>;
   run(args: string[], opts?: { env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<CliRun>;
+  /**
+   * The CLI with stdin and stdout on a pseudo-terminal (util-linux `script`), `answer` typed at each
+   * "[y/N]" as a person would (the terminal echoes it). stdout is the terminal's (stderr included), without
+   * its carriage returns; stderr is empty.
+   */
+  atTerminal(args: string[], answer: string, opts?: { env?: NodeJS.ProcessEnv }): Promise<CliRun>;
   /** Starts the CLI without waiting (for kill tests). */
   spawn(args: string[]): ReturnType<typeof spawn>;
 }
@@ -59,6 +65,27 @@ export async function workspace(): Promise<Workspace> {
         execFile(process.execPath, [BIN, ...args], { cwd: dir, env: { ...env, ...opts.env }, timeout: opts.timeoutMs ?? 300_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
           const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
           resolve({ code, stdout, stderr, ms: Date.now() - t });
+        });
+      });
+    },
+    atTerminal(args, answer, opts = {}) {
+      const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+      const t = Date.now();
+      return new Promise((resolve, reject) => {
+        // -e: script exits with the command's code; -q: no "Script started" lines; /dev/null: no typescript file.
+        const child = spawn('script', ['-qec', [process.execPath, BIN, ...args].map(quote).join(' '), '/dev/null'], { cwd: dir, env: { ...env, TERM: 'dumb', ...opts.env } });
+        let out = '';
+        let asked = 0;
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          for (const n = out.split('[y/N]').length - 1; asked < n; asked++) child.stdin.write(answer);
+        });
+        const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+        child.on('error', reject);
+        child.on('close', (code) => {
+          clearTimeout(timer);
+          child.stdin.destroy();
+          resolve({ code: code ?? 1, stdout: out.replace(/\r/g, ''), stderr: '', ms: Date.now() - t });
         });
       });
     },

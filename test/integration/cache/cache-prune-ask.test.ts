@@ -4,46 +4,15 @@
 // with DOCKER_HOST pointing nowhere, so only what is on this computer (apt's kept lists, in this
 // workspace's data folder) can go; "n" with the engine only where it is the tests' own (were the question
 // gone, that prune would empty a developer's cache), and everywhere without an engine.
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, docker, purge, removeCacheImages, skippedOnSharedEngine, unique, workspace, type CliRun, type Workspace } from '../../support/cli.js';
+import { docker, purge, removeCacheImages, skippedOnSharedEngine, unique, workspace, type Workspace } from '../../support/cli.js';
 
 const NAME = unique('pl-it-pruneask');
 const ENV = { PRODLIKE_NO_CACHE: '' };
 const NO_ENGINE = { DOCKER_HOST: 'unix:///nonexistent/prodlike-test-docker.sock' };
-const HAS_SCRIPT = existsSync('/usr/bin/script');
 let ws: Workspace;
-
-/** The CLI with stdin and stdout on a pseudo-terminal, `input` typed once it asks (or at once). */
-function atTerminal(args: string[], input: string, env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
-  const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-  const line = [process.execPath, BIN, ...args].map(quote).join(' ');
-  const t = Date.now();
-  return new Promise((resolve, reject) => {
-    // -e: script exits with the command's code; -q: no "Script started" lines; /dev/null: no typescript file.
-    const child = spawn('script', ['-qec', line, '/dev/null'], { cwd: ws.dir, env: { ...ws.env, ...ENV, ...env, TERM: 'dumb' }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let typed = false;
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      // Typed when the question is on the terminal, as a person would; the pty echoes it.
-      if (!typed && out.includes('[y/N]')) {
-        typed = true;
-        child.stdin.write(input);
-      }
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      child.stdin.destroy();
-      resolve({ code: code ?? 1, stdout: out.replace(/\r/g, ''), stderr: '', ms: Date.now() - t });
-    });
-  });
-}
 
 const statesOf = () => docker('images', '--filter', `label=prodlike.cache-profile=${NAME}`, '-q', '--no-trunc').split('\n').filter(Boolean).sort();
 const allStates = () => docker('images', '--filter', 'label=prodlike.cache-key', '-q', '--no-trunc').split('\n').filter(Boolean).sort();
@@ -55,7 +24,6 @@ async function keepLists(): Promise<void> {
 
 beforeAll(async () => {
   ws = await workspace();
-  if (!HAS_SCRIPT) return;
   // One state of this file's own (a command is a save point; no package to fetch).
   const file = await ws.write(
     'profiles/ask.yaml',
@@ -74,19 +42,16 @@ machines:
 }, 300_000);
 
 afterAll(() => {
-  if (!HAS_SCRIPT) return;
   purge(NAME);
   removeCacheImages(NAME);
 });
 
-describe.skipIf(!HAS_SCRIPT)('cache prune --all at a terminal', () => {
-  if (!HAS_SCRIPT) console.log('cache prune --all at a terminal: skipped, util-linux `script` (a pseudo-terminal) is not installed');
-
+describe('cache prune --all at a terminal', () => {
   it.skipIf(skippedOnSharedEngine('cache prune --all answered "n" with an engine', "were its question gone, it would empty the Docker engine's whole cache"))('says what goes and asks; "n" removes nothing and fails', { timeout: 120_000 }, async () => {
     const mine = statesOf();
     expect(mine).toHaveLength(1);
     const before = allStates();
-    const r = await atTerminal(['cache', 'prune', '--all'], 'n\n');
+    const r = await ws.atTerminal(['cache', 'prune', '--all'], 'n\n', { env: ENV });
     expect(r.code, r.stdout).toBe(1);
     // Every profile's states, this file's among them, and how many: as `cache ls` counts them.
     expect(r.stdout).toMatch(new RegExp(`This removes \\d+ cached state\\(s\\), [\\d.]+ (B|kB|MB|GB), of every profile: .*${NAME}`));
@@ -98,7 +63,7 @@ describe.skipIf(!HAS_SCRIPT)('cache prune --all at a terminal', () => {
 
   it('"n" without an engine: nothing removed from this computer either', { timeout: 120_000 }, async () => {
     await keepLists();
-    const r = await atTerminal(['cache', 'prune', '--all'], 'no\n', NO_ENGINE);
+    const r = await ws.atTerminal(['cache', 'prune', '--all'], 'no\n', { env: { ...ENV, ...NO_ENGINE } });
     expect(r.code, r.stdout).toBe(1);
     expect(r.stdout).toMatch(/Remove all\? \[y\/N\] no\nnothing removed\n/);
     expect(await readdir(listsDir())).toEqual(['lists-of-a-base.tar']);
@@ -107,7 +72,7 @@ describe.skipIf(!HAS_SCRIPT)('cache prune --all at a terminal', () => {
   it('"y" prunes; without an engine only what is on this computer goes, and it says why', { timeout: 120_000 }, async () => {
     const before = allStates();
     await keepLists();
-    const r = await atTerminal(['cache', 'prune', '--all'], 'y\n', NO_ENGINE);
+    const r = await ws.atTerminal(['cache', 'prune', '--all'], 'y\n', { env: { ...ENV, ...NO_ENGINE } });
     expect(r.code, r.stdout).toBe(0);
     expect(r.stdout).toMatch(/This removes what is cached on this computer \(the containers' states could not be listed: Docker engine not running at .*nonexistent/);
     expect(r.stdout).toMatch(/Remove all\? \[y\/N\] y\n/);
@@ -118,7 +83,7 @@ describe.skipIf(!HAS_SCRIPT)('cache prune --all at a terminal', () => {
 
   it('--yes, or no terminal: not asked', { timeout: 120_000 }, async () => {
     await keepLists();
-    const yes = await atTerminal(['cache', 'prune', '--all', '--yes'], '', NO_ENGINE);
+    const yes = await ws.atTerminal(['cache', 'prune', '--all', '--yes'], '', { env: { ...ENV, ...NO_ENGINE } });
     expect(yes.code, yes.stdout).toBe(0);
     expect(yes.stdout).not.toMatch(/\[y\/N\]/);
     expect(yes.stdout).toMatch(/apt lists kept between runs removed, 2\.0 kB freed/);

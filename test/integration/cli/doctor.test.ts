@@ -65,14 +65,8 @@ describe.skipIf(!isRoot || !hasDockerd)('prodlike doctor on an engine of its own
   });
 
   it('--fix at a terminal asks before each fix, and "n" does nothing', async () => {
-    // `script` gives the command a terminal; the answer is typed when the question shows.
-    const child = spawn('script', ['-qec', `${process.execPath} ${BIN} doctor --fix`, '/dev/null'], { cwd: ws.dir, env: { ...ws.env, ...env } });
-    let out = '';
-    child.stdout.on('data', (b: Buffer) => {
-      out += b.toString();
-      if (out.includes('[y/N]') && !out.includes('skipped')) child.stdin.write('n\n');
-    });
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    // A terminal; "n" is typed at each question.
+    const { stdout: out, code } = await ws.atTerminal(['doctor', '--fix'], 'n\n', { env });
     expect(out).toContain('Start the Docker engine in the background');
     expect(out).toContain('[y/N]');
     expect(out).toContain('skipped docker-engine');
