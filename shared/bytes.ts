@@ -2,6 +2,10 @@
 // `docker system df` print them, so that a state's size here reads the same as its image's there (the
 // cache size cap's "GB" is 10^9 bytes too). Disk space in doctor is df's GiB (its own formatter).
 
+/** The units sizes are given in (the size cap's GB, PRODLIKE_CACHE_STACK_MIN_MB): the ones formatBytes prints. */
+export const MB = 1000 ** 2;
+export const GB = 1000 ** 3;
+
 export function formatBytes(n: number): string {
   if (n < 1000) return `${n} B`;
   const units = ['kB', 'MB', 'GB', 'TB'];

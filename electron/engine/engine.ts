@@ -40,6 +40,7 @@ import type { AdoptPreview, AdoptRequest, AdoptResult } from '../../shared/adopt
 import type { AdoptWrite } from './runner/adopt-run.js';
 import { writeFileAtomic } from './state/atomic-file.js';
 import { cacheEntryName } from '../../shared/cache-words.js';
+import { GB } from '../../shared/bytes.js';
 import { namedKeys } from './cache/cache-named.js';
 import { promises as fs } from 'node:fs';
 import type { MachineStateChange } from '../../shared/machines-live.js';
@@ -802,7 +803,7 @@ export class Engine implements EngineApi {
 }
 
 // The size cap in GB as the settings say it: 10^9 bytes, the unit sizes are shown in (shared/bytes.ts).
-const gb = (n: number) => Math.round(n * 1000 ** 3);
+const gb = (n: number) => Math.round(n * GB);
 const ADOPT_TTL_MS = 10 * 60_000;
 
 function publicEntry(e: { key: string; profile: string; machine: string; prefix: number; total: number; savedAt: string; lastUsed: string; sizeBytes: number }) {

@@ -1,5 +1,7 @@
 // The cache's environment variables (docs/cache.md), read as a user writes them. Pure.
 
+import { MB } from '../../../shared/bytes.js';
+
 /**
  * A number of 0 or more as a user writes it in an environment variable: `fallback` when unset or
  * empty, undefined when it is not one (the caller says so and uses the default).
@@ -12,8 +14,6 @@ export function amountFromEnv(value: string | undefined, fallback: number): numb
 
 /** A saved layer this size or more is carried on over, by default (PRODLIKE_CACHE_STACK_MIN_MB). */
 export const STACK_MIN_MB = 64;
-// MB as Docker and `cache ls` count them (shared/bytes.ts): 10^6 bytes.
-const MB = 1_000_000;
 export const STACK_MIN_BYTES = STACK_MIN_MB * MB;
 
 /** PRODLIKE_CACHE_STACK_MIN_MB in bytes (amountFromEnv). */
