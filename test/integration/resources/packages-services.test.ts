@@ -188,6 +188,39 @@ chmod 755 /etc/init.d/${name}`);
       expect(Date.now() - started).toBeLessThan(20_000);
     });
 
+    it('is probed while its init script answers: a slow status and a slow check take the time of the slower one', async () => {
+      // A status that takes 0.8 s, as Debian's PostgreSQL's (Perl) does under load, and a check as slow.
+      sh(`cat > /etc/init.d/plprobe <<'EOS'
+#!/bin/sh
+PID=/run/plprobe.pid
+case "$1" in
+  start) sleep 100000 </dev/null >/dev/null 2>&1 & echo $! > $PID ;;
+  status) sleep 0.8; [ -f $PID ] && kill -0 "$(cat $PID)" 2>/dev/null && exit 0; exit 3 ;;
+esac
+EOS
+chmod 755 /etc/init.d/plprobe; /etc/init.d/plprobe start; touch /run/plprobe.ready`);
+      const slow = (check: string) => svc('plprobe', { ready: `sleep 0.8; ${check}` });
+      let started = Date.now();
+      expect((await probeOne(t, slow('test -e /run/plprobe.ready'))).actual).toMatchObject({ init: 'sysv', running: true, ready: true });
+      const took = Date.now() - started;
+      console.log(`probe of a service with a 0.8 s status and a 0.8 s ready: check: ${took} ms`);
+      expect(took).toBeLessThan(1400);
+      // The check's own answer, not the status's.
+      started = Date.now();
+      expect((await probeOne(t, slow('test -e /run/plprobe.nothing'))).actual).toMatchObject({ running: true, ready: false });
+      expect(Date.now() - started).toBeLessThan(1400);
+    });
+
+    it('asks pgrep only when the init script has no answer (status above 3), and then by its answer', async () => {
+      // No status action (exit 4): whether a process of the service's name runs decides.
+      sh(`printf '#!/bin/sh\\ncase "$1" in status) exit 4 ;; esac\\n' > /etc/init.d/plnostat && chmod 755 /etc/init.d/plnostat
+cp /bin/sleep /usr/local/bin/plnostat`);
+      expect((await probeOne(t, svc('plnostat'))).actual).toMatchObject({ exists: true, running: false });
+      sh('plnostat 100000 </dev/null >/dev/null 2>&1 &');
+      expect((await probeOne(t, svc('plnostat'))).actual).toMatchObject({ exists: true, running: true });
+      sh('pkill -x plnostat; true');
+    });
+
     it('waits for a running service that does not answer yet', async () => {
       script('plwait', { up: 1, settle: 0 });
       expect(sh('/etc/init.d/plwait start >/dev/null; test -e /run/plwait.ready || echo not-yet')).toBe('not-yet');

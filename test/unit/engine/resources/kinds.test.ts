@@ -187,6 +187,8 @@ describe('service', () => {
     expect(serviceKind.parse('init=systemd\nload=not-found\nactive=inactive\nenabled=\n', spec)).toEqual({ init: 'systemd', exists: false, running: false, enabled: false });
     expect(serviceKind.parse('init=openrc\nexists=1\nstatus=3\nenabled=1\n', spec)).toEqual({ init: 'openrc', exists: true, running: false, enabled: true });
     expect(serviceKind.parse('init=sysv\nexists=1\nstatus=4\npgrep=1\nenabled=0\n', spec)).toEqual({ init: 'sysv', exists: true, running: true, enabled: false });
+    // pgrep is asked only when the script's status says nothing (above 3), the one case its answer is read.
+    expect(serviceKind.probe(spec)).toContain('if [ "$_pl_st" -gt 3 ] && command -v pgrep');
     expect(serviceKind.parse('init=sysv\nexists=0\n', spec)).toEqual({ init: 'sysv', exists: false, running: false, enabled: false });
   });
   it('diffs running and enabled, enabling before starting', () => {
@@ -202,7 +204,12 @@ describe('service', () => {
     const running = { init: 'sysv' as const, exists: true, running: true, enabled: false };
     it('probes the check only when there is one, quoted as one argument of sh -c', () => {
       expect(serviceKind.probe(spec)).not.toContain('ready=');
-      expect(serviceKind.probe(ready)).toContain("if sh -c 'pg_isready -q' </dev/null >/dev/null 2>&1; then echo ready=1; else echo ready=0; fi");
+      const probe = serviceKind.probe(ready);
+      // Started before the init system is asked, and its status read after (both may be slow start-ups).
+      const started = probe.indexOf("sh -c 'pg_isready -q' </dev/null >/dev/null 2>&1 & _pl_rp=$!");
+      expect(started).toBeGreaterThan(-1);
+      expect(started).toBeLessThan(probe.indexOf('/etc/init.d/$_pl_s" status'));
+      expect(probe.indexOf('if wait "$_pl_rp"; then echo ready=1; else echo ready=0; fi')).toBeGreaterThan(probe.indexOf('echo enabled=$_pl_en'));
       expect(serviceKind.parse('init=sysv\nexists=1\nstatus=0\nenabled=0\nready=0\n', ready)).toEqual({ ...running, ready: false });
       expect(serviceKind.parse('init=systemd\nload=loaded\nactive=active\nenabled=enabled\nready=1\n', ready)).toEqual({ init: 'systemd', exists: true, running: true, enabled: true, ready: true });
     });
