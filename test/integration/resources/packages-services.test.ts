@@ -211,7 +211,7 @@ chmod 755 /etc/init.d/plprobe; /etc/init.d/plprobe start; touch /run/plprobe.rea
       expect(Date.now() - started).toBeLessThan(1400);
     });
 
-    it('asks pgrep only when the init script has no answer (status above 3), and then by its answer', async () => {
+    it('with no status from its init script (above 3), whether a process of its name runs decides', async () => {
       // No status action (exit 4): whether a process of the service's name runs decides.
       sh(`printf '#!/bin/sh\\ncase "$1" in status) exit 4 ;; esac\\n' > /etc/init.d/plnostat && chmod 755 /etc/init.d/plnostat
 cp /bin/sleep /usr/local/bin/plnostat`);
