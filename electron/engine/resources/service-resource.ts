@@ -47,11 +47,19 @@ const schema = z.strictObject({
 });
 type Data = z.output<typeof schema>;
 
+/**
+ * LSB init scripts' `status`: 0 running, 1 to this stopped in some way; anything above (4 = unknown, or no
+ * status action) says nothing, and whether a process of the service's name runs decides (pgrep). The
+ * probe, its parse and the start's check follow this one rule.
+ */
+const LSB_STOPPED_MAX = 3;
+const lsbStoppedMax = raw(String(LSB_STOPPED_MAX));
+
 /** sh that succeeds while the service runs, as the probe decides it. */
 function isRunning(init: InitSystem, n: string): ShellCommand {
   if (init === 'systemd') return sh`systemctl is-active --quiet ${n}`;
   if (init === 'openrc') return sh`rc-service ${n} status >/dev/null 2>&1`;
-  return sh`{ ${`/etc/init.d/${n}`} status >/dev/null 2>&1; _pl_st=$?; [ "$_pl_st" -eq 0 ] || { [ "$_pl_st" -gt 3 ] && pgrep -x ${n} >/dev/null 2>&1; }; }`;
+  return sh`{ ${`/etc/init.d/${n}`} status >/dev/null 2>&1; _pl_st=$?; [ "$_pl_st" -eq 0 ] || { [ "$_pl_st" -gt ${lsbStoppedMax} ] && pgrep -x ${n} >/dev/null 2>&1; }; }`;
 }
 
 /** `ready:` as a check: its output hidden, nothing read from stdin. */
@@ -113,7 +121,7 @@ else
   if [ -x "/etc/init.d/$_pl_s" ]; then
     echo exists=1
     "/etc/init.d/$_pl_s" status >/dev/null 2>&1; _pl_st=$?; echo status=$_pl_st
-    if [ "$_pl_st" -gt 3 ] && command -v pgrep >/dev/null 2>&1; then if pgrep -x "$_pl_s" >/dev/null 2>&1; then echo pgrep=1; else echo pgrep=0; fi; fi
+    if [ "$_pl_st" -gt ${lsbStoppedMax} ] && command -v pgrep >/dev/null 2>&1; then if pgrep -x "$_pl_s" >/dev/null 2>&1; then echo pgrep=1; else echo pgrep=0; fi; fi
     _pl_en=0
     for _pl_l in /etc/rc[2345].d/S[0-9][0-9]"$_pl_s" /etc/rc.d/rc[2345].d/S[0-9][0-9]"$_pl_s"; do [ -e "$_pl_l" ] && _pl_en=1; done
     echo enabled=$_pl_en
@@ -134,8 +142,7 @@ if wait "$_pl_rp"; then echo ready=1; else echo ready=0; fi` : sh``}`.text;
     }
     if (need(kv, 'exists') !== '1') return { init, exists: false, running: false, enabled: false, ...ready };
     const status = Number(need(kv, 'status'));
-    // LSB: 0 running; 1-3 stopped in some way; anything else (4 = unknown, or no status action) → pgrep.
-    const running = status === 0 ? true : status <= 3 ? false : kv.get('pgrep') === '1';
+    const running = status === 0 ? true : status <= LSB_STOPPED_MAX ? false : kv.get('pgrep') === '1';
     return { init, exists: true, running, enabled: need(kv, 'enabled') === '1', ...ready };
   },
 
