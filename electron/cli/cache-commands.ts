@@ -112,6 +112,5 @@ export async function snapshotCommand(engine: Engine, args: string[], flags: Cli
   const s = list[0]!;
   const verb = { save: 'saved', restore: 'restored', rm: 'removed' }[op];
   io.out(`${verb} snapshot ${s.name} of ${s.profile}: ${s.machines.join(', ')}${s.volumes.length ? ` (volumes: ${s.volumes.join(', ')})` : ''}`);
-  if (op === 'restore') io.out(pc.dim(`  a restored container's services are not running (a VM restored while running is): \`prodlike up ${profile}\` starts them`));
   return 0;
 }

@@ -95,6 +95,11 @@ export interface SnapshotInfo {
 /** A checked restore of one backend's part of a snapshot: puts it back, and says what it put back. */
 export type RestoreStep = () => Promise<SnapshotInfo | undefined>;
 
+/** What a restore needs of the runner (a backend names no resource kind): the shell text that starts services. */
+export interface RestoreOptions {
+  startServices?: (services: readonly { name: string; ready?: string }[]) => string;
+}
+
 /**
  * A backend whose machines can be saved and put back (`prodlike snapshot`); the command iterates the
  * profile's backends (runner/snapshot.ts). Each method gets only that backend's machines and answers
@@ -106,9 +111,10 @@ export interface SnapshotBackend {
   snapshotSave(profile: Profile, machines: MachineSpec[], name: string, log: (text: string) => void): Promise<SnapshotInfo | undefined>;
   /**
    * Checks that this backend's part of snapshot `name` can be put back, and refuses (nothing changed)
-   * when it cannot; answers the restore itself, to run once every backend has checked its part.
+   * when it cannot; answers the restore itself, to run once every backend has checked its part. A
+   * machine put back running has its processes back: a container's services are started with `opts`.
    */
-  snapshotPrepareRestore(profile: Profile, machines: MachineSpec[], name: string, log: (text: string) => void): Promise<RestoreStep | undefined>;
+  snapshotPrepareRestore(profile: Profile, machines: MachineSpec[], name: string, log: (text: string) => void, opts?: RestoreOptions): Promise<RestoreStep | undefined>;
   snapshotList(profile: Profile, machines: MachineSpec[]): Promise<SnapshotInfo[]>;
   snapshotRemove(profile: Profile, machines: MachineSpec[], name: string): Promise<SnapshotInfo | undefined>;
 }

@@ -36,6 +36,23 @@ export function servicesToStart(resources: readonly ResourceSpec[], prefix: numb
 }
 
 /**
+ * What a container restored from a snapshot starts as it is put back (a snapshot holds the disk, not
+ * the processes): the services a container from a cached state of the whole machine starts
+ * (servicesToStart), and what it leaves to `up`: the running services after the first command guarded
+ * by a shell test, and the commands (one may start a process, as `nohup … &` does, or change the disk:
+ * which, only its guard knows at run time, and a restore does not provision).
+ */
+export function restoreStarts(resources: readonly ResourceSpec[]): { services: ServiceStart[]; left: { services: string[]; commands: number } } {
+  const services = servicesToStart(resources, resources.length);
+  const started = new Set(services.map((s) => s.name));
+  const leftServices: string[] = [];
+  for (const r of resources) {
+    if (r.kind === 'service' && r.state === 'running' && !started.has(r.name) && !leftServices.includes(r.name)) leftServices.push(r.name);
+  }
+  return { services, left: { services: leftServices, commands: resources.filter((r) => r.kind === 'command').length } };
+}
+
+/**
  * Whether the first `n` resources may have left a process running: a service, or any command (it may
  * start a daemon, as `nohup … &` does). Without one, a container made from the state saved after them
  * is the same machine.

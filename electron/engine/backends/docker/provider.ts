@@ -30,7 +30,7 @@ import {
   profileFilter,
   volumeName,
 } from './labels.js';
-import { emitMachine, type MachineProvider, type OnReached, type RestoreStep, type RunContext, type ShellCallbacks, type ShellSession, type SnapshotBackend, type SnapshotInfo } from '../backend.js';
+import { emitMachine, type MachineProvider, type OnReached, type RestoreOptions, type RestoreStep, type RunContext, type ShellCallbacks, type ShellSession, type SnapshotBackend, type SnapshotInfo } from '../backend.js';
 import { openDockerShell } from '../shell.js';
 
 export interface DockerProviderOptions {
@@ -601,8 +601,8 @@ export class DockerProvider implements MachineProvider, SnapshotBackend {
     return (await import('./snapshot.js')).snapshotSave(this, { ...profile, machines }, name, log);
   }
 
-  async snapshotPrepareRestore(profile: Profile, machines: MachineSpec[], name: string, log: (text: string) => void): Promise<RestoreStep | undefined> {
-    return (await import('./snapshot.js')).prepareRestore(this, { ...profile, machines }, name, log);
+  async snapshotPrepareRestore(profile: Profile, machines: MachineSpec[], name: string, log: (text: string) => void, opts: RestoreOptions = {}): Promise<RestoreStep | undefined> {
+    return (await import('./snapshot.js')).prepareRestore(this, { ...profile, machines }, name, log, opts);
   }
 
   async snapshotList(profile: Profile, machines: MachineSpec[]): Promise<SnapshotInfo[]> {

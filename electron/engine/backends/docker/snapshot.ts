@@ -1,7 +1,8 @@
 // `prodlike snapshot save|restore|ls|rm <profile> [name]`: a running environment's machines saved as
 // images (docker commit) and their named volumes copied into labelled volumes; restore puts both back.
-// A restored container carries the machine's usual labels and config hash, so the next `up` keeps it
-// and only starts its services (a snapshot holds the disk, not the processes).
+// A restored container carries the machine's usual labels and config hash, so the next `up` keeps it.
+// A snapshot holds the disk, not the processes: a container put back running has its services started
+// as it is restored, as a container from a cached state does; its commands are left to `up`.
 
 import { createHash } from 'node:crypto';
 import type Docker from 'dockerode';
@@ -21,7 +22,9 @@ import {
   SNAPSHOT_REPO,
 } from '../../cache/cache-labels.js';
 import { commitContainer, execToEnd, readBaseConfig } from './cache-store.js';
-import type { RestoreStep, SnapshotInfo } from '../backend.js';
+import type { RestoreOptions, RestoreStep, SnapshotInfo } from '../backend.js';
+import { restoreStarts } from '../../cache/runtime-state.js';
+import { DockerExecTransport } from './exec-transport.js';
 import { checkSnapshotName } from '../snapshot-name.js';
 
 /** What snapshots need of the Docker provider (provider.ts is one; it loads this module lazily, so this
@@ -142,7 +145,7 @@ export async function snapshotSave(provider: SnapshotDocker, profile: Profile, n
  * snapshot, each machine's volumes and base image), and the answer is the restore itself, which
  * runner/snapshot.ts runs once every backend has checked its part.
  */
-export async function prepareRestore(provider: SnapshotDocker, profile: Profile, name: string, log: (s: string) => void): Promise<RestoreStep | undefined> {
+export async function prepareRestore(provider: SnapshotDocker, profile: Profile, name: string, log: (s: string) => void, opts: RestoreOptions = {}): Promise<RestoreStep | undefined> {
   checkSnapshotName(name);
   const docker = await provider.client();
   const snap = (await snapshotList(provider, profile)).find((s) => s.name === name);
@@ -164,7 +167,7 @@ export async function prepareRestore(provider: SnapshotDocker, profile: Profile,
     }
     bases.set(m.name, base.Id);
   }
-  return () => restore(provider, profile, name, { docker, snap, containers, bases }, log);
+  return () => restore(provider, profile, name, { docker, snap, containers, bases }, log, opts);
 }
 
 async function restore(
@@ -173,6 +176,7 @@ async function restore(
   name: string,
   { docker, snap, containers, bases }: { docker: Docker; snap: SnapshotInfo; containers: Docker.ContainerInfo[]; bases: Map<string, string> },
   log: (s: string) => void,
+  opts: RestoreOptions,
 ): Promise<SnapshotInfo> {
   await provider.network(profile);
   // What was put back, as the profile is now (a machine or volume it gained since the save is not).
@@ -217,10 +221,44 @@ async function restore(
         if (statusCode(err) !== 304) throw err;
       });
     }
-    log(`${m.name}: restored${wasStopped ? ', stopped as it was (`prodlike up` starts it)' : ''}`);
+    log(`${m.name}: restored${wasStopped ? ', stopped as it was (`prodlike up` starts it)' : await startProcesses(docker, restored.id, m, opts)}`);
     done.machines.push(m.name);
   }
   return done;
+}
+
+/** Past the start script's own limits (a `ready:` check is given about 2 minutes): only a hung init script meets it. */
+const START_TIMEOUT_MS = 300_000;
+
+/**
+ * Starts a restored, running container's services (restoreStarts: those a container from a cached
+ * state of the whole machine starts, with the same script) and says what it started, what did not
+ * start, and what is left to `up`. Only where Prodlike's keep-alive is the main process and runs as
+ * root (canStartServices), as for a cached state; elsewhere every service is left to `up`.
+ */
+async function startProcesses(docker: Docker, id: string, m: MachineSpec & { docker: NonNullable<MachineSpec['docker']> }, opts: RestoreOptions): Promise<string> {
+  const plan = restoreStarts(m.resources);
+  const can = canStartServices(m.docker) && opts.startServices !== undefined;
+  const leftServices = can ? plan.left.services : [...plan.services.map((s) => s.name), ...plan.left.services];
+  const said: string[] = [];
+  if (can && plan.services.length) {
+    const names = plan.services.map((s) => s.name);
+    try {
+      const r = await new DockerExecTransport(id, { machine: m.name, docker }).exec(opts.startServices!(plan.services), { timeoutMs: START_TIMEOUT_MS });
+      const failed = names.filter((n) => r.stderr.includes(`prodlike: ${n} did not start`));
+      const started = names.filter((n) => !failed.includes(n));
+      if (started.length) said.push(`services started: ${started.join(', ')}`);
+      if (failed.length) said.push(`did not start: ${failed.join(', ')} (\`prodlike up\` says why)`);
+    } catch (err) {
+      said.push(`services maybe not started (${(err as Error).message}): \`prodlike up\` starts what is stopped`);
+    }
+  }
+  const left = [
+    ...(leftServices.length ? [`service${leftServices.length > 1 ? 's' : ''} ${leftServices.join(', ')}`] : []),
+    ...(plan.left.commands ? [`${plan.left.commands} command${plan.left.commands > 1 ? 's' : ''}`] : []),
+  ];
+  if (left.length) said.push(`left to \`prodlike up\`: ${left.join(' and ')}`);
+  return said.length ? `, ${said.join('; ')}` : '';
 }
 
 export async function snapshotList(provider: SnapshotDocker, profile: Profile): Promise<SnapshotInfo[]> {

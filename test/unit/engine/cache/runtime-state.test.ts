@@ -2,7 +2,7 @@
 // container from a cached state starts as it starts, and when a run may carry on in a container made
 // from the state it just saved.
 import { describe, expect, it } from 'vitest';
-import { mayLeaveProcesses, servicesToStart, servicesToStop } from '../../../../electron/engine/cache/runtime-state.js';
+import { mayLeaveProcesses, restoreStarts, servicesToStart, servicesToStop } from '../../../../electron/engine/cache/runtime-state.js';
 import type { ResourceSpec } from '../../../../shared/profile.js';
 
 const pkg = (name: string): ResourceSpec => ({ id: `package:${name}`, kind: 'package', name, state: 'present' });
@@ -69,5 +69,27 @@ describe('services stopped cleanly before a container stops or goes', () => {
   it('name a service once, and none on a machine without one', () => {
     expect(servicesToStop([svc('cron'), file('/x'), svc('cron')])).toEqual(['cron']);
     expect(servicesToStop([pkg('tree'), file('/x')])).toEqual([]);
+  });
+});
+
+describe('what a container restored from a snapshot starts, and leaves to up', () => {
+  it('starts every running service of the machine, in order, with its ready: check, and leaves its commands to up', () => {
+    const ready: ResourceSpec = { id: 'service:postgresql', kind: 'service', name: 'postgresql', state: 'running', ready: 'pg_isready -q' };
+    const db = [pkg('postgresql-15'), file('/etc/postgresql/15/main/postgresql.conf'), ready, cmd('createdb shop', { unless: 'psql -c ...' })];
+    expect(restoreStarts(db)).toEqual({ services: [{ name: 'postgresql', ready: 'pg_isready -q' }], left: { services: [], commands: 1 } });
+  });
+
+  it('leaves nothing on a machine of packages, files and services alone', () => {
+    expect(restoreStarts([pkg('nginx'), file('/x'), svc('nginx'), svc('cron')])).toEqual({ services: [{ name: 'nginx' }, { name: 'cron' }], left: { services: [], commands: 0 } });
+  });
+
+  it('counts every command, guarded or not: a restore does not provision, and any of them may start a process', () => {
+    const app = [pkg('python3'), cmd('make', { creates: '/opt/built' }), cmd('nohup srv &', { unless: 'kill -0 $(cat /run/srv.pid)' }), cmd('date > /tmp/x', {})];
+    expect(restoreStarts(app)).toEqual({ services: [], left: { services: [], commands: 3 } });
+  });
+
+  it('leaves a running service after a command guarded by a shell test to up, once, and starts none that must be stopped', () => {
+    const m = [svc('cron'), cmd('setup', { onlyif: 'true' }), svc('a'), svc('b', 'stopped'), svc('a')];
+    expect(restoreStarts(m)).toEqual({ services: [{ name: 'cron' }], left: { services: ['a'], commands: 1 } });
   });
 });
