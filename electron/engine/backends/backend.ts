@@ -95,9 +95,12 @@ export interface SnapshotInfo {
 /** A checked restore of one backend's part of a snapshot: puts it back, and says what it put back. */
 export type RestoreStep = () => Promise<SnapshotInfo | undefined>;
 
-/** What a restore needs of the runner (a backend names no resource kind): the shell text that starts services. */
+/**
+ * What a restore needs of the runner (a backend names no resource kind): the shell text that starts
+ * services, and the line it writes on its stderr for one that did not start.
+ */
 export interface RestoreOptions {
-  startServices?: (services: readonly { name: string; ready?: string }[]) => string;
+  startServices?: { script: (services: readonly { name: string; ready?: string }[]) => string; didNotStart: (name: string) => string };
 }
 
 /**

@@ -243,6 +243,11 @@ cat "$_pl_log"`);
   },
 };
 
+/** What a start script (startServicesScript) writes on its stderr for a service that did not start. */
+export function didNotStart(name: string): string {
+  return `prodlike: ${name} did not start`;
+}
+
 /**
  * Shell text that starts services, in order, in a container whose PID 1 is not an init system (so OpenRC
  * or SysV scripts, found as the probe finds them). A service that fails to start is only reported on the
@@ -257,7 +262,7 @@ export function startServicesScript(services: readonly { name: string; ready?: s
       const run = sh`if ${OPENRC}; then rc-service ${n} start
 elif command -v service >/dev/null 2>&1; then service ${n} start
 else ${`/etc/init.d/${n}`} start; fi </dev/null`;
-      const failed = sh`echo ${`prodlike: ${n} did not start`} >&2`;
+      const failed = sh`echo ${didNotStart(n)} >&2`;
       if (ready === undefined) return sh`${run} || ${failed}`;
       // As converge's start: done when the check passes; given up on when the script ends non-zero, or
       // ends with 0 and the service is still not running 5 s later (converge then says why).

@@ -9,7 +9,7 @@ import { ProdlikeError } from '../errors.js';
 import { canSnapshot, type SnapshotBackend, type SnapshotInfo } from '../backends/backend.js';
 import { checkSnapshotName } from '../backends/snapshot-name.js';
 import { byProvider, type ProviderSet } from './backends.js';
-import { startServicesScript } from '../resources/service-resource.js';
+import { didNotStart, startServicesScript } from '../resources/service-resource.js';
 
 type Log = (text: string) => void;
 
@@ -92,7 +92,7 @@ export async function snapshotRestore(providers: ProviderSet, profile: Profile, 
   // Every backend checks its part before any is put back: a VM refused after the containers were
   // restored would leave the environment half in the snapshot.
   const steps = [];
-  for (const g of gs) steps.push(await g.backend.snapshotPrepareRestore(profile, g.machines, name, log, { startServices: startServicesScript }));
+  for (const g of gs) steps.push(await g.backend.snapshotPrepareRestore(profile, g.machines, name, log, { startServices: { script: startServicesScript, didNotStart } }));
   const parts: SnapshotInfo[] = [];
   for (const step of steps) {
     const p = await step?.();

@@ -214,49 +214,53 @@ async function restore(
     // (`kill -0 <pid>`) says "running" whenever a new process happens to get that pid, and up would not
     // start the service. No service runs in the restored container yet, so every pid file there is stale —
     // unless its main process is the profile's own (`command:`…), already running and maybe with one.
-    if (canStartServices(m.docker)) await execToEnd(docker, restored.id, ['sh', '-c', "find /run -xdev -type f -name '*.pid' -delete 2>/dev/null; true"]);
+    // A machine that runs has its services started in the same exec, once they are gone.
+    let said = ', stopped as it was (`prodlike up` starts it)';
     if (wasStopped) {
+      if (canStartServices(m.docker)) await execToEnd(docker, restored.id, ['sh', '-c', STALE_PID_FILES]);
       await restored.stop().catch((err: unknown) => {
         // 304: its own main process (`command:`) had ended already.
         if (statusCode(err) !== 304) throw err;
       });
-    }
-    log(`${m.name}: restored${wasStopped ? ', stopped as it was (`prodlike up` starts it)' : await startProcesses(docker, restored.id, m, opts)}`);
+    } else said = await startProcesses(docker, restored.id, m, opts);
+    log(`${m.name}: restored${said}`);
     done.machines.push(m.name);
   }
   return done;
 }
 
+/** Removes the pid files a restored container's disk holds (above: they name processes that are gone). */
+const STALE_PID_FILES = "find /run -xdev -type f -name '*.pid' -delete 2>/dev/null; true";
+
 /** Past the start script's own limits (a `ready:` check is given about 2 minutes): only a hung init script meets it. */
 const START_TIMEOUT_MS = 300_000;
 
 /**
- * Starts a restored, running container's services (restoreStarts: those a container from a cached
- * state of the whole machine starts, with the same script) and says what it started, what did not
- * start, and what is left to `up`. Only where Prodlike's keep-alive is the main process and runs as
- * root (canStartServices), as for a cached state; elsewhere every service is left to `up`.
+ * In a restored container that runs: removes the stale pid files and starts its services, in one exec
+ * (restoreStarts: those a container from a cached state of the whole machine starts, with the same
+ * script), and says what it started, what did not start, and what is left to `up`. Only where
+ * Prodlike's keep-alive is the main process and runs as root (canStartServices), as for a cached
+ * state; elsewhere nothing runs in it and every service is left to `up`.
  */
 async function startProcesses(docker: Docker, id: string, m: MachineSpec & { docker: NonNullable<MachineSpec['docker']> }, opts: RestoreOptions): Promise<string> {
   const plan = restoreStarts(m.resources);
-  const can = canStartServices(m.docker) && opts.startServices !== undefined;
-  const leftServices = can ? plan.left.services : [...plan.services.map((s) => s.name), ...plan.left.services];
+  const start = canStartServices(m.docker) ? opts.startServices : undefined;
+  const starting = start ? plan.services : [];
   const said: string[] = [];
-  if (can && plan.services.length) {
-    const names = plan.services.map((s) => s.name);
+  if (start && starting.length) {
+    const names = starting.map((s) => s.name);
     try {
-      const r = await new DockerExecTransport(id, { machine: m.name, docker }).exec(opts.startServices!(plan.services), { timeoutMs: START_TIMEOUT_MS });
-      const failed = names.filter((n) => r.stderr.includes(`prodlike: ${n} did not start`));
+      const r = await new DockerExecTransport(id, { machine: m.name, docker }).exec(`${STALE_PID_FILES}\n${start.script(starting)}`, { timeoutMs: START_TIMEOUT_MS });
+      const failed = names.filter((n) => r.stderr.includes(start.didNotStart(n)));
       const started = names.filter((n) => !failed.includes(n));
       if (started.length) said.push(`services started: ${started.join(', ')}`);
       if (failed.length) said.push(`did not start: ${failed.join(', ')} (\`prodlike up\` says why)`);
     } catch (err) {
       said.push(`services maybe not started (${(err as Error).message}): \`prodlike up\` starts what is stopped`);
     }
-  }
-  const left = [
-    ...(leftServices.length ? [`service${leftServices.length > 1 ? 's' : ''} ${leftServices.join(', ')}`] : []),
-    ...(plan.left.commands ? [`${plan.left.commands} command${plan.left.commands > 1 ? 's' : ''}`] : []),
-  ];
+  } else if (canStartServices(m.docker)) await execToEnd(docker, id, ['sh', '-c', STALE_PID_FILES]);
+  const leftServices = [...plan.services.filter((s) => !starting.includes(s)).map((s) => s.name), ...plan.left.services];
+  const left = [...(leftServices.length ? [`service${leftServices.length > 1 ? 's' : ''} ${leftServices.join(', ')}`] : []), ...(plan.left.commands ? [`${plan.left.commands} command${plan.left.commands > 1 ? 's' : ''}`] : [])];
   if (left.length) said.push(`left to \`prodlike up\`: ${left.join(' and ')}`);
   return said.length ? `, ${said.join('; ')}` : '';
 }
