@@ -14,3 +14,13 @@ ${start.map((l) => `    ${l}`).join('\n')}
 esac
 `;
 }
+
+/** A file resource (profile text, under `resources:` of a machine): that init script, installed. */
+export function initScriptResource(name: string, start: string[], alsoRemove = ''): string {
+  const content = initScriptText(name, start, alsoRemove)
+    .trimEnd()
+    .split('\n')
+    .map((l) => `          ${l}`)
+    .join('\n');
+  return `      - file: /etc/init.d/${name}\n        mode: "0755"\n        content: |\n${content}\n`;
+}

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { docker, dockerTry, exec, purge, skippedOnSharedEngine, removeCacheImages, unique, workspace, type CliRun, type Workspace } from '../../support/cli.js';
 import { registryTags, startRegistry, type Registry } from '../../support/registry.js';
-import { initScriptText } from '../../support/init-script.js';
+import { initScriptResource as initScript } from '../../support/init-script.js';
 
 const NAME = unique('pl-it-cache');
 const CONTAINER = `${NAME}-m`;
@@ -103,17 +103,6 @@ function cacheImages(): { id: string; key: string; prefix: string }[] {
 const containerPrefix = () => docker('inspect', '-f', '{{index .Config.Labels "prodlike.cache-prefix"}}', CONTAINER);
 
 let freshPrint = '';
-
-/** A file resource (profile text): the init script of a service of the test's own (initScriptText). */
-const initScript = (name: string, start: string[], alsoRemove = '') => `      - file: /etc/init.d/${name}
-        mode: "0755"
-        content: |
-${initScriptText(name, start, alsoRemove)
-  .trimEnd()
-  .split('\n')
-  .map((l) => `          ${l}`)
-  .join('\n')}
-`;
 
 // A machine that runs as another user than root, with a service in its cached state.
 const AS_USER = `${NAME}-user`;

@@ -2,11 +2,13 @@
 // cannot hold (refused, nothing changed), an image that runs as another user than root (its volume is
 // copied and put back), a save that fails half-way (nothing of it kept), a restore that cannot finish
 // (refused before anything is removed), a container whose main process is the profile's own (its
-// pid file is left alone), and a snapshot whose machines the profile no longer has (named; refused when
-// it has none of them). Checked with docker itself, not through Prodlike.
+// pid file is left alone), a snapshot whose machines the profile no longer has (named; refused when
+// it has none of them), and a service that does not start again as its machine is restored (named).
+// Checked with docker itself, not through Prodlike.
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { docker, dockerTry, exec, purge, unique, workspace, type Workspace } from '../../support/cli.js';
+import { initScriptResource } from '../../support/init-script.js';
 
 const NAME = unique('pl-it-snapsafe');
 const NOBODY_IMAGE = `${NAME}-nobody:local`;
@@ -42,7 +44,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(() => {
-  for (const s of ['user', 'anon', 'fail', 'renamed', 'empty', 'stopped']) {
+  for (const s of ['user', 'anon', 'fail', 'renamed', 'empty', 'stopped', 'start']) {
     purge(`${NAME}-${s}`);
     const imgs = snapshotImages(`${NAME}-${s}`);
     if (imgs) dockerTry('rmi', '-f', ...new Set(imgs.split('\n')));
@@ -200,4 +202,42 @@ describe('snapshots where data could be lost', () => {
     expect((await p.run('snapshot', 'restore', 'one')).code).toBe(0);
     expect(docker('inspect', '-f', '{{.State.Running}}', `${p.name}-s`)).toBe('true');
   }, 180_000);
+  it('a restore starts the services of a machine that runs, and names one that does not start; up then starts it', async () => {
+    // plfail starts only while /etc/plfail.ok exists; the snapshot is saved after it was removed.
+    const p = await profile(
+      'start',
+      `  a:
+    docker: { image: debian:bookworm }
+    resources:
+${initScriptResource('plok', ["sh -c 'exec sleep 100002' </dev/null >/dev/null 2>&1 &", 'echo $! > $PID ;;'])}${initScriptResource('plfail', ['[ -f /etc/plfail.ok ] || exit 1', "sh -c 'exec sleep 100003' </dev/null >/dev/null 2>&1 &", 'echo $! > $PID ;;'])}      - file: /etc/plfail.ok
+        content: "ok\\n"
+      - service: plok
+        state: running
+      - service: plfail
+        state: running
+`,
+    );
+    const container = `${p.name}-a`;
+    const sleeping = () =>
+      docker('top', container, '-eo', 'pid,args')
+        .split('\n')
+        .filter((l) => /^\d+\s+sleep 10000[23]$/.test(l.trim()))
+        .map((l) => l.trim().replace(/^\d+\s+/, ''))
+        .sort();
+    const up = await p.run('up');
+    expect(up.code, up.stderr).toBe(0);
+    expect(sleeping()).toEqual(['sleep 100002', 'sleep 100003']);
+    docker('exec', container, 'rm', '/etc/plfail.ok');
+    expect((await p.run('snapshot', 'save', 'one')).code).toBe(0);
+    const restore = await p.run('snapshot', 'restore', 'one');
+    expect(restore.code, restore.stderr).toBe(0);
+    expect(restore.stdout).toMatch(/^\s*a: restored, services started: plok; did not start: plfail \(`prodlike up` says why\)$/m);
+    expect(sleeping()).toEqual(['sleep 100002']);
+    // plok's pid file is the new process's, not the saved one's.
+    expect(exec(container, 'cat /proc/$(cat /run/plok.pid)/cmdline | tr "\\0" " "').trim()).toBe('sleep 100002');
+    const again = await p.run('up');
+    expect(again.code, again.stderr).toBe(0);
+    expect(sleeping()).toEqual(['sleep 100002', 'sleep 100003']);
+    expect((await p.run('snapshot', 'rm', 'one')).code).toBe(0);
+  }, 120_000);
 });
