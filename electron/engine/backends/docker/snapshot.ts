@@ -215,15 +215,14 @@ async function restore(
     // start the service. No service runs in the restored container yet, so every pid file there is stale —
     // unless its main process is the profile's own (`command:`…), already running and maybe with one.
     // A machine that runs has its services started in the same exec, once they are gone.
-    let said = ', stopped as it was (`prodlike up` starts it)';
     if (wasStopped) {
       if (canStartServices(m.docker)) await execToEnd(docker, restored.id, ['sh', '-c', STALE_PID_FILES]);
       await restored.stop().catch((err: unknown) => {
         // 304: its own main process (`command:`) had ended already.
         if (statusCode(err) !== 304) throw err;
       });
-    } else said = await startProcesses(docker, restored.id, m, opts);
-    log(`${m.name}: restored${said}`);
+      log(`${m.name}: restored, stopped as it was (\`prodlike up\` starts it)`);
+    } else log(`${m.name}: restored${await startProcesses(docker, restored.id, m, opts)}`);
     done.machines.push(m.name);
   }
   return done;
@@ -244,7 +243,8 @@ const START_TIMEOUT_MS = 300_000;
  */
 async function startProcesses(docker: Docker, id: string, m: MachineSpec & { docker: NonNullable<MachineSpec['docker']> }, opts: RestoreOptions): Promise<string> {
   const plan = restoreStarts(m.resources);
-  const start = canStartServices(m.docker) ? opts.startServices : undefined;
+  const can = canStartServices(m.docker);
+  const start = can ? opts.startServices : undefined;
   const starting = start ? plan.services : [];
   const said: string[] = [];
   if (start && starting.length) {
@@ -258,7 +258,7 @@ async function startProcesses(docker: Docker, id: string, m: MachineSpec & { doc
     } catch (err) {
       said.push(`services maybe not started (${(err as Error).message}): \`prodlike up\` starts what is stopped`);
     }
-  } else if (canStartServices(m.docker)) await execToEnd(docker, id, ['sh', '-c', STALE_PID_FILES]);
+  } else if (can) await execToEnd(docker, id, ['sh', '-c', STALE_PID_FILES]);
   const leftServices = [...plan.services.filter((s) => !starting.includes(s)).map((s) => s.name), ...plan.left.services];
   const left = [...(leftServices.length ? [`service${leftServices.length > 1 ? 's' : ''} ${leftServices.join(', ')}`] : []), ...(plan.left.commands ? [`${plan.left.commands} command${plan.left.commands > 1 ? 's' : ''}`] : [])];
   if (left.length) said.push(`left to \`prodlike up\`: ${left.join(' and ')}`);
