@@ -245,12 +245,11 @@ async function startProcesses(docker: Docker, id: string, m: MachineSpec & { doc
   const plan = restoreStarts(m.resources);
   const can = canStartServices(m.docker);
   const start = can ? opts.startServices : undefined;
-  const starting = start ? plan.services : [];
   const said: string[] = [];
-  if (start && starting.length) {
-    const names = starting.map((s) => s.name);
+  if (start && plan.services.length) {
+    const names = plan.services.map((s) => s.name);
     try {
-      const r = await new DockerExecTransport(id, { machine: m.name, docker }).exec(`${STALE_PID_FILES}\n${start.script(starting)}`, { timeoutMs: START_TIMEOUT_MS });
+      const r = await new DockerExecTransport(id, { machine: m.name, docker }).exec(`${STALE_PID_FILES}\n${start.script(plan.services)}`, { timeoutMs: START_TIMEOUT_MS });
       const failed = names.filter((n) => r.stderr.includes(start.didNotStart(n)));
       const started = names.filter((n) => !failed.includes(n));
       if (started.length) said.push(`services started: ${started.join(', ')}`);
@@ -259,7 +258,8 @@ async function startProcesses(docker: Docker, id: string, m: MachineSpec & { doc
       said.push(`services maybe not started (${(err as Error).message}): \`prodlike up\` starts what is stopped`);
     }
   } else if (can) await execToEnd(docker, id, ['sh', '-c', STALE_PID_FILES]);
-  const leftServices = [...plan.services.filter((s) => !starting.includes(s)).map((s) => s.name), ...plan.left.services];
+  // Not started here (no start script can run in it): every running service is up's.
+  const leftServices = [...(start ? [] : plan.services.map((s) => s.name)), ...plan.left.services];
   const left = [...(leftServices.length ? [`service${leftServices.length > 1 ? 's' : ''} ${leftServices.join(', ')}`] : []), ...(plan.left.commands ? [`${plan.left.commands} command${plan.left.commands > 1 ? 's' : ''}`] : [])];
   if (left.length) said.push(`left to \`prodlike up\`: ${left.join(' and ')}`);
   return said.length ? `, ${said.join('; ')}` : '';
