@@ -140,6 +140,28 @@ machines:
         state: running
 `;
 
+// A fourth: services whose pid files, saved in the cached state, name a process that lives in every
+// new container (pid 1). That stands for the chance collision (pids start again at 1 in each container):
+// an init script that checks `kill -0 <pid>` (as cron's status does) would call the service running and
+// skip its start. On s, plpid starts as the container starts (its start script); on t, plpid2 comes
+// after a command guarded by a shell test, so converge starts it (no start script: the first probe).
+const STALE = `${NAME}-stale`;
+const staleProfile = `name: ${STALE}
+machines:
+  s:
+    docker: { image: debian:bookworm, env: { TEST_RUN: ${RUN} } }
+    resources:
+${initScript('plpid', ["sh -c 'exec sleep 100005' </dev/null >/dev/null 2>&1 &", 'echo 1 > $PID ;;'])}      - service: plpid
+        state: running
+  t:
+    docker: { image: debian:bookworm, env: { TEST_RUN: ${RUN} } }
+    resources:
+      - command: touch /opt/plpid-checked
+        unless: test -e /opt/plpid-checked
+${initScript('plpid2', ["sh -c 'exec sleep 100006' </dev/null >/dev/null 2>&1 &", 'echo 1 > $PID ;;'])}      - service: plpid2
+        state: running
+`;
+
 // A third: a service whose start script confirms for 30 s after it answers (as Debian's PostgreSQL
 // script does for 2 s), with a `ready:` check.
 const READY = `${NAME}-ready`;
@@ -201,6 +223,8 @@ afterAll(async () => {
   dockerTry('rmi', '-f', VOL_IMAGE);
   removeCacheImages(READY);
   removeCacheImages(SVC);
+  purge(STALE);
+  removeCacheImages(STALE);
   for (const img of cacheImages()) dockerTry('rmi', '-f', img.id);
   const snaps = docker('images', '--filter', `label=prodlike.snapshot-profile=${NAME}`, '-q');
   if (snaps) dockerTry('rmi', '-f', ...new Set(snaps.split('\n')));
@@ -601,6 +625,33 @@ machines:
     expect(resultsOf(restored)).toEqual(['package:ok', 'file:ok', 'service:ok']);
     expect(restored.ms).toBeLessThan(60_000);
     expect((await run('snapshot', 'rm')).code).toBe(0);
+  });
+
+  it('a container from a cached state does not trust the pid files saved in it: its services start, with it and in converge', async () => {
+    const staleFile = await ws.write('profiles/stale.yaml', staleProfile);
+    const run = (...args: string[]) => ws.run([...args, staleFile, '--json'], { env: ENV });
+    const sleeping = () =>
+      ['s', 't'].flatMap((m) =>
+        docker('top', `${STALE}-${m}`, '-eo', 'pid,args')
+          .split('\n')
+          .filter((l) => /^\d+\s+sleep 10000[56]$/.test(l.trim()))
+          .map((l) => `${m}: ${l.trim().replace(/^\d+\s+/, '')}`),
+      );
+    const cold = await run('up');
+    expect(cold.code, cold.stderr).toBe(0);
+    expect(sleeping()).toEqual(['s: sleep 100005', 't: sleep 100006']);
+    // The premise: each machine's whole state holds its pid file, naming pid 1.
+    const state = (m: string, prefix: string) => docker('images', '-q', '--filter', `label=prodlike.cache-profile=${STALE}`, '--filter', `label=prodlike.cache-machine=${m}`, '--filter', `label=prodlike.cache-prefix=${prefix}`);
+    expect(docker('run', '--rm', '--entrypoint', 'cat', state('s', '2/2'), '/run/plpid.pid')).toBe('1');
+    expect(docker('run', '--rm', '--entrypoint', 'cat', state('t', '3/3'), '/run/plpid2.pid')).toBe('1');
+    expect((await run('destroy')).code).toBe(0);
+
+    const warm = await run('up');
+    expect(warm.code, warm.stderr).toBe(0);
+    expect(provisionDetail(warm)).toMatch(/created from cache \(saved [^)]*, 2 of 2 resources; services start with it: plpid\)/);
+    expect(provisionDetail(warm)).toMatch(/created from cache \(saved [^)]*, 3 of 3 resources\)/);
+    // Both run, as after the fresh build: neither start was skipped on a saved pid file.
+    expect(sleeping()).toEqual(['s: sleep 100005', 't: sleep 100006']);
   });
 
   it('a service with ready: is up once its check passes, fresh and from cache, while its start script still confirms', async () => {

@@ -52,6 +52,17 @@ export const WAIT_FOR_START = sh`if grep -qs ${` ${STARTED_DIR} tmpfs `} /proc/m
 ${pollUntil(sh`[ -e ${STARTED_MARK} ]`, sh`:`, sh`break`)}
 fi`.text;
 
+/**
+ * Removes the pid files of a container made from a saved disk (a cached state, a carried-on save, a
+ * snapshot). The state was saved while services ran: their pid files are in it, naming processes that
+ * are gone. A boot empties /run; a container's is on its disk. Left there, an init script's check
+ * (`kill -0 <pid>`) says "running" whenever a new process happens to get that pid: its start is skipped
+ * and up calls it running, or a stop kills that other process. Only where Prodlike's keep-alive is the
+ * main process (canStartServices): nothing of the saved state runs yet, so every pid file is stale.
+ * Not in the tmpfs of the start mark (-xdev).
+ */
+export const STALE_PID_FILES = "find /run -xdev -type f -name '*.pid' -delete 2>/dev/null; true";
+
 export interface DesiredContainer {
   profile: Profile;
   machine: string;
@@ -146,7 +157,7 @@ function containerCommand(spec: DockerMachineSpec, init: boolean, startScript?: 
   if (spec.keepAlive === false) return {};
   const keep = init ? KEEP_ALIVE : KEEP_ALIVE_NO_INIT;
   // Without an init the shell stays PID 1 and ends on SIGTERM (as KEEP_ALIVE_NO_INIT does).
-  if (startScript) return { Entrypoint: ['sh', '-c', `${startScript}\n: > ${STARTED_MARK}\n${init ? 'exec sleep infinity' : KEEP_ALIVE_NO_INIT.Entrypoint[2]}`], Cmd: [] };
+  if (startScript) return { Entrypoint: ['sh', '-c', `${STALE_PID_FILES}\n${startScript}\n: > ${STARTED_MARK}\n${init ? 'exec sleep infinity' : KEEP_ALIVE_NO_INIT.Entrypoint[2]}`], Cmd: [] };
   return keep;
 }
 

@@ -17,7 +17,7 @@ import { configHash, formatParts, normalizeDockerSpec } from './config-hash.js';
 import type { SshDialOptions, SshEngineDial } from './ssh-dial.js';
 import { engineMessage, engineUnreachableError, getDocker, isEngineUnreachable, pingDocker, statusCode } from './client.js';
 import type { EngineSource } from './engine-context.js';
-import { LABEL_STARTS_SERVICES, WAIT_FOR_START, canStartServices, createAndStart, keepsData, removeContainer, setAside } from './container.js';
+import { LABEL_STARTS_SERVICES, STALE_PID_FILES, WAIT_FOR_START, canStartServices, createAndStart, keepsData, removeContainer, setAside } from './container.js';
 import { ensureImage, imageAvailability, type ImageAvailability, type ImageResult } from './image.js';
 import { StartGate } from './depends.js';
 import { currentContainer, describeOperation, orphans, planMachine, type MachineOperation } from './plan.js';
@@ -275,7 +275,11 @@ export class DockerProvider implements MachineProvider, SnapshotBackend {
     const volumesNote = volumesWait ? '; its volumes exist already: mounted once its packages are installed' : '';
     const detail = describeOperation(op) + cacheNote + volumesNote;
     emitMachine(ctx, m.name, 'provision', 'done', detail, undefined, 'running');
-    const transport = new DockerExecTransport(id, { machine: m.name, name, ...this.engineOfExecs(), ...(startsServices ? { waitFirst: WAIT_FOR_START } : {}) });
+    // Made from a saved disk: its start script removed the state's stale pid files, or, where no
+    // service starts with it, its first command does (STALE_PID_FILES).
+    const staleFirst = canStartServices(m.docker) ? STALE_PID_FILES : undefined;
+    const waitFirst = startsServices ? WAIT_FOR_START : start ? staleFirst : undefined;
+    const transport = new DockerExecTransport(id, { machine: m.name, name, ...this.engineOfExecs(), ...(waitFirst ? { waitFirst } : {}) });
     // Saves stack (cache-session.ts): the machine may carry on in a container made from a saved state.
     const recreate = async (image: string): Promise<string> => {
       // Removing a container with a large writable layer takes seconds (1.4 s for the shop's db): the
@@ -286,7 +290,7 @@ export class DockerProvider implements MachineProvider, SnapshotBackend {
       planned?.session.track(stopped.catch(() => undefined).then(() => removeContainer(this.docker, old)));
       const c = await createAndStart(this.docker, { ...desired, image }, stopped);
       id = c.id;
-      transport.retarget(c.id);
+      transport.retarget(c.id, staleFirst);
       return c.id;
     };
     planned?.session.attach(transport, id, { image: start?.imageId ?? image.id, prefix: start?.entry.prefix ?? 0 }, recreate);

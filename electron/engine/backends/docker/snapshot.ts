@@ -11,7 +11,7 @@ import { ProdlikeError } from '../../errors.js';
 import { parseVolume } from '../../profile/docker-values.js';
 import { configHash, formatParts, normalizeDockerSpec } from './config-hash.js';
 import { statusCode } from './client.js';
-import { canStartServices, createAndStart, removeContainer } from './container.js';
+import { STALE_PID_FILES, canStartServices, createAndStart, removeContainer } from './container.js';
 import { LABEL_MACHINE, LABEL_VOLUME, containerName, ownerLabels, volumeName } from './labels.js';
 import {
   LABEL_SNAPSHOT,
@@ -209,12 +209,9 @@ async function restore(
     }
     const { hash, parts } = configHash(normalizeDockerSpec(m.name, m.docker, bases.get(m.name)!));
     const restored = await createAndStart(docker, { profile, machine: m.name, spec: m.docker, hash, parts: formatParts(parts), image: `${SNAPSHOT_REPO}:${imageTag(profile.name, name, m.name)}` });
-    // The snapshot was taken while services ran: their pid files are in it, naming processes that are
-    // gone. A boot empties /run; a container's is on its disk. Left there, an init script's status
-    // (`kill -0 <pid>`) says "running" whenever a new process happens to get that pid, and up would not
-    // start the service. No service runs in the restored container yet, so every pid file there is stale —
-    // unless its main process is the profile's own (`command:`…), already running and maybe with one.
-    // A machine that runs has its services started in the same exec, once they are gone.
+    // The snapshot's pid files are stale (STALE_PID_FILES), unless the main process is the profile's own
+    // (`command:`…), already running and maybe with one. A machine that runs has its services started
+    // in the same exec, once they are gone.
     if (wasStopped) {
       if (canStartServices(m.docker)) await execToEnd(docker, restored.id, ['sh', '-c', STALE_PID_FILES]);
       await restored.stop().catch((err: unknown) => {
@@ -227,9 +224,6 @@ async function restore(
   }
   return done;
 }
-
-/** Removes the pid files a restored container's disk holds (above: they name processes that are gone). */
-const STALE_PID_FILES = "find /run -xdev -type f -name '*.pid' -delete 2>/dev/null; true";
 
 /** Past the start script's own limits (a `ready:` check is given about 2 minutes): only a hung init script meets it. */
 const START_TIMEOUT_MS = 300_000;

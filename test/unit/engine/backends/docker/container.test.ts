@@ -1,7 +1,8 @@
 // A machine's container as the engine is asked to create it: a container from a cached state whose
-// services ran starts them as it starts, and marks when that is done; the profile's own command wins.
+// services ran removes their saved pid files, starts them as it starts, and marks when that is done;
+// the profile's own command wins.
 import { describe, expect, it } from 'vitest';
-import { LABEL_STARTS_SERVICES, VOLUMES_PENDING, createOptions, keepsData, type DesiredContainer } from '../../../../../electron/engine/backends/docker/container.js';
+import { LABEL_STARTS_SERVICES, STALE_PID_FILES, VOLUMES_PENDING, createOptions, keepsData, type DesiredContainer } from '../../../../../electron/engine/backends/docker/container.js';
 import { startServicesScript, stopServicesScript } from '../../../../../electron/engine/resources/service-resource.js';
 import type { DockerMachineSpec, Profile } from '../../../../../shared/profile.js';
 
@@ -30,11 +31,12 @@ describe('container create options', () => {
     }
   });
 
-  it('start the services in order, then mark it on a fresh tmpfs, then stay alive', () => {
+  it("remove the saved state's pid files, start the services in order, then mark it on a fresh tmpfs, then stay alive", () => {
     const o = createOptions(desired({ image: 'prodlike-cache:abc', startServices: starts }));
     expect(o.Image).toBe('prodlike-cache:abc');
     expect(o.Entrypoint?.slice(0, 2)).toEqual(['sh', '-c']);
     const script = (o.Entrypoint as string[])[2]!;
+    expect(script.startsWith(`${STALE_PID_FILES}\n`)).toBe(true);
     expect(script.indexOf("service 'postgresql' start")).toBeLessThan(script.indexOf("service 'cron' start"));
     expect(script.indexOf("service 'cron' start")).toBeLessThan(script.indexOf(': > /run/prodlike/started'));
     expect(script.trimEnd().endsWith('exec sleep infinity')).toBe(true);
