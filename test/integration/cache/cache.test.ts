@@ -144,8 +144,11 @@ machines:
 // new container (pid 1). That stands for the chance collision (pids start again at 1 in each container):
 // an init script that checks `kill -0 <pid>` (as cron's status does) would call the service running and
 // skip its start. On s, plpid starts as the container starts (its start script); on t, plpid2 comes
-// after a command guarded by a shell test, so converge starts it (no start script: the first probe).
+// after a command guarded by a shell test, so converge starts it (no start script: the first probe
+// removes them); u runs as nobody (\`user:\`), and v's image runs as nobody (its USER), so neither has a
+// start script (one run as nobody could not start a service; before, v's container exited at once).
 const STALE = `${NAME}-stale`;
+const NOBODY_IMAGE = `${NAME}-nobody:1`;
 const staleProfile = `name: ${STALE}
 machines:
   s:
@@ -159,6 +162,16 @@ ${initScript('plpid', ["sh -c 'exec sleep 100005' </dev/null >/dev/null 2>&1 &",
       - command: touch /opt/plpid-checked
         unless: test -e /opt/plpid-checked
 ${initScript('plpid2', ["sh -c 'exec sleep 100006' </dev/null >/dev/null 2>&1 &", 'echo 1 > $PID ;;'])}      - service: plpid2
+        state: running
+  u:
+    docker: { image: debian:bookworm, user: nobody, env: { TEST_RUN: ${RUN} } }
+    resources:
+${initScript('plpid3', ["sh -c 'exec sleep 100007' </dev/null >/dev/null 2>&1 &", 'echo 1 > $PID ;;'])}      - service: plpid3
+        state: running
+  v:
+    docker: { image: ${NOBODY_IMAGE}, env: { TEST_RUN: ${RUN} } }
+    resources:
+${initScript('plpid4', ["sh -c 'exec sleep 100008' </dev/null >/dev/null 2>&1 &", 'echo 1 > $PID ;;'])}      - service: plpid4
         state: running
 `;
 
@@ -220,7 +233,7 @@ afterAll(async () => {
   removeCacheImages(BIND);
   purge(VOL);
   removeCacheImages(VOL);
-  dockerTry('rmi', '-f', VOL_IMAGE);
+  dockerTry('rmi', '-f', VOL_IMAGE, NOBODY_IMAGE);
   removeCacheImages(READY);
   removeCacheImages(SVC);
   purge(STALE);
@@ -628,30 +641,34 @@ machines:
   });
 
   it('a container from a cached state does not trust the pid files saved in it: its services start, with it and in converge', async () => {
+    execFileSync('docker', ['build', '-q', '-t', NOBODY_IMAGE, '-'], { input: 'FROM debian:bookworm\nUSER nobody\n', encoding: 'utf8' });
     const staleFile = await ws.write('profiles/stale.yaml', staleProfile);
     const run = (...args: string[]) => ws.run([...args, staleFile, '--json'], { env: ENV });
     const sleeping = () =>
-      ['s', 't'].flatMap((m) =>
+      ['s', 't', 'u', 'v'].flatMap((m) =>
         docker('top', `${STALE}-${m}`, '-eo', 'pid,args')
           .split('\n')
-          .filter((l) => /^\d+\s+sleep 10000[56]$/.test(l.trim()))
+          .filter((l) => /^\d+\s+sleep 10000[5-8]$/.test(l.trim()))
           .map((l) => `${m}: ${l.trim().replace(/^\d+\s+/, '')}`),
       );
     const cold = await run('up');
     expect(cold.code, cold.stderr).toBe(0);
-    expect(sleeping()).toEqual(['s: sleep 100005', 't: sleep 100006']);
+    expect(sleeping()).toEqual(['s: sleep 100005', 't: sleep 100006', 'u: sleep 100007', 'v: sleep 100008']);
     // The premise: each machine's whole state holds its pid file, naming pid 1.
     const state = (m: string, prefix: string) => docker('images', '-q', '--filter', `label=prodlike.cache-profile=${STALE}`, '--filter', `label=prodlike.cache-machine=${m}`, '--filter', `label=prodlike.cache-prefix=${prefix}`);
     expect(docker('run', '--rm', '--entrypoint', 'cat', state('s', '2/2'), '/run/plpid.pid')).toBe('1');
     expect(docker('run', '--rm', '--entrypoint', 'cat', state('t', '3/3'), '/run/plpid2.pid')).toBe('1');
+    expect(docker('run', '--rm', '--entrypoint', 'cat', state('u', '2/2'), '/run/plpid3.pid')).toBe('1');
+    expect(docker('run', '--rm', '--entrypoint', 'cat', state('v', '2/2'), '/run/plpid4.pid')).toBe('1');
     expect((await run('destroy')).code).toBe(0);
 
     const warm = await run('up');
     expect(warm.code, warm.stderr).toBe(0);
     expect(provisionDetail(warm)).toMatch(/created from cache \(saved [^)]*, 2 of 2 resources; services start with it: plpid\)/);
+    expect(provisionDetail(warm).match(/created from cache \(saved [^)]*\)/g)).toHaveLength(4);
     expect(provisionDetail(warm)).toMatch(/created from cache \(saved [^)]*, 3 of 3 resources\)/);
     // Both run, as after the fresh build: neither start was skipped on a saved pid file.
-    expect(sleeping()).toEqual(['s: sleep 100005', 't: sleep 100006']);
+    expect(sleeping()).toEqual(['s: sleep 100005', 't: sleep 100006', 'u: sleep 100007', 'v: sleep 100008']);
   });
 
   it('a service with ready: is up once its check passes, fresh and from cache, while its start script still confirms', async () => {

@@ -58,8 +58,8 @@ fi`.text;
  * are gone. A boot empties /run; a container's is on its disk. Left there, an init script's check
  * (`kill -0 <pid>`) says "running" whenever a new process happens to get that pid: its start is skipped
  * and up calls it running, or a stop kills that other process. Only where Prodlike's keep-alive is the
- * main process (canStartServices): nothing of the saved state runs yet, so every pid file is stale.
- * Not in the tmpfs of the start mark (-xdev).
+ * main process (keepAliveIsMain): nothing of the saved state runs yet, so every pid file is stale. Run
+ * as root (the files are root's, whatever `user:`). Not in the tmpfs of the start mark (-xdev).
  */
 export const STALE_PID_FILES = "find /run -xdev -type f -name '*.pid' -delete 2>/dev/null; true";
 
@@ -86,13 +86,20 @@ export interface DesiredContainer {
 /** The config hash label of a container created without its named volumes. */
 export const VOLUMES_PENDING = '+volumes-pending';
 
+/** Whether a container of the spec runs Prodlike's keep-alive as its main process (not the profile's own command or the image's). */
+export function keepAliveIsMain(spec: DockerMachineSpec): boolean {
+  return !spec.command && !spec.entrypoint && spec.keepAlive !== false;
+}
+
 /**
  * Whether a container of the spec starts a cached state's services as it starts: only where its main
- * process is Prodlike's keep-alive (not the profile's own command), and runs as root, as converge's
- * execs do (a start script run as `user:` could neither start a system service nor write its mark).
+ * process is Prodlike's keep-alive, and runs as root, as converge's execs do (a start script run as
+ * `user:`, or as the image's USER without one, could neither start a system service nor write its
+ * mark). `imageUser`: the image's USER, where known.
  */
-export function canStartServices(spec: DockerMachineSpec): boolean {
-  return !spec.command && !spec.entrypoint && spec.keepAlive !== false && (!spec.user || /^(root|0)(:(root|0))?$/.test(spec.user));
+export function canStartServices(spec: DockerMachineSpec, imageUser = ''): boolean {
+  const user = spec.user ?? imageUser;
+  return keepAliveIsMain(spec) && (!user || /^(root|0)(:(root|0))?$/.test(user));
 }
 
 export function createOptions(d: DesiredContainer, o: { init: boolean } = { init: true }): Docker.ContainerCreateOptions {

@@ -16,6 +16,8 @@ export interface ImageResult {
   id: string;
   /** "present", "pulled", "built", "up to date": for the machine event's detail. */
   how: string;
+  /** The image's USER ('' when it sets none: root): whom its containers' main process runs as without `user:`. */
+  user: string;
 }
 
 interface ProgressEvent {
@@ -155,7 +157,7 @@ export async function ensureImage(docker: Docker, spec: DockerMachineSpec, machi
   if (spec.build) {
     const fingerprint = await buildFingerprint(spec.build);
     const existing = await inspectImage(docker, spec.image);
-    if (existing && existing.Config?.Labels?.[LABEL_BUILD_HASH] === fingerprint.hash) return { id: existing.Id, how: 'up to date' };
+    if (existing && existing.Config?.Labels?.[LABEL_BUILD_HASH] === fingerprint.hash) return { id: existing.Id, how: 'up to date', user: existing.Config?.User ?? '' };
     try {
       await buildImage(docker, { ...spec, build: spec.build }, machine, fingerprint, ctx);
     } catch (err) {
@@ -168,11 +170,11 @@ export async function ensureImage(docker: Docker, spec: DockerMachineSpec, machi
     }
     const built = await inspectImage(docker, spec.image);
     if (!built) throw new DockerError(`image ${spec.image} was built but the engine does not list it`, { where: machine });
-    return { id: built.Id, how: 'built' };
+    return { id: built.Id, how: 'built', user: built.Config?.User ?? '' };
   }
 
   const present = await inspectImage(docker, spec.image);
-  if (present) return { id: present.Id, how: 'present' };
+  if (present) return { id: present.Id, how: 'present', user: present.Config?.User ?? '' };
   try {
     await pullImage(docker, spec.image, machine, ctx);
   } catch (err) {
@@ -185,7 +187,7 @@ export async function ensureImage(docker: Docker, spec: DockerMachineSpec, machi
   }
   const pulled = await inspectImage(docker, spec.image);
   if (!pulled) throw new DockerError(`image ${spec.image} was pulled but the engine does not list it`, { where: machine });
-  return { id: pulled.Id, how: 'pulled' };
+  return { id: pulled.Id, how: 'pulled', user: pulled.Config?.User ?? '' };
 }
 
 export type ImageAvailability = { ok: true; how: 'present' | 'build' | 'pullable'; id?: string } | { ok: false; message: string; hint: string };

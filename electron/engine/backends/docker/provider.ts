@@ -17,7 +17,7 @@ import { configHash, formatParts, normalizeDockerSpec } from './config-hash.js';
 import type { SshDialOptions, SshEngineDial } from './ssh-dial.js';
 import { engineMessage, engineUnreachableError, getDocker, isEngineUnreachable, pingDocker, statusCode } from './client.js';
 import type { EngineSource } from './engine-context.js';
-import { LABEL_STARTS_SERVICES, STALE_PID_FILES, WAIT_FOR_START, canStartServices, createAndStart, keepsData, removeContainer, setAside } from './container.js';
+import { LABEL_STARTS_SERVICES, STALE_PID_FILES, WAIT_FOR_START, canStartServices, createAndStart, keepAliveIsMain, keepsData, removeContainer, setAside } from './container.js';
 import { ensureImage, imageAvailability, type ImageAvailability, type ImageResult } from './image.js';
 import { StartGate } from './depends.js';
 import { currentContainer, describeOperation, orphans, planMachine, type MachineOperation } from './plan.js';
@@ -250,7 +250,7 @@ export class DockerProvider implements MachineProvider, SnapshotBackend {
         // The config hash is the machine's (base image included) whatever the container starts from: a
         // cached start is how it was made, not what it is, so the next up keeps it.
         const start = planned?.start;
-        const starting = canStartServices(m.docker) && ctx.cache?.startServices ? (start?.services ?? []) : [];
+        const starting = canStartServices(m.docker, image.user) && ctx.cache?.startServices ? (start?.services ?? []) : [];
         started = starting.map((s) => s.name);
         const from = start ? { image: start.image } : {};
         const services = started.length ? { startServices: { names: started, script: ctx.cache!.startServices!(starting) } } : {};
@@ -277,7 +277,7 @@ export class DockerProvider implements MachineProvider, SnapshotBackend {
     emitMachine(ctx, m.name, 'provision', 'done', detail, undefined, 'running');
     // Made from a saved disk: its start script removed the state's stale pid files, or, where no
     // service starts with it, its first command does (STALE_PID_FILES).
-    const staleFirst = canStartServices(m.docker) ? STALE_PID_FILES : undefined;
+    const staleFirst = keepAliveIsMain(m.docker) ? STALE_PID_FILES : undefined;
     const waitFirst = startsServices ? WAIT_FOR_START : start ? staleFirst : undefined;
     const transport = new DockerExecTransport(id, { machine: m.name, name, ...this.engineOfExecs(), ...(waitFirst ? { waitFirst } : {}) });
     // Saves stack (cache-session.ts): the machine may carry on in a container made from a saved state.

@@ -11,7 +11,7 @@ import { ProdlikeError } from '../../errors.js';
 import { parseVolume } from '../../profile/docker-values.js';
 import { configHash, formatParts, normalizeDockerSpec } from './config-hash.js';
 import { statusCode } from './client.js';
-import { STALE_PID_FILES, canStartServices, createAndStart, removeContainer } from './container.js';
+import { STALE_PID_FILES, canStartServices, createAndStart, keepAliveIsMain, removeContainer } from './container.js';
 import { LABEL_MACHINE, LABEL_VOLUME, containerName, ownerLabels, volumeName } from './labels.js';
 import {
   LABEL_SNAPSHOT,
@@ -21,7 +21,7 @@ import {
   LABEL_SNAPSHOT_VOLUME,
   SNAPSHOT_REPO,
 } from '../../cache/cache-labels.js';
-import { commitContainer, execToEnd, readBaseConfig } from './cache-store.js';
+import { commitContainer, readBaseConfig } from './cache-store.js';
 import type { RestoreOptions, RestoreStep, SnapshotInfo } from '../backend.js';
 import { restoreStarts } from '../../cache/runtime-state.js';
 import { DockerExecTransport } from './exec-transport.js';
@@ -213,7 +213,7 @@ async function restore(
     // (`command:`…), already running and maybe with one. A machine that runs has its services started
     // in the same exec, once they are gone.
     if (wasStopped) {
-      if (canStartServices(m.docker)) await execToEnd(docker, restored.id, ['sh', '-c', STALE_PID_FILES]);
+      if (keepAliveIsMain(m.docker)) await removeStalePidFiles(docker, restored.id, m.name);
       await restored.stop().catch((err: unknown) => {
         // 304: its own main process (`command:`) had ended already.
         if (statusCode(err) !== 304) throw err;
@@ -223,6 +223,11 @@ async function restore(
     done.machines.push(m.name);
   }
   return done;
+}
+
+/** As root, as converge's commands run: the files are root's whatever the machine's `user:`. */
+async function removeStalePidFiles(docker: Docker, id: string, machine: string): Promise<void> {
+  await new DockerExecTransport(id, { machine, docker }).exec(STALE_PID_FILES);
 }
 
 /** Past the start script's own limits (a `ready:` check is given about 2 minutes): only a hung init script meets it. */
@@ -251,7 +256,7 @@ async function startProcesses(docker: Docker, id: string, m: MachineSpec & { doc
     } catch (err) {
       said.push(`services maybe not started (${(err as Error).message}): \`prodlike up\` starts what is stopped`);
     }
-  } else if (can) await execToEnd(docker, id, ['sh', '-c', STALE_PID_FILES]);
+  } else if (keepAliveIsMain(m.docker)) await removeStalePidFiles(docker, id, m.name);
   // Not started here (no start script can run in it): every running service is up's.
   const leftServices = [...(start ? [] : plan.services.map((s) => s.name)), ...plan.left.services];
   const left = [...(leftServices.length ? [`service${leftServices.length > 1 ? 's' : ''} ${leftServices.join(', ')}`] : []), ...(plan.left.commands ? [`${plan.left.commands} command${plan.left.commands > 1 ? 's' : ''}`] : [])];

@@ -2,7 +2,7 @@
 // services ran removes their saved pid files, starts them as it starts, and marks when that is done;
 // the profile's own command wins.
 import { describe, expect, it } from 'vitest';
-import { LABEL_STARTS_SERVICES, STALE_PID_FILES, VOLUMES_PENDING, createOptions, keepsData, type DesiredContainer } from '../../../../../electron/engine/backends/docker/container.js';
+import { LABEL_STARTS_SERVICES, STALE_PID_FILES, VOLUMES_PENDING, canStartServices, createOptions, keepsData, type DesiredContainer } from '../../../../../electron/engine/backends/docker/container.js';
 import { startServicesScript, stopServicesScript } from '../../../../../electron/engine/resources/service-resource.js';
 import type { DockerMachineSpec, Profile } from '../../../../../shared/profile.js';
 
@@ -29,6 +29,16 @@ describe('container create options', () => {
     for (const user of ['root', '0', '0:0']) {
       expect(createOptions(desired({ image: 'prodlike-cache:abc', spec: spec({ user }), startServices: starts })).HostConfig?.Tmpfs).toBeDefined();
     }
+  });
+
+  it("start no services where the image's USER is not root and the profile names no user: the profile's user wins", () => {
+    expect(canStartServices(spec(), 'nobody')).toBe(false);
+    expect(canStartServices(spec(), '1000:1000')).toBe(false);
+    expect(canStartServices(spec(), '')).toBe(true);
+    expect(canStartServices(spec(), '0')).toBe(true);
+    expect(canStartServices(spec({ user: 'root' }), 'nobody')).toBe(true);
+    expect(canStartServices(spec({ user: 'nobody' }), 'root')).toBe(false);
+    expect(canStartServices(spec({ command: ['x'] }), '')).toBe(false);
   });
 
   it("remove the saved state's pid files, start the services in order, then mark it on a fresh tmpfs, then stay alive", () => {
