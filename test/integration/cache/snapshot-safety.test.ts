@@ -202,8 +202,9 @@ describe('snapshots where data could be lost', () => {
     expect((await p.run('snapshot', 'restore', 'one')).code).toBe(0);
     expect(docker('inspect', '-f', '{{.State.Running}}', `${p.name}-s`)).toBe('true');
   }, 180_000);
-  it('a restore starts the services of a machine that runs, and names one that does not start; up then starts it', async () => {
-    // plfail starts only while /etc/plfail.ok exists; the snapshot is saved after it was removed.
+  it('a restore starts the services of a machine that runs, as root also where it runs as another user, and names one that does not start; up then starts it', async () => {
+    // plfail starts only while /etc/plfail.ok exists; the snapshot is saved after it was removed. b runs
+    // as nobody: its services start as root, as converge starts them.
     const p = await profile(
       'start',
       `  a:
@@ -215,14 +216,19 @@ ${initScriptResource('plok', ["sh -c 'exec sleep 100002' </dev/null >/dev/null 2
         state: running
       - service: plfail
         state: running
+  b:
+    docker: { image: debian:bookworm, user: nobody }
+    resources:
+${initScriptResource('plnobody', ["sh -c 'exec sleep 100004' </dev/null >/dev/null 2>&1 &", 'echo $! > $PID ;;'])}      - service: plnobody
+        state: running
 `,
     );
     const container = `${p.name}-a`;
-    const sleeping = () =>
-      docker('top', container, '-eo', 'pid,args')
+    const sleeping = (c = container) =>
+      docker('top', c, '-eo', 'pid,user,args')
         .split('\n')
-        .filter((l) => /^\d+\s+sleep 10000[23]$/.test(l.trim()))
-        .map((l) => l.trim().replace(/^\d+\s+/, ''))
+        .filter((l) => /^\d+\s+root\s+sleep 10000[234]$/.test(l.trim()))
+        .map((l) => l.trim().replace(/^\d+\s+root\s+/, ''))
         .sort();
     const up = await p.run('up');
     expect(up.code, up.stderr).toBe(0);
@@ -233,6 +239,9 @@ ${initScriptResource('plok', ["sh -c 'exec sleep 100002' </dev/null >/dev/null 2
     expect(restore.code, restore.stderr).toBe(0);
     expect(restore.stdout).toMatch(/^\s*a: restored, services started: plok; did not start: plfail \(`prodlike up` says why\)$/m);
     expect(sleeping()).toEqual(['sleep 100002']);
+    expect(restore.stdout).toMatch(/^\s*b: restored, services started: plnobody$/m);
+    expect(sleeping(`${p.name}-b`)).toEqual(['sleep 100004']);
+    expect(docker('inspect', '-f', '{{.Config.User}}', `${p.name}-b`)).toBe('nobody');
     // plok's pid file is the new process's, not the saved one's.
     expect(exec(container, 'cat /proc/$(cat /run/plok.pid)/cmdline | tr "\\0" " "').trim()).toBe('sleep 100002');
     const again = await p.run('up');

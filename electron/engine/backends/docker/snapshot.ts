@@ -11,7 +11,7 @@ import { ProdlikeError } from '../../errors.js';
 import { parseVolume } from '../../profile/docker-values.js';
 import { configHash, formatParts, normalizeDockerSpec } from './config-hash.js';
 import { statusCode } from './client.js';
-import { STALE_PID_FILES, canStartServices, createAndStart, keepAliveIsMain, removeContainer } from './container.js';
+import { STALE_PID_FILES, createAndStart, keepAliveIsMain, removeContainer } from './container.js';
 import { LABEL_MACHINE, LABEL_VOLUME, containerName, ownerLabels, volumeName } from './labels.js';
 import {
   LABEL_SNAPSHOT,
@@ -237,12 +237,13 @@ const START_TIMEOUT_MS = 300_000;
  * In a restored container that runs: removes the stale pid files and starts its services, in one exec
  * (restoreStarts: those a container from a cached state of the whole machine starts, with the same
  * script), and says what it started, what did not start, and what is left to `up`. Only where
- * Prodlike's keep-alive is the main process and runs as root (canStartServices), as for a cached
- * state; elsewhere nothing runs in it and every service is left to `up`.
+ * Prodlike's keep-alive is the main process; elsewhere the profile's own process runs and every
+ * service is left to `up`. The exec runs as root, as converge's do, so a machine that runs as another
+ * user has its services started too (a cached state's start script runs as that user, and cannot).
  */
 async function startProcesses(docker: Docker, id: string, m: MachineSpec & { docker: NonNullable<MachineSpec['docker']> }, opts: RestoreOptions): Promise<string> {
   const plan = restoreStarts(m.resources);
-  const can = canStartServices(m.docker);
+  const can = keepAliveIsMain(m.docker);
   const start = can ? opts.startServices : undefined;
   const said: string[] = [];
   if (start && plan.services.length) {
@@ -256,8 +257,8 @@ async function startProcesses(docker: Docker, id: string, m: MachineSpec & { doc
     } catch (err) {
       said.push(`services maybe not started (${(err as Error).message}): \`prodlike up\` starts what is stopped`);
     }
-  } else if (keepAliveIsMain(m.docker)) await removeStalePidFiles(docker, id, m.name);
-  // Not started here (no start script can run in it): every running service is up's.
+  } else if (can) await removeStalePidFiles(docker, id, m.name);
+  // Not started here (the profile's own process runs in it): every running service is up's.
   const leftServices = [...(start ? [] : plan.services.map((s) => s.name)), ...plan.left.services];
   const left = [...(leftServices.length ? [`service${leftServices.length > 1 ? 's' : ''} ${leftServices.join(', ')}`] : []), ...(plan.left.commands ? [`${plan.left.commands} command${plan.left.commands > 1 ? 's' : ''}`] : [])];
   if (left.length) said.push(`left to \`prodlike up\`: ${left.join(' and ')}`);
