@@ -152,12 +152,16 @@ async function inspectImage(docker: Docker, ref: string): Promise<Docker.ImageIn
   }
 }
 
+function imageResult(info: Docker.ImageInspectInfo, how: string): ImageResult {
+  return { id: info.Id, how, user: info.Config?.User ?? '' };
+}
+
 /** The image ID for the machine, pulling or building first when needed. */
 export async function ensureImage(docker: Docker, spec: DockerMachineSpec, machine: string, ctx: RunContext): Promise<ImageResult> {
   if (spec.build) {
     const fingerprint = await buildFingerprint(spec.build);
     const existing = await inspectImage(docker, spec.image);
-    if (existing && existing.Config?.Labels?.[LABEL_BUILD_HASH] === fingerprint.hash) return { id: existing.Id, how: 'up to date', user: existing.Config?.User ?? '' };
+    if (existing && existing.Config?.Labels?.[LABEL_BUILD_HASH] === fingerprint.hash) return imageResult(existing, 'up to date');
     try {
       await buildImage(docker, { ...spec, build: spec.build }, machine, fingerprint, ctx);
     } catch (err) {
@@ -170,11 +174,11 @@ export async function ensureImage(docker: Docker, spec: DockerMachineSpec, machi
     }
     const built = await inspectImage(docker, spec.image);
     if (!built) throw new DockerError(`image ${spec.image} was built but the engine does not list it`, { where: machine });
-    return { id: built.Id, how: 'built', user: built.Config?.User ?? '' };
+    return imageResult(built, 'built');
   }
 
   const present = await inspectImage(docker, spec.image);
-  if (present) return { id: present.Id, how: 'present', user: present.Config?.User ?? '' };
+  if (present) return imageResult(present, 'present');
   try {
     await pullImage(docker, spec.image, machine, ctx);
   } catch (err) {
@@ -187,7 +191,7 @@ export async function ensureImage(docker: Docker, spec: DockerMachineSpec, machi
   }
   const pulled = await inspectImage(docker, spec.image);
   if (!pulled) throw new DockerError(`image ${spec.image} was pulled but the engine does not list it`, { where: machine });
-  return { id: pulled.Id, how: 'pulled', user: pulled.Config?.User ?? '' };
+  return imageResult(pulled, 'pulled');
 }
 
 export type ImageAvailability = { ok: true; how: 'present' | 'build' | 'pullable'; id?: string } | { ok: false; message: string; hint: string };
