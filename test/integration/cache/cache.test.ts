@@ -145,7 +145,7 @@ machines:
 // an init script that checks `kill -0 <pid>` (as cron's status does) would call the service running and
 // skip its start. On s, plpid starts as the container starts (its start script); on t, plpid2 comes
 // after a command guarded by a shell test, so converge starts it (no start script: the first probe
-// removes them); u runs as nobody (\`user:\`), and v's image runs as nobody (its USER), so neither has a
+// removes them); u runs as nobody (`user:`), and v's image runs as nobody (its USER), so neither has a
 // start script (one run as nobody could not start a service; before, v's container exited at once).
 const STALE = `${NAME}-stale`;
 const NOBODY_IMAGE = `${NAME}-nobody:1`;
@@ -656,10 +656,14 @@ machines:
     expect(sleeping()).toEqual(['s: sleep 100005', 't: sleep 100006', 'u: sleep 100007', 'v: sleep 100008']);
     // The premise: each machine's whole state holds its pid file, naming pid 1.
     const state = (m: string, prefix: string) => docker('images', '-q', '--filter', `label=prodlike.cache-profile=${STALE}`, '--filter', `label=prodlike.cache-machine=${m}`, '--filter', `label=prodlike.cache-prefix=${prefix}`);
-    expect(docker('run', '--rm', '--entrypoint', 'cat', state('s', '2/2'), '/run/plpid.pid')).toBe('1');
-    expect(docker('run', '--rm', '--entrypoint', 'cat', state('t', '3/3'), '/run/plpid2.pid')).toBe('1');
-    expect(docker('run', '--rm', '--entrypoint', 'cat', state('u', '2/2'), '/run/plpid3.pid')).toBe('1');
-    expect(docker('run', '--rm', '--entrypoint', 'cat', state('v', '2/2'), '/run/plpid4.pid')).toBe('1');
+    for (const [m, prefix, pidFile] of [
+      ['s', '2/2', '/run/plpid.pid'],
+      ['t', '3/3', '/run/plpid2.pid'],
+      ['u', '2/2', '/run/plpid3.pid'],
+      ['v', '2/2', '/run/plpid4.pid'],
+    ] as const) {
+      expect(docker('run', '--rm', '--entrypoint', 'cat', state(m, prefix), pidFile)).toBe('1');
+    }
     expect((await run('destroy')).code).toBe(0);
 
     const warm = await run('up');
@@ -667,7 +671,7 @@ machines:
     expect(provisionDetail(warm)).toMatch(/created from cache \(saved [^)]*, 2 of 2 resources; services start with it: plpid\)/);
     expect(provisionDetail(warm).match(/created from cache \(saved [^)]*\)/g)).toHaveLength(4);
     expect(provisionDetail(warm)).toMatch(/created from cache \(saved [^)]*, 3 of 3 resources\)/);
-    // Both run, as after the fresh build: neither start was skipped on a saved pid file.
+    // All four run, as after the fresh build: no start was skipped on a saved pid file.
     expect(sleeping()).toEqual(['s: sleep 100005', 't: sleep 100006', 'u: sleep 100007', 'v: sleep 100008']);
   });
 
