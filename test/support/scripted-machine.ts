@@ -36,7 +36,26 @@ export class ScriptedTransport implements Transport {
     }
   }
 
+  /** Round-trips: an apply and the probe run after it in the same exec (apply-step.ts) count once. */
+  calls = 0;
+
   async exec(script: string, opts: ExecOptions = {}): Promise<ExecResult> {
+    this.calls++;
+    const fused = /^sh -c ('(?:[^']|'\\'')*')\n_pl_arc=\$\?\nprintf '\\n@@PL:([0-9a-f]+):APPLIED:/.exec(script);
+    if (fused) {
+      // The step, then (when it succeeded) the probe after `exec </dev/null`, as sh would run them.
+      const nonce = fused[2]!;
+      const step = await this.answer(fused[1]!.slice(1, -1).replace(/'\\''/g, "'"), opts);
+      const stdout = `${step.stdout}\n@@PL:${nonce}:APPLIED:${step.code}@@\n`;
+      const stderr = `${step.stderr}\n@@PL:${nonce}:APPLIED@@\n`;
+      if (step.code !== 0) return { code: step.code, stdout, stderr };
+      const probe = await this.answer(script.slice(script.indexOf('\nexec </dev/null\n') + '\nexec </dev/null\n'.length), {});
+      return { code: probe.code, stdout: stdout + probe.stdout, stderr: stderr + probe.stderr };
+    }
+    return this.answer(script, opts);
+  }
+
+  private async answer(script: string, opts: ExecOptions): Promise<ExecResult> {
     const text = script === 'sh -s' ? String(opts.stdin) : script;
     const header = /@@PL:([0-9a-f]+):PROBE@@/.exec(text);
     if (!header) {

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { ResourceSpec } from '../../../shared/profile.js';
 import type { Change } from '../../../shared/report.js';
 import { ProdlikeError } from '../errors.js';
-import type { Transport } from '../transport.js';
+import type { ExecResult, Transport } from '../transport.js';
 import { batchedOutput, batchScript, isBatched, readBatch, type BatchedSpec } from './probe-batch.js';
 import { kindOf } from './registry.js';
 import type { ApplyStep } from './resource.js';
@@ -119,11 +119,19 @@ export async function probeAll(transport: Transport, resources: ResourceSpec[], 
   if (resources.length === 0) return new Map();
   const script = buildProbeScript(resources);
   // Linux caps one argument at 128 KiB; a probe of many long lines goes on stdin instead.
-  const res = script.length > 64 * 1024
+  const res = script.length > PROBE_ARG_MAX
     ? await transport.exec('sh -s', { stdin: script, ...(signal ? { signal } : {}) })
     : await transport.exec(script, signal ? { signal } : {});
+  return readProbeResult(res, transport.target, resources);
+}
+
+/** Linux caps one argument at 128 KiB: a longer probe goes on stdin, and is not run after an apply. */
+export const PROBE_ARG_MAX = 64 * 1024;
+
+/** What a probe script's run printed, read: rejects when the script did not run (no header). */
+export function readProbeResult(res: ExecResult, target: string, resources: ResourceSpec[]): Map<string, ProbeOutcome> {
   if (!/@@PL:[0-9a-f]+:PROBE@@/.test(res.stdout)) {
-    throw new ProdlikeError(`probing ${transport.target} failed (exit ${res.code})${res.stderr.trim() ? `: ${lastLines(res.stderr)}` : ''}`, {
+    throw new ProdlikeError(`probing ${target} failed (exit ${res.code})${res.stderr.trim() ? `: ${lastLines(res.stderr)}` : ''}`, {
       hint: 'the machine must have a POSIX sh; check that it is running and reachable',
       details: { exitCode: res.code, stderr: res.stderr.slice(-4000) },
     });

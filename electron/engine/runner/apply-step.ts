@@ -7,6 +7,9 @@ import type { ErrorInfo } from '../../../shared/report.js';
 import type { RunContext } from '../backends/backend.js';
 import type { ApplyStep } from '../resources/index.js';
 import type { ExecResult, Transport } from '../transport.js';
+import { randomBytes } from 'node:crypto';
+import { PROBE_ARG_MAX } from '../resources/probe-script.js';
+import { shq } from '../sh-command.js';
 import { LineStream } from './log-lines.js';
 
 /** How many of the last output lines a failure shows. */
@@ -32,6 +35,81 @@ export function stepFailure(what: string, machine: string, where: string, res: E
   };
 }
 
+/** An apply step's outcome: its error, or (when a probe ran after it in the same round-trip) that probe's result. */
+export interface AppliedStep {
+  error?: ErrorInfo;
+  /** The output of `then`, run after the step succeeded; absent when it did not run. */
+  then?: ExecResult;
+}
+
+/**
+ * One script that runs an apply step and, when it succeeds, `then` (a probe) in the same round-trip: a
+ * change costs one exec, not two (one costs about 0.2 s of the engine's CPU on a container). The step
+ * runs as its own `sh -c`, exactly as alone (an `exit` or a trap of it ends only it), with the exec's
+ * stdin; a line with its exit code then closes its stdout, and another its stderr. `then` reads no stdin.
+ */
+export function fusedScript(step: string, then: string, nonce: string): string {
+  return `sh -c ${shq(step)}
+_pl_arc=$?
+printf '\\n@@PL:${nonce}:APPLIED:%s@@\\n' "$_pl_arc"
+printf '\\n@@PL:${nonce}:APPLIED@@\\n' >&2
+[ "$_pl_arc" -eq 0 ] || exit "$_pl_arc"
+exec </dev/null
+${then}`;
+}
+
+/**
+ * A fused run's result split in two: the step's (its exit code from its closing line) and, when that
+ * was 0, what ran after it. Without the closing line (the exec was cut short) all of it is the step's.
+ */
+export function splitFused(res: ExecResult, nonce: string): { step: ExecResult; then?: ExecResult } {
+  const m = new RegExp(`\\n@@PL:${nonce}:APPLIED:(\\d+)@@\\n`).exec(res.stdout);
+  if (!m) return { step: res };
+  const errMark = `\n@@PL:${nonce}:APPLIED@@\n`;
+  const e = res.stderr.indexOf(errMark);
+  const code = Number(m[1]);
+  const step = { code, stdout: res.stdout.slice(0, m.index), stderr: e < 0 ? res.stderr : res.stderr.slice(0, e) };
+  if (code !== 0) return { step };
+  return { step, then: { code: res.code, stdout: res.stdout.slice(m.index + m[0].length), stderr: e < 0 ? '' : res.stderr.slice(e + errMark.length) } };
+}
+
+/**
+ * Passes a stream's text on up to the first `mark` (the step's output, live), nothing after it (what
+ * ran next). Text that could be the start of the mark waits for the next chunk.
+ */
+export class UntilMark {
+  private held = '';
+  private done = false;
+  constructor(private readonly mark: string, private readonly sink: (text: string) => void) {}
+
+  write(chunk: string): void {
+    if (this.done) return;
+    const text = this.held + chunk;
+    const at = text.indexOf(this.mark);
+    if (at >= 0) {
+      this.done = true;
+      this.held = '';
+      if (at > 0) this.sink(text.slice(0, at));
+      return;
+    }
+    // The longest end of the text that begins the mark is held back.
+    let keep = Math.min(this.mark.length - 1, text.length);
+    while (keep > 0 && !this.mark.startsWith(text.slice(text.length - keep))) keep--;
+    this.held = text.slice(text.length - keep);
+    if (text.length > keep) this.sink(text.slice(0, text.length - keep));
+  }
+
+  end(): void {
+    if (!this.done && this.held) this.sink(this.held);
+    this.held = '';
+    this.done = true;
+  }
+}
+
+/**
+ * Runs one apply step; with `then`, a script run after it in the same exec when the step succeeded (the
+ * probe of what comes next), unless the two together are too long for one argument.
+ */
 export async function runApplyStep(
   machine: MachineSpec,
   transport: Transport,
@@ -39,24 +117,38 @@ export async function runApplyStep(
   spec: ResourceSpec,
   what: string,
   ctx: RunContext,
-): Promise<ErrorInfo | undefined> {
+  then?: string,
+): Promise<AppliedStep> {
   const where = `machine ${machine.name}, ${what}${spec.pos ? ` (${spec.pos.file}:${spec.pos.line}:${spec.pos.col})` : ''}`;
   // Line by line as the command prints, batched (log-lines.ts): the log is live during a long install.
   const out = new LineStream({ runId: ctx.runId, machine: machine.name, stream: 'stdout', emit: ctx.emit });
   const err = new LineStream({ runId: ctx.runId, machine: machine.name, stream: 'stderr', emit: ctx.emit });
+  const nonce = randomBytes(8).toString('hex');
+  const script = then === undefined ? step.script : fusedScript(step.script, then, nonce);
+  const fused = then !== undefined && script.length <= PROBE_ARG_MAX;
+  const stdout = fused ? new UntilMark(`\n@@PL:${nonce}:APPLIED:`, (t) => out.write(t)) : out;
+  const stderr = fused ? new UntilMark(`\n@@PL:${nonce}:APPLIED@@`, (t) => err.write(t)) : err;
+  const finish = () => {
+    stdout.end();
+    stderr.end();
+    if (fused) {
+      out.end();
+      err.end();
+    }
+  };
   try {
-    const res = await transport.exec(step.script, {
+    const res = await transport.exec(fused ? script : step.script, {
       ...(step.stdin !== undefined ? { stdin: step.stdin } : {}),
-      onStdout: (chunk) => out.write(chunk),
-      onStderr: (chunk) => err.write(chunk),
+      onStdout: (chunk) => stdout.write(chunk),
+      onStderr: (chunk) => stderr.write(chunk),
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     });
-    out.end();
-    err.end();
-    return res.code === 0 ? undefined : stepFailure(what, machine.name, where, res);
+    finish();
+    const split = fused ? splitFused(res, nonce) : { step: res };
+    if (split.step.code !== 0) return { error: stepFailure(what, machine.name, where, split.step) };
+    return split.then ? { then: split.then } : {};
   } catch (e) {
-    out.end();
-    err.end();
-    return { name: 'ApplyFailed', message: `${what} could not run on machine ${machine.name}: ${e instanceof Error ? e.message : String(e)}`, where };
+    finish();
+    return { error: { name: 'ApplyFailed', message: `${what} could not run on machine ${machine.name}: ${e instanceof Error ? e.message : String(e)}`, where } };
   }
 }

@@ -3,9 +3,9 @@
 //   probe all (one round-trip) → walk the resources in order:
 //     in sync      → ok
 //     differs      → apply it (consecutive packages: one step), then probe again what comes after it
-//                    together with what was just changed (one round-trip), so every later resource —
-//                    and every command guard — is decided on the state the earlier ones left, and the
-//                    change is confirmed by the same probe
+//                    together with what was just changed (in the apply's round-trip: apply-step.ts),
+//                    so every later resource — and every command guard — is decided on the state the
+//                    earlier ones left, and the change is confirmed by the same probe
 //     fails        → the machine's later resources are skipped, and say why
 //
 // A run with nothing to change costs one probe round-trip; each change costs one more. `plan` stops
@@ -16,7 +16,7 @@ import { machineProvider, type CommandResource, type MachineSpec, type ResourceS
 import type { Change, ErrorInfo, MachineResult, ResourceResult } from '../../../shared/report.js';
 import { toErrorInfo } from '../errors.js';
 import type { RunContext } from '../backends/backend.js';
-import { diffAll, kindOf, planApplySteps, probeAll, type PendingItem } from '../resources/index.js';
+import { buildProbeScript, diffAll, kindOf, planApplySteps, probeAll, readProbeResult, type PendingItem, type ProbeOutcome } from '../resources/index.js';
 import type { Transport } from '../transport.js';
 import { runApplyStep } from './apply-step.js';
 import { stepWords } from './step-words.js';
@@ -60,7 +60,11 @@ export async function probeAndDiff(transport: Transport, resources: ResourceSpec
         return !userGuards(s) ? [s] : s.creates !== undefined ? [{ ...s, unless: undefined, onlyif: undefined }] : [];
       })
     : resources;
-  const probed = await probeAll(transport, asProbed, opts.signal);
+  return diffProbed(resources, asProbed, await probeAll(transport, asProbed, opts.signal), opts);
+}
+
+/** The resources diffed against what a probe of `asProbed` (them, or their read-only form) read. */
+function diffProbed(resources: ResourceSpec[], asProbed: ResourceSpec[], probed: Map<string, ProbeOutcome>, opts: ProbeOptions): Probed[] {
   const diffed = diffAll(asProbed, probed);
   return resources.map((spec) => {
     const d = diffed.get(spec.id);
@@ -215,8 +219,12 @@ export async function converge(machine: MachineSpec, transport: Transport, mode:
     progress(stepWords(items), results.size, 'apply');
     await opts.beforeApply?.(inSync, head.spec.kind);
     const t0 = Date.now();
-    const error = await runApplyStep(machine, transport, step, items[0]!.spec, what, ctx);
     const rest = probed.slice(items.length);
+    // One round-trip applies the step and probes again what was just applied (to confirm it) and what
+    // comes after it (to decide it on the state the step left).
+    const confirm = items.filter((i) => confirmable(i.spec));
+    const next = [...confirm.map((i) => i.spec), ...rest.map((p) => p.spec)];
+    const { error, then } = await runApplyStep(machine, transport, step, items[0]!.spec, what, ctx, next.length ? buildProbeScript(next) : undefined);
     if (error) {
       for (const i of items) {
         const fr: ResourceResult = { ...refOf(i.spec), status: 'failed', changes: i.changes, error };
@@ -226,12 +234,11 @@ export async function converge(machine: MachineSpec, transport: Transport, mode:
       skipFrom(rest, `not applied: ${what} failed first`);
       break;
     }
-    // One round-trip confirms what was just applied and decides what comes after it.
-    const confirm = items.filter((i) => confirmable(i.spec));
     let again: Probed[] = [];
-    if (confirm.length + rest.length > 0) {
+    if (next.length > 0) {
       try {
-        again = await probeAndDiff(transport, [...confirm.map((i) => i.spec), ...rest.map((p) => p.spec)], probeOpts);
+        // Not run after the step (too long for one argument, or the exec was cut short): on its own.
+        again = then ? diffProbed(next, next, readProbeResult(then, transport.target, next), probeOpts) : await probeAndDiff(transport, next, probeOpts);
       } catch (err) {
         const perr = toErrorInfo(err);
         for (const i of items) {

@@ -92,6 +92,8 @@ describe('converge: ordered evaluation over a scripted machine', () => {
     expect(t.execs[2]!.names).toEqual(['postgresql-15', 'postgresql', createdb.name]);
     // A command's run is its confirmation: nothing follows it, so no probe after it.
     expect(t.execs).toHaveLength(6);
+    // Each probe after a change ran in its apply's exec: a change costs one round-trip, not two.
+    expect(t.calls).toBe(4);
   });
 
   it('the second run after that changes nothing', async () => {
@@ -151,15 +153,30 @@ describe('converge: ordered evaluation over a scripted machine', () => {
     const { model } = dbMachine({ installed: true, running: false, dbExists: true });
     const t = new ScriptedTransport(shop.resources, model);
     const exec = t.exec.bind(t);
-    let probes = 0;
+    // The start's exec runs the start, then its probe prints nothing (sh could not fork, say).
     t.exec = async (script, opts) => {
-      if (script.includes('@@PL:') && ++probes === 2) throw new Error('connection lost');
+      const r = await exec(script, opts);
+      if (t.calls !== 2) return r;
+      return { code: 2, stdout: r.stdout.replace(/@@PL:[0-9a-f]+:PROBE@@[\s\S]*/, ''), stderr: `${r.stderr}sh: cannot fork\n` };
+    };
+    const result = await converge(shop, t, 'apply', { runId: 'r', emit: () => {} });
+    expect(result.status).toBe('failed');
+    expect(result.error!.message).toBe('the machine could not be probed after service postgresql: probing scripted machine failed (exit 2): sh: cannot fork');
+    expect(statuses(result)).toEqual({ 'postgresql-15': 'ok', postgresql: 'changed', [createdb.name]: 'skipped' });
+  });
+
+  it('a connection lost during a change fails that change (whether it ran is unknown), and skips the rest', async () => {
+    const { model } = dbMachine({ installed: true, running: false, dbExists: true });
+    const t = new ScriptedTransport(shop.resources, model);
+    const exec = t.exec.bind(t);
+    t.exec = async (script, opts) => {
+      if (t.calls === 1) throw new Error('connection lost');
       return exec(script, opts);
     };
     const result = await converge(shop, t, 'apply', { runId: 'r', emit: () => {} });
     expect(result.status).toBe('failed');
-    expect(result.error!.message).toBe('the machine could not be probed after service postgresql: connection lost');
-    expect(statuses(result)).toEqual({ 'postgresql-15': 'ok', postgresql: 'changed', [createdb.name]: 'skipped' });
+    expect(statuses(result)).toEqual({ 'postgresql-15': 'ok', postgresql: 'failed', [createdb.name]: 'skipped' });
+    expect(result.resources[1]!.error!.message).toBe('service postgresql could not run on machine db: connection lost');
   });
 
   it('a run cancelled between steps fails the machine, and says what was not applied', async () => {
