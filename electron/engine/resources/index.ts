@@ -12,7 +12,7 @@
 // per resource also works, only slower for runs of packages.
 
 export { kindOf, KINDS } from './registry.js';
-export { buildProbeScript, diffAll, parseProbeOutput, planApplySteps, probeAll, readProbeResult } from './probe-script.js';
+export { buildProbeScript, diffAll, parseProbeOutput, planApplySteps, probeAll, PROBE_ARG_MAX, readProbeResult } from './probe-script.js';
 export type { Diffed, PendingItem, PlannedStep, ProbeOutcome } from './probe-script.js';
 export type { ApplyStep, ResourceKind } from './resource.js';
 export { shq } from './sh.js';

@@ -1,14 +1,14 @@
 // Runs one apply step on a machine, streaming its output as log events, and turns a failure into an
 // error a person can act on: what failed, where, the exit code and the last lines the step printed
-// (stderr, or stdout when stderr is empty) — once, in the message.
+// (stderr, or stdout when stderr is empty) — once, in the message. The probe after the step runs in
+// the same exec (fusedScript): a change costs one round-trip.
 
+import { randomBytes } from 'node:crypto';
 import type { MachineSpec, ResourceSpec } from '../../../shared/profile.js';
 import type { ErrorInfo } from '../../../shared/report.js';
 import type { RunContext } from '../backends/backend.js';
-import type { ApplyStep } from '../resources/index.js';
+import { PROBE_ARG_MAX, type ApplyStep } from '../resources/index.js';
 import type { ExecResult, Transport } from '../transport.js';
-import { randomBytes } from 'node:crypto';
-import { PROBE_ARG_MAX } from '../resources/probe-script.js';
 import { shq } from '../sh-command.js';
 import { LineStream } from './log-lines.js';
 
