@@ -35,6 +35,10 @@ export function stepFailure(what: string, machine: string, where: string, res: E
   };
 }
 
+/** What ends a fused step's stdout (its exit code and `@@\n` follow), and what ends its stderr. */
+const stepEnd = (nonce: string) => `\n@@PL:${nonce}:APPLIED:`;
+const stepErrEnd = (nonce: string) => `\n@@PL:${nonce}:APPLIED@@\n`;
+
 /** An apply step's outcome: its error, or (when a probe ran after it in the same round-trip) that probe's result. */
 export interface AppliedStep {
   error?: ErrorInfo;
@@ -49,6 +53,7 @@ export interface AppliedStep {
  * stdin; a line with its exit code then closes its stdout, and another its stderr. `then` reads no stdin.
  */
 export function fusedScript(step: string, then: string, nonce: string): string {
+  // The two printf lines print stepEnd(nonce) + code + "@@\n" and stepErrEnd(nonce).
   return `sh -c ${shq(step)}
 _pl_arc=$?
 printf '\\n@@PL:${nonce}:APPLIED:%s@@\\n' "$_pl_arc"
@@ -63,9 +68,10 @@ ${then}`;
  * was 0, what ran after it. Without the closing line (the exec was cut short) all of it is the step's.
  */
 export function splitFused(res: ExecResult, nonce: string): { step: ExecResult; then?: ExecResult } {
-  const m = new RegExp(`\\n@@PL:${nonce}:APPLIED:(\\d+)@@\\n`).exec(res.stdout);
+  // The nonce is hex: the mark has nothing a pattern would read as special.
+  const m = new RegExp(`${stepEnd(nonce)}(\\d+)@@\n`).exec(res.stdout);
   if (!m) return { step: res };
-  const errMark = `\n@@PL:${nonce}:APPLIED@@\n`;
+  const errMark = stepErrEnd(nonce);
   const e = res.stderr.indexOf(errMark);
   const code = Number(m[1]);
   const step = { code, stdout: res.stdout.slice(0, m.index), stderr: e < 0 ? res.stderr : res.stderr.slice(0, e) };
@@ -126,8 +132,8 @@ export async function runApplyStep(
   const nonce = randomBytes(8).toString('hex');
   const script = then === undefined ? step.script : fusedScript(step.script, then, nonce);
   const fused = then !== undefined && script.length <= PROBE_ARG_MAX;
-  const stdout = fused ? new UntilMark(`\n@@PL:${nonce}:APPLIED:`, (t) => out.write(t)) : out;
-  const stderr = fused ? new UntilMark(`\n@@PL:${nonce}:APPLIED@@`, (t) => err.write(t)) : err;
+  const stdout = fused ? new UntilMark(stepEnd(nonce), (t) => out.write(t)) : out;
+  const stderr = fused ? new UntilMark(stepErrEnd(nonce), (t) => err.write(t)) : err;
   const finish = () => {
     stdout.end();
     stderr.end();
