@@ -27,6 +27,8 @@ class LocalSh implements Transport {
       p.stderr.setEncoding('utf8').on('data', (c: string) => ((stderr += c), opts.onStderr?.(c)));
       p.on('error', reject);
       p.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+      // A script that reads no stdin may be gone before it is written: the pipe's EPIPE is not an error here.
+      p.stdin.on('error', () => {});
       p.stdin.end(opts.stdin ?? '');
     });
   }
