@@ -79,14 +79,21 @@ export function splitFused(res: ExecResult, nonce: string): { step: ExecResult; 
   return { step, then: { code: res.code, stdout: res.stdout.slice(m.index + m[0].length), stderr: e < 0 ? '' : res.stderr.slice(e + errMark.length) } };
 }
 
+/** Where text goes, and is ended (a LineStream). */
+export interface TextSink {
+  write(text: string): void;
+  end(): void;
+}
+
 /**
  * Passes a stream's text on up to the first `mark` (the step's output, live), nothing after it (what
- * ran next). Text that could be the start of the mark waits for the next chunk.
+ * ran next), and ends the sink at its own end. Text that could be the start of the mark waits for the
+ * next chunk.
  */
-export class UntilMark {
+export class UntilMark implements TextSink {
   private held = '';
   private done = false;
-  constructor(private readonly mark: string, private readonly sink: (text: string) => void) {}
+  constructor(private readonly mark: string, private readonly sink: TextSink) {}
 
   write(chunk: string): void {
     if (this.done) return;
@@ -95,20 +102,21 @@ export class UntilMark {
     if (at >= 0) {
       this.done = true;
       this.held = '';
-      if (at > 0) this.sink(text.slice(0, at));
+      if (at > 0) this.sink.write(text.slice(0, at));
       return;
     }
     // The longest end of the text that begins the mark is held back.
     let keep = Math.min(this.mark.length - 1, text.length);
     while (keep > 0 && !this.mark.startsWith(text.slice(text.length - keep))) keep--;
     this.held = text.slice(text.length - keep);
-    if (text.length > keep) this.sink(text.slice(0, text.length - keep));
+    if (text.length > keep) this.sink.write(text.slice(0, text.length - keep));
   }
 
   end(): void {
-    if (!this.done && this.held) this.sink(this.held);
+    if (!this.done && this.held) this.sink.write(this.held);
     this.held = '';
     this.done = true;
+    this.sink.end();
   }
 }
 
@@ -132,15 +140,11 @@ export async function runApplyStep(
   const nonce = randomBytes(8).toString('hex');
   const script = then === undefined ? step.script : fusedScript(step.script, then, nonce);
   const fused = then !== undefined && script.length <= PROBE_ARG_MAX;
-  const stdout = fused ? new UntilMark(stepEnd(nonce), (t) => out.write(t)) : out;
-  const stderr = fused ? new UntilMark(stepErrEnd(nonce), (t) => err.write(t)) : err;
+  const stdout: TextSink = fused ? new UntilMark(stepEnd(nonce), out) : out;
+  const stderr: TextSink = fused ? new UntilMark(stepErrEnd(nonce), err) : err;
   const finish = () => {
     stdout.end();
     stderr.end();
-    if (fused) {
-      out.end();
-      err.end();
-    }
   };
   try {
     const res = await transport.exec(fused ? script : step.script, {

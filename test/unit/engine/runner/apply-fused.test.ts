@@ -77,13 +77,14 @@ describe('an apply step and the probe after it, in one exec', () => {
 });
 
 describe('UntilMark: the step\'s output streamed, up to its closing line', () => {
+  const sinkInto = (got: string[]) => ({ write: (t: string) => got.push(t), end: () => undefined });
   const MARK = `\n@@PL:${NONCE}:APPLIED:`;
   const text = `line 1\nline @@PL 2\n@@PL:${NONCE}:APP\n${MARK}0@@\nthen-out\n`;
 
   for (const size of [1, 2, 7, 1000]) {
     it(`in chunks of ${size}: passes exactly what comes before the mark`, () => {
       const got: string[] = [];
-      const u = new UntilMark(MARK, (t) => got.push(t));
+      const u = new UntilMark(MARK, sinkInto(got));
       for (let i = 0; i < text.length; i += size) u.write(text.slice(i, i + size));
       u.end();
       expect(got.join('')).toBe(text.slice(0, text.indexOf(MARK)));
@@ -92,11 +93,15 @@ describe('UntilMark: the step\'s output streamed, up to its closing line', () =>
 
   it('without the mark (an exec cut short), passes everything by the end', () => {
     const got: string[] = [];
-    const u = new UntilMark(MARK, (t) => got.push(t));
+    let ended = 0;
+    const u = new UntilMark(MARK, { write: (t) => got.push(t), end: () => ended++ });
     u.write('apt: 50%\n@@PL:01');
     expect(got.join('')).toBe('apt: 50%');
+    expect(ended).toBe(0);
     u.end();
     expect(got.join('')).toBe('apt: 50%\n@@PL:01');
+    // Its own end ends what it writes to (the log's line stream, which flushes its last line).
+    expect(ended).toBe(1);
   });
 });
 
