@@ -115,17 +115,19 @@ export function envValueProblem(value: string): string | undefined {
 
 /** How many polls `pollUntil` makes at most: 50 of 0.02 s, then 0.1 s apart, about 2 minutes in all. */
 const POLLS = 1200;
+/** `pollUntil` for about 5 s: 50 polls of 0.02 s, then 40 of 0.1 s. */
+export const POLLS_5S = 90;
 
 /**
  * sh that polls `done` until it succeeds: 0.02 s apart for the first second, then 0.1 s apart (1 s where
- * sleep takes whole seconds only), for at most POLLS polls. `each` runs before every wait (it may end the
- * script or leave the loop with `break`), `onTimeout` after the last poll.
+ * sleep takes whole seconds only), for at most `polls` polls (POLLS: about 2 minutes). `each` runs before
+ * every wait (it may end the script or leave the loop with `break`), `onTimeout` after the last poll.
  */
-export function pollUntil(done: ShellCommand, each: ShellCommand, onTimeout: ShellCommand): ShellCommand {
+export function pollUntil(done: ShellCommand, each: ShellCommand, onTimeout: ShellCommand, polls = POLLS): ShellCommand {
   return sh`_pl_i=0
 until ${done}; do
   ${each}
-  [ "$_pl_i" -lt ${raw(String(POLLS))} ] || ${onTimeout}
+  [ "$_pl_i" -lt ${raw(String(polls))} ] || ${onTimeout}
   if [ "$_pl_i" -lt 50 ]; then _pl_z=0.02; else _pl_z=0.1; fi
   sleep $_pl_z 2>/dev/null || { sleep 1; _pl_i=$((_pl_i + 9)); }
   _pl_i=$((_pl_i + 1))

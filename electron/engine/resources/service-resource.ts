@@ -11,7 +11,7 @@
 import type { ServiceResource } from '../../../shared/profile.js';
 import type { Change } from '../../../shared/report.js';
 import type { ResourceKind } from './resource.js';
-import { joinSh, pollUntil, raw, sh, type ShellCommand } from '../sh-command.js';
+import { joinSh, pollUntil, POLLS_5S, raw, sh, type ShellCommand } from '../sh-command.js';
 import { APPLY_PRELUDE, checkName, need, parseKv } from './sh.js';
 import * as z from 'zod/mini';
 import { bool, opt, resourceCommon, shellText, str, want } from '../schema/schema-parts.js';
@@ -60,6 +60,18 @@ function isRunning(init: InitSystem, n: string): ShellCommand {
   if (init === 'systemd') return sh`systemctl is-active --quiet ${n}`;
   if (init === 'openrc') return sh`rc-service ${n} status >/dev/null 2>&1`;
   return sh`{ ${`/etc/init.d/${n}`} status >/dev/null 2>&1; _pl_st=$?; [ "$_pl_st" -eq 0 ] || { [ "$_pl_st" -gt ${lsbStoppedMax} ] && pgrep -x ${n} >/dev/null 2>&1; }; }`;
+}
+
+/**
+ * sh that waits (about 5 s at most) until the service runs, or no longer runs, as the probe decides it:
+ * a start or stop command that returned 0 is not always done. A classic daemon's start returns when
+ * its parent exits, and the daemon writes its pid file a moment later (Debian's redis-server: its
+ * script creates the file empty, and `status` says "not running" until then); a stop may return while
+ * the process still ends. systemd waits for that itself (a forking unit's PIDFile=); an init script does
+ * not. Past the 5 s the step goes on, and the probe after it says what it finds.
+ */
+function settled(running: ShellCommand, want: 'running' | 'stopped'): ShellCommand {
+  return pollUntil(want === 'running' ? running : sh`! ${running}`, sh`:`, sh`break`, POLLS_5S);
 }
 
 /** `ready:` as a check: its output hidden, nothing read from stdin. */
@@ -213,6 +225,7 @@ cat "$_pl_d/log"`);
 trap 'rm -f "$_pl_log"' EXIT
 { ${cmd}
 } </dev/null >"$_pl_log" 2>&1 || { tail -n 20 "$_pl_log" >&2; _pl_fail ${`${what}: ${verbName} failed`}; }
+${settled(isRunning(init, n), spec.state)}
 cat "$_pl_log"`);
       }
     } else if (fields.has('ready') && spec.ready !== undefined) {
@@ -263,10 +276,12 @@ export function startServicesScript(services: readonly { name: string; ready?: s
 elif command -v service >/dev/null 2>&1; then service ${n} start
 else ${`/etc/init.d/${n}`} start; fi </dev/null`;
       const failed = sh`echo ${didNotStart(n)} >&2`;
-      if (ready === undefined) return sh`${run} || ${failed}`;
+      const running = sh`{ if ${OPENRC}; then ${isRunning('openrc', n)}; else ${isRunning('sysv', n)}; fi; }`;
+      // As converge's start: the next service, and the first probe, come once this one runs (settled).
+      if (ready === undefined) return sh`if ${run}; then ${settled(running, 'running')}
+else ${failed}; fi`;
       // As converge's start: done when the check passes; given up on when the script ends non-zero, or
       // ends with 0 and the service is still not running 5 s later (converge then says why).
-      const running = sh`{ if ${OPENRC}; then ${isRunning('openrc', n)}; else ${isRunning('sysv', n)}; fi; }`;
       return sh`_pl_d=$(mktemp -d)
 ${startUntilReady(run, undefined, ready, running, { failed: sh`{ ${failed}; break; }`, gone: sh`${failed}; break`, timeout: sh`break` })}
 rm -rf "$_pl_d"`;

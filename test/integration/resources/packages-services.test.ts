@@ -96,6 +96,41 @@ chmod 755 /etc/init.d/pldemo`);
     expect(sh('pgrep -x nginx | head -n 1')).toMatch(/^\d+$/);
   });
 
+  it('a start or stop that returns before the daemon is there, or gone, is waited for: the probe right after it agrees', async () => {
+    // Shaped like Debian's redis-server script: the start creates the pid file empty and returns when
+    // the daemon's parent exits; the daemon writes its pid 0.3 s later. The stop returns at once; the
+    // daemon ends 0.3 s or more later (its TERM trap runs after its current sleep).
+    sh(`cat > /etc/init.d/pllate <<'EOS'
+#!/bin/sh
+PID=/run/pllate.pid
+running() { [ -s $PID ] && kill -0 "$(cat $PID)" 2>/dev/null; }
+case "$1" in
+  start) running && exit 0
+    : > $PID
+    sh -c 'trap "sleep 0.3; exit 0" TERM; sleep 0.3; echo $$ > /run/pllate.pid; while :; do sleep 1; done' </dev/null >/dev/null 2>&1 &
+    ;;
+  stop) running && kill "$(cat $PID)"; exit 0 ;;
+  status) running && exit 0; exit 3 ;;
+esac
+EOS
+chmod 755 /etc/init.d/pllate`);
+    // The step, and the init script's own status in the same exec right after it, as converge's probe
+    // runs after a change (runner/apply-step.ts).
+    const statusRightAfter = async (spec: ServiceResource) => {
+      const { actual, changes } = await probeOne(t, spec);
+      expect(changes.map((c) => c.field)).toEqual(['state']);
+      const res = await t.exec(`${kindOf(spec).apply(spec, actual as never, changes).script}\n/etc/init.d/pllate status; echo "status=$?"`);
+      expect(res.code, res.stderr).toBe(0);
+      return res.stdout.trim().split('\n').pop();
+    };
+    expect(await statusRightAfter(svc('pllate'))).toBe('status=0');
+    expect(await statusRightAfter(svc('pllate', { state: 'stopped' }))).toBe('status=3');
+    // As a container from the cache starts it: the first probe comes right after the start script.
+    const boot = await t.exec(`${startServicesScript([{ name: 'pllate' }])}\n/etc/init.d/pllate status; echo "status=$?"`);
+    expect(boot.stdout.trim().split('\n').pop()).toBe('status=0');
+    sh('/etc/init.d/pllate stop; sleep 1.5');
+  });
+
   it('reports a service that is not there as a change that apply refuses', async () => {
     const spec = svc('nosuchservice');
     const { actual, changes } = await probeOne(t, spec);

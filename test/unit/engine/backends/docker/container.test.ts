@@ -90,7 +90,7 @@ describe('the start script of services', () => {
     expect(s).toContain("rc-service 'nginx' start");
     expect(s).toContain("then service 'nginx' start");
     expect(s).toContain("'/etc/init.d/nginx' start");
-    expect(s).toMatch(/\|\| echo 'prodlike: nginx did not start' >&2/);
+    expect(s).toMatch(/\nelse echo 'prodlike: nginx did not start' >&2; fi/);
   });
 
   it('refuses a name that is not a plain service name', () => {
