@@ -24,6 +24,7 @@ import { machineInfo, type MachineInfo } from './machine.js';
 import { loadLines, ratio, Results, table, targetsSummary, timelines, type Figure } from './results.js';
 import { scaleSuite } from './scale.js';
 import { shopSuite } from './shop.js';
+import { BEFORE_CACHE_NAME } from './before-cache.js';
 import { vmSuite } from './vm.js';
 
 const SUITES = ['ansible', 'compose', 'scale', 'floor', 'shop', 'fleet', 'vm'] as const;
@@ -52,8 +53,11 @@ function applyTargets(r: Results): void {
     const q = ratio(fromCache);
     fromCache.target = { text: '≤ Compose v2 warm (goal ≤ 3 s)', met: (q === undefined || q >= 1) && fromCache.prodlike <= 3000 };
   }
-  atLeast(find('shop from cache', 'fresh up, 4 machines, cold, saving to the cache (apt lists kept'), 1, 'no slower than --no-cache');
-  atLeast(find('shop from cache', 'fresh up, 4 machines, cold, saving to the cache, apt lists fetched'), 1, 'no slower than --no-cache');
+  // Issue 12's "cold no slower than today": today then was the engine before the cache (before-cache.ts).
+  // Without it (a shallow clone), the rows are shown against --no-cache, with no target: saving costs
+  // the commit, and that is not what the issue asked to keep.
+  atLeast(find('shop from cache', 'fresh up, 4 machines, cold, saving to the cache (apt lists kept', BEFORE_CACHE_NAME), 1, 'no slower than before the cache');
+  atLeast(find('shop from cache', 'fresh up, 4 machines, cold, saving to the cache, apt lists fetched', BEFORE_CACHE_NAME), 1, 'no slower than before the cache');
   // 3 × 10 no-change ≤ 0.4 s is the agent row's target since issue 14 (compose.ts); in-process it was missed before the agent existed.
 }
 
