@@ -21,28 +21,12 @@ export interface OldEngine {
   destroy(): Promise<void>;
 }
 
-/** The shop as the engine before the cache read it: the same machines as the bench's, no published ports. */
-function oldShopProfile(name: string): string {
-  const env = (extra = '') => `{ ${extra}PL_BENCH_RUN: "before-cache" }`;
-  return `name: ${name}
-extends: ./base.yaml
-role: dev
-vars:
-  shop_env: dev
-machines:
-  web:
-    docker: { image: debian:bookworm, hostname: web, env: ${env('SHOP_ENV: "dev", ')} }
-  app:
-    docker: { image: debian:bookworm, hostname: app, env: ${env('SHOP_ENV: "dev", ')} }
-  db:
-    docker: { image: debian:bookworm, hostname: db, env: ${env()}, volumes: ["db-data:/var/lib/postgresql"] }
-  cache:
-    docker: { image: debian:bookworm, hostname: cache, env: ${env()} }
-`;
-}
-
-/** The engine before the cache, built; or why it cannot be (the bench then says so and judges no cold target). */
-export async function beforeCacheEngine(ctx: Ctx): Promise<OldEngine | string> {
+/**
+ * The engine before the cache, built; or why it cannot be (the bench then says so and judges no cold
+ * target). `profile`: the text of the shop's profile named so, extending the shop's base.yaml (that
+ * engine's own, copied beside it).
+ */
+export async function beforeCacheEngine(ctx: Ctx, profile: (name: string) => string): Promise<OldEngine | string> {
   const rev = await run('git', ['-C', ROOT, 'rev-parse', '--verify', '--quiet', `${BEFORE_CACHE_REV}^{commit}`]);
   const sha = rev.stdout.trim();
   if (rev.code !== 0 || !sha) return `${BEFORE_CACHE_REV} is not in this checkout's git history (a shallow clone?)`;
@@ -63,7 +47,7 @@ export async function beforeCacheEngine(ctx: Ctx): Promise<OldEngine | string> {
   await mkdir(shopDir, { recursive: true });
   await cp(path.join(dir, 'profiles', 'shop', 'base.yaml'), path.join(shopDir, 'base.yaml'));
   await cp(path.join(dir, 'profiles', 'shop', 'files'), path.join(shopDir, 'files'), { recursive: true });
-  const file = await writeFileIn(ctx, `profiles/bench-shop-before/${name}.yaml`, oldShopProfile(name));
+  const file = await writeFileIn(ctx, `profiles/bench-shop-before/${name}.yaml`, profile(name));
   const env = { ...ctx.cli.env, PRODLIKE_DATA_DIR: path.join(ctx.cli.dir, 'data-before-cache') };
   const cli = (args: string[], ok = [0]) => must(process.execPath, [path.join(dir, 'bin', 'prodlike.mjs'), ...args], { cwd: ctx.cli.dir, env, memory: true, timeoutMs: 900_000 }, ok);
   const destroy = async () => void (await cli(['destroy', file, '--volumes'], [0, 1]));

@@ -132,7 +132,7 @@ export async function shopSuite(ctx: Ctx): Promise<void> {
   const destroy = (...extra: string[]) => ctx.cli.run(['destroy', file, '--json', ...extra]);
 
   // The issue's "cold no slower than today": the engine before the cache, beside today's.
-  const old = await beforeCacheEngine(ctx);
+  const old = await beforeCacheEngine(ctx, (n) => shopProfile(n, 'before-cache'));
   if (typeof old === 'string') ctx.results.skip(`${SECTION} (the engine before the cache)`, `${old}: the cold rows are shown against --no-cache, without the issue's target`);
 
   // Cold without and with saving, interleaved: the load of a shared machine drifts between runs.
