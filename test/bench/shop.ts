@@ -215,12 +215,9 @@ export async function shopSuite(ctx: Ctx): Promise<void> {
   // Saving against the engine before the cache (the issue's "today"), with what saving costs over
   // --no-cache beside it; without that engine, against --no-cache alone.
   const savingRow = (metric: string, ps: Proc[]) => {
-    const vsNoCache = `${(med(cold) / med(ps)).toFixed(2)}× against prodlike up --no-cache (${(med(cold) / 1000).toFixed(1)} s)`;
-    ctx.results.add(
-      before.length
-        ? { section: SECTION, metric, prodlike: med(ps), peer: med(before), peerName: BEFORE_CACHE_NAME, unit: 'ms', n: coldReps, samples: { prodlike: ms(ps), peer: ms(before) }, timeline: medianTimeline(ps), note: vsNoCache }
-        : { section: SECTION, metric, prodlike: med(ps), peer: med(cold), peerName: 'prodlike up --no-cache', unit: 'ms', n: coldReps, samples: { prodlike: ms(ps), peer: ms(cold) }, timeline: medianTimeline(ps) },
-    );
+    const [peer, peerName] = before.length ? [before, BEFORE_CACHE_NAME] : [cold, 'prodlike up --no-cache'];
+    const note = before.length ? { note: `${(med(cold) / med(ps)).toFixed(2)}× against prodlike up --no-cache (${(med(cold) / 1000).toFixed(1)} s)` } : {};
+    ctx.results.add({ section: SECTION, metric, prodlike: med(ps), peer: med(peer), peerName, unit: 'ms', n: coldReps, samples: { prodlike: ms(ps), peer: ms(peer) }, timeline: medianTimeline(ps), ...note });
   };
   savingRow('fresh up, 4 machines, cold, saving to the cache (apt lists kept from a run of the hour before)', coldSave);
   savingRow('fresh up, 4 machines, cold, saving to the cache, apt lists fetched (first run of the hour)', coldSaveFetch);
