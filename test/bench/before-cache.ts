@@ -15,9 +15,9 @@ export const BEFORE_CACHE_REV = '778c9b6^';
 export const BEFORE_CACHE_NAME = `prodlike before the cache (${BEFORE_CACHE_REV}, the shop profile of its day)`;
 
 export interface OldEngine {
-  /** `up` of its shop, timed (the shop's containers and volume removed first). */
+  /** `up` of its shop, timed. */
   up(): Promise<Proc>;
-  /** Its shop's containers and volume removed. */
+  /** Its shop's containers and volume removed (after each `up`: the next one starts fresh). */
   destroy(): Promise<void>;
 }
 
@@ -56,7 +56,7 @@ export async function beforeCacheEngine(ctx: Ctx, profile: (name: string) => str
     await purgeProfile(name);
   });
   return {
-    up: async () => (await destroy(), cli(['up', file])),
+    up: () => cli(['up', file]),
     destroy,
   };
 }

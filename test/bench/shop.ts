@@ -157,12 +157,11 @@ export async function shopSuite(ctx: Ctx): Promise<void> {
   // Not counted: keeps apt's lists, as any run of the hour before would have (docs/cache.md).
   await freshSave();
   for (let i = 0; i < coldReps; i++) {
+    await destroy('--volumes');
     if (typeof old !== 'string') {
-      await destroy('--volumes');
       before.push(await old.up());
       await old.destroy();
     }
-    await destroy('--volumes');
     cold.push(await up('--no-cache'));
     coldSave.push(await freshSave());
     // The first run of the hour: apt's lists fetched, not taken from an earlier run.
