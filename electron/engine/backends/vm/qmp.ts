@@ -46,3 +46,53 @@ export async function qmp(socket: string, command: string, args?: Record<string,
     });
   });
 }
+
+/**
+ * How long a QMP `stop` or `cont` may take. On `stop` QEMU drains and flushes its block layer in its
+ * main loop, which takes more than 10 s on a busy host whose disk is slow (a CI machine under load).
+ */
+export const QMP_PAUSE_MS = 120_000;
+
+/** The guest stayed paused: it answers nothing, not even SSH, until it runs again. */
+export class VmPausedError extends VmError {
+  override name = 'VmPausedError';
+}
+
+/**
+ * Runs `work` with the guest's CPUs stopped (QMP `stop`), then lets the guest run again whatever
+ * happened: also when `stop` did not answer in time, since QEMU may still carry it out (one client at a
+ * time on its socket, in order, so a `cont` after it comes after it). A guest that does not run again is
+ * an error of its own (`VmPausedError`), which wins over the work's.
+ */
+export async function whilePaused<T>(socket: string, work: () => Promise<T>, timeoutMs = QMP_PAUSE_MS): Promise<T> {
+  try {
+    await qmp(socket, 'stop', undefined, timeoutMs);
+    return await work();
+  } finally {
+    await resume(socket, timeoutMs);
+  }
+}
+
+/** `cont` until QEMU says the guest runs (`query-status`), for `timeoutMs` at most. */
+export async function resume(socket: string, timeoutMs = QMP_PAUSE_MS): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    const left = () => Math.max(1000, deadline - Date.now());
+    try {
+      await qmp(socket, 'cont', undefined, left());
+      const st = (await qmp(socket, 'query-status', undefined, left())) as { running?: boolean; status?: string } | undefined;
+      if (st?.running) return;
+      last = `QEMU says it is ${st?.status ?? 'not running'}`;
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    if (Date.now() >= deadline) {
+      throw new VmPausedError(`the VM is paused and did not run again within ${Math.round(timeoutMs / 1000)} s: ${last}`, {
+        where: socket,
+        hint: 'run `prodlike up` on its profile again: it resumes a paused VM',
+      });
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}

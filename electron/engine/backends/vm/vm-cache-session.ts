@@ -5,8 +5,9 @@
 // A VM's disk is saved once, at its last save point (a container's stacks a layer per save point; a
 // VM's overlay would have to be recreated under a running guest to do that). The save is consistent:
 // `sync` in the guest, QMP `stop` (QEMU flushes its block layer), the overlay's own clusters copied into
-// a thin qcow2 on its backing file, QMP `cont`. When nothing follows the save point it is written while
-// the other machines converge, and the run waits for it at its end.
+// a thin qcow2 on its backing file, QMP `cont` — whatever happened, until QEMU says the guest runs.
+// When nothing follows the save point it is written while the other machines converge, and the run
+// waits for it at its end.
 
 import { promises as fs } from 'node:fs';
 import type { MachineSpec, ResourceSpec, VmMachineSpec } from '../../../../shared/profile.js';
@@ -15,7 +16,7 @@ import { containsSecret, longestMatch, vmMachineKeys, type MachineKeys } from '.
 import { registerSession, type CacheSessionInfo, type PrefixOutcome } from '../../cache/run-cache-options.js';
 import type { Transport } from '../../transport.js';
 import { localFileId, type BaseImage } from './images.js';
-import { qmp } from './qmp.js';
+import { VmPausedError, whilePaused } from './qmp.js';
 import type { VmBaseEntry, VmBaseStore } from './vm-cache.js';
 
 type VmMachine = MachineSpec & { vm: VmMachineSpec };
@@ -112,9 +113,8 @@ export class VmCacheSession implements CacheSessionInfo {
     try {
       const synced = await this.transport.exec('sync');
       if (synced.code !== 0) throw new Error(`sync in the guest failed: ${synced.stderr.trim()}`);
-      await qmp(this.disk.qmpSocket, 'stop');
-      try {
-        await this.store.save({
+      await whilePaused(this.disk.qmpSocket, () =>
+        this.store.save({
           overlay: this.disk.overlay,
           backing: this.disk.backing,
           backingFormat: this.disk.backingFormat,
@@ -124,15 +124,15 @@ export class VmCacheSession implements CacheSessionInfo {
           profile: this.ctx.cache?.profileLabel ?? this.profile,
           machine: this.machine.name,
           imageId: this.disk.imageId,
-        });
-      } finally {
-        await qmp(this.disk.qmpSocket, 'cont');
-      }
+        }),
+      );
       this.plan.existing.add(key);
       this.saved.push(key);
       if (this.ctx.cache) this.ctx.cache.saved = (this.ctx.cache.saved ?? 0) + 1;
       this.log('info', `disk saved to cache after ${n} of ${this.machine.resources.length} resources (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
     } catch (err) {
+      // A disk not saved costs the next run time; a guest left paused breaks this one: that fails the run.
+      if (err instanceof VmPausedError) throw new VmPausedError(`${this.machine.name}: ${err.message}`, { where: this.machine.name, hint: err.hint, cause: err });
       this.log('warn', `could not save the disk to cache: ${(err as Error).message}`);
     }
   }
