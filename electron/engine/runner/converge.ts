@@ -168,7 +168,16 @@ export async function converge(machine: MachineSpec, transport: Transport, mode:
   /** Moves the in-sync prefix on by n; false when the machine could not be probed again after a restart. */
   const advance = async (n: number): Promise<boolean> => {
     inSync += n;
-    const outcome = await opts.afterPrefix?.(inSync);
+    let outcome: Awaited<ReturnType<NonNullable<ConvergeOptions['afterPrefix']>>>;
+    try {
+      outcome = await opts.afterPrefix?.(inSync);
+    } catch (err) {
+      // A save that left the machine unusable (a VM that stayed paused): nothing more is applied to it.
+      const e = toErrorInfo(err);
+      skipFrom(probed, `not applied: ${e.message}`);
+      machineError = e;
+      return false;
+    }
     if (!outcome?.restarted) return true;
     // A new container from an earlier state: what it lacks is decided (and applied) again.
     const again = outcome.from !== undefined && outcome.from < inSync ? machine.resources.slice(outcome.from, inSync) : [];

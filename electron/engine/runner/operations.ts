@@ -21,6 +21,30 @@ function failedMachine(m: MachineSpec, err: Error, ctx: RunContext, phase: 'prov
 }
 
 /**
+ * A machine's last save is written while the others still converge; its result comes once it is (an
+ * image is never left half-written). A save that left the machine unusable — a VM its save paused and
+ * that did not run again — fails the machine, with what to do; a save that merely did not happen is a
+ * warning in the log.
+ */
+async function convergeAndSave(m: MachineSpec, t: Transport, ctx: RunContext): Promise<MachineResult> {
+  let result: MachineResult;
+  try {
+    result = await converge(m, t, 'apply', ctx, cacheHooks(t));
+  } catch (err) {
+    await flushSaves(t).catch(() => undefined);
+    throw err;
+  }
+  try {
+    await flushSaves(t);
+  } catch (err) {
+    const error = toErrorInfo(err as Error);
+    ctx.emit({ type: 'machine', runId: ctx.runId, machine: m.name, phase: 'apply', status: 'failed', error });
+    return { ...result, status: 'failed', error };
+  }
+  return result;
+}
+
+/**
  * Brings the machines up and converges each one as soon as its backend has it, not once all have: the
  * machine whose container started first is probed while the others still start, and containers converge
  * while a VM boots. Nothing in a machine's convergence waits on another machine; depends_on orders the
@@ -32,9 +56,7 @@ async function upAndConverge(providers: ProviderSet, profile: Profile, machines:
     let p = converging.get(m.name);
     if (!p) {
       const { transport: t, error } = reachedOf(m.name, r);
-      // A machine's last save is written while the others still converge; its result comes once it is
-      // (an image is never left half-written, and no machine stays paused after up returns).
-      p = t ? converge(m, t, 'apply', ctx, cacheHooks(t)).finally(() => flushSaves(t)) : Promise.resolve(failedMachine(m, error, ctx));
+      p = t ? convergeAndSave(m, t, ctx) : Promise.resolve(failedMachine(m, error, ctx));
       p.catch(() => undefined); // awaited below, once every machine is reached: not an unhandled rejection meanwhile
       converging.set(m.name, p);
     }

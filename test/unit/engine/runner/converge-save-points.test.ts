@@ -109,6 +109,25 @@ describe('converge: a restart from a saved state', () => {
   });
 });
 
+describe('converge: a save that leaves the machine unusable', () => {
+  it('fails the machine with the save\'s error and applies nothing after it', async () => {
+    const state = { installed: new Set<string>(), running: false };
+    const m = machine([pkg('a'), svc('s'), pkg('b')]);
+    const t = new ScriptedTransport(m.resources, model(state));
+    const result = await converge(m, t, 'apply', { runId: 'r', emit: () => undefined }, {
+      afterPrefix: async (n) => {
+        if (n === 2) throw new Error('the VM is paused and did not run again');
+        return {};
+      },
+    });
+    expect(result.status).toBe('failed');
+    expect(result.error?.message).toBe('the VM is paused and did not run again');
+    expect(result.resources.map((r) => `${r.name}:${r.status}`)).toEqual(['a:changed', 's:changed', 'b:skipped']);
+    expect(result.resources[2]!.error?.message).toBe('not applied: the VM is paused and did not run again');
+    expect(state.installed.has('b')).toBe(false);
+  });
+});
+
 describe('converge: the before-apply hook (apt lists kept between runs)', () => {
   it('is told before each step is applied, with the in-sync prefix and the kind, and not for what is in sync', async () => {
     const state = { installed: new Set(['a']), running: false };
