@@ -30,7 +30,7 @@ import { READY_MARK, VM_USER, writeSeed } from './cloud-init.js';
 import { ImageCache, qemuImgMissing, type BaseImage } from './images.js';
 import { VmBaseStore, type VmBaseEntry } from './vm-cache.js';
 import { fromCacheNote, planVmCacheStart, VmCacheSession, type VmCachePlan } from './vm-cache-session.js';
-import { qmp } from './qmp.js';
+import { qmp, resume } from './qmp.js';
 import { kvmFacts } from './vm-doctor.js';
 import { VmError } from './vm-error.js';
 import {
@@ -206,6 +206,8 @@ export class VmProvider implements MachineProvider, SnapshotBackend {
     }
     if (!running) {
       state = await this.boot(m, state!, want, dir, ctx);
+    } else {
+      await this.resumeIfPaused(m.name, state!, ctx);
     }
     const transport = await this.connect(m, state!, dir, ctx);
     const mounts = mountScript(m.vm.folders, state!.folders);
@@ -221,6 +223,18 @@ export class VmProvider implements MachineProvider, SnapshotBackend {
       new VmCacheSession(this.bases, m, profile.name, cache, { overlay: this.files(dir).overlay, ...backing, imageId: image.id, qmpSocket: state!.qmpSocket }, transport, ctx);
     }
     return transport;
+  }
+
+  /**
+   * `up` wants the VM running, as `vagrant up` resumes a suspended one: a guest left paused (a save
+   * whose QMP `cont` never came through) runs again. QEMU that does not answer is left to the SSH
+   * connect that follows, which says so.
+   */
+  private async resumeIfPaused(name: string, state: VmStateFile, ctx: RunContext): Promise<void> {
+    const st = (await qmp(state.qmpSocket, 'query-status').catch(() => undefined)) as { running?: boolean; status?: string } | undefined;
+    if (st?.status !== 'paused') return;
+    this.log(ctx, name, 'warn', `${name}: the VM was paused; resuming it`);
+    await resume(state.qmpSocket);
   }
 
   /** Where a new VM's disk starts when the cache is on; a cache that cannot be read is only a warning. */

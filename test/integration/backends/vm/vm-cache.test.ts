@@ -1,11 +1,13 @@
 // VM snapshots and cached VM bases with real QEMU, in two boots: a converged VM is snapshotted with its
 // memory, changed and restored (checked over ssh, not through Prodlike); its disk, saved to the cache
 // as it converged, is what the next VM of the same machine boots from after a destroy — with a new host
-// key, without the old login key, with a new machine-id, and with the profile's package and file. The
-// cache is on for this file only (the CLI helper turns it off), and DOCKER_HOST points nowhere so that
-// `cache prune` never touches the shared engine's cached containers.
+// key, without the old login key, with a new machine-id, and with the profile's package and file; and
+// `up` resumes that VM once paused behind its back. The cache is on for this file only (the CLI helper
+// turns it off), and DOCKER_HOST points nowhere so that `cache prune` never touches the shared engine's
+// cached containers.
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, promises as fs, readdirSync, readFileSync, statSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -79,6 +81,32 @@ machines:
     return JSON.parse((await run('qemu-img', ['info', '-U', '--backing-chain', '--output=json', disk])).stdout) as { filename: string; 'backing-filename'?: string; format: string }[];
   }
 
+  /** One QMP command on QEMU's socket, written here rather than through Prodlike's client. */
+  function rawQmp(socket: string, command: string): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const conn = net.createConnection(socket);
+      const lines: string[] = [];
+      let buf = '';
+      conn.on('error', reject);
+      conn.on('data', (d) => {
+        buf += d.toString();
+        for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+          const msg = JSON.parse(buf.slice(0, nl)) as { QMP?: unknown; event?: string; return?: unknown; error?: { desc: string } };
+          buf = buf.slice(nl + 1);
+          if (msg.event) continue;
+          lines.push(JSON.stringify(msg));
+          if (msg.QMP) conn.write('{"execute":"qmp_capabilities"}\n');
+          else if (lines.length === 2) conn.write(`${JSON.stringify({ execute: command })}\n`);
+          else {
+            conn.end();
+            if (msg.error) reject(new Error(msg.error.desc));
+            else resolve(msg.return);
+          }
+        }
+      });
+    });
+  }
+
   let oldIdentity: string;
   let oldHostKey: string;
   let oldMachineId: string;
@@ -101,7 +129,7 @@ machines:
     const r = await cli(['up', file], BOOT_MS);
     expect(r.code, r.out).toBe(0);
     const saved = bases();
-    expect(saved).toHaveLength(1);
+    expect(saved, r.out).toHaveLength(1);
     console.log(`vm cache: cold up (boot, converge, save the disk) took ${secs(r.ms)}; the base is ${(statSync(path.join(cacheDir(), saved[0]!)).blocks / 2048).toFixed(0)} MiB; load ${os.loadavg()[0]!.toFixed(1)}`);
     const chain = await backingChain(path.join(cacheDir(), saved[0]!));
     expect(chain.map((c) => c.format)).toEqual(['qcow2', 'qcow2']);
@@ -182,6 +210,17 @@ machines:
     // What the profile asked for is there.
     expect(await ssh("dpkg-query -W -f='${Status}' tree")).toBe('install ok installed');
     expect(await ssh('cat /etc/prodlike-cache.txt; stat -c %a /etc/prodlike-cache.txt')).toBe('converged\n644');
+  }, BOOT_MS);
+
+  it('up resumes a VM left paused (as a save whose cont never came through would leave it)', async () => {
+    const socket = (JSON.parse(readFileSync(path.join(stateDir(), 'state.json'), 'utf8')) as { qmpSocket: string }).qmpSocket;
+    expect(await rawQmp(socket, 'stop')).toEqual({});
+    expect(await rawQmp(socket, 'query-status')).toMatchObject({ status: 'paused' });
+    const r = await cli(['up', file]);
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toContain('web: the VM was paused; resuming it');
+    expect(await rawQmp(socket, 'query-status')).toMatchObject({ status: 'running', running: true });
+    expect(await ssh('cat /etc/prodlike-cache.txt')).toBe('converged');
   }, BOOT_MS);
 
   it('cache prune keeps a base a VM disk is built on, and removes it once the VM is gone', async () => {
