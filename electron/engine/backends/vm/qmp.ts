@@ -4,7 +4,11 @@
 import net from 'node:net';
 import { VmError } from './vm-error.js';
 
-export async function qmp(socket: string, command: string, args?: Record<string, unknown>, timeoutMs = 10_000): Promise<unknown> {
+/**
+ * One command. QEMU answers from its main loop, which a busy host's slow disk can hold for longer than
+ * seconds: 60 s by default, so that a slow answer is not taken for a dead QEMU (and killed).
+ */
+export async function qmp(socket: string, command: string, args?: Record<string, unknown>, timeoutMs = 60_000): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const conn = net.createConnection(socket);
     let buf = '';
