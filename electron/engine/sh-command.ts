@@ -117,6 +117,8 @@ export function envValueProblem(value: string): string | undefined {
 const POLLS = 1200;
 /** `pollUntil` for about 5 s: 50 polls of 0.02 s, then 40 of 0.1 s. */
 export const POLLS_5S = 90;
+/** `pollUntil` for about 1 s: 50 polls of 0.02 s. */
+export const POLLS_1S = 50;
 
 /**
  * sh that polls `done` until it succeeds: 0.02 s apart for the first second, then 0.1 s apart (1 s where

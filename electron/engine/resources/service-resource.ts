@@ -11,7 +11,7 @@
 import type { ServiceResource } from '../../../shared/profile.js';
 import type { Change } from '../../../shared/report.js';
 import type { ResourceKind } from './resource.js';
-import { joinSh, pollUntil, POLLS_5S, raw, sh, type ShellCommand } from '../sh-command.js';
+import { joinSh, pollUntil, POLLS_1S, POLLS_5S, raw, sh, type ShellCommand } from '../sh-command.js';
 import { APPLY_PRELUDE, checkName, need, parseKv } from './sh.js';
 import * as z from 'zod/mini';
 import { bool, opt, resourceCommon, shellText, str, want } from '../schema/schema-parts.js';
@@ -48,18 +48,16 @@ const schema = z.strictObject({
 type Data = z.output<typeof schema>;
 
 /**
- * LSB init scripts' `status`: 0 running, 1 to this stopped in some way; anything above (4 = unknown, or no
- * status action) says nothing, and whether a process of the service's name runs decides (pgrep). The
- * probe, its parse and the start's check follow this one rule.
+ * LSB init scripts' `status`: 0 running. Anything else, whether a process of the service's name runs
+ * decides (pgrep -x): a status above 3 says nothing (4 = unknown, or no status action), and a status of
+ * 3 (stopped) only says the pid file is gone — also when the stop did not reach the daemon (Debian's
+ * redis-server in a Docker container; stopLeftovers). The probe, its parse and the start's and stop's
+ * checks follow this one rule.
  */
-const LSB_STOPPED_MAX = 3;
-const lsbStoppedMax = raw(String(LSB_STOPPED_MAX));
-
-/** sh that succeeds while the service runs, as the probe decides it. */
 function isRunning(init: InitSystem, n: string): ShellCommand {
   if (init === 'systemd') return sh`systemctl is-active --quiet ${n}`;
   if (init === 'openrc') return sh`rc-service ${n} status >/dev/null 2>&1`;
-  return sh`{ ${`/etc/init.d/${n}`} status >/dev/null 2>&1; _pl_st=$?; [ "$_pl_st" -eq 0 ] || { [ "$_pl_st" -gt ${lsbStoppedMax} ] && pgrep -x ${n} >/dev/null 2>&1; }; }`;
+  return sh`{ ${`/etc/init.d/${n}`} status >/dev/null 2>&1 || pgrep -x ${n} >/dev/null 2>&1; }`;
 }
 
 /**
@@ -72,6 +70,20 @@ function isRunning(init: InitSystem, n: string): ShellCommand {
  */
 function settled(running: ShellCommand, want: 'running' | 'stopped'): ShellCommand {
   return pollUntil(want === 'running' ? running : sh`! ${running}`, sh`:`, sh`break`, POLLS_5S);
+}
+
+/**
+ * sh for after a SysV script's stop: a process of the service's name still there a second after the
+ * stop returned is sent SIGTERM (as `docker stop` would), then waited for until the probe agrees (about
+ * 5 s more). Debian's redis-server script finds its daemon with `start-stop-daemon --exec`, which reads
+ * /proc/<pid>/exe: root in a Docker container has no CAP_SYS_PTRACE and may not read that link of
+ * another user's process, so the script stops nothing, says it did, and removes the pid file.
+ */
+function stopLeftovers(n: string): ShellCommand {
+  const running = isRunning('sysv', n);
+  return sh`${pollUntil(sh`! ${running}`, sh`:`, sh`break`, POLLS_1S)}
+if pgrep -x ${n} >/dev/null 2>&1; then pkill -TERM -x ${n} 2>/dev/null || :; fi
+${settled(running, 'stopped')}`;
 }
 
 /** `ready:` as a check: its output hidden, nothing read from stdin. */
@@ -133,7 +145,7 @@ else
   if [ -x "/etc/init.d/$_pl_s" ]; then
     echo exists=1
     "/etc/init.d/$_pl_s" status >/dev/null 2>&1; _pl_st=$?; echo status=$_pl_st
-    if [ "$_pl_st" -gt ${lsbStoppedMax} ] && command -v pgrep >/dev/null 2>&1; then if pgrep -x "$_pl_s" >/dev/null 2>&1; then echo pgrep=1; else echo pgrep=0; fi; fi
+    if [ "$_pl_st" -ne 0 ] && command -v pgrep >/dev/null 2>&1; then if pgrep -x "$_pl_s" >/dev/null 2>&1; then echo pgrep=1; else echo pgrep=0; fi; fi
     _pl_en=0
     for _pl_l in /etc/rc[2345].d/S[0-9][0-9]"$_pl_s" /etc/rc.d/rc[2345].d/S[0-9][0-9]"$_pl_s"; do [ -e "$_pl_l" ] && _pl_en=1; done
     echo enabled=$_pl_en
@@ -154,7 +166,7 @@ if wait "$_pl_rp"; then echo ready=1; else echo ready=0; fi` : sh``}`.text;
     }
     if (need(kv, 'exists') !== '1') return { init, exists: false, running: false, enabled: false, ...ready };
     const status = Number(need(kv, 'status'));
-    const running = status === 0 ? true : status <= LSB_STOPPED_MAX ? false : kv.get('pgrep') === '1';
+    const running = status === 0 || kv.get('pgrep') === '1';
     return { init, exists: true, running, enabled: need(kv, 'enabled') === '1', ...ready };
   },
 
@@ -225,7 +237,7 @@ cat "$_pl_d/log"`);
 trap 'rm -f "$_pl_log"' EXIT
 { ${cmd}
 } </dev/null >"$_pl_log" 2>&1 || { tail -n 20 "$_pl_log" >&2; _pl_fail ${`${what}: ${verbName} failed`}; }
-${settled(isRunning(init, n), spec.state)}
+${init === 'sysv' && spec.state === 'stopped' ? stopLeftovers(n) : settled(isRunning(init, n), spec.state)}
 cat "$_pl_log"`);
       }
     } else if (fields.has('ready') && spec.ready !== undefined) {
@@ -299,10 +311,16 @@ export function stopServicesScript(names: readonly string[]): string {
   return joinSh(
     names.map((name) => {
       const n = checkName(name, 'service');
-      return sh`{ if [ -d /run/systemd/system ]; then systemctl stop ${n}
-elif ${OPENRC}; then rc-service ${n} stop
-elif command -v service >/dev/null 2>&1; then service ${n} stop
-elif [ -x ${`/etc/init.d/${n}`} ]; then ${`/etc/init.d/${n}`} stop; fi; } </dev/null >/dev/null 2>&1 || echo ${`prodlike: ${n} did not stop`} >&2`;
+      const didNotStop = sh`echo ${`prodlike: ${n} did not stop`} >&2`;
+      // A SysV script's stop that missed its daemon (stopLeftovers) leaves it to the container's end.
+      return sh`if [ -d /run/systemd/system ]; then systemctl stop ${n} </dev/null >/dev/null 2>&1 || ${didNotStop}
+elif ${OPENRC}; then rc-service ${n} stop </dev/null >/dev/null 2>&1 || ${didNotStop}
+else
+  { if command -v service >/dev/null 2>&1; then service ${n} stop
+  elif [ -x ${`/etc/init.d/${n}`} ]; then ${`/etc/init.d/${n}`} stop; fi; } </dev/null >/dev/null 2>&1 || :
+  ${stopLeftovers(n)}
+  if ${isRunning('sysv', n)}; then ${didNotStop}; fi
+fi`;
     }),
   ).text;
 }

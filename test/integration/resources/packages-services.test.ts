@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PackageResource, ServiceResource } from '../../../shared/profile.js';
 import { planApplySteps, probeAll, kindOf } from '../../../electron/engine/resources/index.js';
-import { startServicesScript } from '../../../electron/engine/resources/service-resource.js';
+import { startServicesScript, stopServicesScript } from '../../../electron/engine/resources/service-resource.js';
 import { useContainer } from '../../support/docker-cli-transport.js';
 import { converge, probeOne } from './converge.js';
 import { initScriptText } from '../../support/init-script.js';
@@ -129,6 +129,34 @@ chmod 755 /etc/init.d/pllate`);
     const boot = await t.exec(`${startServicesScript([{ name: 'pllate' }])}\n/etc/init.d/pllate status; echo "status=$?"`);
     expect(boot.stdout.trim().split('\n').pop()).toBe('status=0');
     sh('/etc/init.d/pllate stop; sleep 1.5');
+  });
+
+  it('stops Debian\'s redis-server, whose own stop misses its daemon in a container, and down\'s clean stop does too', async () => {
+    // Its script finds the daemon with start-stop-daemon --exec, which reads /proc/<pid>/exe; root in a
+    // Docker container (no CAP_SYS_PTRACE) may not read it for the redis user's process: the script
+    // says "stopped", stops nothing and removes the pid file.
+    await converge(t, pkg('redis-server'));
+    const pids = () => sh('pgrep -x redis-server || echo none');
+    if ((await probeOne(t, svc('redis-server'))).changes.length) await converge(t, svc('redis-server'), ['state']);
+    expect(pids()).toMatch(/^\d+$/);
+    // The premise, checked: the script's own stop leaves it running, and its status says stopped.
+    expect(sh('/etc/init.d/redis-server stop >/dev/null 2>&1; sleep 1; /etc/init.d/redis-server status >/dev/null 2>&1; echo "status=$?"; pgrep -x redis-server >/dev/null && echo still-running')).toBe('status=3\nstill-running');
+    // The probe sees it running all the same, and the stop step stops it.
+    expect((await probeOne(t, svc('redis-server'))).actual).toMatchObject({ exists: true, running: true });
+    await converge(t, svc('redis-server', { state: 'stopped' }), ['state']);
+    expect(pids()).toBe('none');
+    // A clean stop: redis got SIGTERM and saved its data on the way out (not killed).
+    const byes = () => Number(sh('grep -c "Received SIGTERM" /var/log/redis/redis-server.log || true'));
+    expect(sh('tail -n 8 /var/log/redis/redis-server.log')).toMatch(/Received SIGTERM scheduling shutdown[\s\S]*DB saved on disk[\s\S]*ready to exit, bye bye/);
+    const stopsSoFar = byes();
+
+    // down and destroy stop it the same way before the container goes.
+    await converge(t, svc('redis-server'), ['state']);
+    expect(pids()).toMatch(/^\d+$/);
+    const down = await t.exec(stopServicesScript(['redis-server']));
+    expect(down.stderr).toBe('');
+    expect(pids()).toBe('none');
+    expect(byes()).toBe(stopsSoFar + 1);
   });
 
   it('reports a service that is not there as a change that apply refuses', async () => {

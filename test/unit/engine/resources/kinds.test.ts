@@ -187,8 +187,14 @@ describe('service', () => {
     expect(serviceKind.parse('init=systemd\nload=not-found\nactive=inactive\nenabled=\n', spec)).toEqual({ init: 'systemd', exists: false, running: false, enabled: false });
     expect(serviceKind.parse('init=openrc\nexists=1\nstatus=3\nenabled=1\n', spec)).toEqual({ init: 'openrc', exists: true, running: false, enabled: true });
     expect(serviceKind.parse('init=sysv\nexists=1\nstatus=4\npgrep=1\nenabled=0\n', spec)).toEqual({ init: 'sysv', exists: true, running: true, enabled: false });
-    // pgrep is asked only when the script's status says nothing (above 3), the one case its answer is read.
-    expect(serviceKind.probe(spec)).toContain('if [ "$_pl_st" -gt 3 ] && command -v pgrep');
+    // A status of 3 says only that the pid file is gone: a process of the service's name decides.
+    expect(serviceKind.parse('init=sysv\nexists=1\nstatus=3\npgrep=1\nenabled=0\n', spec)).toMatchObject({ running: true });
+    expect(serviceKind.parse('init=sysv\nexists=1\nstatus=3\npgrep=0\nenabled=0\n', spec)).toMatchObject({ running: false });
+    // Without pgrep on the machine, the script's status is all there is.
+    expect(serviceKind.parse('init=sysv\nexists=1\nstatus=3\nenabled=0\n', spec)).toMatchObject({ running: false });
+    expect(serviceKind.parse('init=sysv\nexists=1\nstatus=0\nenabled=0\n', spec)).toMatchObject({ running: true });
+    // pgrep is asked only when the status is not 0, the one case its answer is read.
+    expect(serviceKind.probe(spec)).toContain('if [ "$_pl_st" -ne 0 ] && command -v pgrep');
     expect(serviceKind.parse('init=sysv\nexists=0\n', spec)).toEqual({ init: 'sysv', exists: false, running: false, enabled: false });
   });
   it('diffs running and enabled, enabling before starting', () => {
