@@ -7,7 +7,7 @@
 // developer's 127.0.0.1, which only the forward can make true. Results are checked with the docker CLI
 // (on the engine) and curl (in the namespace), not through Prodlike.
 import { execFileSync, execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -117,6 +117,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (dir) await prodlike(['destroy', file]).catch(() => undefined);
+  // Runs outside CI start the warm agent in this data folder: it goes with the folder.
+  if (dir) await prodlike(['agent', 'stop']).catch(() => undefined);
   purgeProfile(NAME);
   if (box) execFileSync('docker', ['rm', '-f', box], { stdio: 'ignore' });
   try {
@@ -129,6 +131,7 @@ afterAll(async () => {
   } catch {
     // deleted with the namespace's end of the pair
   }
+  if (dir) rmSync(dir, { recursive: true, force: true });
 }, 120_000);
 
 describe('a remote Docker engine over SSH (DOCKER_HOST=ssh://…)', () => {
