@@ -1,7 +1,7 @@
 // Drift and plan you can act on: "reconcile this one" changes one resource and nothing else; "apply this
 // plan" applies what the plan showed, and refuses — changing nothing — when a machine changed since.
 // Real Docker; results read with docker exec.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,8 +17,10 @@ const name = uniqueProfile('pl-act');
 const cat = (p: string) => dockerExec(box, `cat ${p}`).trim();
 const put = (p: string, text: string) => dockerExec(box, `printf '%s\\n' '${text}' > ${p}`);
 
+let dir: string | undefined;
+
 beforeAll(async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'pl-act-'));
+  dir = mkdtempSync(path.join(tmpdir(), 'pl-act-'));
   file = path.join(dir, 'act.yaml');
   writeFileSync(file, `name: ${name}\nrole: test\nmachines:\n  box:\n    docker: { image: ${BASE_IMAGE} }\n    resources:\n      - file: /etc/pl-a\n        content: "A\\n"\n      - file: /etc/pl-b\n        content: "B\\n"\n`);
   engine = new Engine({ dataDir: path.join(dir, 'data'), profileFolders: [dir], env: { ...process.env, HOME: dir, PRODLIKE_NO_CACHE: '1' } });
@@ -30,6 +32,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await engine?.close();
   purgeProfile(name);
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 const idOf = async (res: string) => (await engine.loadProfile(file)).machines[0]!.resources.find((r) => r.name === res)!.id;
