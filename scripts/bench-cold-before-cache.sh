@@ -9,7 +9,8 @@
 #
 # Builds <rev> in a worktree at /tmp/pl-before-cache (node_modules linked from this checkout). Each engine
 # gets its own data folder and profile name; every run of today's engine gets a new env value, so that
-# nothing of it is cached yet. Prints one line per run (ms), then the medians.
+# nothing of it is cached yet. Each round starts one variant further on (a fixed order made the run
+# after the engine before the cache slower, docs/cache.md). Prints one line per run (ms), then the medians.
 set -euo pipefail
 reps=${1:-3}
 rev=${2:-778c9b6^}
@@ -48,11 +49,18 @@ run() { # label, data dir, checkout, name, args...
 new_key() { sed -i "s/T: \"[0-9]*\"/T: \"$RANDOM$RANDOM\"/" "$work/now/profiles/s/x.yaml"; }
 # Not counted: keeps apt's lists for today's engine (as any earlier run within the hour would).
 new_key && run warm-up "$work/data-now" "$root" now >/dev/null
+variant() {
+  case $1 in
+    0) run before-cache "$work/data-before" "$old" before ;;
+    1) new_key && run now-saving "$work/data-now" "$root" now ;;
+    2) new_key && PRODLIKE_APT_LISTS_MAX_AGE=0 run now-saving-lists-fetched "$work/data-now" "$root" now ;;
+    3) run now-no-cache "$work/data-now" "$root" now --no-cache ;;
+  esac
+}
+# Each round starts one variant further on, so no variant always follows the same one (what the run
+# before leaves to the disk and the engine weighs on the next).
 for i in $(seq "$reps"); do
-  run before-cache "$work/data-before" "$old" before
-  new_key && run now-saving "$work/data-now" "$root" now
-  new_key && PRODLIKE_APT_LISTS_MAX_AGE=0 run now-saving-lists-fetched "$work/data-now" "$root" now
-  run now-no-cache "$work/data-now" "$root" now --no-cache
+  for j in 0 1 2 3; do variant $(( (i + j) % 4 )); done
 done | tee "$work/results"
 echo "medians (ms), $reps each, load $(cut -d' ' -f1-3 /proc/loadavg):"
 for l in before-cache now-saving now-saving-lists-fetched now-no-cache; do
