@@ -131,7 +131,7 @@ export class VmCacheSession implements CacheSessionInfo {
       if (this.ctx.cache) this.ctx.cache.saved = (this.ctx.cache.saved ?? 0) + 1;
       this.log('info', `disk saved to cache after ${n} of ${this.machine.resources.length} resources (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
     } catch (err) {
-      // A disk not saved costs the next run time; a guest left paused breaks this one: that fails the run.
+      // A disk not saved costs the next run time; a guest left paused breaks this one: that fails the machine.
       if (err instanceof VmPausedError) throw new VmPausedError(`${this.machine.name}: ${err.message}`, { where: this.machine.name, hint: err.hint, cause: err });
       this.log('warn', `could not save the disk to cache: ${(err as Error).message}`);
     }
