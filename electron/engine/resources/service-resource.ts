@@ -68,8 +68,8 @@ function isRunning(init: InitSystem, n: string): ShellCommand {
  * the process still ends. systemd waits for that itself (a forking unit's PIDFile=); an init script does
  * not. Past the 5 s the step goes on, and the probe after it says what it finds.
  */
-function settled(running: ShellCommand, want: 'running' | 'stopped'): ShellCommand {
-  return pollUntil(want === 'running' ? running : sh`! ${running}`, sh`:`, sh`break`, POLLS_5S);
+function settled(running: ShellCommand, want: 'running' | 'stopped', onTimeout: ShellCommand = sh`break`): ShellCommand {
+  return pollUntil(want === 'running' ? running : sh`! ${running}`, sh`:`, onTimeout, POLLS_5S);
 }
 
 /**
@@ -79,11 +79,11 @@ function settled(running: ShellCommand, want: 'running' | 'stopped'): ShellComma
  * /proc/<pid>/exe: root in a Docker container has no CAP_SYS_PTRACE and may not read that link of
  * another user's process, so the script stops nothing, says it did, and removes the pid file.
  */
-function stopLeftovers(n: string): ShellCommand {
+function stopLeftovers(n: string, onTimeout?: ShellCommand): ShellCommand {
   const running = isRunning('sysv', n);
   return sh`${pollUntil(sh`! ${running}`, sh`:`, sh`break`, POLLS_1S)}
 if pgrep -x ${n} >/dev/null 2>&1; then pkill -TERM -x ${n} 2>/dev/null || :; fi
-${settled(running, 'stopped')}`;
+${settled(running, 'stopped', onTimeout)}`;
 }
 
 /** `ready:` as a check: its output hidden, nothing read from stdin. */
@@ -318,8 +318,7 @@ elif ${OPENRC}; then rc-service ${n} stop </dev/null >/dev/null 2>&1 || ${didNot
 else
   { if command -v service >/dev/null 2>&1; then service ${n} stop
   elif [ -x ${`/etc/init.d/${n}`} ]; then ${`/etc/init.d/${n}`} stop; fi; } </dev/null >/dev/null 2>&1 || :
-  ${stopLeftovers(n)}
-  if ${isRunning('sysv', n)}; then ${didNotStop}; fi
+  ${stopLeftovers(n, sh`{ ${didNotStop}; break; }`)}
 fi`;
     }),
   ).text;

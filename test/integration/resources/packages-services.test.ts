@@ -159,6 +159,18 @@ chmod 755 /etc/init.d/pllate`);
     expect(byes()).toBe(stopsSoFar + 1);
   });
 
+  it('down\'s clean stop says which SysV service did not stop, after its SIGTERM and about 5 s', async () => {
+    // A process of the service's name that ignores SIGTERM, and no init script that could stop it.
+    sh(`cp /bin/sh /usr/local/bin/plstubborn && (plstubborn -c 'trap "" TERM; while :; do sleep 1; done' </dev/null >/dev/null 2>&1 &)`);
+    expect(sh('pgrep -x plstubborn | wc -l')).toBe('1');
+    const t0 = Date.now();
+    const down = await t.exec(stopServicesScript(['plstubborn']));
+    expect(down.stderr.trim()).toBe('prodlike: plstubborn did not stop');
+    expect(Date.now() - t0).toBeGreaterThan(5000);
+    expect(sh('pgrep -x plstubborn | wc -l')).toBe('1');
+    sh('pkill -KILL -x plstubborn; true');
+  });
+
   it('reports a service that is not there as a change that apply refuses', async () => {
     const spec = svc('nosuchservice');
     const { actual, changes } = await probeOne(t, spec);
