@@ -82,7 +82,7 @@ function settled(running: ShellCommand, want: 'running' | 'stopped', onTimeout: 
 function stopLeftovers(n: string, onTimeout?: ShellCommand): ShellCommand {
   const running = isRunning('sysv', n);
   return sh`${pollUntil(sh`! ${running}`, sh`:`, sh`break`, POLLS_1S)}
-if pgrep -x ${n} >/dev/null 2>&1; then pkill -TERM -x ${n} 2>/dev/null || :; fi
+pkill -TERM -x ${n} 2>/dev/null || :
 ${settled(running, 'stopped', onTimeout)}`;
 }
 
