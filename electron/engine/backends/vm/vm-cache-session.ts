@@ -99,8 +99,14 @@ export class VmCacheSession implements CacheSessionInfo {
     if (this.plan.existing.has(key)) return {};
     const work = this.save(n, key);
     // Nothing changes the disk after the last resource: written while the other machines converge.
-    if (n === this.machine.resources.length) this.pending.push(work);
-    else await work;
+    if (n === this.machine.resources.length) {
+      // flush() reads its outcome; marked as handled now, so a paused guest's error found before the
+      // run awaits it is not an unhandled rejection (which would end the process).
+      work.catch(() => undefined);
+      this.pending.push(work);
+    } else {
+      await work;
+    }
     return {};
   }
 
