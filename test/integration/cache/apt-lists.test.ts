@@ -145,4 +145,35 @@ describe('apt lists kept between runs', () => {
     expect(kept()).toEqual([]);
     expect(states()).toBe(statesBefore);
   });
+
+  it("with none kept, the run's fresh machines of one base image fetch once: the first fetches, the others get its lists", { timeout: 400_000 }, async () => {
+    rmSync(store(), { recursive: true, force: true });
+    const machines = ['a', 'b', 'c'];
+    const file = await ws.write('profiles/apt3.yaml', `name: ${NAME}\nmachines:\n${machines.map((m) => profile(`g-${m}`).split('machines:\n')[1]!.replace(/^ {2}m:/m, `  ${m}:`)).join('')}`);
+    const r = await ws.run(['up', file, '--json'], { env: ENV });
+    expect(r.code, r.stderr).toBe(0);
+    const logOf = (m: string) =>
+      r.stdout
+        .split('\n')
+        .filter((l) => l.startsWith('{') && l.includes('"type":"log"'))
+        .map((l) => JSON.parse(l) as { machine?: string; text: string })
+        .filter((e) => e.machine === m)
+        .map((e) => e.text)
+        .join('\n');
+    // apt's own output: exactly one machine ran apt-get update.
+    const fetchers = machines.filter((m) => /^(Get|Hit):\d+ .* InRelease/m.test(logOf(m)));
+    expect(fetchers).toHaveLength(1);
+    for (const m of machines.filter((x) => x !== fetchers[0])) {
+      expect(logOf(m)).toMatch(new RegExp(`^${m}: apt lists fetched by ${fetchers[0]} in this run put in place, no apt-get update$`, 'm'));
+    }
+    for (const m of machines) expect(exec(`${NAME}-${m}`, "dpkg-query -W -f='${Status};' tree file")).toBe('install ok installed;install ok installed;');
+    // The same lists in every machine's state after its first package (checked in the images).
+    const stateOf = (m: string) => docker('images', '--filter', `label=prodlike.cache-profile=${NAME}`, '--filter', `label=prodlike.cache-machine=${m}`, '--filter', 'label=prodlike.cache-prefix=1/3', '--format', '{{.ID}}').split('\n')[0]!;
+    const lists = machines.map((m) => listsOf(stateOf(m)));
+    expect(lists[0]).toMatch(/[0-9a-f]{64} {2}.*bookworm_main_binary-amd64_Packages/);
+    expect(new Set(lists).size).toBe(1);
+    // That fetch is kept for the next run.
+    expect(kept()).toHaveLength(1);
+    await ws.run(['destroy', file, '--volumes'], { env: ENV });
+  });
 });

@@ -8,7 +8,10 @@
 // are younger than the maximum age (an hour; PRODLIKE_APT_LISTS_MAX_AGE, in seconds, 0 for never).
 // No `apt-get update` runs then; when the lists turn out stale for what a step asks (a package or
 // version not known, a file the mirror no longer has), the package step fetches them and tries again
-// (package-resource.ts). Otherwise its own fetch is kept for the next one. Only with the cache on and
+// (package-resource.ts). With none usable, the run's fresh machines of one base image fetch once: the
+// first to get there runs `apt-get update` in its container, and the others wait for those lists and
+// get them put in place (three fetches at once took 3.0-3.2 s each here, one alone 1.85 s); that fetch
+// is kept for the next run. Only with the cache on and
 // a local engine (the copy would cross the network); `cache prune --all` removes them.
 
 import { createHash } from 'node:crypto';
@@ -76,6 +79,61 @@ export async function seedAptLists(docker: Docker, containerId: string, dir: str
     return { none: 'damaged' };
   }
   return { ageMs, at: Date.now() };
+}
+
+/**
+ * Fetches under way in this process, by base image: a fresh container of the same image that finds no
+ * usable kept lists waits for the one fetch under way and takes its lists, instead of fetching its own
+ * at the same moment (the run's fresh machines fetch once, not once each: each fetch is ~2 s of CPU).
+ */
+const fetching = new Map<string, { machine: string; done: Promise<FetchOutcome> }>();
+
+/** What a machine's fetch for the run did: its base image may carry lists of its own (then apt uses those). */
+export type FetchOutcome = 'fetched' | 'own lists' | 'failed';
+
+export type SharedFetch =
+  | { fetched: number; kept: Promise<void> }
+  | { from: string; seeded: Seeded }
+  | { none: 'own lists' | 'fetch failed' | 'fetch of another machine failed' };
+
+/** The script of a machine's fetch for the run: exits 3 when the base image has lists of its own. */
+export const FETCH_FOR_RUN = `if ${HAS_LISTS}; then exit 3; fi; apt-get -q update`;
+
+/**
+ * For a fresh container with no usable kept lists: the first of the run's machines of its base image
+ * fetches (`fetch`, in its own container) and goes on while its lists are kept (`kept`: read before
+ * anything removes them); the others wait for them to be kept and get them put in place. A fetch that
+ * fails leaves each machine to fetch its own in its package step.
+ */
+export async function fetchOnceForRun(
+  docker: Docker,
+  containerId: string,
+  dir: string,
+  baseImageId: string,
+  maxAgeMs: number,
+  machine: string,
+  fetch: () => Promise<FetchOutcome>,
+): Promise<SharedFetch> {
+  const base = baseOf(baseImageId);
+  const under = fetching.get(base);
+  if (under) {
+    const outcome = await under.done.catch((): FetchOutcome => 'failed');
+    if (outcome === 'own lists') return { none: 'own lists' };
+    if (outcome === 'failed') return { none: 'fetch of another machine failed' };
+    return { from: under.machine, seeded: await seedAptLists(docker, containerId, dir, baseImageId, maxAgeMs) };
+  }
+  const fetched = fetch();
+  const kept = fetched.then((o) => (o === 'fetched' ? captureAptLists(docker, containerId, dir, baseImageId, maxAgeMs, true) : undefined));
+  const entry = { machine, done: kept.then(() => fetched) };
+  fetching.set(base, entry);
+  const forget = () => {
+    if (fetching.get(base) === entry) fetching.delete(base);
+  };
+  void entry.done.then(forget, forget);
+  const outcome = await fetched;
+  if (outcome === 'own lists') return { none: 'own lists' };
+  if (outcome === 'failed') return { none: 'fetch failed' };
+  return { fetched: Date.now(), kept };
 }
 
 /** Whether the container's lists were fetched since `at` (the package step found the kept ones stale). */

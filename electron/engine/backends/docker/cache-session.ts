@@ -21,10 +21,22 @@ import { volumeName } from './labels.js';
 import { cacheTag, containsSecret, leadingPackagesSavePoint, longestMatch, machineKeys, noSavePointWhy, withAptLists, type MachineKeys } from '../../cache/cache-key.js';
 import { LABEL_CACHE_SAVED_AT, cacheRef } from '../../cache/cache-labels.js';
 import { pullState, readBaseConfig, saveState, touch, type BaseConfig, type CachedState } from './cache-store.js';
-import { captureAptLists, fetchedSince, seedAptLists } from './apt-lists.js';
+import { FETCH_FOR_RUN, captureAptLists, fetchOnceForRun, fetchedSince, seedAptLists, type FetchOutcome, type Seeded } from './apt-lists.js';
+import type { Transport } from '../../transport.js';
 import { registerSession, type CacheSessionInfo, type PrefixOutcome } from '../../cache/run-cache-options.js';
 import { mayLeaveProcesses, servicesToStart, type ServiceStart } from '../../cache/runtime-state.js';
 import { STACK_MIN_BYTES } from '../../cache/cache-env.js';
+
+/**
+ * The first package step of a fresh container (apt-lists.ts): `seededAt` when lists were put in (or
+ * fetched for the run's machines, `keeping` them), else whether it fetches its own.
+ */
+interface AptStep {
+  n: number;
+  fetches: boolean;
+  seededAt?: number;
+  keeping?: Promise<void>;
+}
 
 /** A cached start: the image the container is created from, and what it covers. */
 export interface CacheStart {
@@ -72,7 +84,8 @@ export class CacheSession implements CacheSessionInfo {
   ) {}
 
   /** `recreate`: how to carry on in a container made from a saved state (stacking); absent: never. */
-  attach(transport: object, containerId: string, from: { image: string; prefix: number }, recreate?: Recreate): void {
+  attach(transport: Transport, containerId: string, from: { image: string; prefix: number }, recreate?: Recreate): void {
+    this.transport = transport;
     this.containerId = containerId;
     this.parent = from.image;
     this.startPrefix = from.prefix;
@@ -86,35 +99,62 @@ export class CacheSession implements CacheSessionInfo {
     return this.keys.savePoints[this.keys.savePoints.length - 1] ?? 0;
   }
 
-  /**
-   * The first package step of a fresh container, once (apt-lists.ts): `seededAt` when kept lists were
-   * put in, else whether it fetches its own.
-   */
-  private aptStep?: { n: number; fetches: boolean; seededAt?: number };
+  /** The first package step of a fresh container, once. */
+  private aptStep?: AptStep;
   /** Set by the provider for a local engine: apt's lists are kept between runs (ctx.cache.aptLists). */
   keepsAptLists = false;
+  private transport?: Transport;
 
   /**
    * Before the machine's first package step, on a container fresh from its base image with nothing
    * applied yet (so its apt sources are its base image's): the kept lists of that image go in when
-   * they are young enough; else its own fetch is kept after the step.
+   * they are young enough; else the run's machines of that image fetch once (the first one to get
+   * here), and the lists are kept.
    */
   async beforeApply(n: number, kind: string): Promise<void> {
     const lists = this.ctx.cache?.aptLists;
     if (kind !== 'package' || !lists || !this.keepsAptLists || this.aptStep || n !== 0 || this.startPrefix !== 0) return;
-    this.aptStep = { n, fetches: false };
+    const step: AptStep = { n, fetches: false };
+    this.aptStep = step;
+    const seededNow = (seeded: Seeded, says: (ageMs: number) => string): boolean => {
+      if (!('ageMs' in seeded)) return false;
+      step.seededAt = seeded.at;
+      this.log('info', says(seeded.ageMs));
+      return true;
+    };
     try {
       const seeded = await seedAptLists(this.docker, this.containerId, lists.dir, this.baseImageId, lists.maxAgeMs);
-      if ('ageMs' in seeded) {
-        this.aptStep.seededAt = seeded.at;
-        this.log('info', `apt lists fetched ${formatSpan(seeded.ageMs)} ago put in place, no apt-get update (kept up to ${formatSpan(lists.maxAgeMs)}: PRODLIKE_APT_LISTS_MAX_AGE)`);
-      } else {
-        this.aptStep.fetches = seeded.none !== 'own lists';
-        if (seeded.none === 'damaged') this.log('warn', 'apt lists kept from an earlier fetch did not match their checksum: removed, and this machine fetches its own');
+      if (seededNow(seeded, (age) => `apt lists fetched ${formatSpan(age)} ago put in place, no apt-get update (kept up to ${formatSpan(lists.maxAgeMs)}: PRODLIKE_APT_LISTS_MAX_AGE)`)) return;
+      if ('none' in seeded && seeded.none === 'own lists') return;
+      if ('none' in seeded && seeded.none === 'damaged') this.log('warn', 'apt lists kept from an earlier fetch did not match their checksum: removed, and this machine fetches its own');
+      // None usable: the run's fresh machines of this base image fetch once, not once each.
+      const shared = await fetchOnceForRun(this.docker, this.containerId, lists.dir, this.baseImageId, lists.maxAgeMs, this.machine.name, () => this.fetchLists());
+      if ('fetched' in shared) {
+        step.seededAt = shared.fetched;
+        step.keeping = shared.kept;
+        return;
       }
+      if ('from' in shared && seededNow(shared.seeded, () => `apt lists fetched by ${shared.from} in this run put in place, no apt-get update`)) return;
+      step.fetches = !('none' in shared && shared.none === 'own lists');
     } catch (err) {
-      this.log('warn', `apt lists from an earlier fetch not used: ${(err as Error).message}`);
+      step.fetches = true;
+      this.log('warn', `apt lists not put in place: ${(err as Error).message}`);
     }
+  }
+
+  /** `apt-get update` in this machine's container (FETCH_FOR_RUN), its output in the run's log. */
+  private async fetchLists(): Promise<FetchOutcome> {
+    if (!this.transport) return 'failed';
+    const at = new Date().toISOString();
+    let out = '';
+    const r = await this.transport.exec(FETCH_FOR_RUN, {
+      onStdout: (c) => (out += c),
+      onStderr: (c) => (out += c),
+      ...(this.ctx.signal ? { signal: this.ctx.signal } : {}),
+    });
+    const text = out.replace(/\n$/, '');
+    if (text) this.ctx.emit({ type: 'log', runId: this.ctx.runId, machine: this.machine.name, stream: 'stdout', text, at });
+    return r.code === 0 ? 'fetched' : r.code === 3 ? 'own lists' : 'failed';
   }
 
   /**
@@ -127,6 +167,8 @@ export class CacheSession implements CacheSessionInfo {
     if (!lists || !step || n <= step.n) return;
     this.aptStep = undefined;
     try {
+      // This machine's fetch for the run, still being kept: read before a save drops the lists.
+      await step.keeping;
       const stale = step.seededAt !== undefined && (await fetchedSince(this.docker, this.containerId, step.seededAt));
       if (!step.fetches && !stale) return;
       // Awaited: a save right after drops the lists from the container.
