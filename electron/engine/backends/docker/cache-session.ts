@@ -138,7 +138,8 @@ export class CacheSession implements CacheSessionInfo {
       step.fetches = !('none' in shared && shared.none === 'own lists');
     } catch (err) {
       step.fetches = true;
-      this.log('warn', `apt lists not put in place: ${(err as Error).message}`);
+      // Cancelled: the step that follows says so.
+      if (!this.ctx.signal?.aborted) this.log('warn', `apt lists not put in place: ${(err as Error).message}`);
     }
   }
 
