@@ -4,11 +4,11 @@
 // Checked independently of Prodlike: the lists' change times and contents in the saved states (docker),
 // and what dpkg says is installed.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { docker, exec, purge, removeCacheImages, logLines, unique, workspace, type CliRun, type Workspace } from '../../support/cli.js';
+import { docker, dockerTry, exec, purge, removeCacheImages, logLines, unique, workspace, type CliRun, type Workspace } from '../../support/cli.js';
 
 const NAME = unique('pl-it-aptlists');
 const CONTAINER = `${NAME}-m`;
@@ -175,5 +175,33 @@ describe('apt lists kept between runs', () => {
     // That fetch is kept for the next run.
     expect(kept()).toHaveLength(1);
     await ws.run(['destroy', file, '--volumes'], { env: ENV });
+  });
+
+  it('a fetch for the run that gets nothing (the mirror refuses) leaves each machine to fetch its own: each says why it failed, nothing is kept', { timeout: 400_000 }, async () => {
+    // A base image whose only apt source is a closed port on the container's own loopback.
+    const image = `pl-test/apt-refused:${NAME.split('-').pop()}`;
+    const tmp = `${NAME}-mkimage`;
+    docker('run', '--name', tmp, '--entrypoint', 'sh', 'debian:bookworm', '-c', 'rm -f /etc/apt/sources.list.d/*; echo "deb http://127.0.0.1:9/debian bookworm main" > /etc/apt/sources.list');
+    docker('commit', tmp, image);
+    docker('rm', '-f', tmp);
+    try {
+      rmSync(store(), { recursive: true, force: true });
+      const machines = ['a', 'b', 'c'];
+      const yaml = `name: ${NAME}-refused\nmachines:\n${machines.map((m) => `  ${m}:\n    docker: { image: ${image} }\n    resources:\n      - package: tree\n`).join('')}`;
+      const file = await ws.write('profiles/refused.yaml', yaml);
+      const r = await ws.run(['up', file, '--json'], { env: ENV });
+      expect(r.code).toBe(1);
+      // Each machine asked the mirror itself and says so with apt's words; none waited forever or took empty lists.
+      for (const m of machines) {
+        const failed = r.stdout.split('\n').find((l) => l.includes('"type":"resource"') && l.includes(`"machine":"${m}"`) && l.includes('"failed"'));
+        expect(failed, `machine ${m}`).toMatch(/Could not connect to 127\.0\.0\.1:9|Unable to locate package tree/);
+      }
+      expect(logText(r)).not.toMatch(/put in place/);
+      expect(existsSync(store()) ? kept() : []).toEqual([]);
+      await ws.run(['destroy', file], { env: ENV });
+      purge(`${NAME}-refused`);
+    } finally {
+      dockerTry('rmi', '-f', image);
+    }
   });
 });
