@@ -11,8 +11,8 @@
 // (package-resource.ts). With none usable, the run's fresh machines of one base image fetch once: the
 // first to get there runs `apt-get update` in its container, and the others wait for those lists and
 // get them put in place (three fetches at once took 3.0-3.2 s each here, one alone 1.85 s); that fetch
-// is kept for the next run. Only with the cache on and
-// a local engine (the copy would cross the network); `cache prune --all` removes them.
+// is kept for the next run. Only with the cache on and a local engine (the copy would cross the
+// network); `cache prune --all` removes them.
 
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
