@@ -1,6 +1,8 @@
 // apt's package lists kept between runs (apt-lists.ts): a first fetch is kept; a fresh container of the
 // same base image gets those lists and runs no `apt-get update` while they are younger than the maximum
-// age; lists stale for what a step asks are fetched then and kept instead; damaged ones are not used.
+// age; lists stale for what a step asks are fetched then and kept instead; damaged ones are not used;
+// with none kept, one machine of a run fetches and the others get its lists; a fetch that gets nothing
+// leaves each machine to fetch its own.
 // Checked independently of Prodlike: the lists' change times and contents in the saved states (docker),
 // and what dpkg says is installed.
 import { execFileSync } from 'node:child_process';
@@ -191,7 +193,7 @@ describe('apt lists kept between runs', () => {
       const file = await ws.write('profiles/refused.yaml', yaml);
       const r = await ws.run(['up', file, '--json'], { env: ENV });
       expect(r.code).toBe(1);
-      // Each machine asked the mirror itself and says so with apt's words; none waited forever or took empty lists.
+      // Each machine fails with apt's words (none waits forever on the shared fetch).
       for (const m of machines) {
         const failed = r.stdout.split('\n').find((l) => l.includes('"type":"resource"') && l.includes(`"machine":"${m}"`) && l.includes('"failed"'));
         expect(failed, `machine ${m}`).toMatch(/Could not connect to 127\.0\.0\.1:9|Unable to locate package tree/);
