@@ -94,7 +94,7 @@ export type FetchOutcome = 'fetched' | 'own lists' | 'failed';
 export type SharedFetch =
   | { fetched: number; kept: Promise<void> }
   | { from: string; seeded: Seeded }
-  | { none: 'own lists' | 'fetch failed' | 'fetch of another machine failed' };
+  | { none: Exclude<FetchOutcome, 'fetched'> };
 
 /** The script of a machine's fetch for the run: exits 3 when the base image has lists of its own. */
 export const FETCH_FOR_RUN = `if ${HAS_LISTS}; then exit 3; fi; apt-get -q update`;
@@ -118,8 +118,7 @@ export async function fetchOnceForRun(
   const under = fetching.get(base);
   if (under) {
     const outcome = await under.done.catch((): FetchOutcome => 'failed');
-    if (outcome === 'own lists') return { none: 'own lists' };
-    if (outcome === 'failed') return { none: 'fetch of another machine failed' };
+    if (outcome !== 'fetched') return { none: outcome };
     return { from: under.machine, seeded: await seedAptLists(docker, containerId, dir, baseImageId, maxAgeMs) };
   }
   const fetched = fetch();
@@ -131,9 +130,7 @@ export async function fetchOnceForRun(
   };
   void entry.done.then(forget, forget);
   const outcome = await fetched;
-  if (outcome === 'own lists') return { none: 'own lists' };
-  if (outcome === 'failed') return { none: 'fetch failed' };
-  return { fetched: Date.now(), kept };
+  return outcome === 'fetched' ? { fetched: Date.now(), kept } : { none: outcome };
 }
 
 /** Whether the container's lists were fetched since `at` (the package step found the kept ones stale). */

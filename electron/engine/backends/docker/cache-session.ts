@@ -21,7 +21,7 @@ import { volumeName } from './labels.js';
 import { cacheTag, containsSecret, leadingPackagesSavePoint, longestMatch, machineKeys, noSavePointWhy, withAptLists, type MachineKeys } from '../../cache/cache-key.js';
 import { LABEL_CACHE_SAVED_AT, cacheRef } from '../../cache/cache-labels.js';
 import { pullState, readBaseConfig, saveState, touch, type BaseConfig, type CachedState } from './cache-store.js';
-import { FETCH_FOR_RUN, captureAptLists, fetchOnceForRun, fetchedSince, seedAptLists, type FetchOutcome, type Seeded } from './apt-lists.js';
+import { FETCH_FOR_RUN, captureAptLists, fetchOnceForRun, fetchedSince, seedAptLists, type FetchOutcome } from './apt-lists.js';
 import type { Transport } from '../../transport.js';
 import { registerSession, type CacheSessionInfo, type PrefixOutcome } from '../../cache/run-cache-options.js';
 import { mayLeaveProcesses, servicesToStart, type ServiceStart } from '../../cache/runtime-state.js';
@@ -116,17 +116,15 @@ export class CacheSession implements CacheSessionInfo {
     if (kind !== 'package' || !lists || !this.keepsAptLists || this.aptStep || n !== 0 || this.startPrefix !== 0) return;
     const step: AptStep = { n, fetches: false };
     this.aptStep = step;
-    const seededNow = (seeded: Seeded, says: (ageMs: number) => string): boolean => {
-      if (!('ageMs' in seeded)) return false;
-      step.seededAt = seeded.at;
-      this.log('info', says(seeded.ageMs));
-      return true;
-    };
     try {
       const seeded = await seedAptLists(this.docker, this.containerId, lists.dir, this.baseImageId, lists.maxAgeMs);
-      if (seededNow(seeded, (age) => `apt lists fetched ${formatSpan(age)} ago put in place, no apt-get update (kept up to ${formatSpan(lists.maxAgeMs)}: PRODLIKE_APT_LISTS_MAX_AGE)`)) return;
-      if ('none' in seeded && seeded.none === 'own lists') return;
-      if ('none' in seeded && seeded.none === 'damaged') this.log('warn', 'apt lists kept from an earlier fetch did not match their checksum: removed, and this machine fetches its own');
+      if ('ageMs' in seeded) {
+        step.seededAt = seeded.at;
+        this.log('info', `apt lists fetched ${formatSpan(seeded.ageMs)} ago put in place, no apt-get update (kept up to ${formatSpan(lists.maxAgeMs)}: PRODLIKE_APT_LISTS_MAX_AGE)`);
+        return;
+      }
+      if (seeded.none === 'own lists') return;
+      if (seeded.none === 'damaged') this.log('warn', 'apt lists kept from an earlier fetch did not match their checksum: removed, and this machine fetches its own');
       // None usable: the run's fresh machines of this base image fetch once, not once each.
       const shared = await fetchOnceForRun(this.docker, this.containerId, lists.dir, this.baseImageId, lists.maxAgeMs, this.machine.name, () => this.fetchLists());
       if ('fetched' in shared) {
@@ -134,7 +132,11 @@ export class CacheSession implements CacheSessionInfo {
         step.keeping = shared.kept;
         return;
       }
-      if ('from' in shared && seededNow(shared.seeded, () => `apt lists fetched by ${shared.from} in this run put in place, no apt-get update`)) return;
+      if ('from' in shared && 'ageMs' in shared.seeded) {
+        step.seededAt = shared.seeded.at;
+        this.log('info', `apt lists fetched by ${shared.from} in this run put in place, no apt-get update`);
+        return;
+      }
       step.fetches = !('none' in shared && shared.none === 'own lists');
     } catch (err) {
       step.fetches = true;
