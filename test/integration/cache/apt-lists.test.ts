@@ -6,7 +6,7 @@
 // Checked independently of Prodlike: the lists' change times and contents in the saved states (docker),
 // and what dpkg says is installed.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,7 +41,7 @@ const up = async (run: string, env: NodeJS.ProcessEnv = {}, flags: string[] = []
 /** The state saved after the first package by the last run (each run has a key of its own; its lists are in it). */
 const afterFirstPackage = () => docker('images', '--filter', `label=prodlike.cache-profile=${NAME}`, '--filter', 'label=prodlike.cache-prefix=1/3', '--format', '{{.ID}}').split('\n')[0]!;
 /** The lists' checksums in an image. */
-const listsOf = (image: string) => docker('run', '--rm', '--entrypoint', 'sh', image, '-c', 'cd /var/lib/apt/lists && sha256sum *_Packages *_InRelease *Translation-en');
+const listsOf = (image: string) => docker('run', '--rm', '--entrypoint', 'sh', image, '-c', 'cd /var/lib/apt/lists && sha256sum *_Packages* *_InRelease *Translation-en*');
 const installed = () => exec(CONTAINER, "dpkg-query -W -f='${Status};' tree file");
 
 /** Rewrites the kept archive with `edit` applied to its files; `sameName`: keeps its name (its checksum no longer matches). */
@@ -95,7 +95,12 @@ describe('apt lists kept between runs', () => {
     editKept((dir) => {
       for (const f of readdirSync(dir)) {
         if (f.endsWith('Release')) rmSync(path.join(dir, f));
-        if (f.endsWith('_Packages')) writeFileSync(path.join(dir, f), readFileSync(path.join(dir, f), 'utf8').replace(/^Package: tree\n[\s\S]*?\n\n/m, ''));
+        // The run's fetch keeps them lz4-compressed: written back without `tree`, uncompressed (apt reads either).
+        if (/_Packages(\.lz4)?$/.test(f)) {
+          const text = f.endsWith('.lz4') ? execFileSync('/usr/lib/apt/apt-helper', ['cat-file', path.join(dir, f)], { encoding: 'utf8', maxBuffer: 256 << 20 }) : readFileSync(path.join(dir, f), 'utf8');
+          rmSync(path.join(dir, f));
+          writeFileSync(path.join(dir, f.replace(/\.lz4$/, '')), text.replace(/^Package: tree\n[\s\S]*?\n\n/m, ''));
+        }
       }
     }, false);
     const before = kept()[0];
@@ -111,7 +116,7 @@ describe('apt lists kept between runs', () => {
 
   it('damaged lists are not used; too old ones neither; --no-cache uses none; cache prune --all removes them, with no engine too', { timeout: 400_000 }, async () => {
     editKept((dir) => {
-      for (const f of readdirSync(dir)) if (f.endsWith('_Packages')) writeFileSync(path.join(dir, f), '');
+      for (const f of readdirSync(dir)) if (/_Packages(\.lz4)?$/.test(f)) writeFileSync(path.join(dir, f), '');
     }, true);
     const damaged = await up('d');
     expect(damaged.code, damaged.stderr).toBe(0);
@@ -174,8 +179,12 @@ describe('apt lists kept between runs', () => {
     const lists = machines.map((m) => listsOf(stateOf(m)));
     expect(lists[0]).toMatch(/[0-9a-f]{64} {2}.*bookworm_main_binary-amd64_Packages/);
     expect(new Set(lists).size).toBe(1);
+    // Kept compressed, as Docker's own Debian images keep them: lz4 files, the archive well under the
+    // 84 MB apt writes uncompressed (the installs above read them as they are).
+    expect(lists[0]).toMatch(/bookworm_main_binary-amd64_Packages\.lz4$/m);
     // That fetch is kept for the next run.
     expect(kept()).toHaveLength(1);
+    expect(statSync(path.join(store(), kept()[0]!)).size).toBeLessThan(50 << 20);
     await ws.run(['destroy', file, '--volumes'], { env: ENV });
   });
 

@@ -1,7 +1,8 @@
 // apt's package lists kept between runs, one copy per base image, in the data folder: what Ansible's
 // `cache_valid_time` gives its apt module, and BuildKit's cache mount on /var/lib/apt/lists a
 // Dockerfile. Most of `apt-get update`'s time on a fresh container is not the download but
-// decompressing 15 MB of xz into 84 MB of lists, for every machine at once (~3 s of CPU each).
+// decompressing 15 MB of xz into 84 MB of lists, for every machine at once (~3 s of CPU each); the
+// fetch below keeps them compressed (32 MB).
 //
 // A fresh container with no lists of its own, whose first package step comes before anything else is
 // applied (so its apt sources are its base image's), gets the kept lists of its base image when they
@@ -96,8 +97,14 @@ export type SharedFetch =
   | { from: string; seeded: Seeded }
   | { none: Exclude<FetchOutcome, 'fetched'> };
 
-/** The script of a machine's fetch for the run: exits 3 when the base image has lists of its own. */
-export const FETCH_FOR_RUN = `if ${HAS_LISTS}; then exit 3; fi; apt-get -q update`;
+/**
+ * The script of a machine's fetch for the run: exits 3 when the base image has lists of its own. The
+ * lists are kept compressed (lz4, fetched as gzip), as Docker's official Debian images have apt keep
+ * them (docker-gzip-indexes): 32 MB instead of 84 MB for bookworm, no xz to decompress, and less to
+ * read out, put in place and save with a state. apt reads them so without being told; its next plain
+ * `apt-get update` leaves them as they are until the mirror changes.
+ */
+export const FETCH_FOR_RUN = `if ${HAS_LISTS}; then exit 3; fi; apt-get -q -o Acquire::GzipIndexes=true -o Acquire::CompressionTypes::Order::=gz update`;
 
 /**
  * For a fresh container with no usable kept lists: the first of the run's machines of its base image
