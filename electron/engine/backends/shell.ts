@@ -9,6 +9,7 @@ import type { Duplex } from 'node:stream';
 import type { SshMachineSpec } from '../../../shared/profile.js';
 import type { SshConnectionPool } from './ssh/connection.js';
 import { sshTarget } from './ssh/transport.js';
+import { markedTree, runToEnd } from './docker/marked.js';
 
 export interface ShellSession {
   write(data: string): void;
@@ -29,20 +30,18 @@ const SHELL_CMD = ['/bin/sh', '-c', 'if command -v bash >/dev/null 2>&1; then ex
 const SHELL_MARK = 'PRODLIKE_SHELL_ID';
 
 /**
- * Ends a shell's processes in the container: HUP (as a terminal's hang-up), then KILL what is left a
- * second later. Docker does not end an exec when its connection closes, and EOF means nothing to a
- * shell on a TTY: without this every closed terminal left a `bash -l` behind.
+ * Ends a shell's processes in the container, and what they started: HUP (as a terminal's hang-up), then
+ * KILL what is left a second later (the PIDs found before the HUP too: a child that changed its user is
+ * found through its parent, gone by then). Docker does not end an exec when its connection closes, and
+ * EOF means nothing to a shell on a TTY: without this every closed terminal left a `bash -l` behind.
  */
 function endMarked(container: Docker.Container, mark: string): Promise<void> {
-  const pids = `for d in /proc/[0-9]*; do if grep -q '${SHELL_MARK}=${mark}' "$d/environ" 2>/dev/null; then echo "\${d#/proc/}"; fi; done`;
-  const script = `p=$(${pids}); [ -n "$p" ] && kill -HUP $p 2>/dev/null; sleep 1; p=$(${pids}); [ -n "$p" ] && kill -9 $p 2>/dev/null; true`;
-  return container
-    .exec({ Cmd: ['sh', '-c', script], User: 'root', AttachStdout: false, AttachStderr: false })
-    .then((e) => e.start({ Detach: true }))
-    .then(
-      () => undefined,
-      () => undefined, // the container may be gone, which ended the shell too
-    );
+  const tree = markedTree(SHELL_MARK, mark);
+  const script = `${tree}; [ "$t" = ' ' ] && exit 0; u=$t; kill -HUP $t 2>/dev/null; sleep 1; ${tree}; kill -9 $u $t 2>/dev/null; true`;
+  return runToEnd(container, ['sh', '-c', script], 'root').then(
+    () => undefined,
+    () => undefined, // the container may be gone, which ended the shell too
+  );
 }
 
 export async function openDockerShell(

@@ -21,7 +21,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type Docker from 'dockerode';
-import { execToEnd } from './cache-store.js';
+import { execToEnd } from './marked.js';
 import { usable } from '../../cache/apt-lists-age.js';
 
 const LISTS = '/var/lib/apt/lists';

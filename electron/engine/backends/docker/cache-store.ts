@@ -7,6 +7,7 @@ import type { CacheEntryInfo } from '../../../../shared/api.js';
 import { engineMessage, statusCode } from './client.js';
 import { LABEL_STARTS_SERVICES } from './container.js';
 import { LABEL_PROFILE_FILE } from './labels.js';
+import { execToEnd } from './marked.js';
 import { recentRegistryAuth } from './registry-auth.js';
 import { CACHE_FORMAT_VERSION, cacheTag } from '../../cache/cache-key.js';
 import { chooseEvictions, layersBegin, removeChildrenFirst } from '../../cache/cache-evict.js';
@@ -234,20 +235,6 @@ function regenerableScript(dropLists: boolean): string {
 
 async function dropRegenerable(docker: Docker, containerId: string, dropLists: boolean): Promise<void> {
   await execToEnd(docker, containerId, ['sh', '-c', regenerableScript(dropLists)]);
-}
-
-/** Runs a command in the container and waits for it to end; its output is read and dropped. Its exit code. */
-export async function execToEnd(docker: Docker, containerId: string, cmd: string[]): Promise<number | null> {
-  const exec = await docker.getContainer(containerId).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
-  // Attached, read to its end: a detached start leaves a connection that keeps the process alive.
-  const stream = (await exec.start({ hijack: false, Detach: false, Tty: false })) as NodeJS.ReadableStream;
-  await new Promise<void>((resolve) => {
-    stream.on('end', resolve);
-    stream.on('error', () => resolve());
-    stream.on('close', resolve);
-    stream.resume();
-  });
-  return (await exec.inspect()).ExitCode;
 }
 
 export async function saveState(docker: Docker, req: SaveRequest): Promise<string> {

@@ -9,6 +9,7 @@ import type Docker from 'dockerode';
 import { DockerError, ProdlikeError } from '../../errors.js';
 import { engineMessage, engineUnreachableError, getDocker, isEngineUnreachable, statusCode } from './client.js';
 import type { EngineSource } from './engine-context.js';
+import { killMarkedScript, runToEnd } from './marked.js';
 import type { ExecOptions, ExecResult, Transport } from '../../transport.js';
 
 /** Environment variable that marks every process of one exec, so a timed-out one can be found and killed. */
@@ -170,13 +171,8 @@ export class DockerExecTransport implements Transport {
   }
 
   private async killMarked(mark: string): Promise<void> {
-    const script =
-      `for d in /proc/[0-9]*; do ` +
-      `if grep -q '${MARK}=${mark}' "$d/environ" 2>/dev/null; then kill -9 "\${d#/proc/}" 2>/dev/null; fi; ` +
-      `done; true`;
     try {
-      const killer = await this.container.exec({ Cmd: ['sh', '-c', script], User: 'root', AttachStdout: false, AttachStderr: false });
-      await killer.start({ Detach: true });
+      await runToEnd(this.container, ['sh', '-c', killMarkedScript(MARK, mark)], 'root');
     } catch {
       // Best effort: the container may be gone, which ends the command too.
     }

@@ -60,6 +60,17 @@ describe('DockerExecTransport', () => {
     expect(dockerExec(NAME, 'ps -eo args')).not.toContain('sleep 30');
   });
 
+  it('a timeout kills what the command started too, a child that changed its user (as apt-get\'s downloads do) among them', async () => {
+    // Root in a container may not read the environ of a process of another user: only the parent links it.
+    await expect(t.exec('setpriv --reuid=65534 --regid=65534 --clear-groups sh -c "sleep 41 & sleep 42" & sleep 43', { timeoutMs: 1000 })).rejects.toThrow('timed out');
+    // One not started by it is left alone.
+    docker('exec', '-d', NAME, 'sleep', '44');
+    await new Promise((r) => setTimeout(r, 500));
+    const ps = dockerExec(NAME, 'ps -eo user,args');
+    expect(ps).not.toMatch(/sleep 4[123]/);
+    expect(ps).toMatch(/root +sleep 44/);
+  });
+
   it('an aborted signal cancels the command', async () => {
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 200);
