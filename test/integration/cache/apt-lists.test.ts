@@ -5,12 +5,13 @@
 // leaves each machine to fetch its own.
 // Checked independently of Prodlike: the lists' change times and contents in the saved states (docker),
 // and what dpkg says is installed.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { docker, dockerTry, exec, purge, removeCacheImages, logLines, unique, workspace, type CliRun, type Workspace } from '../../support/cli.js';
+import { BIN, docker, dockerTry, exec, purge, removeCacheImages, logLines, unique, workspace, type CliRun, type Workspace } from '../../support/cli.js';
+import { waitFor } from '../../support/wait.js';
 
 const NAME = unique('pl-it-aptlists');
 const CONTAINER = `${NAME}-m`;
@@ -212,6 +213,50 @@ describe('apt lists kept between runs', () => {
       await ws.run(['destroy', file], { env: ENV });
       purge(`${NAME}-refused`);
     } finally {
+      dockerTry('rmi', '-f', image);
+    }
+  });
+
+  it('a fetch for the run cancelled half-way (Ctrl-C): up ends at once, the fetch is stopped in its container, none waits, nothing is kept', { timeout: 300_000 }, async () => {
+    // A base image whose apt fetches at 8 kB/s (the real mirror, slowed by apt's own limit): the fetch
+    // is still under way whenever it is looked at.
+    const image = `pl-test/apt-slow:${NAME.split('-').pop()}`;
+    const tmp = `${NAME}-mkslow`;
+    docker('run', '--name', tmp, '--entrypoint', 'sh', 'debian:bookworm', '-c', 'echo \'Acquire::http::Dl-Limit "8";\' > /etc/apt/apt.conf.d/99slow');
+    docker('commit', tmp, image);
+    docker('rm', '-f', tmp);
+    const name = `${NAME}-cancel`;
+    try {
+      rmSync(store(), { recursive: true, force: true });
+      const machines = ['a', 'b', 'c'];
+      const file = await ws.write('profiles/cancel.yaml', `name: ${name}\nmachines:\n${machines.map((m) => `  ${m}:\n    docker: { image: ${image} }\n    resources:\n      - package: tree\n`).join('')}`);
+      const child = spawn(process.execPath, [BIN, 'up', file, '--json'], { cwd: ws.dir, env: { ...ws.env, ...ENV }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      const exited = new Promise<number>((r) => child.on('close', (code) => r(code ?? -1)));
+      // apt's processes in a machine's container (`docker top`, ps as the engine sees it).
+      const aptIn = (m: string) => dockerTry('top', `${name}-${m}`, '-eo', 'pid,args').out.split('\n').filter((l) => /apt-get|methods\/http/.test(l));
+      const fetcher = await waitFor('the run\'s fetch to be under way', () => machines.find((m) => aptIn(m).some((l) => l.includes('apt-get -q -o Acquire::GzipIndexes=true'))), 120_000, () => out);
+      // The others wait for it: none runs apt of its own.
+      for (const m of machines.filter((x) => x !== fetcher)) expect(aptIn(m), `machine ${m}`).toEqual([]);
+      const t = Date.now();
+      child.kill('SIGINT');
+      // An exec left open (the kill's own, before 2026-12-05) kept the process alive after the run had ended.
+      const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('still running 30 s after Ctrl-C'), 30_000))]);
+      if (typeof code === 'string') child.kill('SIGKILL');
+      expect(code, out).toBe(1);
+      expect(Date.now() - t, out).toBeLessThan(20_000);
+      expect(out).toMatch(/was cancelled/);
+      // Stopped in its container, not left downloading; no other machine went on to fetch its own.
+      await waitFor('apt to be stopped in the containers', () => machines.every((m) => aptIn(m).length === 0), 15_000, () => machines.map((m) => `${m}: ${aptIn(m).join('; ')}`).join('\n'));
+      expect(out).not.toMatch(/put in place|apt lists not put in place|apt lists not kept/);
+      // Nothing kept, not even half an archive.
+      expect(existsSync(store()) ? readdirSync(store()) : []).toEqual([]);
+      for (const m of machines) expect(exec(`${name}-${m}`, "dpkg-query -W -f='${Status}' tree 2>/dev/null || echo none")).not.toMatch(/install ok installed/);
+    } finally {
+      await ws.run(['destroy', path.join(ws.dir, 'profiles/cancel.yaml')], { env: ENV });
+      purge(name);
       dockerTry('rmi', '-f', image);
     }
   });
