@@ -6,6 +6,7 @@
 # In-process runs (no agent), `destroy --volumes` between.
 #
 #   scripts/bench-cold-before-cache.sh [reps] [rev]     (default: 3 reps, rev 778c9b6^, the commit before the cache)
+#   VARIANTS="0 2" scripts/bench-cold-before-cache.sh 12   (only the engine before the cache and the first run of the hour)
 #
 # Builds <rev> in a worktree at /tmp/pl-before-cache (node_modules linked from this checkout). Each engine
 # gets its own data folder and profile name; every run of today's engine gets a new env value, so that
@@ -59,12 +60,23 @@ variant() {
 }
 # Each round starts one variant further on, so no variant always follows the same one (what the run
 # before leaves to the disk and the engine weighs on the next).
+# VARIANTS="0 2" times only those (here: the engine before the cache and the first run of the hour,
+# paired round by round).
+read -r -a vs <<< "${VARIANTS:-0 1 2 3}"
 for i in $(seq "$reps"); do
-  for j in 0 1 2 3; do variant $(( (i + j) % 4 )); done
+  for j in "${!vs[@]}"; do variant "${vs[$(( (i + j) % ${#vs[@]} ))]}"; done
 done | tee "$work/results"
 echo "medians (ms), $reps each, load $(cut -d' ' -f1-3 /proc/loadavg):"
 for l in before-cache now-saving now-saving-lists-fetched now-no-cache; do
+  grep -q "^$l " "$work/results" || continue
   echo "$l $(awk -v l=$l '$1 == l { print $2 }' "$work/results" | sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }')"
+done
+# Paired with the engine before the cache, round by round: how often each is faster, and the median difference.
+for l in now-saving now-saving-lists-fetched now-no-cache; do
+  grep -q "^$l " "$work/results" || continue
+  paste <(awk '$1 == "before-cache" { print $2 }' "$work/results") <(awk -v l=$l '$1 == l { print $2 }' "$work/results") | awk '{ print $2 - $1 }' > "$work/diff"
+  faster=$(awk '$1 < 0' "$work/diff" | wc -l)
+  echo "$l against before-cache: faster in $faster of $(wc -l < "$work/diff") rounds, paired median $(sort -n "$work/diff" | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }') ms"
 done
 docker images -q --filter label=prodlike.cache-profile=pl-cold-now | sort -u | xargs -r docker rmi -f >/dev/null 2>&1 || true
 rm -rf "$work"
