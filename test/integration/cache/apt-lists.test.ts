@@ -1,8 +1,9 @@
 // apt's package lists kept between runs (apt-lists.ts): a first fetch is kept; a fresh container of the
 // same base image gets those lists and runs no `apt-get update` while they are younger than the maximum
 // age; lists stale for what a step asks are fetched then and kept instead; damaged ones are not used;
-// with none kept, one machine of a run fetches and the others get its lists; a fetch that gets nothing
-// leaves each machine to fetch its own.
+// with none kept, one machine of a run fetches (keeping them lz4-compressed) and the others get its
+// lists; a fetch that gets nothing leaves each machine to fetch its own; Ctrl-C during that fetch ends
+// the run at once, with apt stopped in the container and nothing kept.
 // Checked independently of Prodlike: the lists' change times and contents in the saved states (docker),
 // and what dpkg says is installed.
 import { execFileSync, spawn } from 'node:child_process';
@@ -238,7 +239,7 @@ describe('apt lists kept between runs', () => {
       // apt's processes in a machine's container (`docker top`, ps as the engine sees it).
       const aptIn = (m: string) => dockerTry('top', `${name}-${m}`, '-eo', 'pid,args').out.split('\n').filter((l) => /apt-get|methods\/http/.test(l));
       const fetcher = await waitFor('the run\'s fetch to be under way', () => machines.find((m) => aptIn(m).some((l) => l.includes('apt-get -q -o Acquire::GzipIndexes=true'))), 120_000, () => out);
-      // The others wait for it: none runs apt of its own.
+      // The others run no apt of their own (they wait for this fetch, or have not got to it yet).
       for (const m of machines.filter((x) => x !== fetcher)) expect(aptIn(m), `machine ${m}`).toEqual([]);
       const t = Date.now();
       child.kill('SIGINT');
@@ -248,7 +249,7 @@ describe('apt lists kept between runs', () => {
       expect(code, out).toBe(1);
       expect(Date.now() - t, out).toBeLessThan(20_000);
       expect(out).toMatch(/was cancelled/);
-      // Stopped in its container, not left downloading; no other machine went on to fetch its own.
+      // Stopped in its container, not left downloading, and no apt anywhere else either.
       await waitFor('apt to be stopped in the containers', () => machines.every((m) => aptIn(m).length === 0), 15_000, () => machines.map((m) => `${m}: ${aptIn(m).join('; ')}`).join('\n'));
       expect(out).not.toMatch(/put in place|apt lists not put in place|apt lists not kept/);
       // Nothing kept, not even half an archive.

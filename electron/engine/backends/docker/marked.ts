@@ -28,8 +28,8 @@ export function killMarkedScript(name: string, mark: string): string {
 
 /**
  * Runs a command in the container (as `user`, else the container's) and waits for it to end; its
- * output is read and dropped. Its exit code. Attached and read to its end: a detached start leaves the engine's connection open, which
- * keeps this process alive after its work is done.
+ * output is read and dropped. Its exit code. Attached and read to its end: a detached start leaves the
+ * engine's connection open, which keeps this process alive after its work is done.
  */
 export async function runToEnd(container: Docker.Container, cmd: string[], user?: string): Promise<number | null> {
   const exec = await container.exec({ Cmd: cmd, ...(user ? { User: user } : {}), AttachStdout: true, AttachStderr: true });
