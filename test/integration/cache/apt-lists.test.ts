@@ -62,6 +62,19 @@ function editKept(edit: (listsDir: string) => void, sameName: boolean): void {
   rmSync(tmp, { recursive: true, force: true });
 }
 
+/** A base image made from debian:bookworm by `script` (run as root in it); its name. */
+function baseImageWith(repo: string, script: string): string {
+  const image = `pl-test/${repo}:${NAME.split('-').pop()}`;
+  const tmp = `${NAME}-mk-${repo}`;
+  docker('run', '--name', tmp, '--entrypoint', 'sh', 'debian:bookworm', '-c', script);
+  docker('commit', tmp, image);
+  docker('rm', '-f', tmp);
+  return image;
+}
+
+/** A profile of machines of `image`, each installing `tree` only. */
+const treeMachines = (name: string, image: string, machines: string[]) => `name: ${name}\nmachines:\n${machines.map((m) => `  ${m}:\n    docker: { image: ${image} }\n    resources:\n      - package: tree\n`).join('')}`;
+
 beforeAll(async () => {
   ws = await workspace();
 });
@@ -192,16 +205,11 @@ describe('apt lists kept between runs', () => {
 
   it('a fetch for the run that gets nothing (the mirror refuses) leaves each machine to fetch its own: each says why it failed, nothing is kept', { timeout: 400_000 }, async () => {
     // A base image whose only apt source is a closed port on the container's own loopback.
-    const image = `pl-test/apt-refused:${NAME.split('-').pop()}`;
-    const tmp = `${NAME}-mkimage`;
-    docker('run', '--name', tmp, '--entrypoint', 'sh', 'debian:bookworm', '-c', 'rm -f /etc/apt/sources.list.d/*; echo "deb http://127.0.0.1:9/debian bookworm main" > /etc/apt/sources.list');
-    docker('commit', tmp, image);
-    docker('rm', '-f', tmp);
+    const image = baseImageWith('apt-refused', 'rm -f /etc/apt/sources.list.d/*; echo "deb http://127.0.0.1:9/debian bookworm main" > /etc/apt/sources.list');
     try {
       rmSync(store(), { recursive: true, force: true });
       const machines = ['a', 'b', 'c'];
-      const yaml = `name: ${NAME}-refused\nmachines:\n${machines.map((m) => `  ${m}:\n    docker: { image: ${image} }\n    resources:\n      - package: tree\n`).join('')}`;
-      const file = await ws.write('profiles/refused.yaml', yaml);
+      const file = await ws.write('profiles/refused.yaml', treeMachines(`${NAME}-refused`, image, machines));
       const r = await ws.run(['up', file, '--json'], { env: ENV });
       expect(r.code).toBe(1);
       // Each machine fails with apt's words (none waits forever on the shared fetch).
@@ -221,16 +229,12 @@ describe('apt lists kept between runs', () => {
   it('a fetch for the run cancelled half-way (Ctrl-C): up ends at once, the fetch is stopped in its container, none waits, nothing is kept', { timeout: 300_000 }, async () => {
     // A base image whose apt fetches at 8 kB/s (the real mirror, slowed by apt's own limit): the fetch
     // is still under way whenever it is looked at.
-    const image = `pl-test/apt-slow:${NAME.split('-').pop()}`;
-    const tmp = `${NAME}-mkslow`;
-    docker('run', '--name', tmp, '--entrypoint', 'sh', 'debian:bookworm', '-c', 'echo \'Acquire::http::Dl-Limit "8";\' > /etc/apt/apt.conf.d/99slow');
-    docker('commit', tmp, image);
-    docker('rm', '-f', tmp);
+    const image = baseImageWith('apt-slow', 'echo \'Acquire::http::Dl-Limit "8";\' > /etc/apt/apt.conf.d/99slow');
     const name = `${NAME}-cancel`;
     try {
       rmSync(store(), { recursive: true, force: true });
       const machines = ['a', 'b', 'c'];
-      const file = await ws.write('profiles/cancel.yaml', `name: ${name}\nmachines:\n${machines.map((m) => `  ${m}:\n    docker: { image: ${image} }\n    resources:\n      - package: tree\n`).join('')}`);
+      const file = await ws.write('profiles/cancel.yaml', treeMachines(name, image, machines));
       const child = spawn(process.execPath, [BIN, 'up', file, '--json'], { cwd: ws.dir, env: { ...ws.env, ...ENV }, stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
