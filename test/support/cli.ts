@@ -31,7 +31,7 @@ export interface Workspace {
    */
   atTerminal(args: string[], answer: string, opts?: { env?: NodeJS.ProcessEnv }): Promise<CliRun>;
   /** Starts the CLI without waiting (for kill tests). */
-  spawn(args: string[]): ReturnType<typeof spawn>;
+  spawn(args: string[], opts?: { env?: NodeJS.ProcessEnv }): ReturnType<typeof spawn>;
 }
 
 export async function workspace(): Promise<Workspace> {
@@ -89,8 +89,8 @@ export async function workspace(): Promise<Workspace> {
         });
       });
     },
-    spawn(args) {
-      return spawn(process.execPath, [BIN, ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    spawn(args, opts = {}) {
+      return spawn(process.execPath, [BIN, ...args], { cwd: dir, env: { ...env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     },
   };
 }

@@ -6,12 +6,12 @@
 // the run at once, with apt stopped in the container and nothing kept.
 // Checked independently of Prodlike: the lists' change times and contents in the saved states (docker),
 // and what dpkg says is installed.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, docker, dockerTry, exec, purge, removeCacheImages, logLines, unique, workspace, type CliRun, type Workspace } from '../../support/cli.js';
+import { docker, dockerTry, exec, purge, removeCacheImages, logLines, unique, workspace, type CliRun, type Workspace } from '../../support/cli.js';
 import { waitFor } from '../../support/wait.js';
 
 const NAME = unique('pl-it-aptlists');
@@ -235,10 +235,10 @@ describe('apt lists kept between runs', () => {
       rmSync(store(), { recursive: true, force: true });
       const machines = ['a', 'b', 'c'];
       const file = await ws.write('profiles/cancel.yaml', treeMachines(name, image, machines));
-      const child = spawn(process.execPath, [BIN, 'up', file, '--json'], { cwd: ws.dir, env: { ...ws.env, ...ENV }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = ws.spawn(['up', file, '--json'], { env: ENV });
       let out = '';
-      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
       const exited = new Promise<number>((r) => child.on('close', (code) => r(code ?? -1)));
       // apt's processes in a machine's container (`docker top`, ps as the engine sees it).
       const aptIn = (m: string) => dockerTry('top', `${name}-${m}`, '-eo', 'pid,args').out.split('\n').filter((l) => /apt-get|methods\/http/.test(l));
