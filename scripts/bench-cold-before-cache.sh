@@ -66,17 +66,17 @@ read -r -a vs <<< "${VARIANTS:-0 1 2 3}"
 for i in $(seq "$reps"); do
   for j in "${!vs[@]}"; do variant "${vs[$(( (i + j) % ${#vs[@]} ))]}"; done
 done | tee "$work/results"
+median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+ms_of() { awk -v l="$1" '$1 == l { print $2 }' "$work/results"; }
 echo "medians (ms), $reps each, load $(cut -d' ' -f1-3 /proc/loadavg):"
 for l in before-cache now-saving now-saving-lists-fetched now-no-cache; do
-  grep -q "^$l " "$work/results" || continue
-  echo "$l $(awk -v l=$l '$1 == l { print $2 }' "$work/results" | sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }')"
+  grep -q "^$l " "$work/results" && echo "$l $(ms_of $l | median)"
 done
 # Paired with the engine before the cache, round by round: how often each is faster, and the median difference.
 for l in now-saving now-saving-lists-fetched now-no-cache; do
-  grep -q "^$l " "$work/results" || continue
-  paste <(awk '$1 == "before-cache" { print $2 }' "$work/results") <(awk -v l=$l '$1 == l { print $2 }' "$work/results") | awk '{ print $2 - $1 }' > "$work/diff"
-  faster=$(awk '$1 < 0' "$work/diff" | wc -l)
-  echo "$l against before-cache: faster in $faster of $(wc -l < "$work/diff") rounds, paired median $(sort -n "$work/diff" | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }') ms"
+  grep -q "^before-cache " "$work/results" && grep -q "^$l " "$work/results" || continue
+  paste <(ms_of before-cache) <(ms_of $l) | awk '{ print $2 - $1 }' > "$work/diff"
+  echo "$l against before-cache: faster in $(awk '$1 < 0' "$work/diff" | wc -l) of $(wc -l < "$work/diff") rounds, paired median $(median < "$work/diff") ms"
 done
 docker images -q --filter label=prodlike.cache-profile=pl-cold-now | sort -u | xargs -r docker rmi -f >/dev/null 2>&1 || true
 rm -rf "$work"
