@@ -185,7 +185,7 @@ const takeOutLists = (docker: Docker, containerId: string) => execToEnd(docker, 
  * Copies a stream to several, at the pace of the slowest. One that fails is dropped (its reader is
  * told by the error), the others go on; the source failing fails them all.
  */
-async function copyTo(src: NodeJS.ReadableStream, outs: PassThrough[], onChunk: (chunk: Buffer) => void): Promise<void> {
+export async function copyTo(src: NodeJS.ReadableStream, outs: PassThrough[], onChunk: (chunk: Buffer) => void): Promise<void> {
   let live = outs;
   try {
     for await (const chunk of src as AsyncIterable<Buffer>) {
