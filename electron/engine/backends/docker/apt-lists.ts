@@ -171,7 +171,7 @@ export async function fetchOnceForRun(
 }
 
 /** Puts lists (an archive of `lists/…`) into a container; lists half put in are taken out again. */
-async function putLists(docker: Docker, containerId: string, archive: NodeJS.ReadableStream): Promise<void> {
+export async function putLists(docker: Docker, containerId: string, archive: NodeJS.ReadableStream): Promise<void> {
   try {
     await docker.getContainer(containerId).putArchive(archive, { path: path.posix.dirname(LISTS) });
   } catch (err) {
