@@ -85,7 +85,15 @@ export async function seedAptLists(docker: Docker, containerId: string, dir: str
  * same bytes as the kept copy), not after they are kept: in the shop, 0.5-0.85 s after the fetch ends
  * instead of 0.8-1.1 s (6 runs each).
  */
-const fetching = new Map<string, { machine: string; done: Promise<FetchOutcome>; waiting?: Waiting[] }>();
+const fetching = new Map<string, Fetching>();
+
+/** A fetch under way: which machine fetches, its outcome once its lists are kept, and who waits for a copy as they are read. */
+interface Fetching {
+  machine: string;
+  done: Promise<FetchOutcome>;
+  /** Undefined once the read has begun (or the fetch ended without lists): a machine arriving then waits for the kept copy. */
+  waiting?: Waiting[];
+}
 
 /** A machine waiting for a fetch: how its lists are put in, and what it got. */
 interface Waiting {
@@ -145,7 +153,8 @@ export async function fetchOnceForRun(
     return { from: under.machine, seeded: await seedAptLists(docker, containerId, dir, baseImageId, maxAgeMs) };
   }
   const waiting: Waiting[] = [];
-  const entry: { machine: string; done: Promise<FetchOutcome>; waiting?: Waiting[] } = { machine, done: Promise.resolve<FetchOutcome>('failed'), waiting };
+  // `done` is set below, once `kept` exists; the copy's read closes `waiting`.
+  const entry: Fetching = { machine, done: Promise.resolve<FetchOutcome>('failed'), waiting };
   const fetched = fetch();
   const kept = (async () => {
     let outcome: FetchOutcome = 'failed';
