@@ -19,8 +19,8 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { PassThrough, type Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import type Docker from 'dockerode';
 import { execToEnd } from './marked.js';
 import { usable } from '../../cache/apt-lists-age.js';
@@ -95,9 +95,9 @@ interface Fetching {
   waiting?: Waiting[];
 }
 
-/** A machine waiting for a fetch: how its lists are put in, and what it got. */
+/** A machine waiting for a fetch: its container, and what it got. */
 interface Waiting {
-  put: (archive: NodeJS.ReadableStream) => Promise<void>;
+  containerId: string;
   settle: (got: Handed) => void;
   /** Its copy is being put in: it settles when that ends. */
   taken?: boolean;
@@ -145,7 +145,7 @@ export async function fetchOnceForRun(
   if (under) {
     // Checked while the fetch runs: a base image with lists of its own keeps using them.
     if ((await execToEnd(docker, containerId, ['sh', '-c', HAS_LISTS])) === 0) return { none: 'own lists' };
-    const handed = under.waiting ? await new Promise<Handed>((settle) => under.waiting?.push({ put: (a) => putLists(docker, containerId, a), settle })) : 'missed';
+    const handed = under.waiting ? await new Promise<Handed>((settle) => under.waiting?.push({ containerId, settle })) : 'missed';
     if (handed === 'put') return { from: under.machine, seeded: { ageMs: 0, at: Date.now() } };
     if (handed !== 'missed') return { none: handed };
     const outcome = await under.done.catch((): FetchOutcome => 'failed');
@@ -195,7 +195,7 @@ const takeOutLists = (docker: Docker, containerId: string) => execToEnd(docker, 
  * Copies a stream to several, at the pace of the slowest. One that fails is dropped (its reader is
  * told by the error), the others go on; the source failing fails them all.
  */
-export async function copyTo(src: NodeJS.ReadableStream, outs: PassThrough[], onChunk: (chunk: Buffer) => void): Promise<void> {
+export async function copyTo(src: NodeJS.ReadableStream, outs: Writable[], onChunk: (chunk: Buffer) => void): Promise<void> {
   let live = outs;
   try {
     for await (const chunk of src as AsyncIterable<Buffer>) {
@@ -238,7 +238,7 @@ export function captureAptLists(docker: Docker, containerId: string, dir: string
       const copies = waiting.map((w) => {
         const copy = new PassThrough();
         w.taken = true;
-        w.put(copy).then(
+        putLists(docker, w.containerId, copy).then(
           () => w.settle('put'),
           () => {
             copy.destroy();
@@ -247,8 +247,8 @@ export function captureAptLists(docker: Docker, containerId: string, dir: string
         );
         return copy;
       });
-      const toFile = new PassThrough();
-      await Promise.all([copyTo(archive, [toFile, ...copies], (chunk) => hash.update(chunk)), pipeline(toFile, fs.createWriteStream(tmp, { mode: 0o600 }))]);
+      const toFile = fs.createWriteStream(tmp, { mode: 0o600 });
+      await Promise.all([copyTo(archive, [toFile, ...copies], (chunk) => hash.update(chunk)), finished(toFile)]);
       const file = path.join(dir, `${base}-${hash.digest('hex')}.tar`);
       await fsp.rename(tmp, file);
       // The older copies of this base image go.
