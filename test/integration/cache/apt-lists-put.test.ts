@@ -123,8 +123,8 @@ describe("fetchOnceForRun: the run's machines of one base image fetch once", () 
     try {
       const a = fetchOnceForRun(engine, A, dir, base, HOUR, 'a', fetchIn(A));
       const b = fetchOnceForRun(engine, B, dir, base, HOUR, 'b', fetchIn(B));
-      // b looks for lists of its own (one exec), then waits for a's.
-      await new Promise((r) => setTimeout(r, 3000));
+      // b looks for lists of its own (one exec, ~0.1 s; the margin is for a busy engine), then waits for a's.
+      await new Promise((r) => setTimeout(r, 5000));
       open();
       const fetched = await a;
       // a's fetch is over and the read out of its container has begun: c is too late for that copy.
@@ -166,7 +166,7 @@ describe("fetchOnceForRun: the run's machines of one base image fetch once", () 
       try {
         const a = fetchOnceForRun(client, A, dir, base, HOUR, 'a', fetchIn(A)).catch((err: Error) => err.message);
         const b = fetchOnceForRun(client, B, dir, base, HOUR, 'b', fetchIn(B));
-        await new Promise((r) => setTimeout(r, 3000));
+        await new Promise((r) => setTimeout(r, 5000));
         open();
         expect(await a).toEqual(ends === 'cancelled' ? 'cancelled (Ctrl-C)' : { none: 'failed' });
         const got = await Promise.race([b, new Promise<string>((r) => setTimeout(() => r('still waiting after 10 s'), 10_000))]);
