@@ -104,6 +104,25 @@ function watched(puts: { container: string; fromKeptFile: boolean }[]): Docker {
   });
 }
 
+/**
+ * A fetch for the run that ends as `ends` says once `open` is called: 'fetched' puts the fixture's
+ * lists into the container first; 'cancelled' rejects, as a Ctrl-C does. `fetchedIn`: the containers
+ * whose fetch was started.
+ */
+function gatedFetch(ends: 'fetched' | 'failed' | 'cancelled') {
+  let open!: () => void;
+  const gate = new Promise<void>((r) => (open = r));
+  const fetchedIn: string[] = [];
+  const fetchIn = (c: string) => async (): Promise<FetchOutcome> => {
+    fetchedIn.push(c);
+    await gate;
+    if (ends === 'cancelled') throw new Error('cancelled (Ctrl-C)');
+    if (ends === 'fetched') await putLists(client, c, Readable.from([archive]));
+    return ends;
+  };
+  return { open, fetchedIn, fetchIn };
+}
+
 describe("fetchOnceForRun: the run's machines of one base image fetch once", () => {
   it('the machine waiting gets the lists as they are read out, the one arriving once the read began the kept copy; neither fetches', async () => {
     emptyLists(A, B, C);
@@ -111,15 +130,7 @@ describe("fetchOnceForRun: the run's machines of one base image fetch once", () 
     const base = `sha256:${randomBytes(32).toString('hex')}`;
     const puts: { container: string; fromKeptFile: boolean }[] = [];
     const engine = watched(puts);
-    let open!: () => void;
-    const gate = new Promise<void>((r) => (open = r));
-    const fetchedIn: string[] = [];
-    const fetchIn = (c: string) => async (): Promise<FetchOutcome> => {
-      fetchedIn.push(c);
-      await gate;
-      await putLists(client, c, Readable.from([archive]));
-      return 'fetched';
-    };
+    const { open, fetchedIn, fetchIn } = gatedFetch('fetched');
     try {
       const a = fetchOnceForRun(engine, A, dir, base, HOUR, 'a', fetchIn(A));
       const b = fetchOnceForRun(engine, B, dir, base, HOUR, 'b', fetchIn(B));
@@ -154,15 +165,7 @@ describe("fetchOnceForRun: the run's machines of one base image fetch once", () 
       emptyLists(A, B);
       const dir = mkdtempSync(path.join(os.tmpdir(), 'pl-aptput-kept-'));
       const base = `sha256:${randomBytes(32).toString('hex')}`;
-      let open!: () => void;
-      const gate = new Promise<void>((r) => (open = r));
-      const fetchedIn: string[] = [];
-      const fetchIn = (c: string) => async (): Promise<FetchOutcome> => {
-        fetchedIn.push(c);
-        await gate;
-        if (ends === 'cancelled') throw new Error('cancelled (Ctrl-C)');
-        return 'failed';
-      };
+      const { open, fetchedIn, fetchIn } = gatedFetch(ends);
       try {
         const a = fetchOnceForRun(client, A, dir, base, HOUR, 'a', fetchIn(A)).catch((err: Error) => err.message);
         const b = fetchOnceForRun(client, B, dir, base, HOUR, 'b', fetchIn(B));
