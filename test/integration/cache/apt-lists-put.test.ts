@@ -30,6 +30,10 @@ let archive: Buffer;
 
 /** What the container's lists folder holds, besides apt's lock and partial/. */
 const listsIn = () => docker('exec', NAME, 'sh', '-c', 'ls /var/lib/apt/lists | grep -v -e "^lock$" -e "^partial$" || true');
+/** Takes the lists out of these containers (apt's lock stays). */
+const emptyLists = (...cs: string[]) => {
+  for (const c of cs) docker('exec', c, 'sh', '-c', 'find /var/lib/apt/lists -maxdepth 1 -type f ! -name lock -delete');
+};
 
 beforeAll(() => {
   for (const n of [NAME, A, B, C]) docker('run', '-d', '--init', '--name', n, '--label', 'prodlike.test=aptput', BASE_IMAGE, 'sleep', 'infinity');
@@ -52,7 +56,7 @@ describe('putLists: lists put into a waiting machine', () => {
   it('puts a whole archive in', async () => {
     await putLists(client, NAME, Readable.from([archive.subarray(0, 1 << 20), archive.subarray(1 << 20)]));
     expect(listsIn().split('\n').sort()).toEqual(['deb.debian.org_debian_dists_bookworm_InRelease', 'deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.lz4']);
-    docker('exec', NAME, 'sh', '-c', 'find /var/lib/apt/lists -maxdepth 1 -type f ! -name lock -delete');
+    emptyLists(NAME);
   });
 
   it('fails at once when the archive breaks half-way, and leaves no half-put lists behind', async () => {
@@ -82,9 +86,6 @@ describe('putLists: lists put into a waiting machine', () => {
 const HOUR = 3_600_000;
 /** The checksums of the lists in a container, by file name. */
 const sums = (c: string) => docker('exec', c, 'sh', '-c', 'cd /var/lib/apt/lists && find . -maxdepth 1 -type f ! -name lock -exec sha256sum {} + | sort');
-const emptyLists = (...cs: string[]) => {
-  for (const c of cs) docker('exec', c, 'sh', '-c', 'find /var/lib/apt/lists -maxdepth 1 -type f ! -name lock -delete');
-};
 
 /** The real engine, with each put into a container noted: which container, and whether from the kept file. */
 function watched(puts: { container: string; fromKeptFile: boolean }[]): Docker {
