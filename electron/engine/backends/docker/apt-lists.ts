@@ -201,13 +201,26 @@ export async function copyTo(src: NodeJS.ReadableStream, outs: Writable[], onChu
     for await (const chunk of src as AsyncIterable<Buffer>) {
       onChunk(chunk);
       live = live.filter((o) => !o.destroyed);
-      await Promise.all(live.map((o) => (o.write(chunk) ? undefined : new Promise((go) => (o.once('drain', go), o.once('close', go))))));
+      await Promise.all(live.map((o) => (o.write(chunk) ? undefined : drainedOrClosed(o))));
     }
   } catch (err) {
     for (const o of live) o.destroy(err as Error);
     throw err;
   }
   for (const o of live) o.end();
+}
+
+/** Once the output takes more (or is gone); both listeners go again, as a copy waits hundreds of times. */
+function drainedOrClosed(o: Writable): Promise<void> {
+  return new Promise((go) => {
+    const done = () => {
+      o.off('drain', done);
+      o.off('close', done);
+      go();
+    };
+    o.on('drain', done);
+    o.on('close', done);
+  });
 }
 
 /** Whether the container's lists were fetched since `at` (the package step found the kept ones stale). */

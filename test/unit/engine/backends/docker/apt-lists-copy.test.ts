@@ -64,6 +64,34 @@ describe('copyTo: one read of the lists to the kept file and to each waiting mac
     expect(await slowGot).toEqual(whole(200));
   });
 
+  it('leaves no listener behind on an output it waited for (no leak warning over a long copy)', async () => {
+    // 32 MB of lists in 64 KB chunks, each waited for: a waiting machine's stream drains hundreds of times.
+    const { src } = source(300);
+    const slow = new PassThrough({ highWaterMark: CHUNK });
+    const before = { close: slow.listenerCount('close'), drain: slow.listenerCount('drain') };
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      let most = 0;
+      // Read slowly, a chunk at a time, and count the listeners copyTo keeps on the stream meanwhile.
+      slow.on('data', () => {
+        most = Math.max(most, slow.listenerCount('close'), slow.listenerCount('drain'));
+        slow.pause();
+        setImmediate(() => slow.resume());
+      });
+      const ended = new Promise((r) => slow.on('end', r));
+      await copyTo(src, [slow], () => undefined);
+      await ended;
+      await new Promise((r) => setImmediate(r));
+      expect(most).toBeLessThanOrEqual(before.close + 2);
+      expect(slow.listenerCount('drain')).toBe(before.drain);
+      expect(warnings).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('drops an output that fails (a machine whose put failed) and goes on with the others', async () => {
     const { src, read } = source(60);
     const ok = new PassThrough();
