@@ -120,9 +120,11 @@ export type SharedFetch =
  * lists are kept compressed (lz4, fetched as gzip), as Docker's official Debian images have apt keep
  * them (docker-gzip-indexes): 32 MB instead of 84 MB for bookworm, no xz to decompress, and less to
  * read out, put in place and save with a state. apt reads them so without being told; its next plain
- * `apt-get update` leaves them as they are until the mirror changes.
+ * `apt-get update` leaves them as they are until the mirror changes. Without the descriptions'
+ * translations, as those images again (docker-no-languages): 19 MB instead of 32 MB, a fetch of
+ * ~1.1 s instead of ~1.6 s; `apt show` prints the one-line description until a plain `apt-get update`.
  */
-export const FETCH_FOR_RUN = `if ${HAS_LISTS}; then exit 3; fi; apt-get -q -o Acquire::GzipIndexes=true -o Acquire::CompressionTypes::Order::=gz update && ${HAS_LISTS}`;
+export const FETCH_FOR_RUN = `if ${HAS_LISTS}; then exit 3; fi; apt-get -q -o Acquire::GzipIndexes=true -o Acquire::CompressionTypes::Order::=gz -o Acquire::Languages=none update && ${HAS_LISTS}`;
 
 /**
  * For a fresh container with no usable kept lists: the first of the run's machines of its base image
