@@ -51,6 +51,9 @@ export function containerStates(profile: string): Map<string, string> {
   return m;
 }
 
+/** Shell: the sha256 of each file in apt's lists folder but its lock, a line each, by file name (nothing for none). */
+export const APT_LISTS_SUMS = 'cd /var/lib/apt/lists && find . -maxdepth 1 -type f ! -name lock -exec sha256sum {} + | sort -k2';
+
 export function dockerExec(container: string, script: string): string {
   return docker('exec', container, 'sh', '-c', script);
 }

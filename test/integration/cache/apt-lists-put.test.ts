@@ -20,7 +20,7 @@ import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchOnceForRun, putLists, type FetchOutcome } from '../../../electron/engine/backends/docker/apt-lists.js';
 import { BASE_IMAGE, uniqueProfile } from '../../support/docker-profile.js';
-import { docker, dockerTry } from '../../support/docker.js';
+import { APT_LISTS_SUMS, docker, dockerTry } from '../../support/docker.js';
 
 const NAME = `${uniqueProfile('pl-aptput')}-box`;
 /** The fetching, the waiting and the late machine of fetchOnceForRun's tests. */
@@ -85,7 +85,7 @@ describe('putLists: lists put into a waiting machine', () => {
 
 const HOUR = 3_600_000;
 /** The checksums of the lists in a container, by file name. */
-const sums = (c: string) => docker('exec', c, 'sh', '-c', 'cd /var/lib/apt/lists && find . -maxdepth 1 -type f ! -name lock -exec sha256sum {} + | sort');
+const sums = (c: string) => docker('exec', c, 'sh', '-c', APT_LISTS_SUMS);
 
 /** The real engine, with each put into a container noted: which container, and whether from the kept file. */
 function watched(puts: { container: string; fromKeptFile: boolean }[]): Docker {

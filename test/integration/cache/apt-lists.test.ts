@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { docker, dockerTry, exec, purge, removeCacheImages, logLines, unique, workspace, type CliRun, type Workspace } from '../../support/cli.js';
+import { APT_LISTS_SUMS } from '../../support/docker.js';
 import { waitFor } from '../../support/wait.js';
 
 const NAME = unique('pl-it-aptlists');
@@ -43,7 +44,7 @@ const up = async (run: string, env: NodeJS.ProcessEnv = {}, flags: string[] = []
 /** The state saved after the first package by the last run (each run has a key of its own; its lists are in it). */
 const afterFirstPackage = () => docker('images', '--filter', `label=prodlike.cache-profile=${NAME}`, '--filter', 'label=prodlike.cache-prefix=1/3', '--format', '{{.ID}}').split('\n')[0]!;
 /** The lists' checksums in an image. */
-const listsOf = (image: string) => docker('run', '--rm', '--entrypoint', 'sh', image, '-c', 'cd /var/lib/apt/lists && find . -maxdepth 1 -type f ! -name lock | sort | xargs sha256sum');
+const listsOf = (image: string) => docker('run', '--rm', '--entrypoint', 'sh', image, '-c', APT_LISTS_SUMS);
 const installed = () => exec(CONTAINER, "dpkg-query -W -f='${Status};' tree file");
 
 /** Rewrites the kept archive with `edit` applied to its files; `sameName`: keeps its name (its checksum no longer matches). */
